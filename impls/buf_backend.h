@@ -1,0 +1,138 @@
+/* buf_backend.h — the one memory-backend interface, the registry, and variants.
+ *
+ * A backend is one struct of function pointers (buf_backend_ops_t).  Users never call
+ * the ops directly: they open an instance by name (buf_backend_open) and use the
+ * buf_backend_* functions, which validate sizes, keep the statistics every backend
+ * shares (live/peak bytes, counts), and apply variants.
+ *
+ * Names accepted by buf_backend_open (the "spec"):
+ *   NAME                 a base backend from the registry: malloc, slab, mmap, pool, ...
+ *   NAME:OPTION          a backend-specific variant; the mmap backend accepts "guard"
+ *                        (mmap:guard: a PROT_NONE page starts at the end of the block
+ *                        rounded up to align, so reading past the end faults at once)
+ *   fail(SEED,P):SPEC    failure-injecting decorator around any spec: each alloc fails
+ *                        with probability P (0 <= P <= 1), deterministically from SEED
+ *                        (a decimal or 0x-hex uint64) and the allocation's sequence number.
+ *
+ * Contract for every backend (tested for each one by tests/unit/test_backend.c):
+ *   - alloc(size, align): align is a power of two, 1 <= align <= page size (default
+ *     BUF_DEFAULT_ALIGN = 16); the block is aligned to at least `align`.  The pool
+ *     backend may return 8-byte-aligned slices when asked for 8 or less.
+ *   - size 0 is a valid request: it returns a unique, non-NULL pointer to zero usable
+ *     bytes that must be freed with buf_backend_free(b, ptr, 0, align).
+ *   - sizes that would overflow (size + align wrapping, or size > BUF_MAX_ALLOC) fail
+ *     with BUF_EOVERFLOW and count as a failure; nothing is allocated.
+ *   - free(ptr, size, align) takes the same size and align as the alloc; freeing on
+ *     another thread than the allocating one is allowed for every backend
+ *     (cross_thread_free is required).
+ *   - allocation failure returns NULL with BUF_ENOMEM; it never aborts.
+ */
+#ifndef BUF_BACKEND_H
+#define BUF_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BUF_DEFAULT_ALIGN 16u
+/* The largest request any backend accepts: half the address space, as ptrdiff_t allows. */
+#define BUF_MAX_ALLOC ((size_t)PTRDIFF_MAX / 2)
+
+/* Statistics of one backend instance. */
+typedef struct buf_backend_stats {
+    uint64_t bytes_live;        /* requested bytes currently allocated (sum of live sizes) */
+    uint64_t bytes_peak;        /* highest bytes_live seen */
+    uint64_t bytes_os;          /* bytes currently obtained from the OS */
+    bool bytes_os_process_wide; /* true: bytes_os is the whole process's figure (e.g. malloc) */
+    uint64_t allocs;            /* successful allocations */
+    uint64_t frees;             /* frees */
+    uint64_t failures;          /* failed allocations (ENOMEM, overflow, injected) */
+} buf_backend_stats_t;
+
+/* Static properties of a backend (or variant). */
+typedef struct buf_backend_props {
+    const char *name;        /* registry name: "malloc", "slab", ... */
+    const char *description; /* one line */
+    bool zeroed;             /* fresh blocks are always zero-filled */
+    bool guard_pages;        /* an access past the end of a block faults */
+    bool cross_thread_free;  /* a block may be freed on another thread (required: true) */
+    bool concurrent_alloc;   /* several threads may allocate from one instance at once */
+} buf_backend_props_t;
+
+/* Configuration for create(); zero-initialise and set what you need (0 = default). */
+typedef struct buf_backend_config {
+    size_t pool_size;  /* pool: bytes per pool chunk, power of two >= 4096 (default 8192) */
+    const char *option; /* variant option after ':' (e.g. "guard"), NULL for none */
+} buf_backend_config_t;
+
+/* ---- The vtable: all a backend implements -------------------------------------------
+ * State is opaque to the framework.  The framework guarantees: size <= BUF_MAX_ALLOC,
+ * align is a power of two <= page size, size 0 has been turned into size 1 (the
+ * framework passes the original size to free as well, after the same adjustment), and
+ * free receives exactly the (size, align) of the matching alloc.  Statistics of live
+ * bytes and counts are kept by the framework; stats() fills only what the backend
+ * alone knows (bytes_os and bytes_os_process_wide).
+ */
+typedef struct buf_backend_ops {
+    buf_backend_props_t props;
+    /* Permanent fuzz id: committed fuzz corpora select backends by it.  Never reuse or
+     * renumber an id; a new backend takes the next free one. */
+    uint8_t fuzz_id;
+    /* Creates an instance.  Returns BUF_EINVAL for a bad config (e.g. unknown option). */
+    buf_status_t (*create)(const buf_backend_config_t *config, void **state_out);
+    /* Releases everything.  Writes a line per outstanding block to `report` (a FILE*,
+     * may be NULL for silence) and returns the number of outstanding blocks. */
+    size_t (*destroy)(void *state, void *report);
+    void *(*alloc)(void *state, size_t size, size_t align);
+    void (*free)(void *state, void *ptr, size_t size, size_t align);
+    void (*stats)(void *state, buf_backend_stats_t *out);
+    /* Optional: fill props for this instance (variants may differ from ops->props,
+     * e.g. mmap:guard has guard_pages). NULL means ops->props. */
+    void (*instance_props)(void *state, buf_backend_props_t *out);
+} buf_backend_ops_t;
+
+/* ---- Registry ------------------------------------------------------------------------ */
+size_t buf_backend_count(void);                       /* number of base backends */
+const buf_backend_ops_t *buf_backend_at(size_t index); /* NULL if out of range */
+const buf_backend_ops_t *buf_backend_find(const char *name); /* base name; NULL if unknown */
+const buf_backend_ops_t *buf_backend_find_fuzz_id(uint8_t fuzz_id); /* NULL if unknown */
+
+/* ---- Instances ----------------------------------------------------------------------- */
+typedef struct buf_backend buf_backend_t;
+
+/* Opens an instance from a spec (see top of file).  config may be NULL (defaults).
+ * BUF_EUNKNOWN_BACKEND for an unknown name, BUF_EINVAL for a malformed spec/option. */
+buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *config,
+                              buf_backend_t **out);
+/* Destroys the instance, listing outstanding blocks on stderr (if any); returns their
+ * number.  NULL is a no-op returning 0. */
+size_t buf_backend_close(buf_backend_t *backend);
+/* As buf_backend_close, with the report written to `report` (FILE*, or NULL for none). */
+size_t buf_backend_close_report(buf_backend_t *backend, void *report);
+
+/* Allocates size bytes aligned to align (0 = BUF_DEFAULT_ALIGN).  Returns the block, or
+ * NULL with *status (if non-NULL) set to BUF_ENOMEM / BUF_EOVERFLOW / BUF_EINVAL (align
+ * not a power of two or above the page size).  The block belongs to `backend`: release
+ * it with buf_backend_free and the same size and align. */
+void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align, buf_status_t *status);
+/* Allocates and zero-fills (skips the memset when the backend hands out zeroed memory). */
+void *buf_backend_calloc(buf_backend_t *backend, size_t size, size_t align, buf_status_t *status);
+/* Frees a block from buf_backend_alloc with the same size and align.  NULL is a no-op. */
+void buf_backend_free(buf_backend_t *backend, void *ptr, size_t size, size_t align);
+
+void buf_backend_get_stats(const buf_backend_t *backend, buf_backend_stats_t *out);
+void buf_backend_get_props(const buf_backend_t *backend, buf_backend_props_t *out);
+const char *buf_backend_spec(const buf_backend_t *backend); /* the spec it was opened with */
+
+size_t buf_page_size(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

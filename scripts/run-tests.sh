@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test stage of `make test` (after the builds) and ends with one summary line:
+#   N passed, N failed
+# Each stage prints its own runner output; a stage's counts come from its last
+# Criterion "Synthesis" line or "N passed, N failed" line.  A stage that exits non-zero
+# counts as at least one failure even if its output has no counts.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+JOBS=${JOBS:-2}
+total_passed=0
+total_failed=0
+stage_lines=()
+
+run_stage() {
+  local name=$1; shift
+  local log
+  log=$(mktemp)
+  echo "==> [$name] $*"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local passed=0 failed=0 line
+  line=$(grep -E 'Synthesis: Tested: [0-9]+' "$log" | tail -n 1)
+  if [[ -n "$line" ]]; then
+    passed=$(sed -E 's/.*Passing: ([0-9]+).*/\1/' <<<"$line")
+    failed=$(( $(sed -E 's/.*Failing: ([0-9]+).*/\1/' <<<"$line") + $(sed -E 's/.*Crashing: ([0-9]+).*/\1/' <<<"$line") ))
+  else
+    line=$(grep -E '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    if [[ -n "$line" ]]; then
+      passed=$(sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/' <<<"$line")
+      failed=$(sed -E 's/^([A-Za-z-]+: )?[0-9]+ passed, ([0-9]+) failed.*/\2/' <<<"$line")
+    fi
+  fi
+  if [[ $rc -ne 0 && $failed -eq 0 ]]; then failed=1; fi
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  stage_lines+=("$(printf '%-28s %6d passed, %4d failed (exit %d)' "$name" "$passed" "$failed" "$rc")")
+  rm -f "$log"
+}
+
+# ---- Stages -------------------------------------------------------------------------
+# Unit tests, plain optimized build.
+run_stage unit-plain "$BUILD/tests/unit" --jobs "$JOBS"
+# Unit tests, ASan + UBSan (-fno-sanitize-recover=all: any report fails the test).
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+  run_stage unit-asan "$BUILD/asan/tests/unit" --jobs "$JOBS"
+# Threaded tests (suites named threads_*) under ThreadSanitizer.
+TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+  run_stage unit-tsan "$BUILD/tsan/tests/unit" --jobs "$JOBS" --filter 'threads_*/*'
+# CLI behaviour (buf's commands, errors and exit codes).
+run_stage cli tests/cli/run.sh "$BUILD/buf"
+
+# ---- Summary ------------------------------------------------------------------------
+echo
+echo "==> summary"
+printf '  %s\n' "${stage_lines[@]}"
+echo "$total_passed passed, $total_failed failed"
+[[ $total_failed -eq 0 ]]
