@@ -1,0 +1,70 @@
+/* test_support.c — see test_support.h. */
+#include "test_support.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_SPECS 64
+#define SPEC_LENGTH 64
+
+static char spec_storage[MAX_SPECS][SPEC_LENGTH];
+static size_t spec_count;
+
+static void add_spec(const char *spec)
+{
+    if (spec_count < MAX_SPECS)
+        snprintf(spec_storage[spec_count++], SPEC_LENGTH, "%s", spec);
+}
+
+static void build_specs(void)
+{
+    if (spec_count)
+        return;
+    char spec[SPEC_LENGTH];
+    for (size_t i = 0; i < buf_backend_count(); i++)
+        add_spec(buf_backend_at(i)->props.name);
+    add_spec("mmap:guard");
+    for (size_t i = 0; i < buf_backend_count(); i++) {
+        snprintf(spec, sizeof spec, "fail(7,0.05):%s", buf_backend_at(i)->props.name);
+        add_spec(spec);
+    }
+}
+
+size_t test_backend_spec_count(void)
+{
+    build_specs();
+    return spec_count;
+}
+
+const char *test_backend_spec(size_t index)
+{
+    build_specs();
+    return index < spec_count ? spec_storage[index] : NULL;
+}
+
+bool test_spec_injects_failures(const char *spec)
+{
+    return strncmp(spec, "fail(", 5) == 0;
+}
+
+buf_backend_t *test_open_backend(const char *spec)
+{
+    buf_backend_t *backend = NULL;
+    buf_status_t status = buf_backend_open(spec, NULL, &backend);
+    cr_assert_eq(status, BUF_OK, "open %s: %s", spec, buf_status_name(status));
+    cr_assert_not_null(backend);
+    return backend;
+}
+
+void test_close_backend_clean(buf_backend_t *backend)
+{
+    buf_backend_stats_t stats;
+    buf_backend_get_stats(backend, &stats);
+    cr_expect_eq(stats.bytes_live, 0, "%s: bytes_live %llu after freeing everything",
+                 buf_backend_spec(backend), (unsigned long long)stats.bytes_live);
+    cr_expect_eq(stats.allocs, stats.frees, "%s: %llu allocs vs %llu frees", buf_backend_spec(backend),
+                 (unsigned long long)stats.allocs, (unsigned long long)stats.frees);
+    size_t outstanding = buf_backend_close(backend);
+    cr_expect_eq(outstanding, 0, "outstanding blocks at close: %zu", outstanding);
+}
