@@ -23,6 +23,9 @@ TEST_LIBS := -lcriterion
 LIB_SRCS  := $(wildcard impls/*.c)
 CLI_SRCS  := $(wildcard impls/cli/*.c)
 TEST_SRCS := $(wildcard tests/unit/*.c)
+# tests/tools/NAME.c -> build/tests/NAME (and build/asan/tests/NAME): drivers that the
+# Node differential harness and other test scripts run (one C file each, linked with the lib).
+TOOL_SRCS := $(wildcard tests/tools/*.c)
 HEADERS   := $(wildcard impls/*.h tests/unit/*.h)
 
 .DEFAULT_GOAL := all
@@ -30,7 +33,7 @@ HEADERS   := $(wildcard impls/*.h tests/unit/*.h)
 # ---- Public targets ----------------------------------------------------------------
 .PHONY: all test deps help clean build-asan build-tsan
 
-all: $(BUILD)/buf $(BUILD)/libbufbench.a $(BUILD)/tests/unit ## build everything (plain -O2) into build/
+all: $(BUILD)/buf $(BUILD)/libbufbench.a $(BUILD)/tests/unit $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%) ## build everything (plain -O2) into build/
 
 test: ## build with -Werror and run every test suite (plain, sanitizers, TSan, Node differential)
 	@scripts/deps.sh
@@ -40,7 +43,7 @@ test: ## build with -Werror and run every test suite (plain, sanitizers, TSan, N
 deps: ## install missing Debian packages (apt-get; idempotent)
 	@scripts/deps.sh
 
-build-asan: $(BUILD)/asan/buf $(BUILD)/asan/tests/unit ## the ASan+UBSan build
+build-asan: $(BUILD)/asan/buf $(BUILD)/asan/tests/unit $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/asan/tests/%) ## the ASan+UBSan build
 
 build-tsan: $(BUILD)/tsan/tests/unit ## the ThreadSanitizer build of the threaded tests
 
@@ -72,7 +75,11 @@ $(1)/tests/unit: $(patsubst %.c,$(1)/obj/%.o,$(TEST_SRCS)) $(1)/libbufbench.a
 	@mkdir -p $$(@D)
 	$(2) $(3) -o $$@ $$^ $(TEST_LIBS) $(LDLIBS)
 
--include $(patsubst %.c,$(1)/obj/%.d,$(LIB_SRCS) $(CLI_SRCS) $(TEST_SRCS))
+$(1)/tests/%: $(1)/obj/tests/tools/%.o $(1)/libbufbench.a
+	@mkdir -p $$(@D)
+	$(2) $(3) -o $$@ $$^ $(LDLIBS)
+
+-include $(patsubst %.c,$(1)/obj/%.d,$(LIB_SRCS) $(CLI_SRCS) $(TEST_SRCS) $(TOOL_SRCS))
 endef
 
 $(eval $(call variant_rules,$(BUILD),$(CC),$(CFLAGS)))
@@ -81,3 +88,6 @@ $(eval $(call variant_rules,$(BUILD)/tsan,$(SAN_CC),$(TSAN_FLAGS)))
 
 .PHONY: FORCE
 FORCE:
+
+# ---- Fuzzing (issue 5) ----------------------------------------------------------------
+# fuzz-section: the fuzz build and campaign targets go below this line.

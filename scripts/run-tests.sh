@@ -51,6 +51,9 @@ TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
   run_stage unit-tsan "$BUILD/tsan/tests/unit" --jobs "$JOBS" --filter 'threads_*/*'
 # CLI behaviour (buf's commands, errors and exit codes).
 run_stage cli tests/cli/run.sh "$BUILD/buf"
+# stage:codecs (issue 3: Node differential of the codecs, Node vectors)
+# stage:model (issue 4: Node differential of the buffer model, typed vectors)
+# stage:fuzz (issue 5: corpus replay through every fuzz target, sanitizer build)
 
 # ---- Summary ------------------------------------------------------------------------
 echo
