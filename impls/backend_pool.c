@@ -1,0 +1,433 @@
+/* backend_pool.c — Node's Buffer pool: small requests sliced from shared pool chunks.
+ *
+ * As Node slices Buffer.allocUnsafe requests below poolSize/2 out of one 8 KiB pool, this
+ * backend slices requests below pool_size/2 (pool_size: 8 KiB by default, any power of
+ * two from 4 KiB to 1 MiB via config.pool_size or the variant "pool:BYTES") out of the
+ * calling thread's current pool chunk with a bump pointer.  Each chunk counts its live
+ * slices plus one reference held while it is some thread's current chunk; when the count
+ * drops to zero the chunk returns to the backend for reuse — exactly when its last slice
+ * is freed, on whichever thread.
+ *
+ * Chunks are carved from arenas of 64 chunks aligned to the arena size; chunk 0 of an
+ * arena holds the descriptors, so a slice finds its chunk from its address alone.
+ *
+ * Larger requests get a chunk of their own, rounded to a size class (whole pages up to
+ * 16 pages, then 8 classes per doubling), and freed chunks wait on per-class free lists
+ * for the next request of that class (at most LARGE_CACHE_PER_CLASS each; the rest are
+ * unmapped).  Each class has its own lock, held only to push or pop a list.  A header at
+ * the END of each large chunk links it into its class's live list, so destroy can list
+ * what is still outstanding and the block keeps the chunk's page alignment.
+ *
+ * The fast path (slice from the current chunk, free a slice) takes no lock: one relaxed
+ * atomic add or subtract on the chunk's count.
+ */
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "buf_backend.h"
+#include "mem_annotate.h"
+#include "thread_heap.h"
+
+/* ---- Configuration ------------------------------------------------------------------- */
+#define POOL_DEFAULT_SIZE ((size_t)8 << 10)
+#define POOL_MIN_SIZE ((size_t)4 << 10)
+#define POOL_MAX_SIZE ((size_t)1 << 20)
+#define CHUNKS_PER_ARENA 64
+#define LARGE_CLASS_COUNT 400
+#define LARGE_CACHE_PER_CLASS 8
+
+/* ---- State --------------------------------------------------------------------------- */
+typedef struct chunk {
+    _Atomic uint32_t refs;    /* live slices + 1 while it is a heap's current chunk */
+    struct chunk *next_free;  /* on state->free_chunks */
+    uint32_t index;
+} chunk_t;
+
+typedef struct pool_arena {
+    struct pool_arena *next;
+    uint32_t chunks_carved;   /* chunk 0 holds this header */
+    chunk_t chunks[CHUNKS_PER_ARENA];
+} pool_arena_t;
+
+typedef struct large_header {
+    struct large_header *prev, *next; /* live list, or free list (next only) */
+    size_t size;                      /* requested size while live */
+} large_header_t;
+
+typedef struct large_class {
+    pthread_mutex_t lock;
+    large_header_t *live;
+    large_header_t *free;
+    uint32_t free_count;
+} large_class_t;
+
+typedef struct pool_state pool_state_t;
+
+typedef struct pool_heap {
+    buf_thread_heap_t base;
+    chunk_t *current;
+    size_t offset;            /* bump offset into the current chunk */
+} pool_heap_t;
+
+struct pool_state {
+    buf_heap_set_t heaps;
+    size_t pool_size;
+    size_t arena_size;
+    pthread_mutex_t lock;     /* arenas and the free chunk list: once per chunk, not per slice */
+    pool_arena_t *arenas;
+    chunk_t *free_chunks;
+    _Atomic uint64_t bytes_os;
+    large_class_t large[LARGE_CLASS_COUNT];
+};
+
+static pool_arena_t *arena_of(const pool_state_t *state, const void *ptr)
+{
+    return (pool_arena_t *)((uintptr_t)ptr & ~(uintptr_t)(state->arena_size - 1));
+}
+
+static uint8_t *chunk_base(const pool_state_t *state, chunk_t *chunk)
+{
+    pool_arena_t *arena = arena_of(state, chunk);
+    return (uint8_t *)arena + (size_t)chunk->index * state->pool_size;
+}
+
+static chunk_t *chunk_of(const pool_state_t *state, const void *ptr)
+{
+    pool_arena_t *arena = arena_of(state, ptr);
+    return &arena->chunks[((uintptr_t)ptr - (uintptr_t)arena) / state->pool_size];
+}
+
+/* ---- Chunks (once per chunk: under the instance lock) -------------------------------- */
+static pool_arena_t *arena_new(pool_state_t *state)
+{
+    size_t length = 2 * state->arena_size;
+    uint8_t *raw = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return NULL;
+    uint8_t *aligned =
+        (uint8_t *)(((uintptr_t)raw + state->arena_size - 1) & ~(uintptr_t)(state->arena_size - 1));
+    if (aligned > raw)
+        munmap(raw, (size_t)(aligned - raw));
+    size_t tail = (size_t)(raw + length - (aligned + state->arena_size));
+    if (tail)
+        munmap(aligned + state->arena_size, tail);
+    pool_arena_t *arena = (pool_arena_t *)aligned;
+    /* The header needs ceil(sizeof / pool_size) chunks; with >= 4 KiB chunks that is one. */
+    arena->chunks_carved = 1;
+    arena->next = state->arenas;
+    state->arenas = arena;
+    atomic_fetch_add_explicit(&state->bytes_os, state->arena_size, memory_order_relaxed);
+    return arena;
+}
+
+static chunk_t *chunk_acquire(pool_state_t *state)
+{
+    pthread_mutex_lock(&state->lock);
+    chunk_t *chunk = state->free_chunks;
+    if (chunk) {
+        state->free_chunks = chunk->next_free;
+    } else {
+        pool_arena_t *arena = state->arenas;
+        if (!arena || arena->chunks_carved == CHUNKS_PER_ARENA)
+            arena = arena_new(state);
+        if (arena) {
+            chunk = &arena->chunks[arena->chunks_carved];
+            chunk->index = arena->chunks_carved++;
+        }
+    }
+    pthread_mutex_unlock(&state->lock);
+    if (chunk) {
+        atomic_store_explicit(&chunk->refs, 1, memory_order_relaxed); /* the heap's reference */
+        mem_poison(chunk_base(state, chunk), state->pool_size);
+    }
+    return chunk;
+}
+
+/* Drops one reference; the last one returns the chunk to the backend. */
+static void chunk_release(pool_state_t *state, chunk_t *chunk)
+{
+    if (atomic_fetch_sub_explicit(&chunk->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    pthread_mutex_lock(&state->lock);
+    chunk->next_free = state->free_chunks;
+    state->free_chunks = chunk;
+    pthread_mutex_unlock(&state->lock);
+}
+
+/* ---- Large chunks -------------------------------------------------------------------- */
+static unsigned floor_log2(size_t value)
+{
+    return (unsigned)(sizeof(size_t) * 8 - 1 - (unsigned)__builtin_clzl(value));
+}
+
+/* Class index and chunk length for a large request (header included). */
+static unsigned large_class_for(size_t request, size_t *length)
+{
+    size_t page = buf_page_size();
+    size_t pages = (request + sizeof(large_header_t) + page - 1) / page;
+    unsigned index;
+    if (pages <= 16) {
+        index = (unsigned)pages - 1;
+    } else {
+        unsigned k = floor_log2(pages - 1); /* pages in (2^k, 2^(k+1)], k >= 4 */
+        size_t base = (size_t)1 << k, step = base / 8;
+        size_t j = (pages - base + step - 1) / step;
+        index = 16 + (k - 4) * 8 + (unsigned)(j - 1);
+        pages = base + j * step;
+    }
+    *length = pages * page;
+    return index;
+}
+
+/* Chunk length of a class index (the inverse of large_class_for). */
+static size_t large_class_length(unsigned index)
+{
+    size_t pages;
+    if (index < 16) {
+        pages = index + 1;
+    } else {
+        unsigned k = 4 + (index - 16) / 8;
+        size_t base = (size_t)1 << k;
+        pages = base + ((index - 16) % 8 + 1) * (base / 8);
+    }
+    return pages * buf_page_size();
+}
+
+static large_header_t *large_header_at(uint8_t *block, size_t length)
+{
+    return (large_header_t *)(block + length - sizeof(large_header_t));
+}
+
+static void *large_alloc(pool_state_t *state, size_t size, size_t request)
+{
+    size_t length;
+    unsigned index = large_class_for(request, &length);
+    if (index >= LARGE_CLASS_COUNT)
+        return NULL;
+    large_class_t *class = &state->large[index];
+    uint8_t *block = NULL;
+    large_header_t *header;
+    pthread_mutex_lock(&class->lock);
+    if (class->free) {
+        header = class->free;
+        class->free = header->next;
+        class->free_count--;
+        block = (uint8_t *)header + sizeof(large_header_t) - length;
+    }
+    pthread_mutex_unlock(&class->lock);
+    if (!block) {
+        block = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (block == MAP_FAILED)
+            return NULL;
+        atomic_fetch_add_explicit(&state->bytes_os, length, memory_order_relaxed);
+        header = large_header_at(block, length);
+    }
+    header->size = size;
+    pthread_mutex_lock(&class->lock);
+    header->prev = NULL;
+    header->next = class->live;
+    if (class->live)
+        class->live->prev = header;
+    class->live = header;
+    pthread_mutex_unlock(&class->lock);
+    mem_poison(block, length - sizeof(large_header_t));
+    mem_block_handed_out(block, size);
+    return block;
+}
+
+static void large_free(pool_state_t *state, uint8_t *block, size_t request)
+{
+    size_t length;
+    unsigned index = large_class_for(request, &length);
+    large_class_t *class = &state->large[index];
+    large_header_t *header = large_header_at(block, length);
+    mem_block_taken_back(block, length - sizeof(large_header_t));
+    bool keep;
+    pthread_mutex_lock(&class->lock);
+    if (header->prev)
+        header->prev->next = header->next;
+    else
+        class->live = header->next;
+    if (header->next)
+        header->next->prev = header->prev;
+    keep = class->free_count < LARGE_CACHE_PER_CLASS;
+    if (keep) {
+        header->next = class->free;
+        class->free = header;
+        class->free_count++;
+    }
+    pthread_mutex_unlock(&class->lock);
+    if (!keep) {
+        mem_unpoison(block, length);
+        munmap(block, length);
+        atomic_fetch_sub_explicit(&state->bytes_os, length, memory_order_relaxed);
+    }
+}
+
+/* ---- Allocate and free --------------------------------------------------------------- */
+static size_t round_up(size_t value, size_t multiple)
+{
+    return (value + multiple - 1) & ~(multiple - 1);
+}
+
+static void *pool_alloc(void *opaque, size_t size, size_t align)
+{
+    pool_state_t *state = opaque;
+    size_t request = size + BUF_REDZONE; /* sanitizer builds: poisoned bytes after every slice */
+    if (request >= state->pool_size / 2)
+        return large_alloc(state, size, request);
+
+    pool_heap_t *heap = (pool_heap_t *)buf_heap_set_mine(&state->heaps);
+    if (!heap)
+        return NULL;
+    size_t offset = round_up(heap->offset, align);
+    if (!heap->current || offset + request > state->pool_size) {
+        chunk_t *fresh = chunk_acquire(state);
+        if (!fresh)
+            return NULL;
+        if (heap->current)
+            chunk_release(state, heap->current);
+        heap->current = fresh;
+        offset = 0; /* chunk bases are aligned to pool_size >= page size >= align */
+    }
+    atomic_fetch_add_explicit(&heap->current->refs, 1, memory_order_relaxed);
+    heap->offset = offset + request;
+    uint8_t *slice = chunk_base(state, heap->current) + offset;
+    mem_block_handed_out(slice, size);
+    return slice;
+}
+
+static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
+{
+    (void)align;
+    pool_state_t *state = opaque;
+    size_t request = size + BUF_REDZONE;
+    if (request >= state->pool_size / 2) {
+        large_free(state, ptr, request);
+        return;
+    }
+    mem_block_taken_back(ptr, request);
+    chunk_release(state, chunk_of(state, ptr));
+}
+
+/* ---- Create and destroy -------------------------------------------------------------- */
+static void pool_heap_init(void *owner, buf_thread_heap_t *base)
+{
+    (void)owner;
+    (void)base;
+}
+
+static buf_status_t pool_create(const buf_backend_config_t *config, void **state_out)
+{
+    size_t pool_size = config && config->pool_size ? config->pool_size : POOL_DEFAULT_SIZE;
+    if (config && config->option) {
+        char *end;
+        unsigned long long value = strtoull(config->option, &end, 10);
+        if (end == config->option || *end)
+            return BUF_EINVAL;
+        pool_size = (size_t)value;
+    }
+    if (pool_size < POOL_MIN_SIZE || pool_size > POOL_MAX_SIZE || (pool_size & (pool_size - 1)))
+        return BUF_EINVAL;
+    pool_state_t *state = calloc(1, sizeof *state);
+    if (!state)
+        return BUF_ENOMEM;
+    state->pool_size = pool_size;
+    state->arena_size = pool_size * CHUNKS_PER_ARENA;
+    pthread_mutex_init(&state->lock, NULL);
+    for (unsigned i = 0; i < LARGE_CLASS_COUNT; i++)
+        pthread_mutex_init(&state->large[i].lock, NULL);
+    if (buf_heap_set_init(&state->heaps, sizeof(pool_heap_t), state, pool_heap_init) != 0) {
+        free(state);
+        return BUF_ENOMEM;
+    }
+    *state_out = state;
+    return BUF_OK;
+}
+
+static void release_current(void *owner, buf_thread_heap_t *base)
+{
+    pool_heap_t *heap = (pool_heap_t *)base;
+    if (heap->current)
+        chunk_release(owner, heap->current);
+    heap->current = NULL;
+}
+
+#define REPORT_LIMIT 20
+
+static size_t pool_destroy(void *opaque, void *report)
+{
+    pool_state_t *state = opaque;
+    FILE *out = report;
+    buf_heap_set_destroy(&state->heaps, release_current);
+    size_t outstanding = 0;
+    for (pool_arena_t *arena = state->arenas; arena; arena = arena->next)
+        for (uint32_t i = 1; i < arena->chunks_carved; i++) {
+            uint32_t live = atomic_load(&arena->chunks[i].refs);
+            if (!live)
+                continue;
+            if (out && outstanding < REPORT_LIMIT)
+                fprintf(out, "pool: chunk %p still has %" PRIu32 " outstanding slice(s)\n",
+                        (void *)chunk_base(state, &arena->chunks[i]), live);
+            outstanding += live;
+        }
+    for (unsigned c = 0; c < LARGE_CLASS_COUNT; c++) {
+        large_class_t *class = &state->large[c];
+        size_t length = large_class_length(c);
+        for (large_header_t *header = class->live; header;) {
+            large_header_t *next = header->next;
+            if (out && outstanding < REPORT_LIMIT)
+                fprintf(out, "pool: outstanding large block of %zu bytes\n", header->size);
+            outstanding++;
+            uint8_t *block = (uint8_t *)header + sizeof(large_header_t) - length;
+            mem_unpoison(block, length);
+            munmap(block, length);
+            header = next;
+        }
+        for (large_header_t *header = class->free; header;) {
+            large_header_t *next = header->next;
+            uint8_t *block = (uint8_t *)header + sizeof(large_header_t) - length;
+            mem_unpoison(block, length);
+            munmap(block, length);
+            header = next;
+        }
+        pthread_mutex_destroy(&class->lock);
+    }
+    for (pool_arena_t *arena = state->arenas; arena;) {
+        pool_arena_t *next = arena->next;
+        mem_unpoison(arena, state->arena_size);
+        munmap(arena, state->arena_size);
+        arena = next;
+    }
+    pthread_mutex_destroy(&state->lock);
+    free(state);
+    return outstanding;
+}
+
+/* ---- Stats --------------------------------------------------------------------------- */
+static void pool_stats(void *opaque, buf_backend_stats_t *out)
+{
+    pool_state_t *state = opaque;
+    out->bytes_os = atomic_load(&state->bytes_os);
+    out->bytes_os_process_wide = false;
+}
+
+/* ---- The vtable ---------------------------------------------------------------------- */
+const buf_backend_ops_t buf_backend_pool_ops = {
+    .props = {.name = "pool",
+              .description = "Node-style pool: requests < pool_size/2 sliced from shared 8 KiB chunks",
+              .zeroed = false,
+              .guard_pages = false,
+              .cross_thread_free = true,
+              .concurrent_alloc = true},
+    .fuzz_id = 3,
+    .create = pool_create,
+    .destroy = pool_destroy,
+    .alloc = pool_alloc,
+    .free = pool_free,
+    .stats = pool_stats,
+};

@@ -1,0 +1,93 @@
+/* mem_annotate.h — telling ASan and valgrind what a sub-allocating backend does.
+ *
+ * slab and pool carve many blocks out of one mapping; without these annotations an
+ * overrun from one block into its neighbour, a use of a freed block or a leaked block
+ * would go unnoticed by the tools.  Free and slack bytes are poisoned (ASan) and marked
+ * no-access (valgrind); a live block is described to valgrind as a malloc-like block.
+ * In sanitizer builds (BUF_SANITIZE or ASan detected) every block also gets a red zone
+ * of BUF_REDZONE poisoned bytes after it, so a 1-byte overrun always lands on poison.
+ * Every function here compiles to nothing (or a cheap no-op client request) otherwise.
+ */
+#ifndef BUF_MEM_ANNOTATE_H
+#define BUF_MEM_ANNOTATE_H
+
+#include <stddef.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define BUF_HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BUF_HAVE_ASAN 1
+#endif
+#endif
+
+#ifdef BUF_HAVE_ASAN
+#include <sanitizer/asan_interface.h>
+#define BUF_REDZONE ((size_t)16)
+#define BUF_ASAN_POISON(p, n) __asan_poison_memory_region((p), (n))
+#define BUF_ASAN_UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
+#else
+#define BUF_REDZONE ((size_t)0)
+#define BUF_ASAN_POISON(p, n) ((void)(p), (void)(n))
+#define BUF_ASAN_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>) && !defined(BUF_TSAN)
+#include <valgrind/memcheck.h>
+#define BUF_HAVE_VALGRIND 1
+#endif
+#endif
+
+/* Whole region becomes inaccessible: fresh slab/chunk memory, free blocks, slack. */
+static inline void mem_poison(void *ptr, size_t length)
+{
+    BUF_ASAN_POISON(ptr, length);
+#ifdef BUF_HAVE_VALGRIND
+    VALGRIND_MAKE_MEM_NOACCESS(ptr, length);
+#endif
+}
+
+/* Region becomes accessible to the backend itself (metadata writes, reset). */
+static inline void mem_unpoison(void *ptr, size_t length)
+{
+    BUF_ASAN_UNPOISON(ptr, length);
+#ifdef BUF_HAVE_VALGRIND
+    VALGRIND_MAKE_MEM_UNDEFINED(ptr, length);
+#endif
+}
+
+/* A block of `size` usable bytes is handed to the user. */
+static inline void mem_block_handed_out(void *ptr, size_t size)
+{
+    BUF_ASAN_UNPOISON(ptr, size);
+#ifdef BUF_HAVE_VALGRIND
+    VALGRIND_MALLOCLIKE_BLOCK(ptr, size, 0, 0);
+#endif
+}
+
+/* The user gave back the block; `span` bytes (block + slack) become inaccessible. */
+static inline void mem_block_taken_back(void *ptr, size_t span)
+{
+#ifdef BUF_HAVE_VALGRIND
+    VALGRIND_FREELIKE_BLOCK(ptr, 0);
+#endif
+    mem_poison(ptr, span);
+}
+
+/* Free-list links live in the first word of a free block: open it to read or write the
+ * link, close it again afterwards. */
+static inline void mem_link_open(void *block)
+{
+    BUF_ASAN_UNPOISON(block, sizeof(void *));
+#ifdef BUF_HAVE_VALGRIND
+    VALGRIND_MAKE_MEM_DEFINED(block, sizeof(void *));
+#endif
+}
+
+static inline void mem_link_close(void *block)
+{
+    mem_poison(block, sizeof(void *));
+}
+
+#endif
