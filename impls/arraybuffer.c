@@ -1,0 +1,147 @@
+/* arraybuffer.c — refcounted ArrayBuffers, fixed and resizable (buf_model.h).
+ *
+ * One backend block per ArrayBuffer: [header | pad to 16 | data].  A resizable buffer
+ * reserves max_byte_length bytes of data at creation, so resize is a length change plus
+ * a zero-fill of the grown part, and no view's arithmetic ever sees the data move.
+ */
+#include "buf_model_internal.h"
+
+#include <string.h>
+
+/* ==== Creation ========================================================================= */
+
+static bool byte_length_is_valid(int64_t byte_length)
+{
+    return byte_length >= 0 && byte_length <= BUF_MAX_BYTE_LENGTH;
+}
+
+/* The one allocation path: every ArrayBuffer is born here. */
+static buf_status_t arraybuffer_create(buf_backend_t *backend, size_t byte_length, size_t max_byte_length,
+                                       bool resizable, bool zeroed, buf_arraybuffer_t **out)
+{
+    assert(byte_length <= max_byte_length);
+    size_t block_size = MODEL_DATA_OFFSET + max_byte_length; /* max <= 2^53: cannot wrap */
+    buf_status_t status = BUF_OK;
+    uint8_t *block = zeroed ? buf_backend_calloc(backend, block_size, MODEL_BLOCK_ALIGN, &status)
+                            : buf_backend_alloc(backend, block_size, MODEL_BLOCK_ALIGN, &status);
+    if (!block)
+        return BUF_ENOMEM; /* Node: RangeError "Array buffer allocation failed" */
+    buf_arraybuffer_t *ab = (buf_arraybuffer_t *)(void *)block;
+    ab->backend = backend;
+    ab->data = block + MODEL_DATA_OFFSET;
+    ab->refcount = 1;
+    ab->byte_length = byte_length;
+    ab->max_byte_length = max_byte_length;
+    ab->block_size = block_size;
+    ab->resizable = resizable;
+    *out = ab;
+    return BUF_OK;
+}
+
+buf_status_t buf_arraybuffer_alloc(buf_backend_t *backend, int64_t byte_length, buf_arraybuffer_t **out)
+{
+    if (!backend || !out)
+        return BUF_EINVAL;
+    if (!byte_length_is_valid(byte_length))
+        return BUF_ERANGE; /* "Invalid array buffer length" */
+    return arraybuffer_create(backend, (size_t)byte_length, (size_t)byte_length, false, true, out);
+}
+
+buf_status_t buf_arraybuffer_alloc_unsafe(buf_backend_t *backend, int64_t byte_length, buf_arraybuffer_t **out)
+{
+    if (!backend || !out)
+        return BUF_EINVAL;
+    if (!byte_length_is_valid(byte_length))
+        return BUF_ERANGE;
+    return arraybuffer_create(backend, (size_t)byte_length, (size_t)byte_length, false, false, out);
+}
+
+buf_status_t buf_arraybuffer_alloc_resizable(buf_backend_t *backend, int64_t byte_length, int64_t max_byte_length,
+                                             buf_arraybuffer_t **out)
+{
+    if (!backend || !out)
+        return BUF_EINVAL;
+    if (!byte_length_is_valid(byte_length))
+        return BUF_ERANGE; /* "Invalid array buffer length" */
+    if (!byte_length_is_valid(max_byte_length) || byte_length > max_byte_length)
+        return BUF_ERANGE; /* "Invalid array buffer max length" */
+    return arraybuffer_create(backend, (size_t)byte_length, (size_t)max_byte_length, true, true, out);
+}
+
+/* ==== References ======================================================================= */
+
+buf_arraybuffer_t *buf_arraybuffer_retain(buf_arraybuffer_t *ab)
+{
+    if (ab) {
+        assert(ab->refcount > 0 && "retain of a freed ArrayBuffer");
+        ab->refcount++;
+    }
+    return ab;
+}
+
+void buf_arraybuffer_release(buf_arraybuffer_t *ab)
+{
+    if (!ab)
+        return;
+    assert(ab->refcount > 0 && "release of a freed ArrayBuffer");
+    if (--ab->refcount > 0)
+        return;
+    buf_backend_t *backend = ab->backend;
+    size_t block_size = ab->block_size;
+    buf_backend_free(backend, ab, block_size, MODEL_BLOCK_ALIGN);
+}
+
+size_t buf_arraybuffer_refcount(const buf_arraybuffer_t *ab) { return ab ? ab->refcount : 0; }
+
+/* ==== Queries ========================================================================== */
+
+int64_t buf_arraybuffer_byte_length(const buf_arraybuffer_t *ab) { return ab ? (int64_t)ab->byte_length : 0; }
+int64_t buf_arraybuffer_max_byte_length(const buf_arraybuffer_t *ab) { return ab ? (int64_t)ab->max_byte_length : 0; }
+bool buf_arraybuffer_is_resizable(const buf_arraybuffer_t *ab) { return ab && ab->resizable; }
+buf_backend_t *buf_arraybuffer_backend(const buf_arraybuffer_t *ab) { return ab ? ab->backend : NULL; }
+uint8_t *buf_arraybuffer_data(buf_arraybuffer_t *ab) { return ab ? ab->data : NULL; }
+
+/* ==== Resize and slice ================================================================= */
+
+buf_status_t buf_arraybuffer_resize(buf_arraybuffer_t *ab, int64_t new_byte_length)
+{
+    if (!ab)
+        return BUF_EINVAL;
+    if (!ab->resizable)
+        return BUF_ETYPE; /* "Method ArrayBuffer.prototype.resize called on incompatible receiver" */
+    if (new_byte_length < 0 || (uint64_t)new_byte_length > ab->max_byte_length)
+        return BUF_ERANGE; /* "ArrayBuffer.prototype.resize: Invalid length parameter" */
+    size_t new_length = (size_t)new_byte_length;
+    /* Bytes past byte_length may hold old data from before a shrink: the spec says a
+     * grown region reads as zeros, so clear it now. */
+    if (new_length > ab->byte_length)
+        memset(ab->data + ab->byte_length, 0, new_length - ab->byte_length);
+    ab->byte_length = new_length;
+    return BUF_OK;
+}
+
+/* A relative index (negative counts from the end) clamped into [0, length]. */
+static int64_t clamp_relative(int64_t relative, int64_t length)
+{
+    if (relative < 0)
+        return relative < -length ? 0 : length + relative;
+    return relative > length ? length : relative;
+}
+
+buf_status_t buf_arraybuffer_slice(buf_arraybuffer_t *ab, int64_t begin, int64_t end, buf_arraybuffer_t **out)
+{
+    if (!ab || !out)
+        return BUF_EINVAL;
+    int64_t length = (int64_t)ab->byte_length;
+    int64_t first = begin == BUF_OMITTED ? 0 : clamp_relative(begin, length);
+    int64_t final = end == BUF_OMITTED ? length : clamp_relative(end, length);
+    int64_t new_length = final > first ? final - first : 0;
+    buf_arraybuffer_t *copy = NULL;
+    buf_status_t status = arraybuffer_create(ab->backend, (size_t)new_length, (size_t)new_length, false, false, &copy);
+    if (status != BUF_OK)
+        return status;
+    if (new_length > 0)
+        memcpy(copy->data, ab->data + first, (size_t)new_length);
+    *out = copy;
+    return BUF_OK;
+}

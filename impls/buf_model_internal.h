@@ -1,0 +1,51 @@
+/* buf_model_internal.h — what the model's files share and users must not rely on:
+ * the ArrayBuffer layout and small helpers for view bounds.  Not a public header. */
+#ifndef BUF_MODEL_INTERNAL_H
+#define BUF_MODEL_INTERNAL_H
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf_model.h"
+
+/* One backend block holds the header, then (at MODEL_DATA_OFFSET) max_byte_length bytes
+ * of data.  byte_length <= max_byte_length always; for a fixed buffer they are equal. */
+struct buf_arraybuffer {
+    buf_backend_t *backend; /* the block's owner: the last release frees it there */
+    uint8_t *data;          /* block + MODEL_DATA_OFFSET; never moves */
+    size_t refcount;        /* >= 1 while reachable */
+    size_t byte_length;
+    size_t max_byte_length;
+    size_t block_size;      /* exactly what was asked of the backend */
+    bool resizable;
+};
+
+/* Data starts 16-byte aligned so Float64/BigInt views of offset 0 are naturally aligned. */
+#define MODEL_BLOCK_ALIGN 16u
+#define MODEL_DATA_OFFSET ((sizeof(struct buf_arraybuffer) + MODEL_BLOCK_ALIGN - 1) & ~(size_t)(MODEL_BLOCK_ALIGN - 1))
+
+static inline bool model_kind_is_valid(buf_kind_t kind) { return (unsigned)kind < (unsigned)BUF_KIND_COUNT; }
+
+/* A view struct that was constructed (and not released): its buffer is live. */
+static inline bool model_typed_is_live(const buf_typed_t *view)
+{
+    return view && view->buffer && model_kind_is_valid(view->kind) && view->buffer->refcount > 0;
+}
+
+static inline bool model_buffer_is_live(const buf_buffer_t *buf)
+{
+    return model_typed_is_live(buf) && buf->kind == BUF_KIND_UINT8;
+}
+
+/* Status for a Node validateOffset(value, name, min, max) (ERR_OUT_OF_RANGE). */
+static inline bool model_offset_in(int64_t value, int64_t min, int64_t max) { return value >= min && value <= max; }
+
+/* Internal: makes a fresh ArrayBuffer (zeroed or not) and a fixed Uint8 view over all of
+ * it: the shared path of Buffer.alloc / allocUnsafe / from / concat. */
+buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed, buf_buffer_t *out);
+/* Node's encoding lookup (NULL -> utf8) onto the codec enum. */
+buf_status_t model_parse_encoding(const char *name, buf_encoding_t *out);
+
+#endif
