@@ -91,3 +91,81 @@ FORCE:
 
 # ---- Fuzzing (issue 5) ----------------------------------------------------------------
 # fuzz-section: the fuzz build and campaign targets go below this line.
+#
+# A fuzz target is a file fuzz/NAME.c with a line starting `int LLVMFuzzerTestOneInput`
+# (the drivers and helpers only declare or call it, so they never match).  Every other
+# fuzz/*.c except the two drivers is support code linked into every target (helpers,
+# backend selector, reference codec).  Each build variant compiles the library sources
+# (impls/*.c, not the CLI) itself with its own flags:
+#   build/fuzz/libfuzzer/T    clang -fsanitize=fuzzer + DESIGN.md's sanitizers
+#   build/fuzz/afl/T          afl-clang-fast, persistent shared-memory mode (the AFL++ main)
+#   build/fuzz/afl-asan/T     the same with the sanitizers (an AFL++ secondary)
+#   build/fuzz/afl-cmplog/T   AFL_LLVM_CMPLOG build for `afl-fuzz -c` (input-to-state)
+#   build/fuzz/replay/T       plain main over files/dirs (also for valgrind)
+#   build/fuzz/replay-asan/T  the same with the sanitizers (make test's corpus replay)
+#   build/fuzz/coverage/T     -fprofile-instr-generate -fcoverage-mapping (llvm-cov)
+FUZZ_BUILD        := $(BUILD)/fuzz
+FUZZ_TARGET_SRCS  := $(sort $(shell grep -l '^int LLVMFuzzerTestOneInput' fuzz/*.c 2>/dev/null))
+FUZZ_TARGETS      := $(FUZZ_TARGET_SRCS:fuzz/%.c=%)
+FUZZ_DRIVER_SRCS  := fuzz/afl_driver.c fuzz/replay_driver.c
+FUZZ_SUPPORT_SRCS := $(filter-out $(FUZZ_TARGET_SRCS) $(FUZZ_DRIVER_SRCS),$(wildcard fuzz/*.c))
+FUZZ_CC           ?= clang
+AFL_CC            ?= afl-clang-fast
+FUZZ_DEFS         := -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ifuzz
+FUZZ_SAN          := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -DBUF_SANITIZE=1
+FUZZ_VARIANTS     := libfuzzer afl afl-asan afl-cmplog replay replay-asan coverage
+# Campaign knobs: make fuzz TARGET=x SECONDS=n; make fuzz-overnight HOURS=8 (or MINUTES=n)
+TARGET  ?=
+SECONDS ?= 60
+HOURS   ?= 8
+MINUTES ?=
+MERGE   ?= 0
+
+.PHONY: fuzz-build fuzz-replay-build fuzz-replay fuzz fuzz-overnight fuzz-triage fuzz-coverage fuzz-list
+
+fuzz-build: $(foreach v,$(FUZZ_VARIANTS),$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/$(v)/%)) ## build every fuzz target in every variant (libFuzzer, AFL++, CMPLOG, replay, coverage) into build/fuzz/
+fuzz-replay-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/replay-asan/%) ## build the sanitizer replay programs make test runs over corpus/
+
+fuzz-list: ## print the fuzz targets
+	@printf '%s\n' $(FUZZ_TARGETS)
+
+fuzz-replay: fuzz-replay-build ## replay every corpus/<target>/ file through its target (ASan+UBSan)
+	@scripts/fuzz-replay.sh
+
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/libfuzzer/%) ## short libFuzzer run of each target (TARGET=x SECONDS=n), with a summary
+	@FUZZ_SECONDS=$(SECONDS) scripts/fuzz-run.sh $(TARGET)
+
+fuzz-overnight: fuzz-build ## AFL++ + libFuzzer campaign on all cores (HOURS=8 or MINUTES=n, TARGET=x, MERGE=1), then triage + coverage report
+	@FUZZ_HOURS=$(HOURS) FUZZ_MINUTES=$(MINUTES) FUZZ_MERGE=$(MERGE) scripts/fuzz-overnight.sh $(TARGET)
+
+fuzz-triage: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/replay-asan/%) ## bucket and minimize the crashes of a campaign (DIR=build/fuzz/campaign)
+	@scripts/fuzz-triage.sh $(DIR)
+
+fuzz-coverage: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/coverage/%) ## llvm-cov line coverage of impls/ from the committed corpus (HTML + summary)
+	@scripts/fuzz-coverage.sh
+
+# One set of rules per fuzz variant: $(1)=name, $(2)=compiler command, $(3)=compile
+# flags, $(4)=extra link flags, $(5)=driver source (empty: libFuzzer's own main).
+define fuzz_variant_rules
+$(FUZZ_BUILD)/$(1)/flags.stamp: FORCE
+	@mkdir -p $$(@D); echo '$(2) $(3) $(4) $(WARNINGS)' | cmp -s - $$@ || echo '$(2) $(3) $(4) $(WARNINGS)' > $$@
+
+$(FUZZ_BUILD)/$(1)/obj/%.o: %.c $(FUZZ_BUILD)/$(1)/flags.stamp
+	@mkdir -p $$(@D)
+	$(2) $(CSTD) $(FUZZ_DEFS) $(3) $(WARNINGS) -MMD -MP -c $$< -o $$@
+
+$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/$(1)/%): $(FUZZ_BUILD)/$(1)/%: $(FUZZ_BUILD)/$(1)/obj/fuzz/%.o \
+		$(patsubst %.c,$(FUZZ_BUILD)/$(1)/obj/%.o,$(FUZZ_SUPPORT_SRCS) $(LIB_SRCS) $(5))
+	$(2) $(3) $(4) -o $$@ $$^ $(LDLIBS)
+
+-include $(patsubst %.c,$(FUZZ_BUILD)/$(1)/obj/%.d,$(FUZZ_TARGET_SRCS) $(FUZZ_SUPPORT_SRCS) $(LIB_SRCS) $(5))
+endef
+
+FUZZ_OPT := -O1 -g -fno-omit-frame-pointer
+$(eval $(call fuzz_variant_rules,libfuzzer,$(FUZZ_CC),$(FUZZ_OPT) $(FUZZ_SAN) -fsanitize=fuzzer-no-link,-fsanitize=fuzzer,))
+$(eval $(call fuzz_variant_rules,afl,AFL_QUIET=1 $(AFL_CC),-O2 -g,,fuzz/afl_driver.c))
+$(eval $(call fuzz_variant_rules,afl-asan,AFL_QUIET=1 $(AFL_CC),$(FUZZ_OPT) $(FUZZ_SAN),,fuzz/afl_driver.c))
+$(eval $(call fuzz_variant_rules,afl-cmplog,AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(AFL_CC),-O2 -g,,fuzz/afl_driver.c))
+$(eval $(call fuzz_variant_rules,replay,$(FUZZ_CC),$(FUZZ_OPT),,fuzz/replay_driver.c))
+$(eval $(call fuzz_variant_rules,replay-asan,$(FUZZ_CC),$(FUZZ_OPT) $(FUZZ_SAN),,fuzz/replay_driver.c))
+$(eval $(call fuzz_variant_rules,coverage,$(FUZZ_CC),-O0 -g -fprofile-instr-generate -fcoverage-mapping,,fuzz/replay_driver.c))
