@@ -9,7 +9,19 @@
  * Node's decoder for E runs on the UTF-16 code units, quirks included.
  *
  * No function here allocates except the *_alloc convenience functions, which take their
- * memory from a backend (buf_backend.h).
+ * memory from a backend (buf_backend.h).  Input and output must not overlap.  NULL is
+ * accepted for an empty input or a zero-capacity output; the length functions return 0
+ * for NULL input with a non-zero length and for an out-of-range encoding.
+ *
+ * Quirks kept from Node (each one checked against Node v20 by scripts/node-diff codecs):
+ *   - utf8: each maximal ill-formed subpart becomes U+FFFD (EF BF BD); a BOM is kept.
+ *   - utf16le encode drops an odd last byte; lone surrogates become U+FFFD in the text.
+ *   - ascii encode clears bit 7; ascii and latin1 decode keep the low byte of each UTF-16
+ *     code unit (U+20AC -> AC; U+1F600 is the pair D83D DE00 -> 3D 00).
+ *   - hex decode stops at the first pair that is not two digits and drops an odd last digit.
+ *   - base64 and base64url decode alike: both alphabets, unknown characters skipped,
+ *     stop at the first '=' (also at any code unit whose low byte is '=').
+ *   - hex and base64 decode read the low byte of each code unit (U+0131 is '1' in hex).
  */
 #ifndef BUF_CODEC_H
 #define BUF_CODEC_H
@@ -61,23 +73,41 @@ size_t buf_decode_length(buf_encoding_t encoding, const uint8_t *text, size_t le
 /* Upper bound on buf_decode's output for any text of `length` UTF-8 bytes. */
 size_t buf_decode_bound(buf_encoding_t encoding, size_t length);
 /* Node's Buffer.byteLength(string, E) where string is the UTF-8 text read as Node reads
- * it (for base64/base64url this is Node's estimate, which may exceed the decoded size). */
+ * it (for base64/base64url this is Node's estimate, which may exceed the decoded size;
+ * for hex it is half the code units, whatever they are). */
 size_t buf_byte_length(buf_encoding_t encoding, const uint8_t *text, size_t length);
 /* Lenient decode, exactly as Node. Errors as buf_encode. */
 buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written);
-/* Strict decode: as buf_decode, but if Node would silently drop or replace any input
- * (invalid UTF-8 in the text, a bad hex pair or odd trailing nibble, an unknown base64
- * character or data after '=', a code point that ascii/latin1 truncate to its low byte),
- * returns BUF_ESTRICT and sets *bad_offset to the byte offset in `text` of the first such
- * input.  On success *bad_offset is set to `length`. */
+/* Strict decode: as buf_decode, but if Node would silently drop or replace any input,
+ * returns BUF_ESTRICT (nothing promised about dst, *written = 0) and sets *bad_offset to
+ * the byte offset in `text` of the first such input.  On success *bad_offset is set to
+ * `length`.  What counts as dropped or replaced, per encoding (see buf_decode_strict_offset):
+ *   every encoding   ill-formed UTF-8 (Node reads it as U+FFFD): the subpart's first byte;
+ *   utf8, utf16le    nothing else;
+ *   latin1           a code point above U+00FF (only its low byte is kept);
+ *   ascii            a code point above U+007F (the output byte would not be ASCII);
+ *   hex              the first character of a pair Node drops (a non-digit in it, or an odd
+ *                    last digit), or a non-ASCII character read through its low byte;
+ *   base64(url)      a character outside both alphabets (whitespace included), a non-ASCII
+ *                    character, a single leftover character, non-zero unused bits in the last
+ *                    character, '=' where no padding belongs, anything after the padding.
+ *                    Both alphabets and unpadded or fully padded endings are accepted.
+ * Errors as buf_decode; BUF_ESTRICT is reported before BUF_ENOSPC. */
 buf_status_t buf_decode_strict(buf_encoding_t encoding, const uint8_t *text, size_t length,
                                uint8_t *dst, size_t dst_capacity, size_t *written,
                                size_t *bad_offset);
+/* The offset buf_decode_strict would report: the first byte of `text` that Node would drop
+ * or replace when decoding it in `encoding`, or `length` if there is none; 0 for an
+ * out-of-range encoding or NULL text. */
+size_t buf_decode_strict_offset(buf_encoding_t encoding, const uint8_t *text, size_t length);
 
 /* ---- convenience: results allocated from a backend ----------------------------------- */
 /* A block from a backend: release it with buf_bytes_release (which calls
- * buf_backend_free(backend, data, capacity, 1)). */
+ * buf_backend_free(backend, data, capacity, 1)).  The *_alloc functions allocate exactly
+ * the output size (capacity == length; a 0-byte result is still a block to release), and
+ * return BUF_EINVAL (bad arguments), BUF_ENOMEM / BUF_EOVERFLOW (the backend's answer)
+ * with *out zeroed on any error, so buf_bytes_release(out) is always safe. */
 typedef struct buf_bytes {
     uint8_t *data;
     size_t length;   /* bytes of output */
@@ -89,6 +119,11 @@ buf_status_t buf_encode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
                               const uint8_t *bytes, size_t length, buf_bytes_t *out);
 buf_status_t buf_decode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
                               const uint8_t *text, size_t length, buf_bytes_t *out);
+/* As buf_decode_strict, with the result allocated as buf_decode_alloc does (nothing is
+ * allocated when it returns BUF_ESTRICT). */
+buf_status_t buf_decode_strict_alloc(buf_backend_t *backend, buf_encoding_t encoding,
+                                     const uint8_t *text, size_t length, buf_bytes_t *out,
+                                     size_t *bad_offset);
 void buf_bytes_release(buf_bytes_t *bytes);
 
 #ifdef __cplusplus

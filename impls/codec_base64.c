@@ -1,0 +1,214 @@
+/* codec_base64.c — base64 and base64url.
+ *
+ * encode: base64 uses A-Z a-z 0-9 + / with '=' padding; base64url uses - _ and no padding.
+ * decode: ONE lenient decoder for both names (Node's legacy base64_decode): it reads the
+ *   LOW BYTE of each UTF-16 code unit of the text, accepts both alphabets (+ and - are 62,
+ *   / and _ are 63), skips every other character (whitespace, garbage, U+0100, ...), and
+ *   stops at the first '=' — including a code unit whose low byte is 0x3D, such as U+013D
+ *   or the high surrogate D83D of U+1F600.  A last group of 2 or 3 characters gives 1 or 2
+ *   bytes (their unused low bits are ignored); a single leftover character is dropped.
+ */
+#include "codec_internal.h"
+
+/* ---- Tables ------------------------------------------------------------------------- */
+static const char standard_alphabet[65] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char url_alphabet[65] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* Sextet values; both special values have bit 7 set, so one test rejects a group. */
+#define PAD 0xFE /* '=': stops decoding */
+#define NO_ 0xFF /* skipped */
+#define ROW16(e) e, e, e, e, e, e, e, e, e, e, e, e, e, e, e, e
+static const uint8_t sextet_values[256] = {
+    ROW16(NO_), ROW16(NO_),
+    /* 20..2F: + is 62, - is 62 (url), / is 63 */
+    NO_, NO_, NO_, NO_, NO_, NO_, NO_, NO_, NO_, NO_, NO_, 62, NO_, 62, NO_, 63,
+    /* 30..3F: digits, '=' */
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, NO_, NO_, NO_, PAD, NO_, NO_,
+    /* 40..5F: A..Z, _ is 63 (url) */
+    NO_, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, NO_, NO_, NO_, NO_, 63,
+    /* 60..7F: a..z */
+    NO_, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, NO_, NO_, NO_, NO_, NO_,
+    ROW16(NO_), ROW16(NO_), ROW16(NO_), ROW16(NO_), ROW16(NO_), ROW16(NO_), ROW16(NO_), ROW16(NO_),
+};
+
+/* ---- encode: bytes -> text ---------------------------------------------------------- */
+size_t buf_base64_encode_length(size_t length, bool url)
+{
+    const size_t groups = length / 3, rest = length % 3;
+    if (url) /* unpadded: a last group of 1 or 2 bytes gives 2 or 3 characters */
+        return groups * 4 + (rest ? rest + 1 : 0);
+    return (groups + (rest != 0)) * 4;
+}
+
+size_t buf_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
+{
+    const char *alphabet = url ? url_alphabet : standard_alphabet;
+    size_t in = 0, out = 0;
+    for (; in + 3 <= length; in += 3, out += 4) {
+        const uint32_t group = ((uint32_t)bytes[in] << 16) | ((uint32_t)bytes[in + 1] << 8) | bytes[in + 2];
+        dst[out] = (uint8_t)alphabet[group >> 18];
+        dst[out + 1] = (uint8_t)alphabet[(group >> 12) & 0x3F];
+        dst[out + 2] = (uint8_t)alphabet[(group >> 6) & 0x3F];
+        dst[out + 3] = (uint8_t)alphabet[group & 0x3F];
+    }
+    const size_t rest = length - in;
+    if (rest) {
+        const uint32_t group = ((uint32_t)bytes[in] << 16) | (rest == 2 ? (uint32_t)bytes[in + 1] << 8 : 0);
+        dst[out++] = (uint8_t)alphabet[group >> 18];
+        dst[out++] = (uint8_t)alphabet[(group >> 12) & 0x3F];
+        if (rest == 2)
+            dst[out++] = (uint8_t)alphabet[(group >> 6) & 0x3F];
+        if (!url) {
+            if (rest == 1)
+                dst[out++] = '=';
+            dst[out++] = '=';
+        }
+    }
+    return out;
+}
+
+/* ---- decode: text -> bytes -----------------------------------------------------------
+ * The fast path converts four ASCII alphabet characters at a time; at anything else
+ * (skipped character, '=', non-ASCII, a group already begun) it falls back to one code
+ * unit at a time, and returns to the fast path at the next group boundary.
+ */
+static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *dst, bool write)
+{
+    buf_text_units_t units = buf_text_units_start(text, length);
+    uint32_t group = 0;
+    unsigned sextets = 0; /* in the current group, 0..3 */
+    size_t out = 0;
+    for (;;) {
+        if (sextets == 0 && !units.pending) {
+            size_t pos = units.pos;
+            while (pos + 4 <= length) {
+                const uint32_t a = sextet_values[text[pos]], b = sextet_values[text[pos + 1]],
+                               c = sextet_values[text[pos + 2]], d = sextet_values[text[pos + 3]];
+                if ((a | b | c | d) & 0x80)
+                    break;
+                const uint32_t quad = (a << 18) | (b << 12) | (c << 6) | d;
+                if (write) {
+                    dst[out] = (uint8_t)(quad >> 16);
+                    dst[out + 1] = (uint8_t)(quad >> 8);
+                    dst[out + 2] = (uint8_t)quad;
+                }
+                out += 3;
+                pos += 4;
+            }
+            units.pos = pos;
+        }
+        const int32_t unit = buf_text_units_next(&units);
+        if (unit < 0)
+            break;
+        const uint8_t value = sextet_values[unit & 0xFF];
+        if (value == PAD)
+            break;
+        if (value == NO_)
+            continue;
+        group = (group << 6) | value;
+        if (++sextets == 4) {
+            if (write) {
+                dst[out] = (uint8_t)(group >> 16);
+                dst[out + 1] = (uint8_t)(group >> 8);
+                dst[out + 2] = (uint8_t)group;
+            }
+            out += 3;
+            group = 0;
+            sextets = 0;
+        }
+    }
+    if (sextets >= 2) { /* 12 bits: one byte; 18 bits: two bytes */
+        if (write)
+            dst[out] = (uint8_t)(group >> (sextets == 2 ? 4 : 10));
+        out++;
+    }
+    if (sextets == 3) {
+        if (write)
+            dst[out] = (uint8_t)(group >> 2);
+        out++;
+    }
+    return out;
+}
+
+size_t buf_base64_decode_length(const uint8_t *text, size_t length)
+{
+    return base64_decode(text, length, NULL, false);
+}
+
+size_t buf_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    return base64_decode(text, length, dst, true);
+}
+
+/* ---- byteLength --------------------------------------------------------------------------
+ * Node's base64ByteLength(str, str.length): drop up to two trailing '=' code units, then
+ * 3/4 of the rest.  Only an ASCII '=' byte is ever the code unit 0x3D (no multi-byte
+ * sequence or U+FFFD has it), so the trailing bytes of the UTF-8 text decide.
+ */
+size_t buf_base64_byte_length(const uint8_t *text, size_t length)
+{
+    size_t units = buf_text_unit_count(text, length);
+    if (length >= 1 && text[length - 1] == '=') {
+        units--;
+        if (units > 1 && text[length - 2] == '=')
+            units--;
+    }
+    return units / 4 * 3 + units % 4 * 3 / 4;
+}
+
+/* ---- strict --------------------------------------------------------------------------
+ * Strict base64 text is: alphabet characters (either alphabet, ASCII only), then padding
+ * that completes the last group (QQ==, QQ=, QUI=, or none), then nothing; a last group's
+ * unused bits are zero; no single leftover character.  The report is the smallest offset
+ * of any of these: a skipped or low-byte-truncated character before the stop; the last
+ * character of the data when it is a dropped leftover or carries non-zero unused bits; a
+ * '=' where no padding belongs; anything after the padding.
+ */
+size_t buf_base64_strict_offset(const uint8_t *text, size_t length)
+{
+    buf_text_units_t units = buf_text_units_start(text, length);
+    size_t first_bad = length, last_offset = 0, stop_offset = length;
+    size_t sextets = 0;
+    uint8_t last_value = 0;
+    bool stop_truncated = false;
+    int32_t unit;
+    while ((unit = buf_text_units_next(&units)) >= 0) {
+        const uint8_t value = sextet_values[unit & 0xFF];
+        if (value == PAD) {
+            stop_offset = units.unit_offset;
+            stop_truncated = unit >= 0x80;
+            break;
+        }
+        if ((value == NO_ || unit >= 0x80) && first_bad == length)
+            first_bad = units.unit_offset;
+        if (value != NO_) { /* Node counts a truncated unit as data too */
+            sextets++;
+            last_offset = units.unit_offset;
+            last_value = value;
+        }
+    }
+    size_t tail_bad = length;
+    const unsigned rest = (unsigned)(sextets % 4);
+    if (rest == 1 || (rest == 2 && (last_value & 0x0F)) || (rest == 3 && (last_value & 0x03))) {
+        tail_bad = last_offset;
+    } else if (stop_offset < length) {
+        if (stop_truncated || rest == 0) {
+            tail_bad = stop_offset;
+        } else {
+            unsigned more_padding = 3 - rest; /* QQ= may take one more '=', QUI= none */
+            while ((unit = buf_text_units_next(&units)) >= 0) {
+                if (unit == '=' && more_padding) {
+                    more_padding--;
+                    continue;
+                }
+                tail_bad = units.unit_offset;
+                break;
+            }
+        }
+    }
+    return first_bad < tail_bad ? first_bad : tail_bad;
+}

@@ -1,0 +1,85 @@
+/* codec_latin1_ascii.c — latin1 (alias binary) and ascii.
+ *
+ * encode: latin1 maps byte b to U+00bb (two UTF-8 bytes from 0x80 on); ascii clears bit 7
+ *   first (Node's toString('ascii') turns 0x80..0xFF into 0x00..0x7F, no U+FFFD).
+ * decode: both keep the low byte of each UTF-16 code unit of the text, without masking
+ *   (Buffer.from('é', 'ascii') is E9, Buffer.from('€', 'latin1') is AC, and U+1F600's
+ *   surrogate pair D83D DE00 gives 3D 00; ill-formed UTF-8 -> U+FFFD -> FD).
+ */
+#include "codec_internal.h"
+
+/* ---- encode: bytes -> UTF-8 text ------------------------------------------------------ */
+size_t buf_latin1_encode_length(const uint8_t *bytes, size_t length)
+{
+    size_t high = 0;
+    for (size_t i = 0; i < length; i++)
+        high += bytes[i] >> 7;
+    return length + high;
+}
+
+size_t buf_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < length; i++) {
+        const uint8_t byte = bytes[i];
+        if (byte < 0x80) {
+            dst[out++] = byte;
+        } else {
+            dst[out++] = (uint8_t)(0xC0 | (byte >> 6));
+            dst[out++] = (uint8_t)(0x80 | (byte & 0x3F));
+        }
+    }
+    return out;
+}
+
+size_t buf_ascii_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
+{
+    for (size_t i = 0; i < length; i++)
+        dst[i] = bytes[i] & 0x7F;
+    return length;
+}
+
+/* ---- decode: UTF-8 text -> bytes (low byte of each code unit) ------------------------- */
+size_t buf_latin1_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    size_t in = 0, out = 0;
+    while (in < length) {
+        const uint8_t first = text[in];
+        if (first < 0x80) {
+            dst[out++] = first;
+            in++;
+            continue;
+        }
+        uint32_t cp;
+        in += buf_utf8_read(text + in, length - in, &cp);
+        if (cp == BUF_CP_INVALID) {
+            dst[out++] = BUF_CP_REPLACEMENT & 0xFF;
+        } else if (cp < 0x10000) {
+            dst[out++] = (uint8_t)(cp & 0xFF);
+        } else {
+            /* the low bytes of the surrogate pair D800|hi10, DC00|lo10 */
+            cp -= 0x10000;
+            dst[out++] = (uint8_t)((cp >> 10) & 0xFF);
+            dst[out++] = (uint8_t)(cp & 0xFF);
+        }
+    }
+    return out;
+}
+
+size_t buf_latin1_strict_offset(const uint8_t *text, size_t length, uint32_t max_code_point)
+{
+    size_t in = 0;
+    while (in < length) {
+        if (text[in] < 0x80 && text[in] <= max_code_point) {
+            in++;
+            continue;
+        }
+        uint32_t cp;
+        const size_t used = buf_utf8_read(text + in, length - in, &cp);
+        /* BUF_CP_INVALID is above every max_code_point: ill-formed text is reported too */
+        if (cp > max_code_point)
+            return in;
+        in += used;
+    }
+    return length;
+}

@@ -1,0 +1,135 @@
+/* codec_utf8.c — reading UTF-8 text as Node reads it, and the utf8 encoding.
+ *
+ * In both directions utf8 is the same operation on UTF-8 text: Node reads the bytes
+ * (buf.toString('utf8') / Buffer.from(text).toString()), replacing each maximal ill-formed
+ * subpart with U+FFFD, and writes the JS string back as UTF-8, so well-formed sequences
+ * pass through unchanged and each ill-formed subpart becomes EF BF BD.  A BOM is kept.
+ */
+#include <string.h>
+
+#include "codec_internal.h"
+
+/* ---- The lead-byte table --------------------------------------------------------------
+ * One entry per byte: sequence length and the allowed range of the second byte (the only
+ * byte whose range depends on the lead; bytes three and four are always 80..BF).
+ */
+#define ASCII_ {1, 0x00, 0x7F}
+#define NOLEAD {0, 0x00, 0x00}
+#define LEAD2_ {2, 0x80, 0xBF}
+#define LEAD3_ {3, 0x80, 0xBF}
+#define LEAD4_ {4, 0x80, 0xBF}
+#define ROW16(e) e, e, e, e, e, e, e, e, e, e, e, e, e, e, e, e
+
+const buf_utf8_lead_t buf_utf8_leads[256] = {
+    /* 00..7F */ ROW16(ASCII_), ROW16(ASCII_), ROW16(ASCII_), ROW16(ASCII_),
+    ROW16(ASCII_), ROW16(ASCII_), ROW16(ASCII_), ROW16(ASCII_),
+    /* 80..BF: continuation bytes never start a sequence */
+    ROW16(NOLEAD), ROW16(NOLEAD), ROW16(NOLEAD), ROW16(NOLEAD),
+    /* C0, C1: would only encode overlong forms of U+0000..U+007F */
+    NOLEAD, NOLEAD, LEAD2_, LEAD2_, LEAD2_, LEAD2_, LEAD2_, LEAD2_,
+    LEAD2_, LEAD2_, LEAD2_, LEAD2_, LEAD2_, LEAD2_, LEAD2_, LEAD2_,
+    /* D0..DF */ ROW16(LEAD2_),
+    /* E0: A0.. excludes overlongs; ED: ..9F excludes the surrogates D800..DFFF */
+    {3, 0xA0, 0xBF}, LEAD3_, LEAD3_, LEAD3_, LEAD3_, LEAD3_, LEAD3_, LEAD3_,
+    LEAD3_, LEAD3_, LEAD3_, LEAD3_, LEAD3_, {3, 0x80, 0x9F}, LEAD3_, LEAD3_,
+    /* F0: 90.. excludes overlongs; F4: ..8F stops at U+10FFFF; F5..FF never lead */
+    {4, 0x90, 0xBF}, LEAD4_, LEAD4_, LEAD4_, {4, 0x80, 0x8F}, NOLEAD, NOLEAD, NOLEAD,
+    NOLEAD, NOLEAD, NOLEAD, NOLEAD, NOLEAD, NOLEAD, NOLEAD, NOLEAD,
+};
+
+/* ---- ASCII runs -----------------------------------------------------------------------
+ * Text is mostly ASCII: test eight bytes per step (any high bit set ends the run).
+ */
+static inline bool block_is_ascii(const uint8_t *p)
+{
+    uint64_t word;
+    memcpy(&word, p, sizeof word);
+    return (word & 0x8080808080808080ull) == 0;
+}
+
+/* Length of the ASCII prefix of p[0..length) (at most length). */
+static inline size_t ascii_run(const uint8_t *p, size_t length)
+{
+    size_t i = 0;
+    while (i + 8 <= length && block_is_ascii(p + i))
+        i += 8;
+    while (i < length && p[i] < 0x80)
+        i++;
+    return i;
+}
+
+/* ---- Sanitizing (utf8 encode and decode) --------------------------------------------- */
+static const uint8_t replacement_utf8[3] = {0xEF, 0xBF, 0xBD};
+
+/* One loop for both the count and the write; `write` is a constant at each call site,
+ * so the compiler emits two specialised loops. */
+static inline size_t utf8_sanitize(const uint8_t *text, size_t length, uint8_t *dst, bool write)
+{
+    size_t in = 0, out = 0;
+    while (in < length) {
+        const size_t run = ascii_run(text + in, length - in);
+        if (write && run)
+            memcpy(dst + out, text + in, run);
+        in += run;
+        out += run;
+        if (in >= length)
+            break;
+        uint32_t cp;
+        const size_t used = buf_utf8_read(text + in, length - in, &cp);
+        if (cp == BUF_CP_INVALID) {
+            if (write)
+                memcpy(dst + out, replacement_utf8, 3);
+            out += 3;
+        } else {
+            if (write)
+                memcpy(dst + out, text + in, used);
+            out += used;
+        }
+        in += used;
+    }
+    return out;
+}
+
+size_t buf_utf8_sanitized_length(const uint8_t *text, size_t length)
+{
+    return utf8_sanitize(text, length, NULL, false);
+}
+
+size_t buf_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    return utf8_sanitize(text, length, dst, true);
+}
+
+size_t buf_utf8_first_invalid(const uint8_t *text, size_t length)
+{
+    size_t in = 0;
+    while (in < length) {
+        in += ascii_run(text + in, length - in);
+        if (in >= length)
+            break;
+        uint32_t cp;
+        const size_t used = buf_utf8_read(text + in, length - in, &cp);
+        if (cp == BUF_CP_INVALID)
+            return in;
+        in += used;
+    }
+    return length;
+}
+
+/* ---- Code units ------------------------------------------------------------------------ */
+size_t buf_text_unit_count(const uint8_t *text, size_t length)
+{
+    size_t in = 0, units = 0;
+    while (in < length) {
+        const size_t run = ascii_run(text + in, length - in);
+        in += run;
+        units += run;
+        if (in >= length)
+            break;
+        uint32_t cp;
+        in += buf_utf8_read(text + in, length - in, &cp);
+        /* an ill-formed subpart is one U+FFFD; above U+FFFF a surrogate pair */
+        units += (cp != BUF_CP_INVALID && cp >= 0x10000) ? 2 : 1;
+    }
+    return units;
+}
