@@ -26,6 +26,9 @@ TEST_SRCS := $(wildcard tests/unit/*.c)
 # tests/tools/NAME.c -> build/tests/NAME (and build/asan/tests/NAME): drivers that the
 # Node differential harness and other test scripts run (one C file each, linked with the lib).
 TOOL_SRCS := $(wildcard tests/tools/*.c)
+# The threaded tests (tests/unit/*threads*.c) also build against a small Criterion
+# stand-in for ThreadSanitizer, under which Criterion's own runner cannot start.
+TSAN_TEST_SRCS := $(wildcard tests/unit/*threads*.c) tests/unit/test_support.c tests/tsan-shim/runner.c
 HEADERS   := $(wildcard impls/*.h tests/unit/*.h)
 
 .DEFAULT_GOAL := all
@@ -45,7 +48,7 @@ deps: ## install missing Debian packages (apt-get; idempotent)
 
 build-asan: $(BUILD)/asan/buf $(BUILD)/asan/tests/unit $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/asan/tests/%) ## the ASan+UBSan build
 
-build-tsan: $(BUILD)/tsan/tests/unit ## the ThreadSanitizer build of the threaded tests
+build-tsan: $(BUILD)/tsan/tests/threads ## the ThreadSanitizer build of the threaded tests
 
 help: ## list the public targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## /  make \1\t/' | expand -t 24
@@ -84,7 +87,11 @@ endef
 
 $(eval $(call variant_rules,$(BUILD),$(CC),$(CFLAGS)))
 $(eval $(call variant_rules,$(BUILD)/asan,$(SAN_CC),$(SAN_FLAGS)))
-$(eval $(call variant_rules,$(BUILD)/tsan,$(SAN_CC),$(TSAN_FLAGS)))
+$(eval $(call variant_rules,$(BUILD)/tsan,$(SAN_CC),$(TSAN_FLAGS) -Itests/tsan-shim))
+
+$(BUILD)/tsan/tests/threads: $(patsubst %.c,$(BUILD)/tsan/obj/%.o,$(TSAN_TEST_SRCS)) $(BUILD)/tsan/libbufbench.a
+	@mkdir -p $(@D)
+	$(SAN_CC) $(TSAN_FLAGS) -o $@ $^ $(LDLIBS)
 
 .PHONY: FORCE
 FORCE:

@@ -58,12 +58,15 @@ const buf_backend_ops_t *buf_backend_find_fuzz_id(uint8_t fuzz_id)
 
 size_t buf_page_size(void)
 {
-    static size_t page_size;
-    if (!page_size) {
-        long value = sysconf(_SC_PAGESIZE);
-        page_size = value > 0 ? (size_t)value : 4096;
+    /* Racing first calls store the same value; atomic so that the race is well-defined. */
+    static _Atomic size_t page_size;
+    size_t value = atomic_load_explicit(&page_size, memory_order_relaxed);
+    if (!value) {
+        long queried = sysconf(_SC_PAGESIZE);
+        value = queried > 0 ? (size_t)queried : 4096;
+        atomic_store_explicit(&page_size, value, memory_order_relaxed);
     }
-    return page_size;
+    return value;
 }
 
 /* ---- Instances ----------------------------------------------------------------------- */

@@ -46,9 +46,9 @@ run_stage unit-plain "$BUILD/tests/unit" --jobs "$JOBS"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_stage unit-asan "$BUILD/asan/tests/unit" --jobs "$JOBS"
-# Threaded tests (suites named threads_*) under ThreadSanitizer.
+# Threaded tests (tests/unit/*threads*.c) under ThreadSanitizer, through the shim runner.
 TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
-  run_stage unit-tsan "$BUILD/tsan/tests/unit" --jobs "$JOBS" --filter 'threads_*/*'
+  run_stage unit-tsan "$BUILD/tsan/tests/threads"
 # CLI behaviour (buf's commands, errors and exit codes).
 run_stage cli tests/cli/run.sh "$BUILD/buf"
 # stage:codecs (issue 3: Node differential of the codecs, Node vectors)

@@ -68,3 +68,11 @@ void test_close_backend_clean(buf_backend_t *backend)
     size_t outstanding = buf_backend_close(backend);
     cr_expect_eq(outstanding, 0, "outstanding blocks at close: %zu", outstanding);
 }
+
+/* Sanitizer builds: allocation failure must be a NULL return (as in production), not an
+ * ASan abort, and leaks fail the run. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1:detect_leaks=1";
+}

@@ -1,0 +1,233 @@
+/* test_backend_threads.c — cross-thread free and concurrent allocation, every backend.
+ *
+ * Producers allocate and fill blocks and hand them to consumers on OTHER threads, which
+ * check the contents and free them — every free in the handoff test happens on a thread
+ * that did not allocate the block.  Run under ThreadSanitizer by `make test` (suites
+ * named threads_*), and in the plain and ASan builds like every test.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "buf_backend.h"
+#include "test_support.h"
+
+/* ---- A bounded handoff queue (the test's own lock, not the backend's) ---------------- */
+#define QUEUE_CAPACITY 256
+#define BLOCKS_PER_PRODUCER 3000
+
+typedef struct {
+    uint8_t *ptr;
+    size_t size;
+    pthread_t producer;
+    uint8_t seed;
+} handoff_t;
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    handoff_t items[QUEUE_CAPACITY];
+    size_t head, count;
+    int producers_left;
+    buf_backend_t *backend;
+    _Atomic int bad_contents, same_thread_frees, alloc_failures;
+} handoff_queue_t;
+
+static void queue_push(handoff_queue_t *queue, handoff_t item)
+{
+    pthread_mutex_lock(&queue->lock);
+    while (queue->count == QUEUE_CAPACITY)
+        pthread_cond_wait(&queue->changed, &queue->lock);
+    queue->items[(queue->head + queue->count++) % QUEUE_CAPACITY] = item;
+    pthread_cond_broadcast(&queue->changed);
+    pthread_mutex_unlock(&queue->lock);
+}
+
+/* Returns false when the queue is empty and every producer is done. */
+static bool queue_pop(handoff_queue_t *queue, handoff_t *item)
+{
+    pthread_mutex_lock(&queue->lock);
+    while (queue->count == 0 && queue->producers_left > 0)
+        pthread_cond_wait(&queue->changed, &queue->lock);
+    bool got = queue->count > 0;
+    if (got) {
+        *item = queue->items[queue->head];
+        queue->head = (queue->head + 1) % QUEUE_CAPACITY;
+        queue->count--;
+        pthread_cond_broadcast(&queue->changed);
+    }
+    pthread_mutex_unlock(&queue->lock);
+    return got;
+}
+
+static void *producer_main(void *arg)
+{
+    handoff_queue_t *queue = arg;
+    for (int i = 0; i < BLOCKS_PER_PRODUCER; i++) {
+        size_t size = (size_t)(i * 37 % 2000) + (i % 50 == 0 ? 20000 : 0);
+        uint8_t *block = buf_backend_alloc(queue->backend, size, 0, NULL);
+        if (!block) {
+            queue->alloc_failures++;
+            continue;
+        }
+        uint8_t seed = (uint8_t)i;
+        memset(block, seed, size);
+        /* Some blocks are also freed locally, mixing local and remote frees in one heap. */
+        if (i % 7 == 0) {
+            buf_backend_free(queue->backend, block, size, 0);
+            continue;
+        }
+        queue_push(queue, (handoff_t){block, size, pthread_self(), seed});
+    }
+    pthread_mutex_lock(&queue->lock);
+    queue->producers_left--;
+    pthread_cond_broadcast(&queue->changed);
+    pthread_mutex_unlock(&queue->lock);
+    return NULL;
+}
+
+static void *consumer_main(void *arg)
+{
+    handoff_queue_t *queue = arg;
+    handoff_t item;
+    while (queue_pop(queue, &item)) {
+        for (size_t i = 0; i < item.size; i++)
+            if (item.ptr[i] != item.seed) {
+                queue->bad_contents++;
+                break;
+            }
+        if (pthread_equal(item.producer, pthread_self()))
+            queue->same_thread_frees++;
+        buf_backend_free(queue->backend, item.ptr, item.size, 0);
+    }
+    return NULL;
+}
+
+static void run_handoff(const char *spec)
+{
+    handoff_queue_t queue = {.producers_left = 2};
+    pthread_mutex_init(&queue.lock, NULL);
+    pthread_cond_init(&queue.changed, NULL);
+    queue.backend = test_open_backend(spec);
+    pthread_t threads[4];
+    pthread_create(&threads[0], NULL, producer_main, &queue);
+    pthread_create(&threads[1], NULL, producer_main, &queue);
+    pthread_create(&threads[2], NULL, consumer_main, &queue);
+    pthread_create(&threads[3], NULL, consumer_main, &queue);
+    for (int i = 0; i < 4; i++)
+        pthread_join(threads[i], NULL);
+    cr_assert_eq(queue.bad_contents, 0, "%s: a block's contents changed in transit", spec);
+    cr_assert_eq(queue.same_thread_frees, 0, "%s: a block was freed by its own producer", spec);
+    if (!test_spec_injects_failures(spec))
+        cr_assert_eq(queue.alloc_failures, 0, "%s", spec);
+    buf_backend_stats_t stats;
+    buf_backend_get_stats(queue.backend, &stats);
+    cr_assert_eq(stats.allocs, 2 * BLOCKS_PER_PRODUCER - (uint64_t)queue.alloc_failures, "%s", spec);
+    test_close_backend_clean(queue.backend);
+    pthread_mutex_destroy(&queue.lock);
+    pthread_cond_destroy(&queue.changed);
+}
+
+Test(threads_backend, blocks_freed_on_another_thread)
+{
+    for (size_t s = 0; s < test_backend_spec_count(); s++)
+        run_handoff(test_backend_spec(s));
+}
+
+/* ---- Reuse after remote frees -------------------------------------------------------- */
+typedef struct {
+    buf_backend_t *backend;
+    void **blocks;
+    size_t count, size;
+} batch_t;
+
+static void *free_batch_main(void *arg)
+{
+    batch_t *batch = arg;
+    for (size_t i = 0; i < batch->count; i++)
+        buf_backend_free(batch->backend, batch->blocks[i], batch->size, 0);
+    return NULL;
+}
+
+/* The allocating thread must get back the memory that another thread freed: memory from
+ * the OS stays flat over rounds of "allocate here, free there". */
+Test(threads_backend, remote_frees_are_reused_by_the_owner)
+{
+    static const char *specs[] = {"slab", "pool"};
+    static void *blocks[4000];
+    for (size_t s = 0; s < 2; s++) {
+        buf_backend_t *backend = test_open_backend(specs[s]);
+        uint64_t after_first = 0;
+        for (int round = 0; round < 6; round++) {
+            for (size_t i = 0; i < 4000; i++)
+                cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, 96, 0, NULL));
+            batch_t batch = {backend, blocks, 4000, 96};
+            pthread_t other;
+            pthread_create(&other, NULL, free_batch_main, &batch);
+            pthread_join(other, NULL);
+            buf_backend_stats_t stats;
+            buf_backend_get_stats(backend, &stats);
+            if (round == 0)
+                after_first = stats.bytes_os;
+            else
+                cr_assert_leq(stats.bytes_os, after_first + (64 << 10), "%s round %d: %llu > %llu", specs[s], round,
+                              (unsigned long long)stats.bytes_os, (unsigned long long)after_first);
+        }
+        test_close_backend_clean(backend);
+    }
+}
+
+/* ---- Many threads allocating from one instance at once ------------------------------- */
+typedef struct {
+    buf_backend_t *backend;
+    int thread_index;
+    _Atomic int *errors;
+} churn_arg_t;
+
+static void *churn_main(void *arg)
+{
+    churn_arg_t *churn = arg;
+    void *held[64] = {0};
+    size_t sizes[64] = {0};
+    for (int i = 0; i < 5000; i++) {
+        int slot = (i * 13 + churn->thread_index) % 64;
+        if (held[slot]) {
+            if (((uint8_t *)held[slot])[0] != (uint8_t)(slot + churn->thread_index))
+                (*churn->errors)++;
+            buf_backend_free(churn->backend, held[slot], sizes[slot], 0);
+            held[slot] = NULL;
+        } else {
+            sizes[slot] = 1 + (size_t)(i % 700);
+            held[slot] = buf_backend_alloc(churn->backend, sizes[slot], 0, NULL);
+            if (held[slot])
+                memset(held[slot], slot + churn->thread_index, sizes[slot]);
+        }
+    }
+    for (int slot = 0; slot < 64; slot++)
+        if (held[slot])
+            buf_backend_free(churn->backend, held[slot], sizes[slot], 0);
+    return NULL;
+}
+
+Test(threads_backend, concurrent_allocation_from_one_instance)
+{
+    for (size_t s = 0; s < test_backend_spec_count(); s++) {
+        const char *spec = test_backend_spec(s);
+        buf_backend_t *backend = test_open_backend(spec);
+        buf_backend_props_t props;
+        buf_backend_get_props(backend, &props);
+        cr_assert(props.concurrent_alloc, "%s", spec);
+        _Atomic int errors = 0;
+        pthread_t threads[3];
+        churn_arg_t args[3];
+        for (int t = 0; t < 3; t++) {
+            args[t] = (churn_arg_t){backend, t, &errors};
+            pthread_create(&threads[t], NULL, churn_main, &args[t]);
+        }
+        for (int t = 0; t < 3; t++)
+            pthread_join(threads[t], NULL);
+        cr_assert_eq(errors, 0, "%s: blocks overwritten by another thread", spec);
+        test_close_backend_clean(backend);
+    }
+}
