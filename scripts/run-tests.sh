@@ -54,6 +54,8 @@ run_stage cli tests/cli/run.sh "$BUILD/buf"
 # stage:codecs (issue 3: Node differential of the codecs, Node vectors)
 # stage:model (issue 4: Node differential of the buffer model, typed vectors)
 # stage:fuzz (issue 5: corpus replay through every fuzz target, sanitizer build)
+# Builds build/fuzz/replay-asan/<target> (-Werror) first; one count per corpus file.
+run_stage fuzz-corpus bash -c 'make -j"$0" --no-print-directory WERROR=1 fuzz-replay-build && scripts/fuzz-replay.sh' "$JOBS"
 
 # ---- Summary ------------------------------------------------------------------------
 echo
