@@ -111,7 +111,9 @@ typedef struct buf_backend buf_backend_t;
 buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *config,
                               buf_backend_t **out);
 /* Destroys the instance, listing outstanding blocks on stderr (if any); returns their
- * number.  NULL is a no-op returning 0. */
+ * number.  NULL is a no-op returning 0.  slab and pool release all their memory,
+ * outstanding blocks included; malloc and mmap do not track blocks, so outstanding blocks
+ * stay allocated (they are counted and reported, and remain the caller's to free). */
 size_t buf_backend_close(buf_backend_t *backend);
 /* As buf_backend_close, with the report written to `report` (FILE*, or NULL for none). */
 size_t buf_backend_close_report(buf_backend_t *backend, void *report);

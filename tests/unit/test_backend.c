@@ -427,6 +427,11 @@ Test(backend, destroy_lists_outstanding_blocks)
         fclose(report);
         cr_assert_gt(length, 0, "%s: destroy printed nothing", spec);
         cr_assert(strstr(text, "outstanding") || strstr(text, "still allocated"), "%s: %s", spec, text);
+        /* malloc cannot reclaim blocks it does not know: they stay the caller's (plain
+         * malloc blocks), so release them here or LeakSanitizer rightly fails the test. */
+        if (strcmp(spec, "malloc") == 0)
+            for (int i = 0; i < 3; i++)
+                free(kept[i]);
     }
 }
 
