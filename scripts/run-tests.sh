@@ -51,6 +51,8 @@ TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
   run_stage unit-tsan "$BUILD/tsan/tests/threads"
 # CLI behaviour (buf's commands, errors and exit codes).
 run_stage cli tests/cli/run.sh "$BUILD/buf"
+# The README's one-file backend recipe, applied to a scratch copy of the tree.
+run_stage backend-example scripts/check-backend-example.sh
 # stage:codecs (issue 3: Node differential of the codecs, Node vectors)
 # stage:model (issue 4: Node differential of the buffer model, typed vectors)
 # stage:fuzz (issue 5: corpus replay through every fuzz target, sanitizer build)
