@@ -45,6 +45,16 @@ static inline bool model_offset_in(int64_t value, int64_t min, int64_t max) { re
 /* Internal: makes a fresh ArrayBuffer (zeroed or not) and a fixed Uint8 view over all of
  * it: the shared path of Buffer.alloc / allocUnsafe / from / concat. */
 buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed, buf_buffer_t *out);
+/* _fill()'s offset/end validation; *skip when offset >= end (nothing to do). */
+buf_status_t model_fill_range(int64_t length, int64_t *offset, int64_t *end, bool *skip);
+/* Repeats pattern over bytes[offset, end) (offset < end, pattern_length > 0). */
+void model_fill_pattern(uint8_t *bytes, int64_t offset, int64_t end, const uint8_t *pattern, size_t pattern_length);
+/* True for Node's names of UTF-16LE ('ucs2', 'ucs-2', 'utf16le', 'utf-16le', any case). */
+bool model_encoding_is_ucs2(const char *name);
+/* The search behind every indexOf: needle bytes (already decoded), Node's offset rules;
+ * string_needle selects the string path's ucs2 not-found rule. */
+buf_status_t model_index_of(const buf_buffer_t *buf, const uint8_t *needle, size_t needle_length, int64_t byte_offset,
+                            bool ucs2, bool string_needle, bool forward, int64_t *out);
 /* Node's encoding lookup (NULL -> utf8) onto the codec enum. */
 buf_status_t model_parse_encoding(const char *name, buf_encoding_t *out);
 
