@@ -81,6 +81,7 @@ struct pool_state {
     pool_arena_t *arenas;
     chunk_t *free_chunks;
     _Atomic uint64_t bytes_os;
+    size_t redzone;               /* mem_redzone(), fixed for the instance's lifetime */
     large_class_t large[LARGE_CLASS_COUNT];
 };
 
@@ -277,7 +278,7 @@ static size_t round_up(size_t value, size_t multiple)
 static void *pool_alloc(void *opaque, size_t size, size_t align)
 {
     pool_state_t *state = opaque;
-    size_t request = size + BUF_REDZONE; /* sanitizer builds: poisoned bytes after every slice */
+    size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every slice */
     if (request >= state->pool_size / 2)
         return large_alloc(state, size, request);
 
@@ -305,7 +306,7 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
 {
     (void)align;
     pool_state_t *state = opaque;
-    size_t request = size + BUF_REDZONE;
+    size_t request = size + state->redzone;
     if (request >= state->pool_size / 2) {
         large_free(state, ptr, request);
         return;
@@ -345,6 +346,7 @@ static buf_status_t pool_create(const buf_backend_config_t *config, void **state
         free(state);
         return BUF_ENOMEM;
     }
+    state->redzone = mem_redzone();
     *state_out = state;
     return BUF_OK;
 }

@@ -120,6 +120,7 @@ typedef struct slab_state {
     arena_t *arenas;
     large_header_t *large;
     _Atomic uint64_t bytes_os;
+    size_t redzone;               /* mem_redzone(), fixed for the instance's lifetime */
 } slab_state_t;
 
 static arena_t *arena_of(const void *ptr)
@@ -292,7 +293,7 @@ static void large_free(slab_state_t *state, void *block, size_t request)
 static void *slab_alloc(void *opaque, size_t size, size_t align)
 {
     slab_state_t *state = opaque;
-    size_t request = size + BUF_REDZONE; /* sanitizer builds: poisoned bytes after every block */
+    size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every block */
     unsigned class_index = class_for(request, align);
     if (class_index == CLASS_LARGE)
         return large_alloc(state, size, request);
@@ -333,7 +334,7 @@ static void *slab_alloc(void *opaque, size_t size, size_t align)
 static void slab_free(void *opaque, void *ptr, size_t size, size_t align)
 {
     slab_state_t *state = opaque;
-    size_t request = size + BUF_REDZONE;
+    size_t request = size + state->redzone;
     unsigned class_index = class_for(request, align);
     if (class_index == CLASS_LARGE) {
         large_free(state, ptr, request);
@@ -368,6 +369,7 @@ static buf_status_t slab_create(const buf_backend_config_t *config, void **state
         free(state);
         return BUF_ENOMEM;
     }
+    state->redzone = mem_redzone();
     *state_out = state;
     return BUF_OK;
 }
@@ -420,7 +422,7 @@ static size_t slab_destroy(void *opaque, void *report)
             fprintf(out, "slab: outstanding large block of %zu bytes\n", header->size);
         outstanding++;
         /* The header sits at the end of the mapping: [end - length, end). */
-        size_t request = header->size + BUF_REDZONE;
+        size_t request = header->size + state->redzone;
         uint8_t *end = (uint8_t *)header + sizeof(large_header_t);
         size_t length = large_mapping_length(request);
         munmap(end - length, length);

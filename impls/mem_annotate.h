@@ -4,8 +4,9 @@
  * overrun from one block into its neighbour, a use of a freed block or a leaked block
  * would go unnoticed by the tools.  Free and slack bytes are poisoned (ASan) and marked
  * no-access (valgrind); a live block is described to valgrind as a malloc-like block.
- * In sanitizer builds (BUF_SANITIZE or ASan detected) every block also gets a red zone
- * of BUF_REDZONE poisoned bytes after it, so a 1-byte overrun always lands on poison.
+ * In sanitizer builds, and when the process runs under valgrind, every block also gets a
+ * red zone of poisoned bytes after it (mem_redzone()), so a 1-byte overrun always lands
+ * on poison instead of on a live neighbour.
  * Every function here compiles to nothing (or a cheap no-op client request) otherwise.
  */
 #ifndef BUF_MEM_ANNOTATE_H
@@ -38,6 +39,17 @@
 #define BUF_HAVE_VALGRIND 1
 #endif
 #endif
+
+/* Bytes of red zone after every block: BUF_REDZONE in ASan builds, 16 under valgrind
+ * (checked once per backend instance), 0 otherwise. */
+static inline size_t mem_redzone(void)
+{
+#ifdef BUF_HAVE_VALGRIND
+    if (RUNNING_ON_VALGRIND)
+        return 16;
+#endif
+    return BUF_REDZONE;
+}
 
 /* Whole region becomes inaccessible: fresh slab/chunk memory, free blocks, slack. */
 static inline void mem_poison(void *ptr, size_t length)

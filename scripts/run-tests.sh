@@ -51,6 +51,8 @@ TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
   run_stage unit-tsan "$BUILD/tsan/tests/threads"
 # CLI behaviour (buf's commands, errors and exit codes).
 run_stage cli tests/cli/run.sh "$BUILD/buf"
+# valgrind sees through slab and pool: overrun, use after free and leak are reported.
+run_stage valgrind tests/valgrind/run.sh "$BUILD/tests/valgrind_probe"
 # The README's one-file backend recipe, applied to a scratch copy of the tree.
 run_stage backend-example scripts/check-backend-example.sh
 # stage:codecs (issue 3: Node differential of the codecs, Node vectors)
