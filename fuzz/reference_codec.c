@@ -163,7 +163,7 @@ bool ref_utf8_is_valid(const uint8_t *text, size_t length)
         size_t width = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
         size_t next = k + 1 < points.count ? points.offset[k + 1] : length;
         if (next - points.offset[k] != width) valid = false;
-        if (cp == REPLACEMENT && !(width == 3 && text[points.offset[k]] == 0xEF &&
+        else if (cp == REPLACEMENT && !(width == 3 && text[points.offset[k]] == 0xEF &&
                                    text[points.offset[k] + 1] == 0xBF &&
                                    text[points.offset[k] + 2] == 0xBD))
             valid = false;

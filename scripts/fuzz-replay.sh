@@ -26,7 +26,7 @@ for target in "${targets[@]}"; do
   fi
   if [[ ! -d $corpus ]]; then echo "fuzz-replay: $target: no $corpus/, nothing to replay"; continue; fi
   count=$(find "$corpus" -maxdepth 1 -type f ! -name '.*' | wc -l)
-  if "$bin_dir/$target" "$corpus" >/dev/null 2>&1; then
+  if "$bin_dir/$target" "$corpus" >/dev/null 2>"$BUILD/fuzz/replay-all.log"; then
     echo "fuzz-replay: $target: $count inputs ok"
     passed=$((passed + count))
     continue
@@ -38,7 +38,9 @@ for target in "${targets[@]}"; do
     else
       failed=$((failed + 1))
       echo "fuzz-replay: FAIL $target $file (reproduce: $bin_dir/$target $file)"
-      grep -m 3 -E 'FUZZ_ASSERT|ERROR: |runtime error|SUMMARY' "$BUILD/fuzz/replay-last.log" | sed 's/^/    /' || true
+      grep -m 3 -E 'FUZZ_ASSERT|ERROR: |runtime error|SUMMARY' "$BUILD/fuzz/replay-last.log" | sed 's/^/    /' ||
+        tail -n 5 "$BUILD/fuzz/replay-last.log" | sed 's/^/    /'
+      rm -f "$BUILD/fuzz/replay-last.log"
     fi
   done < <(find "$corpus" -maxdepth 1 -type f ! -name '.*' | sort)
 done
