@@ -19,7 +19,10 @@
  * what is still outstanding and the block keeps the chunk's page alignment.
  *
  * The fast path (slice from the current chunk, free a slice) takes no lock: one relaxed
- * atomic add or subtract on the chunk's count.
+ * atomic add or subtract on the chunk's count.  A chunk whose last slice is freed goes to
+ * its owner's cache of up to 16 free chunks when the owner frees it, and the owner's
+ * next chunk comes from there, so a single thread's steady state takes no lock at all; the shared
+ * list (and its lock) is only for overflow and for threads that run out.
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -43,7 +46,8 @@
 /* ---- State --------------------------------------------------------------------------- */
 typedef struct chunk {
     _Atomic uint32_t refs;    /* live slices + 1 while it is a heap's current chunk */
-    struct chunk *next_free;  /* on state->free_chunks */
+    struct chunk *next_free;  /* on state->free_chunks or a heap's cache */
+    struct pool_heap *owner;  /* the heap that slices it (set when acquired) */
     uint32_t index;
 } chunk_t;
 
@@ -67,17 +71,22 @@ typedef struct large_class {
 
 typedef struct pool_state pool_state_t;
 
+#define HEAP_CHUNK_CACHE 16
+
 typedef struct pool_heap {
     buf_thread_heap_t base;
     chunk_t *current;
     size_t offset;            /* bump offset into the current chunk */
+    chunk_t *cached;          /* free chunks this thread released: reused without a lock */
+    uint32_t cached_count;    /* at most HEAP_CHUNK_CACHE; the rest go to the shared list */
 } pool_heap_t;
 
 struct pool_state {
     buf_heap_set_t heaps;
     size_t pool_size;
     size_t arena_size;
-    pthread_mutex_t lock;     /* arenas and the free chunk list: once per chunk, not per slice */
+    pthread_mutex_t lock;     /* arenas and the shared free chunk list: only when a thread's
+                               * own chunk cache is empty or full */
     pool_arena_t *arenas;
     chunk_t *free_chunks;
     _Atomic uint64_t bytes_os;
@@ -125,34 +134,51 @@ static pool_arena_t *arena_new(pool_state_t *state)
     return arena;
 }
 
-static chunk_t *chunk_acquire(pool_state_t *state)
+static chunk_t *chunk_acquire(pool_state_t *state, pool_heap_t *heap)
 {
-    pthread_mutex_lock(&state->lock);
-    chunk_t *chunk = state->free_chunks;
+    chunk_t *chunk = heap->cached;
     if (chunk) {
-        state->free_chunks = chunk->next_free;
+        heap->cached = chunk->next_free;
+        heap->cached_count--;
     } else {
-        pool_arena_t *arena = state->arenas;
-        if (!arena || arena->chunks_carved == CHUNKS_PER_ARENA)
-            arena = arena_new(state);
-        if (arena) {
-            chunk = &arena->chunks[arena->chunks_carved];
-            chunk->index = arena->chunks_carved++;
+        pthread_mutex_lock(&state->lock);
+        chunk = state->free_chunks;
+        if (chunk) {
+            state->free_chunks = chunk->next_free;
+        } else {
+            pool_arena_t *arena = state->arenas;
+            if (!arena || arena->chunks_carved == CHUNKS_PER_ARENA)
+                arena = arena_new(state);
+            if (arena) {
+                chunk = &arena->chunks[arena->chunks_carved];
+                chunk->index = arena->chunks_carved++;
+            }
         }
+        pthread_mutex_unlock(&state->lock);
     }
-    pthread_mutex_unlock(&state->lock);
     if (chunk) {
+        chunk->owner = heap;
         atomic_store_explicit(&chunk->refs, 1, memory_order_relaxed); /* the heap's reference */
         mem_poison(chunk_base(state, chunk), state->pool_size);
     }
     return chunk;
 }
 
-/* Drops one reference; the last one returns the chunk to the backend. */
+/* Drops one reference.  The last one returns the chunk to its owner's cache when the
+ * owner itself releases it (no lock); a chunk released by another thread, or one that
+ * would overflow the cache, goes to the shared list, so chunks never pile up in the
+ * cache of a thread that only frees. */
 static void chunk_release(pool_state_t *state, chunk_t *chunk)
 {
     if (atomic_fetch_sub_explicit(&chunk->refs, 1, memory_order_acq_rel) != 1)
         return;
+    pool_heap_t *heap = (pool_heap_t *)buf_heap_set_mine(&state->heaps);
+    if (heap && heap == chunk->owner && heap->cached_count < HEAP_CHUNK_CACHE) {
+        chunk->next_free = heap->cached;
+        heap->cached = chunk;
+        heap->cached_count++;
+        return;
+    }
     pthread_mutex_lock(&state->lock);
     chunk->next_free = state->free_chunks;
     state->free_chunks = chunk;
@@ -287,7 +313,7 @@ static void *pool_alloc(void *opaque, size_t size, size_t align)
         return NULL;
     size_t offset = round_up(heap->offset, align);
     if (!heap->current || offset + request > state->pool_size) {
-        chunk_t *fresh = chunk_acquire(state);
+        chunk_t *fresh = chunk_acquire(state, heap);
         if (!fresh)
             return NULL;
         if (heap->current)
@@ -353,9 +379,12 @@ static buf_status_t pool_create(const buf_backend_config_t *config, void **state
 
 static void release_current(void *owner, buf_thread_heap_t *base)
 {
+    (void)owner;
     pool_heap_t *heap = (pool_heap_t *)base;
+    /* Drop the heap's reference so that only live slices remain counted; the chunk
+     * itself goes away with its arena (no list to return it to during destroy). */
     if (heap->current)
-        chunk_release(owner, heap->current);
+        atomic_fetch_sub_explicit(&heap->current->refs, 1, memory_order_relaxed);
     heap->current = NULL;
 }
 
