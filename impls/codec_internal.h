@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- Reading UTF-8 text as Node reads it ---------------------------------------------
  * Node's buf.toString('utf8') is V8's WHATWG-conformant UTF-8 decoder: every "maximal
@@ -75,6 +76,22 @@ static inline size_t buf_utf8_read(const uint8_t *p, size_t avail, uint32_t *cp)
     }
     *cp = (value << 6) | (p[3] & 0x3Fu);
     return 4;
+}
+
+/* Length of the ASCII prefix of p[0..length).  Text is mostly ASCII: eight bytes are
+ * tested per step (any high bit ends the run). */
+static inline size_t buf_ascii_run(const uint8_t *p, size_t length)
+{
+    size_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+        uint64_t word;
+        memcpy(&word, p + i, sizeof word);
+        if (word & 0x8080808080808080ull)
+            break;
+    }
+    while (i < length && p[i] < 0x80)
+        i++;
+    return i;
 }
 
 /* Bytes of UTF-8 for a code point (<= 0x10FFFF; surrogates count 3 like any BMP value). */

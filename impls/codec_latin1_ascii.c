@@ -6,6 +6,8 @@
  *   (Buffer.from('é', 'ascii') is E9, Buffer.from('€', 'latin1') is AC, and U+1F600's
  *   surrogate pair D83D DE00 gives 3D 00; ill-formed UTF-8 -> U+FFFD -> FD).
  */
+#include <string.h>
+
 #include "codec_internal.h"
 
 /* ---- encode: bytes -> UTF-8 text ------------------------------------------------------ */
@@ -19,9 +21,31 @@ size_t buf_latin1_encode_length(const uint8_t *bytes, size_t length)
 
 size_t buf_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
-    size_t out = 0;
-    for (size_t i = 0; i < length; i++) {
-        const uint8_t byte = bytes[i];
+    size_t in = 0, out = 0;
+    /* Groups of 8: an all-ASCII group is copied; a mixed one is converted without a branch
+     * per byte (random data would mispredict half of them): two bytes are always stored and
+     * `out` advances by one for ASCII, so the spare store lands where the next character
+     * goes.  The loop stops while a byte still follows the group, so the spare store of its
+     * last byte stays inside the output; the tail takes the last bytes with a branch. */
+    while (in + 8 < length) {
+        uint64_t word;
+        memcpy(&word, bytes + in, sizeof word);
+        if ((word & 0x8080808080808080ull) == 0) {
+            memcpy(dst + out, bytes + in, 8);
+            in += 8;
+            out += 8;
+            continue;
+        }
+        for (const size_t end = in + 8; in < end; in++) {
+            const uint8_t byte = bytes[in];
+            const size_t high = byte >> 7;
+            dst[out] = high ? (uint8_t)(0xC0 | (byte >> 6)) : byte;
+            dst[out + 1] = (uint8_t)(0x80 | (byte & 0x3F));
+            out += 1 + high;
+        }
+    }
+    for (; in < length; in++) {
+        const uint8_t byte = bytes[in];
         if (byte < 0x80) {
             dst[out++] = byte;
         } else {
@@ -44,12 +68,12 @@ size_t buf_latin1_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     size_t in = 0, out = 0;
     while (in < length) {
-        const uint8_t first = text[in];
-        if (first < 0x80) {
-            dst[out++] = first;
-            in++;
-            continue;
-        }
+        const size_t run = buf_ascii_run(text + in, length - in);
+        memcpy(dst + out, text + in, run);
+        in += run;
+        out += run;
+        if (in >= length)
+            break;
         uint32_t cp;
         in += buf_utf8_read(text + in, length - in, &cp);
         if (cp == BUF_CP_INVALID) {

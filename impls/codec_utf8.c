@@ -37,83 +37,67 @@ const buf_utf8_lead_t buf_utf8_leads[256] = {
     NOLEAD, NOLEAD, NOLEAD, NOLEAD, NOLEAD, NOLEAD, NOLEAD, NOLEAD,
 };
 
-/* ---- ASCII runs -----------------------------------------------------------------------
- * Text is mostly ASCII: test eight bytes per step (any high bit set ends the run).
+/* ---- Validation ------------------------------------------------------------------------
+ * Offset of the first ill-formed subpart at or after `in` (or `length`), with the
+ * subpart's size in *bad_size.  Well-formed text is the common case: the scan only reads.
  */
-static inline bool block_is_ascii(const uint8_t *p)
+static inline size_t next_invalid(const uint8_t *text, size_t in, size_t length, size_t *bad_size)
 {
-    uint64_t word;
-    memcpy(&word, p, sizeof word);
-    return (word & 0x8080808080808080ull) == 0;
-}
-
-/* Length of the ASCII prefix of p[0..length) (at most length). */
-static inline size_t ascii_run(const uint8_t *p, size_t length)
-{
-    size_t i = 0;
-    while (i + 8 <= length && block_is_ascii(p + i))
-        i += 8;
-    while (i < length && p[i] < 0x80)
-        i++;
-    return i;
-}
-
-/* ---- Sanitizing (utf8 encode and decode) --------------------------------------------- */
-static const uint8_t replacement_utf8[3] = {0xEF, 0xBF, 0xBD};
-
-/* One loop for both the count and the write; `write` is a constant at each call site,
- * so the compiler emits two specialised loops. */
-static inline size_t utf8_sanitize(const uint8_t *text, size_t length, uint8_t *dst, bool write)
-{
-    size_t in = 0, out = 0;
     while (in < length) {
-        const size_t run = ascii_run(text + in, length - in);
-        if (write && run)
-            memcpy(dst + out, text + in, run);
-        in += run;
-        out += run;
+        in += buf_ascii_run(text + in, length - in);
         if (in >= length)
             break;
         uint32_t cp;
         const size_t used = buf_utf8_read(text + in, length - in, &cp);
         if (cp == BUF_CP_INVALID) {
-            if (write)
-                memcpy(dst + out, replacement_utf8, 3);
-            out += 3;
-        } else {
-            if (write)
-                memcpy(dst + out, text + in, used);
-            out += used;
+            *bad_size = used;
+            return in;
         }
         in += used;
     }
-    return out;
-}
-
-size_t buf_utf8_sanitized_length(const uint8_t *text, size_t length)
-{
-    return utf8_sanitize(text, length, NULL, false);
-}
-
-size_t buf_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst)
-{
-    return utf8_sanitize(text, length, dst, true);
+    *bad_size = 0;
+    return length;
 }
 
 size_t buf_utf8_first_invalid(const uint8_t *text, size_t length)
 {
-    size_t in = 0;
+    size_t bad_size;
+    return next_invalid(text, 0, length, &bad_size);
+}
+
+/* ---- Sanitizing (utf8 encode and decode) ---------------------------------------------
+ * Copy each well-formed span in one memcpy, write EF BF BD for each ill-formed subpart.
+ */
+static const uint8_t replacement_utf8[3] = {0xEF, 0xBF, 0xBD};
+
+size_t buf_utf8_sanitized_length(const uint8_t *text, size_t length)
+{
+    size_t in = 0, out = 0, bad_size;
     while (in < length) {
-        in += ascii_run(text + in, length - in);
-        if (in >= length)
+        const size_t bad = next_invalid(text, in, length, &bad_size);
+        out += bad - in;
+        if (bad >= length)
             break;
-        uint32_t cp;
-        const size_t used = buf_utf8_read(text + in, length - in, &cp);
-        if (cp == BUF_CP_INVALID)
-            return in;
-        in += used;
+        out += sizeof replacement_utf8;
+        in = bad + bad_size;
     }
-    return length;
+    return out;
+}
+
+size_t buf_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    size_t in = 0, out = 0, bad_size;
+    while (in < length) {
+        const size_t bad = next_invalid(text, in, length, &bad_size);
+        memcpy(dst + out, text + in, bad - in);
+        out += bad - in;
+        if (bad >= length)
+            break;
+        memcpy(dst + out, replacement_utf8, sizeof replacement_utf8);
+        out += sizeof replacement_utf8;
+        in = bad + bad_size;
+    }
+    return out;
 }
 
 /* ---- Code units ------------------------------------------------------------------------ */
@@ -121,7 +105,7 @@ size_t buf_text_unit_count(const uint8_t *text, size_t length)
 {
     size_t in = 0, units = 0;
     while (in < length) {
-        const size_t run = ascii_run(text + in, length - in);
+        const size_t run = buf_ascii_run(text + in, length - in);
         in += run;
         units += run;
         if (in >= length)
