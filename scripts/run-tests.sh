@@ -56,6 +56,16 @@ run_stage valgrind tests/valgrind/run.sh "$BUILD/tests/valgrind_probe"
 # The README's one-file backend recipe, applied to a scratch copy of the tree.
 run_stage backend-example scripts/check-backend-example.sh
 # stage:codecs (issue 3: Node differential of the codecs, Node vectors)
+# Random and adversarial inputs for every (from, to) pair: 10,000 cases per encoding and
+# direction, 2,000 per conversion A->B, a fresh seed each run (printed; rerun a failure with
+# scripts/node-diff codecs --seed S); then the ASan+UBSan driver on 1,000 per direction;
+# then every vector of tests/data/node/vectors.json.
+run_stage codecs-node-diff scripts/node-diff codecs --cases 10000 --convert-cases 2000 \
+  --driver "$BUILD/tests/codec_driver"
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+  run_stage codecs-node-diff-asan scripts/node-diff codecs --cases 1000 --driver "$BUILD/asan/tests/codec_driver"
+run_stage codecs-vectors scripts/node-diff codecs --vectors --driver "$BUILD/tests/codec_driver"
 # stage:model (issue 4: Node differential of the buffer model, typed vectors)
 # stage:fuzz (issue 5: corpus replay through every fuzz target, sanitizer build)
 # Builds build/fuzz/replay-asan/<target> (-Werror) first; one count per corpus file.
