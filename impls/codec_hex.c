@@ -6,11 +6,29 @@
  *   U+FF41 as 'A'); decoding stops at the first pair with a non-digit, and an odd trailing
  *   digit is dropped.  Nothing is an error: Buffer.from('zz', 'hex') is simply empty.
  */
+#include <string.h>
+
 #include "codec_internal.h"
 
 /* ---- Tables ------------------------------------------------------------------------- */
-static const char hex_digits[16] = {'0', '1', '2', '3', '4', '5', '6', '7',
-                                    '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+/* The two digits of every byte value, so encode does one lookup per byte. */
+static const char hex_pairs[513] =
+    "000102030405060708090a0b0c0d0e0f"
+    "101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f"
+    "303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f"
+    "505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f"
+    "707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f"
+    "909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+    "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+    "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+    "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
 #define NO_ 0xFF /* not a hex digit: every bit above the nibble set */
 #define ROW16(e) e, e, e, e, e, e, e, e, e, e, e, e, e, e, e, e
@@ -27,10 +45,8 @@ static const uint8_t hex_values[256] = {
 /* ---- encode: bytes -> text ---------------------------------------------------------- */
 size_t buf_hex_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
-    for (size_t i = 0; i < length; i++) {
-        dst[2 * i] = (uint8_t)hex_digits[bytes[i] >> 4];
-        dst[2 * i + 1] = (uint8_t)hex_digits[bytes[i] & 0x0F];
-    }
+    for (size_t i = 0; i < length; i++)
+        memcpy(dst + 2 * i, hex_pairs + 2 * bytes[i], 2);
     return 2 * length;
 }
 
