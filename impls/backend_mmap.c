@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 
 #include "buf_backend.h"
+#include "mem_map.h"
 
 /* ---- State --------------------------------------------------------------------------- */
 typedef struct mmap_state {
@@ -72,11 +73,11 @@ static void *mmap_alloc(void *opaque, size_t size, size_t align)
     mmap_state_t *state = opaque;
     size_t offset, length;
     mmap_geometry(state, size, align, &offset, &length);
-    uint8_t *mapping = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mapping == MAP_FAILED)
+    uint8_t *mapping = mem_map(length);
+    if (!mapping)
         return NULL;
     if (state->guard && mprotect(mapping + length - buf_page_size(), buf_page_size(), PROT_NONE) != 0) {
-        munmap(mapping, length);
+        mem_unmap(mapping, length);
         return NULL;
     }
     atomic_fetch_add_explicit(&state->bytes_mapped, length, memory_order_relaxed);
@@ -88,7 +89,7 @@ static void mmap_free(void *opaque, void *ptr, size_t size, size_t align)
     mmap_state_t *state = opaque;
     size_t offset, length;
     mmap_geometry(state, size, align, &offset, &length);
-    munmap((uint8_t *)ptr - offset, length);
+    mem_unmap((uint8_t *)ptr - offset, length);
     atomic_fetch_sub_explicit(&state->bytes_mapped, length, memory_order_relaxed);
 }
 

@@ -29,10 +29,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "buf_backend.h"
 #include "mem_annotate.h"
+#include "mem_map.h"
 #include "thread_heap.h"
 
 /* ---- Configuration ------------------------------------------------------------------- */
@@ -114,17 +114,9 @@ static chunk_t *chunk_of(const pool_state_t *state, const void *ptr)
 /* ---- Chunks (once per chunk: under the instance lock) -------------------------------- */
 static pool_arena_t *arena_new(pool_state_t *state)
 {
-    size_t length = 2 * state->arena_size;
-    uint8_t *raw = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED)
+    uint8_t *aligned = mem_map_self_aligned(state->arena_size);
+    if (!aligned)
         return NULL;
-    uint8_t *aligned =
-        (uint8_t *)(((uintptr_t)raw + state->arena_size - 1) & ~(uintptr_t)(state->arena_size - 1));
-    if (aligned > raw)
-        munmap(raw, (size_t)(aligned - raw));
-    size_t tail = (size_t)(raw + length - (aligned + state->arena_size));
-    if (tail)
-        munmap(aligned + state->arena_size, tail);
     pool_arena_t *arena = (pool_arena_t *)aligned;
     /* The header needs ceil(sizeof / pool_size) chunks; with >= 4 KiB chunks that is one. */
     arena->chunks_carved = 1;
@@ -247,8 +239,8 @@ static void *large_alloc(pool_state_t *state, size_t size, size_t request)
     }
     pthread_mutex_unlock(&class->lock);
     if (!block) {
-        block = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (block == MAP_FAILED)
+        block = mem_map(length);
+        if (!block)
             return NULL;
         atomic_fetch_add_explicit(&state->bytes_os, length, memory_order_relaxed);
         header = large_header_at(block, length);
@@ -289,8 +281,7 @@ static void large_free(pool_state_t *state, uint8_t *block, size_t request)
     }
     pthread_mutex_unlock(&class->lock);
     if (!keep) {
-        mem_unpoison(block, length);
-        munmap(block, length);
+        mem_unmap(block, length);
         atomic_fetch_sub_explicit(&state->bytes_os, length, memory_order_relaxed);
     }
 }
@@ -415,23 +406,20 @@ static size_t pool_destroy(void *opaque, void *report)
                 fprintf(out, "pool: outstanding large block of %zu bytes\n", header->size);
             outstanding++;
             uint8_t *block = (uint8_t *)header + sizeof(large_header_t) - length;
-            mem_unpoison(block, length);
-            munmap(block, length);
+            mem_unmap(block, length);
             header = next;
         }
         for (large_header_t *header = class->free; header;) {
             large_header_t *next = header->next;
             uint8_t *block = (uint8_t *)header + sizeof(large_header_t) - length;
-            mem_unpoison(block, length);
-            munmap(block, length);
+            mem_unmap(block, length);
             header = next;
         }
         pthread_mutex_destroy(&class->lock);
     }
     for (pool_arena_t *arena = state->arenas; arena;) {
         pool_arena_t *next = arena->next;
-        mem_unpoison(arena, state->arena_size);
-        munmap(arena, state->arena_size);
+        mem_unmap(arena, state->arena_size);
         arena = next;
     }
     pthread_mutex_destroy(&state->lock);

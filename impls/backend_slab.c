@@ -24,10 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "buf_backend.h"
 #include "mem_annotate.h"
+#include "mem_map.h"
 #include "thread_heap.h"
 
 /* ---- Size classes -------------------------------------------------------------------- */
@@ -156,19 +156,11 @@ static void list_remove(slab_t **head, slab_t *slab)
 }
 
 /* ---- Arenas and slabs (slow path) ---------------------------------------------------- */
-/* Maps ARENA_SIZE bytes aligned to ARENA_SIZE by over-mapping and trimming. */
 static arena_t *arena_new(slab_state_t *state)
 {
-    size_t length = 2 * ARENA_SIZE;
-    uint8_t *raw = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED)
+    uint8_t *aligned = mem_map_self_aligned(ARENA_SIZE);
+    if (!aligned)
         return NULL;
-    uint8_t *aligned = (uint8_t *)(((uintptr_t)raw + ARENA_SIZE - 1) & ~(uintptr_t)(ARENA_SIZE - 1));
-    if (aligned > raw)
-        munmap(raw, (size_t)(aligned - raw));
-    size_t tail = (size_t)(raw + length - (aligned + ARENA_SIZE));
-    if (tail)
-        munmap(aligned + ARENA_SIZE, tail);
     arena_t *arena = (arena_t *)aligned;
     arena->slabs_carved = 1;
     pthread_mutex_lock(&state->lock);
@@ -255,8 +247,8 @@ static large_header_t *large_header_of(void *ptr, size_t request)
 static void *large_alloc(slab_state_t *state, size_t size, size_t request)
 {
     size_t length = large_mapping_length(request);
-    uint8_t *block = mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (block == MAP_FAILED)
+    uint8_t *block = mem_map(length);
+    if (!block)
         return NULL;
     large_header_t *header = large_header_of(block, request);
     header->size = size;
@@ -284,8 +276,7 @@ static void large_free(slab_state_t *state, void *block, size_t request)
         header->next->prev = header->prev;
     pthread_mutex_unlock(&state->lock);
     size_t length = large_mapping_length(request);
-    mem_unpoison(block, length);
-    munmap(block, length);
+    mem_unmap(block, length);
     atomic_fetch_sub_explicit(&state->bytes_os, length, memory_order_relaxed);
 }
 
@@ -425,15 +416,14 @@ static size_t slab_destroy(void *opaque, void *report)
         size_t request = header->size + state->redzone;
         uint8_t *end = (uint8_t *)header + sizeof(large_header_t);
         size_t length = large_mapping_length(request);
-        munmap(end - length, length);
+        mem_unmap(end - length, length);
         header = next;
     }
     if (out && outstanding > REPORT_LIMIT)
         fprintf(out, "slab: ... %zu outstanding blocks in all\n", outstanding);
     for (arena_t *arena = state->arenas; arena;) {
         arena_t *next = arena->next;
-        mem_unpoison(arena, ARENA_SIZE);
-        munmap(arena, ARENA_SIZE);
+        mem_unmap(arena, ARENA_SIZE);
         arena = next;
     }
     pthread_mutex_destroy(&state->lock);
