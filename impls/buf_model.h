@@ -315,7 +315,10 @@ buf_status_t buf_buffer_copy(const buf_buffer_t *source, const buf_buffer_t *tar
  * writes: BUF_EOUT_OF_RANGE for a value outside the width's range; NaN passes and writes
  * 0; fractions are truncated (and the high bytes of 5/6-byte writes floored, as Node).
  * byte_length is 1..6 (else BUF_EOUT_OF_RANGE).  *next_offset (may be NULL) gets
- * offset + width, Node's return value. */
+ * offset + width, Node's return value.  An omitted offset (BUF_OMITTED) is 0 for the
+ * fixed-width functions (float, double, BigInt64 and the named wrappers below, as Node's
+ * `offset = 0` defaults) and BUF_EINVALID_ARG_TYPE for the variable-width ones, as
+ * readUIntLE(undefined, n) throws ERR_INVALID_ARG_TYPE. */
 buf_status_t buf_buffer_read_uint(const buf_buffer_t *buf, int64_t offset, int64_t byte_length, bool little_endian,
                                   double *out);
 buf_status_t buf_buffer_read_int(const buf_buffer_t *buf, int64_t offset, int64_t byte_length, bool little_endian,
@@ -338,27 +341,29 @@ buf_status_t buf_buffer_write_bigint64(const buf_buffer_t *buf, int64_t value, i
 buf_status_t buf_buffer_write_biguint64(const buf_buffer_t *buf, uint64_t value, int64_t offset, bool little_endian,
                                         int64_t *next_offset);
 
-/* Node's fixed-width names, for readers who know them (readUInt16LE(o) == readUIntLE(o, 2)). */
-static inline buf_status_t buf_buffer_read_uint8(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_uint(b, o, 1, true, v); }
-static inline buf_status_t buf_buffer_read_int8(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_int(b, o, 1, true, v); }
-static inline buf_status_t buf_buffer_read_uint16le(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_uint(b, o, 2, true, v); }
-static inline buf_status_t buf_buffer_read_uint16be(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_uint(b, o, 2, false, v); }
-static inline buf_status_t buf_buffer_read_int16le(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_int(b, o, 2, true, v); }
-static inline buf_status_t buf_buffer_read_int16be(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_int(b, o, 2, false, v); }
-static inline buf_status_t buf_buffer_read_uint32le(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_uint(b, o, 4, true, v); }
-static inline buf_status_t buf_buffer_read_uint32be(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_uint(b, o, 4, false, v); }
-static inline buf_status_t buf_buffer_read_int32le(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_int(b, o, 4, true, v); }
-static inline buf_status_t buf_buffer_read_int32be(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_int(b, o, 4, false, v); }
-static inline buf_status_t buf_buffer_write_uint8(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, o, 1, true, n); }
-static inline buf_status_t buf_buffer_write_int8(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, o, 1, true, n); }
-static inline buf_status_t buf_buffer_write_uint16le(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, o, 2, true, n); }
-static inline buf_status_t buf_buffer_write_uint16be(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, o, 2, false, n); }
-static inline buf_status_t buf_buffer_write_int16le(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, o, 2, true, n); }
-static inline buf_status_t buf_buffer_write_int16be(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, o, 2, false, n); }
-static inline buf_status_t buf_buffer_write_uint32le(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, o, 4, true, n); }
-static inline buf_status_t buf_buffer_write_uint32be(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, o, 4, false, n); }
-static inline buf_status_t buf_buffer_write_int32le(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, o, 4, true, n); }
-static inline buf_status_t buf_buffer_write_int32be(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, o, 4, false, n); }
+/* Node's fixed-width names, for readers who know them (readUInt16LE(o) == readUIntLE(o, 2)),
+ * with Node's `offset = 0` default for BUF_OMITTED. */
+#define BUF_OFFSET_OR_0(o) ((o) == BUF_OMITTED ? 0 : (o))
+static inline buf_status_t buf_buffer_read_uint8(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_uint(b, BUF_OFFSET_OR_0(o), 1, true, v); }
+static inline buf_status_t buf_buffer_read_int8(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_int(b, BUF_OFFSET_OR_0(o), 1, true, v); }
+static inline buf_status_t buf_buffer_read_uint16le(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_uint(b, BUF_OFFSET_OR_0(o), 2, true, v); }
+static inline buf_status_t buf_buffer_read_uint16be(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_uint(b, BUF_OFFSET_OR_0(o), 2, false, v); }
+static inline buf_status_t buf_buffer_read_int16le(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_int(b, BUF_OFFSET_OR_0(o), 2, true, v); }
+static inline buf_status_t buf_buffer_read_int16be(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_int(b, BUF_OFFSET_OR_0(o), 2, false, v); }
+static inline buf_status_t buf_buffer_read_uint32le(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_uint(b, BUF_OFFSET_OR_0(o), 4, true, v); }
+static inline buf_status_t buf_buffer_read_uint32be(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_uint(b, BUF_OFFSET_OR_0(o), 4, false, v); }
+static inline buf_status_t buf_buffer_read_int32le(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_int(b, BUF_OFFSET_OR_0(o), 4, true, v); }
+static inline buf_status_t buf_buffer_read_int32be(const buf_buffer_t *b, int64_t o, double *v) { return buf_buffer_read_int(b, BUF_OFFSET_OR_0(o), 4, false, v); }
+static inline buf_status_t buf_buffer_write_uint8(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, BUF_OFFSET_OR_0(o), 1, true, n); }
+static inline buf_status_t buf_buffer_write_int8(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, BUF_OFFSET_OR_0(o), 1, true, n); }
+static inline buf_status_t buf_buffer_write_uint16le(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, BUF_OFFSET_OR_0(o), 2, true, n); }
+static inline buf_status_t buf_buffer_write_uint16be(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, BUF_OFFSET_OR_0(o), 2, false, n); }
+static inline buf_status_t buf_buffer_write_int16le(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, BUF_OFFSET_OR_0(o), 2, true, n); }
+static inline buf_status_t buf_buffer_write_int16be(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, BUF_OFFSET_OR_0(o), 2, false, n); }
+static inline buf_status_t buf_buffer_write_uint32le(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, BUF_OFFSET_OR_0(o), 4, true, n); }
+static inline buf_status_t buf_buffer_write_uint32be(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, BUF_OFFSET_OR_0(o), 4, false, n); }
+static inline buf_status_t buf_buffer_write_int32le(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, BUF_OFFSET_OR_0(o), 4, true, n); }
+static inline buf_status_t buf_buffer_write_int32be(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, BUF_OFFSET_OR_0(o), 4, false, n); }
 
 #ifdef __cplusplus
 }

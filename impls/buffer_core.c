@@ -317,6 +317,10 @@ buf_status_t buf_buffer_fill_byte(const buf_buffer_t *buf, double value, int64_t
         return status;
     if (end > length)
         return BUF_EBUFFER_OUT_OF_BOUNDS;
+    /* TypedArray.prototype.fill does the work, and refuses an out-of-bounds view even
+     * for an empty range. */
+    if (buf_typed_is_out_of_bounds(buf))
+        return BUF_EDETACHED;
     if (end > offset)
         memset(bytes + offset, numconv_to_uint8(value), (size_t)(end - offset));
     return BUF_OK;

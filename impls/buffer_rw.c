@@ -18,6 +18,8 @@
 /* checkBounds()/boundsError() for an integer offset and a width in bytes. */
 static buf_status_t check_offset(const buf_buffer_t *buf, int64_t offset, int64_t width, uint8_t **at)
 {
+    if (offset == BUF_OMITTED)
+        return BUF_EINVALID_ARG_TYPE; /* validateNumber(undefined, 'offset') */
     int64_t length = buf_typed_length(buf);
     if (offset < 0 || offset > length - width)
         return length - width < 0 ? BUF_EBUFFER_OUT_OF_BOUNDS : BUF_EOUT_OF_RANGE;
@@ -47,6 +49,8 @@ static buf_status_t read_integer(const buf_buffer_t *buf, int64_t offset, int64_
 {
     if (!model_buffer_is_live(buf) || !out)
         return BUF_EINVAL;
+    if (offset == BUF_OMITTED)
+        return BUF_EINVALID_ARG_TYPE; /* readUIntLE(): "offset" must be a number */
     if (!byte_length_is_valid(byte_length))
         return BUF_EOUT_OF_RANGE; /* boundsError(byteLength, 6, 'byteLength') */
     uint8_t *at;
@@ -82,6 +86,8 @@ static buf_status_t write_integer(const buf_buffer_t *buf, double value, int64_t
         return BUF_EINVAL;
     if (!byte_length_is_valid(byte_length))
         return BUF_EOUT_OF_RANGE;
+    if (byte_length == 1 && offset == BUF_OMITTED)
+        return BUF_EINVALID_ARG_TYPE; /* writeU_Int8 validates the offset before the value */
     double span = ldexp(1.0, (int)(8 * byte_length)); /* 2^(8w), exact */
     double min = is_signed ? -span / 2 : 0.0;
     double max = is_signed ? span / 2 - 1 : span - 1;
@@ -116,6 +122,8 @@ static buf_status_t read_bits(const buf_buffer_t *buf, int64_t offset, int64_t w
 {
     if (!model_buffer_is_live(buf))
         return BUF_EINVAL;
+    if (offset == BUF_OMITTED)
+        offset = 0; /* readFloatLE(offset = 0) */
     uint8_t *at;
     buf_status_t status = check_offset(buf, offset, width, &at);
     if (status == BUF_OK)
@@ -128,6 +136,8 @@ static buf_status_t write_bits(const buf_buffer_t *buf, uint64_t bits, int64_t o
 {
     if (!model_buffer_is_live(buf))
         return BUF_EINVAL;
+    if (offset == BUF_OMITTED)
+        offset = 0; /* writeDoubleLE(value, offset = 0) */
     uint8_t *at;
     buf_status_t status = check_offset(buf, offset, width, &at);
     if (status != BUF_OK)

@@ -88,6 +88,10 @@ buf_status_t model_index_of(const buf_buffer_t *buf, const uint8_t *needle, size
         return BUF_EINVAL;
     int64_t length = buf_typed_length(buf);
     const uint8_t *haystack = buf->buffer->data + buf->byte_offset;
+    /* IndexOfString() rounds a ucs2 haystack down to whole code units (IndexOfBuffer()
+     * does not: see the not-found rule below). */
+    if (ucs2 && string_needle)
+        length &= ~(int64_t)1;
     int64_t offset = js_byte_offset(byte_offset, length, forward);
     int64_t n = (int64_t)needle_length;
     int64_t start = index_of_offset(length, offset, n, forward);
@@ -111,7 +115,7 @@ buf_status_t model_index_of(const buf_buffer_t *buf, const uint8_t *needle, size
     int64_t haystack_units = length / 2;
     int64_t found = search_units(haystack, haystack_units, needle, n / 2, start / 2, forward, 2);
     if (string_needle) {
-        *out = found == haystack_units ? -1 : found * 2;
+        *out = found == haystack_units ? -1 : found * 2; /* length is even here */
     } else {
         /* node_buffer.cc compares result * 2 with the BYTE length, so on an odd-length
          * haystack "not found" comes back as length - 1.  Node does it; so do we. */

@@ -205,12 +205,28 @@ buf_status_t buf_buffer_fill_string(const buf_buffer_t *buf, const char *text, s
 {
     if (!model_buffer_is_live(buf) || (!text && text_length > 0))
         return BUF_EINVAL;
-    /* _fill(): the encoding is validated first, then '' means the number 0. */
+    /* _fill(): with offset undefined, Node takes the encoding from the offset argument,
+     * so the real encoding argument is dropped (utf8).  The encoding is validated
+     * first, then '' means the number 0. */
+    if (offset == BUF_OMITTED)
+        encoding = NULL;
     buf_encoding_t parsed;
     if (model_parse_encoding(falsy_encoding_is_default(encoding), &parsed) != BUF_OK)
         return BUF_EUNKNOWN_ENCODING;
     if (text_length == 0)
         return buf_buffer_fill_byte(buf, 0.0, offset, end);
+    /* A one-character string that fits a byte becomes a number in _fill() (utf8 below
+     * 128, any latin1 character), which only matters for an out-of-bounds Buffer:
+     * the number path throws there and the string path does not. */
+    const uint8_t *text_bytes = (const uint8_t *)text;
+    if (parsed == BUF_ENC_UTF8 && text_length == 1 && text_bytes[0] < 0x80)
+        return buf_buffer_fill_byte(buf, text_bytes[0], offset, end);
+    if (parsed == BUF_ENC_LATIN1 && buf_decode_length(BUF_ENC_UTF16LE, text_bytes, text_length) == 2) {
+        uint8_t low_byte = 0;
+        size_t one = 0;
+        if (buf_decode(BUF_ENC_LATIN1, text_bytes, text_length, &low_byte, 1, &one) == BUF_OK && one == 1)
+            return buf_buffer_fill_byte(buf, low_byte, offset, end);
+    }
     int64_t length = buf_typed_length(buf);
     bool skip;
     buf_status_t status = model_fill_range(length, &offset, &end, &skip);

@@ -286,10 +286,11 @@ buf_status_t buf_typed_set_from(const buf_typed_t *target, const buf_typed_t *so
         return BUF_EDETACHED;
     int64_t target_length = buf_typed_length(target);
     int64_t source_length = buf_typed_length(source);
-    if (buf_kind_is_bigint(target->kind) != buf_kind_is_bigint(source->kind))
-        return BUF_ETYPE; /* "Content type mismatch" */
+    /* V8 11.3 checks the range before the content type. */
     if (offset > target_length || source_length > target_length - offset)
         return BUF_ERANGE;
+    if (buf_kind_is_bigint(target->kind) != buf_kind_is_bigint(source->kind))
+        return BUF_ETYPE; /* "Content type mismatch" */
     if (source_length == 0)
         return BUF_OK;
     size_t target_size = buf_kind_size(target->kind), source_size = buf_kind_size(source->kind);
