@@ -259,7 +259,9 @@ buf_status_t buf_buffer_byte_length(const char *text, size_t text_length, const 
 buf_status_t buf_buffer_write(const buf_buffer_t *buf, const char *text, size_t text_length, int64_t offset,
                               int64_t length, const char *encoding, int64_t *written);
 
-/* buf.subarray(start, end) == buf.slice(start, end) (Node v20): shares memory. */
+/* buf.subarray(start, end) == buf.slice(start, end) (Node v20): shares memory; always a
+ * fixed-length view.  Node overrides %TypedArray%.prototype.subarray here: an
+ * out-of-bounds Buffer yields an empty Buffer (offset 0), not a RangeError. */
 buf_status_t buf_buffer_subarray(const buf_buffer_t *buf, int64_t start, int64_t end, buf_buffer_t *out);
 buf_status_t buf_buffer_slice(const buf_buffer_t *buf, int64_t start, int64_t end, buf_buffer_t *out);
 /* Buffer.concat(list, totalLength): a new Buffer from `backend`; total_length may be

@@ -96,11 +96,28 @@ static uint8_t *buffer_bytes(const buf_buffer_t *buf, int64_t *length)
 
 /* ==== Views ============================================================================ */
 
+/* adjustOffset() of lib/buffer.js: relative index clamped into [0, length]. */
+static int64_t adjust_offset(int64_t offset, int64_t length)
+{
+    if (offset == BUF_OMITTED || offset == 0)
+        return 0; /* MathTrunc(undefined) is NaN, which ends up as 0 */
+    if (offset < 0)
+        return offset + length > 0 ? offset + length : 0;
+    return offset < length ? offset : length;
+}
+
+/* Node v20 replaces %TypedArray%.prototype.subarray for Buffers: it reads the byteOffset
+ * GETTER (0 for an out-of-bounds view) and always makes a fixed-length view, so an
+ * out-of-bounds Buffer gives an empty Buffer at offset 0 instead of a RangeError. */
 buf_status_t buf_buffer_subarray(const buf_buffer_t *buf, int64_t start, int64_t end, buf_buffer_t *out)
 {
     if (!model_buffer_is_live(buf) || !out)
         return BUF_EINVAL;
-    return buf_typed_subarray(buf, start, end, out);
+    int64_t length = buf_typed_length(buf);
+    int64_t first = adjust_offset(start, length);
+    int64_t final = end == BUF_OMITTED ? length : adjust_offset(end, length);
+    int64_t new_length = final > first ? final - first : 0;
+    return buf_typed_from_buffer(BUF_KIND_UINT8, buf->buffer, buf_typed_byte_offset(buf) + first, new_length, out);
 }
 
 /* Node v20: Buffer.prototype.slice(start, end) is this.subarray(start, end). */

@@ -41,6 +41,9 @@ const KINDS = {
   Int32: Int32Array, Uint32: Uint32Array, Float32: Float32Array, Float64: Float64Array,
   BigInt64: BigInt64Array, BigUint64: BigUint64Array,
 };
+// `sub` is %TypedArray%.prototype.subarray even on a Buffer (Node overrides it there;
+// `bslice` tests Node's version).
+const TYPED_SUBARRAY = Object.getPrototypeOf(Uint8Array.prototype).subarray;
 const isBigKind = (k) => k === 'BigInt64' || k === 'BigUint64';
 const kindOf = (v) => Object.keys(KINDS).find((k) => v instanceof KINDS[k]);
 
@@ -139,7 +142,7 @@ function runOp(st, t) {
         v[i] = BigInt(t[3]);
         return inRange ? 'ok' : missing(v);
       }
-      case 'sub': { const v = V(t[2]); if (!v) return 'x'; st.views[t[1]] = v.subarray(u(t[3]), u(t[4])); return 'ok'; }
+      case 'sub': { const v = V(t[2]); if (!v) return 'x'; st.views[t[1]] = TYPED_SUBARRAY.call(v, u(t[3]), u(t[4])); return 'ok'; }
       case 'tset': { const a = V(t[1]), b = V(t[2]); if (!need(a, b)) return 'x'; a.set(b, u(t[3])); return 'ok'; }
       case 'tseta': {
         const a = V(t[1]); if (!a) return 'x';
