@@ -43,8 +43,9 @@ bucket_key() {
   echo "$kind @ ${frames:-?}"
 }
 
-declare -A bucket_files bucket_first bucket_target
-total=0 reproduced=0
+declare -A bucket_files=() bucket_first=() bucket_target=()
+bucket_keys=()
+total=0 reproduced=0 buckets=0
 while IFS= read -r file; do
   rel=${file#"$source_dir"/}
   target=${rel%%/*}
@@ -58,6 +59,8 @@ while IFS= read -r file; do
     key="$target: $(bucket_key "$log")"
   fi
   if [[ -z ${bucket_files[$key]:-} ]]; then
+    buckets=$((buckets + 1))
+    bucket_keys+=("$key")
     bucket_first[$key]=$file
     bucket_target[$key]=$target
     id=$(printf '%s' "$key" | sha1sum | cut -c1-10)
@@ -74,15 +77,15 @@ done < <(find "$source_dir" -type f \( -path '*/crashes/id:*' -o -name 'crash-*'
   echo "# Crash triage"
   echo
   echo "Source: \`$source_dir\` — $total crash files, $reproduced reproduced with the ASan+UBSan replay build,"
-  echo "${#bucket_files[@]} distinct buckets (target + sanitizer type + top frames)."
+  echo "$buckets distinct buckets (target + sanitizer type + top frames)."
   echo
-  if [[ ${#bucket_files[@]} -gt 0 ]]; then
+  if [[ $buckets -gt 0 ]]; then
     echo "| bucket | target | kind @ top frames | files | reproduce |"
     echo "|---|---|---|---|---|"
   fi
 } > "$report_dir/triage.md"
 
-for key in "${!bucket_files[@]}"; do
+for key in "${bucket_keys[@]}"; do
   id=$(printf '%s' "$key" | sha1sum | cut -c1-10)
   target=${bucket_target[$key]}
   dir=$report_dir/buckets/$id
