@@ -67,6 +67,15 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_stage codecs-node-diff-asan scripts/node-diff codecs --cases 1000 --driver "$BUILD/asan/tests/codec_driver"
 run_stage codecs-vectors scripts/node-diff codecs --vectors --driver "$BUILD/tests/codec_driver"
 # stage:model (issue 4: Node differential of the buffer model, typed vectors)
+# Random operation programs (ArrayBuffers incl. resizable, all typed kinds, DataView, Buffer)
+# run in C and in Node, every result and error class compared: ~100,000 operations with
+# a fresh seed each run (printed; rerun with scripts/node-diff model --seed S), then the
+# applicable vectors of tests/data/node/typed_vectors.json; then ~33,000 operations through
+# the ASan+UBSan driver.
+run_stage model-node-diff scripts/node-diff model --cases 1500 --driver "$BUILD/tests/model_driver"
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+  run_stage model-node-diff-asan scripts/node-diff model --cases 500 --no-vectors --driver "$BUILD/asan/tests/model_driver"
 # stage:fuzz (issue 5: corpus replay through every fuzz target, sanitizer build)
 # Builds build/fuzz/replay-asan/<target> (-Werror) first; one count per corpus file.
 run_stage fuzz-corpus bash -c 'make -j"$0" --no-print-directory WERROR=1 fuzz-replay-build && scripts/fuzz-replay.sh' "$JOBS"
