@@ -13,6 +13,9 @@
  *   - reads return exactly what the shadow bytes encode (both byte orders, all widths),
  *     writes of exactly representable values store exactly the expected bytes;
  *   - view geometry (out-of-bounds state, length) follows resizes as ECMAScript says;
+ *   - read-only Buffer operations (toString, indexOf, includes, compare, equals) change
+ *     nothing and return -1 or an index up to the length (an empty needle matches at the end); equals agrees with the model;
+ *     concat copies exactly the list's bytes (truncated or zero-padded);
  *   - reference counts: each ArrayBuffer's count is 1 + the live views on it, and
  *     releasing everything returns every block to the backend (checked at close).
  *
@@ -390,8 +393,15 @@ static void adopt_new_view(program_t *p, int slot, int b, buf_status_t status, i
         view->buffer = b;
         FUZZ_ASSERT_MSG(!view_out_of_bounds(p, view), "%s made an out-of-bounds view", what);
         int64_t start = view->typed.byte_offset, end = start + view_byte_span(p, view);
-        FUZZ_ASSERT_MSG(start >= lo && end <= hi, "%s made view [%lld, %lld) outside [%lld, %lld)", what,
-                        (long long)start, (long long)end, (long long)lo, (long long)hi);
+        /* An empty view may sit anywhere in the buffer: Node's Buffer.subarray of an
+         * out-of-bounds Buffer starts at its byteOffset getter's 0. */
+        bool empty_inside = start == end && end <= p->buffers[b].byte_length;
+        FUZZ_ASSERT_MSG((start >= lo && end <= hi) || empty_inside,
+                        "%s made view [%lld, %lld) (kind %s, tracking %d, length %lld) outside [%lld, %lld) "
+                        "of a buffer of %lld bytes", what, (long long)start, (long long)end,
+                        buf_kind_name(view->typed.kind), view->typed.length_tracking,
+                        (long long)view->typed.fixed_length, (long long)lo, (long long)hi,
+                        (long long)p->buffers[b].byte_length);
     }
     check_memory(p, what);
 }
@@ -672,6 +682,96 @@ static void op_buffer_write_string(program_t *p, fuzz_producer_t *input)
     else check_memory(p, "Buffer write(string)");
 }
 
+/* Read-only Buffer operations (toString, indexOf, includes, compare, equals): whatever
+ * they return, no byte anywhere may change, and an index result is -1 or inside. */
+static void op_buffer_read_only(program_t *p, fuzz_producer_t *input)
+{
+    static const char *const encodings[] = {"utf8", "utf16le", "latin1", "ascii", "hex", "base64", "base64url", "bogus"};
+    shadow_view_t *view = pick_view(p, input, true), *other = pick_view(p, input, true);
+    uint8_t which = fuzz_take_u8(input);
+    const char *encoding = encodings[fuzz_take_u8(input) % 8];
+    int64_t start = take_index(input, true), end = take_index(input, true);
+    size_t needle_length;
+    const char *needle = (const char *)fuzz_take_bytes(input, fuzz_take_u8(input) % 8, &needle_length);
+    if (view == NULL) return;
+    int64_t length = view_byte_span(p, view), found = -2;
+    buf_status_t status = BUF_OK;
+    switch (which % 8) {
+    case 0: {
+        buf_bytes_t text = {0};
+        status = buf_buffer_to_string(&view->typed, encoding, start, end, &text);
+        if (status == BUF_ENOMEM) FUZZ_ASSERT(p->selected.injects_failures);
+        buf_bytes_release(&text);
+        break;
+    }
+    case 1: status = buf_buffer_index_of_byte(&view->typed, (double)(uint8_t)needle_length, start, &found); break;
+    case 2: status = buf_buffer_last_index_of_byte(&view->typed, (double)which, start, &found); break;
+    case 3: status = buf_buffer_index_of_string(&view->typed, needle, needle_length, start, encoding, &found); break;
+    case 4: status = buf_buffer_last_index_of_string(&view->typed, needle, needle_length, start, encoding, &found); break;
+    case 5: { bool includes; status = buf_buffer_includes_string(&view->typed, needle, needle_length, start, encoding, &includes); break; }
+    case 6: {
+        int order;
+        if (other == NULL) return;
+        status = buf_buffer_compare_range(&view->typed, &other->typed, start, end, take_index(input, true),
+                                          take_index(input, true), &order);
+        if (status == BUF_OK) FUZZ_ASSERT(order >= -1 && order <= 1);
+        break;
+    }
+    default: {
+        bool equal;
+        if (other == NULL) return;
+        status = buf_buffer_equals(&view->typed, &other->typed, &equal);
+        if (status == BUF_OK && view->typed.kind == BUF_KIND_UINT8 && other->typed.kind == BUF_KIND_UINT8) {
+            int64_t other_length = view_byte_span(p, other);
+            bool model_equal = length == other_length &&
+                               memcmp(p->buffers[view->buffer].bytes + view->typed.byte_offset,
+                                      p->buffers[other->buffer].bytes + other->typed.byte_offset, (size_t)length) == 0;
+            FUZZ_ASSERT_MSG(equal == model_equal, "equals says %d, the model %d", equal, model_equal);
+        }
+        break;
+    }
+    }
+    if (status == BUF_OK && found != -2)
+        FUZZ_ASSERT_MSG(found == -1 || (found >= 0 && found <= length), "indexOf gave %lld of %lld",
+                        (long long)found, (long long)length);
+    check_memory(p, "read-only Buffer operation");
+}
+
+/* Buffer.concat(list, totalLength): a new Buffer holding the list's bytes, truncated or
+ * zero-padded to totalLength; the sources are untouched. */
+static void op_buffer_concat(program_t *p, fuzz_producer_t *input)
+{
+    shadow_view_t *list[3];
+    size_t count = 1 + fuzz_take_u8(input) % 3;
+    for (size_t i = 0; i < count; i++) list[i] = pick_view(p, input, true);
+    int64_t total = take_index(input, true);
+    buf_buffer_t items[3];
+    uint8_t expected[3 * MAX_RESERVATION];
+    int64_t sum = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (list[i] == NULL) return;
+        items[i] = list[i]->typed;
+        int64_t span = view_byte_span(p, list[i]);
+        memcpy(expected + sum, p->buffers[list[i]->buffer].bytes + list[i]->typed.byte_offset, (size_t)span);
+        sum += span;
+    }
+    buf_buffer_t result;
+    buf_status_t status = buf_buffer_concat(p->selected.backend, items, count, total, &result);
+    if (status == BUF_OK) {
+        int64_t want = total == BUF_OMITTED ? sum : total;
+        FUZZ_ASSERT_MSG(buf_buffer_length(&result) == want, "concat length %lld, expected %lld",
+                        (long long)buf_buffer_length(&result), (long long)want);
+        const uint8_t *bytes = buf_buffer_data(&result);
+        for (int64_t i = 0; i < want && i < 4 * MAX_RESERVATION; i++)
+            FUZZ_ASSERT_MSG(bytes[i] == (i < sum ? expected[i] : 0), "concat byte %lld", (long long)i);
+        buf_buffer_release(&result);
+    } else {
+        FUZZ_ASSERT_MSG(status != BUF_ENOMEM || p->selected.injects_failures || total > MAX_RESERVATION,
+                        "concat: %s", buf_status_name(status));
+    }
+    check_memory(p, "Buffer.concat");
+}
+
 /* ---- Entry point ------------------------------------------------------------------ */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -681,7 +781,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!fuzz_backend_open(&input, &p.selected)) return 0;
 
     for (p.step = 0; p.step < MAX_STEPS && fuzz_remaining(&input) > 0; p.step++) {
-        switch (fuzz_take_u8(&input) % 20) {
+        switch (fuzz_take_u8(&input) % 22) {
         case 0: case 1: op_new_buffer(&p, &input); break;
         case 2: op_resize(&p, &input); break;
         case 3: op_slice(&p, &input); break;
@@ -699,7 +799,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 16: op_buffer_fill(&p, &input); break;
         case 17: op_buffer_copy(&p, &input); break;
         case 18: op_typed_set_from(&p, &input); break;
-        default: op_buffer_write_string(&p, &input); break;
+        case 19: op_buffer_write_string(&p, &input); break;
+        case 20: op_buffer_read_only(&p, &input); break;
+        default: op_buffer_concat(&p, &input); break;
         }
     }
 

@@ -4,7 +4,7 @@
 const { emit } = require('./emit');
 
 const op = { NEW_AB: 0, RESIZE: 2, SLICE: 3, TYPED: 4, DATAVIEW: 6, BUFFER_FROM: 7, SUBARRAY: 8, RELEASE: 9,
-  GET: 10, SET: 11, DV_GET: 12, DV_SET: 13, READ: 14, WRITE: 15, FILL: 16, COPY: 17, SET_FROM: 18, WRITE_STR: 19 };
+  GET: 10, SET: 11, DV_GET: 12, DV_SET: 13, READ: 14, WRITE: 15, FILL: 16, COPY: 17, SET_FROM: 18, WRITE_STR: 19, READ_ONLY: 20, CONCAT: 21 };
 const idx = n => (n === undefined ? 255 : n + 8); // take_index: 255 = omitted, byte - 8 otherwise
 const u32 = v => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255];
 const u64 = v => [...u32(v), 0, 0, 0, 0];
@@ -49,6 +49,14 @@ for (let enc = 0; enc < 8; enc++)
     op.WRITE_STR, 0, enc, idx(20), idx(3), 4, ...Buffer.from('\u{1F600}')]);
 programs.push([...newBuffer(0, false, 40, 0), op.SLICE, 0, 1, idx(-10), idx(undefined), op.SLICE, 0, 2, idx(5), idx(-30),
   ...typed(1, 3, 2, 3), op.RELEASE, 0, op.SLICE, 1, 3, idx(50), idx(-1)]);
+
+// read-only operations (toString, indexOf, includes, compare, equals) and concat
+for (let which = 0; which < 8; which++)
+  programs.push([...newBuffer(0, which % 2 === 1, 20, 20), op.BUFFER_FROM, 0, idx(0), idx(undefined), op.BUFFER_FROM, 0, idx(4), idx(8),
+    op.FILL, 0, 0x61, 0, idx(undefined), idx(undefined), op.READ_ONLY, 0, 1, which, which, idx(1), idx(-2), 2, 0x61, 0x61,
+    op.READ_ONLY, 0, 1, which, which, idx(-100), idx(undefined), 0, op.CONCAT, 2, 0, 1, idx(which * 5)]);
+programs.push([...newBuffer(0, true, 30, 10), op.BUFFER_FROM, 0, idx(20), idx(undefined), op.RESIZE, 0, idx(5),
+  op.SUBARRAY, 0, idx(0), idx(4), 1, op.READ_ONLY, 0, 0, 0, 0, idx(undefined), idx(undefined), 0, op.CONCAT, 0, 0, idx(undefined)]);
 
 const selectors = [[0], [1], [2], [3], [0x12], [0x20, 2, 9, 0]];
 programs.forEach((program, n) => emit('view_ops', [...selectors[n % selectors.length], ...program]));
