@@ -173,6 +173,7 @@ $(eval $(call fuzz_variant_rules,libfuzzer,$(FUZZ_CC),$(FUZZ_OPT) $(FUZZ_SAN) -f
 $(eval $(call fuzz_variant_rules,afl,AFL_QUIET=1 $(AFL_CC),-O2 -g,,fuzz/afl_driver.c))
 $(eval $(call fuzz_variant_rules,afl-asan,AFL_QUIET=1 $(AFL_CC),$(FUZZ_OPT) $(FUZZ_SAN),,fuzz/afl_driver.c))
 $(eval $(call fuzz_variant_rules,afl-cmplog,AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(AFL_CC),-O2 -g,,fuzz/afl_driver.c))
-$(eval $(call fuzz_variant_rules,replay,$(FUZZ_CC),$(FUZZ_OPT),,fuzz/replay_driver.c))
+# DWARF 4: valgrind 3.19 (Debian 12) cannot read clang 14's default DWARF 5.
+$(eval $(call fuzz_variant_rules,replay,$(FUZZ_CC),$(FUZZ_OPT) -gdwarf-4,,fuzz/replay_driver.c))
 $(eval $(call fuzz_variant_rules,replay-asan,$(FUZZ_CC),$(FUZZ_OPT) $(FUZZ_SAN),,fuzz/replay_driver.c))
 $(eval $(call fuzz_variant_rules,coverage,$(FUZZ_CC),-O0 -g -fprofile-instr-generate -fcoverage-mapping,,fuzz/replay_driver.c))
