@@ -4,7 +4,8 @@
  * alloc / calloc / free / rewrite / cross-thread free keeps these true after EVERY step:
  *   - a successful alloc returns a block aligned to what was asked (16 by default) that
  *     overlaps no live block (size 0 counts as one byte: it must still be unique);
- *   - a block's contents (a per-block fill pattern) are preserved until it is freed;
+ *   - a block's contents (a per-block fill pattern) are preserved until it is freed
+ *     (every byte of blocks up to 4 KiB; ends and a 61-byte stride of larger ones);
  *     calloc blocks, and every block of a backend that says `zeroed`, read as zeros;
  *   - a failed alloc returns NULL with BUF_ENOMEM only when failures are injected,
  *     BUF_EOVERFLOW for sizes beyond BUF_MAX_ALLOC or wrapping with the alignment, and
@@ -56,9 +57,19 @@ static void block_fill(block_t *block, uint8_t seed)
     for (size_t i = 0; i < block->size; i++) block->ptr[i] = pattern_byte(seed, i);
 }
 
+/* Blocks up to 4 KiB are checked byte by byte; larger ones at both ends (1 KiB each)
+ * and at every 61st byte between, which still catches a shifted, overlapped or
+ * recycled block while keeping 256 KiB blocks cheap (exec/s matters: ~5x faster). */
+static inline size_t next_checked(size_t index, size_t size)
+{
+    if (size <= 4096 || index < 1024 || index + 1024 >= size) return index + 1;
+    size_t next = index + 61;
+    return next + 1024 < size ? next : size - 1024;
+}
+
 static void block_check(const model_t *model, const block_t *block)
 {
-    for (size_t i = 0; i < block->size; i++) {
+    for (size_t i = 0; i < block->size; i = next_checked(i, block->size)) {
         uint8_t expected = block->zero ? 0 : pattern_byte(block->seed, i);
         FUZZ_ASSERT_MSG(block->ptr[i] == expected,
                         "%s: block %p (size %zu, align %zu) byte %zu is %02x, expected %02x",
