@@ -16,6 +16,8 @@
  *   - read-only Buffer operations (toString, indexOf, includes, compare, equals) change
  *     nothing and return -1 or an index up to the length (an empty needle matches at the end); equals agrees with the model;
  *     concat copies exactly the list's bytes (truncated or zero-padded);
+ *   - Buffer.alloc / from(bytes) / new T(n) start with the promised contents; fill with a
+ *     pattern or string and set(array) write only inside their view;
  *   - reference counts: each ArrayBuffer's count is 1 + the live views on it, and
  *     releasing everything returns every block to the backend (checked at close).
  *
@@ -772,6 +774,94 @@ static void op_buffer_concat(program_t *p, fuzz_producer_t *input)
     check_memory(p, "Buffer.concat");
 }
 
+/* Buffers and typed arrays that bring their own ArrayBuffer (Buffer.alloc, allocUnsafe,
+ * from(bytes), from(string), new T(length)): the model takes a reference to the new
+ * buffer and checks its starting contents. */
+static void op_new_owning_view(program_t *p, fuzz_producer_t *input)
+{
+    static const char *const encodings[] = {"utf8", "utf16le", "latin1", "ascii", "hex", "base64", "base64url", "bogus"};
+    uint8_t how = fuzz_take_u8(input) % 5;
+    int64_t length = take_index(input, false);
+    const char *encoding = encodings[fuzz_take_u8(input) % 8];
+    buf_kind_t kind = (buf_kind_t)(fuzz_take_u8(input) % BUF_KIND_COUNT);
+    size_t bytes_length;
+    const uint8_t *bytes = fuzz_take_bytes(input, fuzz_take_u8(input) % 64, &bytes_length);
+    int slot = free_view_slot(p), b = -1;
+    for (int i = 0; i < MAX_BUFFERS && b < 0; i++)
+        if (p->buffers[i].ab == NULL) b = i;
+    if (slot < 0 || b < 0 || (length > MAX_RESERVATION && length < ((int64_t)1 << 53))) return;
+    shadow_view_t *view = &p->views[slot];
+    buf_status_t status;
+    switch (how) {
+    case 0: status = buf_buffer_alloc(p->selected.backend, length, &view->typed); break;
+    case 1: status = buf_buffer_alloc_unsafe(p->selected.backend, length, &view->typed); break;
+    case 2: status = buf_buffer_from_bytes(p->selected.backend, bytes, bytes_length, &view->typed); break;
+    case 3: status = buf_buffer_from_string(p->selected.backend, (const char *)bytes, bytes_length, encoding, &view->typed); break;
+    default: status = buf_typed_new(p->selected.backend, kind, length / 8, &view->typed); break;
+    }
+    if (status != BUF_OK) {
+        bool size_error = length < 0 || length > MAX_RESERVATION;
+        FUZZ_ASSERT_MSG((status == BUF_ENOMEM && p->selected.injects_failures) || (size_error && how != 2 && how != 3) ||
+                            (how == 3 && status == BUF_EUNKNOWN_ENCODING),
+                        "new owning view (%u, length %lld): %s", how, (long long)length, buf_status_name(status));
+        check_memory(p, "new owning view (failed)");
+        return;
+    }
+    shadow_buffer_t *buffer = &p->buffers[b];
+    buffer->ab = buf_arraybuffer_retain(view->typed.buffer);
+    buffer->byte_length = buffer->max_byte_length = buf_arraybuffer_byte_length(buffer->ab);
+    buffer->resizable = false;
+    FUZZ_ASSERT(!buf_arraybuffer_is_resizable(buffer->ab) && buffer->byte_length <= MAX_RESERVATION * 4);
+    FUZZ_ASSERT(buffer->byte_length <= MAX_RESERVATION); /* sizes above are refused before */
+    const uint8_t *data = buf_arraybuffer_data(buffer->ab);
+    memcpy(buffer->bytes, data, (size_t)buffer->byte_length);
+    view->live = true;
+    view->is_dataview = false;
+    view->buffer = b;
+    if (how == 0 || how == 4)
+        for (int64_t i = 0; i < buffer->byte_length; i++) FUZZ_ASSERT_MSG(data[i] == 0, "new zeroed view: byte %lld", (long long)i);
+    if (how == 2)
+        FUZZ_ASSERT(buffer->byte_length == (int64_t)bytes_length && (bytes_length == 0 || memcmp(data, bytes, bytes_length) == 0));
+    check_memory(p, "new owning view");
+}
+
+/* fill(buffer or string pattern), set(array), DataView getters: errors touch nothing,
+ * success stays inside the view. */
+static void op_more_writes(program_t *p, fuzz_producer_t *input)
+{
+    static const char *const encodings[] = {"utf8", "utf16le", "latin1", "ascii", "hex", "base64", "base64url", "bogus"};
+    shadow_view_t *view = pick_view(p, input, false);
+    uint8_t which = fuzz_take_u8(input);
+    const char *encoding = encodings[fuzz_take_u8(input) % 8];
+    int64_t offset = take_index(input, true), end = take_index(input, true);
+    size_t pattern_length;
+    const uint8_t *pattern = fuzz_take_bytes(input, fuzz_take_u8(input) % 16, &pattern_length);
+    if (view == NULL) return;
+    if (view->is_dataview) {
+        int64_t value = -1;
+        bool oob = view_out_of_bounds(p, view);
+        buf_status_t status = (which & 1) ? buf_dataview_byte_length(&view->dataview, &value)
+                                          : buf_dataview_byte_offset(&view->dataview, &value);
+        expect_status(p, "DataView byteLength/byteOffset", !oob, status);
+        if (status == BUF_OK) FUZZ_ASSERT(value == ((which & 1) ? view_byte_span(p, view) : view->dataview.byte_offset));
+        check_memory(p, "DataView getter");
+        return;
+    }
+    buf_status_t status;
+    switch (which % 3) {
+    case 0: status = buf_buffer_fill_bytes(&view->typed, pattern, pattern_length, offset, end); break;
+    case 1: status = buf_buffer_fill_string(&view->typed, (const char *)pattern, pattern_length, offset, end, encoding); break;
+    default: {
+        double values[16];
+        for (size_t i = 0; i < pattern_length; i++) values[i] = (double)(int8_t)pattern[i] * 3.5;
+        status = buf_typed_set_array(&view->typed, values, pattern_length, offset == BUF_OMITTED ? 0 : offset);
+        break;
+    }
+    }
+    int64_t start = view->typed.byte_offset;
+    adopt_window(p, status, view->buffer, start, start + view_byte_span(p, view), "fill(pattern) / set(array)");
+}
+
 /* ---- Entry point ------------------------------------------------------------------ */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -781,7 +871,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!fuzz_backend_open(&input, &p.selected)) return 0;
 
     for (p.step = 0; p.step < MAX_STEPS && fuzz_remaining(&input) > 0; p.step++) {
-        switch (fuzz_take_u8(&input) % 22) {
+        switch (fuzz_take_u8(&input) % 24) {
         case 0: case 1: op_new_buffer(&p, &input); break;
         case 2: op_resize(&p, &input); break;
         case 3: op_slice(&p, &input); break;
@@ -801,7 +891,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 18: op_typed_set_from(&p, &input); break;
         case 19: op_buffer_write_string(&p, &input); break;
         case 20: op_buffer_read_only(&p, &input); break;
-        default: op_buffer_concat(&p, &input); break;
+        case 21: op_buffer_concat(&p, &input); break;
+        case 22: op_new_owning_view(&p, &input); break;
+        default: op_more_writes(&p, &input); break;
         }
     }
 

@@ -4,7 +4,7 @@
 const { emit } = require('./emit');
 
 const op = { NEW_AB: 0, RESIZE: 2, SLICE: 3, TYPED: 4, DATAVIEW: 6, BUFFER_FROM: 7, SUBARRAY: 8, RELEASE: 9,
-  GET: 10, SET: 11, DV_GET: 12, DV_SET: 13, READ: 14, WRITE: 15, FILL: 16, COPY: 17, SET_FROM: 18, WRITE_STR: 19, READ_ONLY: 20, CONCAT: 21 };
+  GET: 10, SET: 11, DV_GET: 12, DV_SET: 13, READ: 14, WRITE: 15, FILL: 16, COPY: 17, SET_FROM: 18, WRITE_STR: 19, READ_ONLY: 20, CONCAT: 21, OWNING: 22, MORE: 23 };
 const idx = n => (n === undefined ? 255 : n + 8); // take_index: 255 = omitted, byte - 8 otherwise
 const u32 = v => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255];
 const u64 = v => [...u32(v), 0, 0, 0, 0];
@@ -57,6 +57,13 @@ for (let which = 0; which < 8; which++)
     op.READ_ONLY, 0, 1, which, which, idx(-100), idx(undefined), 0, op.CONCAT, 2, 0, 1, idx(which * 5)]);
 programs.push([...newBuffer(0, true, 30, 10), op.BUFFER_FROM, 0, idx(20), idx(undefined), op.RESIZE, 0, idx(5),
   op.SUBARRAY, 0, idx(0), idx(4), 1, op.READ_ONLY, 0, 0, 0, 0, idx(undefined), idx(undefined), 0, op.CONCAT, 0, 0, idx(undefined)]);
+
+// Buffer.alloc / allocUnsafe / from(bytes) / from(string) / new T(n), then pattern fills,
+// set(array) and the DataView getters
+for (let how = 0; how < 5; how++)
+  programs.push([op.OWNING, how, idx(24), how, 5, 6, ...Buffer.from('QUJD\u00e9!'), ...dataview(0, 2, 4),
+    op.MORE, 0, how, how, idx(1), idx(20), 3, 1, 2, 3, op.MORE, 1, 1, 0, idx(undefined), idx(undefined), 0,
+    op.RESIZE, 0, idx(1), op.MORE, 1, 0, 0, idx(0), idx(0), 0]);
 
 const selectors = [[0], [1], [2], [3], [0x12], [0x20, 2, 9, 0]];
 programs.forEach((program, n) => emit('view_ops', [...selectors[n % selectors.length], ...program]));
