@@ -141,8 +141,11 @@ buf_status_t buf_buffer_concat(buf_backend_t *backend, const buf_buffer_t *list,
     int64_t length;
     if (total_length == BUF_OMITTED) {
         length = 0;
-        for (size_t i = 0; i < count; i++)
-            length += buf_typed_length(&list[i]); /* each <= 2^53, count small: no wrap */
+        for (size_t i = 0; i < count; i++) {
+            length += buf_typed_length(&list[i]); /* each <= 2^53: checked before it can wrap */
+            if (length > BUF_BUFFER_MAX_LENGTH)
+                return BUF_EOUT_OF_RANGE; /* Buffer.allocUnsafe(length) refuses it */
+        }
     } else {
         if (!model_offset_in(total_length, 0, BUF_BUFFER_MAX_LENGTH))
             return BUF_EOUT_OF_RANGE; /* validateOffset(length, 'length') */
