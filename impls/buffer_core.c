@@ -151,6 +151,11 @@ buf_status_t buf_buffer_concat(buf_backend_t *backend, const buf_buffer_t *list,
             return BUF_EOUT_OF_RANGE; /* validateOffset(length, 'length') */
         length = total_length;
     }
+    /* _copyActual() hands a whole source to TypedArray.prototype.set, which refuses an
+     * out-of-bounds view (even an empty one): the concat fails. */
+    for (size_t i = 0; i < count; i++)
+        if (buf_typed_is_out_of_bounds(&list[i]))
+            return BUF_EDETACHED;
     buf_buffer_t result;
     buf_status_t status = model_buffer_new(backend, length, false, &result);
     if (status != BUF_OK)
@@ -275,6 +280,10 @@ buf_status_t buf_buffer_copy(const buf_buffer_t *source, const buf_buffer_t *tar
         count = source_end - source_start;
         if (count > source_length - source_start)
             count = source_length - source_start;
+        /* When the range covers the whole source, Node passes the source itself to
+         * TypedArray.prototype.set, which refuses it if it is out of bounds. */
+        if (source_start == 0 && source_end >= source_length && buf_typed_is_out_of_bounds(source))
+            return BUF_EDETACHED;
         if (count > 0)
             memmove(target_bytes + target_start, source_bytes + source_start, (size_t)count);
     }

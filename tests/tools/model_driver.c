@@ -397,7 +397,7 @@ static void run_op(char **t, int n)
             uint64_t value = 0;
             status = buf_dataview_get_biguint64(dv, index, le, &value);
             if (status == BUF_OK) printf("b %" PRIu64 "\n", value); else print_status(status);
-        } else if (buf_kind_is_bigint(kind) && strchr(t[4], 'n')) { /* a BigInt value "123n" */
+        } else if (buf_kind_is_bigint(kind) && strlen(t[4]) > 1 && t[4][strlen(t[4]) - 1] == 'n') { /* "123n" */
             /* Either setter serves both kinds (the 64 bits are the same); pick by sign. */
             if (t[4][0] == '-')
                 print_status(buf_dataview_set_bigint64(dv, index, strtoll(t[4], NULL, 10), le));
