@@ -466,3 +466,21 @@ Test(model_typed, converting_set_over_a_failing_backend_is_enomem_and_untouched)
     test_close_backend_clean(flaky);
     test_close_backend_clean(failing);
 }
+
+Test(model_typed, clone_adds_an_owner)
+{
+    FOR_EACH_BACKEND(spec, backend) {
+        buf_typed_t view, second;
+        buf_status_t status;
+        ALLOC_RETRY(spec, status, buf_typed_new(backend, BUF_KIND_FLOAT64, 2, &view));
+        buf_typed_clone(&view, &second);
+        cr_expect_eq(buf_arraybuffer_refcount(view.buffer), 2);
+        buf_typed_release(&view);
+        cr_expect_eq(buf_typed_set(&second, 1, 0.25), BUF_OK, "the clone still owns the memory");
+        double out = 0;
+        cr_expect_eq(buf_typed_get(&second, 1, &out), BUF_OK);
+        cr_expect_eq(out, 0.25);
+        buf_typed_release(&second);
+        cr_expect_eq(buf_typed_get(&second, 0, &out), BUF_EINVAL, "a released view is not a view");
+    }
+}
