@@ -25,8 +25,9 @@
  *     buf_typed_release / buf_dataview_release / buf_buffer_release.  Releasing a view
  *     zeroes it; releasing a zeroed view is a no-op.  Copying the struct does NOT add a
  *     reference (use buf_typed_clone for a second owner).
- *   - Failed calls leave *out untouched and allocate nothing; memory of every view is
- *     unchanged after any failing call (checks run before the first write).
+ *   - Failed calls leave *out untouched (buf_buffer_to_string's exception is noted
+ *     there) and keep nothing allocated; the memory of every view is unchanged after any
+ *     failing call (all checks run before the first write).
  *   - Strings produced by buf_buffer_to_string come from the Buffer's backend as a
  *     buf_bytes_t (buf_codec.h); release with buf_bytes_release.
  *
@@ -184,9 +185,9 @@ buf_status_t buf_typed_set_biguint(const buf_typed_t *view, int64_t index, uint6
 buf_status_t buf_typed_subarray(const buf_typed_t *view, int64_t begin, int64_t end, buf_typed_t *out);
 /* target.set(source, offset): copies source's elements to target[offset...], converting
  * between kinds as the spec does; overlap-safe (same buffer: the source is cloned first,
- * in a block from target's backend, so BUF_ENOMEM is possible).  BUF_EDETACHED if either
- * view is out of bounds; BUF_ERANGE for offset < 0 or source too long; BUF_ETYPE when one
- * is a BigInt kind and the other is not. */
+ * in a block from target's backend, so BUF_ENOMEM is possible).  Checks in V8's order:
+ * offset < 0 -> BUF_ERANGE; either view out of bounds -> BUF_EDETACHED; source too long
+ * for target[offset...] -> BUF_ERANGE; one a BigInt kind and the other not -> BUF_ETYPE. */
 buf_status_t buf_typed_set_from(const buf_typed_t *target, const buf_typed_t *source, int64_t offset);
 /* target.set(array, offset) for a JS array of numbers (number kinds only). */
 buf_status_t buf_typed_set_array(const buf_typed_t *target, const double *values, size_t count, int64_t offset);
@@ -249,7 +250,8 @@ uint8_t *buf_buffer_data(const buf_buffer_t *buf);
 
 /* buf.toString(encoding, start, end): start/end may be BUF_OMITTED; clamped as Node does
  * (an empty range gives "" before the encoding is even looked at).  The text is UTF-8,
- * allocated from the Buffer's backend into *out (release with buf_bytes_release). */
+ * allocated from the Buffer's backend into *out (release with buf_bytes_release); on
+ * BUF_ENOMEM *out is left empty ({NULL, 0, 0, NULL}), on other errors untouched. */
 buf_status_t buf_buffer_to_string(const buf_buffer_t *buf, const char *encoding, int64_t start, int64_t end,
                                   buf_bytes_t *out);
 /* Buffer.byteLength(string, encoding); an unknown encoding counts UTF-8 bytes (as Node). */
