@@ -64,7 +64,11 @@ Test(model_dataview, construction_checks)
         };
         for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
             buf_dataview_t dv = {0};
+            model_fill_pattern_bytes(ab);
+            size_t snap_length;
+            uint8_t *snap = model_snapshot(ab, &snap_length);
             cr_expect_eq(buf_dataview_new(ab, cases[c].offset, cases[c].length, &dv), cases[c].status, "case %zu", c);
+            model_expect_unchanged(ab, snap, snap_length, "dataview construction");
             if (cases[c].status == BUF_OK) {
                 int64_t length = -1;
                 cr_expect_eq(buf_dataview_byte_length(&dv, &length), BUF_OK);

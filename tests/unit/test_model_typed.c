@@ -108,7 +108,11 @@ Test(model_typed, construction_follows_ecmascript_range_checks)
             buf_typed_t view, untouched;
             memset(&untouched, 0x5a, sizeof untouched);
             view = untouched;
+            model_fill_pattern_bytes(cases[c].ab);
+            size_t snap_length;
+            uint8_t *snap = model_snapshot(cases[c].ab, &snap_length);
             buf_status_t status = buf_typed_from_buffer(cases[c].kind, cases[c].ab, cases[c].offset, cases[c].length, &view);
+            model_expect_unchanged(cases[c].ab, snap, snap_length, "typed construction");
             cr_expect_eq(status, cases[c].status, "case %zu: %s", c, buf_status_name(status));
             if (status == BUF_OK) {
                 cr_expect_eq(buf_typed_length(&view), cases[c].expect_length, "case %zu", c);
@@ -152,10 +156,15 @@ Test(model_typed, new_allocates_a_zeroed_buffer_of_its_own)
             }
             buf_typed_release(&view);
         }
-        buf_typed_t view;
+        buf_typed_t view = {0};
+        buf_backend_stats_t before, after;
+        buf_backend_get_stats(backend, &before);
         cr_expect_eq(buf_typed_new(backend, BUF_KIND_INT32, -1, &view), BUF_ERANGE);
         cr_expect_eq(buf_typed_new(backend, BUF_KIND_INT32, INT64_MAX, &view), BUF_ERANGE);
         cr_expect_eq(buf_typed_new(backend, BUF_KIND_COUNT, 1, &view), BUF_EINVAL);
+        buf_backend_get_stats(backend, &after);
+        cr_expect_null(view.buffer, "out untouched");
+        cr_expect_eq(after.allocs, before.allocs, "a refused length allocates nothing");
     }
 }
 
@@ -344,7 +353,7 @@ Test(model_typed, subarray_of_a_length_tracking_view_tracks_and_checks_current_l
         /* Out of bounds: the relative range is empty, but its offset must still fit. */
         buf_arraybuffer_resize(ab, 1);
         buf_typed_t untouched = {0};
-        cr_expect_eq(buf_typed_subarray(&tracking, 0, 1, &untouched), BUF_ERANGE);
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ERANGE, buf_typed_subarray(&tracking, 0, 1, &untouched));
         cr_expect_null(untouched.buffer);
         buf_typed_release(&tracking);
         buf_arraybuffer_release(ab);
