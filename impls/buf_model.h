@@ -296,6 +296,8 @@ buf_status_t buf_buffer_index_of_string(const buf_buffer_t *buf, const char *tex
 buf_status_t buf_buffer_last_index_of_string(const buf_buffer_t *buf, const char *text, size_t text_length,
                                              int64_t byte_offset, const char *encoding, int64_t *out);
 buf_status_t buf_buffer_includes_byte(const buf_buffer_t *buf, double value, int64_t byte_offset, bool *out);
+buf_status_t buf_buffer_includes_bytes(const buf_buffer_t *buf, const uint8_t *needle, size_t needle_length,
+                                      int64_t byte_offset, const char *encoding, bool *out);
 buf_status_t buf_buffer_includes_string(const buf_buffer_t *buf, const char *text, size_t text_length,
                                         int64_t byte_offset, const char *encoding, bool *out);
 

@@ -168,3 +168,15 @@ buf_status_t buf_buffer_last_index_of_bytes(const buf_buffer_t *buf, const uint8
 {
     return model_index_of(buf, needle, needle_length, byte_offset, model_encoding_is_ucs2(encoding), false, false, out);
 }
+
+buf_status_t buf_buffer_includes_bytes(const buf_buffer_t *buf, const uint8_t *needle, size_t needle_length,
+                                      int64_t byte_offset, const char *encoding, bool *out)
+{
+    int64_t index = -1;
+    if (!out)
+        return BUF_EINVAL;
+    buf_status_t status = buf_buffer_index_of_bytes(buf, needle, needle_length, byte_offset, encoding, &index);
+    if (status == BUF_OK)
+        *out = index != -1;
+    return status;
+}

@@ -509,7 +509,7 @@ static void run_op(char **t, int n)
             if (!needle) { puts("x"); return; }
             const uint8_t *bytes = buf_buffer_data(needle);
             size_t length = (size_t)buf_buffer_length(needle);
-            if (dir == 'i') { status = buf_buffer_index_of_bytes(v, bytes, length, offset, arg_encoding(t[6]), &index); found = index != -1; }
+            if (dir == 'i') status = buf_buffer_includes_bytes(v, bytes, length, offset, arg_encoding(t[6]), &found);
             else if (dir == 'f') status = buf_buffer_index_of_bytes(v, bytes, length, offset, arg_encoding(t[6]), &index);
             else status = buf_buffer_last_index_of_bytes(v, bytes, length, offset, arg_encoding(t[6]), &index);
         }

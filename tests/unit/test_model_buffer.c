@@ -358,6 +358,8 @@ Test(model_buffer, index_of_bytes_with_node_offsets)
         cr_expect_eq(at, -1);
         cr_expect_eq(buf_buffer_includes_byte(&b, 'z', BUF_OMITTED, &found), BUF_OK);
         cr_expect(!found);
+        cr_expect_eq(buf_buffer_includes_bytes(&b, (const uint8_t *)"ca", 2, BUF_OMITTED, "bogus", &found), BUF_OK);
+        cr_expect(found, "a Buffer needle ignores an unknown encoding");
         cr_expect_eq(buf_buffer_index_of_bytes(&b, (const uint8_t *)"bc", 2, 2, NULL, &at), BUF_OK);
         cr_expect_eq(at, 4);
         cr_expect_eq(buf_buffer_last_index_of_bytes(&b, (const uint8_t *)"bc", 2, BUF_OMITTED, NULL, &at), BUF_OK);
