@@ -69,6 +69,11 @@ static int64_t search_units(const uint8_t *haystack, int64_t haystack_units, con
         return haystack_units;
     int64_t last_start = haystack_units - needle_units;
     size_t needle_bytes = (size_t)needle_units * unit_size;
+    if (forward && unit_size == 1) {
+        /* Byte search: memmem (glibc, _GNU_SOURCE) is linear where the loop below is not. */
+        const uint8_t *hit = memmem(haystack + start, (size_t)(haystack_units - start), needle, needle_bytes);
+        return hit ? (int64_t)(hit - haystack) : haystack_units;
+    }
     if (forward) {
         for (int64_t at = start; at <= last_start; at++)
             if (memcmp(haystack + at * (int64_t)unit_size, needle, needle_bytes) == 0)
