@@ -42,6 +42,8 @@ buf_status_t buf_arraybuffer_alloc(buf_backend_t *backend, int64_t byte_length, 
 {
     if (!backend || !out)
         return BUF_EINVAL;
+    if (byte_length == BUF_OMITTED)
+        byte_length = 0; /* ToIndex(undefined) */
     if (!byte_length_is_valid(byte_length))
         return BUF_ERANGE; /* "Invalid array buffer length" */
     return arraybuffer_create(backend, (size_t)byte_length, (size_t)byte_length, false, true, out);
@@ -51,6 +53,8 @@ buf_status_t buf_arraybuffer_alloc_unsafe(buf_backend_t *backend, int64_t byte_l
 {
     if (!backend || !out)
         return BUF_EINVAL;
+    if (byte_length == BUF_OMITTED)
+        byte_length = 0;
     if (!byte_length_is_valid(byte_length))
         return BUF_ERANGE;
     return arraybuffer_create(backend, (size_t)byte_length, (size_t)byte_length, false, false, out);
@@ -61,6 +65,10 @@ buf_status_t buf_arraybuffer_alloc_resizable(buf_backend_t *backend, int64_t byt
 {
     if (!backend || !out)
         return BUF_EINVAL;
+    if (byte_length == BUF_OMITTED)
+        byte_length = 0;
+    if (max_byte_length == BUF_OMITTED) /* { maxByteLength: undefined }: a fixed buffer */
+        return buf_arraybuffer_alloc(backend, byte_length, out);
     if (!byte_length_is_valid(byte_length))
         return BUF_ERANGE; /* "Invalid array buffer length" */
     if (!byte_length_is_valid(max_byte_length) || byte_length > max_byte_length)
@@ -109,6 +117,8 @@ buf_status_t buf_arraybuffer_resize(buf_arraybuffer_t *ab, int64_t new_byte_leng
         return BUF_EINVAL;
     if (!ab->resizable)
         return BUF_ETYPE; /* "Method ArrayBuffer.prototype.resize called on incompatible receiver" */
+    if (new_byte_length == BUF_OMITTED)
+        new_byte_length = 0; /* ToIndex(undefined) */
     if (new_byte_length < 0 || (uint64_t)new_byte_length > ab->max_byte_length)
         return BUF_ERANGE; /* "ArrayBuffer.prototype.resize: Invalid length parameter" */
     size_t new_length = (size_t)new_byte_length;

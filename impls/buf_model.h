@@ -70,7 +70,12 @@
 extern "C" {
 #endif
 
-/* A JS argument left `undefined` (e.g. new Uint8Array(ab, 4) passes length = BUF_OMITTED). */
+/* A JS argument left `undefined` (e.g. new Uint8Array(ab, 4) passes length = BUF_OMITTED).
+ * Every int64_t argument accepts it, with Node's meaning: ToIndex(undefined) = 0 for
+ * ArrayBuffer/typed/DataView lengths and indices (resize(), new Int8Array(),
+ * dv.getUint8(), ta.set(src)), "the default" for optional Buffer arguments, and
+ * BUF_EINVALID_ARG_TYPE where Node requires a number (Buffer.alloc(undefined),
+ * readUIntLE(undefined, n)).  { maxByteLength: undefined } makes a fixed buffer. */
 #define BUF_OMITTED INT64_MIN
 /* Largest ArrayBuffer byte length (Number.MAX_SAFE_INTEGER, V8's limit). */
 #define BUF_MAX_BYTE_LENGTH ((int64_t)9007199254740991)

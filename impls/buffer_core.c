@@ -17,6 +17,8 @@ buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed,
 {
     if (!backend || !out)
         return BUF_EINVAL;
+    if (size == BUF_OMITTED)
+        return BUF_EINVALID_ARG_TYPE; /* Buffer.alloc(undefined): "size" must be a number */
     if (size < 0 || size > BUF_BUFFER_MAX_LENGTH)
         return BUF_EOUT_OF_RANGE; /* validateNumber(size, 'size', 0, kMaxLength) */
     buf_arraybuffer_t *ab = NULL;

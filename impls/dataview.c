@@ -113,6 +113,8 @@ buf_status_t buf_dataview_get(const buf_dataview_t *view, buf_kind_t kind, int64
 {
     if (!dataview_is_live(view) || !out || !is_dataview_number_kind(kind))
         return BUF_EINVAL;
+    if (byte_index == BUF_OMITTED)
+        byte_index = 0; /* ToIndex(undefined): getUint8() reads byte 0 */
     if (byte_index < 0)
         return BUF_ERANGE;
     unsigned width = (unsigned)buf_kind_size(kind);
@@ -140,6 +142,8 @@ buf_status_t buf_dataview_set(const buf_dataview_t *view, buf_kind_t kind, int64
 {
     if (!dataview_is_live(view) || !model_kind_is_valid(kind) || kind == BUF_KIND_UINT8_CLAMPED)
         return BUF_EINVAL;
+    if (byte_index == BUF_OMITTED)
+        byte_index = 0; /* ToIndex(undefined): getUint8() reads byte 0 */
     if (byte_index < 0)
         return BUF_ERANGE;
     if (buf_kind_is_bigint(kind))
@@ -168,6 +172,8 @@ buf_status_t buf_dataview_get_biguint64(const buf_dataview_t *view, int64_t byte
 {
     if (!dataview_is_live(view) || !out)
         return BUF_EINVAL;
+    if (byte_index == BUF_OMITTED)
+        byte_index = 0; /* ToIndex(undefined): getUint8() reads byte 0 */
     if (byte_index < 0)
         return BUF_ERANGE;
     uint8_t *at;
@@ -194,6 +200,8 @@ buf_status_t buf_dataview_set_biguint64(const buf_dataview_t *view, int64_t byte
 {
     if (!dataview_is_live(view))
         return BUF_EINVAL;
+    if (byte_index == BUF_OMITTED)
+        byte_index = 0; /* ToIndex(undefined): getUint8() reads byte 0 */
     if (byte_index < 0)
         return BUF_ERANGE;
     uint8_t *at;

@@ -134,6 +134,8 @@ buf_status_t buf_typed_new(buf_backend_t *backend, buf_kind_t kind, int64_t leng
     if (!backend || !out || !model_kind_is_valid(kind))
         return BUF_EINVAL;
     int64_t size = (int64_t)buf_kind_size(kind);
+    if (length == BUF_OMITTED)
+        length = 0; /* new Int8Array() */
     if (length < 0 || length > BUF_MAX_BYTE_LENGTH / size)
         return BUF_ERANGE; /* "Invalid typed array length: -1" */
     buf_arraybuffer_t *ab = NULL;
@@ -278,6 +280,8 @@ buf_status_t buf_typed_set_from(const buf_typed_t *target, const buf_typed_t *so
     if (!model_typed_is_live(target) || !model_typed_is_live(source))
         return BUF_EINVAL;
     /* %TypedArray%.prototype.set, then SetTypedArrayFromTypedArray, in spec order. */
+    if (offset == BUF_OMITTED)
+        offset = 0;
     if (offset < 0)
         return BUF_ERANGE; /* "offset is out of bounds" */
     if (buf_typed_is_out_of_bounds(target))
@@ -330,6 +334,8 @@ buf_status_t buf_typed_set_array(const buf_typed_t *target, const double *values
 {
     if (!model_typed_is_live(target) || (!values && count > 0))
         return BUF_EINVAL;
+    if (offset == BUF_OMITTED)
+        offset = 0;
     if (offset < 0)
         return BUF_ERANGE;
     if (buf_typed_is_out_of_bounds(target))

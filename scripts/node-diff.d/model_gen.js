@@ -70,13 +70,13 @@ function genProgram(seed, index, length) {
 
   const generators = [
     // ---- ArrayBuffers
-    [3, () => { const id = newSlot(6); emit('ab', id, int(0, 4), chance(0.04) ? -1 : int(0, 48)); abs.set(id, { resizable: false }); }],
+    [3, () => { const id = newSlot(6); emit('ab', id, int(0, 4), chance(0.04) ? pick([-1, 'u']) : int(0, 48)); abs.set(id, { resizable: false }); }],
     [3, () => {
       const id = newSlot(6); const len = int(0, 32);
-      emit('abr', id, int(0, 4), chance(0.04) ? -1 : len, chance(0.08) ? int(0, len) : int(len, 64));
+      emit('abr', id, int(0, 4), chance(0.04) ? pick([-1, 'u']) : len, chance(0.08) ? pick([int(0, len), 'u']) : int(len, 64));
       abs.set(id, { resizable: true });
     }],
-    [4, () => { const a = anyOf(abs); if (a !== undefined) emit('resize', a, chance(0.05) ? -1 : int(0, 70)); }],
+    [4, () => { const a = anyOf(abs); if (a !== undefined) emit('resize', a, chance(0.05) ? pick([-1, 'u']) : int(0, 70)); }],
     [1, () => { const a = anyOf(abs); if (a !== undefined) { const id = newSlot(6); emit('abslice', id, a, rel(), rel()); abs.set(id, { resizable: false }); } }],
     [1, () => { const a = anyOf(abs); if (a !== undefined) emit('abinfo', a); }],
     [1, () => { const a = anyOf(abs); if (a !== undefined) emit('abdump', a); }],
@@ -88,7 +88,7 @@ function genProgram(seed, index, length) {
         chance(0.4) ? 'u' : fmt(chance(0.05) ? -1 : int(0, 10)));
       views.set(id, { kind, buffer: false });
     }],
-    [2, () => { const id = newSlot(12); const kind = pick(KINDS); emit('tanew', id, kind, int(0, 4), chance(0.04) ? -1 : int(0, 12)); views.set(id, { kind, buffer: false }); }],
+    [2, () => { const id = newSlot(12); const kind = pick(KINDS); emit('tanew', id, kind, int(0, 4), chance(0.04) ? pick([-1, 'u']) : int(0, 12)); views.set(id, { kind, buffer: false }); }],
     [2, () => { const v = anyOf(views); if (v !== undefined) emit('tinfo', v); }],
     [8, () => {
       const v = anyOf(views); if (v === undefined) return;
@@ -106,11 +106,11 @@ function genProgram(seed, index, length) {
       let id = newSlot(12); if (id === v) id = (id + 1) % 12;
       emit('sub', id, v, rel(), rel()); views.set(id, { ...views.get(v) });
     }],
-    [3, () => { const a = anyOf(views), b = anyOf(views); if (a !== undefined) emit('tset', a, b, chance(0.1) ? -1 : int(0, 5)); }],
+    [3, () => { const a = anyOf(views), b = anyOf(views); if (a !== undefined) emit('tset', a, b, chance(0.1) ? pick([-1, 'u']) : int(0, 5)); }],
     [2, () => {
       const a = anyOf(views); if (a === undefined) return;
       const n = int(0, 5); const list = []; for (let i = 0; i < n; i++) list.push(value());
-      emit('tseta', a, chance(0.1) ? -1 : int(0, 4), list.length ? list.join(',') : '-');
+      emit('tseta', a, chance(0.1) ? pick([-1, 'u']) : int(0, 4), list.length ? list.join(',') : '-');
     }],
     [4, () => { const v = anyOf(views); if (v !== undefined) emit('dump', v); }],
     [1, () => { const v = anyOf(views); if (v !== undefined) { emit('free', v); views.delete(v); } }],
@@ -121,15 +121,15 @@ function genProgram(seed, index, length) {
       emit('dv', id, a, chance(0.3) ? 'u' : fmt(int(-1, 20)), chance(0.4) ? 'u' : fmt(int(-1, 16))); dvs.add(id);
     }],
     [1, () => { if (dvs.size) emit('dvlen', pick([...dvs])); }],
-    [5, () => { if (dvs.size) emit('dvget', pick([...dvs]), pick(DV_KINDS), int(-1, 20), int(0, 1)); }],
+    [5, () => { if (dvs.size) emit('dvget', pick([...dvs]), pick(DV_KINDS), chance(0.05) ? 'u' : int(-1, 20), int(0, 1)); }],
     [5, () => {
       if (!dvs.size) return;
       const kind = pick(DV_KINDS);
       const v = kind.startsWith('Big') && chance(0.9) ? big() + 'n' : value();
-      emit('dvset', pick([...dvs]), kind, int(-1, 20), v, int(0, 1));
+      emit('dvset', pick([...dvs]), kind, chance(0.05) ? 'u' : int(-1, 20), v, int(0, 1));
     }],
     // ---- Buffers
-    [3, () => { const id = newSlot(12); emit('balloc', id, int(0, 4), chance(0.04) ? -1 : int(0, 40)); views.set(id, { kind: 'Uint8', buffer: true }); }],
+    [3, () => { const id = newSlot(12); emit('balloc', id, int(0, 4), chance(0.04) ? pick([-1, 'u']) : int(0, 40)); views.set(id, { kind: 'Uint8', buffer: true }); }],
     [1, () => { const id = newSlot(12); emit('ballocu', id, int(0, 4), int(0, 40)); emit('bfill', id, 'n', int(0, 255), 'u', 'u', 'u'); views.set(id, { kind: 'Uint8', buffer: true }); }],
     [2, () => {
       const id = newSlot(12); const n = int(0, 24); let hex = '';

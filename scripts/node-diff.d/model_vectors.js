@@ -108,8 +108,8 @@ function translate(v) {
     const [, dir, kind, argText] = m;
     let argv;
     try { argv = eval(`[${argText}]`); } catch (e) { return null; }
-    if (argv.length === 0) return null;
-    const index = intArg(argv[0]); if (index === null) return null;
+    const index = argv.length === 0 ? 'u' : intArg(argv[0]); // getUint8(): ToIndex(undefined) = 0
+    if (index === null) return null;
     const ops = [['ab', '0', '0', '8'], ['dv', '1', '0', '2', '4']];
     if (dir === 'get') ops.push(['dvget', '1', kind, index, argv[1] ? '1' : '0']);
     else {

@@ -144,10 +144,12 @@ Test(model_arraybuffer, resize_errors_leave_length_and_memory_untouched)
         EXPECT_FAILS_UNTOUCHED(fixed, BUF_ETYPE, buf_arraybuffer_resize(fixed, 8));
         EXPECT_FAILS_UNTOUCHED(resizable, BUF_ERANGE, buf_arraybuffer_resize(resizable, 33));
         EXPECT_FAILS_UNTOUCHED(resizable, BUF_ERANGE, buf_arraybuffer_resize(resizable, -1));
-        EXPECT_FAILS_UNTOUCHED(resizable, BUF_ERANGE, buf_arraybuffer_resize(resizable, INT64_MIN));
+        EXPECT_FAILS_UNTOUCHED(resizable, BUF_ERANGE, buf_arraybuffer_resize(resizable, -INT64_MAX));
         cr_expect_eq(buf_arraybuffer_byte_length(fixed), 16);
         cr_expect_eq(buf_arraybuffer_byte_length(resizable), 16);
         cr_expect_eq(buf_arraybuffer_resize(NULL, 1), BUF_EINVAL);
+        cr_expect_eq(buf_arraybuffer_resize(resizable, BUF_OMITTED), BUF_OK, "resize(): ToIndex(undefined) = 0");
+        cr_expect_eq(buf_arraybuffer_byte_length(resizable), 0);
         buf_arraybuffer_release(fixed);
         buf_arraybuffer_release(resizable);
     }
