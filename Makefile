@@ -51,7 +51,8 @@ build-asan: $(BUILD)/asan/buf $(BUILD)/asan/tests/unit $(TOOL_SRCS:tests/tools/%
 build-tsan: $(BUILD)/tsan/tests/threads ## the ThreadSanitizer build of the threaded tests
 
 help: ## list the public targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## /  make \1\t/' | expand -t 24
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/\1\t\2/' | \
+	  awk -F '\t' '{ printf "  make %-19s %s\n", $$1, $$2 }'
 
 clean: ## remove build/
 	rm -rf $(BUILD)
