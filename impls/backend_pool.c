@@ -11,12 +11,8 @@
  * Chunks are carved from arenas of 64 chunks aligned to the arena size; chunk 0 of an
  * arena holds the descriptors, so a slice finds its chunk from its address alone.
  *
- * Larger requests get a chunk of their own, rounded to a size class (whole pages up to
- * 16 pages, then 8 classes per doubling), and freed chunks wait on per-class free lists
- * for the next request of that class (at most LARGE_CACHE_PER_CLASS each; the rest are
- * unmapped).  Each class has its own lock, held only to push or pop a list.  A header at
- * the END of each large chunk links it into its class's live list, so destroy can list
- * what is still outstanding and the block keeps the chunk's page alignment.
+ * Larger requests get a chunk of their own, rounded to a size class, and freed chunks
+ * are recycled through per-class free lists (large_cache.h, shared with slab).
  *
  * The fast path (slice from the current chunk, free a slice) takes no lock: one relaxed
  * atomic add or subtract on the chunk's count.  A chunk whose last slice is freed goes to
@@ -32,6 +28,7 @@
 
 #include "buf_backend.h"
 #include "mem_annotate.h"
+#include "large_cache.h"
 #include "mem_map.h"
 #include "thread_heap.h"
 
@@ -40,8 +37,6 @@
 #define POOL_MIN_SIZE ((size_t)4 << 10)
 #define POOL_MAX_SIZE ((size_t)1 << 20)
 #define CHUNKS_PER_ARENA 64
-#define LARGE_CLASS_COUNT 400
-#define LARGE_CACHE_PER_CLASS 8
 
 /* ---- State --------------------------------------------------------------------------- */
 typedef struct chunk {
@@ -56,18 +51,6 @@ typedef struct pool_arena {
     uint32_t chunks_carved;   /* chunk 0 holds this header */
     chunk_t chunks[CHUNKS_PER_ARENA];
 } pool_arena_t;
-
-typedef struct large_header {
-    struct large_header *prev, *next; /* live list, or free list (next only) */
-    size_t size;                      /* requested size while live */
-} large_header_t;
-
-typedef struct large_class {
-    pthread_mutex_t lock;
-    large_header_t *live;
-    large_header_t *free;
-    uint32_t free_count;
-} large_class_t;
 
 typedef struct pool_state pool_state_t;
 
@@ -91,7 +74,7 @@ struct pool_state {
     chunk_t *free_chunks;
     _Atomic uint64_t bytes_os;
     size_t redzone;               /* mem_redzone(), fixed for the instance's lifetime */
-    large_class_t large[LARGE_CLASS_COUNT];
+    large_cache_t large;      /* requests >= pool_size / 2 */
 };
 
 static pool_arena_t *arena_of(const pool_state_t *state, const void *ptr)
@@ -177,115 +160,6 @@ static void chunk_release(pool_state_t *state, chunk_t *chunk)
     pthread_mutex_unlock(&state->lock);
 }
 
-/* ---- Large chunks -------------------------------------------------------------------- */
-static unsigned floor_log2(size_t value)
-{
-    return (unsigned)(sizeof(size_t) * 8 - 1 - (unsigned)__builtin_clzl(value));
-}
-
-/* Class index and chunk length for a large request (header included). */
-static unsigned large_class_for(size_t request, size_t *length)
-{
-    size_t page = buf_page_size();
-    size_t pages = (request + sizeof(large_header_t) + page - 1) / page;
-    unsigned index;
-    if (pages <= 16) {
-        index = (unsigned)pages - 1;
-    } else {
-        unsigned k = floor_log2(pages - 1); /* pages in (2^k, 2^(k+1)], k >= 4 */
-        size_t base = (size_t)1 << k, step = base / 8;
-        size_t j = (pages - base + step - 1) / step;
-        index = 16 + (k - 4) * 8 + (unsigned)(j - 1);
-        pages = base + j * step;
-    }
-    *length = pages * page;
-    return index;
-}
-
-/* Chunk length of a class index (the inverse of large_class_for). */
-static size_t large_class_length(unsigned index)
-{
-    size_t pages;
-    if (index < 16) {
-        pages = index + 1;
-    } else {
-        unsigned k = 4 + (index - 16) / 8;
-        size_t base = (size_t)1 << k;
-        pages = base + ((index - 16) % 8 + 1) * (base / 8);
-    }
-    return pages * buf_page_size();
-}
-
-static large_header_t *large_header_at(uint8_t *block, size_t length)
-{
-    return (large_header_t *)(block + length - sizeof(large_header_t));
-}
-
-static void *large_alloc(pool_state_t *state, size_t size, size_t request)
-{
-    size_t length;
-    unsigned index = large_class_for(request, &length);
-    if (index >= LARGE_CLASS_COUNT)
-        return NULL;
-    large_class_t *class = &state->large[index];
-    uint8_t *block = NULL;
-    large_header_t *header;
-    pthread_mutex_lock(&class->lock);
-    if (class->free) {
-        header = class->free;
-        class->free = header->next;
-        class->free_count--;
-        block = (uint8_t *)header + sizeof(large_header_t) - length;
-    }
-    pthread_mutex_unlock(&class->lock);
-    if (!block) {
-        block = mem_map(length);
-        if (!block)
-            return NULL;
-        atomic_fetch_add_explicit(&state->bytes_os, length, memory_order_relaxed);
-        header = large_header_at(block, length);
-    }
-    header->size = size;
-    pthread_mutex_lock(&class->lock);
-    header->prev = NULL;
-    header->next = class->live;
-    if (class->live)
-        class->live->prev = header;
-    class->live = header;
-    pthread_mutex_unlock(&class->lock);
-    mem_poison(block, length - sizeof(large_header_t));
-    mem_block_handed_out(block, size);
-    return block;
-}
-
-static void large_free(pool_state_t *state, uint8_t *block, size_t request)
-{
-    size_t length;
-    unsigned index = large_class_for(request, &length);
-    large_class_t *class = &state->large[index];
-    large_header_t *header = large_header_at(block, length);
-    mem_block_taken_back(block, length - sizeof(large_header_t));
-    bool keep;
-    pthread_mutex_lock(&class->lock);
-    if (header->prev)
-        header->prev->next = header->next;
-    else
-        class->live = header->next;
-    if (header->next)
-        header->next->prev = header->prev;
-    keep = class->free_count < LARGE_CACHE_PER_CLASS;
-    if (keep) {
-        header->next = class->free;
-        class->free = header;
-        class->free_count++;
-    }
-    pthread_mutex_unlock(&class->lock);
-    if (!keep) {
-        mem_unmap(block, length);
-        atomic_fetch_sub_explicit(&state->bytes_os, length, memory_order_relaxed);
-    }
-}
-
 /* ---- Allocate and free --------------------------------------------------------------- */
 static size_t round_up(size_t value, size_t multiple)
 {
@@ -297,7 +171,7 @@ static void *pool_alloc(void *opaque, size_t size, size_t align)
     pool_state_t *state = opaque;
     size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every slice */
     if (request >= state->pool_size / 2)
-        return large_alloc(state, size, request);
+        return large_cache_alloc(&state->large, size, request);
 
     pool_heap_t *heap = (pool_heap_t *)buf_heap_set_mine(&state->heaps);
     if (!heap)
@@ -325,7 +199,7 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
     pool_state_t *state = opaque;
     size_t request = size + state->redzone;
     if (request >= state->pool_size / 2) {
-        large_free(state, ptr, request);
+        large_cache_free(&state->large, ptr, request);
         return;
     }
     mem_block_taken_back(ptr, request);
@@ -357,8 +231,7 @@ static buf_status_t pool_create(const buf_backend_config_t *config, void **state
     state->pool_size = pool_size;
     state->arena_size = pool_size * CHUNKS_PER_ARENA;
     pthread_mutex_init(&state->lock, NULL);
-    for (unsigned i = 0; i < LARGE_CLASS_COUNT; i++)
-        pthread_mutex_init(&state->large[i].lock, NULL);
+    large_cache_init(&state->large, &state->bytes_os);
     if (buf_heap_set_init(&state->heaps, sizeof(pool_heap_t), state, pool_heap_init) != 0) {
         free(state);
         return BUF_ENOMEM;
@@ -386,37 +259,18 @@ static size_t pool_destroy(void *opaque, void *report)
     pool_state_t *state = opaque;
     FILE *out = report;
     buf_heap_set_destroy(&state->heaps, release_current);
-    size_t outstanding = 0;
+    size_t outstanding = 0, reported = 0;
     for (pool_arena_t *arena = state->arenas; arena; arena = arena->next)
         for (uint32_t i = 1; i < arena->chunks_carved; i++) {
             uint32_t live = atomic_load(&arena->chunks[i].refs);
             if (!live)
                 continue;
-            if (out && outstanding < REPORT_LIMIT)
+            if (out && reported++ < REPORT_LIMIT)
                 fprintf(out, "pool: chunk %p still has %" PRIu32 " outstanding slice(s)\n",
                         (void *)chunk_base(state, &arena->chunks[i]), live);
             outstanding += live;
         }
-    for (unsigned c = 0; c < LARGE_CLASS_COUNT; c++) {
-        large_class_t *class = &state->large[c];
-        size_t length = large_class_length(c);
-        for (large_header_t *header = class->live; header;) {
-            large_header_t *next = header->next;
-            if (out && outstanding < REPORT_LIMIT)
-                fprintf(out, "pool: outstanding large block of %zu bytes\n", header->size);
-            outstanding++;
-            uint8_t *block = (uint8_t *)header + sizeof(large_header_t) - length;
-            mem_unmap(block, length);
-            header = next;
-        }
-        for (large_header_t *header = class->free; header;) {
-            large_header_t *next = header->next;
-            uint8_t *block = (uint8_t *)header + sizeof(large_header_t) - length;
-            mem_unmap(block, length);
-            header = next;
-        }
-        pthread_mutex_destroy(&class->lock);
-    }
+    outstanding += large_cache_destroy(&state->large, out, "pool", &reported, REPORT_LIMIT);
     for (pool_arena_t *arena = state->arenas; arena;) {
         pool_arena_t *next = arena->next;
         mem_unmap(arena, state->arena_size);

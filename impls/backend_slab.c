@@ -11,9 +11,9 @@
  * internal waste (class - request) / class below 1/9 < 12.5% for every request of 64
  * bytes or more whose alignment the class already has; requests under 64 bytes round up
  * to the 8-byte quantum.  A request needing more alignment than its class has moves up
- * to the next class that has it.  Requests above 8 KiB take the large path: one mapping
- * each, page-rounded, with a small header at the END of the mapping (so the block keeps
- * page alignment) linking it into the instance's list of live large blocks.
+ * to the next class that has it.  Requests above 8 KiB take the large path: a mapping
+ * each, rounded to a size class and recycled through per-class free lists
+ * (large_cache.h, shared with pool).
  *
  * Threads: each thread allocates from its own heap (thread_heap.h); a block freed by a
  * non-owner thread goes onto its heap's remote stack, drained by the owner when a class
@@ -27,6 +27,7 @@
 
 #include "buf_backend.h"
 #include "mem_annotate.h"
+#include "large_cache.h"
 #include "mem_map.h"
 #include "thread_heap.h"
 
@@ -109,16 +110,11 @@ struct slab_heap {
     arena_t *arena;                 /* the arena this heap carves slabs from */
 };
 
-typedef struct large_header {
-    struct large_header *prev, *next;
-    size_t size;
-} large_header_t;
-
 typedef struct slab_state {
     buf_heap_set_t heaps;
-    pthread_mutex_t lock;          /* arena list and large list: slow paths only */
+    pthread_mutex_t lock;          /* arena list: slow path only */
     arena_t *arenas;
-    large_header_t *large;
+    large_cache_t large;           /* requests above SMALL_MAX */
     _Atomic uint64_t bytes_os;
     size_t redzone;               /* mem_redzone(), fixed for the instance's lifetime */
 } slab_state_t;
@@ -232,54 +228,6 @@ static void heap_drain_remote(slab_heap_t *heap)
     }
 }
 
-/* ---- Large path ---------------------------------------------------------------------- */
-static size_t large_mapping_length(size_t request)
-{
-    size_t page = buf_page_size();
-    return (request + sizeof(large_header_t) + page - 1) & ~(page - 1);
-}
-
-static large_header_t *large_header_of(void *ptr, size_t request)
-{
-    return (large_header_t *)((uint8_t *)ptr + large_mapping_length(request) - sizeof(large_header_t));
-}
-
-static void *large_alloc(slab_state_t *state, size_t size, size_t request)
-{
-    size_t length = large_mapping_length(request);
-    uint8_t *block = mem_map(length);
-    if (!block)
-        return NULL;
-    large_header_t *header = large_header_of(block, request);
-    header->size = size;
-    pthread_mutex_lock(&state->lock);
-    header->prev = NULL;
-    header->next = state->large;
-    if (state->large)
-        state->large->prev = header;
-    state->large = header;
-    pthread_mutex_unlock(&state->lock);
-    atomic_fetch_add_explicit(&state->bytes_os, length, memory_order_relaxed);
-    mem_poison(block + size, length - size - sizeof(large_header_t));
-    return block;
-}
-
-static void large_free(slab_state_t *state, void *block, size_t request)
-{
-    large_header_t *header = large_header_of(block, request);
-    pthread_mutex_lock(&state->lock);
-    if (header->prev)
-        header->prev->next = header->next;
-    else
-        state->large = header->next;
-    if (header->next)
-        header->next->prev = header->prev;
-    pthread_mutex_unlock(&state->lock);
-    size_t length = large_mapping_length(request);
-    mem_unmap(block, length);
-    atomic_fetch_sub_explicit(&state->bytes_os, length, memory_order_relaxed);
-}
-
 /* ---- Allocate and free --------------------------------------------------------------- */
 static void *slab_alloc(void *opaque, size_t size, size_t align)
 {
@@ -287,7 +235,7 @@ static void *slab_alloc(void *opaque, size_t size, size_t align)
     size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every block */
     unsigned class_index = class_for(request, align);
     if (class_index == CLASS_LARGE)
-        return large_alloc(state, size, request);
+        return large_cache_alloc(&state->large, size, request);
 
     slab_heap_t *heap = (slab_heap_t *)buf_heap_set_mine(&state->heaps);
     if (!heap)
@@ -328,7 +276,7 @@ static void slab_free(void *opaque, void *ptr, size_t size, size_t align)
     size_t request = size + state->redzone;
     unsigned class_index = class_for(request, align);
     if (class_index == CLASS_LARGE) {
-        large_free(state, ptr, request);
+        large_cache_free(&state->large, ptr, request);
         return;
     }
     slab_t *slab = slab_of(ptr);
@@ -361,6 +309,7 @@ static buf_status_t slab_create(const buf_backend_config_t *config, void **state
         return BUF_ENOMEM;
     }
     state->redzone = mem_redzone();
+    large_cache_init(&state->large, &state->bytes_os);
     *state_out = state;
     return BUF_OK;
 }
@@ -374,7 +323,7 @@ static void drain_visit(void *owner, buf_thread_heap_t *heap)
 #define REPORT_LIMIT 20
 
 /* Lists live blocks of one slab: carved blocks that are not on its free list. */
-static size_t report_slab(const slab_t *slab, FILE *out, size_t already_reported)
+static size_t report_slab(const slab_t *slab, FILE *out, size_t *reported)
 {
     size_t block_size = class_size(slab->class_index);
     uint8_t is_free[SLAB_SIZE / 8] = {0};
@@ -389,9 +338,11 @@ static size_t report_slab(const slab_t *slab, FILE *out, size_t already_reported
     for (uint32_t i = 0; i < slab->carved; i++) {
         if (is_free[i])
             continue;
-        if (out && already_reported + found < REPORT_LIMIT)
+        if (out && *reported < REPORT_LIMIT) {
             fprintf(out, "slab: outstanding block %p (class %zu bytes)\n", (void *)(slab->base + i * block_size),
                     block_size);
+            ++*reported;
+        }
         found++;
     }
     return found;
@@ -402,23 +353,12 @@ static size_t slab_destroy(void *opaque, void *report)
     slab_state_t *state = opaque;
     FILE *out = report;
     buf_heap_set_destroy(&state->heaps, drain_visit);
-    size_t outstanding = 0;
+    size_t outstanding = 0, reported = 0;
     for (arena_t *arena = state->arenas; arena; arena = arena->next)
         for (uint32_t i = 1; i < arena->slabs_carved; i++)
             if (arena->slabs[i].used)
-                outstanding += report_slab(&arena->slabs[i], out, outstanding);
-    for (large_header_t *header = state->large; header;) {
-        large_header_t *next = header->next;
-        if (out && outstanding < REPORT_LIMIT)
-            fprintf(out, "slab: outstanding large block of %zu bytes\n", header->size);
-        outstanding++;
-        /* The header sits at the end of the mapping: [end - length, end). */
-        size_t request = header->size + state->redzone;
-        uint8_t *end = (uint8_t *)header + sizeof(large_header_t);
-        size_t length = large_mapping_length(request);
-        mem_unmap(end - length, length);
-        header = next;
-    }
+                outstanding += report_slab(&arena->slabs[i], out, &reported);
+    outstanding += large_cache_destroy(&state->large, out, "slab", &reported, REPORT_LIMIT);
     if (out && outstanding > REPORT_LIMIT)
         fprintf(out, "slab: ... %zu outstanding blocks in all\n", outstanding);
     for (arena_t *arena = state->arenas; arena;) {
@@ -449,7 +389,7 @@ size_t buf_slab_class_size_for(size_t size, size_t align)
 /* ---- The vtable ---------------------------------------------------------------------- */
 const buf_backend_ops_t buf_backend_slab_ops = {
     .props = {.name = "slab",
-              .description = "size classes (<=12.5% waste) carved from 64 KiB slabs; large path mmaps",
+              .description = "size classes (<=12.5% waste) carved from 64 KiB slabs; large blocks recycled",
               .zeroed = false,
               .guard_pages = false,
               .cross_thread_free = true,

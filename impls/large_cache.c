@@ -1,0 +1,175 @@
+/* large_cache.c — the large-allocation path shared by slab and pool (see large_cache.h). */
+#include "large_cache.h"
+
+#include <stdbool.h>
+
+#include "buf_backend.h"
+#include "mem_annotate.h"
+#include "mem_map.h"
+
+/* ---- Size classes -------------------------------------------------------------------- */
+static unsigned floor_log2(size_t value)
+{
+    return (unsigned)(sizeof(size_t) * 8 - 1 - (unsigned)__builtin_clzl(value));
+}
+
+/* Class index and mapping length for a request (header included). */
+static unsigned class_for(size_t request, size_t *length)
+{
+    size_t page = buf_page_size();
+    size_t pages = (request + sizeof(large_header_t) + page - 1) / page;
+    unsigned index;
+    if (pages <= 16) {
+        index = (unsigned)pages - 1;
+    } else {
+        unsigned k = floor_log2(pages - 1); /* pages in (2^k, 2^(k+1)], k >= 4 */
+        size_t base = (size_t)1 << k, step = base / 8;
+        size_t j = (pages - base + step - 1) / step;
+        index = 16 + (k - 4) * 8 + (unsigned)(j - 1);
+        pages = base + j * step;
+    }
+    *length = pages * page;
+    return index;
+}
+
+/* Mapping length of a class index (the inverse of class_for). */
+static size_t class_length(unsigned index)
+{
+    size_t pages;
+    if (index < 16) {
+        pages = index + 1;
+    } else {
+        unsigned k = 4 + (index - 16) / 8;
+        size_t base = (size_t)1 << k;
+        pages = base + ((index - 16) % 8 + 1) * (base / 8);
+    }
+    return pages * buf_page_size();
+}
+
+static large_header_t *header_at(uint8_t *block, size_t length)
+{
+    return (large_header_t *)(block + length - sizeof(large_header_t));
+}
+
+static uint8_t *block_of(large_header_t *header, size_t length)
+{
+    return (uint8_t *)header + sizeof(large_header_t) - length;
+}
+
+/* ---- Lists (under the class lock) ---------------------------------------------------- */
+static void live_push(large_class_t *class, large_header_t *header)
+{
+    header->prev = NULL;
+    header->next = class->live;
+    if (class->live)
+        class->live->prev = header;
+    class->live = header;
+}
+
+static void live_remove(large_class_t *class, large_header_t *header)
+{
+    if (header->prev)
+        header->prev->next = header->next;
+    else
+        class->live = header->next;
+    if (header->next)
+        header->next->prev = header->prev;
+}
+
+/* ---- Allocate and free --------------------------------------------------------------- */
+void large_cache_init(large_cache_t *cache, _Atomic uint64_t *bytes_os)
+{
+    cache->bytes_os = bytes_os;
+    for (unsigned i = 0; i < LARGE_CLASS_COUNT; i++) {
+        pthread_mutex_init(&cache->classes[i].lock, NULL);
+        cache->classes[i].live = cache->classes[i].free = NULL;
+        cache->classes[i].free_count = 0;
+    }
+}
+
+void *large_cache_alloc(large_cache_t *cache, size_t size, size_t request)
+{
+    size_t length;
+    unsigned index = class_for(request, &length);
+    if (index >= LARGE_CLASS_COUNT)
+        return NULL;
+    large_class_t *class = &cache->classes[index];
+    uint8_t *block = NULL;
+    large_header_t *header = NULL;
+    pthread_mutex_lock(&class->lock);
+    if (class->free) {
+        header = class->free;
+        class->free = header->next;
+        class->free_count--;
+        live_push(class, header);
+    }
+    pthread_mutex_unlock(&class->lock);
+    if (header) {
+        block = block_of(header, length);
+    } else {
+        block = mem_map(length);
+        if (!block)
+            return NULL;
+        atomic_fetch_add_explicit(cache->bytes_os, length, memory_order_relaxed);
+        header = header_at(block, length);
+        pthread_mutex_lock(&class->lock);
+        live_push(class, header);
+        pthread_mutex_unlock(&class->lock);
+    }
+    header->size = size;
+    mem_poison(block, length - sizeof(large_header_t));
+    mem_block_handed_out(block, size);
+    return block;
+}
+
+void large_cache_free(large_cache_t *cache, void *block, size_t request)
+{
+    size_t length;
+    unsigned index = class_for(request, &length);
+    large_class_t *class = &cache->classes[index];
+    large_header_t *header = header_at(block, length);
+    mem_block_taken_back(block, length - sizeof(large_header_t));
+    pthread_mutex_lock(&class->lock);
+    live_remove(class, header);
+    bool keep = class->free_count < LARGE_CACHE_MIN_PER_CLASS ||
+                (class->free_count + 1) * length <= LARGE_CACHE_BYTES_PER_CLASS;
+    if (keep) {
+        header->next = class->free;
+        class->free = header;
+        class->free_count++;
+    }
+    pthread_mutex_unlock(&class->lock);
+    if (!keep) {
+        mem_unmap(block, length);
+        atomic_fetch_sub_explicit(cache->bytes_os, length, memory_order_relaxed);
+    }
+}
+
+/* ---- Destroy ------------------------------------------------------------------------- */
+size_t large_cache_destroy(large_cache_t *cache, FILE *out, const char *backend_name, size_t *reported,
+                           size_t report_limit)
+{
+    size_t outstanding = 0;
+    for (unsigned c = 0; c < LARGE_CLASS_COUNT; c++) {
+        large_class_t *class = &cache->classes[c];
+        size_t length = class_length(c);
+        for (large_header_t *header = class->live; header;) {
+            large_header_t *next = header->next;
+            if (out && *reported < report_limit) {
+                fprintf(out, "%s: outstanding large block %p of %zu bytes\n", backend_name,
+                        (void *)block_of(header, length), header->size);
+                ++*reported;
+            }
+            outstanding++;
+            mem_unmap(block_of(header, length), length);
+            header = next;
+        }
+        for (large_header_t *header = class->free; header;) {
+            large_header_t *next = header->next;
+            mem_unmap(block_of(header, length), length);
+            header = next;
+        }
+        pthread_mutex_destroy(&class->lock);
+    }
+    return outstanding;
+}
