@@ -266,8 +266,11 @@ static void op_new_buffer(program_t *p, fuzz_producer_t *input)
     buffer->resizable = resizable;
     FUZZ_ASSERT(buf_arraybuffer_is_resizable(buffer->ab) == resizable);
     FUZZ_ASSERT(buf_arraybuffer_max_byte_length(buffer->ab) == buffer->max_byte_length);
-    /* Zero-filled unless unsafe; the model adopts unsafe contents as they are. */
-    const uint8_t *data = buf_arraybuffer_data(buffer->ab);
+    /* Zero-filled unless unsafe.  Unsafe memory is uninitialised by contract (as in
+     * Node): give it defined contents before anything reads it, so valgrind runs of the
+     * replay build report only real uses of uninitialised memory. */
+    uint8_t *data = buf_arraybuffer_data(buffer->ab);
+    if ((flags & 2) && !resizable) memset(data, 0xA5, (size_t)buffer->max_byte_length);
     for (int64_t i = 0; i < buffer->max_byte_length; i++) {
         if (!(flags & 2) || resizable) FUZZ_ASSERT_MSG(data[i] == 0, "new ArrayBuffer byte %lld not zero", (long long)i);
         buffer->bytes[i] = data[i];
@@ -816,7 +819,8 @@ static void op_new_owning_view(program_t *p, fuzz_producer_t *input)
     buffer->resizable = false;
     FUZZ_ASSERT(!buf_arraybuffer_is_resizable(buffer->ab) && buffer->byte_length <= MAX_RESERVATION * 4);
     FUZZ_ASSERT(buffer->byte_length <= MAX_RESERVATION); /* sizes above are refused before */
-    const uint8_t *data = buf_arraybuffer_data(buffer->ab);
+    uint8_t *data = buf_arraybuffer_data(buffer->ab);
+    if (how == 1) memset(data, 0xA5, (size_t)buffer->byte_length); /* allocUnsafe: see op_new_buffer */
     memcpy(buffer->bytes, data, (size_t)buffer->byte_length);
     view->live = true;
     view->is_dataview = false;
