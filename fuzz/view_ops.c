@@ -803,7 +803,10 @@ static void op_new_owning_view(program_t *p, fuzz_producer_t *input)
     case 1: status = buf_buffer_alloc_unsafe(p->selected.backend, length, &view->typed); break;
     case 2: status = buf_buffer_from_bytes(p->selected.backend, bytes, bytes_length, &view->typed); break;
     case 3: status = buf_buffer_from_string(p->selected.backend, (const char *)bytes, bytes_length, encoding, &view->typed); break;
-    default: status = buf_typed_new(p->selected.backend, kind, length / 8, &view->typed); break;
+    default: /* small lengths; extreme ones must fail on their size, never reach malloc */
+        status = buf_typed_new(p->selected.backend, kind, length >= 0 && length <= MAX_RESERVATION ? length / 8 : length,
+                               &view->typed);
+        break;
     }
     if (status != BUF_OK) {
         bool size_error = length < 0 || length > MAX_RESERVATION;
