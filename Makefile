@@ -6,7 +6,10 @@
 #   build/tsan/...                                        ThreadSanitizer build (clang)
 
 # ---- Variables ----------------------------------------------------------------------
-CC        ?= gcc
+# make's built-in CC is "cc"; the plain build is specified as gcc unless CC is given.
+ifeq ($(origin CC),default)
+CC        := gcc
+endif
 SAN_CC    ?= clang
 BUILD     := build
 # WERROR=1 turns warnings into errors (make test and CI set it).

@@ -1,12 +1,11 @@
-/* test_model_support.c — helpers the model's unit tests share (declared where used, under
- * "Shared helpers"): memory snapshots that prove a failed call left memory untouched,
+/* test_model_support.c — helpers the model's unit tests share (declared in
+ * test_model_support.h): memory snapshots that prove a failed call left memory untouched,
  * and the all-failing backend used to prove that ENOMEM leaks nothing. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf_model.h"
-#include "test_support.h"
+#include "test_model_support.h"
 
 /* A copy of ab's whole reservation (max_byte_length bytes: bytes past byte_length must
  * not change either). */
