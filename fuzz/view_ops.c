@@ -7,7 +7,8 @@
  *   - a succeeding call writes only inside the range it addresses (its view's bytes,
  *     the element, the [offset, end) window), and nothing past a shrunk buffer's end;
  *   - every out-of-range request fails: element get/set, DataView get/set of every
- *     width, Buffer read/write of every width, view construction (ECMAScript's
+ *     width, Buffer read/write of every width (integers of 1-6 bytes, float, double,
+ *     BigInt64, BigUint64), view construction (ECMAScript's
  *     RangeError rules, as V8 11.3 applies them) and resize are predicted by the model,
  *     and the call must succeed exactly when the model says the request is in range;
  *   - reads return exactly what the shadow bytes encode (both byte orders, all widths),
@@ -567,15 +568,77 @@ static void op_dataview_get_set(program_t *p, fuzz_producer_t *input, bool set)
 }
 
 /* ---- Operations: Buffer ------------------------------------------------------------- */
+/* Buffer read/write of the fixed-width kinds: readFloat/readDouble/readBig(U)Int64 and
+ * their writes, both byte orders.  An omitted offset means 0 (Node's default for fixed
+ * widths).  Reads must return what the shadow bytes encode; writes of values exactly
+ * representable in the kind must store exactly their bytes; BigInt writes take any
+ * int64/uint64 and store its two's complement. */
+static void op_buffer_fixed_width(program_t *p, fuzz_producer_t *input, shadow_view_t *view, uint8_t flags,
+                                  int64_t offset, bool write)
+{
+    static const buf_kind_t kinds[] = {BUF_KIND_FLOAT32, BUF_KIND_FLOAT64, BUF_KIND_BIGINT64, BUF_KIND_BIGUINT64};
+    buf_kind_t kind = kinds[(flags >> 5) & 3];
+    bool little_endian = flags & 2;
+    int64_t width = (int64_t)element_size(kind);
+    int64_t start = offset == BUF_OMITTED ? 0 : offset;
+    bool is_buffer = view->typed.kind == BUF_KIND_UINT8;
+    int64_t length = is_buffer ? view_byte_span(p, view) : 0;
+    bool in_range = is_buffer && start >= 0 && start <= length - width;
+    shadow_buffer_t *buffer = &p->buffers[view->buffer];
+    uint8_t *at = buffer->bytes + view->typed.byte_offset + (in_range ? start : 0);
+    const buf_buffer_t *buf = &view->typed;
+    buf_status_t status;
+    if (!write) {
+        double got = 0;
+        int64_t got_signed = 0;
+        uint64_t got_unsigned = 0;
+        switch (kind) {
+        case BUF_KIND_FLOAT32: status = buf_buffer_read_float(buf, offset, little_endian, &got); break;
+        case BUF_KIND_FLOAT64: status = buf_buffer_read_double(buf, offset, little_endian, &got); break;
+        case BUF_KIND_BIGINT64: status = buf_buffer_read_bigint64(buf, offset, little_endian, &got_signed); break;
+        default: status = buf_buffer_read_biguint64(buf, offset, little_endian, &got_unsigned); break;
+        }
+        expect_status(p, "Buffer read (fixed width)", in_range, status);
+        if (status == BUF_OK) {
+            uint64_t bits = load_bytes(at, 8, little_endian);
+            if (kind == BUF_KIND_BIGINT64) FUZZ_ASSERT(got_signed == (int64_t)bits);
+            else if (kind == BUF_KIND_BIGUINT64) FUZZ_ASSERT(got_unsigned == bits);
+            else FUZZ_ASSERT_MSG(same_double(got, element_value(kind, at, little_endian)), "read%s(%lld) gave %.17g",
+                                 buf_kind_name(kind), (long long)offset, got);
+        }
+        check_memory(p, "Buffer read (fixed width)");
+        return;
+    }
+    double value = 0;
+    uint64_t bits = fuzz_take_u64(input);
+    switch (kind) {
+    case BUF_KIND_FLOAT32:
+    case BUF_KIND_FLOAT64:
+        take_exact_value(input, kind, &value, &bits);
+        status = kind == BUF_KIND_FLOAT32 ? buf_buffer_write_float(buf, value, offset, little_endian, NULL)
+                                          : buf_buffer_write_double(buf, value, offset, little_endian, NULL);
+        break;
+    case BUF_KIND_BIGINT64: status = buf_buffer_write_bigint64(buf, (int64_t)bits, offset, little_endian, NULL); break;
+    default: status = buf_buffer_write_biguint64(buf, bits, offset, little_endian, NULL); break;
+    }
+    expect_status(p, "Buffer write (fixed width)", in_range, status);
+    if (status == BUF_OK) store_bytes(at, bits, (unsigned)width, little_endian);
+    check_memory(p, "Buffer write (fixed width)");
+}
+
 static void op_buffer_read_write(program_t *p, fuzz_producer_t *input, bool write)
 {
     shadow_view_t *view = pick_view(p, input, true);
     uint8_t flags = fuzz_take_u8(input);
-    int64_t width = (flags >> 2) % 8; /* 0 and 7 are invalid widths */
+    int64_t width = (flags >> 2) % 8; /* 0 is an invalid width; 7 selects the fixed-width kinds */
     bool is_signed = flags & 1, little_endian = flags & 2;
     int64_t offset = take_index(input, true);
     int64_t raw = (int64_t)fuzz_take_u64(input);
     if (view == NULL) return;
+    if (width == 7) {
+        op_buffer_fixed_width(p, input, view, flags, offset, write);
+        return;
+    }
     bool is_buffer = view->typed.kind == BUF_KIND_UINT8;
     int64_t length = is_buffer ? view_byte_span(p, view) : 0;
     bool in_range = is_buffer && width >= 1 && width <= 6 && offset != BUF_OMITTED && offset >= 0 && offset <= length - width;
