@@ -120,26 +120,42 @@ static size_t encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t
 /* Empty input or output may be NULL; the converters get a real (unused) address instead. */
 static const uint8_t empty_input[1];
 
-buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
-                        uint8_t *dst, size_t dst_capacity, size_t *written)
+/* One conversion into caller memory, shared by buf_encode and buf_decode: argument
+ * checks, the cheap bound first (the exact length only when the bound does not fit),
+ * then the converter. */
+typedef struct conversion {
+    size_t (*bound)(buf_encoding_t encoding, size_t length);
+    size_t (*exact_length)(buf_encoding_t encoding, const uint8_t *input, size_t length);
+    size_t (*write)(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst);
+} conversion_t;
+
+static buf_status_t convert_into(const conversion_t *conversion, buf_encoding_t encoding, const uint8_t *input,
+                                 size_t length, uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     if (written)
         *written = 0;
-    if (!encoding_is_valid(encoding) || (!bytes && length) || (!dst && dst_capacity))
+    if (!encoding_is_valid(encoding) || (!input && length) || (!dst && dst_capacity))
         return BUF_EINVAL;
     uint8_t no_output[1];
-    if (!bytes)
-        bytes = empty_input;
+    if (!input)
+        input = empty_input;
     if (!dst)
         dst = no_output;
-    if (dst_capacity < buf_encode_bound(encoding, length) &&
-        dst_capacity < buf_encode_length(encoding, bytes, length))
+    if (dst_capacity < conversion->bound(encoding, length) &&
+        dst_capacity < conversion->exact_length(encoding, input, length))
         return BUF_ENOSPC;
-    const size_t out = encode_write(encoding, bytes, length, dst);
+    const size_t out = conversion->write(encoding, input, length, dst);
     assert(out <= dst_capacity);
     if (written)
         *written = out;
     return BUF_OK;
+}
+
+buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
+                        uint8_t *dst, size_t dst_capacity, size_t *written)
+{
+    static const conversion_t encoding_conversion = {buf_encode_bound, buf_encode_length, encode_write};
+    return convert_into(&encoding_conversion, encoding, bytes, length, dst, dst_capacity, written);
 }
 
 /* ---- decode: UTF-8 text -> bytes ----------------------------------------------------- */
@@ -206,23 +222,8 @@ static size_t decode_write(buf_encoding_t encoding, const uint8_t *text, size_t 
 buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
-    if (written)
-        *written = 0;
-    if (!encoding_is_valid(encoding) || (!text && length) || (!dst && dst_capacity))
-        return BUF_EINVAL;
-    uint8_t no_output[1];
-    if (!text)
-        text = empty_input;
-    if (!dst)
-        dst = no_output;
-    if (dst_capacity < buf_decode_bound(encoding, length) &&
-        dst_capacity < buf_decode_length(encoding, text, length))
-        return BUF_ENOSPC;
-    const size_t out = decode_write(encoding, text, length, dst);
-    assert(out <= dst_capacity);
-    if (written)
-        *written = out;
-    return BUF_OK;
+    static const conversion_t decoding_conversion = {buf_decode_bound, buf_decode_length, decode_write};
+    return convert_into(&decoding_conversion, encoding, text, length, dst, dst_capacity, written);
 }
 
 /* ---- strict decode ------------------------------------------------------------------ */
