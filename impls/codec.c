@@ -151,10 +151,11 @@ static buf_status_t convert_into(const conversion_t *conversion, buf_encoding_t 
     return BUF_OK;
 }
 
+static const conversion_t encoding_conversion = {buf_encode_bound, buf_encode_length, encode_write};
+
 buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
-    static const conversion_t encoding_conversion = {buf_encode_bound, buf_encode_length, encode_write};
     return convert_into(&encoding_conversion, encoding, bytes, length, dst, dst_capacity, written);
 }
 
@@ -219,10 +220,11 @@ static size_t decode_write(buf_encoding_t encoding, const uint8_t *text, size_t 
     }
 }
 
+static const conversion_t decoding_conversion = {buf_decode_bound, buf_decode_length, decode_write};
+
 buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
-    static const conversion_t decoding_conversion = {buf_decode_bound, buf_decode_length, decode_write};
     return convert_into(&decoding_conversion, encoding, text, length, dst, dst_capacity, written);
 }
 
@@ -278,36 +280,33 @@ static buf_status_t bytes_allocate(buf_backend_t *backend, size_t size, buf_byte
 
 static const buf_bytes_t no_bytes = {NULL, 0, 0, NULL};
 
-buf_status_t buf_encode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                              const uint8_t *bytes, size_t length, buf_bytes_t *out)
+/* Exact-size result from a backend, shared by buf_encode_alloc and buf_decode_alloc. */
+static buf_status_t convert_alloc(const conversion_t *conversion, buf_backend_t *backend, buf_encoding_t encoding,
+                                  const uint8_t *input, size_t length, buf_bytes_t *out)
 {
     if (!out)
         return BUF_EINVAL;
     *out = no_bytes;
-    if (!backend || !encoding_is_valid(encoding) || (!bytes && length))
+    if (!backend || !encoding_is_valid(encoding) || (!input && length))
         return BUF_EINVAL;
-    buf_status_t status = bytes_allocate(backend, buf_encode_length(encoding, bytes, length), out);
+    buf_status_t status = bytes_allocate(backend, conversion->exact_length(encoding, input, length), out);
     if (status != BUF_OK)
         return status;
-    status = buf_encode(encoding, bytes, length, out->data, out->capacity, &out->length);
+    status = convert_into(conversion, encoding, input, length, out->data, out->capacity, &out->length);
     assert(status == BUF_OK && out->length == out->capacity);
     return status;
+}
+
+buf_status_t buf_encode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
+                              const uint8_t *bytes, size_t length, buf_bytes_t *out)
+{
+    return convert_alloc(&encoding_conversion, backend, encoding, bytes, length, out);
 }
 
 buf_status_t buf_decode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
                               const uint8_t *text, size_t length, buf_bytes_t *out)
 {
-    if (!out)
-        return BUF_EINVAL;
-    *out = no_bytes;
-    if (!backend || !encoding_is_valid(encoding) || (!text && length))
-        return BUF_EINVAL;
-    buf_status_t status = bytes_allocate(backend, buf_decode_length(encoding, text, length), out);
-    if (status != BUF_OK)
-        return status;
-    status = buf_decode(encoding, text, length, out->data, out->capacity, &out->length);
-    assert(status == BUF_OK && out->length == out->capacity);
-    return status;
+    return convert_alloc(&decoding_conversion, backend, encoding, text, length, out);
 }
 
 buf_status_t buf_decode_strict_alloc(buf_backend_t *backend, buf_encoding_t encoding,
