@@ -15,7 +15,13 @@ BUILD     := build
 # WERROR=1 turns warnings into errors (make test and CI set it).
 WERROR    ?=
 WARNINGS  := -Wall -Wextra $(if $(WERROR),-Werror)
-CSTD      := -std=c11 -D_GNU_SOURCE -Iimpls
+CSTD      := -std=c11 -D_GNU_SOURCE -Iimpls/include
+# Include path by folder: the library's layers see each other's private headers by
+# folder ("core/core_assert.h"), and unit tests may reach a layer's *_testing.h; every
+# other user (the CLI, tools, fuzz targets, examples) sees impls/include/ alone.
+# `make check-layers` checks what each file actually includes.
+LIB_DIRS  := impls/core impls/backends impls/codecs impls/model
+incs_for   = $(if $(filter $(LIB_DIRS:%=%/%) tests/unit/%,$(1)),-Iimpls)
 CFLAGS    ?= -O2 -g
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-cast-overflow \
              -fno-sanitize-recover=all -DBUF_SANITIZE=1
@@ -23,7 +29,7 @@ TSAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread -DBUF_TSAN=1
 LDLIBS    := -lpthread -lm
 TEST_LIBS := -lcriterion
 
-LIB_SRCS  := $(wildcard impls/*.c)
+LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRCS  := $(wildcard impls/cli/*.c)
 TEST_SRCS := $(wildcard tests/unit/*.c)
 # tests/tools/NAME.c -> build/tests/NAME (and build/asan/tests/NAME): drivers that the
@@ -32,7 +38,6 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 # The threaded tests (tests/unit/*threads*.c) also build against a small Criterion
 # stand-in for ThreadSanitizer, under which Criterion's own runner cannot start.
 TSAN_TEST_SRCS := $(wildcard tests/unit/*threads*.c) tests/unit/test_support.c tests/tsan-shim/runner.c
-HEADERS   := $(wildcard impls/*.h tests/unit/*.h)
 
 .DEFAULT_GOAL := all
 
@@ -69,7 +74,7 @@ $(1)/flags.stamp: FORCE
 
 $(1)/obj/%.o: %.c $(1)/flags.stamp
 	@mkdir -p $$(@D)
-	$(2) $(CSTD) $(3) $(WARNINGS) -MMD -MP -c $$< -o $$@
+	$(2) $(CSTD) $$(call incs_for,$$<) $(3) $(WARNINGS) -MMD -MP -c $$< -o $$@
 
 $(1)/libbufbench.a: $(patsubst %.c,$(1)/obj/%.o,$(LIB_SRCS))
 	@rm -f $$@
@@ -163,7 +168,7 @@ $(FUZZ_BUILD)/$(1)/flags.stamp: FORCE
 
 $(FUZZ_BUILD)/$(1)/obj/%.o: %.c $(FUZZ_BUILD)/$(1)/flags.stamp
 	@mkdir -p $$(@D)
-	$(2) $(CSTD) $(FUZZ_DEFS) $(3) $(WARNINGS) -MMD -MP -c $$< -o $$@
+	$(2) $(CSTD) $$(call incs_for,$$<) $(FUZZ_DEFS) $(3) $(WARNINGS) -MMD -MP -c $$< -o $$@
 
 $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/$(1)/%): $(FUZZ_BUILD)/$(1)/%: $(FUZZ_BUILD)/$(1)/obj/fuzz/%.o \
 		$(patsubst %.c,$(FUZZ_BUILD)/$(1)/obj/%.o,$(FUZZ_SUPPORT_SRCS) $(LIB_SRCS) $(5))

@@ -29,13 +29,17 @@ fi
 : "${CC:=clang}" "${CFLAGS:=-O1 -g}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-flags=(-std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Iimpls -Ifuzz)
+# The library's layers see each other by folder (-Iimpls); the harnesses see only the
+# public headers (impls/include/), as every other user of the library does.
+flags=(-std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Iimpls/include -Ifuzz)
 objs=()
-for src in impls/*.c $support; do
+for src in impls/{core,backends,codecs,model}/*.c $support; do
+  extra=()
+  [[ $src == impls/* ]] && extra=(-Iimpls)
   obj="$work/$(echo "$src" | tr / _).o"
   echo "fuzz/build.sh: $CC $src"
   # shellcheck disable=SC2086
-  $CC "${flags[@]}" $CFLAGS -c "$src" -o "$obj"
+  $CC "${flags[@]}" "${extra[@]}" $CFLAGS -c "$src" -o "$obj"
   objs+=("$obj")
 done
 mkdir -p "$OUT"

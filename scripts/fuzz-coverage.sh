@@ -55,7 +55,7 @@ done
 objects=()
 for t in "${targets[@]}"; do [[ -x $bin_dir/$t ]] && objects+=(-object "$bin_dir/$t"); done
 first=${objects[1]}
-lib_sources=(impls/*.c)
+lib_sources=(impls/{core,backends,codecs,model}/*.c)
 "$cov_tool" report "$first" "${objects[@]}" -instr-profile="$out/merged.profdata" "${lib_sources[@]}" > "$out/summary.txt"
 "$cov_tool" show "$first" "${objects[@]}" -instr-profile="$out/merged.profdata" -format=html \
   -output-dir="$out/html" -show-line-counts-or-regions "${lib_sources[@]}" > /dev/null

@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "buf_backend.h"
-#include "mem_annotate.h"
+#include "backends/backend_testing.h"
 #include "test_support.h"
 
-size_t buf_slab_class_size_for(size_t size, size_t align); /* backend_slab.c */
+size_t backend_slab_class_size_for(size_t size, size_t align); /* backend_slab.c */
 
 /* ---- Helpers ------------------------------------------------------------------------- */
 static uint64_t rng_state;
@@ -439,16 +439,16 @@ Test(backend, destroy_lists_outstanding_blocks)
 Test(backend, slab_size_classes_waste_at_most_an_eighth)
 {
     for (size_t size = 64; size <= 8192; size++) {
-        size_t class = buf_slab_class_size_for(size, 8);
+        size_t class = backend_slab_class_size_for(size, 8);
         cr_assert_geq(class, size);
         cr_assert_leq((double)(class - size) / (double)class, 0.125, "size %zu -> class %zu", size, class);
     }
     for (size_t size = 128; size <= 8192; size++) {
-        size_t class = buf_slab_class_size_for(size, 16);
+        size_t class = backend_slab_class_size_for(size, 16);
         cr_assert_leq((double)(class - size) / (double)class, 0.125, "align 16: size %zu -> class %zu", size, class);
         cr_assert_eq(class % 16, 0);
     }
-    cr_assert_eq(buf_slab_class_size_for(8193, 16), 0, "above 8 KiB: large path");
+    cr_assert_eq(backend_slab_class_size_for(8193, 16), 0, "above 8 KiB: large path");
 }
 
 Test(backend, slab_carves_neighbouring_blocks_from_one_slab)
@@ -456,7 +456,7 @@ Test(backend, slab_carves_neighbouring_blocks_from_one_slab)
     buf_backend_t *backend = test_open_backend("slab");
     uint8_t *first = buf_backend_alloc(backend, 200, 0, NULL);
     uint8_t *second = buf_backend_alloc(backend, 200, 0, NULL);
-    size_t class = buf_slab_class_size_for(200 + BUF_REDZONE, 16);
+    size_t class = backend_slab_class_size_for(200 + BUF_REDZONE, 16);
     cr_assert_eq((size_t)(second - first), class, "blocks %p and %p are not neighbours of class %zu",
                  (void *)first, (void *)second, class);
     /* A freed block is the next one handed out (LIFO free list, O(1)). */

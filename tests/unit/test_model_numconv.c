@@ -5,7 +5,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "numconv.h"
+#include "model/model_testing.h"
 
 Test(model_numconv, to_uint32_wraps_modulo_2_to_32)
 {

@@ -6,7 +6,7 @@
  * same order (so the same error class wins when several arguments are bad), then the
  * same clamping.  All checks run before the first byte is written.
  */
-#include "buf_model_internal.h"
+#include "model_internal.h"
 #include "numconv.h"
 
 #include <string.h>

@@ -1,6 +1,6 @@
 /* dataview.c — DataView over an ArrayBuffer: every width, both byte orders, big-endian
  * by default, each access re-checked against the buffer's current length (buf_model.h). */
-#include "buf_model_internal.h"
+#include "model_internal.h"
 #include "numconv.h"
 
 #include <string.h>

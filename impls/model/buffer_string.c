@@ -4,7 +4,7 @@
  * bytes exactly as Buffer.from(text, encoding) would, and every function below works
  * on those bytes with lib/buffer.js's argument handling.
  */
-#include "buf_model_internal.h"
+#include "model_internal.h"
 
 #include <string.h>
 

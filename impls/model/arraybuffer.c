@@ -4,7 +4,7 @@
  * reserves max_byte_length bytes of data at creation, so resize is a length change plus
  * a zero-fill of the grown part, and no view's arithmetic ever sees the data move.
  */
-#include "buf_model_internal.h"
+#include "model_internal.h"
 
 #include <string.h>
 

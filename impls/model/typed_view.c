@@ -4,7 +4,7 @@
  * recomputes its extent from the buffer's CURRENT byte length on every access, so a
  * resize can make it shorter or out of bounds but never lets it touch dead memory.
  */
-#include "buf_model_internal.h"
+#include "model_internal.h"
 #include "numconv.h"
 
 #include <string.h>

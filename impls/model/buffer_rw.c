@@ -8,7 +8,7 @@
  * is what `buf[i] = value; value >>>= 8` and Node's `MathFloor(value * 2 ** -32)` do,
  * NaN and fractions included.
  */
-#include "buf_model_internal.h"
+#include "model_internal.h"
 #include "numconv.h"
 
 #include <math.h>

@@ -5,7 +5,7 @@
  * resolved start index, the empty-needle rule (returns the resolved offset), and for
  * 'ucs2' a search over 16-bit code units, so matches sit at even byte offsets only.
  */
-#include "buf_model_internal.h"
+#include "model_internal.h"
 #include "numconv.h"
 
 #include <ctype.h>

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "buf_backend.h"
+#include "backend_testing.h"
 #include "mem_annotate.h"
 #include "large_cache.h"
 #include "mem_map.h"
@@ -380,7 +381,7 @@ static void slab_stats(void *opaque, buf_backend_stats_t *out)
 }
 
 /* Exposed for the unit tests (size-class waste bound). */
-size_t buf_slab_class_size_for(size_t size, size_t align)
+size_t backend_slab_class_size_for(size_t size, size_t align)
 {
     unsigned index = class_for(size, align);
     return index == CLASS_LARGE ? 0 : class_size(index);

@@ -1,0 +1,17 @@
+/* backend_testing.h — internals of the backend layer that unit tests may look at.
+ *
+ * Not part of the public API (impls/include/): only tests/unit/ includes this, to check
+ * properties the public interface cannot show (the slab's size classes, the red zone a
+ * sanitizer build adds after every block).
+ */
+#ifndef BUF_BACKEND_TESTING_H
+#define BUF_BACKEND_TESTING_H
+
+#include <stddef.h>
+
+#include "mem_annotate.h"
+
+/* The block size the slab backend uses for a request (size already includes any red zone). */
+size_t backend_slab_class_size_for(size_t size, size_t align);
+
+#endif
