@@ -23,9 +23,12 @@ CSTD      := -std=c11 -D_GNU_SOURCE -Iimpls/include
 LIB_DIRS  := impls/core impls/backends impls/codecs impls/model
 incs_for   = $(if $(filter $(LIB_DIRS:%=%/%) tests/unit/%,$(1)),-Iimpls)
 CFLAGS    ?= -O2 -g
+# Invariant assertions (impls/core/core_assert.h): off in the plain optimized build that
+# the benchmarks time, on (both levels) in the sanitizer, TSan and fuzz builds.
+ASSERTS   := -DBUF_ASSERT_LEVEL=2
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-cast-overflow \
-             -fno-sanitize-recover=all -DBUF_SANITIZE=1
-TSAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread -DBUF_TSAN=1
+             -fno-sanitize-recover=all -DBUF_SANITIZE=1 $(ASSERTS)
+TSAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread -DBUF_TSAN=1 $(ASSERTS)
 LDLIBS    := -lpthread -lm
 TEST_LIBS := -lcriterion
 
@@ -127,7 +130,7 @@ FUZZ_DRIVER_SRCS  := fuzz/afl_driver.c fuzz/replay_driver.c
 FUZZ_SUPPORT_SRCS := $(filter-out $(FUZZ_TARGET_SRCS) $(FUZZ_DRIVER_SRCS),$(wildcard fuzz/*.c))
 FUZZ_CC           ?= clang
 AFL_CC            ?= afl-clang-fast
-FUZZ_DEFS         := -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ifuzz
+FUZZ_DEFS         := -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ifuzz $(ASSERTS)
 FUZZ_SAN          := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -DBUF_SANITIZE=1
 FUZZ_VARIANTS     := libfuzzer afl afl-asan afl-cmplog replay replay-asan coverage
 # Campaign knobs: make fuzz TARGET=x SECONDS=n; make fuzz-overnight HOURS=8 (or MINUTES=n)

@@ -75,7 +75,7 @@ static void bump_stats(void *opaque, buf_backend_stats_t *out)
 }
 
 /* ---- The vtable ---------------------------------------------------------------------- */
-const buf_backend_ops_t buf_backend_bump_ops = {
+const buf_backend_ops_t backend_bump_ops = {
     .props = {.name = "bump",
               .description = "example: bump allocator over one 64 MiB mapping, freed on destroy",
               .zeroed = true,

@@ -31,7 +31,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The library's layers see each other by folder (-Iimpls); the harnesses see only the
 # public headers (impls/include/), as every other user of the library does.
-flags=(-std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Iimpls/include -Ifuzz)
+flags=(-std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -DBUF_ASSERT_LEVEL=2 -Iimpls/include -Ifuzz)
 objs=()
 for src in impls/{core,backends,codecs,model}/*.c $support; do
   extra=()

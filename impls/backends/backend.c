@@ -18,11 +18,11 @@
 #include "backend_registry.h"
 
 /* ---- Registry ------------------------------------------------------------------------ */
-#define DECLARE_OPS(name) extern const buf_backend_ops_t buf_backend_##name##_ops;
+#define DECLARE_OPS(name) extern const buf_backend_ops_t backend_##name##_ops;
 BUF_BACKEND_LIST(DECLARE_OPS)
 #undef DECLARE_OPS
 
-#define OPS_ADDRESS(name) &buf_backend_##name##_ops,
+#define OPS_ADDRESS(name) &backend_##name##_ops,
 static const buf_backend_ops_t *const registry[] = {BUF_BACKEND_LIST(OPS_ADDRESS)};
 #undef OPS_ADDRESS
 

@@ -57,7 +57,7 @@ static void malloc_backend_stats(void *state, buf_backend_stats_t *out)
 }
 
 /* ---- The vtable ---------------------------------------------------------------------- */
-const buf_backend_ops_t buf_backend_malloc_ops = {
+const buf_backend_ops_t backend_malloc_ops = {
     .props = {.name = "malloc",
               .description = "the system allocator (glibc malloc); the baseline",
               .zeroed = false,

@@ -101,12 +101,12 @@ static void mmap_stats(void *opaque, buf_backend_stats_t *out)
     out->bytes_os_process_wide = false;
 }
 
-extern const buf_backend_ops_t buf_backend_mmap_ops;
+extern const buf_backend_ops_t backend_mmap_ops;
 
 static void mmap_instance_props(void *opaque, buf_backend_props_t *out)
 {
     mmap_state_t *state = opaque;
-    *out = buf_backend_mmap_ops.props;
+    *out = backend_mmap_ops.props;
     if (state->guard) {
         out->guard_pages = true;
         out->description = "one mapping per allocation, PROT_NONE guard page after the block";
@@ -114,7 +114,7 @@ static void mmap_instance_props(void *opaque, buf_backend_props_t *out)
 }
 
 /* ---- The vtable ---------------------------------------------------------------------- */
-const buf_backend_ops_t buf_backend_mmap_ops = {
+const buf_backend_ops_t backend_mmap_ops = {
     .props = {.name = "mmap",
               .description = "one anonymous mapping per allocation, page-rounded, unmapped on free",
               .zeroed = true,

@@ -290,7 +290,7 @@ static void pool_stats(void *opaque, buf_backend_stats_t *out)
 }
 
 /* ---- The vtable ---------------------------------------------------------------------- */
-const buf_backend_ops_t buf_backend_pool_ops = {
+const buf_backend_ops_t backend_pool_ops = {
     .props = {.name = "pool",
               .description = "Node-style pool: requests < pool_size/2 sliced from shared 8 KiB chunks",
               .zeroed = false,

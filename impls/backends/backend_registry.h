@@ -1,7 +1,7 @@
 /* backend_registry.h — THE list of base backends.
  *
  * To add a backend: write impls/backend_NAME.c defining
- *     const buf_backend_ops_t buf_backend_NAME_ops = { ... };
+ *     const buf_backend_ops_t backend_NAME_ops = { ... };
  * and add one line X(NAME) below.  Order is the order of `buf backends`, tests and
  * benchmarks; the fuzz id is the one in the ops struct (permanent, never reused).
  */

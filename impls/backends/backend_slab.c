@@ -388,7 +388,7 @@ size_t backend_slab_class_size_for(size_t size, size_t align)
 }
 
 /* ---- The vtable ---------------------------------------------------------------------- */
-const buf_backend_ops_t buf_backend_slab_ops = {
+const buf_backend_ops_t backend_slab_ops = {
     .props = {.name = "slab",
               .description = "size classes (<=12.5% waste) carved from 64 KiB slabs; large blocks recycled",
               .zeroed = false,

@@ -21,7 +21,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { randomInt } = require('crypto');
-const gen = require('./codecs_gen.js');
+const gen = require('./lib/codecs_gen.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ENCODINGS = gen.ENCODINGS;

@@ -12,8 +12,8 @@
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { genProgram } = require('./model_gen.js');
-const { runVectors } = require('./model_vectors.js');
+const { genProgram } = require('./lib/model_gen.js');
+const { runVectors } = require('./lib/model_vectors.js');
 
 const root = path.resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
