@@ -38,6 +38,9 @@ TEST_SRCS := $(wildcard tests/unit/*.c)
 # tests/tools/NAME.c -> build/tests/NAME (and build/asan/tests/NAME): drivers that the
 # Node differential harness and other test scripts run (one C file each, linked with the lib).
 TOOL_SRCS := $(wildcard tests/tools/*.c)
+# Tool objects are built by a pattern rule; keep them (not intermediates) so that a
+# second `make` has nothing to rebuild.
+.SECONDARY: $(foreach v,$(BUILD) $(BUILD)/asan,$(TOOL_SRCS:%.c=$(v)/obj/%.o))
 # The threaded tests (tests/unit/*threads*.c) also build against a small Criterion
 # stand-in for ThreadSanitizer, under which Criterion's own runner cannot start.
 TSAN_TEST_SRCS := $(wildcard tests/unit/*threads*.c) tests/unit/test_support.c tests/tsan-shim/runner.c
@@ -45,7 +48,7 @@ TSAN_TEST_SRCS := $(wildcard tests/unit/*threads*.c) tests/unit/test_support.c t
 .DEFAULT_GOAL := all
 
 # ---- Public targets ----------------------------------------------------------------
-.PHONY: all test deps help clean build-asan build-tsan
+.PHONY: all test deps help clean build-asan build-tsan check-layers
 
 all: $(BUILD)/buf $(BUILD)/libbufbench.a $(BUILD)/tests/unit $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%) ## build everything (plain -O2) into build/
 
@@ -60,6 +63,9 @@ deps: ## install missing Debian packages (apt-get; idempotent)
 build-asan: $(BUILD)/asan/buf $(BUILD)/asan/tests/unit $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/asan/tests/%) ## the ASan+UBSan build
 
 build-tsan: $(BUILD)/tsan/tests/threads ## the ThreadSanitizer build of the threaded tests
+
+check-layers: all ## check the layer order: includes, exported names, internal calls (make test runs it)
+	@scripts/check-layers.sh $(BUILD)
 
 help: ## list the public targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-zA-Z_-]+):.*## (.*)/\1\t\2/' | \

@@ -40,6 +40,8 @@ run_stage() {
 }
 
 # ---- Stages -------------------------------------------------------------------------
+# The layer order: includes, exported names and internal calls (scripts/check-layers.sh).
+run_stage layers scripts/check-layers.sh "$BUILD"
 # Unit tests, plain optimized build.
 run_stage unit-plain "$BUILD/tests/unit" --jobs "$JOBS"
 # Unit tests, ASan + UBSan (-fno-sanitize-recover=all: any report fails the test).
@@ -55,7 +57,7 @@ run_stage cli tests/cli/run.sh "$BUILD/buf"
 run_stage valgrind tests/valgrind/run.sh "$BUILD/tests/valgrind_probe"
 # The README's one-file backend recipe, applied to a scratch copy of the tree.
 run_stage backend-example scripts/check-backend-example.sh
-# stage:codecs (issue 3: Node differential of the codecs, Node vectors)
+# Codecs against Node: the differential and Node's own vectors.
 # Random and adversarial inputs for every (from, to) pair: 10,000 cases per encoding and
 # direction, 2,000 per conversion A->B, a fresh seed each run (printed; rerun a failure with
 # scripts/node-diff codecs --seed S); then the ASan+UBSan driver on 1,000 per direction;
@@ -66,7 +68,7 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_stage codecs-node-diff-asan scripts/node-diff codecs --cases 1000 --driver "$BUILD/asan/tests/codec_driver"
 run_stage codecs-vectors scripts/node-diff codecs --vectors --driver "$BUILD/tests/codec_driver"
-# stage:model (issue 4: Node differential of the buffer model, typed vectors)
+# The buffer model against Node: the differential and the typed-array vectors.
 # Random operation programs (ArrayBuffers incl. resizable, all typed kinds, DataView, Buffer)
 # run in C and in Node, every result and error class compared: ~100,000 operations with
 # a fresh seed each run (printed; rerun with scripts/node-diff model --seed S), then the
