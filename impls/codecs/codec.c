@@ -78,13 +78,13 @@ size_t buf_encode_length(buf_encoding_t encoding, const uint8_t *bytes, size_t l
     if (!bytes && length)
         return 0;
     switch (encoding) {
-    case BUF_ENC_UTF8: return buf_utf8_sanitized_length(bytes, length);
-    case BUF_ENC_UTF16LE: return buf_utf16le_encode_length(bytes, length);
-    case BUF_ENC_LATIN1: return buf_latin1_encode_length(bytes, length);
+    case BUF_ENC_UTF8: return codec_utf8_sanitized_length(bytes, length);
+    case BUF_ENC_UTF16LE: return codec_utf16le_encode_length(bytes, length);
+    case BUF_ENC_LATIN1: return codec_latin1_encode_length(bytes, length);
     case BUF_ENC_ASCII: return length;
     case BUF_ENC_HEX: return size_times(length, 2);
-    case BUF_ENC_BASE64: return buf_base64_encode_length(length, false);
-    case BUF_ENC_BASE64URL: return buf_base64_encode_length(length, true);
+    case BUF_ENC_BASE64: return codec_base64_encode_length(length, false);
+    case BUF_ENC_BASE64URL: return codec_base64_encode_length(length, true);
     default: return 0;
     }
 }
@@ -106,13 +106,13 @@ size_t buf_encode_bound(buf_encoding_t encoding, size_t length)
 static size_t encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst)
 {
     switch (encoding) {
-    case BUF_ENC_UTF8: return buf_utf8_sanitize_write(bytes, length, dst);
-    case BUF_ENC_UTF16LE: return buf_utf16le_encode_write(bytes, length, dst);
-    case BUF_ENC_LATIN1: return buf_latin1_encode_write(bytes, length, dst);
-    case BUF_ENC_ASCII: return buf_ascii_encode_write(bytes, length, dst);
-    case BUF_ENC_HEX: return buf_hex_encode_write(bytes, length, dst);
-    case BUF_ENC_BASE64: return buf_base64_encode_write(bytes, length, dst, false);
-    case BUF_ENC_BASE64URL: return buf_base64_encode_write(bytes, length, dst, true);
+    case BUF_ENC_UTF8: return codec_utf8_sanitize_write(bytes, length, dst);
+    case BUF_ENC_UTF16LE: return codec_utf16le_encode_write(bytes, length, dst);
+    case BUF_ENC_LATIN1: return codec_latin1_encode_write(bytes, length, dst);
+    case BUF_ENC_ASCII: return codec_ascii_encode_write(bytes, length, dst);
+    case BUF_ENC_HEX: return codec_hex_encode_write(bytes, length, dst);
+    case BUF_ENC_BASE64: return codec_base64_encode_write(bytes, length, dst, false);
+    case BUF_ENC_BASE64URL: return codec_base64_encode_write(bytes, length, dst, true);
     default: return 0;
     }
 }
@@ -165,13 +165,13 @@ size_t buf_decode_length(buf_encoding_t encoding, const uint8_t *text, size_t le
     if (!text && length)
         return 0;
     switch (encoding) {
-    case BUF_ENC_UTF8: return buf_utf8_sanitized_length(text, length);
-    case BUF_ENC_UTF16LE: return 2 * buf_text_unit_count(text, length);
+    case BUF_ENC_UTF8: return codec_utf8_sanitized_length(text, length);
+    case BUF_ENC_UTF16LE: return 2 * codec_text_unit_count(text, length);
     case BUF_ENC_LATIN1:
-    case BUF_ENC_ASCII: return buf_text_unit_count(text, length);
-    case BUF_ENC_HEX: return buf_hex_decode_length(text, length);
+    case BUF_ENC_ASCII: return codec_text_unit_count(text, length);
+    case BUF_ENC_HEX: return codec_hex_decode_length(text, length);
     case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return buf_base64_decode_length(text, length);
+    case BUF_ENC_BASE64URL: return codec_base64_decode_length(text, length);
     default: return 0;
     }
 }
@@ -195,13 +195,13 @@ size_t buf_byte_length(buf_encoding_t encoding, const uint8_t *text, size_t leng
     if (!text && length)
         return 0;
     switch (encoding) {
-    case BUF_ENC_UTF8: return buf_utf8_sanitized_length(text, length);
-    case BUF_ENC_UTF16LE: return 2 * buf_text_unit_count(text, length);
+    case BUF_ENC_UTF8: return codec_utf8_sanitized_length(text, length);
+    case BUF_ENC_UTF16LE: return 2 * codec_text_unit_count(text, length);
     case BUF_ENC_LATIN1:
-    case BUF_ENC_ASCII: return buf_text_unit_count(text, length);
-    case BUF_ENC_HEX: return buf_text_unit_count(text, length) / 2; /* length >>> 1 */
+    case BUF_ENC_ASCII: return codec_text_unit_count(text, length);
+    case BUF_ENC_HEX: return codec_text_unit_count(text, length) / 2; /* length >>> 1 */
     case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return buf_base64_byte_length(text, length);
+    case BUF_ENC_BASE64URL: return codec_base64_byte_length(text, length);
     default: return 0;
     }
 }
@@ -209,13 +209,13 @@ size_t buf_byte_length(buf_encoding_t encoding, const uint8_t *text, size_t leng
 static size_t decode_write(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst)
 {
     switch (encoding) {
-    case BUF_ENC_UTF8: return buf_utf8_sanitize_write(text, length, dst);
-    case BUF_ENC_UTF16LE: return buf_utf16le_decode_write(text, length, dst);
+    case BUF_ENC_UTF8: return codec_utf8_sanitize_write(text, length, dst);
+    case BUF_ENC_UTF16LE: return codec_utf16le_decode_write(text, length, dst);
     case BUF_ENC_LATIN1:
-    case BUF_ENC_ASCII: return buf_latin1_decode_write(text, length, dst);
-    case BUF_ENC_HEX: return buf_hex_decode_write(text, length, dst);
+    case BUF_ENC_ASCII: return codec_latin1_decode_write(text, length, dst);
+    case BUF_ENC_HEX: return codec_hex_decode_write(text, length, dst);
     case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return buf_base64_decode_write(text, length, dst);
+    case BUF_ENC_BASE64URL: return codec_base64_decode_write(text, length, dst);
     default: return 0;
     }
 }
@@ -235,12 +235,12 @@ size_t buf_decode_strict_offset(buf_encoding_t encoding, const uint8_t *text, si
         return 0;
     switch (encoding) {
     case BUF_ENC_UTF8:
-    case BUF_ENC_UTF16LE: return buf_utf8_first_invalid(text, length);
-    case BUF_ENC_LATIN1: return buf_latin1_strict_offset(text, length, 0xFF);
-    case BUF_ENC_ASCII: return buf_latin1_strict_offset(text, length, 0x7F);
-    case BUF_ENC_HEX: return buf_hex_strict_offset(text, length);
+    case BUF_ENC_UTF16LE: return codec_utf8_first_invalid(text, length);
+    case BUF_ENC_LATIN1: return codec_latin1_strict_offset(text, length, 0xFF);
+    case BUF_ENC_ASCII: return codec_latin1_strict_offset(text, length, 0x7F);
+    case BUF_ENC_HEX: return codec_hex_strict_offset(text, length);
     case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return buf_base64_strict_offset(text, length);
+    case BUF_ENC_BASE64URL: return codec_base64_strict_offset(text, length);
     default: return 0;
     }
 }
