@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "buf_codec.h"
+#include "buf_model.h"
 #include "fuzz_backend.h"
 #include "fuzz_codec.h"
 #include "fuzz_helpers.h"

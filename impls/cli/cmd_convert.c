@@ -20,6 +20,7 @@
 
 #include "buf_backend.h"
 #include "buf_codec.h"
+#include "buf_model.h"
 #include "cli.h"
 
 /* ---- Usage ------------------------------------------------------------------------- */

@@ -1,5 +1,5 @@
 /* codec.c — the public codec API (buf_codec.h): encoding names, argument checks, the
- * dispatch to the per-encoding converters (codec_*.c), and the *_alloc helpers.
+ * dispatch to the per-encoding converters (codec_*.c).
  *
  * Capacity is checked here, once, so the converters can run without per-byte checks:
  * a destination at least as large as the cheap bound is always enough; a smaller one is
@@ -259,78 +259,4 @@ buf_status_t buf_decode_strict(buf_encoding_t encoding, const uint8_t *text, siz
     if (bad < length)
         return BUF_ESTRICT;
     return buf_decode(encoding, text, length, dst, dst_capacity, written);
-}
-
-/* ---- Convenience: results allocated from a backend ------------------------------------
- * Exactly the output size is allocated (align 1): the length pass costs one more read of
- * the input, and a caller holding many results wastes nothing.
- */
-static buf_status_t bytes_allocate(buf_backend_t *backend, size_t size, buf_bytes_t *out)
-{
-    buf_status_t status = BUF_OK;
-    uint8_t *data = buf_backend_alloc(backend, size, 1, &status);
-    if (!data)
-        return status != BUF_OK ? status : BUF_ENOMEM;
-    out->data = data;
-    out->length = 0;
-    out->capacity = size;
-    out->backend = backend;
-    return BUF_OK;
-}
-
-static const buf_bytes_t no_bytes = {NULL, 0, 0, NULL};
-
-/* Exact-size result from a backend, shared by buf_encode_alloc and buf_decode_alloc. */
-static buf_status_t convert_alloc(const conversion_t *conversion, buf_backend_t *backend, buf_encoding_t encoding,
-                                  const uint8_t *input, size_t length, buf_bytes_t *out)
-{
-    if (!out)
-        return BUF_EINVAL;
-    *out = no_bytes;
-    if (!backend || !encoding_is_valid(encoding) || (!input && length))
-        return BUF_EINVAL;
-    buf_status_t status = bytes_allocate(backend, conversion->exact_length(encoding, input, length), out);
-    if (status != BUF_OK)
-        return status;
-    status = convert_into(conversion, encoding, input, length, out->data, out->capacity, &out->length);
-    assert(status == BUF_OK && out->length == out->capacity);
-    return status;
-}
-
-buf_status_t buf_encode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                              const uint8_t *bytes, size_t length, buf_bytes_t *out)
-{
-    return convert_alloc(&encoding_conversion, backend, encoding, bytes, length, out);
-}
-
-buf_status_t buf_decode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                              const uint8_t *text, size_t length, buf_bytes_t *out)
-{
-    return convert_alloc(&decoding_conversion, backend, encoding, text, length, out);
-}
-
-buf_status_t buf_decode_strict_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                                     const uint8_t *text, size_t length, buf_bytes_t *out,
-                                     size_t *bad_offset)
-{
-    if (!out)
-        return BUF_EINVAL;
-    *out = no_bytes;
-    if (!backend || !encoding_is_valid(encoding) || (!text && length))
-        return BUF_EINVAL;
-    const size_t bad = length ? buf_decode_strict_offset(encoding, text, length) : 0;
-    if (bad_offset)
-        *bad_offset = bad;
-    if (bad < length)
-        return BUF_ESTRICT;
-    return buf_decode_alloc(backend, encoding, text, length, out);
-}
-
-void buf_bytes_release(buf_bytes_t *bytes)
-{
-    if (!bytes)
-        return;
-    if (bytes->data && bytes->backend)
-        buf_backend_free(bytes->backend, bytes->data, bytes->capacity, 1);
-    *bytes = no_bytes;
 }

@@ -8,8 +8,9 @@
  * i.e. the UTF-8 text is first read as Node reads it (invalid sequences -> U+FFFD), then
  * Node's decoder for E runs on the UTF-16 code units, quirks included.
  *
- * No function here allocates except the *_alloc convenience functions, which take their
- * memory from a backend (buf_backend.h).  Input and output must not overlap.  NULL is
+ * No function here allocates: every converter writes into caller memory, so the codecs
+ * need no backend (the *_alloc functions that return a backend block are the buffer
+ * model's: buf_model.h).  Input and output must not overlap.  NULL is
  * accepted for an empty input or a zero-capacity output; the length functions return 0
  * for NULL input with a non-zero length and for an out-of-range encoding.
  *
@@ -30,7 +31,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf_backend.h"
 #include "buf_status.h"
 
 #ifdef __cplusplus
@@ -101,30 +101,6 @@ buf_status_t buf_decode_strict(buf_encoding_t encoding, const uint8_t *text, siz
  * or replace when decoding it in `encoding`, or `length` if there is none; 0 for an
  * out-of-range encoding or NULL text. */
 size_t buf_decode_strict_offset(buf_encoding_t encoding, const uint8_t *text, size_t length);
-
-/* ---- convenience: results allocated from a backend ----------------------------------- */
-/* A block from a backend: release it with buf_bytes_release (which calls
- * buf_backend_free(backend, data, capacity, 1)).  The *_alloc functions allocate exactly
- * the output size (capacity == length; a 0-byte result is still a block to release), and
- * return BUF_EINVAL (bad arguments), BUF_ENOMEM / BUF_EOVERFLOW (the backend's answer)
- * with *out zeroed on any error, so buf_bytes_release(out) is always safe. */
-typedef struct buf_bytes {
-    uint8_t *data;
-    size_t length;   /* bytes of output */
-    size_t capacity; /* bytes allocated (>= length) */
-    buf_backend_t *backend;
-} buf_bytes_t;
-
-buf_status_t buf_encode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                              const uint8_t *bytes, size_t length, buf_bytes_t *out);
-buf_status_t buf_decode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                              const uint8_t *text, size_t length, buf_bytes_t *out);
-/* As buf_decode_strict, with the result allocated as buf_decode_alloc does (nothing is
- * allocated when it returns BUF_ESTRICT). */
-buf_status_t buf_decode_strict_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                                     const uint8_t *text, size_t length, buf_bytes_t *out,
-                                     size_t *bad_offset);
-void buf_bytes_release(buf_bytes_t *bytes);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf_codec.h"
+#include "buf_model.h" /* the *_alloc functions */
 #include "test_support.h"
 
 static const buf_encoding_t all_encodings[BUF_ENC_COUNT] = {
