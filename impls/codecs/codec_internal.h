@@ -1,7 +1,8 @@
 /* codec_internal.h — what the codec files share and nobody else sees.
  *
  * Layout of the codecs (one concept per file):
- *   codec.c              names and aliases, argument checks, dispatch, *_alloc helpers
+ *   codec.c              names and aliases, argument and overflow checks, dispatch
+ *   (the *_alloc conversions into backend memory are the model's: model/codec_alloc.c)
  *   codec_utf8.c         reading UTF-8 text as Node (V8) reads it; utf8 both ways
  *   codec_utf16le.c      utf16le both ways
  *   codec_latin1_ascii.c latin1 and ascii both ways
@@ -11,8 +12,10 @@
  * Every per-encoding function comes as a pair: `*_length` returns the exact output size,
  * `*_write` writes exactly that many bytes and returns the count.  The writers never check
  * capacity: codec.c calls them only after the destination was shown to be big enough
- * (capacity >= bound, or capacity >= exact length).  Inputs and outputs are never NULL
- * here (codec.c substitutes an empty array), so no pointer arithmetic touches NULL.
+ * (capacity >= bound, or capacity >= exact length), and the counters need no overflow
+ * checks: codec.c calls anything only after the direction's bound was shown to fit in
+ * size_t, and no count exceeds it.  Inputs and outputs are never NULL here (codec.c
+ * substitutes an empty array), so no pointer arithmetic touches NULL.
  */
 #ifndef CODEC_INTERNAL_H
 #define CODEC_INTERNAL_H

@@ -12,7 +12,7 @@
 
 /* ---- One exact-size conversion ----------------------------------------------------------- */
 typedef struct conversion {
-    size_t (*exact_length)(buf_encoding_t encoding, const uint8_t *input, size_t length);
+    buf_status_t (*exact_length)(buf_encoding_t encoding, const uint8_t *input, size_t length, size_t *out);
     buf_status_t (*convert)(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst,
                             size_t dst_capacity, size_t *written);
 } conversion_t;
@@ -22,18 +22,18 @@ static const conversion_t decoding_conversion = {buf_decode_length, buf_decode};
 
 static const buf_bytes_t no_bytes = {NULL, 0, 0, NULL};
 
-static bool encoding_is_valid(buf_encoding_t encoding) { return (unsigned)encoding < BUF_ENC_COUNT; }
-
 static buf_status_t convert_alloc(const conversion_t *conversion, buf_backend_t *backend, buf_encoding_t encoding,
                                   const uint8_t *input, size_t length, buf_bytes_t *out)
 {
     if (!out)
         return BUF_EINVAL;
     *out = no_bytes;
-    if (!backend || !encoding_is_valid(encoding) || (!input && length))
+    if (!backend)
         return BUF_EINVAL;
-    const size_t size = conversion->exact_length(encoding, input, length);
-    buf_status_t status = BUF_OK;
+    size_t size = 0;
+    buf_status_t status = conversion->exact_length(encoding, input, length, &size); /* checks the rest */
+    if (status != BUF_OK)
+        return status;
     uint8_t *data = buf_backend_alloc(backend, size, 1, &status);
     if (!data)
         return status != BUF_OK ? status : BUF_ENOMEM;
@@ -65,9 +65,12 @@ buf_status_t buf_decode_strict_alloc(buf_backend_t *backend, buf_encoding_t enco
     if (!out)
         return BUF_EINVAL;
     *out = no_bytes;
-    if (!backend || !encoding_is_valid(encoding) || (!text && length))
+    if (!backend)
         return BUF_EINVAL;
-    const size_t bad = length ? buf_decode_strict_offset(encoding, text, length) : 0;
+    size_t bad = 0;
+    const buf_status_t status = buf_decode_strict_offset(encoding, text, length, &bad); /* checks the rest */
+    if (status != BUF_OK)
+        return status;
     if (bad_offset)
         *bad_offset = bad;
     if (bad < length)
