@@ -16,8 +16,9 @@
  *     zeroes the struct.  The backend must outlive the block.
  *   - Copying the struct does not copy the block: release exactly one copy.
  *   - A zeroed buf_bytes_t ({0}: no data, no backend) owns nothing; releasing it is a
- *     no-op, and every function that fills one zeroes it on failure, so release is
- *     always safe after any call.
+ *     no-op.  The *_alloc functions zero *out on failure; buf_buffer_to_string leaves it
+ *     untouched on some errors (buf_model.h), so start from {0} and release is always
+ *     safe after any call.
  *   - Code filling a buf_bytes_t by hand (e.g. a reader that grows its block) must keep
  *     the same rule: data from buf_backend_alloc(backend, capacity, 1, ...).
  *
