@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "buf_codec.h"
+#include "buf_model.h"
 #include "fuzz_backend.h"
 #include "fuzz_codec.h"
 #include "fuzz_helpers.h"
@@ -68,7 +69,7 @@ static void check_direction(bool encode, fuzz_encoding_t encoding, fuzz_backend_
     if (!encode) {
         /* Lengths Node computes for the text. */
         size_t reference_length = ref_byte_length(encoding.reference, input, length);
-        size_t production_length = buf_byte_length(encoding.production, input, length);
+        size_t production_length = fuzz_byte_length(encoding, input, length);
         FUZZ_ASSERT_MSG(reference_length == production_length, "%s byteLength: reference %zu, production %zu",
                         encoding.name, reference_length, production_length);
 

@@ -96,7 +96,7 @@ static void check_bytes_first(fuzz_encoding_t encoding, unsigned path, const uin
 static void check_strict(fuzz_encoding_t encoding, const uint8_t *text, size_t length, owned_t lenient)
 {
     bool lossless = fuzz_decode_is_lossless(encoding.reference, text, length);
-    size_t capacity = buf_decode_bound(encoding.production, length);
+    size_t capacity = fuzz_decode_bound(encoding, length);
     uint8_t *out = malloc(capacity ? capacity : 1);
     FUZZ_ASSERT(out != NULL);
     size_t written = 0, bad_offset = SIZE_MAX;
@@ -106,7 +106,7 @@ static void check_strict(fuzz_encoding_t encoding, const uint8_t *text, size_t l
         FUZZ_ASSERT_MSG(0, "%s strict decode says %s (offset %zu) but the lenient decode %s", encoding.name,
                         buf_status_name(status), bad_offset, lossless ? "lost nothing" : "dropped or replaced input");
     }
-    FUZZ_ASSERT(bad_offset == buf_decode_strict_offset(encoding.production, text, length));
+    FUZZ_ASSERT(bad_offset == fuzz_strict_offset(encoding, text, length));
     if (status == BUF_OK) {
         FUZZ_ASSERT(bad_offset == length && same(lenient, out, written));
     } else {
@@ -114,7 +114,7 @@ static void check_strict(fuzz_encoding_t encoding, const uint8_t *text, size_t l
                         buf_status_name(status), bad_offset, length);
         bool text_encoding = encoding.reference <= REF_ASCII;
         if (text_encoding)
-            FUZZ_ASSERT_MSG(buf_decode_strict_offset(encoding.production, text, bad_offset) == bad_offset,
+            FUZZ_ASSERT_MSG(fuzz_strict_offset(encoding, text, bad_offset) == bad_offset,
                             "%s: the text before strict offset %zu does not decode strictly", encoding.name,
                             bad_offset);
     }
@@ -124,8 +124,8 @@ static void check_strict(fuzz_encoding_t encoding, const uint8_t *text, size_t l
 static void check_text_first(fuzz_encoding_t encoding, unsigned path, const uint8_t *text, size_t length)
 {
     owned_t d1 = convert(false, encoding, text, length, path);
-    size_t bound = buf_decode_bound(encoding.production, length);
-    size_t byte_length = buf_byte_length(encoding.production, text, length);
+    size_t bound = fuzz_decode_bound(encoding, length);
+    size_t byte_length = fuzz_byte_length(encoding, text, length);
     FUZZ_ASSERT_MSG(d1.length <= bound, "%s decode wrote %zu, bound %zu", encoding.name, d1.length, bound);
     FUZZ_ASSERT_MSG(d1.length <= byte_length, "%s decode wrote %zu, byteLength %zu", encoding.name, d1.length,
                     byte_length);

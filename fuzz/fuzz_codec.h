@@ -39,6 +39,33 @@ static inline fuzz_encoding_t fuzz_take_encoding(fuzz_producer_t *input, unsigne
     return encoding;
 }
 
+/* Sizes and offsets from the production codec.  For any input a fuzz target holds each
+ * call must succeed (BUF_OK is the only possible status), so the helpers assert it. */
+static inline size_t fuzz_decode_bound(fuzz_encoding_t encoding, size_t length)
+{
+    size_t bound = 0;
+    buf_status_t status = buf_decode_bound(encoding.production, length, &bound);
+    FUZZ_ASSERT_MSG(status == BUF_OK, "%s decode bound of %zu: %s", encoding.name, length, buf_status_name(status));
+    return bound;
+}
+
+static inline size_t fuzz_byte_length(fuzz_encoding_t encoding, const uint8_t *text, size_t length)
+{
+    size_t byte_length = 0;
+    buf_status_t status = buf_byte_length(encoding.production, text, length, &byte_length);
+    FUZZ_ASSERT_MSG(status == BUF_OK, "%s byteLength of %zu bytes: %s", encoding.name, length, buf_status_name(status));
+    return byte_length;
+}
+
+static inline size_t fuzz_strict_offset(fuzz_encoding_t encoding, const uint8_t *text, size_t length)
+{
+    size_t offset = 0;
+    buf_status_t status = buf_decode_strict_offset(encoding.production, text, length, &offset);
+    FUZZ_ASSERT_MSG(status == BUF_OK, "%s strict offset of %zu bytes: %s", encoding.name, length,
+                    buf_status_name(status));
+    return offset;
+}
+
 /* How a conversion is called: destination capacity and where the input sits. */
 typedef enum fuzz_capacity {
     CAPACITY_BOUND,  /* the cheap bound: the no-measure fast path */
@@ -66,10 +93,14 @@ static inline uint8_t *fuzz_copy_misaligned(const uint8_t *bytes, size_t length,
 static inline uint8_t *fuzz_production_convert(bool encode, fuzz_encoding_t encoding, const uint8_t *in,
                                                size_t length, fuzz_capacity_t mode, size_t *written)
 {
-    size_t exact = encode ? buf_encode_length(encoding.production, in, length)
-                          : buf_decode_length(encoding.production, in, length);
-    size_t bound = encode ? buf_encode_bound(encoding.production, length)
-                          : buf_decode_bound(encoding.production, length);
+    size_t exact = 0, bound = 0;
+    buf_status_t measured = encode ? buf_encode_length(encoding.production, in, length, &exact)
+                                   : buf_decode_length(encoding.production, in, length, &exact);
+    buf_status_t bounded = encode ? buf_encode_bound(encoding.production, length, &bound)
+                                  : buf_decode_bound(encoding.production, length, &bound);
+    FUZZ_ASSERT_MSG(measured == BUF_OK && bounded == BUF_OK, "%s %s of %zu bytes: length %s, bound %s",
+                    encoding.name, encode ? "encode" : "decode", length, buf_status_name(measured),
+                    buf_status_name(bounded));
     FUZZ_ASSERT_MSG(exact <= bound, "%s %s: exact length %zu above bound %zu", encoding.name,
                     encode ? "encode" : "decode", exact, bound);
     size_t capacity = mode == CAPACITY_BOUND ? bound

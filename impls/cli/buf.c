@@ -12,22 +12,39 @@ static const cli_command_t commands[] = {
 };
 static const size_t command_count = sizeof commands / sizeof commands[0];
 
+/* ---- The error convention (cli.h) -------------------------------------------------- */
+static void print_message(const char *format, va_list args)
+{
+    fputs("buf: ", stderr);
+    vfprintf(stderr, format, args);
+    fputc('\n', stderr);
+}
+
 int cli_fail(int exit_status, const char *format, ...)
 {
     va_list args;
     va_start(args, format);
-    fputs("buf: ", stderr);
-    vfprintf(stderr, format, args);
-    fputc('\n', stderr);
+    print_message(format, args);
     va_end(args);
     return exit_status;
 }
 
-int cli_is_help(const char *arg)
+bool cli_stop(int *exit_status, int status, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    print_message(format, args);
+    va_end(args);
+    *exit_status = status;
+    return false;
+}
+
+bool cli_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+/* ---- Usage and dispatch --------------------------------------------------------------- */
 static void print_usage(FILE *out)
 {
     fprintf(out, "usage: buf <command> [options]\n"

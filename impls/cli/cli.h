@@ -1,9 +1,21 @@
-/* cli.h — the `buf` command-line tool: one function per subcommand (cmd_<name>.c). */
+/* cli.h — the `buf` command-line tool: one function per subcommand (cmd_<name>.c).
+ *
+ * Error convention (every file of the tool keeps it):
+ *   - A subcommand (cli_command_fn) returns the process exit status: 0 success, 1 runtime
+ *     error, 2 usage error.
+ *   - A helper returns success as a bool: true = go on; false = stop here, after the
+ *     helper printed its message (if any) and stored the exit status in *exit_status
+ *     (0 for a quiet stop such as --help or a reader that went away).
+ *   - Messages go to stderr as "buf: <message>"; cli_fail prints one for a subcommand
+ *     (`return cli_fail(2, ...)`), cli_stop for a helper (`return cli_stop(exit_status, 1, ...)`).
+ */
 #ifndef BUF_CLI_H
 #define BUF_CLI_H
 
-/* Each subcommand gets argv starting at its own name (argv[0] = "backends", ...).
- * Returns the process exit status: 0 success, 1 runtime error, 2 usage error. */
+#include <stdbool.h>
+
+/* Each subcommand gets argv starting at its own name (argv[0] = "backends", ...) and
+ * returns the process exit status. */
 typedef int (*cli_command_fn)(int argc, char **argv);
 
 typedef struct cli_command {
@@ -17,7 +29,10 @@ int cmd_convert(int argc, char **argv);
 
 /* Prints "buf: <message>\n" to stderr (printf-style); returns `exit_status`. */
 int cli_fail(int exit_status, const char *format, ...) __attribute__((format(printf, 2, 3)));
-/* True if argv[i] is -h or --help. */
-int cli_is_help(const char *arg);
+/* Prints "buf: <message>\n" to stderr, stores `status` in *exit_status and returns false:
+ * a helper's failure in one statement. */
+bool cli_stop(int *exit_status, int status, const char *format, ...) __attribute__((format(printf, 3, 4)));
+/* True if arg is -h or --help. */
+bool cli_is_help(const char *arg);
 
 #endif

@@ -1,15 +1,19 @@
 /* codec.c — the public codec API (buf_codec.h): encoding names, argument checks, the
- * dispatch to the per-encoding converters (codec_*.c), and the *_alloc helpers.
+ * dispatch to the per-encoding converters (codec_*.c).
  *
  * Capacity is checked here, once, so the converters can run without per-byte checks:
  * a destination at least as large as the cheap bound is always enough; a smaller one is
  * measured against the exact length (one extra pass) before anything is written.
+ *
+ * Overflow is checked here too, once, on the bound: every exact size is at most its
+ * direction's bound, so once the bound fits in size_t the converters' size_t counts
+ * cannot wrap, and they need no checks of their own.
  */
-#include <assert.h>
 #include <stdint.h>
 
 #include "buf_codec.h"
 #include "codec_internal.h"
+#include "core/core_assert.h"
 
 /* ---- Names ------------------------------------------------------------------------------
  * Exactly Node v20's names (Buffer.isEncoding), compared ASCII-case-insensitively.
@@ -66,183 +70,251 @@ static inline bool encoding_is_valid(buf_encoding_t encoding)
     return (unsigned)encoding < BUF_ENC_COUNT;
 }
 
-/* ---- Saturating size arithmetic (bounds report SIZE_MAX rather than wrap) -------------- */
-static inline size_t size_times(size_t value, size_t factor)
+/* ---- Checked size arithmetic -------------------------------------------------------------- */
+/* value * factor into *out; false (and *out unchanged) when it is above SIZE_MAX. */
+static inline bool size_times(size_t value, size_t factor, size_t *out)
 {
-    return value > SIZE_MAX / factor ? SIZE_MAX : value * factor;
+    if (value > SIZE_MAX / factor)
+        return false;
+    *out = value * factor;
+    return true;
 }
 
-/* ---- encode: bytes -> UTF-8 text ----------------------------------------------------- */
-size_t buf_encode_length(buf_encoding_t encoding, const uint8_t *bytes, size_t length)
-{
-    if (!bytes && length)
-        return 0;
-    switch (encoding) {
-    case BUF_ENC_UTF8: return buf_utf8_sanitized_length(bytes, length);
-    case BUF_ENC_UTF16LE: return buf_utf16le_encode_length(bytes, length);
-    case BUF_ENC_LATIN1: return buf_latin1_encode_length(bytes, length);
-    case BUF_ENC_ASCII: return length;
-    case BUF_ENC_HEX: return size_times(length, 2);
-    case BUF_ENC_BASE64: return buf_base64_encode_length(length, false);
-    case BUF_ENC_BASE64URL: return buf_base64_encode_length(length, true);
-    default: return 0;
-    }
-}
-
-size_t buf_encode_bound(buf_encoding_t encoding, size_t length)
+/* ---- Bounds: the output size for any input of `length` bytes ------------------------------
+ * false when the bound is above SIZE_MAX; the encoding is valid here.
+ */
+static bool encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
 {
     switch (encoding) {
-    case BUF_ENC_UTF8: return size_times(length, 3);          /* each stray byte: EF BF BD */
-    case BUF_ENC_UTF16LE: return size_times(length / 2, 3);   /* a BMP unit: at most 3 bytes */
-    case BUF_ENC_LATIN1: return size_times(length, 2);
-    case BUF_ENC_ASCII: return length;
-    case BUF_ENC_HEX: return size_times(length, 2);
+    case BUF_ENC_UTF8: return size_times(length, 3, out);        /* each stray byte: EF BF BD */
+    case BUF_ENC_UTF16LE: return size_times(length / 2, 3, out); /* a BMP unit: at most 3 bytes */
+    case BUF_ENC_LATIN1: return size_times(length, 2, out);
+    case BUF_ENC_ASCII: *out = length; return true;
+    case BUF_ENC_HEX: return size_times(length, 2, out);
     case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return size_times(length / 3 + (length % 3 != 0), 4);
-    default: return 0;
+    case BUF_ENC_BASE64URL: return size_times(length / 3 + (length % 3 != 0), 4, out);
+    default: BUF_ASSERT(!"encoding checked by the caller"); return false;
     }
 }
 
+static bool decode_bound(buf_encoding_t encoding, size_t length, size_t *out)
+{
+    switch (encoding) {
+    case BUF_ENC_UTF8: return size_times(length, 3, out);    /* each stray byte: EF BF BD */
+    case BUF_ENC_UTF16LE: return size_times(length, 2, out); /* at most one unit per text byte */
+    case BUF_ENC_LATIN1:
+    case BUF_ENC_ASCII: *out = length; return true;
+    case BUF_ENC_HEX: *out = length / 2; return true;
+    case BUF_ENC_BASE64:
+    case BUF_ENC_BASE64URL: *out = length / 4 * 3 + length % 4 * 3 / 4; return true;
+    default: BUF_ASSERT(!"encoding checked by the caller"); return false;
+    }
+}
+
+/* ---- Exact sizes (only called once the bound fits, so no count can wrap) ------------------ */
+static size_t encode_exact_length(buf_encoding_t encoding, const uint8_t *bytes, size_t length)
+{
+    switch (encoding) {
+    case BUF_ENC_UTF8: return codec_utf8_sanitized_length(bytes, length);
+    case BUF_ENC_UTF16LE: return codec_utf16le_encode_length(bytes, length);
+    case BUF_ENC_LATIN1: return codec_latin1_encode_length(bytes, length);
+    case BUF_ENC_ASCII: return length;
+    case BUF_ENC_HEX: return 2 * length;
+    case BUF_ENC_BASE64: return codec_base64_encode_length(length, false);
+    case BUF_ENC_BASE64URL: return codec_base64_encode_length(length, true);
+    default: BUF_ASSERT(!"encoding checked by the caller"); return 0;
+    }
+}
+
+static size_t decode_exact_length(buf_encoding_t encoding, const uint8_t *text, size_t length)
+{
+    switch (encoding) {
+    case BUF_ENC_UTF8: return codec_utf8_sanitized_length(text, length);
+    case BUF_ENC_UTF16LE: return 2 * codec_text_unit_count(text, length);
+    case BUF_ENC_LATIN1:
+    case BUF_ENC_ASCII: return codec_text_unit_count(text, length);
+    case BUF_ENC_HEX: return codec_hex_decode_length(text, length);
+    case BUF_ENC_BASE64:
+    case BUF_ENC_BASE64URL: return codec_base64_decode_length(text, length);
+    default: BUF_ASSERT(!"encoding checked by the caller"); return 0;
+    }
+}
+
+/* Node's Buffer.byteLength; never above decode_bound. */
+static size_t node_byte_length(buf_encoding_t encoding, const uint8_t *text, size_t length)
+{
+    switch (encoding) {
+    case BUF_ENC_UTF8: return codec_utf8_sanitized_length(text, length);
+    case BUF_ENC_UTF16LE: return 2 * codec_text_unit_count(text, length);
+    case BUF_ENC_LATIN1:
+    case BUF_ENC_ASCII: return codec_text_unit_count(text, length);
+    case BUF_ENC_HEX: return codec_text_unit_count(text, length) / 2; /* length >>> 1 */
+    case BUF_ENC_BASE64:
+    case BUF_ENC_BASE64URL: return codec_base64_byte_length(text, length);
+    default: BUF_ASSERT(!"encoding checked by the caller"); return 0;
+    }
+}
+
+/* ---- Writers (only called with a destination of at least the exact size) ---------------- */
 static size_t encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst)
 {
     switch (encoding) {
-    case BUF_ENC_UTF8: return buf_utf8_sanitize_write(bytes, length, dst);
-    case BUF_ENC_UTF16LE: return buf_utf16le_encode_write(bytes, length, dst);
-    case BUF_ENC_LATIN1: return buf_latin1_encode_write(bytes, length, dst);
-    case BUF_ENC_ASCII: return buf_ascii_encode_write(bytes, length, dst);
-    case BUF_ENC_HEX: return buf_hex_encode_write(bytes, length, dst);
-    case BUF_ENC_BASE64: return buf_base64_encode_write(bytes, length, dst, false);
-    case BUF_ENC_BASE64URL: return buf_base64_encode_write(bytes, length, dst, true);
-    default: return 0;
-    }
-}
-
-/* Empty input or output may be NULL; the converters get a real (unused) address instead. */
-static const uint8_t empty_input[1];
-
-/* One conversion into caller memory, shared by buf_encode and buf_decode: argument
- * checks, the cheap bound first (the exact length only when the bound does not fit),
- * then the converter. */
-typedef struct conversion {
-    size_t (*bound)(buf_encoding_t encoding, size_t length);
-    size_t (*exact_length)(buf_encoding_t encoding, const uint8_t *input, size_t length);
-    size_t (*write)(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst);
-} conversion_t;
-
-static buf_status_t convert_into(const conversion_t *conversion, buf_encoding_t encoding, const uint8_t *input,
-                                 size_t length, uint8_t *dst, size_t dst_capacity, size_t *written)
-{
-    if (written)
-        *written = 0;
-    if (!encoding_is_valid(encoding) || (!input && length) || (!dst && dst_capacity))
-        return BUF_EINVAL;
-    uint8_t no_output[1];
-    if (!input)
-        input = empty_input;
-    if (!dst)
-        dst = no_output;
-    if (dst_capacity < conversion->bound(encoding, length) &&
-        dst_capacity < conversion->exact_length(encoding, input, length))
-        return BUF_ENOSPC;
-    const size_t out = conversion->write(encoding, input, length, dst);
-    assert(out <= dst_capacity);
-    if (written)
-        *written = out;
-    return BUF_OK;
-}
-
-static const conversion_t encoding_conversion = {buf_encode_bound, buf_encode_length, encode_write};
-
-buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
-                        uint8_t *dst, size_t dst_capacity, size_t *written)
-{
-    return convert_into(&encoding_conversion, encoding, bytes, length, dst, dst_capacity, written);
-}
-
-/* ---- decode: UTF-8 text -> bytes ----------------------------------------------------- */
-size_t buf_decode_length(buf_encoding_t encoding, const uint8_t *text, size_t length)
-{
-    if (!text && length)
-        return 0;
-    switch (encoding) {
-    case BUF_ENC_UTF8: return buf_utf8_sanitized_length(text, length);
-    case BUF_ENC_UTF16LE: return 2 * buf_text_unit_count(text, length);
-    case BUF_ENC_LATIN1:
-    case BUF_ENC_ASCII: return buf_text_unit_count(text, length);
-    case BUF_ENC_HEX: return buf_hex_decode_length(text, length);
-    case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return buf_base64_decode_length(text, length);
-    default: return 0;
-    }
-}
-
-size_t buf_decode_bound(buf_encoding_t encoding, size_t length)
-{
-    switch (encoding) {
-    case BUF_ENC_UTF8: return size_times(length, 3);    /* each stray byte: EF BF BD */
-    case BUF_ENC_UTF16LE: return size_times(length, 2); /* at most one unit per text byte */
-    case BUF_ENC_LATIN1:
-    case BUF_ENC_ASCII: return length;
-    case BUF_ENC_HEX: return length / 2;
-    case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return length / 4 * 3 + length % 4 * 3 / 4;
-    default: return 0;
-    }
-}
-
-size_t buf_byte_length(buf_encoding_t encoding, const uint8_t *text, size_t length)
-{
-    if (!text && length)
-        return 0;
-    switch (encoding) {
-    case BUF_ENC_UTF8: return buf_utf8_sanitized_length(text, length);
-    case BUF_ENC_UTF16LE: return 2 * buf_text_unit_count(text, length);
-    case BUF_ENC_LATIN1:
-    case BUF_ENC_ASCII: return buf_text_unit_count(text, length);
-    case BUF_ENC_HEX: return buf_text_unit_count(text, length) / 2; /* length >>> 1 */
-    case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return buf_base64_byte_length(text, length);
-    default: return 0;
+    case BUF_ENC_UTF8: return codec_utf8_sanitize_write(bytes, length, dst);
+    case BUF_ENC_UTF16LE: return codec_utf16le_encode_write(bytes, length, dst);
+    case BUF_ENC_LATIN1: return codec_latin1_encode_write(bytes, length, dst);
+    case BUF_ENC_ASCII: return codec_ascii_encode_write(bytes, length, dst);
+    case BUF_ENC_HEX: return codec_hex_encode_write(bytes, length, dst);
+    case BUF_ENC_BASE64: return codec_base64_encode_write(bytes, length, dst, false);
+    case BUF_ENC_BASE64URL: return codec_base64_encode_write(bytes, length, dst, true);
+    default: BUF_ASSERT(!"encoding checked by the caller"); return 0;
     }
 }
 
 static size_t decode_write(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst)
 {
     switch (encoding) {
-    case BUF_ENC_UTF8: return buf_utf8_sanitize_write(text, length, dst);
-    case BUF_ENC_UTF16LE: return buf_utf16le_decode_write(text, length, dst);
+    case BUF_ENC_UTF8: return codec_utf8_sanitize_write(text, length, dst);
+    case BUF_ENC_UTF16LE: return codec_utf16le_decode_write(text, length, dst);
     case BUF_ENC_LATIN1:
-    case BUF_ENC_ASCII: return buf_latin1_decode_write(text, length, dst);
-    case BUF_ENC_HEX: return buf_hex_decode_write(text, length, dst);
+    case BUF_ENC_ASCII: return codec_latin1_decode_write(text, length, dst);
+    case BUF_ENC_HEX: return codec_hex_decode_write(text, length, dst);
     case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return buf_base64_decode_write(text, length, dst);
-    default: return 0;
+    case BUF_ENC_BASE64URL: return codec_base64_decode_write(text, length, dst);
+    default: BUF_ASSERT(!"encoding checked by the caller"); return 0;
     }
 }
 
-static const conversion_t decoding_conversion = {buf_decode_bound, buf_decode_length, decode_write};
+static size_t strict_offset(buf_encoding_t encoding, const uint8_t *text, size_t length)
+{
+    switch (encoding) {
+    case BUF_ENC_UTF8:
+    case BUF_ENC_UTF16LE: return codec_utf8_first_invalid(text, length);
+    case BUF_ENC_LATIN1: return codec_latin1_strict_offset(text, length, 0xFF);
+    case BUF_ENC_ASCII: return codec_latin1_strict_offset(text, length, 0x7F);
+    case BUF_ENC_HEX: return codec_hex_strict_offset(text, length);
+    case BUF_ENC_BASE64:
+    case BUF_ENC_BASE64URL: return codec_base64_strict_offset(text, length);
+    default: BUF_ASSERT(!"encoding checked by the caller"); return 0;
+    }
+}
+
+/* ---- One direction, one set of checks ----------------------------------------------------
+ * Encode and decode differ only in their three functions; every public entry point below
+ * goes through the same argument checks and the same bound-first order.
+ */
+typedef struct direction {
+    bool (*bound)(buf_encoding_t encoding, size_t length, size_t *out);
+    size_t (*exact_length)(buf_encoding_t encoding, const uint8_t *input, size_t length);
+    size_t (*write)(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst);
+} direction_t;
+
+static const direction_t encoding_direction = {encode_bound, encode_exact_length, encode_write};
+static const direction_t decoding_direction = {decode_bound, decode_exact_length, decode_write};
+
+/* Empty input or output may be NULL; the converters get a real (unused) address instead,
+ * so no pointer arithmetic ever starts from NULL. */
+static const uint8_t empty_input[1];
+
+static inline bool input_is_valid(buf_encoding_t encoding, const uint8_t *input, size_t length)
+{
+    return encoding_is_valid(encoding) && (input || !length);
+}
+
+static buf_status_t direction_bound(const direction_t *direction, buf_encoding_t encoding, size_t length,
+                                    size_t *out)
+{
+    if (!encoding_is_valid(encoding) || !out)
+        return BUF_EINVAL;
+    return direction->bound(encoding, length, out) ? BUF_OK : BUF_EOVERFLOW;
+}
+
+/* An exact size (`measure`: the direction's exact length, or Node's byteLength), checked
+ * against the direction's bound first: the bound holds it, so it cannot wrap. */
+static buf_status_t measure_checked(const direction_t *direction,
+                                    size_t (*measure)(buf_encoding_t, const uint8_t *, size_t),
+                                    buf_encoding_t encoding, const uint8_t *input, size_t length, size_t *out)
+{
+    if (!input_is_valid(encoding, input, length) || !out)
+        return BUF_EINVAL;
+    size_t bound;
+    if (!direction->bound(encoding, length, &bound))
+        return BUF_EOVERFLOW;
+    const size_t exact = measure(encoding, input ? input : empty_input, length);
+    BUF_ASSERT(exact <= bound);
+    *out = exact;
+    return BUF_OK;
+}
+
+static buf_status_t convert_into(const direction_t *direction, buf_encoding_t encoding, const uint8_t *input,
+                                 size_t length, uint8_t *dst, size_t dst_capacity, size_t *written)
+{
+    if (written)
+        *written = 0;
+    if (!input_is_valid(encoding, input, length) || (!dst && dst_capacity))
+        return BUF_EINVAL;
+    uint8_t no_output[1];
+    if (!input)
+        input = empty_input;
+    if (!dst)
+        dst = no_output;
+    size_t bound;
+    if (!direction->bound(encoding, length, &bound))
+        return BUF_EOVERFLOW;
+    if (dst_capacity < bound && dst_capacity < direction->exact_length(encoding, input, length))
+        return BUF_ENOSPC;
+    const size_t out = direction->write(encoding, input, length, dst);
+    BUF_ASSERT(out <= dst_capacity);
+    if (written)
+        *written = out;
+    return BUF_OK;
+}
+
+/* ---- encode: bytes -> UTF-8 text ----------------------------------------------------- */
+buf_status_t buf_encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
+{
+    return direction_bound(&encoding_direction, encoding, length, out);
+}
+
+buf_status_t buf_encode_length(buf_encoding_t encoding, const uint8_t *bytes, size_t length, size_t *out)
+{
+    return measure_checked(&encoding_direction, encode_exact_length, encoding, bytes, length, out);
+}
+
+buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
+                        uint8_t *dst, size_t dst_capacity, size_t *written)
+{
+    return convert_into(&encoding_direction, encoding, bytes, length, dst, dst_capacity, written);
+}
+
+/* ---- decode: UTF-8 text -> bytes ----------------------------------------------------- */
+buf_status_t buf_decode_bound(buf_encoding_t encoding, size_t length, size_t *out)
+{
+    return direction_bound(&decoding_direction, encoding, length, out);
+}
+
+buf_status_t buf_decode_length(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t *out)
+{
+    return measure_checked(&decoding_direction, decode_exact_length, encoding, text, length, out);
+}
+
+buf_status_t buf_byte_length(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t *out)
+{
+    return measure_checked(&decoding_direction, node_byte_length, encoding, text, length, out);
+}
 
 buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
-    return convert_into(&decoding_conversion, encoding, text, length, dst, dst_capacity, written);
+    return convert_into(&decoding_direction, encoding, text, length, dst, dst_capacity, written);
 }
 
 /* ---- strict decode ------------------------------------------------------------------ */
-size_t buf_decode_strict_offset(buf_encoding_t encoding, const uint8_t *text, size_t length)
+buf_status_t buf_decode_strict_offset(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t *out)
 {
-    if (!text)
-        return 0;
-    switch (encoding) {
-    case BUF_ENC_UTF8:
-    case BUF_ENC_UTF16LE: return buf_utf8_first_invalid(text, length);
-    case BUF_ENC_LATIN1: return buf_latin1_strict_offset(text, length, 0xFF);
-    case BUF_ENC_ASCII: return buf_latin1_strict_offset(text, length, 0x7F);
-    case BUF_ENC_HEX: return buf_hex_strict_offset(text, length);
-    case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return buf_base64_strict_offset(text, length);
-    default: return 0;
-    }
+    if (!input_is_valid(encoding, text, length) || !out)
+        return BUF_EINVAL;
+    *out = strict_offset(encoding, text ? text : empty_input, length);
+    return BUF_OK;
 }
 
 buf_status_t buf_decode_strict(buf_encoding_t encoding, const uint8_t *text, size_t length,
@@ -251,86 +323,12 @@ buf_status_t buf_decode_strict(buf_encoding_t encoding, const uint8_t *text, siz
 {
     if (written)
         *written = 0;
-    if (!encoding_is_valid(encoding) || (!text && length) || (!dst && dst_capacity))
+    if (!input_is_valid(encoding, text, length) || (!dst && dst_capacity))
         return BUF_EINVAL;
-    const size_t bad = length ? buf_decode_strict_offset(encoding, text, length) : 0;
+    const size_t bad = strict_offset(encoding, text ? text : empty_input, length);
     if (bad_offset)
         *bad_offset = bad;
     if (bad < length)
         return BUF_ESTRICT;
     return buf_decode(encoding, text, length, dst, dst_capacity, written);
-}
-
-/* ---- Convenience: results allocated from a backend ------------------------------------
- * Exactly the output size is allocated (align 1): the length pass costs one more read of
- * the input, and a caller holding many results wastes nothing.
- */
-static buf_status_t bytes_allocate(buf_backend_t *backend, size_t size, buf_bytes_t *out)
-{
-    buf_status_t status = BUF_OK;
-    uint8_t *data = buf_backend_alloc(backend, size, 1, &status);
-    if (!data)
-        return status != BUF_OK ? status : BUF_ENOMEM;
-    out->data = data;
-    out->length = 0;
-    out->capacity = size;
-    out->backend = backend;
-    return BUF_OK;
-}
-
-static const buf_bytes_t no_bytes = {NULL, 0, 0, NULL};
-
-/* Exact-size result from a backend, shared by buf_encode_alloc and buf_decode_alloc. */
-static buf_status_t convert_alloc(const conversion_t *conversion, buf_backend_t *backend, buf_encoding_t encoding,
-                                  const uint8_t *input, size_t length, buf_bytes_t *out)
-{
-    if (!out)
-        return BUF_EINVAL;
-    *out = no_bytes;
-    if (!backend || !encoding_is_valid(encoding) || (!input && length))
-        return BUF_EINVAL;
-    buf_status_t status = bytes_allocate(backend, conversion->exact_length(encoding, input, length), out);
-    if (status != BUF_OK)
-        return status;
-    status = convert_into(conversion, encoding, input, length, out->data, out->capacity, &out->length);
-    assert(status == BUF_OK && out->length == out->capacity);
-    return status;
-}
-
-buf_status_t buf_encode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                              const uint8_t *bytes, size_t length, buf_bytes_t *out)
-{
-    return convert_alloc(&encoding_conversion, backend, encoding, bytes, length, out);
-}
-
-buf_status_t buf_decode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                              const uint8_t *text, size_t length, buf_bytes_t *out)
-{
-    return convert_alloc(&decoding_conversion, backend, encoding, text, length, out);
-}
-
-buf_status_t buf_decode_strict_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                                     const uint8_t *text, size_t length, buf_bytes_t *out,
-                                     size_t *bad_offset)
-{
-    if (!out)
-        return BUF_EINVAL;
-    *out = no_bytes;
-    if (!backend || !encoding_is_valid(encoding) || (!text && length))
-        return BUF_EINVAL;
-    const size_t bad = length ? buf_decode_strict_offset(encoding, text, length) : 0;
-    if (bad_offset)
-        *bad_offset = bad;
-    if (bad < length)
-        return BUF_ESTRICT;
-    return buf_decode_alloc(backend, encoding, text, length, out);
-}
-
-void buf_bytes_release(buf_bytes_t *bytes)
-{
-    if (!bytes)
-        return;
-    if (bytes->data && bytes->backend)
-        buf_backend_free(bytes->backend, bytes->data, bytes->capacity, 1);
-    *bytes = no_bytes;
 }

@@ -36,7 +36,7 @@ static const uint8_t sextet_values[256] = {
 };
 
 /* ---- encode: bytes -> text ---------------------------------------------------------- */
-size_t buf_base64_encode_length(size_t length, bool url)
+size_t codec_base64_encode_length(size_t length, bool url)
 {
     const size_t groups = length / 3, rest = length % 3;
     if (url) /* unpadded: a last group of 1 or 2 bytes gives 2 or 3 characters */
@@ -44,7 +44,7 @@ size_t buf_base64_encode_length(size_t length, bool url)
     return (groups + (rest != 0)) * 4;
 }
 
-size_t buf_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
+size_t codec_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
 {
     const char *alphabet = url ? url_alphabet : standard_alphabet;
     size_t in = 0, out = 0;
@@ -78,7 +78,7 @@ size_t buf_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst
  */
 static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *dst, bool write)
 {
-    buf_text_units_t units = buf_text_units_start(text, length);
+    codec_text_units_t units = codec_text_units_start(text, length);
     uint32_t group = 0;
     unsigned sextets = 0; /* in the current group, 0..3 */
     size_t out = 0;
@@ -101,7 +101,7 @@ static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *
             }
             units.pos = pos;
         }
-        const int32_t unit = buf_text_units_next(&units);
+        const int32_t unit = codec_text_units_next(&units);
         if (unit < 0)
             break;
         const uint8_t value = sextet_values[unit & 0xFF];
@@ -134,12 +134,12 @@ static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *
     return out;
 }
 
-size_t buf_base64_decode_length(const uint8_t *text, size_t length)
+size_t codec_base64_decode_length(const uint8_t *text, size_t length)
 {
     return base64_decode(text, length, NULL, false);
 }
 
-size_t buf_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+size_t codec_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     return base64_decode(text, length, dst, true);
 }
@@ -149,9 +149,9 @@ size_t buf_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
  * 3/4 of the rest.  Only an ASCII '=' byte is ever the code unit 0x3D (no multi-byte
  * sequence or U+FFFD has it), so the trailing bytes of the UTF-8 text decide.
  */
-size_t buf_base64_byte_length(const uint8_t *text, size_t length)
+size_t codec_base64_byte_length(const uint8_t *text, size_t length)
 {
-    size_t units = buf_text_unit_count(text, length);
+    size_t units = codec_text_unit_count(text, length);
     if (length >= 1 && text[length - 1] == '=') {
         units--;
         if (units > 1 && text[length - 2] == '=')
@@ -168,15 +168,15 @@ size_t buf_base64_byte_length(const uint8_t *text, size_t length)
  * character of the data when it is a dropped leftover or carries non-zero unused bits; a
  * '=' where no padding belongs; anything after the padding.
  */
-size_t buf_base64_strict_offset(const uint8_t *text, size_t length)
+size_t codec_base64_strict_offset(const uint8_t *text, size_t length)
 {
-    buf_text_units_t units = buf_text_units_start(text, length);
+    codec_text_units_t units = codec_text_units_start(text, length);
     size_t first_bad = length, last_offset = 0, stop_offset = length;
     size_t sextets = 0;
     uint8_t last_value = 0;
     bool stop_truncated = false;
     int32_t unit;
-    while ((unit = buf_text_units_next(&units)) >= 0) {
+    while ((unit = codec_text_units_next(&units)) >= 0) {
         const uint8_t value = sextet_values[unit & 0xFF];
         if (value == PAD) {
             stop_offset = units.unit_offset;
@@ -200,7 +200,7 @@ size_t buf_base64_strict_offset(const uint8_t *text, size_t length)
             tail_bad = stop_offset;
         } else {
             unsigned more_padding = 3 - rest; /* QQ= may take one more '=', QUI= none */
-            while ((unit = buf_text_units_next(&units)) >= 0) {
+            while ((unit = codec_text_units_next(&units)) >= 0) {
                 if (unit == '=' && more_padding) {
                     more_padding--;
                     continue;

@@ -43,7 +43,7 @@ static const uint8_t hex_values[256] = {
 };
 
 /* ---- encode: bytes -> text ---------------------------------------------------------- */
-size_t buf_hex_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
+size_t codec_hex_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
     for (size_t i = 0; i < length; i++)
         memcpy(dst + 2 * i, hex_pairs + 2 * bytes[i], 2);
@@ -56,7 +56,7 @@ size_t buf_hex_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
  */
 static inline size_t hex_decode(const uint8_t *text, size_t length, uint8_t *dst, bool write)
 {
-    buf_text_units_t units = buf_text_units_start(text, length);
+    codec_text_units_t units = codec_text_units_start(text, length);
     size_t out = 0;
     for (;;) {
         if (!units.pending) {
@@ -72,10 +72,10 @@ static inline size_t hex_decode(const uint8_t *text, size_t length, uint8_t *dst
             }
             units.pos = pos;
         }
-        const int32_t first = buf_text_units_next(&units);
+        const int32_t first = codec_text_units_next(&units);
         if (first < 0)
             return out;
-        const int32_t second = buf_text_units_next(&units);
+        const int32_t second = codec_text_units_next(&units);
         if (second < 0)
             return out; /* odd trailing digit dropped */
         const uint8_t high = hex_values[first & 0xFF], low = hex_values[second & 0xFF];
@@ -87,12 +87,12 @@ static inline size_t hex_decode(const uint8_t *text, size_t length, uint8_t *dst
     }
 }
 
-size_t buf_hex_decode_length(const uint8_t *text, size_t length)
+size_t codec_hex_decode_length(const uint8_t *text, size_t length)
 {
     return hex_decode(text, length, NULL, false);
 }
 
-size_t buf_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+size_t codec_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     return hex_decode(text, length, dst, true);
 }
@@ -102,15 +102,15 @@ size_t buf_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
  * first character: that is the first input lost.  A pair Node accepts only through the
  * low-byte truncation (U+0131 as '1') is reported at the truncated character.
  */
-size_t buf_hex_strict_offset(const uint8_t *text, size_t length)
+size_t codec_hex_strict_offset(const uint8_t *text, size_t length)
 {
-    buf_text_units_t units = buf_text_units_start(text, length);
+    codec_text_units_t units = codec_text_units_start(text, length);
     for (;;) {
-        const int32_t first = buf_text_units_next(&units);
+        const int32_t first = codec_text_units_next(&units);
         if (first < 0)
             return length;
         const size_t first_offset = units.unit_offset;
-        const int32_t second = buf_text_units_next(&units);
+        const int32_t second = codec_text_units_next(&units);
         if (second < 0)
             return first_offset;
         if ((hex_values[first & 0xFF] | hex_values[second & 0xFF]) & 0xF0)

@@ -1,7 +1,8 @@
 /* codec_internal.h — what the codec files share and nobody else sees.
  *
  * Layout of the codecs (one concept per file):
- *   codec.c              names and aliases, argument checks, dispatch, *_alloc helpers
+ *   codec.c              names and aliases, argument and overflow checks, dispatch
+ *   (the *_alloc conversions into backend memory are the model's: model/codec_alloc.c)
  *   codec_utf8.c         reading UTF-8 text as Node (V8) reads it; utf8 both ways
  *   codec_utf16le.c      utf16le both ways
  *   codec_latin1_ascii.c latin1 and ascii both ways
@@ -11,11 +12,13 @@
  * Every per-encoding function comes as a pair: `*_length` returns the exact output size,
  * `*_write` writes exactly that many bytes and returns the count.  The writers never check
  * capacity: codec.c calls them only after the destination was shown to be big enough
- * (capacity >= bound, or capacity >= exact length).  Inputs and outputs are never NULL
- * here (codec.c substitutes an empty array), so no pointer arithmetic touches NULL.
+ * (capacity >= bound, or capacity >= exact length), and the counters need no overflow
+ * checks: codec.c calls anything only after the direction's bound was shown to fit in
+ * size_t, and no count exceeds it.  Inputs and outputs are never NULL here (codec.c
+ * substitutes an empty array), so no pointer arithmetic touches NULL.
  */
-#ifndef BUF_CODEC_INTERNAL_H
-#define BUF_CODEC_INTERNAL_H
+#ifndef CODEC_INTERNAL_H
+#define CODEC_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,30 +32,30 @@
  * points above U+10FFFF (F4 90..BF); C0, C1 and F5..FF are never leads.
  */
 
-/* Code point value that buf_utf8_read returns for an ill-formed subpart. */
-#define BUF_CP_INVALID 0xFFFFFFFFu
-#define BUF_CP_REPLACEMENT 0xFFFDu
+/* Code point value that codec_utf8_read returns for an ill-formed subpart. */
+#define CODEC_CP_INVALID 0xFFFFFFFFu
+#define CODEC_CP_REPLACEMENT 0xFFFDu
 
-typedef struct buf_utf8_lead {
+typedef struct codec_utf8_lead {
     uint8_t length; /* 1..4 for a lead byte, 0 for a byte that cannot start a sequence */
     uint8_t low;    /* allowed range of the second byte */
     uint8_t high;
-} buf_utf8_lead_t;
+} codec_utf8_lead_t;
 
-extern const buf_utf8_lead_t buf_utf8_leads[256];
+extern const codec_utf8_lead_t codec_utf8_leads[256];
 
 /* Reads one code point from p[0..avail), avail >= 1.  Returns the bytes consumed (1..4)
- * and sets *cp, or BUF_CP_INVALID for a maximal ill-formed subpart (Node: one U+FFFD). */
-static inline size_t buf_utf8_read(const uint8_t *p, size_t avail, uint32_t *cp)
+ * and sets *cp, or CODEC_CP_INVALID for a maximal ill-formed subpart (Node: one U+FFFD). */
+static inline size_t codec_utf8_read(const uint8_t *p, size_t avail, uint32_t *cp)
 {
     const uint8_t first = p[0];
     if (first < 0x80) {
         *cp = first;
         return 1;
     }
-    const buf_utf8_lead_t lead = buf_utf8_leads[first];
+    const codec_utf8_lead_t lead = codec_utf8_leads[first];
     if (lead.length == 0 || avail < 2 || p[1] < lead.low || p[1] > lead.high) {
-        *cp = BUF_CP_INVALID;
+        *cp = CODEC_CP_INVALID;
         return 1;
     }
     /* 0x7F >> length keeps the payload bits of the lead: 0x1F, 0x0F, 0x07. */
@@ -62,7 +65,7 @@ static inline size_t buf_utf8_read(const uint8_t *p, size_t avail, uint32_t *cp)
         return 2;
     }
     if (avail < 3 || (p[2] & 0xC0) != 0x80) {
-        *cp = BUF_CP_INVALID;
+        *cp = CODEC_CP_INVALID;
         return 2;
     }
     value = (value << 6) | (p[2] & 0x3Fu);
@@ -71,7 +74,7 @@ static inline size_t buf_utf8_read(const uint8_t *p, size_t avail, uint32_t *cp)
         return 3;
     }
     if (avail < 4 || (p[3] & 0xC0) != 0x80) {
-        *cp = BUF_CP_INVALID;
+        *cp = CODEC_CP_INVALID;
         return 3;
     }
     *cp = (value << 6) | (p[3] & 0x3Fu);
@@ -80,7 +83,7 @@ static inline size_t buf_utf8_read(const uint8_t *p, size_t avail, uint32_t *cp)
 
 /* Length of the ASCII prefix of p[0..length).  Text is mostly ASCII: eight bytes are
  * tested per step (any high bit ends the run). */
-static inline size_t buf_ascii_run(const uint8_t *p, size_t length)
+static inline size_t codec_ascii_run(const uint8_t *p, size_t length)
 {
     size_t i = 0;
     for (; i + 8 <= length; i += 8) {
@@ -95,13 +98,13 @@ static inline size_t buf_ascii_run(const uint8_t *p, size_t length)
 }
 
 /* Bytes of UTF-8 for a code point (<= 0x10FFFF; surrogates count 3 like any BMP value). */
-static inline size_t buf_utf8_size(uint32_t cp)
+static inline size_t codec_utf8_size(uint32_t cp)
 {
     return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
 }
 
-/* Writes cp as UTF-8 at dst; returns the bytes written (buf_utf8_size(cp)). */
-static inline size_t buf_utf8_put(uint8_t *dst, uint32_t cp)
+/* Writes cp as UTF-8 at dst; returns the bytes written (codec_utf8_size(cp)). */
+static inline size_t codec_utf8_put(uint8_t *dst, uint32_t cp)
 {
     if (cp < 0x80) {
         dst[0] = (uint8_t)cp;
@@ -131,23 +134,22 @@ static inline size_t buf_utf8_put(uint8_t *dst, uint32_t cp)
  * U+FFFD.  The reader hands out units one by one and remembers where each came from, so
  * strict mode can name the byte offset of the first unit Node drops or replaces.
  */
-typedef struct buf_text_units {
+typedef struct codec_text_units {
     const uint8_t *text;
     size_t length;
     size_t pos;          /* next unread byte of text */
     uint32_t pending;    /* low surrogate still to hand out; 0 = none (never a surrogate) */
     size_t unit_offset;  /* byte offset of the code point behind the last unit */
-    bool unit_replaced;  /* the last unit is a U+FFFD standing for ill-formed UTF-8 */
-} buf_text_units_t;
+} codec_text_units_t;
 
-static inline buf_text_units_t buf_text_units_start(const uint8_t *text, size_t length)
+static inline codec_text_units_t codec_text_units_start(const uint8_t *text, size_t length)
 {
-    buf_text_units_t units = {text, length, 0, 0, 0, false};
+    codec_text_units_t units = {text, length, 0, 0, 0};
     return units;
 }
 
 /* The next code unit (0..0xFFFF), or -1 at the end of the text. */
-static inline int32_t buf_text_units_next(buf_text_units_t *units)
+static inline int32_t codec_text_units_next(codec_text_units_t *units)
 {
     if (units->pending) {
         const int32_t low = (int32_t)units->pending;
@@ -160,14 +162,12 @@ static inline int32_t buf_text_units_next(buf_text_units_t *units)
     const uint8_t first = units->text[units->pos];
     if (first < 0x80) {
         units->pos++;
-        units->unit_replaced = false;
         return first;
     }
     uint32_t cp;
-    units->pos += buf_utf8_read(units->text + units->pos, units->length - units->pos, &cp);
-    units->unit_replaced = cp == BUF_CP_INVALID;
-    if (units->unit_replaced)
-        return BUF_CP_REPLACEMENT;
+    units->pos += codec_utf8_read(units->text + units->pos, units->length - units->pos, &cp);
+    if (cp == CODEC_CP_INVALID)
+        return CODEC_CP_REPLACEMENT; /* strict mode sees it as a unit >= 0x80 */
     if (cp >= 0x10000) {
         cp -= 0x10000;
         units->pending = 0xDC00u | (cp & 0x3FFu);
@@ -177,38 +177,38 @@ static inline int32_t buf_text_units_next(buf_text_units_t *units)
 }
 
 /* Number of UTF-16 code units in the text as Node reads it (the JS string's .length). */
-size_t buf_text_unit_count(const uint8_t *text, size_t length);
+size_t codec_text_unit_count(const uint8_t *text, size_t length);
 
 /* ---- Per-encoding converters ---------------------------------------------------------- */
 /* utf8: encode and decode are the same operation — ill-formed subparts become EF BF BD. */
-size_t buf_utf8_sanitized_length(const uint8_t *text, size_t length);
-size_t buf_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst);
+size_t codec_utf8_sanitized_length(const uint8_t *text, size_t length);
+size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst);
 /* Byte offset of the first ill-formed subpart, or `length` if the text is valid UTF-8. */
-size_t buf_utf8_first_invalid(const uint8_t *text, size_t length);
+size_t codec_utf8_first_invalid(const uint8_t *text, size_t length);
 
-size_t buf_utf16le_encode_length(const uint8_t *bytes, size_t length);
-size_t buf_utf16le_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst);
-size_t buf_utf16le_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
-/* decode length is 2 * buf_text_unit_count */
+size_t codec_utf16le_encode_length(const uint8_t *bytes, size_t length);
+size_t codec_utf16le_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst);
+size_t codec_utf16le_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
+/* decode length is 2 * codec_text_unit_count */
 
-size_t buf_latin1_encode_length(const uint8_t *bytes, size_t length);
-size_t buf_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst);
-size_t buf_ascii_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst);
-/* latin1 and ascii decode alike (low byte of each unit); length = buf_text_unit_count. */
-size_t buf_latin1_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
+size_t codec_latin1_encode_length(const uint8_t *bytes, size_t length);
+size_t codec_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst);
+size_t codec_ascii_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst);
+/* latin1 and ascii decode alike (low byte of each unit); length = codec_text_unit_count. */
+size_t codec_latin1_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
 /* First code point above max_code_point (0xFF latin1, 0x7F ascii) or ill-formed subpart. */
-size_t buf_latin1_strict_offset(const uint8_t *text, size_t length, uint32_t max_code_point);
+size_t codec_latin1_strict_offset(const uint8_t *text, size_t length, uint32_t max_code_point);
 
-size_t buf_hex_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst);
-size_t buf_hex_decode_length(const uint8_t *text, size_t length);
-size_t buf_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
-size_t buf_hex_strict_offset(const uint8_t *text, size_t length);
+size_t codec_hex_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst);
+size_t codec_hex_decode_length(const uint8_t *text, size_t length);
+size_t codec_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
+size_t codec_hex_strict_offset(const uint8_t *text, size_t length);
 
-size_t buf_base64_encode_length(size_t length, bool url);
-size_t buf_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst, bool url);
-size_t buf_base64_decode_length(const uint8_t *text, size_t length);
-size_t buf_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
-size_t buf_base64_byte_length(const uint8_t *text, size_t length);
-size_t buf_base64_strict_offset(const uint8_t *text, size_t length);
+size_t codec_base64_encode_length(size_t length, bool url);
+size_t codec_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst, bool url);
+size_t codec_base64_decode_length(const uint8_t *text, size_t length);
+size_t codec_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
+size_t codec_base64_byte_length(const uint8_t *text, size_t length);
+size_t codec_base64_strict_offset(const uint8_t *text, size_t length);
 
 #endif

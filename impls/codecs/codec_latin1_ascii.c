@@ -11,7 +11,7 @@
 #include "codec_internal.h"
 
 /* ---- encode: bytes -> UTF-8 text ------------------------------------------------------ */
-size_t buf_latin1_encode_length(const uint8_t *bytes, size_t length)
+size_t codec_latin1_encode_length(const uint8_t *bytes, size_t length)
 {
     size_t high = 0;
     for (size_t i = 0; i < length; i++)
@@ -19,7 +19,7 @@ size_t buf_latin1_encode_length(const uint8_t *bytes, size_t length)
     return length + high;
 }
 
-size_t buf_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
+size_t codec_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
     size_t in = 0, out = 0;
     /* Groups of 8: an all-ASCII group is copied; a mixed one is converted without a branch
@@ -56,7 +56,7 @@ size_t buf_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst
     return out;
 }
 
-size_t buf_ascii_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
+size_t codec_ascii_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
     for (size_t i = 0; i < length; i++)
         dst[i] = bytes[i] & 0x7F;
@@ -64,20 +64,20 @@ size_t buf_ascii_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 }
 
 /* ---- decode: UTF-8 text -> bytes (low byte of each code unit) ------------------------- */
-size_t buf_latin1_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+size_t codec_latin1_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     size_t in = 0, out = 0;
     while (in < length) {
-        const size_t run = buf_ascii_run(text + in, length - in);
+        const size_t run = codec_ascii_run(text + in, length - in);
         memcpy(dst + out, text + in, run);
         in += run;
         out += run;
         if (in >= length)
             break;
         uint32_t cp;
-        in += buf_utf8_read(text + in, length - in, &cp);
-        if (cp == BUF_CP_INVALID) {
-            dst[out++] = BUF_CP_REPLACEMENT & 0xFF;
+        in += codec_utf8_read(text + in, length - in, &cp);
+        if (cp == CODEC_CP_INVALID) {
+            dst[out++] = CODEC_CP_REPLACEMENT & 0xFF;
         } else if (cp < 0x10000) {
             dst[out++] = (uint8_t)(cp & 0xFF);
         } else {
@@ -90,7 +90,7 @@ size_t buf_latin1_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
     return out;
 }
 
-size_t buf_latin1_strict_offset(const uint8_t *text, size_t length, uint32_t max_code_point)
+size_t codec_latin1_strict_offset(const uint8_t *text, size_t length, uint32_t max_code_point)
 {
     size_t in = 0;
     while (in < length) {
@@ -99,8 +99,8 @@ size_t buf_latin1_strict_offset(const uint8_t *text, size_t length, uint32_t max
             continue;
         }
         uint32_t cp;
-        const size_t used = buf_utf8_read(text + in, length - in, &cp);
-        /* BUF_CP_INVALID is above every max_code_point: ill-formed text is reported too */
+        const size_t used = codec_utf8_read(text + in, length - in, &cp);
+        /* CODEC_CP_INVALID is above every max_code_point: ill-formed text is reported too */
         if (cp > max_code_point)
             return in;
         in += used;

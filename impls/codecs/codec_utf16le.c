@@ -35,25 +35,25 @@ static inline size_t utf16le_encode(const uint8_t *bytes, size_t length, uint8_t
             const uint32_t next = unit_at(bytes, index + 1);
             if (is_low_surrogate(next)) {
                 const uint32_t cp = 0x10000 + ((unit - 0xD800) << 10) + (next - 0xDC00);
-                out += write ? buf_utf8_put(dst + out, cp) : 4;
+                out += write ? codec_utf8_put(dst + out, cp) : 4;
                 index += 2;
                 continue;
             }
         }
         if (unit >= 0xD800 && unit <= 0xDFFF)
-            unit = BUF_CP_REPLACEMENT; /* lone surrogate: no UTF-8 form */
-        out += write ? buf_utf8_put(dst + out, unit) : buf_utf8_size(unit);
+            unit = CODEC_CP_REPLACEMENT; /* lone surrogate: no UTF-8 form */
+        out += write ? codec_utf8_put(dst + out, unit) : codec_utf8_size(unit);
         index++;
     }
     return out;
 }
 
-size_t buf_utf16le_encode_length(const uint8_t *bytes, size_t length)
+size_t codec_utf16le_encode_length(const uint8_t *bytes, size_t length)
 {
     return utf16le_encode(bytes, length, NULL, false);
 }
 
-size_t buf_utf16le_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
+size_t codec_utf16le_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
     return utf16le_encode(bytes, length, dst, true);
 }
@@ -66,7 +66,7 @@ static inline size_t put_unit(uint8_t *dst, uint32_t unit)
     return 2;
 }
 
-size_t buf_utf16le_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+size_t codec_utf16le_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     size_t in = 0, out = 0;
     while (in < length) {
@@ -79,9 +79,9 @@ size_t buf_utf16le_decode_write(const uint8_t *text, size_t length, uint8_t *dst
             continue;
         }
         uint32_t cp;
-        in += buf_utf8_read(text + in, length - in, &cp);
-        if (cp == BUF_CP_INVALID) {
-            out += put_unit(dst + out, BUF_CP_REPLACEMENT);
+        in += codec_utf8_read(text + in, length - in, &cp);
+        if (cp == CODEC_CP_INVALID) {
+            out += put_unit(dst + out, CODEC_CP_REPLACEMENT);
         } else if (cp < 0x10000) {
             out += put_unit(dst + out, cp);
         } else {

@@ -20,7 +20,7 @@
 #define LEAD4_ {4, 0x80, 0xBF}
 #define ROW16(e) e, e, e, e, e, e, e, e, e, e, e, e, e, e, e, e
 
-const buf_utf8_lead_t buf_utf8_leads[256] = {
+const codec_utf8_lead_t codec_utf8_leads[256] = {
     /* 00..7F */ ROW16(ASCII_), ROW16(ASCII_), ROW16(ASCII_), ROW16(ASCII_),
     ROW16(ASCII_), ROW16(ASCII_), ROW16(ASCII_), ROW16(ASCII_),
     /* 80..BF: continuation bytes never start a sequence */
@@ -44,12 +44,12 @@ const buf_utf8_lead_t buf_utf8_leads[256] = {
 static inline size_t next_invalid(const uint8_t *text, size_t in, size_t length, size_t *bad_size)
 {
     while (in < length) {
-        in += buf_ascii_run(text + in, length - in);
+        in += codec_ascii_run(text + in, length - in);
         if (in >= length)
             break;
         uint32_t cp;
-        const size_t used = buf_utf8_read(text + in, length - in, &cp);
-        if (cp == BUF_CP_INVALID) {
+        const size_t used = codec_utf8_read(text + in, length - in, &cp);
+        if (cp == CODEC_CP_INVALID) {
             *bad_size = used;
             return in;
         }
@@ -59,7 +59,7 @@ static inline size_t next_invalid(const uint8_t *text, size_t in, size_t length,
     return length;
 }
 
-size_t buf_utf8_first_invalid(const uint8_t *text, size_t length)
+size_t codec_utf8_first_invalid(const uint8_t *text, size_t length)
 {
     size_t bad_size;
     return next_invalid(text, 0, length, &bad_size);
@@ -70,7 +70,7 @@ size_t buf_utf8_first_invalid(const uint8_t *text, size_t length)
  */
 static const uint8_t replacement_utf8[3] = {0xEF, 0xBF, 0xBD};
 
-size_t buf_utf8_sanitized_length(const uint8_t *text, size_t length)
+size_t codec_utf8_sanitized_length(const uint8_t *text, size_t length)
 {
     size_t in = 0, out = 0, bad_size;
     while (in < length) {
@@ -84,7 +84,7 @@ size_t buf_utf8_sanitized_length(const uint8_t *text, size_t length)
     return out;
 }
 
-size_t buf_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst)
+size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     size_t in = 0, out = 0, bad_size;
     while (in < length) {
@@ -101,19 +101,19 @@ size_t buf_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst)
 }
 
 /* ---- Code units ------------------------------------------------------------------------ */
-size_t buf_text_unit_count(const uint8_t *text, size_t length)
+size_t codec_text_unit_count(const uint8_t *text, size_t length)
 {
     size_t in = 0, units = 0;
     while (in < length) {
-        const size_t run = buf_ascii_run(text + in, length - in);
+        const size_t run = codec_ascii_run(text + in, length - in);
         in += run;
         units += run;
         if (in >= length)
             break;
         uint32_t cp;
-        in += buf_utf8_read(text + in, length - in, &cp);
+        in += codec_utf8_read(text + in, length - in, &cp);
         /* an ill-formed subpart is one U+FFFD; above U+FFFF a surrogate pair */
-        units += (cp != BUF_CP_INVALID && cp >= 0x10000) ? 2 : 1;
+        units += (cp != CODEC_CP_INVALID && cp >= 0x10000) ? 2 : 1;
     }
     return units;
 }

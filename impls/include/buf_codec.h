@@ -8,10 +8,24 @@
  * i.e. the UTF-8 text is first read as Node reads it (invalid sequences -> U+FFFD), then
  * Node's decoder for E runs on the UTF-16 code units, quirks included.
  *
- * No function here allocates except the *_alloc convenience functions, which take their
- * memory from a backend (buf_backend.h).  Input and output must not overlap.  NULL is
- * accepted for an empty input or a zero-capacity output; the length functions return 0
- * for NULL input with a non-zero length and for an out-of-range encoding.
+ * No function here allocates: every converter writes into caller memory, so the codecs
+ * need no backend (the *_alloc functions that return a backend block are the buffer
+ * model's: buf_model.h).  Input and output must not overlap.
+ *
+ * Statuses: every function that can fail returns a buf_status_t and hands its result out
+ * through a pointer; no size or offset doubles as an error.  Shared rules:
+ *   - BUF_EINVAL: an encoding outside buf_encoding_t, a NULL input with a non-zero
+ *     length, a NULL output with a non-zero capacity, or a NULL result pointer where one
+ *     is required.  NULL is fine for an empty input or a zero-capacity output.
+ *   - BUF_EOVERFLOW: a size above SIZE_MAX.  A bound can overflow only for an input of
+ *     more than SIZE_MAX / 3 bytes (utf8 may triple a size, the others at most double
+ *     it): on a 64-bit system no real input is that long, so it means a wrong length.
+ *     An exact length (and a conversion) reports BUF_EOVERFLOW exactly when its
+ *     direction's bound does: the exact size is never above the bound.
+ *   - On failure the result pointer (*out) is left untouched, except *written, which
+ *     the converters set to 0 first.
+ * buf_encoding_name is the one function without a status: it only names a value for
+ * printing, and an out-of-range value is named "unknown".
  *
  * Quirks kept from Node (each one checked against Node v20 by scripts/node-diff codecs):
  *   - utf8: each maximal ill-formed subpart becomes U+FFFD (EF BF BD); a BOM is kept.
@@ -30,7 +44,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf_backend.h"
 #include "buf_status.h"
 
 #ifdef __cplusplus
@@ -56,33 +69,36 @@ buf_status_t buf_encoding_parse(const char *name, buf_encoding_t *out);
 const char *buf_encoding_name(buf_encoding_t encoding);
 
 /* ---- encode: bytes -> UTF-8 text ----------------------------------------------------- */
-/* Exact number of UTF-8 bytes buf_encode writes for these input bytes. */
-size_t buf_encode_length(buf_encoding_t encoding, const uint8_t *bytes, size_t length);
-/* Upper bound on buf_encode's output for any `length` input bytes (no input needed);
- * SIZE_MAX if the bound overflows. */
-size_t buf_encode_bound(buf_encoding_t encoding, size_t length);
-/* Writes the text into dst (capacity dst_capacity) and its length into *written.
- * BUF_ENOSPC (nothing promised about dst) if dst is too small; BUF_EINVAL for NULL
- * pointers with non-zero lengths or an out-of-range encoding. */
+/* Upper bound on buf_encode's output for any `length` input bytes (no input needed):
+ * *out = the bound; BUF_EOVERFLOW if it is above SIZE_MAX. */
+buf_status_t buf_encode_bound(buf_encoding_t encoding, size_t length, size_t *out);
+/* *out = exactly the number of UTF-8 bytes buf_encode writes for these input bytes (one
+ * pass over the input; hex, ascii and base64 need none). */
+buf_status_t buf_encode_length(buf_encoding_t encoding, const uint8_t *bytes, size_t length, size_t *out);
+/* Writes the text into dst (capacity dst_capacity) and its length into *written (may be
+ * NULL).  A destination of at least buf_encode_bound bytes is always enough; a smaller
+ * one is measured first.  BUF_ENOSPC (nothing promised about dst) if dst is too small. */
 buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written);
 
 /* ---- decode: UTF-8 text -> bytes ----------------------------------------------------- */
-/* Exact number of bytes buf_decode writes for this text. */
-size_t buf_decode_length(buf_encoding_t encoding, const uint8_t *text, size_t length);
 /* Upper bound on buf_decode's output for any text of `length` UTF-8 bytes. */
-size_t buf_decode_bound(buf_encoding_t encoding, size_t length);
-/* Node's Buffer.byteLength(string, E) where string is the UTF-8 text read as Node reads
- * it (for base64/base64url this is Node's estimate, which may exceed the decoded size;
- * for hex it is half the code units, whatever they are). */
-size_t buf_byte_length(buf_encoding_t encoding, const uint8_t *text, size_t length);
-/* Lenient decode, exactly as Node. Errors as buf_encode. */
+buf_status_t buf_decode_bound(buf_encoding_t encoding, size_t length, size_t *out);
+/* *out = exactly the number of bytes buf_decode writes for this text. */
+buf_status_t buf_decode_length(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t *out);
+/* *out = Node's Buffer.byteLength(string, E) where string is the UTF-8 text read as Node
+ * reads it (for base64/base64url this is Node's estimate, which may exceed the decoded
+ * size; for hex it is half the code units, whatever they are).  Never above
+ * buf_decode_bound, and BUF_EOVERFLOW exactly when that bound is. */
+buf_status_t buf_byte_length(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t *out);
+/* Lenient decode, exactly as Node.  Errors as buf_encode. */
 buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written);
 /* Strict decode: as buf_decode, but if Node would silently drop or replace any input,
  * returns BUF_ESTRICT (nothing promised about dst, *written = 0) and sets *bad_offset to
  * the byte offset in `text` of the first such input.  On success *bad_offset is set to
- * `length`.  What counts as dropped or replaced, per encoding (see buf_decode_strict_offset):
+ * `length`.  Both out pointers may be NULL.  What counts as dropped or replaced, per
+ * encoding:
  *   every encoding   ill-formed UTF-8 (Node reads it as U+FFFD): the subpart's first byte;
  *   utf8, utf16le    nothing else;
  *   latin1           a code point above U+00FF (only its low byte is kept);
@@ -93,38 +109,14 @@ buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t len
  *                    character, a single leftover character, non-zero unused bits in the last
  *                    character, '=' where no padding belongs, anything after the padding.
  *                    Both alphabets and unpadded or fully padded endings are accepted.
- * Errors as buf_decode; BUF_ESTRICT is reported before BUF_ENOSPC. */
+ * Errors as buf_decode; BUF_ESTRICT is reported before BUF_ENOSPC and BUF_EOVERFLOW. */
 buf_status_t buf_decode_strict(buf_encoding_t encoding, const uint8_t *text, size_t length,
                                uint8_t *dst, size_t dst_capacity, size_t *written,
                                size_t *bad_offset);
-/* The offset buf_decode_strict would report: the first byte of `text` that Node would drop
- * or replace when decoding it in `encoding`, or `length` if there is none; 0 for an
- * out-of-range encoding or NULL text. */
-size_t buf_decode_strict_offset(buf_encoding_t encoding, const uint8_t *text, size_t length);
-
-/* ---- convenience: results allocated from a backend ----------------------------------- */
-/* A block from a backend: release it with buf_bytes_release (which calls
- * buf_backend_free(backend, data, capacity, 1)).  The *_alloc functions allocate exactly
- * the output size (capacity == length; a 0-byte result is still a block to release), and
- * return BUF_EINVAL (bad arguments), BUF_ENOMEM / BUF_EOVERFLOW (the backend's answer)
- * with *out zeroed on any error, so buf_bytes_release(out) is always safe. */
-typedef struct buf_bytes {
-    uint8_t *data;
-    size_t length;   /* bytes of output */
-    size_t capacity; /* bytes allocated (>= length) */
-    buf_backend_t *backend;
-} buf_bytes_t;
-
-buf_status_t buf_encode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                              const uint8_t *bytes, size_t length, buf_bytes_t *out);
-buf_status_t buf_decode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                              const uint8_t *text, size_t length, buf_bytes_t *out);
-/* As buf_decode_strict, with the result allocated as buf_decode_alloc does (nothing is
- * allocated when it returns BUF_ESTRICT). */
-buf_status_t buf_decode_strict_alloc(buf_backend_t *backend, buf_encoding_t encoding,
-                                     const uint8_t *text, size_t length, buf_bytes_t *out,
-                                     size_t *bad_offset);
-void buf_bytes_release(buf_bytes_t *bytes);
+/* *out = the offset buf_decode_strict would report: the first byte of `text` that Node
+ * would drop or replace when decoding it in `encoding`, or `length` if there is none.
+ * BUF_OK in both cases (the answer is the offset); BUF_EINVAL for bad arguments. */
+buf_status_t buf_decode_strict_offset(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t *out);
 
 #ifdef __cplusplus
 }

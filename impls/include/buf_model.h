@@ -29,7 +29,7 @@
  *     there) and keep nothing allocated; the memory of every view is unchanged after any
  *     failing call (all checks run before the first write).
  *   - Strings produced by buf_buffer_to_string come from the Buffer's backend as a
- *     buf_bytes_t (buf_codec.h); release with buf_bytes_release.
+ *     buf_bytes_t (buf_bytes.h); release with buf_bytes_release.
  *
  * Resizable buffers: buf_arraybuffer_alloc_resizable reserves max_byte_length bytes up
  * front (one allocation; resize never moves the data), so a view's pointer arithmetic
@@ -63,6 +63,7 @@
 #include <stdint.h>
 
 #include "buf_backend.h"
+#include "buf_bytes.h"
 #include "buf_codec.h"
 #include "buf_status.h"
 
@@ -375,6 +376,23 @@ static inline buf_status_t buf_buffer_write_uint32le(const buf_buffer_t *b, doub
 static inline buf_status_t buf_buffer_write_uint32be(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_uint(b, v, BUF_OFFSET_OR_0(o), 4, false, n); }
 static inline buf_status_t buf_buffer_write_int32le(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, BUF_OFFSET_OR_0(o), 4, true, n); }
 static inline buf_status_t buf_buffer_write_int32be(const buf_buffer_t *b, double v, int64_t o, int64_t *n) { return buf_buffer_write_int(b, v, BUF_OFFSET_OR_0(o), 4, false, n); }
+
+/* ==== Codec results in backend memory ======================================================
+ * The codecs (buf_codec.h) write into caller memory; these return the result as a block
+ * from `backend` (buf_bytes.h: release with buf_bytes_release).  Exactly the output size
+ * is allocated (capacity == length; a 0-byte result is still a block to release).  On any
+ * error *out is zeroed and nothing stays allocated, so buf_bytes_release(out) is always
+ * safe.  Errors: BUF_EINVAL (NULL backend or out, NULL input with a non-zero length, an
+ * encoding out of range), BUF_ENOMEM / BUF_EOVERFLOW (the backend's answer). */
+buf_status_t buf_encode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
+                              const uint8_t *bytes, size_t length, buf_bytes_t *out);
+buf_status_t buf_decode_alloc(buf_backend_t *backend, buf_encoding_t encoding,
+                              const uint8_t *text, size_t length, buf_bytes_t *out);
+/* As buf_decode_strict (buf_codec.h), with the result allocated as buf_decode_alloc does;
+ * nothing is allocated when it returns BUF_ESTRICT (*bad_offset says where, as there). */
+buf_status_t buf_decode_strict_alloc(buf_backend_t *backend, buf_encoding_t encoding,
+                                     const uint8_t *text, size_t length, buf_bytes_t *out,
+                                     size_t *bad_offset);
 
 #ifdef __cplusplus
 }

@@ -90,7 +90,11 @@ buf_status_t buf_buffer_byte_length(const char *text, size_t text_length, const 
     /* An unknown encoding counts UTF-8 bytes: Node's "TODO: makes more sense to throw". */
     if (model_parse_encoding(falsy_encoding_is_default(encoding), &parsed) != BUF_OK)
         parsed = BUF_ENC_UTF8;
-    *out = (int64_t)buf_byte_length(parsed, (const uint8_t *)text, text_length);
+    size_t byte_length = 0;
+    const buf_status_t status = buf_byte_length(parsed, (const uint8_t *)text, text_length, &byte_length);
+    if (status != BUF_OK)
+        return status; /* BUF_EOVERFLOW: a text length no memory holds */
+    *out = (int64_t)byte_length;
     return BUF_OK;
 }
 
@@ -221,7 +225,9 @@ buf_status_t buf_buffer_fill_string(const buf_buffer_t *buf, const char *text, s
     const uint8_t *text_bytes = (const uint8_t *)text;
     if (parsed == BUF_ENC_UTF8 && text_length == 1 && text_bytes[0] < 0x80)
         return buf_buffer_fill_byte(buf, text_bytes[0], offset, end);
-    if (parsed == BUF_ENC_LATIN1 && buf_decode_length(BUF_ENC_UTF16LE, text_bytes, text_length) == 2) {
+    size_t utf16_bytes = 0;
+    if (parsed == BUF_ENC_LATIN1 && buf_decode_length(BUF_ENC_UTF16LE, text_bytes, text_length, &utf16_bytes) == BUF_OK &&
+        utf16_bytes == 2) {
         uint8_t low_byte = 0;
         size_t one = 0;
         if (buf_decode(BUF_ENC_LATIN1, text_bytes, text_length, &low_byte, 1, &one) == BUF_OK && one == 1)

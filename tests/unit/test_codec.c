@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf_codec.h"
+#include "buf_model.h" /* the *_alloc functions */
 #include "test_support.h"
 
 static const buf_encoding_t all_encodings[BUF_ENC_COUNT] = {
@@ -74,12 +75,49 @@ Test(codec_api, null_with_length_is_einval)
     cr_expect_eq(buf_encode(BUF_ENC_BASE64, NULL, 0, NULL, 0, &written), BUF_OK);
     cr_expect_eq(written, 0);
     cr_expect_eq(buf_decode(BUF_ENC_UTF8, NULL, 0, NULL, 0, NULL), BUF_OK);
-    /* length functions: 0 for NULL input or an unknown encoding */
-    cr_expect_eq(buf_encode_length(BUF_ENC_HEX, NULL, 4), 0);
-    cr_expect_eq(buf_decode_length(BUF_ENC_HEX, NULL, 4), 0);
-    cr_expect_eq(buf_byte_length(BUF_ENC_HEX, NULL, 4), 0);
-    cr_expect_eq(buf_encode_length(BUF_ENC_COUNT, (const uint8_t *)"ab", 2), 0);
-    cr_expect_eq(buf_decode_bound(BUF_ENC_COUNT, 2), 0);
+}
+
+/* Every length, bound and offset function: BUF_EINVAL for bad arguments, *out untouched. */
+Test(codec_api, measuring_functions_report_bad_arguments)
+{
+    const uint8_t *text = (const uint8_t *)"ab";
+    size_t out = 77;
+    cr_expect_eq(buf_encode_length(BUF_ENC_HEX, NULL, 4, &out), BUF_EINVAL);
+    cr_expect_eq(buf_decode_length(BUF_ENC_HEX, NULL, 4, &out), BUF_EINVAL);
+    cr_expect_eq(buf_byte_length(BUF_ENC_HEX, NULL, 4, &out), BUF_EINVAL);
+    cr_expect_eq(buf_decode_strict_offset(BUF_ENC_HEX, NULL, 4, &out), BUF_EINVAL);
+    for (int bad = 0; bad < 2; bad++) {
+        const buf_encoding_t encoding = bad ? (buf_encoding_t)-1 : BUF_ENC_COUNT;
+        cr_expect_eq(buf_encode_length(encoding, text, 2, &out), BUF_EINVAL);
+        cr_expect_eq(buf_decode_length(encoding, text, 2, &out), BUF_EINVAL);
+        cr_expect_eq(buf_byte_length(encoding, text, 2, &out), BUF_EINVAL);
+        cr_expect_eq(buf_decode_strict_offset(encoding, text, 2, &out), BUF_EINVAL);
+        cr_expect_eq(buf_encode_bound(encoding, 2, &out), BUF_EINVAL);
+        cr_expect_eq(buf_decode_bound(encoding, 2, &out), BUF_EINVAL);
+    }
+    cr_expect_eq(out, 77, "a failed call wrote *out");
+    /* the result pointer is required */
+    cr_expect_eq(buf_encode_length(BUF_ENC_HEX, text, 2, NULL), BUF_EINVAL);
+    cr_expect_eq(buf_decode_length(BUF_ENC_HEX, text, 2, NULL), BUF_EINVAL);
+    cr_expect_eq(buf_byte_length(BUF_ENC_HEX, text, 2, NULL), BUF_EINVAL);
+    cr_expect_eq(buf_decode_strict_offset(BUF_ENC_HEX, text, 2, NULL), BUF_EINVAL);
+    cr_expect_eq(buf_encode_bound(BUF_ENC_HEX, 2, NULL), BUF_EINVAL);
+    cr_expect_eq(buf_decode_bound(BUF_ENC_HEX, 2, NULL), BUF_EINVAL);
+    /* an empty input may be NULL: its sizes are real answers, not errors */
+    for (size_t e = 0; e < BUF_ENC_COUNT; e++) {
+        out = 77;
+        cr_expect_eq(buf_encode_length(all_encodings[e], NULL, 0, &out), BUF_OK);
+        cr_expect_eq(out, 0);
+        out = 77;
+        cr_expect_eq(buf_decode_length(all_encodings[e], NULL, 0, &out), BUF_OK);
+        cr_expect_eq(out, 0);
+        out = 77;
+        cr_expect_eq(buf_byte_length(all_encodings[e], NULL, 0, &out), BUF_OK);
+        cr_expect_eq(out, 0);
+        out = 77;
+        cr_expect_eq(buf_decode_strict_offset(all_encodings[e], NULL, 0, &out), BUF_OK);
+        cr_expect_eq(out, 0);
+    }
 }
 
 Test(codec_api, too_small_destination_is_enospc)
@@ -99,16 +137,62 @@ Test(codec_api, too_small_destination_is_enospc)
     cr_expect_eq(written, 0);
 }
 
-Test(codec_api, bounds_saturate_instead_of_wrapping)
+static size_t bound_of(bool encode, buf_encoding_t encoding, size_t length)
 {
-    cr_expect_eq(buf_encode_bound(BUF_ENC_UTF8, SIZE_MAX), SIZE_MAX);
-    cr_expect_eq(buf_encode_bound(BUF_ENC_HEX, SIZE_MAX / 2 + 1), SIZE_MAX);
-    cr_expect_eq(buf_encode_bound(BUF_ENC_BASE64, SIZE_MAX), SIZE_MAX);
-    cr_expect_eq(buf_decode_bound(BUF_ENC_UTF16LE, SIZE_MAX), SIZE_MAX);
-    cr_expect_eq(buf_decode_bound(BUF_ENC_BASE64, SIZE_MAX), SIZE_MAX / 4 * 3 + 2);
-    cr_expect_eq(buf_encode_bound(BUF_ENC_BASE64, 4), 8);
-    cr_expect_eq(buf_encode_bound(BUF_ENC_BASE64URL, 4), 8);
-    cr_expect_eq(buf_decode_bound(BUF_ENC_HEX, 5), 2);
+    size_t bound = 0;
+    const buf_status_t status = encode ? buf_encode_bound(encoding, length, &bound)
+                                       : buf_decode_bound(encoding, length, &bound);
+    cr_assert_eq(status, BUF_OK, "%s bound of %s, %zu bytes: %s", encode ? "encode" : "decode",
+                 buf_encoding_name(encoding), length, buf_status_name(status));
+    return bound;
+}
+
+Test(codec_api, bounds)
+{
+    cr_expect_eq(bound_of(true, BUF_ENC_BASE64, 4), 8);
+    cr_expect_eq(bound_of(true, BUF_ENC_BASE64URL, 4), 8);
+    cr_expect_eq(bound_of(true, BUF_ENC_UTF16LE, 5), 6);
+    cr_expect_eq(bound_of(false, BUF_ENC_HEX, 5), 2);
+    /* the largest bounds that still fit */
+    cr_expect_eq(bound_of(true, BUF_ENC_UTF8, SIZE_MAX / 3), SIZE_MAX / 3 * 3);
+    cr_expect_eq(bound_of(true, BUF_ENC_HEX, SIZE_MAX / 2), SIZE_MAX - 1);
+    cr_expect_eq(bound_of(false, BUF_ENC_BASE64, SIZE_MAX), SIZE_MAX / 4 * 3 + 2);
+    cr_expect_eq(bound_of(false, BUF_ENC_HEX, SIZE_MAX), SIZE_MAX / 2);
+    cr_expect_eq(bound_of(false, BUF_ENC_LATIN1, SIZE_MAX), SIZE_MAX);
+}
+
+/* A size above SIZE_MAX is BUF_EOVERFLOW, never a wrapped or saturated number, and the
+ * exact lengths and converters say so exactly when their bound does.  Only the encodings
+ * whose size needs no input are measured here (no byte of the huge input is read). */
+Test(codec_api, overflowing_sizes_are_eoverflow)
+{
+    size_t out = 77;
+    cr_expect_eq(buf_encode_bound(BUF_ENC_UTF8, SIZE_MAX / 3 + 1, &out), BUF_EOVERFLOW);
+    cr_expect_eq(buf_encode_bound(BUF_ENC_UTF16LE, SIZE_MAX, &out), BUF_EOVERFLOW);
+    cr_expect_eq(buf_encode_bound(BUF_ENC_LATIN1, SIZE_MAX / 2 + 1, &out), BUF_EOVERFLOW);
+    cr_expect_eq(buf_encode_bound(BUF_ENC_HEX, SIZE_MAX / 2 + 1, &out), BUF_EOVERFLOW);
+    cr_expect_eq(buf_encode_bound(BUF_ENC_BASE64, SIZE_MAX, &out), BUF_EOVERFLOW);
+    cr_expect_eq(buf_encode_bound(BUF_ENC_BASE64URL, SIZE_MAX / 4 * 3 + 1, &out), BUF_EOVERFLOW);
+    cr_expect_eq(buf_decode_bound(BUF_ENC_UTF8, SIZE_MAX / 3 + 1, &out), BUF_EOVERFLOW);
+    cr_expect_eq(buf_decode_bound(BUF_ENC_UTF16LE, SIZE_MAX / 2 + 1, &out), BUF_EOVERFLOW);
+    cr_expect_eq(out, 77, "a failed call wrote *out");
+
+    static const uint8_t one_byte[1] = {'A'}; /* never read: the size needs no input */
+    cr_expect_eq(buf_encode_length(BUF_ENC_HEX, one_byte, SIZE_MAX / 2 + 1, &out), BUF_EOVERFLOW);
+    cr_expect_eq(buf_encode_length(BUF_ENC_BASE64, one_byte, SIZE_MAX, &out), BUF_EOVERFLOW);
+    cr_expect_eq(buf_encode_length(BUF_ENC_BASE64URL, one_byte, SIZE_MAX, &out), BUF_EOVERFLOW);
+    cr_expect_eq(out, 77, "a failed call wrote *out");
+    cr_expect_eq(buf_encode_length(BUF_ENC_HEX, one_byte, SIZE_MAX / 2, &out), BUF_OK);
+    cr_expect_eq(out, SIZE_MAX - 1);
+    cr_expect_eq(buf_encode_length(BUF_ENC_ASCII, one_byte, SIZE_MAX, &out), BUF_OK);
+    cr_expect_eq(out, SIZE_MAX);
+
+    uint8_t dst[4];
+    size_t written = 5;
+    cr_expect_eq(buf_encode(BUF_ENC_HEX, one_byte, SIZE_MAX / 2 + 1, dst, sizeof dst, &written), BUF_EOVERFLOW);
+    cr_expect_eq(written, 0);
+    /* even a destination claiming SIZE_MAX bytes: the old saturated bound let it through */
+    cr_expect_eq(buf_encode(BUF_ENC_BASE64, one_byte, SIZE_MAX, dst, SIZE_MAX, &written), BUF_EOVERFLOW);
 }
 
 /* ---- Length functions == what the converters write ------------------------------------
@@ -151,22 +235,23 @@ Test(codec_api, length_functions_match_the_converters)
         const size_t length = random_input(input, sizeof input);
         for (size_t e = 0; e < BUF_ENC_COUNT; e++) {
             const buf_encoding_t encoding = all_encodings[e];
-            size_t written = 0;
-            const size_t encoded = buf_encode_length(encoding, input, length);
-            cr_assert_leq(encoded, buf_encode_bound(encoding, length));
+            size_t written = 0, encoded = 0, decoded = 0, byte_length = 0;
+            cr_assert_eq(buf_encode_length(encoding, input, length, &encoded), BUF_OK);
+            cr_assert_leq(encoded, bound_of(true, encoding, length));
             cr_assert_eq(buf_encode(encoding, input, length, output, sizeof output, &written), BUF_OK);
             cr_assert_eq(written, encoded, "encode %s round %d", buf_encoding_name(encoding), round);
             if (encoded)
                 cr_assert_eq(buf_encode(encoding, input, length, output, encoded - 1, &written), BUF_ENOSPC);
 
-            const size_t decoded = buf_decode_length(encoding, input, length);
-            cr_assert_leq(decoded, buf_decode_bound(encoding, length));
+            cr_assert_eq(buf_decode_length(encoding, input, length, &decoded), BUF_OK);
+            cr_assert_leq(decoded, bound_of(false, encoding, length));
             cr_assert_eq(buf_decode(encoding, input, length, output, sizeof output, &written), BUF_OK);
             cr_assert_eq(written, decoded, "decode %s round %d", buf_encoding_name(encoding), round);
             if (decoded)
                 cr_assert_eq(buf_decode(encoding, input, length, output, decoded - 1, &written), BUF_ENOSPC);
 
-            const size_t byte_length = buf_byte_length(encoding, input, length);
+            cr_assert_eq(buf_byte_length(encoding, input, length, &byte_length), BUF_OK);
+            cr_assert_leq(byte_length, bound_of(false, encoding, length));
             if (encoding == BUF_ENC_HEX || encoding == BUF_ENC_BASE64 || encoding == BUF_ENC_BASE64URL)
                 cr_assert_geq(byte_length, decoded, "byteLength %s round %d", buf_encoding_name(encoding), round);
             else
@@ -188,7 +273,9 @@ static void check_alloc_round_trip(buf_backend_t *backend, const char *spec, con
             continue;
         }
         cr_assert_eq(status, BUF_OK, "%s encode_alloc %s: %s", spec, buf_encoding_name(encoding), buf_status_name(status));
-        cr_expect_eq(text.length, buf_encode_length(encoding, bytes, length));
+        size_t encoded = 0;
+        cr_expect_eq(buf_encode_length(encoding, bytes, length, &encoded), BUF_OK);
+        cr_expect_eq(text.length, encoded);
         cr_expect_eq(text.capacity, text.length);
         cr_expect_eq(text.backend, backend);
         status = buf_decode_alloc(backend, encoding, text.data, text.length, &back);

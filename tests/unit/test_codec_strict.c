@@ -30,7 +30,9 @@ static void expect_strict(buf_encoding_t encoding, const char *text, size_t expe
                      bad_offset, expected);
         cr_expect_eq(written, 0);
     }
-    cr_expect_eq(buf_decode_strict_offset(encoding, bytes, length), expected == VALID ? length : expected);
+    size_t offset_alone = 999;
+    cr_expect_eq(buf_decode_strict_offset(encoding, bytes, length, &offset_alone), BUF_OK);
+    cr_expect_eq(offset_alone, expected == VALID ? length : expected);
 }
 
 /* ---- UTF-8 text (every encoding) --------------------------------------------------------- */

@@ -36,7 +36,11 @@ static void bytes_to_hex(const uint8_t *bytes, size_t length, char *out)
 static void check_output(bool encode, buf_encoding_t encoding, const uint8_t *input, size_t length,
                          const char *expected_hex)
 {
-    const size_t exact = encode ? buf_encode_length(encoding, input, length) : buf_decode_length(encoding, input, length);
+    size_t exact = 0;
+    const buf_status_t measured = encode ? buf_encode_length(encoding, input, length, &exact)
+                                         : buf_decode_length(encoding, input, length, &exact);
+    cr_assert_eq(measured, BUF_OK, "%s %s length: %s", encode ? "encode" : "decode", buf_encoding_name(encoding),
+                 buf_status_name(measured));
     uint8_t *output = malloc(exact + 1);
     char *hex = malloc(2 * exact + 1);
     size_t written = 12345;
@@ -65,8 +69,9 @@ static void expect_decode(buf_encoding_t encoding, const char *text, const char 
 
 static void expect_byte_length(buf_encoding_t encoding, const char *text, size_t expected)
 {
-    cr_expect_eq(buf_byte_length(encoding, (const uint8_t *)text, strlen(text)), expected,
-                 "byteLength(%s, \"%s\")", buf_encoding_name(encoding), text);
+    size_t byte_length = 0;
+    cr_expect_eq(buf_byte_length(encoding, (const uint8_t *)text, strlen(text), &byte_length), BUF_OK);
+    cr_expect_eq(byte_length, expected, "byteLength(%s, \"%s\")", buf_encoding_name(encoding), text);
 }
 
 /* ---- utf8 ----------------------------------------------------------------------------- */
