@@ -306,10 +306,16 @@ buf_status_t buf_buffer_includes_bytes(const buf_buffer_t *buf, const uint8_t *n
 buf_status_t buf_buffer_includes_string(const buf_buffer_t *buf, const char *text, size_t text_length,
                                         int64_t byte_offset, const char *encoding, bool *out);
 
-/* buf.fill(value, offset, end[, encoding]); offset/end may be BUF_OMITTED.
- * BUF_EOUT_OF_RANGE for bad offset/end; an empty pattern (a zero-length Buffer, or text
- * that decodes to nothing, e.g. 'zz' in hex) -> BUF_EINVALID_ARG_VALUE, nothing written;
- * empty text fills with zeros (Node's `value = 0`). */
+/* buf.fill(value, offset, end[, encoding]); offset/end may be BUF_OMITTED, resolved in
+ * the order of Node's _fill(): for text, an omitted offset means (0, buf.length) and
+ * drops the encoding argument (Node reads it from the offset's position); a given offset
+ * and end are validated (BUF_EOUT_OF_RANGE) and offset >= end does nothing; a number or
+ * a pattern with the offset omitted fills the whole Buffer.  An empty pattern for a
+ * non-empty range (a zero-length Buffer, or text that decodes to nothing, e.g. 'zz' in
+ * hex) -> BUF_EINVALID_ARG_VALUE, nothing written; empty text fills with zeros (Node's
+ * `value = 0`).  On an out-of-bounds Buffer (length 0) only a number with the offset
+ * omitted fails (BUF_EDETACHED, TypedArray.prototype.fill's TypeError); any other call
+ * with valid arguments does nothing, as in Node. */
 buf_status_t buf_buffer_fill_byte(const buf_buffer_t *buf, double value, int64_t offset, int64_t end);
 buf_status_t buf_buffer_fill_bytes(const buf_buffer_t *buf, const uint8_t *pattern, size_t pattern_length,
                                    int64_t offset, int64_t end);

@@ -1,6 +1,6 @@
 /* buffer_core.c — Node's Buffer over a Uint8 view: creation, views, concat, compare,
- * copy, fill with bytes (buf_model.h).  String operations live in buffer_string.c,
- * searching in buffer_search.c, numeric read/write in buffer_rw.c.
+ * copy (buf_model.h).  String operations live in buffer_string.c, fill in
+ * buffer_fill.c, searching in buffer_search.c, numeric read/write in buffer_rw.c.
  *
  * Each function mirrors lib/buffer.js of Node v20: the same argument validation in the
  * same order (so the same error class wins when several arguments are bad), then the
@@ -291,89 +291,5 @@ buf_status_t buf_buffer_copy(const buf_buffer_t *source, const buf_buffer_t *tar
     }
     if (copied)
         *copied = count;
-    return BUF_OK;
-}
-
-/* ==== fill (numbers and byte patterns) ================================================= */
-
-/* The offset/end handling of _fill() shared by every value type: *skip means "offset >=
- * end, Node returns without touching anything". */
-buf_status_t model_fill_range(int64_t length, int64_t *offset, int64_t *end, bool *skip)
-{
-    *skip = false;
-    if (*offset == BUF_OMITTED) {
-        *offset = 0;
-        *end = length;
-    } else {
-        if (!model_offset_in(*offset, 0, BUF_BUFFER_MAX_LENGTH))
-            return BUF_EOUT_OF_RANGE; /* validateOffset(offset, 'offset') */
-        if (*end == BUF_OMITTED)
-            *end = length;
-        else if (!model_offset_in(*end, 0, length))
-            return BUF_EOUT_OF_RANGE; /* validateOffset(end, 'end', 0, buf.length) */
-        if (*offset >= *end)
-            *skip = true;
-    }
-    return BUF_OK;
-}
-
-/* bindingFill() after its checks: pattern repeated over [offset, end).  The first copy is
- * a memmove because the pattern may be a view of this very Buffer. */
-void model_fill_pattern(uint8_t *bytes, int64_t offset, int64_t end, const uint8_t *pattern, size_t pattern_length)
-{
-    assert(pattern_length > 0 && offset < end);
-    size_t fill_length = (size_t)(end - offset);
-    uint8_t *dst = bytes + offset;
-    size_t first = pattern_length < fill_length ? pattern_length : fill_length;
-    memmove(dst, pattern, first);
-    /* Double the filled prefix until the range is full: O(log n) memcpy calls. */
-    size_t filled = first;
-    while (filled < fill_length) {
-        /* filled is a whole number of patterns, so dst[0, chunk) continues the phase. */
-        size_t chunk = filled < fill_length - filled ? filled : fill_length - filled;
-        memcpy(dst + filled, dst, chunk);
-        filled += chunk;
-    }
-}
-
-buf_status_t buf_buffer_fill_byte(const buf_buffer_t *buf, double value, int64_t offset, int64_t end)
-{
-    if (!model_buffer_is_live(buf))
-        return BUF_EINVAL;
-    int64_t length;
-    uint8_t *bytes = buffer_bytes(buf, &length);
-    bool skip;
-    buf_status_t status = model_fill_range(length, &offset, &end, &skip);
-    if (status != BUF_OK || skip)
-        return status;
-    if (end > length)
-        return BUF_EBUFFER_OUT_OF_BOUNDS;
-    /* TypedArray.prototype.fill does the work, and refuses an out-of-bounds view even
-     * for an empty range. */
-    if (buf_typed_is_out_of_bounds(buf))
-        return BUF_EDETACHED;
-    if (end > offset)
-        memset(bytes + offset, numconv_to_uint8(value), (size_t)(end - offset));
-    return BUF_OK;
-}
-
-buf_status_t buf_buffer_fill_bytes(const buf_buffer_t *buf, const uint8_t *pattern, size_t pattern_length,
-                                   int64_t offset, int64_t end)
-{
-    if (!model_buffer_is_live(buf) || (!pattern && pattern_length > 0))
-        return BUF_EINVAL;
-    int64_t length;
-    uint8_t *bytes = buffer_bytes(buf, &length);
-    bool skip;
-    buf_status_t status = model_fill_range(length, &offset, &end, &skip);
-    if (status != BUF_OK || skip)
-        return status;
-    if (end > length)
-        return BUF_EBUFFER_OUT_OF_BOUNDS;
-    if (end <= offset)
-        return BUF_OK;
-    if (pattern_length == 0)
-        return BUF_EINVALID_ARG_VALUE; /* "The argument 'value' is invalid" */
-    model_fill_pattern(bytes, offset, end, pattern, pattern_length);
     return BUF_OK;
 }

@@ -45,10 +45,6 @@ static inline bool model_offset_in(int64_t value, int64_t min, int64_t max) { re
 /* Internal: makes a fresh ArrayBuffer (zeroed or not) and a fixed Uint8 view over all of
  * it: the shared path of Buffer.alloc / allocUnsafe / from / concat. */
 buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed, buf_buffer_t *out);
-/* _fill()'s offset/end validation; *skip when offset >= end (nothing to do). */
-buf_status_t model_fill_range(int64_t length, int64_t *offset, int64_t *end, bool *skip);
-/* Repeats pattern over bytes[offset, end) (offset < end, pattern_length > 0). */
-void model_fill_pattern(uint8_t *bytes, int64_t offset, int64_t end, const uint8_t *pattern, size_t pattern_length);
 /* True for Node's names of UTF-16LE ('ucs2', 'ucs-2', 'utf16le', 'utf-16le', any case). */
 bool model_encoding_is_ucs2(const char *name);
 /* The search behind every indexOf: needle bytes (already decoded), Node's offset rules;
@@ -57,5 +53,12 @@ buf_status_t model_index_of(const buf_buffer_t *buf, const uint8_t *needle, size
                             bool ucs2, bool string_needle, bool forward, int64_t *out);
 /* Node's encoding lookup (NULL -> utf8) onto the codec enum. */
 buf_status_t model_parse_encoding(const char *name, buf_encoding_t *out);
+/* An encoding argument where Node tests `!encoding` (from, write, fill, byteLength): ""
+ * is falsy in JS, so it means the default, as NULL does. */
+static inline const char *model_encoding_argument(const char *name) { return name && name[0] == '\0' ? NULL : name; }
+/* Decodes UTF-8 text with `encoding` into a block from `backend` (DESIGN.md's decode);
+ * the caller releases it with buf_bytes_release. */
+buf_status_t model_decode_text(buf_backend_t *backend, buf_encoding_t encoding, const char *text, size_t text_length,
+                               buf_bytes_t *out);
 
 #endif

@@ -6,9 +6,10 @@
 //
 //   scripts/node-diff model [--seed S] [--cases N] [--ops K] [--driver PATH] [--no-vectors]
 //
-// N programs of about K operations each.  On a mismatch it prints the seed, the first
-// differing operation and a minimized program (delta debugging over the operations),
-// and exits 1.  Ends with "N passed, N failed" (operations + vectors).
+// N programs of about K operations each, then the programs of every regression seed
+// (REGRESSION_SEEDS below: seeds that once found a bug).  On a mismatch it prints the
+// seed, the first differing operation and a minimized program (delta debugging over the
+// operations), and exits 1.  Ends with "N passed, N failed" (operations + vectors).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
@@ -301,11 +302,22 @@ function showProgram(program) {
   return program.map((op, i) => `  ${op.join(' ').padEnd(48)} C: ${c[i]}${same(c[i], js[i]) ? '' : `   Node: ${js[i]}   <-- differs`}`).join('\n');
 }
 
-function main() {
-  console.log(`model: seed ${seed}, ${cases} programs of ~${opsPerProgram} operations, driver ${path.relative(root, driver)}`);
+// Seeds that once found a bug, each with the number of programs that reaches it (and the
+// program length it was found with): every run replays them besides the fresh seed, so
+// a fixed bug stays fixed.  Add a line when a seed finds a bug.
+const REGRESSION_SEEDS = [
+  // buf.fill('a', undefined, 3, 'binary') on an out-of-bounds Buffer: a string resolves
+  // the omitted offset to (0, buf.length) and returns before TypedArray.prototype.fill.
+  { seed: 825803572, cases: 845, ops: 55 },
+];
+
+// Runs `cases` programs of one seed through the driver and Node; prints the first
+// mismatch (minimized) and returns the counts.
+function runSeed(label, programSeed, programCount, programOps) {
+  console.log(`model: ${label} ${programSeed}, ${programCount} programs of ~${programOps} operations, driver ${path.relative(root, driver)}`);
   let passed = 0, failed = 0, operations = 0;
   const programs = [];
-  for (let p = 0; p < cases; p++) programs.push(genProgram(seed, p, opsPerProgram));
+  for (let p = 0; p < programCount; p++) programs.push(genProgram(programSeed, p, programOps));
   const c = runC(programs);
   if (c.stderr) process.stderr.write(c.stderr);
   let offset = 0;
@@ -320,9 +332,9 @@ function main() {
     failed += 1; passed += program.length - 1;
     if (reported++ < 1) {
       const js = runJs(program);
-      console.log(`MISMATCH seed ${seed} program ${p} op ${at}: ${program[at].join(' ')}\n  C:    ${slice[at]}\n  Node: ${js[at]}`);
+      console.log(`MISMATCH seed ${programSeed} program ${p} op ${at}: ${program[at].join(' ')}\n  C:    ${slice[at]}\n  Node: ${js[at]}`);
       const small = minimize(program);
-      console.log(`minimal failing program (${small.length} operations; rerun: scripts/node-diff model --seed ${seed} --cases ${p + 1}):`);
+      console.log(`minimal failing program (${small.length} operations; rerun: scripts/node-diff model --seed ${programSeed} --cases ${p + 1} --ops ${programOps}):`);
       console.log(showProgram(small));
     }
   }
@@ -330,6 +342,15 @@ function main() {
   if (c.status !== 0 && !c.leaks.length) { console.log(`model_driver exited with status ${c.status}`); failed += 1; }
   console.log(`model: ${operations} operations in ${programs.length} programs: ${passed} passed, ${failed} failed` +
     ` (${skippedOps} of the passed hit a Node bug and were not compared)`);
+  skippedOps = 0;
+  return { passed, failed };
+}
+
+function main() {
+  let passed = 0, failed = 0;
+  const add = (r) => { passed += r.passed; failed += r.failed; };
+  add(runSeed('seed', seed, cases, opsPerProgram));
+  for (const r of REGRESSION_SEEDS) add(runSeed('regression seed', r.seed, r.cases, r.ops));
   if (!args.includes('--no-vectors')) {
     const v = runVectors({ runC, same, root });
     console.log(`vectors: ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped (no C form)`);
