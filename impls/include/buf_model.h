@@ -213,10 +213,14 @@ bool buf_dataview_is_out_of_bounds(const buf_dataview_t *view);
 /* dv.byteLength / dv.byteOffset: BUF_EDETACHED when out of bounds (the getters throw). */
 buf_status_t buf_dataview_byte_length(const buf_dataview_t *view, int64_t *out);
 buf_status_t buf_dataview_byte_offset(const buf_dataview_t *view, int64_t *out);
-/* dv.getInt8 ... getFloat64 by kind (BUF_KIND_UINT8_CLAMPED and BigInt kinds are not
- * DataView widths -> BUF_EINVAL; use the bigint functions).  Big-endian unless
+/* dv.getInt8 ... getFloat64 and dv.setInt8 ... setFloat64 by kind.  Big-endian unless
  * little_endian.  Order of checks as the spec: index < 0 -> BUF_ERANGE; view out of
- * bounds -> BUF_EDETACHED; index + width > byteLength -> BUF_ERANGE. */
+ * bounds -> BUF_EDETACHED; index + width > byteLength -> BUF_ERANGE.
+ * BUF_KIND_UINT8_CLAMPED is no DataView width -> BUF_EINVAL.  A BigInt kind:
+ *   get -> BUF_EINVAL (a BigInt is no double: use the bigint getters below);
+ *   set is Node's dv.setBigInt64(index, number), whose ToBigInt throws after ToIndex and
+ *       before any bounds check: index < 0 -> BUF_ERANGE, otherwise BUF_ETYPE (also on
+ *       an out-of-bounds view or an index past the end). */
 buf_status_t buf_dataview_get(const buf_dataview_t *view, buf_kind_t kind, int64_t byte_index,
                               bool little_endian, double *out);
 buf_status_t buf_dataview_set(const buf_dataview_t *view, buf_kind_t kind, int64_t byte_index,

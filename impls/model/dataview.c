@@ -143,11 +143,12 @@ buf_status_t buf_dataview_set(const buf_dataview_t *view, buf_kind_t kind, int64
     if (!dataview_is_live(view) || !model_kind_is_valid(kind) || kind == BUF_KIND_UINT8_CLAMPED)
         return BUF_EINVAL;
     if (byte_index == BUF_OMITTED)
-        byte_index = 0; /* ToIndex(undefined): getUint8() reads byte 0 */
+        byte_index = 0; /* ToIndex(undefined): setUint8() writes byte 0 */
     if (byte_index < 0)
-        return BUF_ERANGE;
+        return BUF_ERANGE; /* ToIndex throws first */
     if (buf_kind_is_bigint(kind))
-        return BUF_ETYPE; /* setBigInt64(i, number): "Cannot convert N to a BigInt" */
+        return BUF_ETYPE; /* setBigInt64(i, number): ToBigInt throws "Cannot convert N to a
+                           * BigInt" before the view's bounds are checked */
     unsigned width = (unsigned)buf_kind_size(kind);
     uint8_t *at;
     buf_status_t status = dataview_locate(view, byte_index, width, &at);
