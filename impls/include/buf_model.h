@@ -52,8 +52,12 @@
  *   function on a Float32 view) -> BUF_EINVAL.  Where JS returns `undefined` for an
  *   index out of range (ta[i]) the C API reports BUF_ERANGE and writes nothing.
  *
- * Threads: an ArrayBuffer and its views belong to one thread at a time (the reference
- * count is not atomic); hand them over with external synchronisation.
+ * Threads: the reference count is atomic (as V8's BackingStore is shared), so
+ * references may be taken and dropped on any thread, and the last release frees the
+ * block on whichever thread it happens (every backend frees across threads).  The
+ * bytes, the length (resize) and the view structs are not synchronised: threads that
+ * touch the same ArrayBuffer's contents at once, or resize it, need their own lock.  A
+ * stream hands a chunk over by passing a view (its reference) through a queue.
  */
 #ifndef BUF_MODEL_H
 #define BUF_MODEL_H

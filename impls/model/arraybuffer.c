@@ -19,7 +19,7 @@ static bool byte_length_is_valid(int64_t byte_length)
 static buf_status_t arraybuffer_create(buf_backend_t *backend, size_t byte_length, size_t max_byte_length,
                                        bool resizable, bool zeroed, buf_arraybuffer_t **out)
 {
-    assert(byte_length <= max_byte_length);
+    BUF_ASSERT(byte_length <= max_byte_length);
     size_t block_size = MODEL_DATA_OFFSET + max_byte_length; /* max <= 2^53: cannot wrap */
     buf_status_t status = BUF_OK;
     uint8_t *block = zeroed ? buf_backend_calloc(backend, block_size, MODEL_BLOCK_ALIGN, &status)
@@ -29,7 +29,7 @@ static buf_status_t arraybuffer_create(buf_backend_t *backend, size_t byte_lengt
     buf_arraybuffer_t *ab = (buf_arraybuffer_t *)(void *)block;
     ab->backend = backend;
     ab->data = block + MODEL_DATA_OFFSET;
-    ab->refcount = 1;
+    atomic_init(&ab->refcount, 1);
     ab->byte_length = byte_length;
     ab->max_byte_length = max_byte_length;
     ab->block_size = block_size;
@@ -78,11 +78,12 @@ buf_status_t buf_arraybuffer_alloc_resizable(buf_backend_t *backend, int64_t byt
 
 /* ==== References ======================================================================= */
 
+/* The memory orders are argued where the count is declared (model_internal.h). */
 buf_arraybuffer_t *buf_arraybuffer_retain(buf_arraybuffer_t *ab)
 {
     if (ab) {
-        assert(ab->refcount > 0 && "retain of a freed ArrayBuffer");
-        ab->refcount++;
+        size_t before = atomic_fetch_add_explicit(&ab->refcount, 1, memory_order_relaxed);
+        BUF_ASSERT(before > 0 && before < SIZE_MAX); /* a live buffer, and no wrap-around */
     }
     return ab;
 }
@@ -91,15 +92,19 @@ void buf_arraybuffer_release(buf_arraybuffer_t *ab)
 {
     if (!ab)
         return;
-    assert(ab->refcount > 0 && "release of a freed ArrayBuffer");
-    if (--ab->refcount > 0)
-        return;
+    size_t before = atomic_fetch_sub_explicit(&ab->refcount, 1, memory_order_acq_rel);
+    BUF_ASSERT(before > 0); /* never underflows: each release has its reference */
+    if (before != 1)
+        return; /* != rather than >: a release too many never frees twice */
     buf_backend_t *backend = ab->backend;
     size_t block_size = ab->block_size;
     buf_backend_free(backend, ab, block_size, MODEL_BLOCK_ALIGN);
 }
 
-size_t buf_arraybuffer_refcount(const buf_arraybuffer_t *ab) { return ab ? ab->refcount : 0; }
+size_t buf_arraybuffer_refcount(const buf_arraybuffer_t *ab)
+{
+    return ab ? atomic_load_explicit(&ab->refcount, memory_order_relaxed) : 0;
+}
 
 /* ==== Queries ========================================================================== */
 

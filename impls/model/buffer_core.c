@@ -26,7 +26,7 @@ buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed,
     if (status != BUF_OK)
         return status;
     status = buf_typed_from_buffer(BUF_KIND_UINT8, ab, 0, size, out);
-    assert(status == BUF_OK);
+    BUF_ASSERT(status == BUF_OK); /* a whole fresh buffer is always a valid Uint8 view */
     buf_arraybuffer_release(ab); /* the Buffer holds the only reference now */
     return status;
 }
@@ -55,8 +55,9 @@ buf_status_t buf_buffer_from_bytes(buf_backend_t *backend, const uint8_t *bytes,
 
 buf_status_t buf_buffer_from_arraybuffer(buf_arraybuffer_t *ab, int64_t byte_offset, int64_t length, buf_buffer_t *out)
 {
-    if (!ab || !out || ab->refcount == 0)
+    if (!ab || !out)
         return BUF_EINVAL;
+    BUF_ASSERT(model_arraybuffer_is_referenced(ab));
     /* fromArrayBuffer() in lib/buffer.js. */
     int64_t offset = byte_offset == BUF_OMITTED ? 0 : byte_offset;
     /* maxLength = byteLength - offset; saturate for absurd negative offsets (JS doubles
@@ -233,7 +234,7 @@ buf_status_t buf_buffer_compare_range(const buf_buffer_t *source, const buf_buff
         return BUF_OK;
     }
     /* Both ranges are now non-empty and inside their Buffers. */
-    assert(source_end <= source_length && target_end <= target_length);
+    BUF_ASSERT(source_end <= source_length && target_end <= target_length);
     int64_t source_span = source_end - source_start, target_span = target_end - target_start;
     int64_t to_compare = source_span < target_span ? source_span : target_span;
     *out = compare_bytes(source_bytes + source_start, source_span, target_bytes + target_start, target_span, to_compare);

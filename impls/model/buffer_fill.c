@@ -26,8 +26,6 @@
 #include "model_internal.h"
 #include "numconv.h"
 
-#include "core/core_assert.h"
-
 #include <string.h>
 
 /* ==== The value _fill() ends up with ================================================== */

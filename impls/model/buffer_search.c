@@ -107,7 +107,7 @@ buf_status_t model_index_of(const buf_buffer_t *buf, const uint8_t *needle, size
     *out = -1;
     if (length == 0 || start <= -1)
         return BUF_OK;
-    assert(start < length);
+    BUF_ASSERT(start < length);
     if ((forward && n + start > length) || n > length)
         return BUF_OK;
     if (!ucs2) {

@@ -7,15 +7,21 @@
 
 /* ==== Construction and bounds ========================================================== */
 
+/* A constructed, unreleased DataView (release zeroes it): its reference keeps the
+ * buffer live. */
 static bool dataview_is_live(const buf_dataview_t *view)
 {
-    return view && view->buffer && view->buffer->refcount > 0;
+    if (!view || !view->buffer)
+        return false;
+    BUF_ASSERT(model_arraybuffer_is_referenced(view->buffer));
+    return true;
 }
 
 buf_status_t buf_dataview_new(buf_arraybuffer_t *ab, int64_t byte_offset, int64_t byte_length, buf_dataview_t *out)
 {
-    if (!ab || !out || ab->refcount == 0)
+    if (!ab || !out)
         return BUF_EINVAL;
+    BUF_ASSERT(model_arraybuffer_is_referenced(ab));
     int64_t offset = byte_offset == BUF_OMITTED ? 0 : byte_offset;
     if (offset < 0)
         return BUF_ERANGE; /* "Start offset -1 is outside the bounds of the buffer" */
@@ -60,7 +66,7 @@ bool buf_dataview_is_out_of_bounds(const buf_dataview_t *view)
 /* GetViewByteLength for a view known to be in bounds. */
 static int64_t dataview_size(const buf_dataview_t *view)
 {
-    assert(!buf_dataview_is_out_of_bounds(view));
+    BUF_ASSERT(!buf_dataview_is_out_of_bounds(view));
     if (view->length_tracking)
         return (int64_t)view->buffer->byte_length - view->byte_offset;
     return view->fixed_byte_length;
@@ -93,7 +99,7 @@ buf_status_t buf_dataview_byte_offset(const buf_dataview_t *view, int64_t *out)
  * first, because ToIndex runs before anything else.) */
 static buf_status_t dataview_locate(const buf_dataview_t *view, int64_t byte_index, unsigned width, uint8_t **out)
 {
-    assert(byte_index >= 0);
+    BUF_ASSERT(byte_index >= 0);
     if (buf_dataview_is_out_of_bounds(view))
         return BUF_EDETACHED;
     int64_t size = dataview_size(view);

@@ -1,21 +1,31 @@
-/* buf_model_internal.h — what the model's files share and users must not rely on:
- * the ArrayBuffer layout and small helpers for view bounds.  Not a public header. */
-#ifndef BUF_MODEL_INTERNAL_H
-#define BUF_MODEL_INTERNAL_H
+/* model_internal.h — what the model's files share and users must not rely on: the
+ * ArrayBuffer layout, what makes a view live, and small helpers for offsets and
+ * encodings.  Not a public header (unit tests see the model through model_testing.h). */
+#ifndef MODEL_INTERNAL_H
+#define MODEL_INTERNAL_H
 
-#include <assert.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf_model.h"
+#include "core/core_assert.h"
 
 /* One backend block holds the header, then (at MODEL_DATA_OFFSET) max_byte_length bytes
- * of data.  byte_length <= max_byte_length always; for a fixed buffer they are equal. */
+ * of data.  byte_length <= max_byte_length always; for a fixed buffer they are equal.
+ *
+ * The reference count is atomic because references move between threads (as V8's
+ * BackingStore is shared: a stream hands a chunk to another thread, which releases it
+ * there).  Retain is a relaxed increment (a new reference is always made from one the
+ * caller already holds, so nothing needs ordering); release is an acq_rel decrement, so
+ * the thread that frees the block sees every write any other holder made before its
+ * release.  The count is >= 1 for as long as anyone may look at the header: the last
+ * release frees the header with the data, so 0 is never observable. */
 struct buf_arraybuffer {
     buf_backend_t *backend; /* the block's owner: the last release frees it there */
     uint8_t *data;          /* block + MODEL_DATA_OFFSET; never moves */
-    size_t refcount;        /* >= 1 while reachable */
+    atomic_size_t refcount; /* >= 1 while reachable */
     size_t byte_length;
     size_t max_byte_length;
     size_t block_size;      /* exactly what was asked of the backend */
@@ -28,10 +38,22 @@ struct buf_arraybuffer {
 
 static inline bool model_kind_is_valid(buf_kind_t kind) { return (unsigned)kind < (unsigned)BUF_KIND_COUNT; }
 
-/* A view struct that was constructed (and not released): its buffer is live. */
+/* The invariant of every ArrayBuffer a caller can reach: its count is >= 1.  Asserted on
+ * objects known to be live, never used as a test: after the last release the header is
+ * freed memory, and reading it proves nothing (ASan reports the read instead). */
+static inline bool model_arraybuffer_is_referenced(const buf_arraybuffer_t *ab)
+{
+    return atomic_load_explicit(&ab->refcount, memory_order_relaxed) > 0;
+}
+
+/* A view struct that was constructed and not released (release zeroes it): it holds a
+ * reference, so its buffer is live. */
 static inline bool model_typed_is_live(const buf_typed_t *view)
 {
-    return view && view->buffer && model_kind_is_valid(view->kind) && view->buffer->refcount > 0;
+    if (!view || !view->buffer || !model_kind_is_valid(view->kind))
+        return false;
+    BUF_ASSERT(model_arraybuffer_is_referenced(view->buffer));
+    return true;
 }
 
 static inline bool model_buffer_is_live(const buf_buffer_t *buf)

@@ -1,7 +1,8 @@
 /* numconv.c — ECMAScript number conversions with no undefined behaviour (numconv.h). */
 #include "numconv.h"
 
-#include <assert.h>
+#include "core/core_assert.h"
+
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -27,7 +28,7 @@ uint32_t numconv_to_uint32(double value)
     double m = fmod(trunc(value), 4294967296.0);
     if (m < 0)
         m += 4294967296.0;
-    assert(m >= 0.0 && m < 4294967296.0);
+    BUF_ASSERT(m >= 0.0 && m < 4294967296.0);
     return (uint32_t)m;
 }
 
@@ -147,7 +148,7 @@ void numconv_store_number(buf_kind_t kind, uint8_t *dst, double value)
     case BUF_KIND_UINT32: { uint32_t v = numconv_to_uint32(value); memcpy(dst, &v, 4); break; }
     case BUF_KIND_FLOAT32: { float v = numconv_to_float32(value); memcpy(dst, &v, 4); break; }
     case BUF_KIND_FLOAT64: memcpy(dst, &value, 8); break;
-    default: assert(!"numconv_store_number: not a number kind"); break;
+    default: BUF_ASSERT(!"numconv_store_number: not a number kind"); break;
     }
 }
 
@@ -163,7 +164,7 @@ double numconv_load_number(buf_kind_t kind, const uint8_t *src)
     case BUF_KIND_UINT32: { uint32_t v; memcpy(&v, src, 4); return v; }
     case BUF_KIND_FLOAT32: { float v; memcpy(&v, src, 4); return v; }
     case BUF_KIND_FLOAT64: { double v; memcpy(&v, src, 8); return v; }
-    default: assert(!"numconv_load_number: not a number kind"); return 0.0;
+    default: BUF_ASSERT(!"numconv_load_number: not a number kind"); return 0.0;
     }
 }
 
@@ -171,7 +172,7 @@ double numconv_load_number(buf_kind_t kind, const uint8_t *src)
 
 uint64_t numconv_load_ordered(const uint8_t *src, unsigned width, bool little_endian)
 {
-    assert(width >= 1 && width <= 8);
+    BUF_ASSERT(width >= 1 && width <= 8);
     uint64_t bits = 0;
     for (unsigned i = 0; i < width; i++) {
         unsigned byte_index = little_endian ? width - 1 - i : i;
@@ -182,7 +183,7 @@ uint64_t numconv_load_ordered(const uint8_t *src, unsigned width, bool little_en
 
 void numconv_store_ordered(uint8_t *dst, uint64_t bits, unsigned width, bool little_endian)
 {
-    assert(width >= 1 && width <= 8);
+    BUF_ASSERT(width >= 1 && width <= 8);
     for (unsigned i = 0; i < width; i++) {
         unsigned byte_index = little_endian ? i : width - 1 - i;
         dst[byte_index] = (uint8_t)(bits & 0xffu);

@@ -98,8 +98,9 @@ static void typed_init(buf_typed_t *out, buf_kind_t kind, buf_arraybuffer_t *ab,
 buf_status_t buf_typed_from_buffer(buf_kind_t kind, buf_arraybuffer_t *ab, int64_t byte_offset, int64_t length,
                                    buf_typed_t *out)
 {
-    if (!ab || !out || !model_kind_is_valid(kind) || ab->refcount == 0)
+    if (!ab || !out || !model_kind_is_valid(kind))
         return BUF_EINVAL;
+    BUF_ASSERT(model_arraybuffer_is_referenced(ab));
     int64_t size = (int64_t)buf_kind_size(kind);
     int64_t offset = byte_offset == BUF_OMITTED ? 0 : byte_offset;
     if (offset < 0)
