@@ -25,7 +25,7 @@ static buf_status_t arraybuffer_create(buf_backend_t *backend, size_t byte_lengt
     uint8_t *block = zeroed ? buf_backend_calloc(backend, block_size, MODEL_BLOCK_ALIGN, &status)
                             : buf_backend_alloc(backend, block_size, MODEL_BLOCK_ALIGN, &status);
     if (!block)
-        return BUF_ENOMEM; /* Node: RangeError "Array buffer allocation failed" */
+        return model_allocation_failure(status); /* RangeError "Array buffer allocation failed" */
     buf_arraybuffer_t *ab = (buf_arraybuffer_t *)(void *)block;
     ab->backend = backend;
     ab->data = block + MODEL_DATA_OFFSET;

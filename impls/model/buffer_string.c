@@ -27,8 +27,7 @@ buf_status_t model_decode_text(buf_backend_t *backend, buf_encoding_t encoding, 
 {
     static const uint8_t empty_text[1] = {0};
     const uint8_t *bytes = text ? (const uint8_t *)text : empty_text;
-    buf_status_t status = buf_decode_alloc(backend, encoding, bytes, text_length, out);
-    return status == BUF_OK ? BUF_OK : (status == BUF_EINVAL ? BUF_EINVAL : BUF_ENOMEM);
+    return model_allocation_status(buf_decode_alloc(backend, encoding, bytes, text_length, out));
 }
 
 /* ==== from / toString / byteLength ======================================================= */
@@ -63,16 +62,15 @@ buf_status_t buf_buffer_to_string(const buf_buffer_t *buf, const char *encoding,
     if (start == BUF_OMITTED || start <= 0)
         start = 0;
     else if (start >= length)
-        return buf_encode_alloc(backend, BUF_ENC_UTF8, bytes, 0, out);
+        return model_allocation_status(buf_encode_alloc(backend, BUF_ENC_UTF8, bytes, 0, out));
     if (end == BUF_OMITTED || end > length)
         end = length;
     if (end <= start)
-        return buf_encode_alloc(backend, BUF_ENC_UTF8, bytes, 0, out);
+        return model_allocation_status(buf_encode_alloc(backend, BUF_ENC_UTF8, bytes, 0, out));
     buf_encoding_t parsed;
     if (model_parse_encoding(encoding, &parsed) != BUF_OK)
         return BUF_EUNKNOWN_ENCODING;
-    buf_status_t status = buf_encode_alloc(backend, parsed, bytes + start, (size_t)(end - start), out);
-    return status == BUF_OK ? BUF_OK : BUF_ENOMEM;
+    return model_allocation_status(buf_encode_alloc(backend, parsed, bytes + start, (size_t)(end - start), out));
 }
 
 buf_status_t buf_buffer_byte_length(const char *text, size_t text_length, const char *encoding, int64_t *out)

@@ -61,6 +61,25 @@ static inline bool model_buffer_is_live(const buf_buffer_t *buf)
     return model_typed_is_live(buf) && buf->kind == BUF_KIND_UINT8;
 }
 
+/* ==== Allocation failures ================================================================
+ * The one mapping from a failed allocation (a backend's NULL block, or a codec's *_alloc
+ * that could not get its block) to the model's status.  Node has one answer for every
+ * allocation it cannot make (RangeError "Array buffer allocation failed"), so BUF_ENOMEM
+ * and BUF_EOVERFLOW (a size the backend cannot represent) both become BUF_ENOMEM.  Any
+ * other reason means the model passed what it promised to check (an alignment, a NULL
+ * backend or text): a bug, asserted. */
+static inline buf_status_t model_allocation_failure(buf_status_t backend_status)
+{
+    BUF_ASSERT(backend_status == BUF_ENOMEM || backend_status == BUF_EOVERFLOW);
+    return BUF_ENOMEM;
+}
+
+/* The status of a call that allocates (a codec's *_alloc): BUF_OK, or the failure mapped. */
+static inline buf_status_t model_allocation_status(buf_status_t status)
+{
+    return status == BUF_OK ? BUF_OK : model_allocation_failure(status);
+}
+
 /* Status for a Node validateOffset(value, name, min, max) (ERR_OUT_OF_RANGE). */
 static inline bool model_offset_in(int64_t value, int64_t min, int64_t max) { return value >= min && value <= max; }
 

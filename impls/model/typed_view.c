@@ -319,7 +319,7 @@ buf_status_t buf_typed_set_from(const buf_typed_t *target, const buf_typed_t *so
         buf_status_t status = BUF_OK;
         clone = buf_backend_alloc(target->buffer->backend, source_bytes, MODEL_BLOCK_ALIGN, &status);
         if (!clone)
-            return BUF_ENOMEM;
+            return model_allocation_failure(status);
         memcpy(clone, src, source_bytes);
         src = clone;
     }
