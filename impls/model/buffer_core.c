@@ -13,7 +13,13 @@
 
 /* ==== Creation ========================================================================= */
 
-buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed, buf_buffer_t *out)
+/* How a new Buffer's bytes start out: Buffer.alloc, or allocUnsafe (and the creations
+ * that overwrite every byte anyway). */
+typedef enum buffer_contents { CONTENTS_UNSPECIFIED, CONTENTS_ZEROED } buffer_contents_t;
+
+/* A fresh ArrayBuffer and a fixed Uint8 view over all of it: the shared path of
+ * Buffer.alloc / allocUnsafe / from / concat. */
+static buf_status_t buffer_new(buf_backend_t *backend, int64_t size, buffer_contents_t contents, buf_buffer_t *out)
 {
     if (!backend || !out)
         return BUF_EINVAL;
@@ -22,7 +28,8 @@ buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed,
     if (size < 0 || size > BUF_BUFFER_MAX_LENGTH)
         return BUF_EOUT_OF_RANGE; /* validateNumber(size, 'size', 0, kMaxLength) */
     buf_arraybuffer_t *ab = NULL;
-    buf_status_t status = zeroed ? buf_arraybuffer_alloc(backend, size, &ab) : buf_arraybuffer_alloc_unsafe(backend, size, &ab);
+    buf_status_t status = contents == CONTENTS_ZEROED ? buf_arraybuffer_alloc(backend, size, &ab)
+                                                      : buf_arraybuffer_alloc_unsafe(backend, size, &ab);
     if (status != BUF_OK)
         return status;
     status = buf_typed_from_buffer(BUF_KIND_UINT8, ab, 0, size, out);
@@ -33,12 +40,12 @@ buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed,
 
 buf_status_t buf_buffer_alloc(buf_backend_t *backend, int64_t size, buf_buffer_t *out)
 {
-    return model_buffer_new(backend, size, true, out);
+    return buffer_new(backend, size, CONTENTS_ZEROED, out);
 }
 
 buf_status_t buf_buffer_alloc_unsafe(buf_backend_t *backend, int64_t size, buf_buffer_t *out)
 {
-    return model_buffer_new(backend, size, false, out);
+    return buffer_new(backend, size, CONTENTS_UNSPECIFIED, out);
 }
 
 buf_status_t buf_buffer_from_bytes(buf_backend_t *backend, const uint8_t *bytes, size_t length, buf_buffer_t *out)
@@ -47,7 +54,7 @@ buf_status_t buf_buffer_from_bytes(buf_backend_t *backend, const uint8_t *bytes,
         return BUF_EINVAL;
     if (length > (uint64_t)BUF_BUFFER_MAX_LENGTH)
         return BUF_EOUT_OF_RANGE;
-    buf_status_t status = model_buffer_new(backend, (int64_t)length, false, out);
+    buf_status_t status = buffer_new(backend, (int64_t)length, CONTENTS_UNSPECIFIED, out);
     if (status == BUF_OK && length > 0)
         memcpy(out->buffer->data, bytes, length);
     return status;
@@ -99,16 +106,6 @@ static uint8_t *buffer_bytes(const buf_buffer_t *buf, int64_t *length)
 
 /* ==== Views ============================================================================ */
 
-/* adjustOffset() of lib/buffer.js: relative index clamped into [0, length]. */
-static int64_t adjust_offset(int64_t offset, int64_t length)
-{
-    if (offset == BUF_OMITTED || offset == 0)
-        return 0; /* MathTrunc(undefined) is NaN, which ends up as 0 */
-    if (offset < 0)
-        return offset + length > 0 ? offset + length : 0;
-    return offset < length ? offset : length;
-}
-
 /* Node v20 replaces %TypedArray%.prototype.subarray for Buffers: it reads the byteOffset
  * GETTER (0 for an out-of-bounds view) and always makes a fixed-length view, so an
  * out-of-bounds Buffer gives an empty Buffer at offset 0 instead of a RangeError. */
@@ -117,8 +114,9 @@ buf_status_t buf_buffer_subarray(const buf_buffer_t *buf, int64_t start, int64_t
     if (!model_buffer_is_live(buf) || !out)
         return BUF_EINVAL;
     int64_t length = buf_typed_length(buf);
-    int64_t first = adjust_offset(start, length);
-    int64_t final = end == BUF_OMITTED ? length : adjust_offset(end, length);
+    /* adjustOffset() of lib/buffer.js: an undefined start is NaN there, which ends up 0. */
+    int64_t first = model_relative_index(start, length, 0);
+    int64_t final = model_relative_index(end, length, length);
     int64_t new_length = final > first ? final - first : 0;
     return buf_typed_from_buffer(BUF_KIND_UINT8, buf->buffer, buf_typed_byte_offset(buf) + first, new_length, out);
 }
@@ -140,7 +138,7 @@ buf_status_t buf_buffer_concat(buf_backend_t *backend, const buf_buffer_t *list,
         if (!model_buffer_is_live(&list[i]))
             return BUF_EINVAL; /* Node: ERR_INVALID_ARG_TYPE for list[i] */
     if (count == 0)
-        return model_buffer_new(backend, 0, false, out); /* before totalLength is validated */
+        return buffer_new(backend, 0, CONTENTS_UNSPECIFIED, out); /* before totalLength is validated */
     int64_t length;
     if (total_length == BUF_OMITTED) {
         length = 0;
@@ -160,7 +158,7 @@ buf_status_t buf_buffer_concat(buf_backend_t *backend, const buf_buffer_t *list,
         if (buf_typed_is_out_of_bounds(&list[i]))
             return BUF_EDETACHED;
     buf_buffer_t result;
-    buf_status_t status = model_buffer_new(backend, length, false, &result);
+    buf_status_t status = buffer_new(backend, length, CONTENTS_UNSPECIFIED, &result);
     if (status != BUF_OK)
         return status;
     uint8_t *dst = result.buffer->data;

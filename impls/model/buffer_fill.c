@@ -99,7 +99,7 @@ static buf_status_t buffer_fill(const buf_buffer_t *buf, fill_value_t value, int
         if (buf_typed_is_out_of_bounds(buf))
             return BUF_EDETACHED; /* TypedArray.prototype.fill on an out-of-bounds view */
         if (fill_length > 0)
-            memset(dst, numconv_to_uint8(value.number), fill_length);
+            memset(dst, model_to_uint8(value.number), fill_length);
         return BUF_OK;
     case FILL_BYTES:
         return fill_pattern(dst, fill_length, value.bytes, value.length);

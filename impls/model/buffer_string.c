@@ -152,7 +152,7 @@ buf_status_t buf_buffer_write(const buf_buffer_t *buf, const char *text, size_t 
 /* ==== indexOf / includes of a string ===================================================== */
 
 static buf_status_t index_of_string(const buf_buffer_t *buf, const char *text, size_t text_length,
-                                    int64_t byte_offset, const char *encoding, bool forward, int64_t *out)
+                                    int64_t byte_offset, const char *encoding, model_search_t direction, int64_t *out)
 {
     if (!model_buffer_is_live(buf) || !out || (!text && text_length > 0))
         return BUF_EINVAL;
@@ -163,8 +163,10 @@ static buf_status_t index_of_string(const buf_buffer_t *buf, const char *text, s
     buf_status_t status = model_decode_text(buf->buffer->backend, parsed, text, text_length, &needle);
     if (status != BUF_OK)
         return status;
-    status = model_index_of(buf, needle.data, needle.length, byte_offset, parsed == BUF_ENC_UTF16LE, true, forward,
-                            out);
+    model_search_t search = direction | MODEL_SEARCH_STRING_NEEDLE;
+    if (parsed == BUF_ENC_UTF16LE)
+        search |= MODEL_SEARCH_UCS2;
+    status = model_index_of(buf, needle.data, needle.length, byte_offset, search, out);
     buf_bytes_release(&needle);
     return status;
 }
@@ -172,13 +174,13 @@ static buf_status_t index_of_string(const buf_buffer_t *buf, const char *text, s
 buf_status_t buf_buffer_index_of_string(const buf_buffer_t *buf, const char *text, size_t text_length,
                                         int64_t byte_offset, const char *encoding, int64_t *out)
 {
-    return index_of_string(buf, text, text_length, byte_offset, encoding, true, out);
+    return index_of_string(buf, text, text_length, byte_offset, encoding, MODEL_SEARCH_FORWARD, out);
 }
 
 buf_status_t buf_buffer_last_index_of_string(const buf_buffer_t *buf, const char *text, size_t text_length,
                                              int64_t byte_offset, const char *encoding, int64_t *out)
 {
-    return index_of_string(buf, text, text_length, byte_offset, encoding, false, out);
+    return index_of_string(buf, text, text_length, byte_offset, encoding, MODEL_SEARCH_BACKWARD, out);
 }
 
 buf_status_t buf_buffer_includes_string(const buf_buffer_t *buf, const char *text, size_t text_length,
@@ -187,7 +189,7 @@ buf_status_t buf_buffer_includes_string(const buf_buffer_t *buf, const char *tex
     int64_t index = -1;
     if (!out)
         return BUF_EINVAL;
-    buf_status_t status = index_of_string(buf, text, text_length, byte_offset, encoding, true, &index);
+    buf_status_t status = index_of_string(buf, text, text_length, byte_offset, encoding, MODEL_SEARCH_FORWARD, &index);
     if (status == BUF_OK)
         *out = index != -1;
     return status;

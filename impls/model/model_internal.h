@@ -12,6 +12,8 @@
 #include "buf_model.h"
 #include "core/core_assert.h"
 
+/* ==== The ArrayBuffer block ================================================================ */
+
 /* One backend block holds the header, then (at MODEL_DATA_OFFSET) max_byte_length bytes
  * of data.  byte_length <= max_byte_length always; for a fixed buffer they are equal.
  *
@@ -35,6 +37,8 @@ struct buf_arraybuffer {
 /* Data starts 16-byte aligned so Float64/BigInt views of offset 0 are naturally aligned. */
 #define MODEL_BLOCK_ALIGN 16u
 #define MODEL_DATA_OFFSET ((sizeof(struct buf_arraybuffer) + MODEL_BLOCK_ALIGN - 1) & ~(size_t)(MODEL_BLOCK_ALIGN - 1))
+
+/* ==== Liveness ============================================================================ */
 
 static inline bool model_kind_is_valid(buf_kind_t kind) { return (unsigned)kind < (unsigned)BUF_KIND_COUNT; }
 
@@ -80,18 +84,37 @@ static inline buf_status_t model_allocation_status(buf_status_t status)
     return status == BUF_OK ? BUF_OK : model_allocation_failure(status);
 }
 
+/* ==== Offsets ============================================================================ */
+
 /* Status for a Node validateOffset(value, name, min, max) (ERR_OUT_OF_RANGE). */
 static inline bool model_offset_in(int64_t value, int64_t min, int64_t max) { return value >= min && value <= max; }
 
-/* Internal: makes a fresh ArrayBuffer (zeroed or not) and a fixed Uint8 view over all of
- * it: the shared path of Buffer.alloc / allocUnsafe / from / concat. */
-buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed, buf_buffer_t *out);
-/* True for Node's names of UTF-16LE ('ucs2', 'ucs-2', 'utf16le', 'utf-16le', any case). */
-bool model_encoding_is_ucs2(const char *name);
-/* The search behind every indexOf: needle bytes (already decoded), Node's offset rules;
- * string_needle selects the string path's ucs2 not-found rule. */
+/* A relative index clamped into [0, length]: negative counts from the end, BUF_OMITTED
+ * is `omitted` (0 for a start, length for an end).  One rule for ArrayBuffer.slice,
+ * %TypedArray%.subarray and Node's adjustOffset() (Buffer.subarray).  No overflow:
+ * relative > INT64_MIN (that is BUF_OMITTED) and 0 <= length <= 2^53. */
+static inline int64_t model_relative_index(int64_t relative, int64_t length, int64_t omitted)
+{
+    if (relative == BUF_OMITTED)
+        return omitted;
+    if (relative < 0)
+        return relative < -length ? 0 : length + relative;
+    return relative > length ? length : relative;
+}
+
+/* ==== Searching and encodings ============================================================= */
+
+/* How model_index_of searches: one direction, or-ed with what the needle is. */
+typedef enum model_search {
+    MODEL_SEARCH_FORWARD = 0,             /* indexOf, includes */
+    MODEL_SEARCH_BACKWARD = 1u << 0,      /* lastIndexOf */
+    MODEL_SEARCH_UCS2 = 1u << 1,          /* 16-bit code units, matches at even offsets only */
+    MODEL_SEARCH_STRING_NEEDLE = 1u << 2, /* decoded from a string: IndexOfString()'s rules */
+} model_search_t;
+
+/* The search behind every indexOf: needle bytes (already decoded), Node's offset rules. */
 buf_status_t model_index_of(const buf_buffer_t *buf, const uint8_t *needle, size_t needle_length, int64_t byte_offset,
-                            bool ucs2, bool string_needle, bool forward, int64_t *out);
+                            model_search_t search, int64_t *out);
 /* Node's encoding lookup (NULL -> utf8) onto the codec enum. */
 buf_status_t model_parse_encoding(const char *name, buf_encoding_t *out);
 /* An encoding argument where Node tests `!encoding` (from, write, fill, byteLength): ""
