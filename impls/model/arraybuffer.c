@@ -29,8 +29,8 @@ static buf_status_t arraybuffer_create(buf_backend_t *backend, size_t byte_lengt
     BUF_ASSERT(byte_length <= max_byte_length);
     size_t block_size = MODEL_DATA_OFFSET + max_byte_length; /* max <= 2^53: cannot wrap */
     buf_status_t status = BUF_OK;
-    uint8_t *block = (traits & ARRAYBUFFER_ZEROED) ? buf_backend_calloc(backend, block_size, MODEL_BLOCK_ALIGN, &status)
-                                                    : buf_backend_alloc(backend, block_size, MODEL_BLOCK_ALIGN, &status);
+    uint8_t *block = traits & ARRAYBUFFER_ZEROED ? buf_backend_calloc(backend, block_size, MODEL_BLOCK_ALIGN, &status)
+                                                 : buf_backend_alloc(backend, block_size, MODEL_BLOCK_ALIGN, &status);
     if (!block)
         return model_allocation_failure(status); /* RangeError "Array buffer allocation failed" */
     buf_arraybuffer_t *ab = (buf_arraybuffer_t *)(void *)block;
@@ -153,7 +153,8 @@ buf_status_t buf_arraybuffer_slice(buf_arraybuffer_t *ab, int64_t begin, int64_t
     int64_t final = model_relative_index(end, length, length);
     int64_t new_length = final > first ? final - first : 0;
     buf_arraybuffer_t *copy = NULL;
-    buf_status_t status = arraybuffer_create(ab->backend, (size_t)new_length, (size_t)new_length, ARRAYBUFFER_FIXED, &copy);
+    buf_status_t status =
+        arraybuffer_create(ab->backend, (size_t)new_length, (size_t)new_length, ARRAYBUFFER_FIXED, &copy);
     if (status != BUF_OK)
         return status;
     if (new_length > 0)
