@@ -1,7 +1,7 @@
 /* model_driver.c — the C side of the buffer-model differential harness
  * (scripts/node-diff model).  One process runs a whole batch of programs.
  *
- * Usage: model_driver SPEC...      (the backends programs may name, by index)
+ * Usage: model_driver [--flush-each] SPEC...   (the backends programs may name, by index)
  * stdin: one operation per line; "P" starts a new program (everything released).
  * stdout: one line per operation, in order:
  *   ok | i <int> | n <16 hex digits: the double's bits> | b <bigint decimal> |
@@ -12,7 +12,9 @@
  * tests/node/model.js runs their JavaScript twins.  At the end of each program every
  * object is released and every backend must have no live bytes left (a leak prints
  * "LEAK" and fails the batch).  stdout is flushed at every program boundary, so when
- * the driver crashes the harness can tell which program it was running.
+ * the driver crashes the harness can tell which program it was running; --flush-each
+ * flushes every answer (slower: a write per line), so a crash keeps the answers given
+ * before it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -803,7 +805,12 @@ static void run_operation(char **t)
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc && backend_count < MAX_SPECS; i++) {
+    int first_spec = 1;
+    if (argc > 1 && strcmp(argv[1], "--flush-each") == 0) {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        first_spec = 2;
+    }
+    for (int i = first_spec; i < argc && backend_count < MAX_SPECS; i++) {
         buf_status_t status = buf_backend_open(argv[i], NULL, &backends[backend_count]);
         if (status != BUF_OK) {
             fprintf(stderr, "model_driver: cannot open backend %s: %s\n", argv[i], buf_status_name(status));
@@ -812,7 +819,7 @@ int main(int argc, char **argv)
         backend_count++;
     }
     if (backend_count == 0) {
-        fprintf(stderr, "usage: model_driver SPEC... < program\n");
+        fprintf(stderr, "usage: model_driver [--flush-each] SPEC... < program\n");
         return 2;
     }
     char *line = NULL;
