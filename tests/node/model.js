@@ -8,7 +8,8 @@
 //                           [--no-vectors]
 //
 // N programs of about K operations each, then the programs of every regression seed
-// (REGRESSION_SEEDS below: seeds that once found a bug).  Programs allocate from every
+// (REGRESSION_SEEDS below: seeds that once found a bug) and every argument combination
+// of buf.fill (lib/model_fill_matrix.js).  Programs allocate from every
 // base backend that `buf backends` lists (buf is found next to the driver, or given with
 // --buf), plus the mmap:guard variant, so a new backend is covered with no edit here.
 // On a mismatch it prints the seed, the first differing operation and a minimized
@@ -20,6 +21,7 @@ const fs = require('fs');
 const path = require('path');
 const { genProgram } = require('./lib/model_gen.js');
 const { runVectors } = require('./lib/model_vectors.js');
+const { fillMatrixPrograms } = require('./lib/model_fill_matrix.js');
 
 const root = path.resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -367,43 +369,30 @@ function stderrHead(text) {
 // boundary, so the first program with missing answers is the one it was running (or,
 // if that one passes alone, the one before, whose release ran last).  Reports how it
 // died and its stderr, then shrinks the program as for a mismatch.
-function reportCrash(programSeed, programs, c, programOps) {
+function reportCrash(name, programs, c, rerunOf) {
   let offset = 0, at = programs.length - 1;
   for (let p = 0; p < programs.length; p++) {
     if (offset + programs[p].length > c.results.length) { at = p; break; }
     offset += programs[p].length;
   }
-  console.log(`CRASH seed ${programSeed}: model_driver ${exitOf(c)} in program ${at} of ${programs.length}`);
+  console.log(`CRASH ${name}: model_driver ${exitOf(c)} in program ${at} of ${programs.length}`);
   if (c.stderr.trim()) console.log(`  driver stderr:\n${stderrHead(c.stderr)}`);
   const alone = [at, at - 1].find((p) => p >= 0 && crashed(runC([programs[p]])));
   if (alone === undefined) {
-    console.log(`  program ${at} does not crash on its own: the crash needs the programs before it` +
-      ` (rerun: scripts/node-diff model --seed ${programSeed} --cases ${at + 1} --ops ${programOps})`);
+    console.log(`  program ${at} does not crash on its own: the crash needs the programs before it (rerun: ${rerunOf(at)})`);
     return;
   }
   const small = minimize(programs[alone]);
   console.log(`minimal crashing program (${small.length} operations, from program ${alone}: ${failureSignature(small)};` +
-    ` rerun: scripts/node-diff model --seed ${programSeed} --cases ${alone + 1} --ops ${programOps}):`);
+    ` rerun: ${rerunOf(alone)}):`);
   console.log(showProgram(small));
 }
 
-// Seeds that once found a bug, each with the number of programs that reaches it (and the
-// program length it was found with): every run replays them besides the fresh seed, so
-// a fixed bug stays fixed.  Add a line when a seed finds a bug.
-const REGRESSION_SEEDS = [
-  // buf.fill('a', undefined, 3, 'binary') on an out-of-bounds Buffer: a string resolves
-  // the omitted offset to (0, buf.length) and returns before TypedArray.prototype.fill.
-  { seed: 825803572, cases: 845, ops: 55 },
-];
-
-// Runs `cases` programs of one seed through the driver and Node; prints the first
-// mismatch (minimized) and returns the counts.
-function runSeed(label, programSeed, programCount, programOps) {
-  console.log(`model: ${label} ${programSeed}, ${programCount} programs of ~${programOps} operations, driver ${path.relative(root, driver)}`);
+// Runs a batch of programs through the driver and Node, compares every answer, prints
+// the first mismatch (minimized) or the crash, and returns the counts.  rerunOf(p) says
+// how to run program p again.
+function runBatch(name, programs, rerunOf) {
   let passed = 0, failed = 0, operations = 0;
-  const programs = [];
-  if (!backends) backends = listBackends();
-  for (let p = 0; p < programCount; p++) programs.push(genProgram(programSeed, p, programOps, backends.length));
   const c = runC(programs);
   const died = crashed(c);
   if (c.stderr && !died) process.stderr.write(c.stderr);
@@ -421,14 +410,14 @@ function runSeed(label, programSeed, programCount, programOps) {
     failed += 1; passed += program.length - 1;
     if (reported++ < 1) {
       const js = runJs(program);
-      console.log(`MISMATCH seed ${programSeed} program ${p} op ${at}: ${program[at].join(' ')}\n  C:    ${slice[at]}\n  Node: ${js[at]}`);
+      console.log(`MISMATCH ${name} program ${p} op ${at}: ${program[at].join(' ')}\n  C:    ${slice[at]}\n  Node: ${js[at]}`);
       const small = minimize(program);
-      console.log(`minimal failing program (${small.length} operations; rerun: scripts/node-diff model --seed ${programSeed} --cases ${p + 1} --ops ${programOps}):`);
+      console.log(`minimal failing program (${small.length} operations; rerun: ${rerunOf(p)}):`);
       console.log(showProgram(small));
     }
   }
   if (died) {
-    reportCrash(programSeed, programs, c, programOps);
+    reportCrash(name, programs, c, rerunOf);
     failed += 1;
   } else if (c.leaks.length) {
     console.log(`LEAKS in the C model:\n  ${c.leaks.join('\n  ')}`);
@@ -441,11 +430,35 @@ function runSeed(label, programSeed, programCount, programOps) {
   return { passed, failed };
 }
 
+// Seeds that once found a bug, each with the number of programs that reaches it (and the
+// program length it was found with): every run replays them besides the fresh seed, so
+// a fixed bug stays fixed.  Add a line when a seed finds a bug.
+const REGRESSION_SEEDS = [
+  // buf.fill('a', undefined, 3, 'binary') on an out-of-bounds Buffer: a string resolves
+  // the omitted offset to (0, buf.length) and returns before TypedArray.prototype.fill.
+  { seed: 825803572, cases: 845, ops: 55 },
+];
+
+// Runs `cases` programs of one seed through the driver and Node; prints the first
+// mismatch (minimized) and returns the counts.
+// The random programs of one seed.
+function runSeed(label, programSeed, programCount, programOps) {
+  console.log(`model: ${label} ${programSeed}, ${programCount} programs of ~${programOps} operations, driver ${path.relative(root, driver)}`);
+  if (!backends) backends = listBackends();
+  const programs = [];
+  for (let p = 0; p < programCount; p++) programs.push(genProgram(programSeed, p, programOps, backends.length));
+  const rerunOf = (p) => `scripts/node-diff model --seed ${programSeed} --cases ${p + 1} --ops ${programOps}`;
+  return runBatch(`seed ${programSeed}`, programs, rerunOf);
+}
+
 function main() {
   let passed = 0, failed = 0;
   const add = (r) => { passed += r.passed; failed += r.failed; };
   add(runSeed('seed', seed, cases, opsPerProgram));
   for (const r of REGRESSION_SEEDS) add(runSeed('regression seed', r.seed, r.cases, r.ops));
+  const fills = fillMatrixPrograms();
+  console.log(`model: fill matrix, ${fills.length} programs (every argument combination of buf.fill)`);
+  add(runBatch('fill matrix', fills, (p) => `program ${p} of tests/node/lib/model_fill_matrix.js (any scripts/node-diff model run)`));
   if (!args.includes('--no-vectors')) {
     const v = runVectors({ runC, same, root });
     console.log(`vectors: ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped (no C form)`);
