@@ -7,7 +7,6 @@
  * same clamping.  All checks run before the first byte is written.
  */
 #include "model_internal.h"
-#include "numconv.h"
 
 #include <string.h>
 
