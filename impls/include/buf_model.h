@@ -52,8 +52,12 @@
  *   function on a Float32 view) -> BUF_EINVAL.  Where JS returns `undefined` for an
  *   index out of range (ta[i]) the C API reports BUF_ERANGE and writes nothing.
  *
- * Threads: an ArrayBuffer and its views belong to one thread at a time (the reference
- * count is not atomic); hand them over with external synchronisation.
+ * Threads: the reference count is atomic (as V8's BackingStore is shared), so
+ * references may be taken and dropped on any thread, and the last release frees the
+ * block on whichever thread it happens (every backend frees across threads).  The
+ * bytes, the length (resize) and the view structs are not synchronised: threads that
+ * touch the same ArrayBuffer's contents at once, or resize it, need their own lock.  A
+ * stream hands a chunk over by passing a view (its reference) through a queue.
  */
 #ifndef BUF_MODEL_H
 #define BUF_MODEL_H
@@ -214,10 +218,14 @@ bool buf_dataview_is_out_of_bounds(const buf_dataview_t *view);
 /* dv.byteLength / dv.byteOffset: BUF_EDETACHED when out of bounds (the getters throw). */
 buf_status_t buf_dataview_byte_length(const buf_dataview_t *view, int64_t *out);
 buf_status_t buf_dataview_byte_offset(const buf_dataview_t *view, int64_t *out);
-/* dv.getInt8 ... getFloat64 by kind (BUF_KIND_UINT8_CLAMPED and BigInt kinds are not
- * DataView widths -> BUF_EINVAL; use the bigint functions).  Big-endian unless
+/* dv.getInt8 ... getFloat64 and dv.setInt8 ... setFloat64 by kind.  Big-endian unless
  * little_endian.  Order of checks as the spec: index < 0 -> BUF_ERANGE; view out of
- * bounds -> BUF_EDETACHED; index + width > byteLength -> BUF_ERANGE. */
+ * bounds -> BUF_EDETACHED; index + width > byteLength -> BUF_ERANGE.
+ * BUF_KIND_UINT8_CLAMPED is no DataView width -> BUF_EINVAL.  A BigInt kind:
+ *   get -> BUF_EINVAL (a BigInt is no double: use the bigint getters below);
+ *   set is Node's dv.setBigInt64(index, number), whose ToBigInt throws after ToIndex and
+ *       before any bounds check: index < 0 -> BUF_ERANGE, otherwise BUF_ETYPE (also on
+ *       an out-of-bounds view or an index past the end). */
 buf_status_t buf_dataview_get(const buf_dataview_t *view, buf_kind_t kind, int64_t byte_index,
                               bool little_endian, double *out);
 buf_status_t buf_dataview_set(const buf_dataview_t *view, buf_kind_t kind, int64_t byte_index,
@@ -307,10 +315,16 @@ buf_status_t buf_buffer_includes_bytes(const buf_buffer_t *buf, const uint8_t *n
 buf_status_t buf_buffer_includes_string(const buf_buffer_t *buf, const char *text, size_t text_length,
                                         int64_t byte_offset, const char *encoding, bool *out);
 
-/* buf.fill(value, offset, end[, encoding]); offset/end may be BUF_OMITTED.
- * BUF_EOUT_OF_RANGE for bad offset/end; an empty pattern (a zero-length Buffer, or text
- * that decodes to nothing, e.g. 'zz' in hex) -> BUF_EINVALID_ARG_VALUE, nothing written;
- * empty text fills with zeros (Node's `value = 0`). */
+/* buf.fill(value, offset, end[, encoding]); offset/end may be BUF_OMITTED, resolved in
+ * the order of Node's _fill(): for text, an omitted offset means (0, buf.length) and
+ * drops the encoding argument (Node reads it from the offset's position); a given offset
+ * and end are validated (BUF_EOUT_OF_RANGE) and offset >= end does nothing; a number or
+ * a pattern with the offset omitted fills the whole Buffer.  An empty pattern for a
+ * non-empty range (a zero-length Buffer, or text that decodes to nothing, e.g. 'zz' in
+ * hex) -> BUF_EINVALID_ARG_VALUE, nothing written; empty text fills with zeros (Node's
+ * `value = 0`).  On an out-of-bounds Buffer (length 0) only a number with the offset
+ * omitted fails (BUF_EDETACHED, TypedArray.prototype.fill's TypeError); any other call
+ * with valid arguments does nothing, as in Node. */
 buf_status_t buf_buffer_fill_byte(const buf_buffer_t *buf, double value, int64_t offset, int64_t end);
 buf_status_t buf_buffer_fill_bytes(const buf_buffer_t *buf, const uint8_t *pattern, size_t pattern_length,
                                    int64_t offset, int64_t end);

@@ -15,25 +15,32 @@ static bool byte_length_is_valid(int64_t byte_length)
     return byte_length >= 0 && byte_length <= BUF_MAX_BYTE_LENGTH;
 }
 
+/* What a new ArrayBuffer is, as bits for arraybuffer_create. */
+typedef enum arraybuffer_traits {
+    ARRAYBUFFER_FIXED = 0,           /* byte_length == max_byte_length forever */
+    ARRAYBUFFER_RESIZABLE = 1u << 0, /* new ArrayBuffer(n, { maxByteLength }) */
+    ARRAYBUFFER_ZEROED = 1u << 1,    /* contents zero (else unspecified: allocUnsafe) */
+} arraybuffer_traits_t;
+
 /* The one allocation path: every ArrayBuffer is born here. */
 static buf_status_t arraybuffer_create(buf_backend_t *backend, size_t byte_length, size_t max_byte_length,
-                                       bool resizable, bool zeroed, buf_arraybuffer_t **out)
+                                       arraybuffer_traits_t traits, buf_arraybuffer_t **out)
 {
-    assert(byte_length <= max_byte_length);
+    BUF_ASSERT(byte_length <= max_byte_length);
     size_t block_size = MODEL_DATA_OFFSET + max_byte_length; /* max <= 2^53: cannot wrap */
     buf_status_t status = BUF_OK;
-    uint8_t *block = zeroed ? buf_backend_calloc(backend, block_size, MODEL_BLOCK_ALIGN, &status)
-                            : buf_backend_alloc(backend, block_size, MODEL_BLOCK_ALIGN, &status);
+    uint8_t *block = traits & ARRAYBUFFER_ZEROED ? buf_backend_calloc(backend, block_size, MODEL_BLOCK_ALIGN, &status)
+                                                 : buf_backend_alloc(backend, block_size, MODEL_BLOCK_ALIGN, &status);
     if (!block)
-        return BUF_ENOMEM; /* Node: RangeError "Array buffer allocation failed" */
+        return model_allocation_failure(status); /* RangeError "Array buffer allocation failed" */
     buf_arraybuffer_t *ab = (buf_arraybuffer_t *)(void *)block;
     ab->backend = backend;
     ab->data = block + MODEL_DATA_OFFSET;
-    ab->refcount = 1;
+    atomic_init(&ab->refcount, 1);
     ab->byte_length = byte_length;
     ab->max_byte_length = max_byte_length;
     ab->block_size = block_size;
-    ab->resizable = resizable;
+    ab->resizable = traits & ARRAYBUFFER_RESIZABLE;
     *out = ab;
     return BUF_OK;
 }
@@ -46,7 +53,8 @@ buf_status_t buf_arraybuffer_alloc(buf_backend_t *backend, int64_t byte_length, 
         byte_length = 0; /* ToIndex(undefined) */
     if (!byte_length_is_valid(byte_length))
         return BUF_ERANGE; /* "Invalid array buffer length" */
-    return arraybuffer_create(backend, (size_t)byte_length, (size_t)byte_length, false, true, out);
+    return arraybuffer_create(backend, (size_t)byte_length, (size_t)byte_length, ARRAYBUFFER_FIXED | ARRAYBUFFER_ZEROED,
+                              out);
 }
 
 buf_status_t buf_arraybuffer_alloc_unsafe(buf_backend_t *backend, int64_t byte_length, buf_arraybuffer_t **out)
@@ -57,7 +65,7 @@ buf_status_t buf_arraybuffer_alloc_unsafe(buf_backend_t *backend, int64_t byte_l
         byte_length = 0;
     if (!byte_length_is_valid(byte_length))
         return BUF_ERANGE;
-    return arraybuffer_create(backend, (size_t)byte_length, (size_t)byte_length, false, false, out);
+    return arraybuffer_create(backend, (size_t)byte_length, (size_t)byte_length, ARRAYBUFFER_FIXED, out);
 }
 
 buf_status_t buf_arraybuffer_alloc_resizable(buf_backend_t *backend, int64_t byte_length, int64_t max_byte_length,
@@ -73,16 +81,18 @@ buf_status_t buf_arraybuffer_alloc_resizable(buf_backend_t *backend, int64_t byt
         return BUF_ERANGE; /* "Invalid array buffer length" */
     if (!byte_length_is_valid(max_byte_length) || byte_length > max_byte_length)
         return BUF_ERANGE; /* "Invalid array buffer max length" */
-    return arraybuffer_create(backend, (size_t)byte_length, (size_t)max_byte_length, true, true, out);
+    return arraybuffer_create(backend, (size_t)byte_length, (size_t)max_byte_length,
+                              ARRAYBUFFER_RESIZABLE | ARRAYBUFFER_ZEROED, out);
 }
 
 /* ==== References ======================================================================= */
 
+/* The memory orders are argued where the count is declared (model_internal.h). */
 buf_arraybuffer_t *buf_arraybuffer_retain(buf_arraybuffer_t *ab)
 {
     if (ab) {
-        assert(ab->refcount > 0 && "retain of a freed ArrayBuffer");
-        ab->refcount++;
+        size_t before = atomic_fetch_add_explicit(&ab->refcount, 1, memory_order_relaxed);
+        BUF_ASSERT(before > 0 && before < SIZE_MAX); /* a live buffer, and no wrap-around */
     }
     return ab;
 }
@@ -91,15 +101,19 @@ void buf_arraybuffer_release(buf_arraybuffer_t *ab)
 {
     if (!ab)
         return;
-    assert(ab->refcount > 0 && "release of a freed ArrayBuffer");
-    if (--ab->refcount > 0)
-        return;
+    size_t before = atomic_fetch_sub_explicit(&ab->refcount, 1, memory_order_acq_rel);
+    BUF_ASSERT(before > 0); /* never underflows: each release has its reference */
+    if (before != 1)
+        return; /* != rather than >: a release too many never frees twice */
     buf_backend_t *backend = ab->backend;
     size_t block_size = ab->block_size;
     buf_backend_free(backend, ab, block_size, MODEL_BLOCK_ALIGN);
 }
 
-size_t buf_arraybuffer_refcount(const buf_arraybuffer_t *ab) { return ab ? ab->refcount : 0; }
+size_t buf_arraybuffer_refcount(const buf_arraybuffer_t *ab)
+{
+    return ab ? atomic_load_explicit(&ab->refcount, memory_order_relaxed) : 0;
+}
 
 /* ==== Queries ========================================================================== */
 
@@ -130,24 +144,17 @@ buf_status_t buf_arraybuffer_resize(buf_arraybuffer_t *ab, int64_t new_byte_leng
     return BUF_OK;
 }
 
-/* A relative index (negative counts from the end) clamped into [0, length]. */
-static int64_t clamp_relative(int64_t relative, int64_t length)
-{
-    if (relative < 0)
-        return relative < -length ? 0 : length + relative;
-    return relative > length ? length : relative;
-}
-
 buf_status_t buf_arraybuffer_slice(buf_arraybuffer_t *ab, int64_t begin, int64_t end, buf_arraybuffer_t **out)
 {
     if (!ab || !out)
         return BUF_EINVAL;
     int64_t length = (int64_t)ab->byte_length;
-    int64_t first = begin == BUF_OMITTED ? 0 : clamp_relative(begin, length);
-    int64_t final = end == BUF_OMITTED ? length : clamp_relative(end, length);
+    int64_t first = model_relative_index(begin, length, 0);
+    int64_t final = model_relative_index(end, length, length);
     int64_t new_length = final > first ? final - first : 0;
     buf_arraybuffer_t *copy = NULL;
-    buf_status_t status = arraybuffer_create(ab->backend, (size_t)new_length, (size_t)new_length, false, false, &copy);
+    buf_status_t status =
+        arraybuffer_create(ab->backend, (size_t)new_length, (size_t)new_length, ARRAYBUFFER_FIXED, &copy);
     if (status != BUF_OK)
         return status;
     if (new_length > 0)

@@ -1,19 +1,24 @@
 /* buffer_core.c — Node's Buffer over a Uint8 view: creation, views, concat, compare,
- * copy, fill with bytes (buf_model.h).  String operations live in buffer_string.c,
- * searching in buffer_search.c, numeric read/write in buffer_rw.c.
+ * copy (buf_model.h).  String operations live in buffer_string.c, fill in
+ * buffer_fill.c, searching in buffer_search.c, numeric read/write in buffer_rw.c.
  *
  * Each function mirrors lib/buffer.js of Node v20: the same argument validation in the
  * same order (so the same error class wins when several arguments are bad), then the
  * same clamping.  All checks run before the first byte is written.
  */
 #include "model_internal.h"
-#include "numconv.h"
 
 #include <string.h>
 
 /* ==== Creation ========================================================================= */
 
-buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed, buf_buffer_t *out)
+/* How a new Buffer's bytes start out: Buffer.alloc, or allocUnsafe (and the creations
+ * that overwrite every byte anyway). */
+typedef enum buffer_contents { CONTENTS_UNSPECIFIED, CONTENTS_ZEROED } buffer_contents_t;
+
+/* A fresh ArrayBuffer and a fixed Uint8 view over all of it: the shared path of
+ * Buffer.alloc / allocUnsafe / from / concat. */
+static buf_status_t buffer_new(buf_backend_t *backend, int64_t size, buffer_contents_t contents, buf_buffer_t *out)
 {
     if (!backend || !out)
         return BUF_EINVAL;
@@ -22,23 +27,24 @@ buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed,
     if (size < 0 || size > BUF_BUFFER_MAX_LENGTH)
         return BUF_EOUT_OF_RANGE; /* validateNumber(size, 'size', 0, kMaxLength) */
     buf_arraybuffer_t *ab = NULL;
-    buf_status_t status = zeroed ? buf_arraybuffer_alloc(backend, size, &ab) : buf_arraybuffer_alloc_unsafe(backend, size, &ab);
+    buf_status_t status = contents == CONTENTS_ZEROED ? buf_arraybuffer_alloc(backend, size, &ab)
+                                                      : buf_arraybuffer_alloc_unsafe(backend, size, &ab);
     if (status != BUF_OK)
         return status;
     status = buf_typed_from_buffer(BUF_KIND_UINT8, ab, 0, size, out);
-    assert(status == BUF_OK);
+    BUF_ASSERT(status == BUF_OK); /* a whole fresh buffer is always a valid Uint8 view */
     buf_arraybuffer_release(ab); /* the Buffer holds the only reference now */
     return status;
 }
 
 buf_status_t buf_buffer_alloc(buf_backend_t *backend, int64_t size, buf_buffer_t *out)
 {
-    return model_buffer_new(backend, size, true, out);
+    return buffer_new(backend, size, CONTENTS_ZEROED, out);
 }
 
 buf_status_t buf_buffer_alloc_unsafe(buf_backend_t *backend, int64_t size, buf_buffer_t *out)
 {
-    return model_buffer_new(backend, size, false, out);
+    return buffer_new(backend, size, CONTENTS_UNSPECIFIED, out);
 }
 
 buf_status_t buf_buffer_from_bytes(buf_backend_t *backend, const uint8_t *bytes, size_t length, buf_buffer_t *out)
@@ -47,7 +53,7 @@ buf_status_t buf_buffer_from_bytes(buf_backend_t *backend, const uint8_t *bytes,
         return BUF_EINVAL;
     if (length > (uint64_t)BUF_BUFFER_MAX_LENGTH)
         return BUF_EOUT_OF_RANGE;
-    buf_status_t status = model_buffer_new(backend, (int64_t)length, false, out);
+    buf_status_t status = buffer_new(backend, (int64_t)length, CONTENTS_UNSPECIFIED, out);
     if (status == BUF_OK && length > 0)
         memcpy(out->buffer->data, bytes, length);
     return status;
@@ -55,8 +61,9 @@ buf_status_t buf_buffer_from_bytes(buf_backend_t *backend, const uint8_t *bytes,
 
 buf_status_t buf_buffer_from_arraybuffer(buf_arraybuffer_t *ab, int64_t byte_offset, int64_t length, buf_buffer_t *out)
 {
-    if (!ab || !out || ab->refcount == 0)
+    if (!ab || !out)
         return BUF_EINVAL;
+    BUF_ASSERT(model_arraybuffer_is_referenced(ab));
     /* fromArrayBuffer() in lib/buffer.js. */
     int64_t offset = byte_offset == BUF_OMITTED ? 0 : byte_offset;
     /* maxLength = byteLength - offset; saturate for absurd negative offsets (JS doubles
@@ -98,16 +105,6 @@ static uint8_t *buffer_bytes(const buf_buffer_t *buf, int64_t *length)
 
 /* ==== Views ============================================================================ */
 
-/* adjustOffset() of lib/buffer.js: relative index clamped into [0, length]. */
-static int64_t adjust_offset(int64_t offset, int64_t length)
-{
-    if (offset == BUF_OMITTED || offset == 0)
-        return 0; /* MathTrunc(undefined) is NaN, which ends up as 0 */
-    if (offset < 0)
-        return offset + length > 0 ? offset + length : 0;
-    return offset < length ? offset : length;
-}
-
 /* Node v20 replaces %TypedArray%.prototype.subarray for Buffers: it reads the byteOffset
  * GETTER (0 for an out-of-bounds view) and always makes a fixed-length view, so an
  * out-of-bounds Buffer gives an empty Buffer at offset 0 instead of a RangeError. */
@@ -116,8 +113,9 @@ buf_status_t buf_buffer_subarray(const buf_buffer_t *buf, int64_t start, int64_t
     if (!model_buffer_is_live(buf) || !out)
         return BUF_EINVAL;
     int64_t length = buf_typed_length(buf);
-    int64_t first = adjust_offset(start, length);
-    int64_t final = end == BUF_OMITTED ? length : adjust_offset(end, length);
+    /* adjustOffset() of lib/buffer.js: an undefined start is NaN there, which ends up 0. */
+    int64_t first = model_relative_index(start, length, 0);
+    int64_t final = model_relative_index(end, length, length);
     int64_t new_length = final > first ? final - first : 0;
     return buf_typed_from_buffer(BUF_KIND_UINT8, buf->buffer, buf_typed_byte_offset(buf) + first, new_length, out);
 }
@@ -139,7 +137,7 @@ buf_status_t buf_buffer_concat(buf_backend_t *backend, const buf_buffer_t *list,
         if (!model_buffer_is_live(&list[i]))
             return BUF_EINVAL; /* Node: ERR_INVALID_ARG_TYPE for list[i] */
     if (count == 0)
-        return model_buffer_new(backend, 0, false, out); /* before totalLength is validated */
+        return buffer_new(backend, 0, CONTENTS_UNSPECIFIED, out); /* before totalLength is validated */
     int64_t length;
     if (total_length == BUF_OMITTED) {
         length = 0;
@@ -159,7 +157,7 @@ buf_status_t buf_buffer_concat(buf_backend_t *backend, const buf_buffer_t *list,
         if (buf_typed_is_out_of_bounds(&list[i]))
             return BUF_EDETACHED;
     buf_buffer_t result;
-    buf_status_t status = model_buffer_new(backend, length, false, &result);
+    buf_status_t status = buffer_new(backend, length, CONTENTS_UNSPECIFIED, &result);
     if (status != BUF_OK)
         return status;
     uint8_t *dst = result.buffer->data;
@@ -233,7 +231,7 @@ buf_status_t buf_buffer_compare_range(const buf_buffer_t *source, const buf_buff
         return BUF_OK;
     }
     /* Both ranges are now non-empty and inside their Buffers. */
-    assert(source_end <= source_length && target_end <= target_length);
+    BUF_ASSERT(source_end <= source_length && target_end <= target_length);
     int64_t source_span = source_end - source_start, target_span = target_end - target_start;
     int64_t to_compare = source_span < target_span ? source_span : target_span;
     *out = compare_bytes(source_bytes + source_start, source_span, target_bytes + target_start, target_span, to_compare);
@@ -291,89 +289,5 @@ buf_status_t buf_buffer_copy(const buf_buffer_t *source, const buf_buffer_t *tar
     }
     if (copied)
         *copied = count;
-    return BUF_OK;
-}
-
-/* ==== fill (numbers and byte patterns) ================================================= */
-
-/* The offset/end handling of _fill() shared by every value type: *skip means "offset >=
- * end, Node returns without touching anything". */
-buf_status_t model_fill_range(int64_t length, int64_t *offset, int64_t *end, bool *skip)
-{
-    *skip = false;
-    if (*offset == BUF_OMITTED) {
-        *offset = 0;
-        *end = length;
-    } else {
-        if (!model_offset_in(*offset, 0, BUF_BUFFER_MAX_LENGTH))
-            return BUF_EOUT_OF_RANGE; /* validateOffset(offset, 'offset') */
-        if (*end == BUF_OMITTED)
-            *end = length;
-        else if (!model_offset_in(*end, 0, length))
-            return BUF_EOUT_OF_RANGE; /* validateOffset(end, 'end', 0, buf.length) */
-        if (*offset >= *end)
-            *skip = true;
-    }
-    return BUF_OK;
-}
-
-/* bindingFill() after its checks: pattern repeated over [offset, end).  The first copy is
- * a memmove because the pattern may be a view of this very Buffer. */
-void model_fill_pattern(uint8_t *bytes, int64_t offset, int64_t end, const uint8_t *pattern, size_t pattern_length)
-{
-    assert(pattern_length > 0 && offset < end);
-    size_t fill_length = (size_t)(end - offset);
-    uint8_t *dst = bytes + offset;
-    size_t first = pattern_length < fill_length ? pattern_length : fill_length;
-    memmove(dst, pattern, first);
-    /* Double the filled prefix until the range is full: O(log n) memcpy calls. */
-    size_t filled = first;
-    while (filled < fill_length) {
-        /* filled is a whole number of patterns, so dst[0, chunk) continues the phase. */
-        size_t chunk = filled < fill_length - filled ? filled : fill_length - filled;
-        memcpy(dst + filled, dst, chunk);
-        filled += chunk;
-    }
-}
-
-buf_status_t buf_buffer_fill_byte(const buf_buffer_t *buf, double value, int64_t offset, int64_t end)
-{
-    if (!model_buffer_is_live(buf))
-        return BUF_EINVAL;
-    int64_t length;
-    uint8_t *bytes = buffer_bytes(buf, &length);
-    bool skip;
-    buf_status_t status = model_fill_range(length, &offset, &end, &skip);
-    if (status != BUF_OK || skip)
-        return status;
-    if (end > length)
-        return BUF_EBUFFER_OUT_OF_BOUNDS;
-    /* TypedArray.prototype.fill does the work, and refuses an out-of-bounds view even
-     * for an empty range. */
-    if (buf_typed_is_out_of_bounds(buf))
-        return BUF_EDETACHED;
-    if (end > offset)
-        memset(bytes + offset, numconv_to_uint8(value), (size_t)(end - offset));
-    return BUF_OK;
-}
-
-buf_status_t buf_buffer_fill_bytes(const buf_buffer_t *buf, const uint8_t *pattern, size_t pattern_length,
-                                   int64_t offset, int64_t end)
-{
-    if (!model_buffer_is_live(buf) || (!pattern && pattern_length > 0))
-        return BUF_EINVAL;
-    int64_t length;
-    uint8_t *bytes = buffer_bytes(buf, &length);
-    bool skip;
-    buf_status_t status = model_fill_range(length, &offset, &end, &skip);
-    if (status != BUF_OK || skip)
-        return status;
-    if (end > length)
-        return BUF_EBUFFER_OUT_OF_BOUNDS;
-    if (end <= offset)
-        return BUF_OK;
-    if (pattern_length == 0)
-        return BUF_EINVALID_ARG_VALUE; /* "The argument 'value' is invalid" */
-    model_fill_pattern(bytes, offset, end, pattern, pattern_length);
     return BUF_OK;
 }

@@ -35,17 +35,20 @@ static bool value_in_range(double value, double min, double max) { return !(valu
 /* The 8*width low bits Node stores for an in-range (or NaN) value. */
 static uint64_t integer_bits(double value, int64_t width)
 {
-    uint64_t low = numconv_to_uint32(value);
+    uint64_t low = model_to_uint32(value);
     if (width <= 4)
         return width == 4 ? low : low & (((uint64_t)1 << (8 * width)) - 1);
-    uint64_t high = numconv_to_uint32(floor(value * 0x1p-32)) & (width == 6 ? 0xffffu : 0xffu);
+    uint64_t high = model_to_uint32(floor(value * 0x1p-32)) & (width == 6 ? 0xffffu : 0xffu);
     return (high << 32) | low;
 }
 
 /* ==== Integers =========================================================================== */
 
+/* Which of Node's two families: readUIntLE/writeUIntLE or readIntLE/writeIntLE. */
+typedef enum integer_signedness { INTEGER_UNSIGNED, INTEGER_SIGNED } integer_signedness_t;
+
 static buf_status_t read_integer(const buf_buffer_t *buf, int64_t offset, int64_t byte_length, bool little_endian,
-                                 bool is_signed, double *out)
+                                 integer_signedness_t signedness, double *out)
 {
     if (!model_buffer_is_live(buf) || !out)
         return BUF_EINVAL;
@@ -57,30 +60,29 @@ static buf_status_t read_integer(const buf_buffer_t *buf, int64_t offset, int64_
     buf_status_t status = check_offset(buf, offset, byte_length, &at);
     if (status != BUF_OK)
         return status;
-    uint64_t bits = numconv_load_ordered(at, (unsigned)byte_length, little_endian);
-    if (is_signed) {
-        uint64_t sign = (uint64_t)1 << (8 * byte_length - 1);
-        *out = (double)numconv_int64_from_bits((bits ^ sign) - sign);
-    } else {
-        *out = (double)bits; /* < 2^48: exact */
-    }
+    uint64_t bits = model_load_ordered(at, (unsigned)byte_length, little_endian);
+    /* At most 48 bits either way: exact as a double. */
+    if (signedness == INTEGER_SIGNED)
+        *out = (double)model_sign_extend(bits, (unsigned)byte_length);
+    else
+        *out = (double)bits;
     return BUF_OK;
 }
 
 buf_status_t buf_buffer_read_uint(const buf_buffer_t *buf, int64_t offset, int64_t byte_length, bool little_endian,
                                   double *out)
 {
-    return read_integer(buf, offset, byte_length, little_endian, false, out);
+    return read_integer(buf, offset, byte_length, little_endian, INTEGER_UNSIGNED, out);
 }
 
 buf_status_t buf_buffer_read_int(const buf_buffer_t *buf, int64_t offset, int64_t byte_length, bool little_endian,
                                  double *out)
 {
-    return read_integer(buf, offset, byte_length, little_endian, true, out);
+    return read_integer(buf, offset, byte_length, little_endian, INTEGER_SIGNED, out);
 }
 
 static buf_status_t write_integer(const buf_buffer_t *buf, double value, int64_t offset, int64_t byte_length,
-                                  bool little_endian, bool is_signed, int64_t *next_offset)
+                                  bool little_endian, integer_signedness_t signedness, int64_t *next_offset)
 {
     if (!model_buffer_is_live(buf))
         return BUF_EINVAL;
@@ -89,15 +91,15 @@ static buf_status_t write_integer(const buf_buffer_t *buf, double value, int64_t
     if (byte_length == 1 && offset == BUF_OMITTED)
         return BUF_EINVALID_ARG_TYPE; /* writeU_Int8 validates the offset before the value */
     double span = ldexp(1.0, (int)(8 * byte_length)); /* 2^(8w), exact */
-    double min = is_signed ? -span / 2 : 0.0;
-    double max = is_signed ? span / 2 - 1 : span - 1;
+    double min = signedness == INTEGER_SIGNED ? -span / 2 : 0.0;
+    double max = signedness == INTEGER_SIGNED ? span / 2 - 1 : span - 1;
     if (!value_in_range(value, min, max))
         return BUF_EOUT_OF_RANGE; /* 'The value of "value" is out of range' */
     uint8_t *at;
     buf_status_t status = check_offset(buf, offset, byte_length, &at);
     if (status != BUF_OK)
         return status;
-    numconv_store_ordered(at, integer_bits(value, byte_length), (unsigned)byte_length, little_endian);
+    model_store_ordered(at, integer_bits(value, byte_length), (unsigned)byte_length, little_endian);
     if (next_offset)
         *next_offset = offset + byte_length;
     return BUF_OK;
@@ -106,13 +108,13 @@ static buf_status_t write_integer(const buf_buffer_t *buf, double value, int64_t
 buf_status_t buf_buffer_write_uint(const buf_buffer_t *buf, double value, int64_t offset, int64_t byte_length,
                                    bool little_endian, int64_t *next_offset)
 {
-    return write_integer(buf, value, offset, byte_length, little_endian, false, next_offset);
+    return write_integer(buf, value, offset, byte_length, little_endian, INTEGER_UNSIGNED, next_offset);
 }
 
 buf_status_t buf_buffer_write_int(const buf_buffer_t *buf, double value, int64_t offset, int64_t byte_length,
                                   bool little_endian, int64_t *next_offset)
 {
-    return write_integer(buf, value, offset, byte_length, little_endian, true, next_offset);
+    return write_integer(buf, value, offset, byte_length, little_endian, INTEGER_SIGNED, next_offset);
 }
 
 /* ==== Float and double =================================================================== */
@@ -127,7 +129,7 @@ static buf_status_t read_bits(const buf_buffer_t *buf, int64_t offset, int64_t w
     uint8_t *at;
     buf_status_t status = check_offset(buf, offset, width, &at);
     if (status == BUF_OK)
-        *bits = numconv_load_ordered(at, (unsigned)width, little_endian);
+        *bits = model_load_ordered(at, (unsigned)width, little_endian);
     return status;
 }
 
@@ -142,7 +144,7 @@ static buf_status_t write_bits(const buf_buffer_t *buf, uint64_t bits, int64_t o
     buf_status_t status = check_offset(buf, offset, width, &at);
     if (status != BUF_OK)
         return status;
-    numconv_store_ordered(at, bits, (unsigned)width, little_endian);
+    model_store_ordered(at, bits, (unsigned)width, little_endian);
     if (next_offset)
         *next_offset = offset + width;
     return BUF_OK;
@@ -155,7 +157,7 @@ buf_status_t buf_buffer_read_float(const buf_buffer_t *buf, int64_t offset, bool
         return BUF_EINVAL;
     buf_status_t status = read_bits(buf, offset, 4, little_endian, &bits);
     if (status == BUF_OK)
-        *out = numconv_float_from_bits((uint32_t)bits);
+        *out = model_float_from_bits((uint32_t)bits);
     return status;
 }
 
@@ -166,20 +168,20 @@ buf_status_t buf_buffer_read_double(const buf_buffer_t *buf, int64_t offset, boo
         return BUF_EINVAL;
     buf_status_t status = read_bits(buf, offset, 8, little_endian, &bits);
     if (status == BUF_OK)
-        *out = numconv_double_from_bits(bits);
+        *out = model_double_from_bits(bits);
     return status;
 }
 
 buf_status_t buf_buffer_write_float(const buf_buffer_t *buf, double value, int64_t offset, bool little_endian,
                                     int64_t *next_offset)
 {
-    return write_bits(buf, numconv_float_bits(numconv_to_float32(value)), offset, 4, little_endian, next_offset);
+    return write_bits(buf, model_float_bits(model_to_float32(value)), offset, 4, little_endian, next_offset);
 }
 
 buf_status_t buf_buffer_write_double(const buf_buffer_t *buf, double value, int64_t offset, bool little_endian,
                                      int64_t *next_offset)
 {
-    return write_bits(buf, numconv_double_bits(value), offset, 8, little_endian, next_offset);
+    return write_bits(buf, model_double_bits(value), offset, 8, little_endian, next_offset);
 }
 
 /* ==== BigInt64 =========================================================================== */
@@ -198,7 +200,7 @@ buf_status_t buf_buffer_read_bigint64(const buf_buffer_t *buf, int64_t offset, b
         return BUF_EINVAL;
     buf_status_t status = read_bits(buf, offset, 8, little_endian, &bits);
     if (status == BUF_OK)
-        *out = numconv_int64_from_bits(bits);
+        *out = model_int64_from_bits(bits);
     return status;
 }
 
@@ -213,6 +215,5 @@ buf_status_t buf_buffer_write_biguint64(const buf_buffer_t *buf, uint64_t value,
 buf_status_t buf_buffer_write_bigint64(const buf_buffer_t *buf, int64_t value, int64_t offset, bool little_endian,
                                        int64_t *next_offset)
 {
-    uint64_t bits = value < 0 ? ~(uint64_t)(-(value + 1)) : (uint64_t)value;
-    return write_bits(buf, bits, offset, 8, little_endian, next_offset);
+    return write_bits(buf, model_bits_from_int64(value), offset, 8, little_endian, next_offset);
 }

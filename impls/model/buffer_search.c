@@ -8,20 +8,18 @@
 #include "model_internal.h"
 #include "numconv.h"
 
-#include <ctype.h>
 #include <string.h>
 
 /* ==== Encoding names ===================================================================== */
 
-bool model_encoding_is_ucs2(const char *name)
+/* A Buffer needle's encoding argument only decides the unit of the search: UTF-16LE
+ * under any of Node's names ('ucs2', 'ucs-2', 'utf16le', 'utf-16le', any case) searches
+ * 16-bit code units; any other name, unknown ones included, bytes (as Node). */
+static model_search_t needle_units(const char *encoding)
 {
-    static const char *const names[] = {"ucs2", "ucs-2", "utf16le", "utf-16le"};
-    if (!name)
-        return false;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcasecmp(name, names[i]) == 0)
-            return true;
-    return false;
+    buf_encoding_t parsed;
+    bool ucs2 = encoding && buf_encoding_parse(encoding, &parsed) == BUF_OK && parsed == BUF_ENC_UTF16LE;
+    return ucs2 ? MODEL_SEARCH_UCS2 : MODEL_SEARCH_FORWARD;
 }
 
 /* ==== Offsets ============================================================================ */
@@ -87,8 +85,11 @@ static int64_t search_units(const uint8_t *haystack, int64_t haystack_units, con
 }
 
 buf_status_t model_index_of(const buf_buffer_t *buf, const uint8_t *needle, size_t needle_length, int64_t byte_offset,
-                            bool ucs2, bool string_needle, bool forward, int64_t *out)
+                            model_search_t search, int64_t *out)
 {
+    bool forward = !(search & MODEL_SEARCH_BACKWARD);
+    bool ucs2 = search & MODEL_SEARCH_UCS2;
+    bool string_needle = search & MODEL_SEARCH_STRING_NEEDLE;
     if (!model_buffer_is_live(buf) || !out || (!needle && needle_length > 0))
         return BUF_EINVAL;
     int64_t length = buf_typed_length(buf);
@@ -107,7 +108,7 @@ buf_status_t model_index_of(const buf_buffer_t *buf, const uint8_t *needle, size
     *out = -1;
     if (length == 0 || start <= -1)
         return BUF_OK;
-    assert(start < length);
+    BUF_ASSERT(start < length);
     if ((forward && n + start > length) || n > length)
         return BUF_OK;
     if (!ucs2) {
@@ -132,22 +133,22 @@ buf_status_t model_index_of(const buf_buffer_t *buf, const uint8_t *needle, size
 
 /* ==== Public entry points ================================================================ */
 
-static buf_status_t index_of_byte(const buf_buffer_t *buf, double value, int64_t byte_offset, bool forward,
-                                  int64_t *out)
+static buf_status_t index_of_byte(const buf_buffer_t *buf, double value, int64_t byte_offset,
+                                  model_search_t direction, int64_t *out)
 {
     /* indexOfNumber(buffer, val >>> 0, ...): memchr keeps the low byte. */
-    uint8_t needle = (uint8_t)(numconv_to_uint32(value) & 0xffu);
-    return model_index_of(buf, &needle, 1, byte_offset, false, false, forward, out);
+    uint8_t needle = (uint8_t)(model_to_uint32(value) & 0xffu);
+    return model_index_of(buf, &needle, 1, byte_offset, direction, out);
 }
 
 buf_status_t buf_buffer_index_of_byte(const buf_buffer_t *buf, double value, int64_t byte_offset, int64_t *out)
 {
-    return index_of_byte(buf, value, byte_offset, true, out);
+    return index_of_byte(buf, value, byte_offset, MODEL_SEARCH_FORWARD, out);
 }
 
 buf_status_t buf_buffer_last_index_of_byte(const buf_buffer_t *buf, double value, int64_t byte_offset, int64_t *out)
 {
-    return index_of_byte(buf, value, byte_offset, false, out);
+    return index_of_byte(buf, value, byte_offset, MODEL_SEARCH_BACKWARD, out);
 }
 
 buf_status_t buf_buffer_includes_byte(const buf_buffer_t *buf, double value, int64_t byte_offset, bool *out)
@@ -155,7 +156,7 @@ buf_status_t buf_buffer_includes_byte(const buf_buffer_t *buf, double value, int
     int64_t index = -1;
     if (!out)
         return BUF_EINVAL;
-    buf_status_t status = index_of_byte(buf, value, byte_offset, true, &index);
+    buf_status_t status = index_of_byte(buf, value, byte_offset, MODEL_SEARCH_FORWARD, &index);
     if (status == BUF_OK)
         *out = index != -1;
     return status;
@@ -165,13 +166,13 @@ buf_status_t buf_buffer_includes_byte(const buf_buffer_t *buf, double value, int
 buf_status_t buf_buffer_index_of_bytes(const buf_buffer_t *buf, const uint8_t *needle, size_t needle_length,
                                        int64_t byte_offset, const char *encoding, int64_t *out)
 {
-    return model_index_of(buf, needle, needle_length, byte_offset, model_encoding_is_ucs2(encoding), false, true, out);
+    return model_index_of(buf, needle, needle_length, byte_offset, MODEL_SEARCH_FORWARD | needle_units(encoding), out);
 }
 
 buf_status_t buf_buffer_last_index_of_bytes(const buf_buffer_t *buf, const uint8_t *needle, size_t needle_length,
                                             int64_t byte_offset, const char *encoding, int64_t *out)
 {
-    return model_index_of(buf, needle, needle_length, byte_offset, model_encoding_is_ucs2(encoding), false, false, out);
+    return model_index_of(buf, needle, needle_length, byte_offset, MODEL_SEARCH_BACKWARD | needle_units(encoding), out);
 }
 
 buf_status_t buf_buffer_includes_bytes(const buf_buffer_t *buf, const uint8_t *needle, size_t needle_length,

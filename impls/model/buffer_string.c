@@ -1,6 +1,6 @@
 /* buffer_string.c — the Buffer operations that take or give text: from(string),
- * toString, byteLength, write, indexOf/includes of a string, fill with a string
- * (buf_model.h).  Text is UTF-8 on the C side; the codecs (buf_codec.h) turn it into
+ * toString, byteLength, write, indexOf/includes of a string (buf_model.h; fill
+ * with a string is in buffer_fill.c).  Text is UTF-8 on the C side; the codecs (buf_codec.h) turn it into
  * bytes exactly as Buffer.from(text, encoding) would, and every function below works
  * on those bytes with lib/buffer.js's argument handling.
  */
@@ -22,16 +22,12 @@ buf_status_t model_parse_encoding(const char *name, buf_encoding_t *out)
     return buf_encoding_parse(name, out) == BUF_OK ? BUF_OK : BUF_EUNKNOWN_ENCODING;
 }
 
-static const char *falsy_encoding_is_default(const char *name) { return name && name[0] == '\0' ? NULL : name; }
-
-/* Decodes text with `encoding` into a block from `backend` (the caller releases it). */
-static buf_status_t decode_text(buf_backend_t *backend, buf_encoding_t encoding, const char *text, size_t text_length,
-                                buf_bytes_t *out)
+buf_status_t model_decode_text(buf_backend_t *backend, buf_encoding_t encoding, const char *text, size_t text_length,
+                               buf_bytes_t *out)
 {
     static const uint8_t empty_text[1] = {0};
     const uint8_t *bytes = text ? (const uint8_t *)text : empty_text;
-    buf_status_t status = buf_decode_alloc(backend, encoding, bytes, text_length, out);
-    return status == BUF_OK ? BUF_OK : (status == BUF_EINVAL ? BUF_EINVAL : BUF_ENOMEM);
+    return model_allocation_status(buf_decode_alloc(backend, encoding, bytes, text_length, out));
 }
 
 /* ==== from / toString / byteLength ======================================================= */
@@ -42,10 +38,10 @@ buf_status_t buf_buffer_from_string(buf_backend_t *backend, const char *text, si
     if (!backend || !out || (!text && text_length > 0))
         return BUF_EINVAL;
     buf_encoding_t parsed;
-    if (model_parse_encoding(falsy_encoding_is_default(encoding), &parsed) != BUF_OK)
+    if (model_parse_encoding(model_encoding_argument(encoding), &parsed) != BUF_OK)
         return BUF_EUNKNOWN_ENCODING; /* checked before the empty-string shortcut */
     buf_bytes_t decoded;
-    buf_status_t status = decode_text(backend, parsed, text, text_length, &decoded);
+    buf_status_t status = model_decode_text(backend, parsed, text, text_length, &decoded);
     if (status != BUF_OK)
         return status;
     status = buf_buffer_from_bytes(backend, decoded.data, decoded.length, out);
@@ -66,16 +62,15 @@ buf_status_t buf_buffer_to_string(const buf_buffer_t *buf, const char *encoding,
     if (start == BUF_OMITTED || start <= 0)
         start = 0;
     else if (start >= length)
-        return buf_encode_alloc(backend, BUF_ENC_UTF8, bytes, 0, out);
+        return model_allocation_status(buf_encode_alloc(backend, BUF_ENC_UTF8, bytes, 0, out));
     if (end == BUF_OMITTED || end > length)
         end = length;
     if (end <= start)
-        return buf_encode_alloc(backend, BUF_ENC_UTF8, bytes, 0, out);
+        return model_allocation_status(buf_encode_alloc(backend, BUF_ENC_UTF8, bytes, 0, out));
     buf_encoding_t parsed;
     if (model_parse_encoding(encoding, &parsed) != BUF_OK)
         return BUF_EUNKNOWN_ENCODING;
-    buf_status_t status = buf_encode_alloc(backend, parsed, bytes + start, (size_t)(end - start), out);
-    return status == BUF_OK ? BUF_OK : BUF_ENOMEM;
+    return model_allocation_status(buf_encode_alloc(backend, parsed, bytes + start, (size_t)(end - start), out));
 }
 
 buf_status_t buf_buffer_byte_length(const char *text, size_t text_length, const char *encoding, int64_t *out)
@@ -88,7 +83,7 @@ buf_status_t buf_buffer_byte_length(const char *text, size_t text_length, const 
     }
     buf_encoding_t parsed;
     /* An unknown encoding counts UTF-8 bytes: Node's "TODO: makes more sense to throw". */
-    if (model_parse_encoding(falsy_encoding_is_default(encoding), &parsed) != BUF_OK)
+    if (model_parse_encoding(model_encoding_argument(encoding), &parsed) != BUF_OK)
         parsed = BUF_ENC_UTF8;
     size_t byte_length = 0;
     const buf_status_t status = buf_byte_length(parsed, (const uint8_t *)text, text_length, &byte_length);
@@ -142,11 +137,11 @@ buf_status_t buf_buffer_write(const buf_buffer_t *buf, const char *text, size_t 
             if (length > remaining)
                 length = remaining;
         }
-        if (model_parse_encoding(falsy_encoding_is_default(encoding), &parsed) != BUF_OK)
+        if (model_parse_encoding(model_encoding_argument(encoding), &parsed) != BUF_OK)
             return BUF_EUNKNOWN_ENCODING;
     }
     buf_bytes_t decoded;
-    buf_status_t status = decode_text(buf->buffer->backend, parsed, text, text_length, &decoded);
+    buf_status_t status = model_decode_text(buf->buffer->backend, parsed, text, text_length, &decoded);
     if (status != BUF_OK)
         return status;
     size_t count = whole_characters(parsed, decoded.data, decoded.length, (size_t)length);
@@ -161,7 +156,7 @@ buf_status_t buf_buffer_write(const buf_buffer_t *buf, const char *text, size_t 
 /* ==== indexOf / includes of a string ===================================================== */
 
 static buf_status_t index_of_string(const buf_buffer_t *buf, const char *text, size_t text_length,
-                                    int64_t byte_offset, const char *encoding, bool forward, int64_t *out)
+                                    int64_t byte_offset, const char *encoding, model_search_t direction, int64_t *out)
 {
     if (!model_buffer_is_live(buf) || !out || (!text && text_length > 0))
         return BUF_EINVAL;
@@ -169,11 +164,13 @@ static buf_status_t index_of_string(const buf_buffer_t *buf, const char *text, s
     if (model_parse_encoding(encoding, &parsed) != BUF_OK)
         return BUF_EUNKNOWN_ENCODING;
     buf_bytes_t needle;
-    buf_status_t status = decode_text(buf->buffer->backend, parsed, text, text_length, &needle);
+    buf_status_t status = model_decode_text(buf->buffer->backend, parsed, text, text_length, &needle);
     if (status != BUF_OK)
         return status;
-    status = model_index_of(buf, needle.data, needle.length, byte_offset, parsed == BUF_ENC_UTF16LE, true, forward,
-                            out);
+    model_search_t search = direction | MODEL_SEARCH_STRING_NEEDLE;
+    if (parsed == BUF_ENC_UTF16LE)
+        search |= MODEL_SEARCH_UCS2;
+    status = model_index_of(buf, needle.data, needle.length, byte_offset, search, out);
     buf_bytes_release(&needle);
     return status;
 }
@@ -181,13 +178,13 @@ static buf_status_t index_of_string(const buf_buffer_t *buf, const char *text, s
 buf_status_t buf_buffer_index_of_string(const buf_buffer_t *buf, const char *text, size_t text_length,
                                         int64_t byte_offset, const char *encoding, int64_t *out)
 {
-    return index_of_string(buf, text, text_length, byte_offset, encoding, true, out);
+    return index_of_string(buf, text, text_length, byte_offset, encoding, MODEL_SEARCH_FORWARD, out);
 }
 
 buf_status_t buf_buffer_last_index_of_string(const buf_buffer_t *buf, const char *text, size_t text_length,
                                              int64_t byte_offset, const char *encoding, int64_t *out)
 {
-    return index_of_string(buf, text, text_length, byte_offset, encoding, false, out);
+    return index_of_string(buf, text, text_length, byte_offset, encoding, MODEL_SEARCH_BACKWARD, out);
 }
 
 buf_status_t buf_buffer_includes_string(const buf_buffer_t *buf, const char *text, size_t text_length,
@@ -196,59 +193,8 @@ buf_status_t buf_buffer_includes_string(const buf_buffer_t *buf, const char *tex
     int64_t index = -1;
     if (!out)
         return BUF_EINVAL;
-    buf_status_t status = index_of_string(buf, text, text_length, byte_offset, encoding, true, &index);
+    buf_status_t status = index_of_string(buf, text, text_length, byte_offset, encoding, MODEL_SEARCH_FORWARD, &index);
     if (status == BUF_OK)
         *out = index != -1;
-    return status;
-}
-
-/* ==== fill with a string ================================================================= */
-
-buf_status_t buf_buffer_fill_string(const buf_buffer_t *buf, const char *text, size_t text_length, int64_t offset,
-                                    int64_t end, const char *encoding)
-{
-    if (!model_buffer_is_live(buf) || (!text && text_length > 0))
-        return BUF_EINVAL;
-    /* _fill(): with offset undefined, Node takes the encoding from the offset argument,
-     * so the real encoding argument is dropped (utf8).  The encoding is validated
-     * first, then '' means the number 0. */
-    if (offset == BUF_OMITTED)
-        encoding = NULL;
-    buf_encoding_t parsed;
-    if (model_parse_encoding(falsy_encoding_is_default(encoding), &parsed) != BUF_OK)
-        return BUF_EUNKNOWN_ENCODING;
-    if (text_length == 0)
-        return buf_buffer_fill_byte(buf, 0.0, offset, end);
-    /* A one-character string that fits a byte becomes a number in _fill() (utf8 below
-     * 128, any latin1 character), which only matters for an out-of-bounds Buffer:
-     * the number path throws there and the string path does not. */
-    const uint8_t *text_bytes = (const uint8_t *)text;
-    if (parsed == BUF_ENC_UTF8 && text_length == 1 && text_bytes[0] < 0x80)
-        return buf_buffer_fill_byte(buf, text_bytes[0], offset, end);
-    size_t utf16_bytes = 0;
-    if (parsed == BUF_ENC_LATIN1 && buf_decode_length(BUF_ENC_UTF16LE, text_bytes, text_length, &utf16_bytes) == BUF_OK &&
-        utf16_bytes == 2) {
-        uint8_t low_byte = 0;
-        size_t one = 0;
-        if (buf_decode(BUF_ENC_LATIN1, text_bytes, text_length, &low_byte, 1, &one) == BUF_OK && one == 1)
-            return buf_buffer_fill_byte(buf, low_byte, offset, end);
-    }
-    int64_t length = buf_typed_length(buf);
-    bool skip;
-    buf_status_t status = model_fill_range(length, &offset, &end, &skip);
-    if (status != BUF_OK || skip)
-        return status;
-    if (end > length)
-        return BUF_EBUFFER_OUT_OF_BOUNDS;
-    buf_bytes_t pattern;
-    status = decode_text(buf->buffer->backend, parsed, text, text_length, &pattern);
-    if (status != BUF_OK)
-        return status;
-    if (pattern.length == 0) {
-        status = BUF_EINVALID_ARG_VALUE; /* e.g. hex 'zz': "The argument 'value' is invalid" */
-    } else if (end > offset) {
-        model_fill_pattern(buf->buffer->data + buf->byte_offset, offset, end, pattern.data, pattern.length);
-    }
-    buf_bytes_release(&pattern);
     return status;
 }

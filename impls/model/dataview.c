@@ -7,15 +7,21 @@
 
 /* ==== Construction and bounds ========================================================== */
 
+/* A constructed, unreleased DataView (release zeroes it): its reference keeps the
+ * buffer live. */
 static bool dataview_is_live(const buf_dataview_t *view)
 {
-    return view && view->buffer && view->buffer->refcount > 0;
+    if (!view || !view->buffer)
+        return false;
+    BUF_ASSERT(model_arraybuffer_is_referenced(view->buffer));
+    return true;
 }
 
 buf_status_t buf_dataview_new(buf_arraybuffer_t *ab, int64_t byte_offset, int64_t byte_length, buf_dataview_t *out)
 {
-    if (!ab || !out || ab->refcount == 0)
+    if (!ab || !out)
         return BUF_EINVAL;
+    BUF_ASSERT(model_arraybuffer_is_referenced(ab));
     int64_t offset = byte_offset == BUF_OMITTED ? 0 : byte_offset;
     if (offset < 0)
         return BUF_ERANGE; /* "Start offset -1 is outside the bounds of the buffer" */
@@ -60,7 +66,7 @@ bool buf_dataview_is_out_of_bounds(const buf_dataview_t *view)
 /* GetViewByteLength for a view known to be in bounds. */
 static int64_t dataview_size(const buf_dataview_t *view)
 {
-    assert(!buf_dataview_is_out_of_bounds(view));
+    BUF_ASSERT(!buf_dataview_is_out_of_bounds(view));
     if (view->length_tracking)
         return (int64_t)view->buffer->byte_length - view->byte_offset;
     return view->fixed_byte_length;
@@ -93,7 +99,7 @@ buf_status_t buf_dataview_byte_offset(const buf_dataview_t *view, int64_t *out)
  * first, because ToIndex runs before anything else.) */
 static buf_status_t dataview_locate(const buf_dataview_t *view, int64_t byte_index, unsigned width, uint8_t **out)
 {
-    assert(byte_index >= 0);
+    BUF_ASSERT(byte_index >= 0);
     if (buf_dataview_is_out_of_bounds(view))
         return BUF_EDETACHED;
     int64_t size = dataview_size(view);
@@ -122,15 +128,13 @@ buf_status_t buf_dataview_get(const buf_dataview_t *view, buf_kind_t kind, int64
     buf_status_t status = dataview_locate(view, byte_index, width, &at);
     if (status != BUF_OK)
         return status;
-    uint64_t bits = numconv_load_ordered(at, width, little_endian);
+    uint64_t bits = model_load_ordered(at, width, little_endian);
     if (kind == BUF_KIND_FLOAT32) {
-        *out = numconv_float_from_bits((uint32_t)bits);
+        *out = model_float_from_bits((uint32_t)bits);
     } else if (kind == BUF_KIND_FLOAT64) {
-        *out = numconv_double_from_bits(bits);
+        *out = model_double_from_bits(bits);
     } else if (kind == BUF_KIND_INT8 || kind == BUF_KIND_INT16 || kind == BUF_KIND_INT32) {
-        uint64_t sign = (uint64_t)1 << (8 * width - 1);
-        /* Sign-extend in unsigned arithmetic, then reinterpret: no host-order assumption. */
-        *out = (double)numconv_int64_from_bits((bits ^ sign) - sign);
+        *out = (double)model_sign_extend(bits, width);
     } else {
         *out = (double)bits;
     }
@@ -143,11 +147,12 @@ buf_status_t buf_dataview_set(const buf_dataview_t *view, buf_kind_t kind, int64
     if (!dataview_is_live(view) || !model_kind_is_valid(kind) || kind == BUF_KIND_UINT8_CLAMPED)
         return BUF_EINVAL;
     if (byte_index == BUF_OMITTED)
-        byte_index = 0; /* ToIndex(undefined): getUint8() reads byte 0 */
+        byte_index = 0; /* ToIndex(undefined): setUint8() writes byte 0 */
     if (byte_index < 0)
-        return BUF_ERANGE;
+        return BUF_ERANGE; /* ToIndex throws first */
     if (buf_kind_is_bigint(kind))
-        return BUF_ETYPE; /* setBigInt64(i, number): "Cannot convert N to a BigInt" */
+        return BUF_ETYPE; /* setBigInt64(i, number): ToBigInt throws "Cannot convert N to a
+                           * BigInt" before the view's bounds are checked */
     unsigned width = (unsigned)buf_kind_size(kind);
     uint8_t *at;
     buf_status_t status = dataview_locate(view, byte_index, width, &at);
@@ -155,15 +160,15 @@ buf_status_t buf_dataview_set(const buf_dataview_t *view, buf_kind_t kind, int64
         return status;
     uint64_t bits;
     if (kind == BUF_KIND_FLOAT32) {
-        bits = numconv_float_bits(numconv_to_float32(value));
+        bits = model_float_bits(model_to_float32(value));
     } else if (kind == BUF_KIND_FLOAT64) {
-        bits = numconv_double_bits(value);
+        bits = model_double_bits(value);
     } else {
         /* ToInt8/ToUint8/.../ToUint32 all keep the low 8*width bits of ToUint32. */
         uint64_t mask = width == 4 ? 0xffffffffu : (((uint64_t)1 << (8 * width)) - 1);
-        bits = numconv_to_uint32(value) & mask;
+        bits = model_to_uint32(value) & mask;
     }
-    numconv_store_ordered(at, bits, width, little_endian);
+    model_store_ordered(at, bits, width, little_endian);
     return BUF_OK;
 }
 
@@ -179,7 +184,7 @@ buf_status_t buf_dataview_get_biguint64(const buf_dataview_t *view, int64_t byte
     uint8_t *at;
     buf_status_t status = dataview_locate(view, byte_index, 8, &at);
     if (status == BUF_OK)
-        *out = numconv_load_ordered(at, 8, little_endian);
+        *out = model_load_ordered(at, 8, little_endian);
     return status;
 }
 
@@ -191,7 +196,7 @@ buf_status_t buf_dataview_get_bigint64(const buf_dataview_t *view, int64_t byte_
         return BUF_EINVAL;
     buf_status_t status = buf_dataview_get_biguint64(view, byte_index, little_endian, &bits);
     if (status == BUF_OK)
-        *out = numconv_int64_from_bits(bits);
+        *out = model_int64_from_bits(bits);
     return status;
 }
 
@@ -207,13 +212,12 @@ buf_status_t buf_dataview_set_biguint64(const buf_dataview_t *view, int64_t byte
     uint8_t *at;
     buf_status_t status = dataview_locate(view, byte_index, 8, &at);
     if (status == BUF_OK)
-        numconv_store_ordered(at, value, 8, little_endian);
+        model_store_ordered(at, value, 8, little_endian);
     return status;
 }
 
 buf_status_t buf_dataview_set_bigint64(const buf_dataview_t *view, int64_t byte_index, int64_t value,
                                        bool little_endian)
 {
-    uint64_t bits = value < 0 ? ~(uint64_t)(-(value + 1)) : (uint64_t)value;
-    return buf_dataview_set_biguint64(view, byte_index, bits, little_endian);
+    return buf_dataview_set_biguint64(view, byte_index, model_bits_from_int64(value), little_endian);
 }

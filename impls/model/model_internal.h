@@ -1,21 +1,33 @@
-/* buf_model_internal.h — what the model's files share and users must not rely on:
- * the ArrayBuffer layout and small helpers for view bounds.  Not a public header. */
-#ifndef BUF_MODEL_INTERNAL_H
-#define BUF_MODEL_INTERNAL_H
+/* model_internal.h — what the model's files share and users must not rely on: the
+ * ArrayBuffer layout, what makes a view live, and small helpers for offsets and
+ * encodings.  Not a public header (unit tests see the model through model_testing.h). */
+#ifndef MODEL_INTERNAL_H
+#define MODEL_INTERNAL_H
 
-#include <assert.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf_model.h"
+#include "core/core_assert.h"
+
+/* ==== The ArrayBuffer block ================================================================ */
 
 /* One backend block holds the header, then (at MODEL_DATA_OFFSET) max_byte_length bytes
- * of data.  byte_length <= max_byte_length always; for a fixed buffer they are equal. */
+ * of data.  byte_length <= max_byte_length always; for a fixed buffer they are equal.
+ *
+ * The reference count is atomic because references move between threads (as V8's
+ * BackingStore is shared: a stream hands a chunk to another thread, which releases it
+ * there).  Retain is a relaxed increment (a new reference is always made from one the
+ * caller already holds, so nothing needs ordering); release is an acq_rel decrement, so
+ * the thread that frees the block sees every write any other holder made before its
+ * release.  The count is >= 1 for as long as anyone may look at the header: the last
+ * release frees the header with the data, so 0 is never observable. */
 struct buf_arraybuffer {
     buf_backend_t *backend; /* the block's owner: the last release frees it there */
     uint8_t *data;          /* block + MODEL_DATA_OFFSET; never moves */
-    size_t refcount;        /* >= 1 while reachable */
+    atomic_size_t refcount; /* >= 1 while reachable */
     size_t byte_length;
     size_t max_byte_length;
     size_t block_size;      /* exactly what was asked of the backend */
@@ -26,12 +38,26 @@ struct buf_arraybuffer {
 #define MODEL_BLOCK_ALIGN 16u
 #define MODEL_DATA_OFFSET ((sizeof(struct buf_arraybuffer) + MODEL_BLOCK_ALIGN - 1) & ~(size_t)(MODEL_BLOCK_ALIGN - 1))
 
+/* ==== Liveness ============================================================================ */
+
 static inline bool model_kind_is_valid(buf_kind_t kind) { return (unsigned)kind < (unsigned)BUF_KIND_COUNT; }
 
-/* A view struct that was constructed (and not released): its buffer is live. */
+/* The invariant of every ArrayBuffer a caller can reach: its count is >= 1.  Asserted on
+ * objects known to be live, never used as a test: after the last release the header is
+ * freed memory, and reading it proves nothing (ASan reports the read instead). */
+static inline bool model_arraybuffer_is_referenced(const buf_arraybuffer_t *ab)
+{
+    return atomic_load_explicit(&ab->refcount, memory_order_relaxed) > 0;
+}
+
+/* A view struct that was constructed and not released (release zeroes it): it holds a
+ * reference, so its buffer is live. */
 static inline bool model_typed_is_live(const buf_typed_t *view)
 {
-    return view && view->buffer && model_kind_is_valid(view->kind) && view->buffer->refcount > 0;
+    if (!view || !view->buffer || !model_kind_is_valid(view->kind))
+        return false;
+    BUF_ASSERT(model_arraybuffer_is_referenced(view->buffer));
+    return true;
 }
 
 static inline bool model_buffer_is_live(const buf_buffer_t *buf)
@@ -39,23 +65,64 @@ static inline bool model_buffer_is_live(const buf_buffer_t *buf)
     return model_typed_is_live(buf) && buf->kind == BUF_KIND_UINT8;
 }
 
+/* ==== Allocation failures ================================================================
+ * The one mapping from a failed allocation (a backend's NULL block, or a codec's *_alloc
+ * that could not get its block) to the model's status.  Node has one answer for every
+ * allocation it cannot make (RangeError "Array buffer allocation failed"), so BUF_ENOMEM
+ * and BUF_EOVERFLOW (a size the backend cannot represent) both become BUF_ENOMEM.  Any
+ * other reason means the model passed what it promised to check (an alignment, a NULL
+ * backend or text): a bug, asserted. */
+static inline buf_status_t model_allocation_failure(buf_status_t backend_status)
+{
+    BUF_ASSERT(backend_status == BUF_ENOMEM || backend_status == BUF_EOVERFLOW);
+    return BUF_ENOMEM;
+}
+
+/* The status of a call that allocates (a codec's *_alloc): BUF_OK, or the failure mapped. */
+static inline buf_status_t model_allocation_status(buf_status_t status)
+{
+    return status == BUF_OK ? BUF_OK : model_allocation_failure(status);
+}
+
+/* ==== Offsets ============================================================================ */
+
 /* Status for a Node validateOffset(value, name, min, max) (ERR_OUT_OF_RANGE). */
 static inline bool model_offset_in(int64_t value, int64_t min, int64_t max) { return value >= min && value <= max; }
 
-/* Internal: makes a fresh ArrayBuffer (zeroed or not) and a fixed Uint8 view over all of
- * it: the shared path of Buffer.alloc / allocUnsafe / from / concat. */
-buf_status_t model_buffer_new(buf_backend_t *backend, int64_t size, bool zeroed, buf_buffer_t *out);
-/* _fill()'s offset/end validation; *skip when offset >= end (nothing to do). */
-buf_status_t model_fill_range(int64_t length, int64_t *offset, int64_t *end, bool *skip);
-/* Repeats pattern over bytes[offset, end) (offset < end, pattern_length > 0). */
-void model_fill_pattern(uint8_t *bytes, int64_t offset, int64_t end, const uint8_t *pattern, size_t pattern_length);
-/* True for Node's names of UTF-16LE ('ucs2', 'ucs-2', 'utf16le', 'utf-16le', any case). */
-bool model_encoding_is_ucs2(const char *name);
-/* The search behind every indexOf: needle bytes (already decoded), Node's offset rules;
- * string_needle selects the string path's ucs2 not-found rule. */
+/* A relative index clamped into [0, length]: negative counts from the end, BUF_OMITTED
+ * is `omitted` (0 for a start, length for an end).  One rule for ArrayBuffer.slice,
+ * %TypedArray%.subarray and Node's adjustOffset() (Buffer.subarray).  No overflow:
+ * relative > INT64_MIN (that is BUF_OMITTED) and 0 <= length <= 2^53. */
+static inline int64_t model_relative_index(int64_t relative, int64_t length, int64_t omitted)
+{
+    if (relative == BUF_OMITTED)
+        return omitted;
+    if (relative < 0)
+        return relative < -length ? 0 : length + relative;
+    return relative > length ? length : relative;
+}
+
+/* ==== Searching and encodings ============================================================= */
+
+/* How model_index_of searches: one direction, or-ed with what the needle is. */
+typedef enum model_search {
+    MODEL_SEARCH_FORWARD = 0,             /* indexOf, includes */
+    MODEL_SEARCH_BACKWARD = 1u << 0,      /* lastIndexOf */
+    MODEL_SEARCH_UCS2 = 1u << 1,          /* 16-bit code units, matches at even offsets only */
+    MODEL_SEARCH_STRING_NEEDLE = 1u << 2, /* decoded from a string: IndexOfString()'s rules */
+} model_search_t;
+
+/* The search behind every indexOf: needle bytes (already decoded), Node's offset rules. */
 buf_status_t model_index_of(const buf_buffer_t *buf, const uint8_t *needle, size_t needle_length, int64_t byte_offset,
-                            bool ucs2, bool string_needle, bool forward, int64_t *out);
+                            model_search_t search, int64_t *out);
 /* Node's encoding lookup (NULL -> utf8) onto the codec enum. */
 buf_status_t model_parse_encoding(const char *name, buf_encoding_t *out);
+/* An encoding argument where Node tests `!encoding` (from, write, fill, byteLength): ""
+ * is falsy in JS, so it means the default, as NULL does. */
+static inline const char *model_encoding_argument(const char *name) { return name && name[0] == '\0' ? NULL : name; }
+/* Decodes UTF-8 text with `encoding` into a block from `backend` (DESIGN.md's decode);
+ * the caller releases it with buf_bytes_release. */
+buf_status_t model_decode_text(buf_backend_t *backend, buf_encoding_t encoding, const char *text, size_t text_length,
+                               buf_bytes_t *out);
 
 #endif

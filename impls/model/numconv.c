@@ -1,14 +1,15 @@
 /* numconv.c — ECMAScript number conversions with no undefined behaviour (numconv.h). */
 #include "numconv.h"
 
-#include <assert.h>
+#include "core/core_assert.h"
+
 #include <float.h>
 #include <math.h>
 #include <string.h>
 
 /* ==== Integer conversions ============================================================== */
 
-double numconv_to_integer(double value)
+double model_to_integer(double value)
 {
     if (isnan(value))
         return 0.0;
@@ -18,7 +19,7 @@ double numconv_to_integer(double value)
     return t == 0.0 ? 0.0 : t; /* -0 -> +0 */
 }
 
-uint32_t numconv_to_uint32(double value)
+uint32_t model_to_uint32(double value)
 {
     if (!isfinite(value))
         return 0;
@@ -27,41 +28,42 @@ uint32_t numconv_to_uint32(double value)
     double m = fmod(trunc(value), 4294967296.0);
     if (m < 0)
         m += 4294967296.0;
-    assert(m >= 0.0 && m < 4294967296.0);
+    BUF_ASSERT(m >= 0.0 && m < 4294967296.0);
     return (uint32_t)m;
 }
 
-int32_t numconv_int32_from_bits(uint32_t bits)
-{
-    if (bits <= (uint32_t)INT32_MAX)
-        return (int32_t)bits;
-    return (int32_t)(bits - 0x80000000u) + INT32_MIN;
-}
+int32_t model_to_int32(double value) { return (int32_t)model_sign_extend(model_to_uint32(value), 4); }
+uint16_t model_to_uint16(double value) { return (uint16_t)(model_to_uint32(value) & 0xffffu); }
+int16_t model_to_int16(double value) { return (int16_t)model_sign_extend(model_to_uint16(value), 2); }
+uint8_t model_to_uint8(double value) { return (uint8_t)(model_to_uint32(value) & 0xffu); }
+int8_t model_to_int8(double value) { return (int8_t)model_sign_extend(model_to_uint8(value), 1); }
 
-int64_t numconv_int64_from_bits(uint64_t bits)
+/* ==== Two's complement ================================================================= */
+
+/* Converting a signed integer to an unsigned type is defined modulo 2^64 (C11 6.3.1.3);
+ * only the way back needs care. */
+uint64_t model_bits_from_int64(int64_t value) { return (uint64_t)value; }
+
+int64_t model_int64_from_bits(uint64_t bits)
 {
     if (bits <= (uint64_t)INT64_MAX)
         return (int64_t)bits;
-    return (int64_t)(bits - 0x8000000000000000u) + INT64_MIN;
+    return (int64_t)(bits - 0x8000000000000000u) + INT64_MIN; /* both terms in range */
 }
 
-int32_t numconv_to_int32(double value) { return numconv_int32_from_bits(numconv_to_uint32(value)); }
-uint16_t numconv_to_uint16(double value) { return (uint16_t)(numconv_to_uint32(value) & 0xffffu); }
-uint8_t numconv_to_uint8(double value) { return (uint8_t)(numconv_to_uint32(value) & 0xffu); }
-
-int16_t numconv_to_int16(double value)
+int64_t model_sign_extend(uint64_t bits, unsigned width)
 {
-    uint16_t bits = numconv_to_uint16(value);
-    return (int16_t)(bits < 0x8000u ? (int32_t)bits : (int32_t)bits - 0x10000);
+    BUF_ASSERT(width >= 1 && width <= 8);
+    if (width == 8)
+        return model_int64_from_bits(bits);
+    BUF_ASSERT(bits >> (8 * width) == 0);
+    /* Flipping the sign bit and subtracting it sets every bit above it when it was 1
+     * (in unsigned arithmetic, no overflow); the reinterpretation is then exact. */
+    uint64_t sign = (uint64_t)1 << (8 * width - 1);
+    return model_int64_from_bits((bits ^ sign) - sign);
 }
 
-int8_t numconv_to_int8(double value)
-{
-    uint8_t bits = numconv_to_uint8(value);
-    return (int8_t)(bits < 0x80u ? (int32_t)bits : (int32_t)bits - 0x100);
-}
-
-uint8_t numconv_to_uint8_clamp(double value)
+uint8_t model_to_uint8_clamp(double value)
 {
     if (isnan(value) || value <= 0.0)
         return 0;
@@ -80,7 +82,7 @@ uint8_t numconv_to_uint8_clamp(double value)
 
 /* ==== Float32 ========================================================================== */
 
-float numconv_to_float32(double value)
+float model_to_float32(double value)
 {
     if (isnan(value))
         return NAN;
@@ -96,28 +98,28 @@ float numconv_to_float32(double value)
     return (float)value;
 }
 
-uint64_t numconv_double_bits(double value)
+uint64_t model_double_bits(double value)
 {
     uint64_t bits;
     memcpy(&bits, &value, sizeof bits);
     return bits;
 }
 
-double numconv_double_from_bits(uint64_t bits)
+double model_double_from_bits(uint64_t bits)
 {
     double value;
     memcpy(&value, &bits, sizeof value);
     return value;
 }
 
-uint32_t numconv_float_bits(float value)
+uint32_t model_float_bits(float value)
 {
     uint32_t bits;
     memcpy(&bits, &value, sizeof bits);
     return bits;
 }
 
-float numconv_float_from_bits(uint32_t bits)
+float model_float_from_bits(uint32_t bits)
 {
     float value;
     memcpy(&value, &bits, sizeof value);
@@ -126,32 +128,32 @@ float numconv_float_from_bits(uint32_t bits)
 
 /* ==== Element storage (native order) =================================================== */
 
-void numconv_store_u64(uint8_t *dst, uint64_t bits) { memcpy(dst, &bits, sizeof bits); }
+void model_store_u64(uint8_t *dst, uint64_t bits) { memcpy(dst, &bits, sizeof bits); }
 
-uint64_t numconv_load_u64(const uint8_t *src)
+uint64_t model_load_u64(const uint8_t *src)
 {
     uint64_t bits;
     memcpy(&bits, src, sizeof bits);
     return bits;
 }
 
-void numconv_store_number(buf_kind_t kind, uint8_t *dst, double value)
+void model_store_number(buf_kind_t kind, uint8_t *dst, double value)
 {
     switch (kind) {
-    case BUF_KIND_INT8: { int8_t v = numconv_to_int8(value); memcpy(dst, &v, 1); break; }
-    case BUF_KIND_UINT8: { uint8_t v = numconv_to_uint8(value); memcpy(dst, &v, 1); break; }
-    case BUF_KIND_UINT8_CLAMPED: { uint8_t v = numconv_to_uint8_clamp(value); memcpy(dst, &v, 1); break; }
-    case BUF_KIND_INT16: { int16_t v = numconv_to_int16(value); memcpy(dst, &v, 2); break; }
-    case BUF_KIND_UINT16: { uint16_t v = numconv_to_uint16(value); memcpy(dst, &v, 2); break; }
-    case BUF_KIND_INT32: { int32_t v = numconv_to_int32(value); memcpy(dst, &v, 4); break; }
-    case BUF_KIND_UINT32: { uint32_t v = numconv_to_uint32(value); memcpy(dst, &v, 4); break; }
-    case BUF_KIND_FLOAT32: { float v = numconv_to_float32(value); memcpy(dst, &v, 4); break; }
+    case BUF_KIND_INT8: { int8_t v = model_to_int8(value); memcpy(dst, &v, 1); break; }
+    case BUF_KIND_UINT8: { uint8_t v = model_to_uint8(value); memcpy(dst, &v, 1); break; }
+    case BUF_KIND_UINT8_CLAMPED: { uint8_t v = model_to_uint8_clamp(value); memcpy(dst, &v, 1); break; }
+    case BUF_KIND_INT16: { int16_t v = model_to_int16(value); memcpy(dst, &v, 2); break; }
+    case BUF_KIND_UINT16: { uint16_t v = model_to_uint16(value); memcpy(dst, &v, 2); break; }
+    case BUF_KIND_INT32: { int32_t v = model_to_int32(value); memcpy(dst, &v, 4); break; }
+    case BUF_KIND_UINT32: { uint32_t v = model_to_uint32(value); memcpy(dst, &v, 4); break; }
+    case BUF_KIND_FLOAT32: { float v = model_to_float32(value); memcpy(dst, &v, 4); break; }
     case BUF_KIND_FLOAT64: memcpy(dst, &value, 8); break;
-    default: assert(!"numconv_store_number: not a number kind"); break;
+    default: BUF_ASSERT(!"model_store_number: not a number kind"); break;
     }
 }
 
-double numconv_load_number(buf_kind_t kind, const uint8_t *src)
+double model_load_number(buf_kind_t kind, const uint8_t *src)
 {
     switch (kind) {
     case BUF_KIND_INT8: { int8_t v; memcpy(&v, src, 1); return v; }
@@ -163,15 +165,15 @@ double numconv_load_number(buf_kind_t kind, const uint8_t *src)
     case BUF_KIND_UINT32: { uint32_t v; memcpy(&v, src, 4); return v; }
     case BUF_KIND_FLOAT32: { float v; memcpy(&v, src, 4); return v; }
     case BUF_KIND_FLOAT64: { double v; memcpy(&v, src, 8); return v; }
-    default: assert(!"numconv_load_number: not a number kind"); return 0.0;
+    default: BUF_ASSERT(!"model_load_number: not a number kind"); return 0.0;
     }
 }
 
 /* ==== Fixed byte order ================================================================= */
 
-uint64_t numconv_load_ordered(const uint8_t *src, unsigned width, bool little_endian)
+uint64_t model_load_ordered(const uint8_t *src, unsigned width, bool little_endian)
 {
-    assert(width >= 1 && width <= 8);
+    BUF_ASSERT(width >= 1 && width <= 8);
     uint64_t bits = 0;
     for (unsigned i = 0; i < width; i++) {
         unsigned byte_index = little_endian ? width - 1 - i : i;
@@ -180,9 +182,9 @@ uint64_t numconv_load_ordered(const uint8_t *src, unsigned width, bool little_en
     return bits;
 }
 
-void numconv_store_ordered(uint8_t *dst, uint64_t bits, unsigned width, bool little_endian)
+void model_store_ordered(uint8_t *dst, uint64_t bits, unsigned width, bool little_endian)
 {
-    assert(width >= 1 && width <= 8);
+    BUF_ASSERT(width >= 1 && width <= 8);
     for (unsigned i = 0; i < width; i++) {
         unsigned byte_index = little_endian ? i : width - 1 - i;
         dst[byte_index] = (uint8_t)(bits & 0xffu);

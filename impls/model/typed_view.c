@@ -98,8 +98,9 @@ static void typed_init(buf_typed_t *out, buf_kind_t kind, buf_arraybuffer_t *ab,
 buf_status_t buf_typed_from_buffer(buf_kind_t kind, buf_arraybuffer_t *ab, int64_t byte_offset, int64_t length,
                                    buf_typed_t *out)
 {
-    if (!ab || !out || !model_kind_is_valid(kind) || ab->refcount == 0)
+    if (!ab || !out || !model_kind_is_valid(kind))
         return BUF_EINVAL;
+    BUF_ASSERT(model_arraybuffer_is_referenced(ab));
     int64_t size = (int64_t)buf_kind_size(kind);
     int64_t offset = byte_offset == BUF_OMITTED ? 0 : byte_offset;
     if (offset < 0)
@@ -186,7 +187,7 @@ buf_status_t buf_typed_get(const buf_typed_t *view, int64_t index, double *out)
     uint8_t *element;
     buf_status_t status = element_at(view, index, &element);
     if (status == BUF_OK)
-        *out = numconv_load_number(view->kind, element);
+        *out = model_load_number(view->kind, element);
     return status;
 }
 
@@ -199,7 +200,7 @@ buf_status_t buf_typed_set(const buf_typed_t *view, int64_t index, double value)
     uint8_t *element;
     buf_status_t status = element_at(view, index, &element);
     if (status == BUF_OK)
-        numconv_store_number(view->kind, element, value);
+        model_store_number(view->kind, element, value);
     return status;
 }
 
@@ -212,7 +213,7 @@ buf_status_t buf_typed_get_bigint(const buf_typed_t *view, int64_t index, int64_
     uint8_t *element;
     buf_status_t status = element_at(view, index, &element);
     if (status == BUF_OK)
-        *out = numconv_int64_from_bits(numconv_load_u64(element));
+        *out = model_int64_from_bits(model_load_u64(element));
     return status;
 }
 
@@ -225,7 +226,7 @@ buf_status_t buf_typed_get_biguint(const buf_typed_t *view, int64_t index, uint6
     uint8_t *element;
     buf_status_t status = element_at(view, index, &element);
     if (status == BUF_OK)
-        *out = numconv_load_u64(element);
+        *out = model_load_u64(element);
     return status;
 }
 
@@ -238,33 +239,24 @@ buf_status_t buf_typed_set_biguint(const buf_typed_t *view, int64_t index, uint6
     uint8_t *element;
     buf_status_t status = element_at(view, index, &element);
     if (status == BUF_OK)
-        numconv_store_u64(element, value); /* ToBigInt64/ToBigUint64: the same 64 bits */
+        model_store_u64(element, value); /* ToBigInt64/ToBigUint64: the same 64 bits */
     return status;
 }
 
 buf_status_t buf_typed_set_bigint(const buf_typed_t *view, int64_t index, int64_t value)
 {
-    /* Two's complement of value modulo 2^64, computed in unsigned arithmetic. */
-    uint64_t bits = value < 0 ? ~(uint64_t)(-(value + 1)) : (uint64_t)value;
-    return buf_typed_set_biguint(view, index, bits);
+    return buf_typed_set_biguint(view, index, model_bits_from_int64(value)); /* ToBigInt64: the same bits */
 }
 
 /* ==== subarray ========================================================================= */
-
-static int64_t clamp_relative(int64_t relative, int64_t length)
-{
-    if (relative < 0)
-        return relative < -length ? 0 : length + relative;
-    return relative > length ? length : relative;
-}
 
 buf_status_t buf_typed_subarray(const buf_typed_t *view, int64_t begin, int64_t end, buf_typed_t *out)
 {
     if (!model_typed_is_live(view) || !out)
         return BUF_EINVAL;
     int64_t source_length = buf_typed_length(view); /* 0 when out of bounds */
-    int64_t start = begin == BUF_OMITTED ? 0 : clamp_relative(begin, source_length);
-    int64_t final = end == BUF_OMITTED ? source_length : clamp_relative(end, source_length);
+    int64_t start = model_relative_index(begin, source_length, 0);
+    int64_t final = model_relative_index(end, source_length, source_length);
     int64_t size = (int64_t)buf_kind_size(view->kind);
     int64_t begin_byte_offset = view->byte_offset + start * size;
     if (view->length_tracking && end == BUF_OMITTED)
@@ -318,13 +310,13 @@ buf_status_t buf_typed_set_from(const buf_typed_t *target, const buf_typed_t *so
         buf_status_t status = BUF_OK;
         clone = buf_backend_alloc(target->buffer->backend, source_bytes, MODEL_BLOCK_ALIGN, &status);
         if (!clone)
-            return BUF_ENOMEM;
+            return model_allocation_failure(status);
         memcpy(clone, src, source_bytes);
         src = clone;
     }
     for (int64_t i = 0; i < source_length; i++)
-        numconv_store_number(target->kind, dst + (size_t)i * target_size,
-                             numconv_load_number(source->kind, src + (size_t)i * source_size));
+        model_store_number(target->kind, dst + (size_t)i * target_size,
+                             model_load_number(source->kind, src + (size_t)i * source_size));
     if (clone)
         buf_backend_free(target->buffer->backend, clone, source_bytes, MODEL_BLOCK_ALIGN);
     return BUF_OK;
@@ -348,6 +340,6 @@ buf_status_t buf_typed_set_array(const buf_typed_t *target, const double *values
     size_t size = buf_kind_size(target->kind);
     uint8_t *dst = target->buffer->data + target->byte_offset + offset * (int64_t)size;
     for (size_t i = 0; i < count; i++)
-        numconv_store_number(target->kind, dst + i * size, values[i]);
+        model_store_number(target->kind, dst + i * size, values[i]);
     return BUF_OK;
 }

@@ -1,19 +1,27 @@
 'use strict';
-// Differential harness of the buffer model (issue 4): random operation programs run in
-// C (tests/tools/model_driver.c, one process per batch) and in Node v20, result by
-// result and error class by error class; then every applicable vector of
+// Differential harness of the buffer model: random operation programs run in C
+// (tests/tools/model_driver.c, one process per batch) and in Node v20, result by result
+// and error class by error class; then every applicable vector of
 // tests/data/node/typed_vectors.json.
 //
-//   scripts/node-diff model [--seed S] [--cases N] [--ops K] [--driver PATH] [--no-vectors]
+//   scripts/node-diff model [--seed S] [--cases N] [--ops K] [--driver PATH] [--buf PATH]
+//                           [--no-vectors]
 //
-// N programs of about K operations each.  On a mismatch it prints the seed, the first
-// differing operation and a minimized program (delta debugging over the operations),
-// and exits 1.  Ends with "N passed, N failed" (operations + vectors).
+// N programs of about K operations each, then the programs of every regression seed
+// (REGRESSION_SEEDS below: seeds that once found a bug) and every argument combination
+// of buf.fill (lib/model_fill_matrix.js).  Programs allocate from every
+// base backend that `buf backends` lists (buf is found next to the driver, or given with
+// --buf), plus the mmap:guard variant, so a new backend is covered with no edit here.
+// On a mismatch it prints the seed, the first differing operation and a minimized
+// program (delta debugging over the operations); when the driver crashes, how it died,
+// its stderr and the minimized crashing program.  Exits 1 on any failure; ends with
+// "N passed, N failed" (operations + vectors).
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { genProgram } = require('./lib/model_gen.js');
 const { runVectors } = require('./lib/model_vectors.js');
+const { fillMatrixPrograms } = require('./lib/model_fill_matrix.js');
 
 const root = path.resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -22,14 +30,36 @@ const option = (name, fallback) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
 };
 if (args.includes('--help')) {
-  console.log('usage: scripts/node-diff model [--seed S] [--cases N] [--ops K] [--driver PATH] [--no-vectors]');
+  console.log('usage: scripts/node-diff model [--seed S] [--cases N] [--ops K] [--driver PATH] [--buf PATH] [--no-vectors]');
   process.exit(0);
 }
 const seed = Number(option('--seed', String(Date.now() % 2147483647)));
 const cases = Number(option('--cases', '400'));
 const opsPerProgram = Number(option('--ops', '55'));
 const driver = option('--driver', process.env.MODEL_DRIVER || path.join(root, 'build/tests/model_driver'));
-const BACKENDS = ['malloc', 'slab', 'mmap', 'pool', 'mmap:guard'];
+// build/tests/model_driver -> build/buf, build/asan/tests/model_driver -> build/asan/buf.
+const bufTool = option('--buf', path.join(path.dirname(driver), '..', 'buf'));
+// Variants are spelled, not registered (DESIGN.md): the guard-page one runs too.
+const VARIANTS = { mmap: ['mmap:guard'] };
+
+// The backends the driver opens, by index: `buf backends` prints one base backend per
+// line, name first.
+function listBackends() {
+  if (!fs.existsSync(driver)) {
+    console.error(`model: no driver at ${driver} (run make first, or pass --driver PATH)`);
+    process.exit(2);
+  }
+  const r = spawnSync(bufTool, ['backends'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    const why = r.error ? r.error.message : `exit status ${r.status}: ${(r.stderr || '').trim()}`;
+    console.error(`model: cannot list the backends with '${bufTool} backends' (${why}); run make first, or pass --buf PATH`);
+    process.exit(2);
+  }
+  const names = r.stdout.split('\n').map((line) => line.trim().split(/\s+/)[0]).filter((name) => name);
+  if (!names.length) { console.error(`model: '${bufTool} backends' listed no backend`); process.exit(2); }
+  return names.concat(...names.map((name) => VARIANTS[name] || []));
+}
+let backends = null; // listed once, when the first batch runs
 
 // Never take Buffers from Node's shared 8 KiB pool: a pooled Buffer's byteOffset and
 // .buffer would differ from the C model's one-ArrayBuffer-per-Buffer for no reason.
@@ -234,14 +264,29 @@ const RW_NAMES = {
 };
 
 // ==== Running and comparing =============================================================
+// How the driver ended: null for a clean exit, else "exit status N" / "killed by SIGx".
+const exitOf = (c) => (c.signal ? `killed by ${c.signal}` : c.status !== 0 ? `exit status ${c.status}` : null);
+// The driver died (as opposed to exiting 1 after reporting leaks).
+const crashed = (c) => exitOf(c) !== null && !(c.status === 1 && c.leaks.length);
+
+// One program alone (minimizing, showing) runs with every answer flushed, so a crash
+// keeps the answers before it; a batch flushes per program, which is enough to find the
+// program a crash happened in and costs one write per program instead of per line.
 function runC(programs) {
+  if (!backends) backends = listBackends();
   const input = programs.map((p) => 'P\n' + p.map((op) => op.join(' ')).join('\n')).join('\n') + '\n';
-  const r = spawnSync(driver, BACKENDS, { input, maxBuffer: 1 << 30, encoding: 'utf8' });
-  if (r.error) { console.error(`model: cannot run ${driver}: ${r.error.message} (run make first)`); process.exit(2); }
-  const lines = r.stdout.split('\n').filter((l) => l.length > 0);
+  const driverArgs = (programs.length === 1 ? ['--flush-each'] : []).concat(backends);
+  const r = spawnSync(driver, driverArgs, { input, maxBuffer: 1 << 30, encoding: 'utf8' });
+  // EPIPE: the driver died before reading all its input, a crash that status and signal
+  // describe.  Anything else means it could not run at all.
+  if (r.error && r.error.code !== 'EPIPE') {
+    console.error(`model: cannot run ${driver}: ${r.error.message} (run make first, or pass --driver PATH)`);
+    process.exit(2);
+  }
+  const lines = (r.stdout || '').split('\n').filter((l) => l.length > 0);
   const leaks = lines.filter((l) => l.startsWith('LEAK'));
   const results = lines.filter((l) => !l.startsWith('LEAK'));
-  return { results, leaks, status: r.status, stderr: r.stderr };
+  return { results, leaks, status: r.status, signal: r.signal, stderr: r.stderr || '' };
 }
 
 function runJs(program) {
@@ -267,11 +312,19 @@ function firstMismatch(program, cResults) {
   return -1;
 }
 
-// What a failure looks like: the differing operation and both answers (or a driver
-// failure).  Minimizing keeps this signature, so it cannot wander off to another bug.
+// The kind of report a sanitizer, UBSan or BUF_ASSERT left on stderr (no addresses or
+// values, so it survives minimizing), or ''.
+function crashKind(stderr) {
+  const m = /(ERROR: \w+Sanitizer: [\w-]+|runtime error: [a-z -]+|assertion failed: [^(\n]*)/.exec(stderr);
+  return m ? m[1].trim() : '';
+}
+
+// What a failure looks like: the differing operation and both answers, or how the
+// driver died.  Minimizing keeps this signature, so it cannot wander off to another bug.
 function failureSignature(program) {
   const c = runC([program]);
-  if (c.status !== 0) return `driver exit ${c.status} ${c.leaks.join(' ')}`;
+  if (crashed(c)) return `driver ${exitOf(c)}${crashKind(c.stderr) ? `, ${crashKind(c.stderr)}` : ''}`;
+  if (exitOf(c)) return `driver ${exitOf(c)} ${c.leaks.join(' ')}`;
   const at = firstMismatch(program, c.results);
   if (at < 0) return null;
   return `${program[at].join(' ')} | ${c.results[at]} | ${runJs(program)[at]}`;
@@ -298,38 +351,114 @@ function minimize(program) {
 function showProgram(program) {
   const c = runC([program]).results;
   const js = runJs(program);
-  return program.map((op, i) => `  ${op.join(' ').padEnd(48)} C: ${c[i]}${same(c[i], js[i]) ? '' : `   Node: ${js[i]}   <-- differs`}`).join('\n');
+  return program.map((op, i) => {
+    if (i >= c.length) return `  ${op.join(' ').padEnd(48)} C: (no answer: the driver died)`;
+    return `  ${op.join(' ').padEnd(48)} C: ${c[i]}${same(c[i], js[i]) ? '' : `   Node: ${js[i]}   <-- differs`}`;
+  }).join('\n');
 }
 
-function main() {
-  console.log(`model: seed ${seed}, ${cases} programs of ~${opsPerProgram} operations, driver ${path.relative(root, driver)}`);
+// A driver's stderr, indented, up to a sanitizer's SUMMARY line (its shadow-byte map
+// says nothing more to a reader) and at most 30 lines.
+function stderrHead(text) {
+  const lines = text.trim().split('\n');
+  const summary = lines.findIndex((l) => l.startsWith('SUMMARY:'));
+  return lines.slice(0, Math.min(summary >= 0 ? summary + 1 : lines.length, 30)).map((l) => `    ${l}`).join('\n');
+}
+
+// The driver died in the middle of a batch.  It flushes its answers at every program
+// boundary, so the first program with missing answers is the one it was running (or,
+// if that one passes alone, the one before, whose release ran last).  Reports how it
+// died and its stderr, then shrinks the program as for a mismatch.
+function reportCrash(name, programs, c, rerunOf) {
+  let offset = 0, at = programs.length - 1;
+  for (let p = 0; p < programs.length; p++) {
+    if (offset + programs[p].length > c.results.length) { at = p; break; }
+    offset += programs[p].length;
+  }
+  console.log(`CRASH ${name}: model_driver ${exitOf(c)} in program ${at} of ${programs.length}`);
+  if (c.stderr.trim()) console.log(`  driver stderr:\n${stderrHead(c.stderr)}`);
+  const alone = [at, at - 1].find((p) => p >= 0 && crashed(runC([programs[p]])));
+  if (alone === undefined) {
+    console.log(`  program ${at} does not crash on its own: the crash needs the programs before it (rerun: ${rerunOf(at)})`);
+    return;
+  }
+  const small = minimize(programs[alone]);
+  console.log(`minimal crashing program (${small.length} operations, from program ${alone}: ${failureSignature(small)};` +
+    ` rerun: ${rerunOf(alone)}):`);
+  console.log(showProgram(small));
+}
+
+// Runs a batch of programs through the driver and Node, compares every answer, prints
+// the first mismatch (minimized) or the crash, and returns the counts.  rerunOf(p) says
+// how to run program p again.
+function runBatch(name, programs, rerunOf) {
   let passed = 0, failed = 0, operations = 0;
-  const programs = [];
-  for (let p = 0; p < cases; p++) programs.push(genProgram(seed, p, opsPerProgram));
   const c = runC(programs);
-  if (c.stderr) process.stderr.write(c.stderr);
+  const died = crashed(c);
+  if (c.stderr && !died) process.stderr.write(c.stderr);
   let offset = 0;
   let reported = 0;
+  let unanswered = 0;
   for (let p = 0; p < programs.length; p++) {
     const program = programs[p];
     const slice = c.results.slice(offset, offset + program.length);
     offset += program.length;
+    if (slice.length < program.length) { unanswered++; continue; } // the driver died before answering
     operations += program.length;
     const at = firstMismatch(program, slice);
     if (at < 0) { passed += program.length; continue; }
     failed += 1; passed += program.length - 1;
     if (reported++ < 1) {
       const js = runJs(program);
-      console.log(`MISMATCH seed ${seed} program ${p} op ${at}: ${program[at].join(' ')}\n  C:    ${slice[at]}\n  Node: ${js[at]}`);
+      console.log(`MISMATCH ${name} program ${p} op ${at}: ${program[at].join(' ')}\n  C:    ${slice[at]}\n  Node: ${js[at]}`);
       const small = minimize(program);
-      console.log(`minimal failing program (${small.length} operations; rerun: scripts/node-diff model --seed ${seed} --cases ${p + 1}):`);
+      console.log(`minimal failing program (${small.length} operations; rerun: ${rerunOf(p)}):`);
       console.log(showProgram(small));
     }
   }
-  if (c.leaks.length) { console.log(`LEAKS in the C model:\n  ${c.leaks.join('\n  ')}`); failed += c.leaks.length; }
-  if (c.status !== 0 && !c.leaks.length) { console.log(`model_driver exited with status ${c.status}`); failed += 1; }
-  console.log(`model: ${operations} operations in ${programs.length} programs: ${passed} passed, ${failed} failed` +
-    ` (${skippedOps} of the passed hit a Node bug and were not compared)`);
+  if (died) {
+    reportCrash(name, programs, c, rerunOf);
+    failed += 1;
+  } else if (c.leaks.length) {
+    console.log(`LEAKS in the C model:\n  ${c.leaks.join('\n  ')}`);
+    failed += c.leaks.length;
+  }
+  const notRun = unanswered ? ` (${unanswered} programs not run: the driver died)` : '';
+  console.log(`model: ${operations} operations in ${programs.length - unanswered} programs: ${passed} passed, ${failed} failed` +
+    ` (${skippedOps} of the passed hit a Node bug and were not compared)${notRun}`);
+  skippedOps = 0;
+  return { passed, failed };
+}
+
+// Seeds that once found a bug, each with the number of programs that reaches it (and the
+// program length it was found with): every run replays them besides the fresh seed, so
+// a fixed bug stays fixed.  Add a line when a seed finds a bug.
+const REGRESSION_SEEDS = [
+  // buf.fill('a', undefined, 3, 'binary') on an out-of-bounds Buffer: a string resolves
+  // the omitted offset to (0, buf.length) and returns before TypedArray.prototype.fill.
+  { seed: 825803572, cases: 845, ops: 55 },
+];
+
+// Runs `cases` programs of one seed through the driver and Node; prints the first
+// mismatch (minimized) and returns the counts.
+// The random programs of one seed.
+function runSeed(label, programSeed, programCount, programOps) {
+  console.log(`model: ${label} ${programSeed}, ${programCount} programs of ~${programOps} operations, driver ${path.relative(root, driver)}`);
+  if (!backends) backends = listBackends();
+  const programs = [];
+  for (let p = 0; p < programCount; p++) programs.push(genProgram(programSeed, p, programOps, backends.length));
+  const rerunOf = (p) => `scripts/node-diff model --seed ${programSeed} --cases ${p + 1} --ops ${programOps}`;
+  return runBatch(`seed ${programSeed}`, programs, rerunOf);
+}
+
+function main() {
+  let passed = 0, failed = 0;
+  const add = (r) => { passed += r.passed; failed += r.failed; };
+  add(runSeed('seed', seed, cases, opsPerProgram));
+  for (const r of REGRESSION_SEEDS) add(runSeed('regression seed', r.seed, r.cases, r.ops));
+  const fills = fillMatrixPrograms();
+  console.log(`model: fill matrix, ${fills.length} programs (every argument combination of buf.fill)`);
+  add(runBatch('fill matrix', fills, (p) => `program ${p} of tests/node/lib/model_fill_matrix.js (any scripts/node-diff model run)`));
   if (!args.includes('--no-vectors')) {
     const v = runVectors({ runC, same, root });
     console.log(`vectors: ${v.passed} passed, ${v.failed} failed, ${v.skipped} skipped (no C form)`);

@@ -19,40 +19,9 @@
 #include <string.h>
 
 #include "buf_codec.h"
+#include "driver_support.h"
 
-/* ---- Input and output helpers --------------------------------------------------------- */
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Parses hex into a fresh malloc block (at least 1 byte); NULL on malformed hex. */
-static uint8_t *parse_hex(const char *hex, size_t *length)
-{
-    const size_t digits = strlen(hex);
-    if (digits % 2)
-        return NULL;
-    uint8_t *bytes = malloc(digits / 2 + 1);
-    if (!bytes)
-        return NULL;
-    for (size_t i = 0; i < digits / 2; i++) {
-        const int high = hex_value(hex[2 * i]), low = hex_value(hex[2 * i + 1]);
-        if (high < 0 || low < 0) {
-            free(bytes);
-            return NULL;
-        }
-        bytes[i] = (uint8_t)(high * 16 + low);
-    }
-    *length = digits / 2;
-    return bytes;
-}
-
+/* ---- Output helpers (hex input is parsed by driver_support.h) ------------------------- */
 static void print_hex(const uint8_t *bytes, size_t length)
 {
     static const char digits[] = "0123456789abcdef";
@@ -233,7 +202,7 @@ int main(void)
         const bool convert = field_count == 4 && strcmp(fields[0], "C") == 0;
         const char *hex = convert ? fields[3] : field_count == 3 ? fields[2] : NULL;
         size_t length = 0;
-        uint8_t *input = hex ? parse_hex(hex, &length) : NULL;
+        uint8_t *input = hex ? driver_parse_hex(hex, &length) : NULL;
         if (!input) {
             printf("bad request\n");
         } else if (convert) {

@@ -1,16 +1,20 @@
 /* model_driver.c — the C side of the buffer-model differential harness
  * (scripts/node-diff model).  One process runs a whole batch of programs.
  *
- * Usage: model_driver SPEC...      (the backends programs may name, by index)
+ * Usage: model_driver [--flush-each] SPEC...   (the backends programs may name, by index)
  * stdin: one operation per line; "P" starts a new program (everything released).
  * stdout: one line per operation, in order:
  *   ok | i <int> | n <16 hex digits: the double's bits> | b <bigint decimal> |
  *   s <hex bytes> | e <STATUS_NAME> | x (an operand slot is empty)
  * Arguments: "u" is an omitted (undefined) argument, "-" empty hex text; doubles are
  * JS's String(x) spellings (NaN, -0, Infinity, 1e+40), parsed with strtod.
- * The operations are listed in run_op below; scripts/node-diff.d/model.js is their
- * JavaScript twin.  At the end of each program every object is released and every
- * backend must have no live bytes left (a leak prints "LEAK" and fails the batch).
+ * The operations are the table at the bottom (one named handler each);
+ * tests/node/model.js runs their JavaScript twins.  At the end of each program every
+ * object is released and every backend must have no live bytes left (a leak prints
+ * "LEAK" and fails the batch).  stdout is flushed at every program boundary, so when
+ * the driver crashes the harness can tell which program it was running; --flush-each
+ * flushes every answer (slower: a write per line), so a crash keeps the answers given
+ * before it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,20 +22,22 @@
 #include <string.h>
 
 #include "buf_model.h"
+#include "driver_support.h"
 
 #define MAX_SPECS 16
 #define SLOTS 64
 #define MAX_TOKENS 16
+#define MAX_LIST 64 /* values of a tseta, Buffers of a bconcat */
 
 static buf_backend_t *backends[MAX_SPECS];
 static size_t backend_count;
 static buf_arraybuffer_t *abs_slot[SLOTS];
-static buf_typed_t views[SLOTS];   /* typed views and Buffers */
+static buf_typed_t views[SLOTS]; /* typed views and Buffers */
 static bool view_used[SLOTS];
 static buf_dataview_t dvs[SLOTS];
 static bool dv_used[SLOTS];
 
-/* ==== Parsing and printing ================================================================ */
+/* ==== Arguments ============================================================================ */
 
 static int64_t arg_int(const char *token)
 {
@@ -42,30 +48,32 @@ static int64_t arg_int(const char *token)
 
 static double arg_double(const char *token) { return strtod(token, NULL); }
 static const char *arg_encoding(const char *token) { return strcmp(token, "u") == 0 ? NULL : token; }
+static bool arg_little_endian(const char *token) { return atoi(token) != 0; }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return 0;
-}
-
-/* Hex into a malloc block (never NULL on success; "-" is empty). */
+/* Hex text or bytes into a malloc block the caller frees ("-" is empty).  The harness
+ * only writes well-formed hex: anything else is its bug, and ends the batch. */
 static uint8_t *arg_hex(const char *token, size_t *length)
 {
-    size_t digits = strcmp(token, "-") == 0 ? 0 : strlen(token);
-    uint8_t *bytes = malloc(digits / 2 + 1);
+    uint8_t *bytes = driver_parse_hex(strcmp(token, "-") == 0 ? "" : token, length);
     if (!bytes) {
-        fprintf(stderr, "model_driver: out of memory\n");
+        fprintf(stderr, "model_driver: bad hex argument '%s' (or out of memory)\n", token);
         exit(2);
     }
-    for (size_t i = 0; i < digits / 2; i++)
-        bytes[i] = (uint8_t)(hex_value(token[2 * i]) * 16 + hex_value(token[2 * i + 1]));
-    *length = digits / 2;
     return bytes;
 }
+
+/* A comma-separated list ("a,b,c"; "-" is empty) into at most `capacity` tokens, in place. */
+static size_t arg_list(char *token, char *items[], size_t capacity)
+{
+    size_t count = 0;
+    if (strcmp(token, "-") == 0)
+        return 0;
+    for (char *item = token; item && count < capacity; item = strchr(item, ',') ? strchr(item, ',') + 1 : NULL)
+        items[count++] = item;
+    return count;
+}
+
+/* ==== Results ============================================================================== */
 
 static void print_hex_line(const uint8_t *bytes, size_t length)
 {
@@ -105,13 +113,38 @@ static void print_double(buf_status_t status, double value)
     printf("n %016" PRIx64 "\n", bits);
 }
 
-/* ==== Slots =============================================================================== */
+static void print_bigint(buf_status_t status, int64_t value)
+{
+    if (status != BUF_OK)
+        print_status(status);
+    else
+        printf("b %" PRId64 "\n", value);
+}
+
+static void print_biguint(buf_status_t status, uint64_t value)
+{
+    if (status != BUF_OK)
+        print_status(status);
+    else
+        printf("b %" PRIu64 "\n", value);
+}
+
+/* ==== Slots ================================================================================ */
 
 static int slot_index(const char *token) { int i = atoi(token); return i >= 0 && i < SLOTS ? i : 0; }
 static buf_arraybuffer_t *ab_at(const char *token) { return abs_slot[slot_index(token)]; }
 static buf_typed_t *view_at(const char *token) { int i = slot_index(token); return view_used[i] ? &views[i] : NULL; }
 static buf_dataview_t *dv_at(const char *token) { int i = slot_index(token); return dv_used[i] ? &dvs[i] : NULL; }
 static buf_backend_t *backend_at(const char *token) { size_t i = (size_t)atoi(token); return i < backend_count ? backends[i] : NULL; }
+
+/* An operand slot that is empty answers "x" (model.js does the same). */
+#define REQUIRE(operand)      \
+    do {                      \
+        if (!(operand)) {     \
+            puts("x");        \
+            return;           \
+        }                     \
+    } while (0)
 
 static void set_ab(const char *token, buf_arraybuffer_t *ab)
 {
@@ -161,399 +194,623 @@ static bool check_no_leaks(void)
     return clean;
 }
 
-/* ==== Operations ========================================================================== */
+/* ==== ArrayBuffer ========================================================================== */
 
-static bool is_little_endian(const char *fn)
+static void op_ab(char **t) /* ab ID BACKEND LEN */
 {
-    size_t length = strlen(fn);
-    return length >= 2 && strcmp(fn + length - 2, "le") == 0;
+    buf_arraybuffer_t *ab = NULL;
+    buf_status_t status = buf_arraybuffer_alloc(backend_at(t[2]), arg_int(t[3]), &ab);
+    set_ab(t[1], status == BUF_OK ? ab : NULL);
+    print_status(status);
 }
 
-static buf_status_t kind_arg(const char *token, buf_kind_t *kind) { return buf_kind_parse(token, kind); }
-
-/* Numeric Buffer reads/writes by Node's method family name. */
-static void buffer_read(buf_typed_t *b, const char *fn, int64_t offset, int64_t byte_length)
+static void op_abr(char **t) /* abr ID BACKEND LEN MAX */
 {
-    buf_status_t status;
-    bool le = is_little_endian(fn);
+    buf_arraybuffer_t *ab = NULL;
+    buf_status_t status = buf_arraybuffer_alloc_resizable(backend_at(t[2]), arg_int(t[3]), arg_int(t[4]), &ab);
+    set_ab(t[1], status == BUF_OK ? ab : NULL);
+    print_status(status);
+}
+
+static void op_resize(char **t) /* resize AB LEN */
+{
+    buf_arraybuffer_t *ab = ab_at(t[1]);
+    REQUIRE(ab);
+    print_status(buf_arraybuffer_resize(ab, arg_int(t[2])));
+}
+
+static void op_abslice(char **t) /* abslice ID AB BEGIN END */
+{
+    buf_arraybuffer_t *ab = ab_at(t[2]), *copy = NULL;
+    REQUIRE(ab);
+    buf_status_t status = buf_arraybuffer_slice(ab, arg_int(t[3]), arg_int(t[4]), &copy);
+    set_ab(t[1], status == BUF_OK ? copy : NULL);
+    print_status(status);
+}
+
+static void op_abinfo(char **t) /* abinfo AB -> byteLength maxByteLength resizable */
+{
+    buf_arraybuffer_t *ab = ab_at(t[1]);
+    REQUIRE(ab);
+    printf("i %" PRId64 " %" PRId64 " %d\n", buf_arraybuffer_byte_length(ab), buf_arraybuffer_max_byte_length(ab),
+           buf_arraybuffer_is_resizable(ab) ? 1 : 0);
+}
+
+static void op_abdump(char **t) /* abdump AB -> its bytes */
+{
+    buf_arraybuffer_t *ab = ab_at(t[1]);
+    REQUIRE(ab);
+    print_hex_line(buf_arraybuffer_data(ab), (size_t)buf_arraybuffer_byte_length(ab));
+}
+
+static void op_abfree(char **t) /* abfree AB */
+{
+    set_ab(t[1], NULL);
+    puts("ok");
+}
+
+/* ==== Typed views ========================================================================== */
+
+static void op_ta(char **t) /* ta ID KIND AB OFF LEN */
+{
+    buf_kind_t kind;
+    buf_arraybuffer_t *ab = ab_at(t[3]);
+    REQUIRE(ab && buf_kind_parse(t[2], &kind) == BUF_OK);
+    buf_typed_t made;
+    finish_view(t[1], buf_typed_from_buffer(kind, ab, arg_int(t[4]), arg_int(t[5]), &made), &made);
+}
+
+static void op_tanew(char **t) /* tanew ID KIND BACKEND LEN */
+{
+    buf_kind_t kind;
+    REQUIRE(buf_kind_parse(t[2], &kind) == BUF_OK);
+    buf_typed_t made;
+    finish_view(t[1], buf_typed_new(backend_at(t[3]), kind, arg_int(t[4]), &made), &made);
+}
+
+static void op_tinfo(char **t) /* tinfo V -> length byteOffset byteLength */
+{
+    buf_typed_t *v = view_at(t[1]);
+    REQUIRE(v);
+    printf("i %" PRId64 " %" PRId64 " %" PRId64 "\n", buf_typed_length(v), buf_typed_byte_offset(v),
+           buf_typed_byte_length(v));
+}
+
+static void op_get(char **t) /* get V IDX */
+{
+    buf_typed_t *v = view_at(t[1]);
+    REQUIRE(v);
     double value = 0;
-    if (strncmp(fn, "uint", 4) == 0) {
-        status = buf_buffer_read_uint(b, offset, byte_length, le, &value);
-        print_double(status, value);
-    } else if (strncmp(fn, "int", 3) == 0) {
-        status = buf_buffer_read_int(b, offset, byte_length, le, &value);
-        print_double(status, value);
-    } else if (strncmp(fn, "float", 5) == 0) {
-        status = buf_buffer_read_float(b, offset, le, &value);
-        print_double(status, value);
-    } else if (strncmp(fn, "double", 6) == 0) {
-        status = buf_buffer_read_double(b, offset, le, &value);
-        print_double(status, value);
-    } else if (strncmp(fn, "bigint", 6) == 0) {
-        int64_t v = 0;
-        status = buf_buffer_read_bigint64(b, offset, le, &v);
-        if (status == BUF_OK) printf("b %" PRId64 "\n", v); else print_status(status);
+    buf_status_t status = buf_typed_get(v, arg_int(t[2]), &value);
+    print_double(status, value);
+}
+
+static void op_set(char **t) /* set V IDX VALUE */
+{
+    buf_typed_t *v = view_at(t[1]);
+    REQUIRE(v);
+    print_status(buf_typed_set(v, arg_int(t[2]), arg_double(t[3])));
+}
+
+static void op_getb(char **t) /* getb V IDX */
+{
+    buf_typed_t *v = view_at(t[1]);
+    REQUIRE(v);
+    if (v->kind == BUF_KIND_BIGUINT64) {
+        uint64_t value = 0;
+        buf_status_t status = buf_typed_get_biguint(v, arg_int(t[2]), &value);
+        print_biguint(status, value);
     } else {
-        uint64_t v = 0;
-        status = buf_buffer_read_biguint64(b, offset, le, &v);
-        if (status == BUF_OK) printf("b %" PRIu64 "\n", v); else print_status(status);
+        int64_t value = 0;
+        buf_status_t status = buf_typed_get_bigint(v, arg_int(t[2]), &value);
+        print_bigint(status, value);
     }
 }
 
-static void buffer_write(buf_typed_t *b, const char *fn, const char *value, int64_t offset, int64_t byte_length)
+static void op_setb(char **t) /* setb V IDX DECIMAL (in [-2^63, 2^64)) */
 {
-    bool le = is_little_endian(fn);
-    int64_t next = 0;
-    buf_status_t status;
-    if (strncmp(fn, "uint", 4) == 0)
-        status = buf_buffer_write_uint(b, arg_double(value), offset, byte_length, le, &next);
-    else if (strncmp(fn, "int", 3) == 0)
-        status = buf_buffer_write_int(b, arg_double(value), offset, byte_length, le, &next);
-    else if (strncmp(fn, "float", 5) == 0)
-        status = buf_buffer_write_float(b, arg_double(value), offset, le, &next);
-    else if (strncmp(fn, "double", 6) == 0)
-        status = buf_buffer_write_double(b, arg_double(value), offset, le, &next);
-    else if (strncmp(fn, "bigint", 6) == 0)
-        status = buf_buffer_write_bigint64(b, strtoll(value, NULL, 10), offset, le, &next);
+    buf_typed_t *v = view_at(t[1]);
+    REQUIRE(v);
+    if (t[3][0] == '-')
+        print_status(buf_typed_set_bigint(v, arg_int(t[2]), strtoll(t[3], NULL, 10)));
     else
-        status = buf_buffer_write_biguint64(b, strtoull(value, NULL, 10), offset, le, &next);
+        print_status(buf_typed_set_biguint(v, arg_int(t[2]), strtoull(t[3], NULL, 10)));
+}
+
+static void op_sub(char **t) /* sub ID V BEGIN END */
+{
+    buf_typed_t *v = view_at(t[2]);
+    REQUIRE(v);
+    buf_typed_t made;
+    finish_view(t[1], buf_typed_subarray(v, arg_int(t[3]), arg_int(t[4]), &made), &made);
+}
+
+static void op_tset(char **t) /* tset TARGET SOURCE OFFSET */
+{
+    buf_typed_t *target = view_at(t[1]), *source = view_at(t[2]);
+    REQUIRE(target && source);
+    print_status(buf_typed_set_from(target, source, arg_int(t[3])));
+}
+
+static void op_tseta(char **t) /* tseta TARGET OFFSET v,v,v|- */
+{
+    buf_typed_t *target = view_at(t[1]);
+    REQUIRE(target);
+    char *items[MAX_LIST];
+    double values[MAX_LIST];
+    size_t count = arg_list(t[3], items, MAX_LIST);
+    for (size_t i = 0; i < count; i++)
+        values[i] = strtod(items[i], NULL);
+    print_status(buf_typed_set_array(target, values, count, arg_int(t[2])));
+}
+
+static void op_dump(char **t) /* dump V -> the view's bytes */
+{
+    buf_typed_t *v = view_at(t[1]);
+    REQUIRE(v);
+    print_hex_line(buf_arraybuffer_data(v->buffer) + buf_typed_byte_offset(v), (size_t)buf_typed_byte_length(v));
+}
+
+static void op_free(char **t) /* free V */
+{
+    int i = slot_index(t[1]);
+    if (view_used[i])
+        buf_typed_release(&views[i]);
+    view_used[i] = false;
+    puts("ok");
+}
+
+/* ==== DataView ============================================================================= */
+
+static void op_dv(char **t) /* dv ID AB OFF LEN */
+{
+    buf_arraybuffer_t *ab = ab_at(t[2]);
+    REQUIRE(ab);
+    buf_dataview_t dv;
+    buf_status_t status = buf_dataview_new(ab, arg_int(t[3]), arg_int(t[4]), &dv);
+    int i = slot_index(t[1]);
+    if (dv_used[i])
+        buf_dataview_release(&dvs[i]);
+    dv_used[i] = status == BUF_OK;
+    if (status == BUF_OK)
+        dvs[i] = dv;
+    print_status(status);
+}
+
+static void op_dvlen(char **t) /* dvlen DV */
+{
+    buf_dataview_t *dv = dv_at(t[1]);
+    REQUIRE(dv);
+    int64_t length = 0;
+    buf_status_t status = buf_dataview_byte_length(dv, &length);
+    print_int(status, length);
+}
+
+static void op_dvget(char **t) /* dvget DV KIND IDX LE */
+{
+    buf_dataview_t *dv = dv_at(t[1]);
+    buf_kind_t kind;
+    REQUIRE(dv && buf_kind_parse(t[2], &kind) == BUF_OK);
+    int64_t index = arg_int(t[3]);
+    bool little_endian = arg_little_endian(t[4]);
+    if (kind == BUF_KIND_BIGINT64) {
+        int64_t value = 0;
+        buf_status_t status = buf_dataview_get_bigint64(dv, index, little_endian, &value);
+        print_bigint(status, value);
+    } else if (kind == BUF_KIND_BIGUINT64) {
+        uint64_t value = 0;
+        buf_status_t status = buf_dataview_get_biguint64(dv, index, little_endian, &value);
+        print_biguint(status, value);
+    } else {
+        double value = 0;
+        buf_status_t status = buf_dataview_get(dv, kind, index, little_endian, &value);
+        print_double(status, value);
+    }
+}
+
+static void op_dvset(char **t) /* dvset DV KIND IDX VALUE LE; VALUE "123n" is a BigInt */
+{
+    buf_dataview_t *dv = dv_at(t[1]);
+    buf_kind_t kind;
+    REQUIRE(dv && buf_kind_parse(t[2], &kind) == BUF_OK);
+    int64_t index = arg_int(t[3]);
+    const char *value = t[4];
+    bool little_endian = arg_little_endian(t[5]);
+    size_t value_length = strlen(value);
+    if (buf_kind_is_bigint(kind) && value_length > 1 && value[value_length - 1] == 'n') {
+        /* Either setter serves both kinds (the 64 bits are the same); pick by sign. */
+        if (value[0] == '-')
+            print_status(buf_dataview_set_bigint64(dv, index, strtoll(value, NULL, 10), little_endian));
+        else
+            print_status(buf_dataview_set_biguint64(dv, index, strtoull(value, NULL, 10), little_endian));
+    } else {
+        print_status(buf_dataview_set(dv, kind, index, arg_double(value), little_endian));
+    }
+}
+
+/* ==== Buffer: creation and views =========================================================== */
+
+static void op_balloc(char **t) /* balloc ID BACKEND SIZE */
+{
+    buf_typed_t made;
+    finish_view(t[1], buf_buffer_alloc(backend_at(t[2]), arg_int(t[3]), &made), &made);
+}
+
+static void op_ballocu(char **t) /* ballocu ID BACKEND SIZE */
+{
+    buf_typed_t made;
+    finish_view(t[1], buf_buffer_alloc_unsafe(backend_at(t[2]), arg_int(t[3]), &made), &made);
+}
+
+static void op_bfrom(char **t) /* bfrom ID BACKEND HEX */
+{
+    size_t length;
+    uint8_t *bytes = arg_hex(t[3], &length);
+    buf_typed_t made;
+    finish_view(t[1], buf_buffer_from_bytes(backend_at(t[2]), bytes, length, &made), &made);
+    free(bytes);
+}
+
+static void op_bfroms(char **t) /* bfroms ID BACKEND ENC HEXTEXT */
+{
+    size_t length;
+    uint8_t *text = arg_hex(t[4], &length);
+    buf_typed_t made;
+    finish_view(t[1], buf_buffer_from_string(backend_at(t[2]), (char *)text, length, arg_encoding(t[3]), &made),
+                &made);
+    free(text);
+}
+
+static void op_bfromab(char **t) /* bfromab ID AB OFF LEN */
+{
+    buf_arraybuffer_t *ab = ab_at(t[2]);
+    REQUIRE(ab);
+    buf_typed_t made;
+    finish_view(t[1], buf_buffer_from_arraybuffer(ab, arg_int(t[3]), arg_int(t[4]), &made), &made);
+}
+
+static void op_bslice(char **t) /* bslice ID V START END */
+{
+    buf_typed_t made;
+    finish_view(t[1], buf_buffer_slice(view_at(t[2]), arg_int(t[3]), arg_int(t[4]), &made), &made);
+}
+
+static void op_bconcat(char **t) /* bconcat ID BACKEND TOTAL a,b,c|- */
+{
+    char *items[MAX_LIST];
+    buf_typed_t list[MAX_LIST];
+    size_t count = arg_list(t[4], items, MAX_LIST);
+    for (size_t i = 0; i < count; i++) {
+        buf_typed_t *v = view_at(items[i]);
+        REQUIRE(v);
+        list[i] = *v; /* borrowed: concat only reads */
+    }
+    buf_typed_t made;
+    finish_view(t[1], buf_buffer_concat(backend_at(t[2]), list, count, arg_int(t[3]), &made), &made);
+}
+
+/* ==== Buffer: text ========================================================================= */
+
+static void op_btostr(char **t) /* btostr V ENC START END */
+{
+    buf_bytes_t text;
+    buf_status_t status = buf_buffer_to_string(view_at(t[1]), arg_encoding(t[2]), arg_int(t[3]), arg_int(t[4]), &text);
+    if (status != BUF_OK) {
+        print_status(status);
+        return;
+    }
+    print_hex_line(text.data, text.length);
+    buf_bytes_release(&text);
+}
+
+static void op_bbytelen(char **t) /* bbytelen ENC HEXTEXT */
+{
+    size_t length;
+    uint8_t *text = arg_hex(t[2], &length);
+    int64_t count = 0;
+    buf_status_t status = buf_buffer_byte_length((char *)text, length, arg_encoding(t[1]), &count);
+    print_int(status, count);
+    free(text);
+}
+
+static void op_bwrite(char **t) /* bwrite V HEXTEXT OFF LEN ENC */
+{
+    size_t length;
+    uint8_t *text = arg_hex(t[2], &length);
+    int64_t written = 0;
+    buf_status_t status = buf_buffer_write(view_at(t[1]), (char *)text, length, arg_int(t[3]), arg_int(t[4]),
+                                           arg_encoding(t[5]), &written);
+    print_int(status, written);
+    free(text);
+}
+
+/* ==== Buffer: compare, search, fill, copy ================================================== */
+
+static void op_bcmp(char **t) /* bcmp A B */
+{
+    int order = 0;
+    buf_status_t status = buf_buffer_compare(view_at(t[1]), view_at(t[2]), &order);
+    print_int(status, order);
+}
+
+static void op_beq(char **t) /* beq A B */
+{
+    bool equal = false;
+    buf_status_t status = buf_buffer_equals(view_at(t[1]), view_at(t[2]), &equal);
+    print_int(status, equal);
+}
+
+static void op_bcmpr(char **t) /* bcmpr SRC TARGET tS tE sS sE */
+{
+    int order = 0;
+    buf_status_t status = buf_buffer_compare_range(view_at(t[1]), view_at(t[2]), arg_int(t[3]), arg_int(t[4]),
+                                                   arg_int(t[5]), arg_int(t[6]), &order);
+    print_int(status, order);
+}
+
+/* bidx V DIRECTION MODE NEEDLE OFF ENC: DIRECTION f (indexOf), l (lastIndexOf) or i
+ * (includes); MODE n (a number), s (hex text) or b (a Buffer slot). */
+static void op_bidx(char **t)
+{
+    buf_typed_t *v = view_at(t[1]);
+    char direction = t[2][0], mode = t[3][0];
+    int64_t offset = arg_int(t[5]), index = -1;
+    const char *encoding = arg_encoding(t[6]);
+    bool found = false;
+    buf_status_t status;
+    if (mode == 'n') {
+        double needle = arg_double(t[4]);
+        if (direction == 'i') status = buf_buffer_includes_byte(v, needle, offset, &found);
+        else if (direction == 'f') status = buf_buffer_index_of_byte(v, needle, offset, &index);
+        else status = buf_buffer_last_index_of_byte(v, needle, offset, &index);
+    } else if (mode == 's') {
+        size_t length;
+        uint8_t *bytes = arg_hex(t[4], &length);
+        const char *text = (const char *)bytes;
+        if (direction == 'i') status = buf_buffer_includes_string(v, text, length, offset, encoding, &found);
+        else if (direction == 'f') status = buf_buffer_index_of_string(v, text, length, offset, encoding, &index);
+        else status = buf_buffer_last_index_of_string(v, text, length, offset, encoding, &index);
+        free(bytes);
+    } else {
+        const buf_typed_t *needle = view_at(t[4]);
+        const uint8_t *bytes = buf_buffer_data(needle);
+        size_t length = (size_t)buf_buffer_length(needle);
+        if (direction == 'i') status = buf_buffer_includes_bytes(v, bytes, length, offset, encoding, &found);
+        else if (direction == 'f') status = buf_buffer_index_of_bytes(v, bytes, length, offset, encoding, &index);
+        else status = buf_buffer_last_index_of_bytes(v, bytes, length, offset, encoding, &index);
+    }
+    print_int(status, direction == 'i' ? (int64_t)found : index);
+}
+
+static void op_bfill(char **t) /* bfill V MODE VALUE OFF END ENC; MODE n, s or b as for bidx */
+{
+    buf_typed_t *v = view_at(t[1]);
+    char mode = t[2][0];
+    buf_status_t status;
+    if (mode == 'n') {
+        status = buf_buffer_fill_byte(v, arg_double(t[3]), arg_int(t[4]), arg_int(t[5]));
+    } else if (mode == 's') {
+        size_t length;
+        uint8_t *text = arg_hex(t[3], &length);
+        status = buf_buffer_fill_string(v, (char *)text, length, arg_int(t[4]), arg_int(t[5]), arg_encoding(t[6]));
+        free(text);
+    } else {
+        const buf_typed_t *pattern = view_at(t[3]);
+        status = buf_buffer_fill_bytes(v, buf_buffer_data(pattern), (size_t)buf_buffer_length(pattern), arg_int(t[4]),
+                                       arg_int(t[5]));
+    }
+    print_status(status);
+}
+
+static void op_bcopy(char **t) /* bcopy SRC TARGET tS sS sE */
+{
+    int64_t copied = 0;
+    buf_status_t status =
+        buf_buffer_copy(view_at(t[1]), view_at(t[2]), arg_int(t[3]), arg_int(t[4]), arg_int(t[5]), &copied);
+    print_int(status, copied);
+}
+
+/* ==== Buffer: numbers ====================================================================== */
+
+/* Node's method families by the names model.js uses ("uintle" is readUIntLE/writeUIntLE). */
+typedef enum number_family {
+    FAMILY_UINT,      /* 1..6 bytes */
+    FAMILY_INT,       /* 1..6 bytes */
+    FAMILY_FLOAT,
+    FAMILY_DOUBLE,
+    FAMILY_BIGINT64,
+    FAMILY_BIGUINT64,
+} number_family_t;
+
+static const struct number_method {
+    const char *name;
+    number_family_t family;
+    bool little_endian;
+} number_methods[] = {
+    {"uintle", FAMILY_UINT, true},         {"uintbe", FAMILY_UINT, false},
+    {"intle", FAMILY_INT, true},           {"intbe", FAMILY_INT, false},
+    {"floatle", FAMILY_FLOAT, true},       {"floatbe", FAMILY_FLOAT, false},
+    {"doublele", FAMILY_DOUBLE, true},     {"doublebe", FAMILY_DOUBLE, false},
+    {"bigint64le", FAMILY_BIGINT64, true}, {"bigint64be", FAMILY_BIGINT64, false},
+    {"biguint64le", FAMILY_BIGUINT64, true}, {"biguint64be", FAMILY_BIGUINT64, false},
+};
+
+static const struct number_method *number_method_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof number_methods / sizeof number_methods[0]; i++)
+        if (strcmp(number_methods[i].name, name) == 0)
+            return &number_methods[i];
+    return NULL;
+}
+
+static void op_bread(char **t) /* bread V METHOD OFF BYTELENGTH */
+{
+    const struct number_method *method = number_method_named(t[2]);
+    REQUIRE(method);
+    const buf_typed_t *v = view_at(t[1]);
+    int64_t offset = arg_int(t[3]), byte_length = arg_int(t[4]);
+    bool le = method->little_endian;
+    double value = 0;
+    int64_t signed_value = 0;
+    uint64_t unsigned_value = 0;
+    buf_status_t status = BUF_EINVAL;
+    switch (method->family) {
+    case FAMILY_UINT: status = buf_buffer_read_uint(v, offset, byte_length, le, &value); break;
+    case FAMILY_INT: status = buf_buffer_read_int(v, offset, byte_length, le, &value); break;
+    case FAMILY_FLOAT: status = buf_buffer_read_float(v, offset, le, &value); break;
+    case FAMILY_DOUBLE: status = buf_buffer_read_double(v, offset, le, &value); break;
+    case FAMILY_BIGINT64: status = buf_buffer_read_bigint64(v, offset, le, &signed_value); break;
+    case FAMILY_BIGUINT64: status = buf_buffer_read_biguint64(v, offset, le, &unsigned_value); break;
+    }
+    if (method->family == FAMILY_BIGINT64)
+        print_bigint(status, signed_value);
+    else if (method->family == FAMILY_BIGUINT64)
+        print_biguint(status, unsigned_value);
+    else
+        print_double(status, value);
+}
+
+static void op_bwriten(char **t) /* bwriten V METHOD VALUE OFF BYTELENGTH */
+{
+    const struct number_method *method = number_method_named(t[2]);
+    REQUIRE(method);
+    const buf_typed_t *v = view_at(t[1]);
+    const char *value = t[3];
+    int64_t offset = arg_int(t[4]), byte_length = arg_int(t[5]), next = 0;
+    bool le = method->little_endian;
+    buf_status_t status = BUF_EINVAL;
+    switch (method->family) {
+    case FAMILY_UINT: status = buf_buffer_write_uint(v, arg_double(value), offset, byte_length, le, &next); break;
+    case FAMILY_INT: status = buf_buffer_write_int(v, arg_double(value), offset, byte_length, le, &next); break;
+    case FAMILY_FLOAT: status = buf_buffer_write_float(v, arg_double(value), offset, le, &next); break;
+    case FAMILY_DOUBLE: status = buf_buffer_write_double(v, arg_double(value), offset, le, &next); break;
+    case FAMILY_BIGINT64: status = buf_buffer_write_bigint64(v, strtoll(value, NULL, 10), offset, le, &next); break;
+    case FAMILY_BIGUINT64: status = buf_buffer_write_biguint64(v, strtoull(value, NULL, 10), offset, le, &next); break;
+    }
     print_int(status, next);
 }
 
-/* The views a Buffer operation takes (slot tokens), as model.js lists them. */
-static int buffer_args(char **t, const char *args[16])
+/* ==== The operation table ================================================================== */
+
+typedef struct operation {
+    const char *name;
+    void (*run)(char **token);
+    /* Token positions naming the Buffers it takes (0 ends the list), as model.js's
+     * BUFFER_ARGS lists them: each must hold a view ("x" otherwise) of kind Uint8
+     * (BUF_EINVAL otherwise, before anything else is looked at). */
+    unsigned char buffer_operands[2];
+    /* bidx and bfill: the position of the MODE token; MODE b makes the next token a
+     * Buffer operand too. */
+    unsigned char mode_token;
+    /* Fills the view slot named by token 1: a refused operand empties it, as a failed
+     * creation does. */
+    bool creates_view;
+} operation_t;
+
+static const operation_t operations[] = {
+    /* ArrayBuffer */
+    {"ab", op_ab, {0}, 0, false},
+    {"abr", op_abr, {0}, 0, false},
+    {"resize", op_resize, {0}, 0, false},
+    {"abslice", op_abslice, {0}, 0, false},
+    {"abinfo", op_abinfo, {0}, 0, false},
+    {"abdump", op_abdump, {0}, 0, false},
+    {"abfree", op_abfree, {0}, 0, false},
+    /* Typed views */
+    {"ta", op_ta, {0}, 0, true},
+    {"tanew", op_tanew, {0}, 0, true},
+    {"tinfo", op_tinfo, {0}, 0, false},
+    {"get", op_get, {0}, 0, false},
+    {"set", op_set, {0}, 0, false},
+    {"getb", op_getb, {0}, 0, false},
+    {"setb", op_setb, {0}, 0, false},
+    {"sub", op_sub, {0}, 0, true},
+    {"tset", op_tset, {0}, 0, false},
+    {"tseta", op_tseta, {0}, 0, false},
+    {"dump", op_dump, {0}, 0, false},
+    {"free", op_free, {0}, 0, false},
+    /* DataView */
+    {"dv", op_dv, {0}, 0, false},
+    {"dvlen", op_dvlen, {0}, 0, false},
+    {"dvget", op_dvget, {0}, 0, false},
+    {"dvset", op_dvset, {0}, 0, false},
+    /* Buffer */
+    {"balloc", op_balloc, {0}, 0, true},
+    {"ballocu", op_ballocu, {0}, 0, true},
+    {"bfrom", op_bfrom, {0}, 0, true},
+    {"bfroms", op_bfroms, {0}, 0, true},
+    {"bfromab", op_bfromab, {0}, 0, true},
+    {"bslice", op_bslice, {2}, 0, true},
+    {"bconcat", op_bconcat, {0}, 0, true},
+    {"btostr", op_btostr, {1}, 0, false},
+    {"bbytelen", op_bbytelen, {0}, 0, false},
+    {"bwrite", op_bwrite, {1}, 0, false},
+    {"bcmp", op_bcmp, {1, 2}, 0, false},
+    {"beq", op_beq, {1, 2}, 0, false},
+    {"bcmpr", op_bcmpr, {1, 2}, 0, false},
+    {"bidx", op_bidx, {1}, 3, false},
+    {"bfill", op_bfill, {1}, 2, false},
+    {"bcopy", op_bcopy, {1, 2}, 0, false},
+    {"bread", op_bread, {1}, 0, false},
+    {"bwriten", op_bwriten, {1}, 0, false},
+};
+
+static const operation_t *operation_named(const char *name)
 {
-    static const struct { const char *op; int first, second; } table[] = {
-        {"btostr", 1, 0}, {"bwrite", 1, 0}, {"bslice", 2, 0}, {"bcmp", 1, 2}, {"beq", 1, 2}, {"bcmpr", 1, 2},
-        {"bcopy", 1, 2}, {"bread", 1, 0}, {"bwriten", 1, 0}, {"bidx", 1, 0}, {"bfill", 1, 0},
-    };
-    int count = 0;
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(t[0], table[i].op) == 0) {
-            args[count++] = t[table[i].first];
-            if (table[i].second)
-                args[count++] = t[table[i].second];
-        }
-    if (strcmp(t[0], "bidx") == 0 && t[3][0] == 'b')
-        args[count++] = t[4];
-    if (strcmp(t[0], "bfill") == 0 && t[2][0] == 'b')
-        args[count++] = t[3];
-    return count;
+    for (size_t i = 0; i < sizeof operations / sizeof operations[0]; i++)
+        if (strcmp(operations[i].name, name) == 0)
+            return &operations[i];
+    return NULL;
 }
 
-static void run_op(char **t, int n)
+/* The Buffer operands must be live Uint8 views before the handler runs: a misuse of the
+ * C API that every Buffer function answers with BUF_EINVAL first.  False when the
+ * operation's answer is already printed. */
+static bool buffer_operands_are_buffers(const operation_t *operation, char **t)
 {
-    const char *op = t[0];
-    buf_typed_t made;
-    buf_status_t status;
-    /* A Buffer operation on a view that is not a Uint8 view is a misuse: every Buffer
-     * function answers BUF_EINVAL before looking at anything else. */
-    const char *args[16];
-    int arg_count = buffer_args(t, args);
-    for (int i = 0; i < arg_count; i++)
-        if (!view_at(args[i])) { puts("x"); return; }
-    for (int i = 0; i < arg_count; i++)
-        if (view_at(args[i])->kind != BUF_KIND_UINT8) {
-            if (strcmp(op, "bslice") == 0)
+    const char *operands[3];
+    size_t count = 0;
+    for (size_t i = 0; i < 2 && operation->buffer_operands[i]; i++)
+        operands[count++] = t[operation->buffer_operands[i]];
+    if (operation->mode_token && t[operation->mode_token][0] == 'b')
+        operands[count++] = t[operation->mode_token + 1];
+    for (size_t i = 0; i < count; i++)
+        if (!view_at(operands[i])) {
+            puts("x");
+            return false;
+        }
+    for (size_t i = 0; i < count; i++)
+        if (view_at(operands[i])->kind != BUF_KIND_UINT8) {
+            if (operation->creates_view)
                 finish_view(t[1], BUF_EINVAL, NULL);
             else
                 print_status(BUF_EINVAL);
-            return;
+            return false;
         }
-    /* ---- ArrayBuffer ---- */
-    if (strcmp(op, "ab") == 0 || strcmp(op, "abr") == 0) { /* ab ID BACKEND LEN [MAX] */
-        buf_arraybuffer_t *ab = NULL;
-        buf_backend_t *backend = backend_at(t[2]);
-        status = op[2] == 'r' ? buf_arraybuffer_alloc_resizable(backend, arg_int(t[3]), arg_int(t[4]), &ab)
-                              : buf_arraybuffer_alloc(backend, arg_int(t[3]), &ab);
-        set_ab(t[1], status == BUF_OK ? ab : NULL);
-        print_status(status);
-    } else if (strcmp(op, "resize") == 0) { /* resize AB LEN */
-        buf_arraybuffer_t *ab = ab_at(t[1]);
-        if (!ab) { puts("x"); return; }
-        print_status(buf_arraybuffer_resize(ab, arg_int(t[2])));
-    } else if (strcmp(op, "abslice") == 0) { /* abslice ID AB BEGIN END */
-        buf_arraybuffer_t *ab = ab_at(t[2]), *copy = NULL;
-        if (!ab) { puts("x"); return; }
-        status = buf_arraybuffer_slice(ab, arg_int(t[3]), arg_int(t[4]), &copy);
-        set_ab(t[1], status == BUF_OK ? copy : NULL);
-        print_status(status);
-    } else if (strcmp(op, "abinfo") == 0) { /* abinfo AB -> byteLength*1000+max? printed as two ints */
-        buf_arraybuffer_t *ab = ab_at(t[1]);
-        if (!ab) { puts("x"); return; }
-        printf("i %" PRId64 " %" PRId64 " %d\n", buf_arraybuffer_byte_length(ab), buf_arraybuffer_max_byte_length(ab),
-               buf_arraybuffer_is_resizable(ab) ? 1 : 0);
-    } else if (strcmp(op, "abdump") == 0) {
-        buf_arraybuffer_t *ab = ab_at(t[1]);
-        if (!ab) { puts("x"); return; }
-        print_hex_line(buf_arraybuffer_data(ab), (size_t)buf_arraybuffer_byte_length(ab));
-    } else if (strcmp(op, "abfree") == 0) {
-        set_ab(t[1], NULL);
-        puts("ok");
-    /* ---- Typed views ---- */
-    } else if (strcmp(op, "ta") == 0) { /* ta ID KIND AB OFF LEN */
-        buf_kind_t kind;
-        buf_arraybuffer_t *ab = ab_at(t[3]);
-        if (!ab || kind_arg(t[2], &kind) != BUF_OK) { puts("x"); return; }
-        status = buf_typed_from_buffer(kind, ab, arg_int(t[4]), arg_int(t[5]), &made);
-        finish_view(t[1], status, &made);
-    } else if (strcmp(op, "tanew") == 0) { /* tanew ID KIND BACKEND LEN */
-        buf_kind_t kind;
-        if (kind_arg(t[2], &kind) != BUF_OK) { puts("x"); return; }
-        finish_view(t[1], buf_typed_new(backend_at(t[3]), kind, arg_int(t[4]), &made), &made);
-    } else if (strcmp(op, "tinfo") == 0) { /* tinfo V -> length byteOffset byteLength */
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        printf("i %" PRId64 " %" PRId64 " %" PRId64 "\n", buf_typed_length(v), buf_typed_byte_offset(v),
-               buf_typed_byte_length(v));
-    } else if (strcmp(op, "get") == 0) {
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        double value = 0;
-        status = buf_typed_get(v, arg_int(t[2]), &value);
-        print_double(status, value);
-    } else if (strcmp(op, "set") == 0) {
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        print_status(buf_typed_set(v, arg_int(t[2]), arg_double(t[3])));
-    } else if (strcmp(op, "getb") == 0) {
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        if (v->kind == BUF_KIND_BIGUINT64) {
-            uint64_t value = 0;
-            status = buf_typed_get_biguint(v, arg_int(t[2]), &value);
-            if (status == BUF_OK) printf("b %" PRIu64 "\n", value); else print_status(status);
-        } else {
-            int64_t value = 0;
-            status = buf_typed_get_bigint(v, arg_int(t[2]), &value);
-            if (status == BUF_OK) printf("b %" PRId64 "\n", value); else print_status(status);
-        }
-    } else if (strcmp(op, "setb") == 0) { /* setb V IDX DECIMAL (in [-2^63, 2^64)) */
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        if (t[3][0] == '-')
-            print_status(buf_typed_set_bigint(v, arg_int(t[2]), strtoll(t[3], NULL, 10)));
-        else
-            print_status(buf_typed_set_biguint(v, arg_int(t[2]), strtoull(t[3], NULL, 10)));
-    } else if (strcmp(op, "sub") == 0) { /* sub ID V BEGIN END */
-        buf_typed_t *v = view_at(t[2]);
-        if (!v) { puts("x"); return; }
-        finish_view(t[1], buf_typed_subarray(v, arg_int(t[3]), arg_int(t[4]), &made), &made);
-    } else if (strcmp(op, "tset") == 0) { /* tset TARGET SOURCE OFFSET */
-        buf_typed_t *target = view_at(t[1]), *source = view_at(t[2]);
-        if (!target || !source) { puts("x"); return; }
-        print_status(buf_typed_set_from(target, source, arg_int(t[3])));
-    } else if (strcmp(op, "tseta") == 0) { /* tseta TARGET OFFSET v,v,v|- */
-        buf_typed_t *target = view_at(t[1]);
-        if (!target) { puts("x"); return; }
-        double values[64];
-        size_t count = 0;
-        if (strcmp(t[3], "-") != 0)
-            for (char *p = t[3]; p && count < 64; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-                values[count++] = strtod(p, NULL);
-        print_status(buf_typed_set_array(target, values, count, arg_int(t[2])));
-    } else if (strcmp(op, "dump") == 0) {
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        print_hex_line(buf_arraybuffer_data(v->buffer) + buf_typed_byte_offset(v),
-                       (size_t)buf_typed_byte_length(v));
-    } else if (strcmp(op, "free") == 0) {
-        int i = slot_index(t[1]);
-        if (view_used[i])
-            buf_typed_release(&views[i]);
-        view_used[i] = false;
-        puts("ok");
-    /* ---- DataView ---- */
-    } else if (strcmp(op, "dv") == 0) { /* dv ID AB OFF LEN */
-        buf_arraybuffer_t *ab = ab_at(t[2]);
-        if (!ab) { puts("x"); return; }
-        buf_dataview_t dv;
-        status = buf_dataview_new(ab, arg_int(t[3]), arg_int(t[4]), &dv);
-        int i = slot_index(t[1]);
-        if (dv_used[i])
-            buf_dataview_release(&dvs[i]);
-        dv_used[i] = status == BUF_OK;
-        if (status == BUF_OK)
-            dvs[i] = dv;
-        print_status(status);
-    } else if (strcmp(op, "dvlen") == 0) {
-        buf_dataview_t *dv = dv_at(t[1]);
-        if (!dv) { puts("x"); return; }
-        int64_t length = 0;
-        status = buf_dataview_byte_length(dv, &length);
-        print_int(status, length);
-    } else if (strcmp(op, "dvget") == 0 || strcmp(op, "dvset") == 0) { /* dvget DV KIND IDX LE | dvset DV KIND IDX VAL LE */
-        buf_dataview_t *dv = dv_at(t[1]);
-        buf_kind_t kind;
-        if (!dv || kind_arg(t[2], &kind) != BUF_OK) { puts("x"); return; }
-        bool set = op[2] == 's';
-        bool le = atoi(t[set ? 5 : 4]) != 0;
-        int64_t index = arg_int(t[3]);
-        if (kind == BUF_KIND_BIGINT64 && !set) {
-            int64_t value = 0;
-            status = buf_dataview_get_bigint64(dv, index, le, &value);
-            if (status == BUF_OK) printf("b %" PRId64 "\n", value); else print_status(status);
-        } else if (kind == BUF_KIND_BIGUINT64 && !set) {
-            uint64_t value = 0;
-            status = buf_dataview_get_biguint64(dv, index, le, &value);
-            if (status == BUF_OK) printf("b %" PRIu64 "\n", value); else print_status(status);
-        } else if (buf_kind_is_bigint(kind) && strlen(t[4]) > 1 && t[4][strlen(t[4]) - 1] == 'n') { /* "123n" */
-            /* Either setter serves both kinds (the 64 bits are the same); pick by sign. */
-            if (t[4][0] == '-')
-                print_status(buf_dataview_set_bigint64(dv, index, strtoll(t[4], NULL, 10), le));
-            else
-                print_status(buf_dataview_set_biguint64(dv, index, strtoull(t[4], NULL, 10), le));
-        } else if (set) {
-            print_status(buf_dataview_set(dv, kind, index, arg_double(t[4]), le));
-        } else {
-            double value = 0;
-            status = buf_dataview_get(dv, kind, index, le, &value);
-            print_double(status, value);
-        }
-    /* ---- Buffer ---- */
-    } else if (strcmp(op, "balloc") == 0 || strcmp(op, "ballocu") == 0) { /* balloc ID BACKEND SIZE */
-        status = op[6] == 'u' ? buf_buffer_alloc_unsafe(backend_at(t[2]), arg_int(t[3]), &made)
-                              : buf_buffer_alloc(backend_at(t[2]), arg_int(t[3]), &made);
-        finish_view(t[1], status, &made);
-    } else if (strcmp(op, "bfrom") == 0) { /* bfrom ID BACKEND HEX */
-        size_t length;
-        uint8_t *bytes = arg_hex(t[3], &length);
-        finish_view(t[1], buf_buffer_from_bytes(backend_at(t[2]), bytes, length, &made), &made);
-        free(bytes);
-    } else if (strcmp(op, "bfroms") == 0) { /* bfroms ID BACKEND ENC HEXTEXT */
-        size_t length;
-        uint8_t *text = arg_hex(t[4], &length);
-        finish_view(t[1], buf_buffer_from_string(backend_at(t[2]), (char *)text, length, arg_encoding(t[3]), &made),
-                    &made);
-        free(text);
-    } else if (strcmp(op, "bfromab") == 0) { /* bfromab ID AB OFF LEN */
-        buf_arraybuffer_t *ab = ab_at(t[2]);
-        if (!ab) { puts("x"); return; }
-        finish_view(t[1], buf_buffer_from_arraybuffer(ab, arg_int(t[3]), arg_int(t[4]), &made), &made);
-    } else if (strcmp(op, "btostr") == 0) { /* btostr V ENC START END */
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        buf_bytes_t text;
-        status = buf_buffer_to_string(v, arg_encoding(t[2]), arg_int(t[3]), arg_int(t[4]), &text);
-        if (status == BUF_OK) print_hex_line(text.data, text.length); else print_status(status);
-        if (status == BUF_OK) buf_bytes_release(&text);
-    } else if (strcmp(op, "bbytelen") == 0) { /* bbytelen ENC HEXTEXT */
-        size_t length;
-        uint8_t *text = arg_hex(t[2], &length);
-        int64_t count = 0;
-        status = buf_buffer_byte_length((char *)text, length, arg_encoding(t[1]), &count);
-        print_int(status, count);
-        free(text);
-    } else if (strcmp(op, "bwrite") == 0) { /* bwrite V HEXTEXT OFF LEN ENC */
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        size_t length;
-        uint8_t *text = arg_hex(t[2], &length);
-        int64_t written = 0;
-        status = buf_buffer_write(v, (char *)text, length, arg_int(t[3]), arg_int(t[4]), arg_encoding(t[5]), &written);
-        print_int(status, written);
-        free(text);
-    } else if (strcmp(op, "bslice") == 0) { /* bslice ID V START END */
-        buf_typed_t *v = view_at(t[2]);
-        if (!v) { puts("x"); return; }
-        finish_view(t[1], buf_buffer_slice(v, arg_int(t[3]), arg_int(t[4]), &made), &made);
-    } else if (strcmp(op, "bconcat") == 0) { /* bconcat ID BACKEND TOTAL a,b,c|- */
-        buf_typed_t list[16];
-        size_t count = 0;
-        if (strcmp(t[4], "-") != 0)
-            for (char *p = t[4]; p && count < 16; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
-                buf_typed_t *v = view_at(p);
-                if (!v) { puts("x"); return; }
-                list[count++] = *v; /* borrowed: concat only reads */
-            }
-        finish_view(t[1], buf_buffer_concat(backend_at(t[2]), list, count, arg_int(t[3]), &made), &made);
-    } else if (strcmp(op, "bcmp") == 0 || strcmp(op, "beq") == 0) {
-        buf_typed_t *a = view_at(t[1]), *b = view_at(t[2]);
-        if (!a || !b) { puts("x"); return; }
-        int order = 0;
-        bool equal = false;
-        if (op[1] == 'c') {
-            status = buf_buffer_compare(a, b, &order);
-            print_int(status, order);
-        } else {
-            status = buf_buffer_equals(a, b, &equal);
-            print_int(status, equal);
-        }
-    } else if (strcmp(op, "bcmpr") == 0) { /* bcmpr SRC TARGET tS tE sS sE */
-        buf_typed_t *a = view_at(t[1]), *b = view_at(t[2]);
-        if (!a || !b) { puts("x"); return; }
-        int order = 0;
-        status = buf_buffer_compare_range(a, b, arg_int(t[3]), arg_int(t[4]), arg_int(t[5]), arg_int(t[6]), &order);
-        print_int(status, order);
-    } else if (strcmp(op, "bidx") == 0) { /* bidx V DIR(f|l|i) MODE(n|s|b) NEEDLE OFF ENC */
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        char dir = t[2][0], mode = t[3][0];
-        int64_t offset = arg_int(t[5]), index = -1;
-        bool found = false;
-        if (mode == 'n') {
-            double needle = arg_double(t[4]);
-            if (dir == 'i') status = buf_buffer_includes_byte(v, needle, offset, &found);
-            else if (dir == 'f') status = buf_buffer_index_of_byte(v, needle, offset, &index);
-            else status = buf_buffer_last_index_of_byte(v, needle, offset, &index);
-        } else if (mode == 's') {
-            size_t length;
-            uint8_t *text = arg_hex(t[4], &length);
-            const char *enc = arg_encoding(t[6]);
-            if (dir == 'i') status = buf_buffer_includes_string(v, (char *)text, length, offset, enc, &found);
-            else if (dir == 'f') status = buf_buffer_index_of_string(v, (char *)text, length, offset, enc, &index);
-            else status = buf_buffer_last_index_of_string(v, (char *)text, length, offset, enc, &index);
-            free(text);
-        } else {
-            buf_typed_t *needle = view_at(t[4]);
-            if (!needle) { puts("x"); return; }
-            const uint8_t *bytes = buf_buffer_data(needle);
-            size_t length = (size_t)buf_buffer_length(needle);
-            if (dir == 'i') status = buf_buffer_includes_bytes(v, bytes, length, offset, arg_encoding(t[6]), &found);
-            else if (dir == 'f') status = buf_buffer_index_of_bytes(v, bytes, length, offset, arg_encoding(t[6]), &index);
-            else status = buf_buffer_last_index_of_bytes(v, bytes, length, offset, arg_encoding(t[6]), &index);
-        }
-        print_int(status, dir == 'i' ? (int64_t)found : index);
-    } else if (strcmp(op, "bfill") == 0) { /* bfill V MODE VALUE OFF END ENC */
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        char mode = t[2][0];
-        if (mode == 'n') {
-            status = buf_buffer_fill_byte(v, arg_double(t[3]), arg_int(t[4]), arg_int(t[5]));
-        } else if (mode == 's') {
-            size_t length;
-            uint8_t *text = arg_hex(t[3], &length);
-            status = buf_buffer_fill_string(v, (char *)text, length, arg_int(t[4]), arg_int(t[5]), arg_encoding(t[6]));
-            free(text);
-        } else {
-            buf_typed_t *pattern = view_at(t[3]);
-            if (!pattern) { puts("x"); return; }
-            status = buf_buffer_fill_bytes(v, buf_buffer_data(pattern), (size_t)buf_buffer_length(pattern),
-                                           arg_int(t[4]), arg_int(t[5]));
-        }
-        print_status(status);
-    } else if (strcmp(op, "bcopy") == 0) { /* bcopy SRC TARGET tS sS sE */
-        buf_typed_t *a = view_at(t[1]), *b = view_at(t[2]);
-        if (!a || !b) { puts("x"); return; }
-        int64_t copied = 0;
-        status = buf_buffer_copy(a, b, arg_int(t[3]), arg_int(t[4]), arg_int(t[5]), &copied);
-        print_int(status, copied);
-    } else if (strcmp(op, "bread") == 0) { /* bread V FN OFF BL */
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        buffer_read(v, t[2], arg_int(t[3]), n > 4 ? arg_int(t[4]) : 0);
-    } else if (strcmp(op, "bwriten") == 0) { /* bwriten V FN VALUE OFF BL */
-        buf_typed_t *v = view_at(t[1]);
-        if (!v) { puts("x"); return; }
-        buffer_write(v, t[2], t[3], arg_int(t[4]), n > 5 ? arg_int(t[5]) : 0);
-    } else {
-        printf("unknown-op %s\n", op);
-    }
+    return true;
 }
+
+static void run_operation(char **t)
+{
+    const operation_t *operation = operation_named(t[0]);
+    if (!operation) {
+        printf("unknown-op %s\n", t[0]);
+        return;
+    }
+    if (buffer_operands_are_buffers(operation, t))
+        operation->run(t);
+}
+
+/* ==== Main ================================================================================= */
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc && backend_count < MAX_SPECS; i++) {
+    int first_spec = 1;
+    if (argc > 1 && strcmp(argv[1], "--flush-each") == 0) {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        first_spec = 2;
+    }
+    for (int i = first_spec; i < argc && backend_count < MAX_SPECS; i++) {
         buf_status_t status = buf_backend_open(argv[i], NULL, &backends[backend_count]);
         if (status != BUF_OK) {
             fprintf(stderr, "model_driver: cannot open backend %s: %s\n", argv[i], buf_status_name(status));
@@ -562,7 +819,7 @@ int main(int argc, char **argv)
         backend_count++;
     }
     if (backend_count == 0) {
-        fprintf(stderr, "usage: model_driver SPEC... < program\n");
+        fprintf(stderr, "usage: model_driver [--flush-each] SPEC... < program\n");
         return 2;
     }
     char *line = NULL;
@@ -579,12 +836,13 @@ int main(int argc, char **argv)
         if (strcmp(tokens[0], "P") == 0) {
             release_all();
             clean = check_no_leaks() && clean;
+            fflush(stdout); /* every finished program's answers are out before the next runs */
             continue;
         }
-        static char empty[] = "u";
+        static char omitted[] = "u";
         for (int i = count; i < MAX_TOKENS; i++)
-            tokens[i] = empty; /* missing trailing arguments read as omitted */
-        run_op(tokens, count);
+            tokens[i] = omitted; /* missing trailing arguments read as omitted */
+        run_operation(tokens);
     }
     release_all();
     clean = check_no_leaks() && clean;

@@ -307,6 +307,78 @@ Test(model_buffer, fill_with_numbers_and_patterns)
     }
 }
 
+/* _fill() resolves an omitted offset at different steps for different values (see
+ * buffer_fill.c), which decides what an empty or out-of-bounds Buffer does; every
+ * expectation below is what Node v20 does (a resizable ArrayBuffer shrunk below a
+ * Buffer.from(ab, 2, 4)).  Nothing is ever written. */
+#define EXPECT_WRITES_NOTHING(ab, expected, call) EXPECT_FAILS_UNTOUCHED(ab, expected, call)
+
+Test(model_buffer, fill_of_an_out_of_bounds_buffer_resolves_the_range_as_node)
+{
+    FOR_EACH_BACKEND(spec, backend) {
+        buf_arraybuffer_t *ab = NULL;
+        buf_status_t status;
+        ALLOC_RETRY(spec, status, buf_arraybuffer_alloc_resizable(backend, 8, 16, &ab));
+        buf_buffer_t b;
+        cr_assert_eq(buf_buffer_from_arraybuffer(ab, 2, 4, &b), BUF_OK);
+        cr_assert_eq(buf_arraybuffer_resize(ab, 1), BUF_OK);
+        cr_assert(buf_typed_is_out_of_bounds(&b));
+        model_fill_pattern_bytes(ab);
+        /* A string: buf.fill('a') is buf.fill('a', 0, buf.length), an empty range. */
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_string(&b, "a", 1, BUF_OMITTED, BUF_OMITTED, NULL));
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_string(&b, "", 0, BUF_OMITTED, BUF_OMITTED, NULL));
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_string(&b, "a", 1, BUF_OMITTED, 3, "binary"));
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_string(&b, "abc", 3, BUF_OMITTED, BUF_OMITTED, NULL));
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_string(&b, "\xc3\xa9", 2, BUF_OMITTED, BUF_OMITTED, NULL));
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_string(&b, "zz", 2, 0, BUF_OMITTED, "hex"));
+        EXPECT_WRITES_NOTHING(ab, BUF_EUNKNOWN_ENCODING, buf_buffer_fill_string(&b, "a", 1, 0, BUF_OMITTED, "bogus"));
+        EXPECT_WRITES_NOTHING(ab, BUF_EOUT_OF_RANGE, buf_buffer_fill_string(&b, "a", 1, -1, BUF_OMITTED, NULL));
+        /* A number: with no offset TypedArray.prototype.fill sees the view and refuses it;
+         * with one, offset >= end returns first. */
+        EXPECT_WRITES_NOTHING(ab, BUF_EDETACHED, buf_buffer_fill_byte(&b, 1, BUF_OMITTED, BUF_OMITTED));
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_byte(&b, 1, 0, BUF_OMITTED));
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_byte(&b, 1, 0, 0));
+        EXPECT_WRITES_NOTHING(ab, BUF_EOUT_OF_RANGE, buf_buffer_fill_byte(&b, 1, 0, 1));
+        /* Bytes: bindingFill copies nothing into an empty range, even an empty pattern. */
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_bytes(&b, (const uint8_t *)"ab", 2, BUF_OMITTED, BUF_OMITTED));
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_bytes(&b, (const uint8_t *)"", 0, BUF_OMITTED, BUF_OMITTED));
+        EXPECT_WRITES_NOTHING(ab, BUF_OK, buf_buffer_fill_bytes(&b, (const uint8_t *)"", 0, 0, BUF_OMITTED));
+        buf_buffer_release(&b);
+        buf_arraybuffer_release(ab);
+    }
+}
+
+Test(model_buffer, fill_of_an_empty_buffer_and_empty_patterns)
+{
+    FOR_EACH_BACKEND(spec, backend) {
+        buf_buffer_t empty, b;
+        new_zeroed(spec, backend, 0, &empty);
+        /* In bounds, so even the number path with no offset succeeds. */
+        cr_expect_eq(buf_buffer_fill_byte(&empty, 1, BUF_OMITTED, BUF_OMITTED), BUF_OK);
+        cr_expect_eq(buf_buffer_fill_string(&empty, "a", 1, BUF_OMITTED, BUF_OMITTED, NULL), BUF_OK);
+        cr_expect_eq(buf_buffer_fill_string(&empty, "zz", 2, 0, BUF_OMITTED, "hex"), BUF_OK);
+        cr_expect_eq(buf_buffer_fill_bytes(&empty, (const uint8_t *)"", 0, BUF_OMITTED, BUF_OMITTED), BUF_OK);
+        cr_expect_eq(buf_buffer_fill_byte(&empty, 1, 0, 1), BUF_EOUT_OF_RANGE);
+        new_zeroed(spec, backend, 4, &b);
+        model_fill_pattern_bytes(b.buffer);
+        /* An empty pattern for a non-empty range is refused, however the range came about. */
+        EXPECT_FAILS_UNTOUCHED(b.buffer, BUF_EINVALID_ARG_VALUE,
+                               buf_buffer_fill_bytes(&b, (const uint8_t *)"", 0, BUF_OMITTED, BUF_OMITTED));
+        EXPECT_FAILS_UNTOUCHED(b.buffer, BUF_EINVALID_ARG_VALUE,
+                               buf_buffer_fill_bytes(&b, (const uint8_t *)"", 0, 0, BUF_OMITTED));
+        /* buf.fill('zz', undefined, undefined, 'hex'): the encoding is dropped, utf8 'zz'. */
+        buf_status_t status;
+        ALLOC_RETRY(spec, status, buf_buffer_fill_string(&b, "zz", 2, BUF_OMITTED, BUF_OMITTED, "hex"));
+        cr_expect_eq(status, BUF_OK);
+        cr_expect_eq(memcmp(buf_buffer_data(&b), "zzzz", 4), 0);
+        /* A pattern longer than the range: its prefix. */
+        cr_expect_eq(buf_buffer_fill_bytes(&b, (const uint8_t *)"abcdef", 6, 1, 3), BUF_OK);
+        cr_expect_eq(memcmp(buf_buffer_data(&b), "zabz", 4), 0);
+        buf_buffer_release(&empty);
+        buf_buffer_release(&b);
+    }
+}
+
 Test(model_buffer, index_of_bytes_with_node_offsets)
 {
     FOR_EACH_BACKEND(spec, backend) {

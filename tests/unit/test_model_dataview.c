@@ -125,6 +125,39 @@ Test(model_dataview, errors_in_spec_order_write_nothing)
     }
 }
 
+/* dv.setBigInt64(i, number) in Node v20: ToIndex(i) throws first (RangeError), then
+ * ToBigInt(number) (TypeError), before the view's bounds are looked at.  The C form is
+ * buf_dataview_set with a BigInt kind; buf_dataview_get with one is a misuse (the value
+ * is no double). */
+Test(model_dataview, bigint_kind_with_a_number_is_a_type_error_after_the_index)
+{
+    static const buf_kind_t bigint_kinds[] = {BUF_KIND_BIGINT64, BUF_KIND_BIGUINT64};
+    FOR_EACH_BACKEND(spec, backend) {
+        buf_arraybuffer_t *ab = new_buffer(spec, backend, 8, 16);
+        model_fill_pattern_bytes(ab);
+        buf_dataview_t dv;
+        cr_assert_eq(buf_dataview_new(ab, 4, BUF_OMITTED, &dv), BUF_OK);
+        for (size_t k = 0; k < 2; k++) {
+            buf_kind_t kind = bigint_kinds[k];
+            EXPECT_FAILS_UNTOUCHED(ab, BUF_ERANGE, buf_dataview_set(&dv, kind, -1, 5, false));
+            EXPECT_FAILS_UNTOUCHED(ab, BUF_ETYPE, buf_dataview_set(&dv, kind, 0, 5, false));
+            EXPECT_FAILS_UNTOUCHED(ab, BUF_ETYPE, buf_dataview_set(&dv, kind, BUF_OMITTED, 5, true));
+            EXPECT_FAILS_UNTOUCHED(ab, BUF_ETYPE, buf_dataview_set(&dv, kind, 100, 5, false)); /* before bounds */
+            double out = 7;
+            EXPECT_FAILS_UNTOUCHED(ab, BUF_EINVAL, buf_dataview_get(&dv, kind, 0, false, &out));
+            cr_expect_eq(out, 7);
+        }
+        cr_assert_eq(buf_arraybuffer_resize(ab, 2), BUF_OK); /* offset 4 > 2: out of bounds */
+        cr_assert(buf_dataview_is_out_of_bounds(&dv));
+        for (size_t k = 0; k < 2; k++) {
+            EXPECT_FAILS_UNTOUCHED(ab, BUF_ERANGE, buf_dataview_set(&dv, bigint_kinds[k], -1, 5, false));
+            EXPECT_FAILS_UNTOUCHED(ab, BUF_ETYPE, buf_dataview_set(&dv, bigint_kinds[k], 0, 5, false)); /* not EDETACHED */
+        }
+        buf_dataview_release(&dv);
+        buf_arraybuffer_release(ab);
+    }
+}
+
 Test(model_dataview, length_tracking_view_follows_the_buffer)
 {
     FOR_EACH_BACKEND(spec, backend) {

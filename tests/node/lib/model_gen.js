@@ -35,11 +35,16 @@ const RAW_TEXTS = ['ff', 'c3', 'e282', 'eda080', 'c0af', 'f4908080', '80']; // i
 
 const fmt = (x) => (Object.is(x, -0) ? '-0' : String(x));
 
-function genProgram(seed, index, length) {
+// backendCount: how many backends the driver was given (slots 0..backendCount-1).  The
+// choice takes one random draw whatever the count, so a seed's programs keep their shape
+// when a backend is added; only which backend each allocation names changes.
+function genProgram(seed, index, length, backendCount) {
+  if (!(backendCount >= 1)) throw new Error(`genProgram: backendCount must be >= 1, got ${backendCount}`);
   const r = rng32((seed * 2654435761 + index * 40503 + 17) >>> 0);
   const int = (lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const chance = (p) => r() < p;
+  const backend = () => int(0, backendCount - 1);
   const abs = new Map();   // slot -> {resizable}
   const views = new Map(); // slot -> {kind, buffer}
   const dvs = new Set();
@@ -70,10 +75,10 @@ function genProgram(seed, index, length) {
 
   const generators = [
     // ---- ArrayBuffers
-    [3, () => { const id = newSlot(6); emit('ab', id, int(0, 4), chance(0.04) ? pick([-1, 'u']) : int(0, 48)); abs.set(id, { resizable: false }); }],
+    [3, () => { const id = newSlot(6); emit('ab', id, backend(), chance(0.04) ? pick([-1, 'u']) : int(0, 48)); abs.set(id, { resizable: false }); }],
     [3, () => {
       const id = newSlot(6); const len = int(0, 32);
-      emit('abr', id, int(0, 4), chance(0.04) ? pick([-1, 'u']) : len, chance(0.08) ? pick([int(0, len), 'u']) : int(len, 64));
+      emit('abr', id, backend(), chance(0.04) ? pick([-1, 'u']) : len, chance(0.08) ? pick([int(0, len), 'u']) : int(len, 64));
       abs.set(id, { resizable: true });
     }],
     [4, () => { const a = anyOf(abs); if (a !== undefined) emit('resize', a, chance(0.05) ? pick([-1, 'u']) : int(0, 70)); }],
@@ -88,7 +93,7 @@ function genProgram(seed, index, length) {
         chance(0.4) ? 'u' : fmt(chance(0.05) ? -1 : int(0, 10)));
       views.set(id, { kind, buffer: false });
     }],
-    [2, () => { const id = newSlot(12); const kind = pick(KINDS); emit('tanew', id, kind, int(0, 4), chance(0.04) ? pick([-1, 'u']) : int(0, 12)); views.set(id, { kind, buffer: false }); }],
+    [2, () => { const id = newSlot(12); const kind = pick(KINDS); emit('tanew', id, kind, backend(), chance(0.04) ? pick([-1, 'u']) : int(0, 12)); views.set(id, { kind, buffer: false }); }],
     [2, () => { const v = anyOf(views); if (v !== undefined) emit('tinfo', v); }],
     [8, () => {
       const v = anyOf(views); if (v === undefined) return;
@@ -129,14 +134,14 @@ function genProgram(seed, index, length) {
       emit('dvset', pick([...dvs]), kind, chance(0.05) ? 'u' : int(-1, 20), v, int(0, 1));
     }],
     // ---- Buffers
-    [3, () => { const id = newSlot(12); emit('balloc', id, int(0, 4), chance(0.04) ? pick([-1, 'u']) : int(0, 40)); views.set(id, { kind: 'Uint8', buffer: true }); }],
-    [1, () => { const id = newSlot(12); emit('ballocu', id, int(0, 4), int(0, 40)); emit('bfill', id, 'n', int(0, 255), 'u', 'u', 'u'); views.set(id, { kind: 'Uint8', buffer: true }); }],
+    [3, () => { const id = newSlot(12); emit('balloc', id, backend(), chance(0.04) ? pick([-1, 'u']) : int(0, 40)); views.set(id, { kind: 'Uint8', buffer: true }); }],
+    [1, () => { const id = newSlot(12); emit('ballocu', id, backend(), int(0, 40)); emit('bfill', id, 'n', int(0, 255), 'u', 'u', 'u'); views.set(id, { kind: 'Uint8', buffer: true }); }],
     [2, () => {
       const id = newSlot(12); const n = int(0, 24); let hex = '';
       for (let i = 0; i < n; i++) hex += int(0, 255).toString(16).padStart(2, '0');
-      emit('bfrom', id, int(0, 4), hex || '-'); views.set(id, { kind: 'Uint8', buffer: true });
+      emit('bfrom', id, backend(), hex || '-'); views.set(id, { kind: 'Uint8', buffer: true });
     }],
-    [3, () => { const id = newSlot(12); emit('bfroms', id, int(0, 4), pick(ENCODINGS), textHex()); views.set(id, { kind: 'Uint8', buffer: true }); }],
+    [3, () => { const id = newSlot(12); emit('bfroms', id, backend(), pick(ENCODINGS), textHex()); views.set(id, { kind: 'Uint8', buffer: true }); }],
     [2, () => {
       const a = anyOf(abs); if (a === undefined) return;
       const id = newSlot(12); emit('bfromab', id, a, chance(0.3) ? 'u' : fmt(int(-2, 40)), chance(0.4) ? 'u' : fmt(int(-2, 30)));
@@ -157,7 +162,7 @@ function genProgram(seed, index, length) {
       const bs = bufferSlots(); const n = int(0, Math.min(4, bs.length)); const list = [];
       for (let i = 0; i < n; i++) list.push(pick(bs));
       const id = newSlot(12);
-      emit('bconcat', id, int(0, 4), chance(0.5) ? 'u' : fmt(chance(0.1) ? -1 : int(0, 50)), list.length ? list.join(',') : '-');
+      emit('bconcat', id, backend(), chance(0.5) ? 'u' : fmt(chance(0.1) ? -1 : int(0, 50)), list.length ? list.join(',') : '-');
       views.set(id, { kind: 'Uint8', buffer: true });
     }],
     [2, () => { const bs = bufferSlots(); if (bs.length) emit(pick(['bcmp', 'beq']), pick(bs), pick(bs)); }],
@@ -208,9 +213,9 @@ function genProgram(seed, index, length) {
   ];
   const total = generators.reduce((s, [w]) => s + w, 0);
   // Start every program with something to work on.
-  emit('ab', 0, int(0, 4), int(0, 32)); abs.set(0, { resizable: false });
-  emit('abr', 1, int(0, 4), int(0, 24), int(24, 48)); abs.set(1, { resizable: true });
-  emit('balloc', 0, int(0, 4), int(0, 24)); views.set(0, { kind: 'Uint8', buffer: true });
+  emit('ab', 0, backend(), int(0, 32)); abs.set(0, { resizable: false });
+  emit('abr', 1, backend(), int(0, 24), int(24, 48)); abs.set(1, { resizable: true });
+  emit('balloc', 0, backend(), int(0, 24)); views.set(0, { kind: 'Uint8', buffer: true });
   while (ops.length < length) {
     let x = r() * total;
     for (const [w, g] of generators) {
