@@ -1,14 +1,16 @@
-/* backend.c — the registry, instances, shared statistics, and the fail(SEED,P) variant.
+/* backend.c — the registry, specs, instances and the statistics every backend shares.
  *
  * Every call from a user goes through here: sizes and alignments are validated once,
  * statistics every backend shares (live/peak bytes, counts) are kept here with relaxed
- * atomics (no lock: a backend may be used from several threads), and the failure-
- * injecting decorator wraps any other instance.
+ * atomics (no lock: a backend may be used from several threads), and a spec is turned
+ * into an instance — a base backend from BUF_BACKEND_LIST, or a decorator from
+ * BUF_DECORATOR_LIST wrapped around the instance of the rest of the spec.  This file
+ * knows no backend and no decorator by name: each is its own file (backend_registry.h).
  */
 #include "buf_backend.h"
 
-#include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,30 +18,67 @@
 #include <unistd.h>
 
 #include "backend_registry.h"
+#include "core/core_assert.h"
 
 /* ---- Registry ------------------------------------------------------------------------ */
 #define DECLARE_OPS(name) extern const buf_backend_ops_t backend_##name##_ops;
 BUF_BACKEND_LIST(DECLARE_OPS)
+BUF_DECORATOR_LIST(DECLARE_OPS)
 #undef DECLARE_OPS
 
 #define OPS_ADDRESS(name) &backend_##name##_ops,
 static const buf_backend_ops_t *const registry[] = {BUF_BACKEND_LIST(OPS_ADDRESS)};
+static const buf_backend_ops_t *const decorators[] = {BUF_DECORATOR_LIST(OPS_ADDRESS)};
 #undef OPS_ADDRESS
 
 static const size_t registry_count = sizeof registry / sizeof registry[0];
+static const size_t decorator_count = sizeof decorators / sizeof decorators[0];
+
+/* Names and fuzz ids must be unique: committed fuzz corpora pick backends by id, so a new
+ * backend that took an existing id would silently change what every corpus input tests.
+ * The registry is fixed at build time, so a clash is a build mistake: stop at the first
+ * use of the registry (the first unit test, the first `buf backends`), in every build. */
+static void registry_check_unique(void)
+{
+    for (size_t i = 0; i < registry_count; i++)
+        for (size_t j = i + 1; j < registry_count; j++) {
+            const buf_backend_props_t *first = &registry[i]->props, *second = &registry[j]->props;
+            if (registry[i]->fuzz_id == registry[j]->fuzz_id) {
+                fprintf(stderr,
+                        "bufbench: backends '%s' and '%s' both have fuzz id %u in the registry; fuzz ids are "
+                        "permanent: give the newer one the next free id (the largest in `buf backends`, plus one)\n",
+                        first->name, second->name, (unsigned)registry[i]->fuzz_id);
+                abort();
+            }
+            if (strcmp(first->name, second->name) == 0) {
+                fprintf(stderr, "bufbench: two backends in the registry are named '%s'; rename one\n",
+                        first->name);
+                abort();
+            }
+        }
+}
+
+static void registry_checked(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, registry_check_unique);
+}
 
 size_t buf_backend_count(void)
 {
+    registry_checked();
     return registry_count;
 }
 
 const buf_backend_ops_t *buf_backend_at(size_t index)
 {
+    registry_checked();
     return index < registry_count ? registry[index] : NULL;
 }
 
 const buf_backend_ops_t *buf_backend_find(const char *name)
 {
+    registry_checked();
     if (!name)
         return NULL;
     for (size_t i = 0; i < registry_count; i++)
@@ -50,9 +89,18 @@ const buf_backend_ops_t *buf_backend_find(const char *name)
 
 const buf_backend_ops_t *buf_backend_find_fuzz_id(uint8_t fuzz_id)
 {
+    registry_checked();
     for (size_t i = 0; i < registry_count; i++)
         if (registry[i]->fuzz_id == fuzz_id)
             return registry[i];
+    return NULL;
+}
+
+static const buf_backend_ops_t *decorator_find(const char *name)
+{
+    for (size_t i = 0; i < decorator_count; i++)
+        if (strcmp(decorators[i]->props.name, name) == 0)
+            return decorators[i];
     return NULL;
 }
 
@@ -73,13 +121,8 @@ size_t buf_page_size(void)
 #define SPEC_MAX 256
 
 struct buf_backend {
-    const buf_backend_ops_t *ops; /* NULL for the fail decorator */
+    const buf_backend_ops_t *ops; /* a base backend's or a decorator's */
     void *state;
-    buf_backend_t *inner;         /* fail decorator: the wrapped instance */
-    uint64_t fail_seed;
-    uint64_t fail_threshold;      /* an alloc fails when hash(seed, seq) < threshold */
-    bool fail_always;             /* P == 1 (threshold cannot express 2^64) */
-    _Atomic uint64_t fail_sequence;
     char spec[SPEC_MAX];
     _Atomic uint64_t bytes_live;
     _Atomic uint64_t bytes_peak;
@@ -88,44 +131,34 @@ struct buf_backend {
     _Atomic uint64_t failures;
 };
 
-/* splitmix64: a well-mixed 64-bit hash, so fail decisions look random yet replay exactly. */
-static uint64_t mix64(uint64_t value)
+/* Splits a spec (a writable copy in `text`) into the ops that serve it and their config:
+ *   DECORATOR(ARGUMENTS):SPEC  a name from BUF_DECORATOR_LIST; SPEC is opened here, with
+ *                              the caller's config, and handed over as config->inner
+ *   NAME:OPTION, NAME          a name from BUF_BACKEND_LIST */
+static buf_status_t parse_spec(char *text, const buf_backend_config_t *caller_config,
+                               const buf_backend_ops_t **ops, buf_backend_config_t *config)
 {
-    value += 0x9e3779b97f4a7c15ull;
-    value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9ull;
-    value = (value ^ (value >> 27)) * 0x94d049bb133111ebull;
-    return value ^ (value >> 31);
-}
-
-/* Parses "fail(SEED,P):REST"; on success *rest points into spec. */
-static buf_status_t parse_fail_spec(const char *spec, uint64_t *seed, double *probability,
-                                    const char **rest)
-{
-    const char *cursor = spec + strlen("fail(");
-    char *end;
-    errno = 0;
-    if (*cursor == '-' || *cursor == '+' || *cursor == ' ')
-        return BUF_EINVAL;
-    unsigned long long seed_value = strtoull(cursor, &end, 0);
-    if (end == cursor || errno || *end != ',')
-        return BUF_EINVAL;
-    cursor = end + 1;
-    errno = 0;
-    double p = strtod(cursor, &end);
-    if (end == cursor || errno || *end != ')' || end[1] != ':' || !(p >= 0.0 && p <= 1.0))
-        return BUF_EINVAL;
-    *seed = seed_value;
-    *probability = p;
-    *rest = end + 2;
-    return BUF_OK;
-}
-
-static buf_backend_t *instance_new(const char *spec)
-{
-    buf_backend_t *backend = calloc(1, sizeof *backend);
-    if (backend)
-        snprintf(backend->spec, sizeof backend->spec, "%s", spec);
-    return backend;
+    char *paren = strchr(text, '('), *colon = strchr(text, ':');
+    if (paren && (!colon || paren < colon)) {
+        *paren = '\0';
+        *ops = decorator_find(text);
+        if (!*ops)
+            return BUF_EUNKNOWN_BACKEND;
+        char *close = strchr(paren + 1, ')');
+        if (!close || close[1] != ':')
+            return BUF_EINVAL;
+        *close = '\0';
+        config->arguments = paren + 1;
+        return buf_backend_open(close + 2, caller_config, &config->inner);
+    }
+    if (colon) {
+        *colon = '\0';
+        config->option = colon + 1;
+        if (!*config->option)
+            return BUF_EINVAL;
+    }
+    *ops = buf_backend_find(text);
+    return *ops ? BUF_OK : BUF_EUNKNOWN_BACKEND;
 }
 
 buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *config, buf_backend_t **out)
@@ -136,54 +169,25 @@ buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *conf
     if (strlen(spec) >= SPEC_MAX)
         return BUF_EINVAL;
 
-    if (strncmp(spec, "fail(", 5) == 0) {
-        uint64_t seed;
-        double probability;
-        const char *inner_spec;
-        buf_status_t status = parse_fail_spec(spec, &seed, &probability, &inner_spec);
-        if (status != BUF_OK)
-            return status;
-        buf_backend_t *inner;
-        status = buf_backend_open(inner_spec, config, &inner);
-        if (status != BUF_OK)
-            return status;
-        buf_backend_t *backend = instance_new(spec);
-        if (!backend) {
-            buf_backend_close_report(inner, NULL);
-            return BUF_ENOMEM;
-        }
-        backend->inner = inner;
-        backend->fail_seed = seed;
-        backend->fail_always = probability >= 1.0;
-        /* p * 2^64, computed without overflow: p < 1 here. */
-        backend->fail_threshold = backend->fail_always ? 0 : (uint64_t)(probability * 18446744073709551616.0);
-        *out = backend;
-        return BUF_OK;
+    char text[SPEC_MAX];
+    snprintf(text, sizeof text, "%s", spec);
+    buf_backend_config_t instance_config = config ? *config : (buf_backend_config_t){0};
+    instance_config.arguments = NULL;
+    instance_config.inner = NULL;
+    const buf_backend_ops_t *ops = NULL;
+    buf_status_t status = parse_spec(text, config, &ops, &instance_config);
+    buf_backend_t *backend = NULL;
+    if (status == BUF_OK) {
+        backend = calloc(1, sizeof *backend);
+        status = backend ? ops->create(&instance_config, &backend->state) : BUF_ENOMEM;
     }
-
-    /* NAME or NAME:OPTION */
-    char name[SPEC_MAX];
-    snprintf(name, sizeof name, "%s", spec);
-    char *colon = strchr(name, ':');
-    buf_backend_config_t local_config = config ? *config : (buf_backend_config_t){0};
-    if (colon) {
-        *colon = '\0';
-        local_config.option = colon + 1;
-        if (!*local_config.option)
-            return BUF_EINVAL;
-    }
-    const buf_backend_ops_t *ops = buf_backend_find(name);
-    if (!ops)
-        return BUF_EUNKNOWN_BACKEND;
-    buf_backend_t *backend = instance_new(spec);
-    if (!backend)
-        return BUF_ENOMEM;
-    buf_status_t status = ops->create(&local_config, &backend->state);
     if (status != BUF_OK) {
         free(backend);
+        buf_backend_close_report(instance_config.inner, NULL); /* a decorator's, if opened */
         return status;
     }
     backend->ops = ops;
+    snprintf(backend->spec, sizeof backend->spec, "%s", spec);
     *out = backend;
     return BUF_OK;
 }
@@ -193,16 +197,14 @@ size_t buf_backend_close_report(buf_backend_t *backend, void *report)
     if (!backend)
         return 0;
     FILE *out = report;
+    /* Closing excludes any other use of the instance, so these counts are final. */
     uint64_t allocs = atomic_load(&backend->allocs), frees = atomic_load(&backend->frees);
+    BUF_ASSERT(frees <= allocs);
     uint64_t counted = allocs - frees;
-    size_t listed;
-    if (backend->inner)
-        listed = buf_backend_close_report(backend->inner, report);
-    else
-        listed = backend->ops->destroy(backend->state, report);
+    size_t listed = backend->ops->destroy(backend->state, report);
     /* Backends that cannot list blocks (malloc, mmap) rely on the counts kept here. */
     size_t outstanding = listed > counted ? listed : (size_t)counted;
-    if (out && counted && !backend->inner)
+    if (out && counted)
         fprintf(out, "%s: %" PRIu64 " block(s), %" PRIu64 " byte(s) still allocated at destroy\n",
                 backend->spec, counted, atomic_load(&backend->bytes_live));
     free(backend);
@@ -214,7 +216,7 @@ size_t buf_backend_close(buf_backend_t *backend)
     return buf_backend_close_report(backend, stderr);
 }
 
-/* ---- Allocation ---------------------------------------------------------------------- */
+/* ---- Allocate ------------------------------------------------------------------------ */
 static buf_status_t check_request(size_t size, size_t *align)
 {
     if (*align == 0)
@@ -236,7 +238,7 @@ static void note_alloc(buf_backend_t *backend, size_t size)
     atomic_fetch_add_explicit(&backend->allocs, 1, memory_order_relaxed);
 }
 
-static void *fail_failed(buf_backend_t *backend, buf_status_t code, buf_status_t *status)
+static void *alloc_failed(buf_backend_t *backend, buf_status_t code, buf_status_t *status)
 {
     atomic_fetch_add_explicit(&backend->failures, 1, memory_order_relaxed);
     if (status)
@@ -253,23 +255,11 @@ void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align, buf_s
     }
     buf_status_t check = check_request(size, &align);
     if (check != BUF_OK)
-        return fail_failed(backend, check, status);
-
-    void *block;
-    if (backend->inner) {
-        uint64_t sequence = atomic_fetch_add_explicit(&backend->fail_sequence, 1, memory_order_relaxed);
-        if (backend->fail_always || mix64(backend->fail_seed ^ mix64(sequence)) < backend->fail_threshold)
-            return fail_failed(backend, BUF_ENOMEM, status);
-        buf_status_t inner_status;
-        block = buf_backend_alloc(backend->inner, size, align, &inner_status);
-        if (!block)
-            return fail_failed(backend, inner_status, status);
-    } else {
-        /* Size 0 gets a unique 1-byte block, freed with size 0 (see buf_backend.h). */
-        block = backend->ops->alloc(backend->state, size ? size : 1, align);
-        if (!block)
-            return fail_failed(backend, BUF_ENOMEM, status);
-    }
+        return alloc_failed(backend, check, status);
+    /* Size 0 gets a unique 1-byte block, freed with size 0 (see buf_backend.h). */
+    void *block = backend->ops->alloc(backend->state, size ? size : 1, align);
+    if (!block)
+        return alloc_failed(backend, BUF_ENOMEM, status);
     note_alloc(backend, size);
     if (status)
         *status = BUF_OK;
@@ -288,31 +278,32 @@ void *buf_backend_calloc(buf_backend_t *backend, size_t size, size_t align, buf_
     return block;
 }
 
+/* ---- Free ---------------------------------------------------------------------------- */
 void buf_backend_free(buf_backend_t *backend, void *ptr, size_t size, size_t align)
 {
     if (!backend || !ptr)
         return;
     if (align == 0)
         align = BUF_DEFAULT_ALIGN;
-    if (backend->inner)
-        buf_backend_free(backend->inner, ptr, size, align);
-    else
-        backend->ops->free(backend->state, ptr, size ? size : 1, align);
-    atomic_fetch_sub_explicit(&backend->bytes_live, size, memory_order_relaxed);
+    backend->ops->free(backend->state, ptr, size ? size : 1, align);
+    /* The block's own add happened before this free (the caller got the block from the
+     * alloc), and every earlier subtraction took back a block that was added before it,
+     * so the live bytes seen here still hold this block's size. */
+    uint64_t live_before = atomic_fetch_sub_explicit(&backend->bytes_live, size, memory_order_relaxed);
+    BUF_ASSERT(live_before >= size);
     atomic_fetch_add_explicit(&backend->frees, 1, memory_order_relaxed);
 }
 
 /* ---- Statistics and properties ------------------------------------------------------- */
 void buf_backend_get_stats(const buf_backend_t *backend, buf_backend_stats_t *out)
 {
+    if (!out)
+        return;
     memset(out, 0, sizeof *out);
     if (!backend)
         return;
     buf_backend_t *mutable_backend = (buf_backend_t *)backend;
-    if (backend->inner)
-        buf_backend_get_stats(backend->inner, out); /* bytes_os from the wrapped backend */
-    else
-        backend->ops->stats(backend->state, out);
+    backend->ops->stats(backend->state, out);
     out->bytes_live = atomic_load(&mutable_backend->bytes_live);
     out->bytes_peak = atomic_load(&mutable_backend->bytes_peak);
     out->allocs = atomic_load(&mutable_backend->allocs);
@@ -322,9 +313,10 @@ void buf_backend_get_stats(const buf_backend_t *backend, buf_backend_stats_t *ou
 
 void buf_backend_get_props(const buf_backend_t *backend, buf_backend_props_t *out)
 {
-    if (backend->inner) {
-        buf_backend_get_props(backend->inner, out);
-        out->description = "failure-injecting decorator";
+    if (!out)
+        return;
+    if (!backend) {
+        *out = (buf_backend_props_t){.name = "", .description = ""};
         return;
     }
     if (backend->ops->instance_props)

@@ -6,7 +6,9 @@
  *           bytes before the guard page, so the first byte past the block rounded up to
  *           A faults; mapping = round_up(round_up(S, A), P) + P.
  * The block's address is derived from (ptr, size, align) on free, so no header is stored.
- * Fresh mappings are zero-filled by the kernel (props.zeroed).
+ * Fresh mappings are zero-filled by the kernel (props.zeroed).  Nothing is tracked per
+ * block, so destroy cannot release mappings still outstanding: they stay mapped, the
+ * caller's to unmap (props.close_releases_blocks is false).
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -14,7 +16,9 @@
 #include <sys/mman.h>
 
 #include "buf_backend.h"
+#include "core/core_assert.h"
 #include "mem_map.h"
+#include "size_class.h"
 
 /* ---- State --------------------------------------------------------------------------- */
 typedef struct mmap_state {
@@ -22,6 +26,53 @@ typedef struct mmap_state {
     _Atomic uint64_t bytes_mapped;
 } mmap_state_t;
 
+/* ---- Geometry ------------------------------------------------------------------------ */
+/* Bytes from the start of the mapping to the block, and the mapping's length. */
+static void mmap_geometry(const mmap_state_t *state, size_t size, size_t align, size_t *offset,
+                          size_t *length)
+{
+    size_t page = buf_page_size();
+    if (!state->guard) {
+        *offset = 0;
+        *length = round_up(size, page);
+        return;
+    }
+    size_t block_span = round_up(size, align);
+    size_t data_pages = round_up(block_span, page);
+    *offset = data_pages - block_span;
+    *length = data_pages + page;
+}
+
+/* ---- Allocate ------------------------------------------------------------------------ */
+static void *mmap_alloc(void *opaque, size_t size, size_t align)
+{
+    mmap_state_t *state = opaque;
+    size_t offset, length;
+    mmap_geometry(state, size, align, &offset, &length);
+    uint8_t *mapping = mem_map(length);
+    if (!mapping)
+        return NULL;
+    if (state->guard && mprotect(mapping + length - buf_page_size(), buf_page_size(), PROT_NONE) != 0) {
+        mem_unmap(mapping, length);
+        return NULL;
+    }
+    atomic_fetch_add_explicit(&state->bytes_mapped, length, memory_order_relaxed);
+    return mapping + offset;
+}
+
+/* ---- Free ---------------------------------------------------------------------------- */
+static void mmap_free(void *opaque, void *ptr, size_t size, size_t align)
+{
+    mmap_state_t *state = opaque;
+    size_t offset, length;
+    mmap_geometry(state, size, align, &offset, &length);
+    /* The (size, align) of the alloc put the block `offset` bytes into a mapping. */
+    BUF_ASSERT(((uintptr_t)ptr - offset) % buf_page_size() == 0);
+    mem_unmap((uint8_t *)ptr - offset, length);
+    atomic_fetch_sub_explicit(&state->bytes_mapped, length, memory_order_relaxed);
+}
+
+/* ---- Create and destroy -------------------------------------------------------------- */
 static buf_status_t mmap_create(const buf_backend_config_t *config, void **state_out)
 {
     bool guard = false;
@@ -43,54 +94,6 @@ static size_t mmap_destroy(void *state, void *report)
     (void)report;
     free(state);
     return 0; /* outstanding mappings are counted by the framework */
-}
-
-/* ---- Geometry ------------------------------------------------------------------------ */
-static size_t round_up(size_t value, size_t multiple)
-{
-    return (value + multiple - 1) & ~(multiple - 1);
-}
-
-/* Bytes from the start of the mapping to the block, and the mapping's length. */
-static void mmap_geometry(const mmap_state_t *state, size_t size, size_t align, size_t *offset,
-                          size_t *length)
-{
-    size_t page = buf_page_size();
-    if (!state->guard) {
-        *offset = 0;
-        *length = round_up(size, page);
-        return;
-    }
-    size_t block_span = round_up(size, align);
-    size_t data_pages = round_up(block_span, page);
-    *offset = data_pages - block_span;
-    *length = data_pages + page;
-}
-
-/* ---- Allocate and free --------------------------------------------------------------- */
-static void *mmap_alloc(void *opaque, size_t size, size_t align)
-{
-    mmap_state_t *state = opaque;
-    size_t offset, length;
-    mmap_geometry(state, size, align, &offset, &length);
-    uint8_t *mapping = mem_map(length);
-    if (!mapping)
-        return NULL;
-    if (state->guard && mprotect(mapping + length - buf_page_size(), buf_page_size(), PROT_NONE) != 0) {
-        mem_unmap(mapping, length);
-        return NULL;
-    }
-    atomic_fetch_add_explicit(&state->bytes_mapped, length, memory_order_relaxed);
-    return mapping + offset;
-}
-
-static void mmap_free(void *opaque, void *ptr, size_t size, size_t align)
-{
-    mmap_state_t *state = opaque;
-    size_t offset, length;
-    mmap_geometry(state, size, align, &offset, &length);
-    mem_unmap((uint8_t *)ptr - offset, length);
-    atomic_fetch_sub_explicit(&state->bytes_mapped, length, memory_order_relaxed);
 }
 
 /* ---- Stats and properties ------------------------------------------------------------ */
@@ -120,7 +123,8 @@ const buf_backend_ops_t backend_mmap_ops = {
               .zeroed = true,
               .guard_pages = false,
               .cross_thread_free = true,
-              .concurrent_alloc = true},
+              .concurrent_alloc = true,
+              .close_releases_blocks = false},
     .fuzz_id = 2,
     .create = mmap_create,
     .destroy = mmap_destroy,

@@ -19,6 +19,10 @@
  * its owner's cache of up to 16 free chunks when the owner frees it, and the owner's
  * next chunk comes from there, so a single thread's steady state takes no lock at all; the shared
  * list (and its lock) is only for overflow and for threads that run out.
+ *
+ * Invariants (assertions): a chunk's count never underflows; a freed slice lies inside
+ * a carved chunk that some heap acquired; a heap's cache never holds more than
+ * HEAP_CHUNK_CACHE chunks nor gives out one it does not hold.
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -27,18 +31,17 @@
 #include <string.h>
 
 #include "buf_backend.h"
-#include "mem_annotate.h"
+#include "core/core_assert.h"
 #include "large_cache.h"
+#include "mem_annotate.h"
 #include "mem_map.h"
+#include "size_class.h"
 #include "thread_heap.h"
 
-/* ---- Configuration ------------------------------------------------------------------- */
-#define POOL_DEFAULT_SIZE ((size_t)8 << 10)
-#define POOL_MIN_SIZE ((size_t)4 << 10)
-#define POOL_MAX_SIZE ((size_t)1 << 20)
-#define CHUNKS_PER_ARENA 64
-
 /* ---- State --------------------------------------------------------------------------- */
+#define CHUNKS_PER_ARENA 64
+#define HEAP_CHUNK_CACHE 16
+
 typedef struct chunk {
     _Atomic uint32_t refs;    /* live slices + 1 while it is a heap's current chunk */
     struct chunk *next_free;  /* on state->free_chunks or a heap's cache */
@@ -52,20 +55,16 @@ typedef struct pool_arena {
     chunk_t chunks[CHUNKS_PER_ARENA];
 } pool_arena_t;
 
-typedef struct pool_state pool_state_t;
-
-#define HEAP_CHUNK_CACHE 16
-
 typedef struct pool_heap {
-    buf_thread_heap_t base;
+    backend_thread_heap_t base;
     chunk_t *current;
     size_t offset;            /* bump offset into the current chunk */
     chunk_t *cached;          /* free chunks this thread released: reused without a lock */
     uint32_t cached_count;    /* at most HEAP_CHUNK_CACHE; the rest go to the shared list */
 } pool_heap_t;
 
-struct pool_state {
-    buf_heap_set_t heaps;
+typedef struct pool_state {
+    backend_heap_set_t heaps;
     size_t pool_size;
     size_t arena_size;
     pthread_mutex_t lock;     /* arenas and the shared free chunk list: only when a thread's
@@ -73,9 +72,9 @@ struct pool_state {
     pool_arena_t *arenas;
     chunk_t *free_chunks;
     _Atomic uint64_t bytes_os;
-    size_t redzone;               /* mem_redzone(), fixed for the instance's lifetime */
-    large_cache_t large;      /* requests >= pool_size / 2 */
-};
+    size_t redzone;           /* mem_redzone(), fixed for the instance's lifetime */
+    backend_large_cache_t large; /* requests >= pool_size / 2 */
+} pool_state_t;
 
 static pool_arena_t *arena_of(const pool_state_t *state, const void *ptr)
 {
@@ -92,6 +91,28 @@ static chunk_t *chunk_of(const pool_state_t *state, const void *ptr)
 {
     pool_arena_t *arena = arena_of(state, ptr);
     return &arena->chunks[((uintptr_t)ptr - (uintptr_t)arena) / state->pool_size];
+}
+
+/* ---- Configuration ------------------------------------------------------------------- */
+#define POOL_DEFAULT_SIZE ((size_t)8 << 10)
+#define POOL_MIN_SIZE ((size_t)4 << 10)
+#define POOL_MAX_SIZE ((size_t)1 << 20)
+
+/* The chunk size: the variant "pool:BYTES", else config.pool_size, else 8 KiB. */
+static buf_status_t pool_size_from(const buf_backend_config_t *config, size_t *pool_size)
+{
+    size_t size = config && config->pool_size ? config->pool_size : POOL_DEFAULT_SIZE;
+    if (config && config->option) {
+        char *end;
+        unsigned long long value = strtoull(config->option, &end, 10);
+        if (end == config->option || *end)
+            return BUF_EINVAL;
+        size = (size_t)value;
+    }
+    if (size < POOL_MIN_SIZE || size > POOL_MAX_SIZE || (size & (size - 1)))
+        return BUF_EINVAL;
+    *pool_size = size;
+    return BUF_OK;
 }
 
 /* ---- Chunks (once per chunk: under the instance lock) -------------------------------- */
@@ -113,6 +134,7 @@ static chunk_t *chunk_acquire(pool_state_t *state, pool_heap_t *heap)
 {
     chunk_t *chunk = heap->cached;
     if (chunk) {
+        BUF_ASSERT(heap->cached_count > 0);
         heap->cached = chunk->next_free;
         heap->cached_count--;
     } else {
@@ -132,6 +154,7 @@ static chunk_t *chunk_acquire(pool_state_t *state, pool_heap_t *heap)
         pthread_mutex_unlock(&state->lock);
     }
     if (chunk) {
+        BUF_ASSERT(atomic_load_explicit(&chunk->refs, memory_order_relaxed) == 0);
         chunk->owner = heap;
         atomic_store_explicit(&chunk->refs, 1, memory_order_relaxed); /* the heap's reference */
         mem_poison(chunk_base(state, chunk), state->pool_size);
@@ -145,9 +168,11 @@ static chunk_t *chunk_acquire(pool_state_t *state, pool_heap_t *heap)
  * cache of a thread that only frees. */
 static void chunk_release(pool_state_t *state, chunk_t *chunk)
 {
-    if (atomic_fetch_sub_explicit(&chunk->refs, 1, memory_order_acq_rel) != 1)
+    uint32_t before = atomic_fetch_sub_explicit(&chunk->refs, 1, memory_order_acq_rel);
+    BUF_ASSERT(before > 0); /* more releases than slices + the heap's reference */
+    if (before != 1)
         return;
-    pool_heap_t *heap = (pool_heap_t *)buf_heap_set_mine(&state->heaps);
+    pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     if (heap && heap == chunk->owner && heap->cached_count < HEAP_CHUNK_CACHE) {
         chunk->next_free = heap->cached;
         heap->cached = chunk;
@@ -160,20 +185,15 @@ static void chunk_release(pool_state_t *state, chunk_t *chunk)
     pthread_mutex_unlock(&state->lock);
 }
 
-/* ---- Allocate and free --------------------------------------------------------------- */
-static size_t round_up(size_t value, size_t multiple)
-{
-    return (value + multiple - 1) & ~(multiple - 1);
-}
-
+/* ---- Allocate ------------------------------------------------------------------------ */
 static void *pool_alloc(void *opaque, size_t size, size_t align)
 {
     pool_state_t *state = opaque;
     size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every slice */
     if (request >= state->pool_size / 2)
-        return large_cache_alloc(&state->large, size, request);
+        return backend_large_cache_alloc(&state->large, size, request);
 
-    pool_heap_t *heap = (pool_heap_t *)buf_heap_set_mine(&state->heaps);
+    pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     if (!heap)
         return NULL;
     size_t offset = round_up(heap->offset, align);
@@ -188,26 +208,34 @@ static void *pool_alloc(void *opaque, size_t size, size_t align)
     }
     atomic_fetch_add_explicit(&heap->current->refs, 1, memory_order_relaxed);
     heap->offset = offset + request;
+    BUF_ASSERT(heap->offset <= state->pool_size);
     uint8_t *slice = chunk_base(state, heap->current) + offset;
     mem_block_handed_out(slice, size);
     return slice;
 }
 
+/* ---- Free ---------------------------------------------------------------------------- */
 static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
 {
     (void)align;
     pool_state_t *state = opaque;
     size_t request = size + state->redzone;
     if (request >= state->pool_size / 2) {
-        large_cache_free(&state->large, ptr, request);
+        backend_large_cache_free(&state->large, ptr, size, request);
         return;
     }
+    chunk_t *chunk = chunk_of(state, ptr);
+    /* A slice lies inside a carved chunk (never chunk 0, the arena header) that a heap
+     * acquired, and ends inside it. */
+    BUF_ASSERT(chunk->index != 0);
+    BUF_ASSERT(chunk->owner != NULL);
+    BUF_ASSERT((size_t)((uint8_t *)ptr - chunk_base(state, chunk)) + request <= state->pool_size);
     mem_block_taken_back(ptr, request);
-    chunk_release(state, chunk_of(state, ptr));
+    chunk_release(state, chunk);
 }
 
 /* ---- Create and destroy -------------------------------------------------------------- */
-static void pool_heap_init(void *owner, buf_thread_heap_t *base)
+static void pool_heap_init(void *owner, backend_thread_heap_t *base)
 {
     (void)owner;
     (void)base;
@@ -215,24 +243,18 @@ static void pool_heap_init(void *owner, buf_thread_heap_t *base)
 
 static buf_status_t pool_create(const buf_backend_config_t *config, void **state_out)
 {
-    size_t pool_size = config && config->pool_size ? config->pool_size : POOL_DEFAULT_SIZE;
-    if (config && config->option) {
-        char *end;
-        unsigned long long value = strtoull(config->option, &end, 10);
-        if (end == config->option || *end)
-            return BUF_EINVAL;
-        pool_size = (size_t)value;
-    }
-    if (pool_size < POOL_MIN_SIZE || pool_size > POOL_MAX_SIZE || (pool_size & (pool_size - 1)))
-        return BUF_EINVAL;
+    size_t pool_size;
+    buf_status_t status = pool_size_from(config, &pool_size);
+    if (status != BUF_OK)
+        return status;
     pool_state_t *state = calloc(1, sizeof *state);
     if (!state)
         return BUF_ENOMEM;
     state->pool_size = pool_size;
     state->arena_size = pool_size * CHUNKS_PER_ARENA;
     pthread_mutex_init(&state->lock, NULL);
-    large_cache_init(&state->large, &state->bytes_os);
-    if (buf_heap_set_init(&state->heaps, sizeof(pool_heap_t), state, pool_heap_init) != 0) {
+    backend_large_cache_init(&state->large, &state->bytes_os);
+    if (backend_heap_set_init(&state->heaps, sizeof(pool_heap_t), state, pool_heap_init) != 0) {
         free(state);
         return BUF_ENOMEM;
     }
@@ -241,14 +263,16 @@ static buf_status_t pool_create(const buf_backend_config_t *config, void **state
     return BUF_OK;
 }
 
-static void release_current(void *owner, buf_thread_heap_t *base)
+static void release_current(void *owner, backend_thread_heap_t *base)
 {
     (void)owner;
     pool_heap_t *heap = (pool_heap_t *)base;
     /* Drop the heap's reference so that only live slices remain counted; the chunk
      * itself goes away with its arena (no list to return it to during destroy). */
-    if (heap->current)
-        atomic_fetch_sub_explicit(&heap->current->refs, 1, memory_order_relaxed);
+    if (heap->current) {
+        uint32_t before = atomic_fetch_sub_explicit(&heap->current->refs, 1, memory_order_relaxed);
+        BUF_ASSERT(before > 0);
+    }
     heap->current = NULL;
 }
 
@@ -258,7 +282,7 @@ static size_t pool_destroy(void *opaque, void *report)
 {
     pool_state_t *state = opaque;
     FILE *out = report;
-    buf_heap_set_destroy(&state->heaps, release_current);
+    backend_heap_set_destroy(&state->heaps, release_current);
     size_t outstanding = 0, reported = 0;
     for (pool_arena_t *arena = state->arenas; arena; arena = arena->next)
         for (uint32_t i = 1; i < arena->chunks_carved; i++) {
@@ -270,7 +294,7 @@ static size_t pool_destroy(void *opaque, void *report)
                         (void *)chunk_base(state, &arena->chunks[i]), live);
             outstanding += live;
         }
-    outstanding += large_cache_destroy(&state->large, out, "pool", &reported, REPORT_LIMIT);
+    outstanding += backend_large_cache_destroy(&state->large, out, "pool", &reported, REPORT_LIMIT);
     for (pool_arena_t *arena = state->arenas; arena;) {
         pool_arena_t *next = arena->next;
         mem_unmap(arena, state->arena_size);
@@ -296,7 +320,8 @@ const buf_backend_ops_t backend_pool_ops = {
               .zeroed = false,
               .guard_pages = false,
               .cross_thread_free = true,
-              .concurrent_alloc = true},
+              .concurrent_alloc = true,
+              .close_releases_blocks = true},
     .fuzz_id = 3,
     .create = pool_create,
     .destroy = pool_destroy,

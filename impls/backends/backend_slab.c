@@ -6,18 +6,22 @@
  * (ptr - arena) / SLAB.  Every slab serves one size class; blocks start at the slab's
  * base, so a block of class c is aligned to the lowest set bit of c.
  *
- * Size classes: 8..64 in steps of 8, then 8 classes per power of two up to 8 KiB
- * (72, 80, ... 128, 144, ... 256, ...).  Spacing 2^k/8 inside [2^k, 2^(k+1)) keeps the
- * internal waste (class - request) / class below 1/9 < 12.5% for every request of 64
- * bytes or more whose alignment the class already has; requests under 64 bytes round up
- * to the 8-byte quantum.  A request needing more alignment than its class has moves up
- * to the next class that has it.  Requests above 8 KiB take the large path: a mapping
- * each, rounded to a size class and recycled through per-class free lists
- * (large_cache.h, shared with pool).
+ * Size classes (size_class.h in 8-byte units): 8..64 in steps of 8, then 8 classes per
+ * power of two up to 8 KiB (72, 80, ... 128, 144, ... 256, ...).  Spacing 2^k/8 inside
+ * (2^k, 2^(k+1)] keeps the internal waste (class - request) / class below 1/9 < 12.5%
+ * for every request of 64 bytes or more whose alignment the class already has; requests
+ * under 64 bytes round up to the 8-byte quantum.  A request needing more alignment than
+ * its class has moves up to the next class that has it.  Requests above 8 KiB take the
+ * large path: a mapping each, rounded to a size class and recycled through per-class
+ * free lists (large_cache.h, shared with pool).
  *
  * Threads: each thread allocates from its own heap (thread_heap.h); a block freed by a
  * non-owner thread goes onto its heap's remote stack, drained by the owner when a class
  * runs dry.  Slabs that become empty go back to their heap's empty list for any class.
+ *
+ * Invariants (assertions): a freed block lies in a carved slab of the class its size
+ * names, at a multiple of the class size from the slab's base; a slab's use count never
+ * underflows; a block is never freed while it is on its slab's free list.
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -27,12 +31,14 @@
 
 #include "buf_backend.h"
 #include "backend_testing.h"
-#include "mem_annotate.h"
+#include "core/core_assert.h"
 #include "large_cache.h"
+#include "mem_annotate.h"
 #include "mem_map.h"
+#include "size_class.h"
 #include "thread_heap.h"
 
-/* ---- Size classes -------------------------------------------------------------------- */
+/* ---- State --------------------------------------------------------------------------- */
 #define SLAB_SIZE ((size_t)64 << 10)
 #define ARENA_SIZE ((size_t)4 << 20)
 #define SLABS_PER_ARENA (ARENA_SIZE / SLAB_SIZE)
@@ -40,46 +46,6 @@
 #define CLASS_COUNT 64 /* 8 classes up to 64, then 8 per doubling from 64 to 8192 */
 #define CLASS_LARGE CLASS_COUNT
 
-static size_t class_size(unsigned index)
-{
-    if (index < 8)
-        return 8 * (size_t)(index + 1);
-    unsigned octave = (index - 8) / 8; /* 0 for (64,128], 1 for (128,256], ... */
-    unsigned step_index = (index - 8) % 8 + 1;
-    size_t base = (size_t)64 << octave;
-    return base + step_index * (base / 8);
-}
-
-static unsigned floor_log2(size_t value)
-{
-    return (unsigned)(sizeof(size_t) * 8 - 1 - (unsigned)__builtin_clzl(value));
-}
-
-static size_t lowest_bit(size_t value)
-{
-    return value & (~value + 1);
-}
-
-/* Smallest class with size >= request and alignment >= align, or CLASS_LARGE. */
-static unsigned class_for(size_t request, size_t align)
-{
-    if (request > SMALL_MAX)
-        return CLASS_LARGE;
-    unsigned index;
-    if (request <= 64) {
-        index = request == 0 ? 0 : (unsigned)((request + 7) / 8 - 1);
-    } else {
-        unsigned k = floor_log2(request - 1); /* request in (2^k, 2^(k+1)] */
-        size_t base = (size_t)1 << k, step = base / 8;
-        unsigned j = (unsigned)((request - base + step - 1) / step);
-        index = 8 + (k - 6) * 8 + (j - 1);
-    }
-    while (index < CLASS_COUNT && lowest_bit(class_size(index)) < align)
-        index++;
-    return index;
-}
-
-/* ---- State --------------------------------------------------------------------------- */
 typedef struct slab_heap slab_heap_t;
 
 typedef struct slab {
@@ -104,7 +70,7 @@ typedef struct arena {
 _Static_assert(sizeof(arena_t) <= SLAB_SIZE, "arena header must fit in slab 0");
 
 struct slab_heap {
-    buf_thread_heap_t base;
+    backend_thread_heap_t base;
     struct slab_state *owner;
     slab_t *available[CLASS_COUNT]; /* slabs with a free or uncarved block */
     slab_t *empty;                  /* slabs with no live block, any class */
@@ -112,12 +78,12 @@ struct slab_heap {
 };
 
 typedef struct slab_state {
-    buf_heap_set_t heaps;
-    pthread_mutex_t lock;          /* arena list: slow path only */
+    backend_heap_set_t heaps;
+    pthread_mutex_t lock;           /* arena list: slow path only */
     arena_t *arenas;
-    large_cache_t large;           /* requests above SMALL_MAX */
+    backend_large_cache_t large;    /* requests above SMALL_MAX */
     _Atomic uint64_t bytes_os;
-    size_t redzone;               /* mem_redzone(), fixed for the instance's lifetime */
+    size_t redzone;                 /* mem_redzone(), fixed for the instance's lifetime */
 } slab_state_t;
 
 static arena_t *arena_of(const void *ptr)
@@ -129,6 +95,33 @@ static slab_t *slab_of(const void *ptr)
 {
     arena_t *arena = arena_of(ptr);
     return &arena->slabs[((uintptr_t)ptr - (uintptr_t)arena) / SLAB_SIZE];
+}
+
+/* ---- Size classes -------------------------------------------------------------------- */
+#define QUANTUM ((size_t)8)
+#define LINEAR_CLASSES 8u /* 8, 16, ..., 64 bytes */
+
+static size_t class_size(unsigned index)
+{
+    return size_class_units(index, LINEAR_CLASSES) * QUANTUM;
+}
+
+/* Smallest class with size >= request and alignment >= align, or CLASS_LARGE. */
+static unsigned class_for(size_t request, size_t align)
+{
+    if (request > SMALL_MAX)
+        return CLASS_LARGE;
+    unsigned index = size_class_of(units_for(request, QUANTUM), LINEAR_CLASSES);
+    while (index < CLASS_COUNT && lowest_set_bit(class_size(index)) < align)
+        index++;
+    return index;
+}
+
+/* Exposed for the unit tests (size-class waste bound). */
+size_t backend_slab_class_size_for(size_t size, size_t align)
+{
+    unsigned index = class_for(size, align);
+    return index == CLASS_LARGE ? 0 : class_size(index);
 }
 
 /* ---- Lists --------------------------------------------------------------------------- */
@@ -152,6 +145,24 @@ static void list_remove(slab_t **head, slab_t *slab)
     slab->prev = slab->next = NULL;
 }
 
+/* Reads the link in a free block's first word (opened and closed for the sanitizers). */
+static void *free_block_next(void *block)
+{
+    mem_link_open(block);
+    void *next = *(void **)block;
+    mem_link_close(block);
+    return next;
+}
+
+/* For BUF_ASSERT_EXPENSIVE: walks the slab's free list. */
+static bool free_list_contains(const slab_t *slab, const void *block)
+{
+    for (void *free_block = slab->free_list; free_block; free_block = free_block_next(free_block))
+        if (free_block == block)
+            return true;
+    return false;
+}
+
 /* ---- Arenas and slabs (slow path) ---------------------------------------------------- */
 static arena_t *arena_new(slab_state_t *state)
 {
@@ -172,6 +183,7 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
 {
     slab_t *slab = heap->empty;
     if (slab) {
+        BUF_ASSERT(slab->used == 0);
         list_remove(&heap->empty, slab);
     } else {
         if (!heap->arena || heap->arena->slabs_carved == SLABS_PER_ARENA) {
@@ -195,10 +207,59 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
     return slab;
 }
 
-/* ---- Free (owner thread) ------------------------------------------------------------- */
-/* The block is already poisoned; links it into its slab and keeps the lists right. */
+/* ---- Allocate ------------------------------------------------------------------------ */
+static void heap_drain_remote(slab_heap_t *heap); /* (Free) */
+
+static void *slab_alloc(void *opaque, size_t size, size_t align)
+{
+    slab_state_t *state = opaque;
+    size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every block */
+    unsigned class_index = class_for(request, align);
+    if (class_index == CLASS_LARGE)
+        return backend_large_cache_alloc(&state->large, size, request);
+
+    slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
+    if (!heap)
+        return NULL;
+    slab_t *slab = heap->available[class_index];
+    if (!slab) {
+        heap_drain_remote(heap);
+        slab = heap->available[class_index];
+    }
+    if (!slab) {
+        slab = slab_new(heap, class_index);
+        if (!slab)
+            return NULL;
+        list_push(&heap->available[class_index], slab);
+        slab->listed = true;
+    }
+    BUF_ASSERT(slab->class_index == class_index && slab->used < slab->capacity);
+    void *block;
+    if (slab->free_list) {
+        block = slab->free_list;
+        slab->free_list = free_block_next(block);
+    } else {
+        BUF_ASSERT(slab->carved < slab->capacity);
+        block = slab->base + (size_t)slab->carved++ * class_size(class_index);
+    }
+    slab->used++;
+    if (!slab->free_list && slab->carved == slab->capacity) {
+        list_remove(&heap->available[class_index], slab);
+        slab->listed = false;
+    }
+    mem_block_handed_out(block, size);
+    return block;
+}
+
+/* ---- Free ---------------------------------------------------------------------------- */
+/* Owner thread only.  The block is already poisoned; links it into its slab and keeps
+ * the lists right. */
 static void slab_free_local(slab_heap_t *heap, slab_t *slab, void *block)
 {
+    BUF_ASSERT(slab->heap == heap);
+    BUF_ASSERT(slab->used > 0);
+    BUF_ASSERT((size_t)((uint8_t *)block - slab->base) / class_size(slab->class_index) < slab->carved);
+    BUF_ASSERT_EXPENSIVE(!free_list_contains(slab, block));
     mem_link_open(block);
     *(void **)block = slab->free_list;
     mem_link_close(block);
@@ -220,55 +281,12 @@ static void slab_free_local(slab_heap_t *heap, slab_t *slab, void *block)
 
 static void heap_drain_remote(slab_heap_t *heap)
 {
-    void *block = buf_thread_heap_take_remote(&heap->base);
+    void *block = backend_thread_heap_take_remote(&heap->base);
     while (block) {
-        mem_link_open(block);
-        void *next = *(void **)block;
+        void *next = free_block_next(block);
         slab_free_local(heap, slab_of(block), block);
         block = next;
     }
-}
-
-/* ---- Allocate and free --------------------------------------------------------------- */
-static void *slab_alloc(void *opaque, size_t size, size_t align)
-{
-    slab_state_t *state = opaque;
-    size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every block */
-    unsigned class_index = class_for(request, align);
-    if (class_index == CLASS_LARGE)
-        return large_cache_alloc(&state->large, size, request);
-
-    slab_heap_t *heap = (slab_heap_t *)buf_heap_set_mine(&state->heaps);
-    if (!heap)
-        return NULL;
-    slab_t *slab = heap->available[class_index];
-    if (!slab) {
-        heap_drain_remote(heap);
-        slab = heap->available[class_index];
-    }
-    if (!slab) {
-        slab = slab_new(heap, class_index);
-        if (!slab)
-            return NULL;
-        list_push(&heap->available[class_index], slab);
-        slab->listed = true;
-    }
-    void *block;
-    if (slab->free_list) {
-        block = slab->free_list;
-        mem_link_open(block);
-        slab->free_list = *(void **)block;
-        mem_link_close(block);
-    } else {
-        block = slab->base + (size_t)slab->carved++ * class_size(class_index);
-    }
-    slab->used++;
-    if (!slab->free_list && slab->carved == slab->capacity) {
-        list_remove(&heap->available[class_index], slab);
-        slab->listed = false;
-    }
-    mem_block_handed_out(block, size);
-    return block;
 }
 
 static void slab_free(void *opaque, void *ptr, size_t size, size_t align)
@@ -277,22 +295,29 @@ static void slab_free(void *opaque, void *ptr, size_t size, size_t align)
     size_t request = size + state->redzone;
     unsigned class_index = class_for(request, align);
     if (class_index == CLASS_LARGE) {
-        large_cache_free(&state->large, ptr, request);
+        backend_large_cache_free(&state->large, ptr, size, request);
         return;
     }
     slab_t *slab = slab_of(ptr);
+    /* The block must lie in a carved slab (never slab 0, the arena header) serving the
+     * class its size names, at a whole number of blocks from the slab's base.  These
+     * fields are written before the block was handed out and stay fixed while it is
+     * live, so any thread may read them. */
+    BUF_ASSERT(slab != &arena_of(ptr)->slabs[0] && slab->in_use);
+    BUF_ASSERT(slab->class_index == class_index);
+    BUF_ASSERT((size_t)((uint8_t *)ptr - slab->base) % class_size(class_index) == 0);
     mem_block_taken_back(ptr, class_size(class_index));
-    slab_heap_t *mine = (slab_heap_t *)buf_heap_set_mine(&state->heaps);
+    slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
     if (slab->heap == mine) {
         slab_free_local(mine, slab, ptr);
     } else {
         mem_link_open(ptr); /* the owner closes it when it drains the remote stack */
-        buf_thread_heap_push_remote(&slab->heap->base, ptr);
+        backend_thread_heap_push_remote(&slab->heap->base, ptr);
     }
 }
 
 /* ---- Create and destroy -------------------------------------------------------------- */
-static void slab_heap_init(void *owner, buf_thread_heap_t *base)
+static void slab_heap_init(void *owner, backend_thread_heap_t *base)
 {
     ((slab_heap_t *)base)->owner = owner;
 }
@@ -305,17 +330,17 @@ static buf_status_t slab_create(const buf_backend_config_t *config, void **state
     if (!state)
         return BUF_ENOMEM;
     if (pthread_mutex_init(&state->lock, NULL) != 0 ||
-        buf_heap_set_init(&state->heaps, sizeof(slab_heap_t), state, slab_heap_init) != 0) {
+        backend_heap_set_init(&state->heaps, sizeof(slab_heap_t), state, slab_heap_init) != 0) {
         free(state);
         return BUF_ENOMEM;
     }
     state->redzone = mem_redzone();
-    large_cache_init(&state->large, &state->bytes_os);
+    backend_large_cache_init(&state->large, &state->bytes_os);
     *state_out = state;
     return BUF_OK;
 }
 
-static void drain_visit(void *owner, buf_thread_heap_t *heap)
+static void drain_visit(void *owner, backend_thread_heap_t *heap)
 {
     (void)owner;
     heap_drain_remote((slab_heap_t *)heap);
@@ -327,14 +352,9 @@ static void drain_visit(void *owner, buf_thread_heap_t *heap)
 static size_t report_slab(const slab_t *slab, FILE *out, size_t *reported)
 {
     size_t block_size = class_size(slab->class_index);
-    uint8_t is_free[SLAB_SIZE / 8] = {0};
-    for (void *block = slab->free_list; block;) {
+    uint8_t is_free[SLAB_SIZE / QUANTUM] = {0};
+    for (void *block = slab->free_list; block; block = free_block_next(block))
         is_free[((uint8_t *)block - slab->base) / block_size] = 1;
-        mem_link_open(block);
-        void *next = *(void **)block;
-        mem_link_close(block);
-        block = next;
-    }
     size_t found = 0;
     for (uint32_t i = 0; i < slab->carved; i++) {
         if (is_free[i])
@@ -346,6 +366,7 @@ static size_t report_slab(const slab_t *slab, FILE *out, size_t *reported)
         }
         found++;
     }
+    BUF_ASSERT(found == slab->used);
     return found;
 }
 
@@ -353,13 +374,13 @@ static size_t slab_destroy(void *opaque, void *report)
 {
     slab_state_t *state = opaque;
     FILE *out = report;
-    buf_heap_set_destroy(&state->heaps, drain_visit);
+    backend_heap_set_destroy(&state->heaps, drain_visit);
     size_t outstanding = 0, reported = 0;
     for (arena_t *arena = state->arenas; arena; arena = arena->next)
         for (uint32_t i = 1; i < arena->slabs_carved; i++)
             if (arena->slabs[i].used)
                 outstanding += report_slab(&arena->slabs[i], out, &reported);
-    outstanding += large_cache_destroy(&state->large, out, "slab", &reported, REPORT_LIMIT);
+    outstanding += backend_large_cache_destroy(&state->large, out, "slab", &reported, REPORT_LIMIT);
     if (out && outstanding > REPORT_LIMIT)
         fprintf(out, "slab: ... %zu outstanding blocks in all\n", outstanding);
     for (arena_t *arena = state->arenas; arena;) {
@@ -380,13 +401,6 @@ static void slab_stats(void *opaque, buf_backend_stats_t *out)
     out->bytes_os_process_wide = false;
 }
 
-/* Exposed for the unit tests (size-class waste bound). */
-size_t backend_slab_class_size_for(size_t size, size_t align)
-{
-    unsigned index = class_for(size, align);
-    return index == CLASS_LARGE ? 0 : class_size(index);
-}
-
 /* ---- The vtable ---------------------------------------------------------------------- */
 const buf_backend_ops_t backend_slab_ops = {
     .props = {.name = "slab",
@@ -394,7 +408,8 @@ const buf_backend_ops_t backend_slab_ops = {
               .zeroed = false,
               .guard_pages = false,
               .cross_thread_free = true,
-              .concurrent_alloc = true},
+              .concurrent_alloc = true,
+              .close_releases_blocks = true},
     .fuzz_id = 1,
     .create = slab_create,
     .destroy = slab_destroy,

@@ -4,46 +4,32 @@
 #include <stdbool.h>
 
 #include "buf_backend.h"
+#include "core/core_assert.h"
 #include "mem_annotate.h"
 #include "mem_map.h"
+#include "size_class.h"
 
 /* ---- Size classes -------------------------------------------------------------------- */
-static unsigned floor_log2(size_t value)
-{
-    return (unsigned)(sizeof(size_t) * 8 - 1 - (unsigned)__builtin_clzl(value));
-}
+/* Classes count pages; the first 16 are exact (1..16 pages), then 8 per doubling. */
+#define LARGE_LINEAR_PAGES 16u
+
+/* A cached mapping's header->size: no request is this large (BUF_MAX_ALLOC is far
+ * below), so freeing a block twice trips the header check in backend_large_cache_free. */
+#define LARGE_FREED SIZE_MAX
 
 /* Class index and mapping length for a request (header included). */
 static unsigned class_for(size_t request, size_t *length)
 {
     size_t page = buf_page_size();
-    size_t pages = (request + sizeof(large_header_t) + page - 1) / page;
-    unsigned index;
-    if (pages <= 16) {
-        index = (unsigned)pages - 1;
-    } else {
-        unsigned k = floor_log2(pages - 1); /* pages in (2^k, 2^(k+1)], k >= 4 */
-        size_t base = (size_t)1 << k, step = base / 8;
-        size_t j = (pages - base + step - 1) / step;
-        index = 16 + (k - 4) * 8 + (unsigned)(j - 1);
-        pages = base + j * step;
-    }
-    *length = pages * page;
+    unsigned index = size_class_of(units_for(request + sizeof(large_header_t), page), LARGE_LINEAR_PAGES);
+    *length = size_class_units(index, LARGE_LINEAR_PAGES) * page;
     return index;
 }
 
 /* Mapping length of a class index (the inverse of class_for). */
 static size_t class_length(unsigned index)
 {
-    size_t pages;
-    if (index < 16) {
-        pages = index + 1;
-    } else {
-        unsigned k = 4 + (index - 16) / 8;
-        size_t base = (size_t)1 << k;
-        pages = base + ((index - 16) % 8 + 1) * (base / 8);
-    }
-    return pages * buf_page_size();
+    return size_class_units(index, LARGE_LINEAR_PAGES) * buf_page_size();
 }
 
 static large_header_t *header_at(uint8_t *block, size_t length)
@@ -76,8 +62,17 @@ static void live_remove(large_class_t *class, large_header_t *header)
         header->next->prev = header->prev;
 }
 
-/* ---- Allocate and free --------------------------------------------------------------- */
-void large_cache_init(large_cache_t *cache, _Atomic uint64_t *bytes_os)
+/* For BUF_ASSERT_EXPENSIVE: walks the class's live list. */
+static bool live_contains(const large_class_t *class, const large_header_t *header)
+{
+    for (const large_header_t *live = class->live; live; live = live->next)
+        if (live == header)
+            return true;
+    return false;
+}
+
+/* ---- Allocate ------------------------------------------------------------------------ */
+void backend_large_cache_init(backend_large_cache_t *cache, _Atomic uint64_t *bytes_os)
 {
     cache->bytes_os = bytes_os;
     for (unsigned i = 0; i < LARGE_CLASS_COUNT; i++) {
@@ -87,7 +82,7 @@ void large_cache_init(large_cache_t *cache, _Atomic uint64_t *bytes_os)
     }
 }
 
-void *large_cache_alloc(large_cache_t *cache, size_t size, size_t request)
+void *backend_large_cache_alloc(backend_large_cache_t *cache, size_t size, size_t request)
 {
     size_t length;
     unsigned index = class_for(request, &length);
@@ -98,7 +93,9 @@ void *large_cache_alloc(large_cache_t *cache, size_t size, size_t request)
     large_header_t *header = NULL;
     pthread_mutex_lock(&class->lock);
     if (class->free) {
+        BUF_ASSERT(class->free_count > 0);
         header = class->free;
+        BUF_ASSERT(header->size == LARGE_FREED);
         class->free = header->next;
         class->free_count--;
         live_push(class, header);
@@ -122,15 +119,22 @@ void *large_cache_alloc(large_cache_t *cache, size_t size, size_t request)
     return block;
 }
 
-void large_cache_free(large_cache_t *cache, void *block, size_t request)
+/* ---- Free ---------------------------------------------------------------------------- */
+void backend_large_cache_free(backend_large_cache_t *cache, void *block, size_t size, size_t request)
 {
     size_t length;
     unsigned index = class_for(request, &length);
+    BUF_ASSERT(index < LARGE_CLASS_COUNT);
     large_class_t *class = &cache->classes[index];
     large_header_t *header = header_at(block, length);
+    /* The header where this (size, align) puts it must be the one alloc wrote for this
+     * size: anything else is a wrong size, a foreign pointer or a second free. */
+    BUF_ASSERT(header->size == size);
     mem_block_taken_back(block, length - sizeof(large_header_t));
     pthread_mutex_lock(&class->lock);
+    BUF_ASSERT_EXPENSIVE(live_contains(class, header));
     live_remove(class, header);
+    header->size = LARGE_FREED;
     bool keep = class->free_count < LARGE_CACHE_MIN_PER_CLASS ||
                 (class->free_count + 1) * length <= LARGE_CACHE_BYTES_PER_CLASS;
     if (keep) {
@@ -146,8 +150,8 @@ void large_cache_free(large_cache_t *cache, void *block, size_t request)
 }
 
 /* ---- Destroy ------------------------------------------------------------------------- */
-size_t large_cache_destroy(large_cache_t *cache, FILE *out, const char *backend_name, size_t *reported,
-                           size_t report_limit)
+size_t backend_large_cache_destroy(backend_large_cache_t *cache, FILE *out, const char *backend_name,
+                                   size_t *reported, size_t report_limit)
 {
     size_t outstanding = 0;
     for (unsigned c = 0; c < LARGE_CLASS_COUNT; c++) {

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "core/core_assert.h"
+
 /* ---- Thread-local cache -------------------------------------------------------------
  * A few (set id -> heap) pairs: a thread rarely uses more than a handful of instances at
  * once; a miss costs one scan of the set's heap list, not a lock. */
@@ -10,7 +12,7 @@
 
 typedef struct {
     uint64_t set_id;
-    buf_thread_heap_t *heap;
+    backend_thread_heap_t *heap;
 } heap_cache_entry_t;
 
 static _Thread_local heap_cache_entry_t heap_cache[HEAP_CACHE_SLOTS];
@@ -18,8 +20,8 @@ static _Thread_local unsigned heap_cache_next;
 
 static _Atomic uint64_t next_set_id = 1;
 
-int buf_heap_set_init(buf_heap_set_t *set, size_t heap_size, void *owner,
-                      void (*heap_init)(void *owner, buf_thread_heap_t *heap))
+int backend_heap_set_init(backend_heap_set_t *set, size_t heap_size, void *owner,
+                          void (*heap_init)(void *owner, backend_thread_heap_t *heap))
 {
     atomic_init(&set->heaps, NULL);
     set->id = atomic_fetch_add(&next_set_id, 1);
@@ -29,29 +31,32 @@ int buf_heap_set_init(buf_heap_set_t *set, size_t heap_size, void *owner,
     return pthread_mutex_init(&set->lock, NULL) == 0 ? 0 : -1;
 }
 
-static buf_thread_heap_t *find_heap_of(buf_heap_set_t *set, pthread_t self)
+static backend_thread_heap_t *find_heap_of(backend_heap_set_t *set, pthread_t self)
 {
-    for (buf_thread_heap_t *heap = atomic_load_explicit(&set->heaps, memory_order_acquire); heap;
+    for (backend_thread_heap_t *heap = atomic_load_explicit(&set->heaps, memory_order_acquire); heap;
          heap = atomic_load_explicit(&heap->next, memory_order_acquire))
         if (pthread_equal(heap->owner, self))
             return heap;
     return NULL;
 }
 
-static void cache_remember(uint64_t set_id, buf_thread_heap_t *heap)
+static void cache_remember(uint64_t set_id, backend_thread_heap_t *heap)
 {
     heap_cache[heap_cache_next] = (heap_cache_entry_t){set_id, heap};
     heap_cache_next = (heap_cache_next + 1) % HEAP_CACHE_SLOTS;
 }
 
-buf_thread_heap_t *buf_heap_set_mine(buf_heap_set_t *set)
+backend_thread_heap_t *backend_heap_set_mine(backend_heap_set_t *set)
 {
     for (unsigned i = 0; i < HEAP_CACHE_SLOTS; i++)
-        if (heap_cache[i].set_id == set->id)
+        if (heap_cache[i].set_id == set->id) {
+            /* Set ids are never reused, so a cached heap is always this thread's own. */
+            BUF_ASSERT(pthread_equal(heap_cache[i].heap->owner, pthread_self()));
             return heap_cache[i].heap;
+        }
 
     pthread_t self = pthread_self();
-    buf_thread_heap_t *heap = find_heap_of(set, self);
+    backend_thread_heap_t *heap = find_heap_of(set, self);
     if (!heap) {
         /* Slow path: only this thread can create its own heap, so no other thread can add
          * a heap for `self` between the scan above and the insertion below. */
@@ -71,11 +76,11 @@ buf_thread_heap_t *buf_heap_set_mine(buf_heap_set_t *set)
     return heap;
 }
 
-void buf_heap_set_destroy(buf_heap_set_t *set, void (*visit)(void *owner, buf_thread_heap_t *heap))
+void backend_heap_set_destroy(backend_heap_set_t *set, void (*visit)(void *owner, backend_thread_heap_t *heap))
 {
-    buf_thread_heap_t *heap = atomic_load(&set->heaps);
+    backend_thread_heap_t *heap = atomic_load(&set->heaps);
     while (heap) {
-        buf_thread_heap_t *next = atomic_load(&heap->next);
+        backend_thread_heap_t *next = atomic_load(&heap->next);
         if (visit)
             visit(set->owner, heap);
         free(heap);

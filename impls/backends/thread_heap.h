@@ -11,10 +11,10 @@
  * A heap belongs to the thread whose pthread_t it records.  When that thread exits its
  * heap stays in the set, and a later thread that is handed the same pthread_t (glibc
  * reuses them) continues it — the exited thread can no longer touch it, so ownership
- * passes safely.  Heaps are freed only by buf_heap_set_destroy.
+ * passes safely.  Heaps are freed only by backend_heap_set_destroy.
  */
-#ifndef BUF_THREAD_HEAP_H
-#define BUF_THREAD_HEAP_H
+#ifndef BACKEND_THREAD_HEAP_H
+#define BACKEND_THREAD_HEAP_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -23,32 +23,33 @@
 #include <stdint.h>
 
 /* Embed as the FIRST member of a backend's heap struct. */
-typedef struct buf_thread_heap {
-    struct buf_thread_heap *_Atomic next; /* in the set's list (append-only until destroy) */
+typedef struct backend_thread_heap {
+    struct backend_thread_heap *_Atomic next; /* in the set's list (append-only until destroy) */
     pthread_t owner;
-    void *_Atomic remote;                 /* blocks freed by other threads; link = first word */
-} buf_thread_heap_t;
+    void *_Atomic remote; /* blocks freed by other threads; link = first word */
+} backend_thread_heap_t;
 
-typedef struct buf_heap_set {
-    buf_thread_heap_t *_Atomic heaps;
+typedef struct backend_heap_set {
+    backend_thread_heap_t *_Atomic heaps;
     pthread_mutex_t lock;        /* serialises heap creation only */
     uint64_t id;                 /* unique per set for the process lifetime: TLS cache key */
     size_t heap_size;            /* sizeof the backend's heap struct */
     void *owner;                 /* the backend instance, passed to heap_init */
-    void (*heap_init)(void *owner, buf_thread_heap_t *heap);
-} buf_heap_set_t;
+    void (*heap_init)(void *owner, backend_thread_heap_t *heap);
+} backend_heap_set_t;
 
 /* Returns 0, or -1 if the mutex could not be created. */
-int buf_heap_set_init(buf_heap_set_t *set, size_t heap_size, void *owner,
-                      void (*heap_init)(void *owner, buf_thread_heap_t *heap));
+int backend_heap_set_init(backend_heap_set_t *set, size_t heap_size, void *owner,
+                          void (*heap_init)(void *owner, backend_thread_heap_t *heap));
 /* The calling thread's heap, created on first use; NULL only if out of memory. */
-buf_thread_heap_t *buf_heap_set_mine(buf_heap_set_t *set);
+backend_thread_heap_t *backend_heap_set_mine(backend_heap_set_t *set);
 /* Calls visit(heap) for every heap, then frees them all. No other thread may use the set. */
-void buf_heap_set_destroy(buf_heap_set_t *set, void (*visit)(void *owner, buf_thread_heap_t *heap));
+void backend_heap_set_destroy(backend_heap_set_t *set,
+                              void (*visit)(void *owner, backend_thread_heap_t *heap));
 
 /* Pushes a block freed by a non-owner thread (the first word of the block must be writable;
  * the caller opens it for the sanitizers). */
-static inline void buf_thread_heap_push_remote(buf_thread_heap_t *heap, void *block)
+static inline void backend_thread_heap_push_remote(backend_thread_heap_t *heap, void *block)
 {
     void *head = atomic_load_explicit(&heap->remote, memory_order_relaxed);
     do {
@@ -58,7 +59,7 @@ static inline void buf_thread_heap_push_remote(buf_thread_heap_t *heap, void *bl
 }
 
 /* Owner only: takes the whole remote stack (NULL if empty). */
-static inline void *buf_thread_heap_take_remote(buf_thread_heap_t *heap)
+static inline void *backend_thread_heap_take_remote(backend_thread_heap_t *heap)
 {
     if (atomic_load_explicit(&heap->remote, memory_order_relaxed) == NULL)
         return NULL;

@@ -10,9 +10,17 @@
  *   NAME:OPTION          a backend-specific variant; the mmap backend accepts "guard"
  *                        (mmap:guard: a PROT_NONE page starts at the end of the block
  *                        rounded up to align, so reading past the end faults at once)
- *   fail(SEED,P):SPEC    failure-injecting decorator around any spec: each alloc fails
- *                        with probability P (0 <= P <= 1), deterministically from SEED
- *                        (a decimal or 0x-hex uint64) and the allocation's sequence number.
+ *   DECORATOR(ARGS):SPEC a decorator wrapped around the instance SPEC opens; the one
+ *                        decorator today is
+ *   fail(SEED,P):SPEC    failure injection around any spec: each alloc fails with
+ *                        probability P (0 <= P <= 1), deterministically from SEED (a
+ *                        decimal or 0x-hex uint64) and the allocation's sequence number.
+ *
+ * Adding a backend is one file and one line: impls/backends/backend_NAME.c defining
+ *     const buf_backend_ops_t backend_NAME_ops = { ... };
+ * with the next free fuzz id, and X(NAME) at the end of BUF_BACKEND_LIST in
+ * impls/backends/backend_registry.h.  A decorator is the same file with X(NAME) in
+ * BUF_DECORATOR_LIST instead (see `arguments` and `inner` in buf_backend_config_t).
  *
  * Contract for every backend (tested for each one by tests/unit/test_backend.c):
  *   - alloc(size, align): align is a power of two, 1 <= align <= page size (default
@@ -63,12 +71,25 @@ typedef struct buf_backend_props {
     bool guard_pages;        /* an access past the end of a block faults */
     bool cross_thread_free;  /* a block may be freed on another thread (required: true) */
     bool concurrent_alloc;   /* several threads may allocate from one instance at once */
+    /* Closing an instance releases the blocks still outstanding with the rest of its
+     * memory (slab, pool).  false: they stay allocated, usable, and the caller's — the
+     * backend tracks nothing per block (malloc, mmap). */
+    bool close_releases_blocks;
 } buf_backend_props_t;
+
+typedef struct buf_backend buf_backend_t; /* an open instance (below) */
 
 /* Configuration for create(); zero-initialise and set what you need (0 = default). */
 typedef struct buf_backend_config {
     size_t pool_size;  /* pool: bytes per pool chunk, power of two >= 4096 (default 8192) */
-    const char *option; /* variant option after ':' (e.g. "guard"), NULL for none */
+    const char *option; /* variant option (e.g. "guard"); a spec NAME:OPTION sets it */
+    /* Decorators only, set by buf_backend_open (whatever the caller puts here is ignored;
+     * both are NULL when a base backend is created).  Strings are valid during create
+     * only: a backend keeps what it parsed from them, not the pointers. */
+    const char *arguments; /* the text between the parentheses, e.g. "42,0.25" */
+    buf_backend_t *inner;  /* the opened instance of the SPEC after "):".  A successful
+                            * create takes it over (its destroy closes it); if create
+                            * fails, buf_backend_open closes it */
 } buf_backend_config_t;
 
 /* ---- The vtable: all a backend implements -------------------------------------------
@@ -82,12 +103,15 @@ typedef struct buf_backend_config {
 typedef struct buf_backend_ops {
     buf_backend_props_t props;
     /* Permanent fuzz id: committed fuzz corpora select backends by it.  Never reuse or
-     * renumber an id; a new backend takes the next free one. */
+     * renumber an id; a new backend takes the next free one (the largest `buf backends`
+     * lists, plus one).  Two registered backends with one id stop the program at its
+     * first use of the registry.  Decorators are not selected by id (leave it 0). */
     uint8_t fuzz_id;
     /* Creates an instance.  Returns BUF_EINVAL for a bad config (e.g. unknown option). */
     buf_status_t (*create)(const buf_backend_config_t *config, void **state_out);
-    /* Releases everything.  Writes a line per outstanding block to `report` (a FILE*,
-     * may be NULL for silence) and returns the number of outstanding blocks. */
+    /* Releases the instance (and, if props.close_releases_blocks, every block).  Writes
+     * a line per outstanding block it can list to `report` (a FILE*, may be NULL for
+     * silence) and returns the number it listed; the framework adds its own count. */
     size_t (*destroy)(void *state, void *report);
     void *(*alloc)(void *state, size_t size, size_t align);
     void (*free)(void *state, void *ptr, size_t size, size_t align);
@@ -104,16 +128,15 @@ const buf_backend_ops_t *buf_backend_find(const char *name); /* base name; NULL 
 const buf_backend_ops_t *buf_backend_find_fuzz_id(uint8_t fuzz_id); /* NULL if unknown */
 
 /* ---- Instances ----------------------------------------------------------------------- */
-typedef struct buf_backend buf_backend_t;
-
 /* Opens an instance from a spec (see top of file).  config may be NULL (defaults).
  * BUF_EUNKNOWN_BACKEND for an unknown name, BUF_EINVAL for a malformed spec/option. */
 buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *config,
                               buf_backend_t **out);
 /* Destroys the instance, listing outstanding blocks on stderr (if any); returns their
- * number.  NULL is a no-op returning 0.  slab and pool release all their memory,
- * outstanding blocks included; malloc and mmap do not track blocks, so outstanding blocks
- * stay allocated (they are counted and reported, and remain the caller's to free). */
+ * number.  NULL is a no-op returning 0.  A backend whose props.close_releases_blocks is
+ * true (slab, pool) releases all its memory, outstanding blocks included; the others
+ * (malloc, mmap) do not track blocks, so outstanding blocks stay allocated (they are
+ * counted and reported, and remain the caller's). */
 size_t buf_backend_close(buf_backend_t *backend);
 /* As buf_backend_close, with the report written to `report` (FILE*, or NULL for none). */
 size_t buf_backend_close_report(buf_backend_t *backend, void *report);
@@ -128,7 +151,11 @@ void *buf_backend_calloc(buf_backend_t *backend, size_t size, size_t align, buf_
 /* Frees a block from buf_backend_alloc with the same size and align.  NULL is a no-op. */
 void buf_backend_free(buf_backend_t *backend, void *ptr, size_t size, size_t align);
 
+/* Statistics now.  A NULL backend gives all zeros; a NULL out is a no-op. */
 void buf_backend_get_stats(const buf_backend_t *backend, buf_backend_stats_t *out);
+/* Properties of the instance (a variant's may differ from its base backend's, e.g.
+ * mmap:guard has guard_pages).  A NULL backend gives empty props: name and description
+ * "", every flag false.  A NULL out is a no-op. */
 void buf_backend_get_props(const buf_backend_t *backend, buf_backend_props_t *out);
 const char *buf_backend_spec(const buf_backend_t *backend); /* the spec it was opened with */
 

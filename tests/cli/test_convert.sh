@@ -53,7 +53,10 @@ expect_output "raw to raw" "00ff" '\x00\xff' --from raw --to raw
 expect_output "--opt=value form" "6869" 'aGk' --from=base64 --to=raw
 expect_output "empty input" "" '' --from raw --to base64
 expect_output "strict accepts valid" "6869" 'aGk=' --from base64 --to raw --strict
-for backend in malloc slab mmap pool mmap:guard; do
+# Every registered backend (as `buf backends` lists them), then spelled variants.
+mapfile -t backends < <("$buf" backends | awk '{print $1}')
+[[ ${#backends[@]} -gt 0 ]] || fail "buf backends listed no backend"
+for backend in "${backends[@]}" mmap:guard "fail(1,0):pool"; do
   expect_output "backend $backend" "51554a44" 'ABC' --from raw --to base64 --backend "$backend"
 done
 

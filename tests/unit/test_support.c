@@ -4,6 +4,8 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define MAX_SPECS 64
 #define SPEC_LENGTH 64
@@ -57,6 +59,15 @@ buf_backend_t *test_open_backend(const char *spec)
     return backend;
 }
 
+buf_backend_props_t test_spec_props(const char *spec)
+{
+    buf_backend_t *backend = test_open_backend(spec);
+    buf_backend_props_t props;
+    buf_backend_get_props(backend, &props); /* name and description are static strings */
+    buf_backend_close(backend);
+    return props;
+}
+
 void test_close_backend_clean(buf_backend_t *backend)
 {
     buf_backend_stats_t stats;
@@ -67,6 +78,36 @@ void test_close_backend_clean(buf_backend_t *backend)
                  (unsigned long long)stats.allocs, (unsigned long long)stats.frees);
     size_t outstanding = buf_backend_close(backend);
     cr_expect_eq(outstanding, 0, "outstanding blocks at close: %zu", outstanding);
+}
+
+int test_run_in_child(int (*body)(const void *context), const void *context, char *err_text,
+                      size_t err_capacity)
+{
+    int pipe_fds[2];
+    cr_assert_eq(pipe(pipe_fds), 0);
+    fflush(NULL);
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        dup2(pipe_fds[1], 2);
+        close(pipe_fds[0]);
+        _exit(body(context));
+    }
+    close(pipe_fds[1]);
+    size_t used = 0;
+    ssize_t got;
+    while (used + 1 < err_capacity && (got = read(pipe_fds[0], err_text + used, err_capacity - 1 - used)) > 0)
+        used += (size_t)got;
+    err_text[used] = '\0';
+    close(pipe_fds[0]);
+    int status;
+    waitpid(child, &status, 0);
+    return status;
+}
+
+bool test_exited_with(int wait_status, int code)
+{
+    return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == code;
 }
 
 /* Sanitizer builds: allocation failure must be a NULL return (as in production), not an

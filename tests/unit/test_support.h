@@ -17,9 +17,19 @@ size_t test_backend_spec_count(void);
 const char *test_backend_spec(size_t index);
 /* True if the spec injects failures (allocation may fail with BUF_ENOMEM). */
 bool test_spec_injects_failures(const char *spec);
+/* The properties of an instance of `spec` (opened and closed again), or fails the test. */
+buf_backend_props_t test_spec_props(const char *spec);
 /* Opens a spec or fails the current test. */
 buf_backend_t *test_open_backend(const char *spec);
 /* Closes and asserts that no block is outstanding and bytes_live is 0. */
 void test_close_backend_clean(buf_backend_t *backend);
+
+/* Runs body(context) in a child process, which ends with _exit(body's return value): no
+ * atexit handlers run, so no leak check of what the child leaves behind.  Returns the
+ * child's wait status; its stderr is captured into err_text (NUL-terminated). */
+int test_run_in_child(int (*body)(const void *context), const void *context, char *err_text,
+                      size_t err_capacity);
+/* True if the child exited normally with `code`. */
+bool test_exited_with(int wait_status, int code);
 
 #endif
