@@ -40,6 +40,8 @@ run_stage() {
 }
 
 # ---- Stages -------------------------------------------------------------------------
+# The layer order: includes, exported names and internal calls (scripts/check-layers.sh).
+run_stage layers scripts/check-layers.sh "$BUILD"
 # Unit tests, plain optimized build.
 run_stage unit-plain "$BUILD/tests/unit" --jobs "$JOBS"
 # Unit tests, ASan + UBSan (-fno-sanitize-recover=all: any report fails the test).
