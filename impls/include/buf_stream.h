@@ -160,7 +160,9 @@ typedef struct buf_pipe_result {
 
 /* Reads until BUF_EOF, runs each transform's flush, then buf_writable_end.  Returns (and
  * puts in result->status, result may be NULL) BUF_OK or the first failure of the readable,
- * a transform or the writable; the counters are the readable's and the writable's. */
+ * a transform or the writable; the counters are the readable's and the writable's.  When
+ * the readable fails, what it delivered before is still written out (so bytes_written =
+ * bytes_read unless the writable fails too). */
 buf_status_t buf_pipe_run(buf_readable_t *readable, const buf_transform_t *transforms, size_t transform_count,
                           buf_writable_t *writable, const buf_pipe_options_t *options, buf_pipe_result_t *result);
 /* The same, with reading on a second thread; chunks are allocated there and released here. */

@@ -147,6 +147,16 @@ static buf_status_t finish_chain(pipe_run_t *run)
     return status;
 }
 
+/* The readable failed: what was read before the failure is still written (so
+ * bytes_written = bytes_read when the writable can take it), and the readable's status is
+ * the pipe's. */
+static buf_status_t finish_after_source_error(pipe_run_t *run, buf_status_t source_status)
+{
+    (void)buf_writable_flush(run->writable);
+    publish_consumer(run);
+    return source_status;
+}
+
 /* ---- Setup ---------------------------------------------------------------------------------- */
 static buf_status_t pipe_setup(pipe_run_t *run, buf_readable_t *readable, const buf_transform_t *transforms,
                                size_t transform_count, buf_writable_t *writable, const buf_pipe_options_t *options,
@@ -209,8 +219,10 @@ buf_status_t buf_pipe_run(buf_readable_t *readable, const buf_transform_t *trans
             status = finish_chain(&run);
             break;
         }
-        if (status != BUF_OK)
+        if (status != BUF_OK) {
+            status = finish_after_source_error(&run, status);
             break;
+        }
         run.input_bytes = (size_t)buf_buffer_length(&chunk);
         status = process_chunk(&run, &chunk);
         buf_buffer_release(&chunk);
@@ -260,9 +272,10 @@ static void *reader_thread(void *argument)
     }
 }
 
-/* The next chunk from the queue into *chunk (BUF_OK), or the reader's final status.  Writes
- * out the writable before waiting, so held bytes never block the reader. */
-static buf_status_t take_chunk(pipe_run_t *run, buf_buffer_t *chunk)
+/* The next chunk from the queue into *chunk (BUF_OK), or the reader's final status
+ * (*from_reader set), or the writable's failure.  Writes out the writable before waiting,
+ * so held bytes never block the reader. */
+static buf_status_t take_chunk(pipe_run_t *run, buf_buffer_t *chunk, bool *from_reader)
 {
     pthread_mutex_lock(&run->lock);
     while (run->queue_count == 0 && !run->reader_done) {
@@ -278,6 +291,7 @@ static buf_status_t take_chunk(pipe_run_t *run, buf_buffer_t *chunk)
         pthread_cond_wait(&run->changed, &run->lock);
     }
     buf_status_t status = run->reader_status;
+    *from_reader = true;
     if (run->queue_count > 0) {
         *chunk = run->queue[run->queue_head];
         run->queue_head = (run->queue_head + 1) % QUEUE_SLOTS;
@@ -317,13 +331,17 @@ buf_status_t buf_pipe_run_threaded(buf_readable_t *readable, const buf_transform
     }
     for (;;) {
         buf_buffer_t chunk;
-        status = take_chunk(run, &chunk);
+        bool from_reader = false;
+        status = take_chunk(run, &chunk, &from_reader);
         if (status == BUF_EOF) {
             status = finish_chain(run);
             break;
         }
-        if (status != BUF_OK)
+        if (status != BUF_OK) {
+            if (from_reader)
+                status = finish_after_source_error(run, status);
             break;
+        }
         status = process_chunk(run, &chunk);
         buf_buffer_release(&chunk);
         lock(run);
