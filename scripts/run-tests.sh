@@ -78,6 +78,10 @@ run_stage model-node-diff scripts/node-diff model --cases 1500 --driver "$BUILD/
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_stage model-node-diff-asan scripts/node-diff model --cases 500 --no-vectors --driver "$BUILD/asan/tests/model_driver"
+# The stream line reader against Node's readline: random files (\r, \n, \r\n, long lines,
+# UTF-8) at random chunk sizes and short pieces, every backend, a fresh seed each run
+# (printed; rerun with scripts/node-diff streams --seed S).
+run_stage streams-node-diff scripts/node-diff streams --cases 200 --driver "$BUILD/tests/line_driver"
 # stage:fuzz (issue 5: corpus replay through every fuzz target, sanitizer build)
 # Builds build/fuzz/replay-asan/<target> (-Werror) first; one count per corpus file.
 run_stage fuzz-corpus bash -c 'make -j"$0" --no-print-directory WERROR=1 fuzz-replay-build && scripts/fuzz-replay.sh' "$JOBS"

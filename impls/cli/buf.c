@@ -9,6 +9,7 @@
 static const cli_command_t commands[] = {
     {"backends", "list the base memory backends and their properties", cmd_backends},
     {"convert", "convert between encodings (raw bytes, utf8, hex, base64, ...)", cmd_convert},
+    {"lines", "count lines and bytes as Node's readline splits them (like wc -l -c)", cmd_lines},
 };
 static const size_t command_count = sizeof commands / sizeof commands[0];
 

@@ -26,6 +26,7 @@ typedef struct cli_command {
 
 int cmd_backends(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_lines(int argc, char **argv);
 
 /* Prints "buf: <message>\n" to stderr (printf-style); returns `exit_status`. */
 int cli_fail(int exit_status, const char *format, ...) __attribute__((format(printf, 2, 3)));
