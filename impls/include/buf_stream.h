@@ -39,8 +39,9 @@
  * socket is delivered as a short chunk, as Node does).
  *
  * Threads: one stream object is used by one thread at a time.  Chunks may be handed to
- * other threads and released there (every backend supports cross-thread free), handed over
- * with synchronisation (the ArrayBuffer reference count is not atomic: buf_model.h), as
+ * other threads and released there: every backend supports cross-thread free and the
+ * ArrayBuffer reference count is atomic (buf_model.h).  A chunk's bytes are not
+ * synchronised, so the hand-over itself needs a queue or a lock, as
  * buf_pipe_run_threaded's queue does: it reads on a second thread and writes on the
  * caller's.
  *
