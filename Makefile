@@ -20,7 +20,7 @@ CSTD      := -std=c11 -D_GNU_SOURCE -Iimpls/include
 # folder ("core/core_assert.h"), and unit tests may reach a layer's *_testing.h; every
 # other user (the CLI, tools, fuzz targets, examples) sees impls/include/ alone.
 # `make check-layers` checks what each file actually includes.
-LIB_DIRS  := impls/core impls/backends impls/codecs impls/model
+LIB_DIRS  := impls/core impls/backends impls/codecs impls/model impls/streams
 incs_for   = $(if $(filter $(LIB_DIRS:%=%/%) tests/unit/%,$(1)),-Iimpls)
 CFLAGS    ?= -O2 -g
 # Invariant assertions (impls/core/core_assert.h): off in the plain optimized build that

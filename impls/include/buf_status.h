@@ -45,7 +45,11 @@ extern "C" {
     X(EIO, -13, "input/output error")                                                                   \
     /* view's ArrayBuffer is out of bounds / detached (TypeError in JS) */                              \
     X(EDETACHED, -14, "TypeError: view is out of bounds of its ArrayBuffer")                            \
-    X(EINVALID_ARG_TYPE, -15, "ERR_INVALID_ARG_TYPE: invalid argument type")
+    X(EINVALID_ARG_TYPE, -15, "ERR_INVALID_ARG_TYPE: invalid argument type")                            \
+    /* a readable has no more chunks (a result, not a failure: streams end with it) */                  \
+    X(EOF, -16, "end of stream")                                                                        \
+    /* the reader of a pipe or socket went away (EPIPE on write) */                                     \
+    X(EPIPE, -17, "broken pipe: the reader went away")
 
 #define BUF_STATUS_ENUM_ENTRY_(name, value, message) BUF_##name = (value),
 typedef enum buf_status {

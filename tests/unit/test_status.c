@@ -1,5 +1,5 @@
 /* test_status.c — the status list (buf_status.h): every code has its name and message,
- * the values are the contract's (0, -1, ... -15, no gaps), unknown values are named so. */
+ * the values are the contract's (0, -1, ... -17, no gaps), unknown values are named so. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -7,7 +7,7 @@
 
 Test(status, every_code_has_its_own_name_and_a_message)
 {
-    cr_expect_eq(BUF_STATUS_COUNT, 16);
+    cr_expect_eq(BUF_STATUS_COUNT, 18);
     for (int i = 0; i < BUF_STATUS_COUNT; i++) {
         const int code = -i;
         const char *name = buf_status_name(code);
@@ -27,6 +27,8 @@ Test(status, names_are_the_enumerators_spelled_out)
     cr_expect_eq(BUF_EINVAL, -3);
     cr_expect_eq(BUF_ESTRICT, -11);
     cr_expect_eq(BUF_EINVALID_ARG_TYPE, -15);
+    cr_expect_eq(BUF_EOF, -16);
+    cr_expect_eq(BUF_EPIPE, -17);
     cr_expect_str_eq(buf_status_name(BUF_OK), "BUF_OK");
     cr_expect_str_eq(buf_status_name(BUF_EOVERFLOW), "BUF_EOVERFLOW");
     cr_expect_str_eq(buf_status_name(BUF_EBUFFER_OUT_OF_BOUNDS), "BUF_EBUFFER_OUT_OF_BOUNDS");

@@ -1,0 +1,189 @@
+/* line_reader.c — buf_line_reader_t: lines out of any readable, as Node's readline with
+ * crlfDelay: Infinity splits them.
+ *
+ * Node splits each chunk's text with /\r?\n|\r(?!\n)/ and, when a chunk ends in \r,
+ * drops a \n that starts the next chunk; with an infinite crlfDelay the result is the
+ * one-shot split of the whole input, whatever the chunking:
+ *   "a\r\nb\rc\n\nd\r\r\ne" -> a, b, c, "", d, "", e
+ * and the text after the last line end is a line of its own if it is not empty (an empty
+ * input gives no lines; "x\n" gives one).  \r and \n are ASCII and never occur inside a
+ * UTF-8 sequence, so splitting the bytes is splitting the text: lines here are bytes.
+ *
+ * Zero copy where it can: a line that lies inside one chunk is handed out as a pointer
+ * into that chunk, which the reader holds until the next call.  A line that spans chunks
+ * is gathered in a carry buffer from the readable's backend (doubling, capped at
+ * max_line), so an over-long line is BUF_ERANGE as soon as it passes max_line bytes, not
+ * an unbounded allocation.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core_assert.h"
+#include "stream_internal.h"
+
+/* ---- State ------------------------------------------------------------------------------ */
+struct buf_line_reader {
+    buf_readable_t *readable;
+    buf_backend_t *backend; /* the carry buffer's */
+    size_t max_line;
+    buf_buffer_t chunk;     /* the chunk being split (length 0 when none is held) */
+    const uint8_t *chunk_bytes;
+    size_t chunk_length, position;
+    uint8_t *carry;         /* the start of a line that spans chunks */
+    size_t carry_length, carry_capacity;
+    bool carry_delivered;   /* the carry was the last line handed out: empty it first */
+    bool saw_return;        /* the last chunk ended in \r: a \n starting the next is its pair */
+    buf_status_t final_status; /* BUF_OK while lines come; then BUF_EOF or the error */
+};
+
+buf_status_t buf_line_reader_new(buf_readable_t *readable, size_t max_line, buf_line_reader_t **out)
+{
+    if (!readable || !out)
+        return BUF_EINVAL;
+    buf_line_reader_t *reader = calloc(1, sizeof *reader);
+    if (!reader)
+        return BUF_ENOMEM;
+    reader->readable = readable;
+    reader->backend = stream_readable_backend(readable);
+    reader->max_line = max_line ? max_line : BUF_STREAM_DEFAULT_MAX_LINE;
+    reader->final_status = BUF_OK;
+    *out = reader;
+    return BUF_OK;
+}
+
+void buf_line_reader_destroy(buf_line_reader_t *reader)
+{
+    if (!reader)
+        return;
+    buf_buffer_release(&reader->chunk);
+    if (reader->carry)
+        buf_backend_free(reader->backend, reader->carry, reader->carry_capacity, 1);
+    free(reader);
+}
+
+/* ---- The carry buffer ------------------------------------------------------------------------ */
+/* Appends bytes to the carry: BUF_ERANGE past max_line, BUF_ENOMEM if the backend fails. */
+static buf_status_t carry_append(buf_line_reader_t *reader, const uint8_t *bytes, size_t length)
+{
+    if (length > reader->max_line - reader->carry_length)
+        return BUF_ERANGE;
+    const size_t needed = reader->carry_length + length;
+    if (needed > reader->carry_capacity) {
+        size_t capacity = reader->carry_capacity ? reader->carry_capacity : 256;
+        while (capacity < needed)
+            capacity *= 2;
+        if (capacity > reader->max_line)
+            capacity = reader->max_line;
+        buf_status_t status = BUF_OK;
+        uint8_t *grown = buf_backend_alloc(reader->backend, capacity, 1, &status);
+        if (!grown)
+            return status;
+        if (reader->carry) {
+            memcpy(grown, reader->carry, reader->carry_length);
+            buf_backend_free(reader->backend, reader->carry, reader->carry_capacity, 1);
+        }
+        reader->carry = grown;
+        reader->carry_capacity = capacity;
+    }
+    memcpy(reader->carry + reader->carry_length, bytes, length);
+    reader->carry_length = needed;
+    return BUF_OK;
+}
+
+/* ---- Splitting ------------------------------------------------------------------------------ */
+/* The first \n or \r in bytes[0, length), or NULL: memchr for \n, then for \r before it
+ * (two passes of a vectorised scan beat one byte loop). */
+static const uint8_t *find_line_end(const uint8_t *bytes, size_t length)
+{
+    const uint8_t *newline = memchr(bytes, '\n', length);
+    const size_t before = newline ? (size_t)(newline - bytes) : length;
+    const uint8_t *carriage_return = memchr(bytes, '\r', before);
+    return carriage_return ? carriage_return : newline;
+}
+
+static buf_status_t stop(buf_line_reader_t *reader, buf_status_t status)
+{
+    buf_buffer_release(&reader->chunk);
+    reader->chunk_length = reader->position = 0;
+    return reader->final_status = status;
+}
+
+/* Gets the next chunk into the reader; BUF_EOF at the end. */
+static buf_status_t next_chunk(buf_line_reader_t *reader)
+{
+    buf_buffer_release(&reader->chunk);
+    reader->chunk_length = reader->position = 0;
+    buf_status_t status = buf_readable_read(reader->readable, &reader->chunk);
+    if (status != BUF_OK)
+        return status;
+    reader->chunk_bytes = buf_buffer_data(&reader->chunk);
+    reader->chunk_length = (size_t)buf_buffer_length(&reader->chunk);
+    return BUF_OK;
+}
+
+buf_status_t buf_line_reader_next(buf_line_reader_t *reader, const uint8_t **line, size_t *length)
+{
+    if (!reader || !line || !length)
+        return BUF_EINVAL;
+    if (reader->final_status != BUF_OK)
+        return reader->final_status;
+    if (reader->carry_delivered) {
+        reader->carry_length = 0;
+        reader->carry_delivered = false;
+    }
+    for (;;) {
+        if (reader->position == reader->chunk_length) {
+            buf_status_t status = next_chunk(reader);
+            if (status == BUF_EOF && reader->carry_length > 0) {
+                /* the last line, without a line end */
+                reader->final_status = BUF_EOF;
+                *line = reader->carry;
+                *length = reader->carry_length;
+                return BUF_OK;
+            }
+            if (status != BUF_OK)
+                return stop(reader, status);
+            continue;
+        }
+        const uint8_t *start = reader->chunk_bytes + reader->position;
+        const size_t left = reader->chunk_length - reader->position;
+        if (reader->saw_return) {
+            reader->saw_return = false;
+            if (start[0] == '\n') { /* the \n of a \r\n split across chunks */
+                reader->position++;
+                continue;
+            }
+        }
+        const uint8_t *end = find_line_end(start, left);
+        if (!end) { /* the line goes on in the next chunk */
+            buf_status_t status = carry_append(reader, start, left);
+            if (status != BUF_OK)
+                return stop(reader, status);
+            reader->position = reader->chunk_length;
+            continue;
+        }
+        const size_t line_length = (size_t)(end - start);
+        size_t terminator = 1;
+        if (*end == '\r') {
+            if (line_length + 1 == left)
+                reader->saw_return = true; /* a \n may start the next chunk */
+            else if (end[1] == '\n')
+                terminator = 2;
+        }
+        reader->position += line_length + terminator;
+        if (reader->carry_length > 0) {
+            buf_status_t status = carry_append(reader, start, line_length);
+            if (status != BUF_OK)
+                return stop(reader, status);
+            reader->carry_delivered = true;
+            *line = reader->carry;
+            *length = reader->carry_length;
+            return BUF_OK;
+        }
+        if (line_length > reader->max_line)
+            return stop(reader, BUF_ERANGE);
+        *line = start;
+        *length = line_length;
+        return BUF_OK;
+    }
+}

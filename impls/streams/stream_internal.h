@@ -1,0 +1,21 @@
+/* stream_internal.h — what the stream layer's files share and nobody else sees.
+ *
+ * The readable's backend and chunk size (the line reader grows its carry buffer from the
+ * same backend, the pipe sizes its in-flight bound from the chunk size), and the one
+ * mapping from an errno to a status, so readable, writable and pipe agree on it.
+ */
+#ifndef STREAM_INTERNAL_H
+#define STREAM_INTERNAL_H
+
+#include <stddef.h>
+
+#include "buf_stream.h"
+
+buf_backend_t *stream_readable_backend(const buf_readable_t *readable);
+size_t stream_readable_chunk_size(const buf_readable_t *readable);
+
+/* EPIPE -> BUF_EPIPE, ENOMEM -> BUF_ENOMEM, anything else -> BUF_EIO (errno kept by the
+ * stream that saw it). */
+buf_status_t stream_status_for_errno(int error);
+
+#endif

@@ -1,0 +1,280 @@
+/* writable.c — buf_writable_t: chunks queued by reference and written with writev(2).
+ *
+ * As fs.WriteStream: write() queues the chunk (a reference taken with buf_typed_clone, no
+ * copy) and says "full" once the queued bytes reach high_water_mark (16 KiB by default);
+ * the queue is then written out at once, and when it is empty again the drain callback
+ * runs — the producer that saw "full" knows the queue has room.  flush() and end() write
+ * whatever is queued.
+ *
+ * Writing: one writev per batch of up to IOV_MAX chunks (1024 on Linux); a short write
+ * advances through the queue (a partly written head chunk keeps its offset) and the rest
+ * is written again.  EINTR is retried, EAGAIN waits with poll(2).  SIGPIPE is held back
+ * around the fd's writev so a reader that went away is the status BUF_EPIPE, never a
+ * signal that kills the process.
+ *
+ * After an error the queue is released at once (those bytes can no longer be written in
+ * order), bytes_written counts exactly the bytes the fd or sink accepted, and every later
+ * call returns the same status.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/core_assert.h"
+#include "stream_internal.h"
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024
+#endif
+
+/* ---- State ------------------------------------------------------------------------------ */
+struct buf_writable {
+    int fd;          /* -1 for a sink */
+    buf_sink_t sink;
+    size_t high_water_mark;
+    void (*on_drain)(void *context);
+    void *drain_context;
+    buf_buffer_t *queue; /* ring of queued chunks, each one reference of the writable's */
+    size_t queue_head, queue_count, queue_capacity;
+    size_t head_offset;  /* bytes of queue[queue_head] already written */
+    size_t queued_bytes; /* bytes queued and not yet written */
+    bool drain_pending;  /* write said "full": call on_drain when the queue empties */
+    bool ended;
+    uint64_t bytes_written;
+    buf_status_t error;  /* BUF_OK until the first failure */
+    int saved_errno;
+};
+
+/* ---- Creation ------------------------------------------------------------------------------ */
+static buf_status_t writable_new(int fd, buf_sink_t sink, const buf_writable_options_t *options, buf_writable_t **out)
+{
+    if (!out)
+        return BUF_EINVAL;
+    buf_writable_t *writable = calloc(1, sizeof *writable);
+    if (!writable)
+        return BUF_ENOMEM;
+    writable->fd = fd;
+    writable->sink = sink;
+    writable->high_water_mark = options && options->high_water_mark ? options->high_water_mark
+                                                                     : BUF_STREAM_DEFAULT_WRITE_MARK;
+    if (options) {
+        writable->on_drain = options->on_drain;
+        writable->drain_context = options->drain_context;
+    }
+    writable->error = BUF_OK;
+    *out = writable;
+    return BUF_OK;
+}
+
+buf_status_t buf_writable_to_fd(int fd, const buf_writable_options_t *options, buf_writable_t **out)
+{
+    if (fd < 0)
+        return BUF_EINVAL;
+    return writable_new(fd, (buf_sink_t){0}, options, out);
+}
+
+buf_status_t buf_writable_to_sink(buf_sink_t sink, const buf_writable_options_t *options, buf_writable_t **out)
+{
+    if (!sink.writev)
+        return BUF_EINVAL;
+    return writable_new(-1, sink, options, out);
+}
+
+/* ---- The queue ------------------------------------------------------------------------------ */
+static buf_buffer_t *queue_at(buf_writable_t *writable, size_t index)
+{
+    return &writable->queue[(writable->queue_head + index) % writable->queue_capacity];
+}
+
+static bool queue_grow(buf_writable_t *writable)
+{
+    const size_t capacity = writable->queue_capacity ? writable->queue_capacity * 2 : 16;
+    buf_buffer_t *grown = malloc(capacity * sizeof *grown);
+    if (!grown)
+        return false;
+    for (size_t i = 0; i < writable->queue_count; i++)
+        grown[i] = *queue_at(writable, i);
+    free(writable->queue);
+    writable->queue = grown;
+    writable->queue_capacity = capacity;
+    writable->queue_head = 0;
+    return true;
+}
+
+/* Drops the head chunk (fully written, or abandoned after an error). */
+static void queue_pop(buf_writable_t *writable)
+{
+    buf_buffer_t *head = queue_at(writable, 0);
+    writable->queued_bytes -= (size_t)buf_buffer_length(head) - writable->head_offset;
+    buf_buffer_release(head);
+    writable->queue_head = (writable->queue_head + 1) % writable->queue_capacity;
+    writable->queue_count--;
+    writable->head_offset = 0;
+}
+
+static void queue_release_all(buf_writable_t *writable)
+{
+    while (writable->queue_count)
+        queue_pop(writable);
+    BUF_ASSERT(writable->queued_bytes == 0);
+}
+
+/* ---- Writing out ------------------------------------------------------------------------------ */
+/* writev on the fd with SIGPIPE held back: returns bytes written or -errno.  A SIGPIPE this
+ * write raised is taken off the pending set before the old mask returns; one that was
+ * already pending (someone else's) is left alone. */
+static long fd_writev(int fd, const struct iovec *iov, int count)
+{
+    sigset_t pipe_only, previous, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
+    sigpending(&pending);
+    const bool already_pending = sigismember(&pending, SIGPIPE);
+    long written = writev(fd, iov, count);
+    const int error = errno;
+    if (written < 0 && error == EPIPE && !already_pending) {
+        const struct timespec no_wait = {0, 0};
+        while (sigtimedwait(&pipe_only, NULL, &no_wait) < 0 && errno == EINTR) {
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    return written < 0 ? -error : written;
+}
+
+/* One writev of the queue's first IOV_MAX chunks: bytes written or -errno (EINTR and
+ * EAGAIN handled here). */
+static long write_batch(buf_writable_t *writable)
+{
+    struct iovec iov[IOV_MAX];
+    const size_t count = writable->queue_count < IOV_MAX ? writable->queue_count : IOV_MAX;
+    for (size_t i = 0; i < count; i++) {
+        const buf_buffer_t *chunk = queue_at(writable, i);
+        const size_t skip = i == 0 ? writable->head_offset : 0;
+        iov[i].iov_base = buf_buffer_data(chunk) + skip;
+        iov[i].iov_len = (size_t)buf_buffer_length(chunk) - skip;
+    }
+    for (;;) {
+        const long written = writable->fd >= 0 ? fd_writev(writable->fd, iov, (int)count)
+                                               : writable->sink.writev(writable->sink.context, iov, (int)count);
+        if (written >= 0)
+            return written;
+        if (written == -EINTR)
+            continue;
+        if (written == -EAGAIN || written == -EWOULDBLOCK) {
+            if (writable->fd >= 0) {
+                struct pollfd wait_for = {.fd = writable->fd, .events = POLLOUT};
+                (void)poll(&wait_for, 1, -1);
+            } else {
+                sched_yield();
+            }
+            continue;
+        }
+        return written;
+    }
+}
+
+static buf_status_t fail(buf_writable_t *writable, int error)
+{
+    writable->saved_errno = error;
+    writable->error = stream_status_for_errno(error);
+    queue_release_all(writable);
+    writable->drain_pending = false;
+    return writable->error;
+}
+
+/* Writes the whole queue (short writes continued); on_drain runs if a "full" was pending. */
+static buf_status_t write_queue(buf_writable_t *writable)
+{
+    while (writable->queue_count) {
+        long written = write_batch(writable);
+        if (written < 0)
+            return fail(writable, (int)-written);
+        if (written == 0 && writable->queued_bytes > 0)
+            return fail(writable, EIO); /* a sink that accepts nothing would spin forever */
+        BUF_ASSERT((size_t)written <= writable->queued_bytes);
+        writable->bytes_written += (uint64_t)written;
+        size_t left = (size_t)written;
+        while (left > 0) {
+            const size_t head_left = (size_t)buf_buffer_length(queue_at(writable, 0)) - writable->head_offset;
+            if (left < head_left) {
+                writable->head_offset += left;
+                writable->queued_bytes -= left;
+                break;
+            }
+            left -= head_left;
+            queue_pop(writable);
+        }
+    }
+    if (writable->drain_pending) {
+        writable->drain_pending = false;
+        if (writable->on_drain)
+            writable->on_drain(writable->drain_context);
+    }
+    return BUF_OK;
+}
+
+/* ---- The API ------------------------------------------------------------------------------ */
+buf_status_t buf_writable_write(buf_writable_t *writable, const buf_buffer_t *chunk, bool *full)
+{
+    if (!writable || !chunk || !buf_buffer_data(chunk))
+        return BUF_EINVAL;
+    if (writable->error != BUF_OK)
+        return writable->error;
+    if (writable->ended)
+        return BUF_EINVAL; /* Node: ERR_STREAM_WRITE_AFTER_END */
+    const size_t length = (size_t)buf_buffer_length(chunk);
+    if (length > 0) {
+        if (writable->queue_count == writable->queue_capacity && !queue_grow(writable))
+            return BUF_ENOMEM; /* nothing queued, nothing lost: the caller may retry */
+        buf_typed_clone(chunk, queue_at(writable, writable->queue_count));
+        writable->queue_count++;
+        writable->queued_bytes += length;
+    }
+    const bool is_full = writable->queued_bytes >= writable->high_water_mark;
+    if (full)
+        *full = is_full;
+    if (!is_full)
+        return BUF_OK;
+    writable->drain_pending = true;
+    return write_queue(writable);
+}
+
+buf_status_t buf_writable_flush(buf_writable_t *writable)
+{
+    if (!writable)
+        return BUF_EINVAL;
+    if (writable->error != BUF_OK)
+        return writable->error;
+    return write_queue(writable);
+}
+
+buf_status_t buf_writable_end(buf_writable_t *writable)
+{
+    if (!writable)
+        return BUF_EINVAL;
+    buf_status_t status = buf_writable_flush(writable);
+    writable->ended = true;
+    return status;
+}
+
+uint64_t buf_writable_bytes_written(const buf_writable_t *writable) { return writable ? writable->bytes_written : 0; }
+size_t buf_writable_queued(const buf_writable_t *writable) { return writable ? writable->queued_bytes : 0; }
+int buf_writable_errno(const buf_writable_t *writable) { return writable ? writable->saved_errno : 0; }
+
+void buf_writable_destroy(buf_writable_t *writable)
+{
+    if (!writable)
+        return;
+    queue_release_all(writable);
+    free(writable->queue);
+    free(writable);
+}

@@ -1,0 +1,250 @@
+/* test_stream_lines.c — the line reader (buf_line_reader_t) against Node's readline.
+ *
+ * The property: whatever the chunking, the lines are the one-shot split of the whole input
+ * by /\r?\n|\r(?!\n)/ (Node's readline with crlfDelay: Infinity), the text after the last
+ * line end being a line when it is not empty.  Random inputs rich in \r, \n and \r\n, cut
+ * into random chunks by a source callback, on every backend; Node's own answers for the
+ * edge cases (node -e with readline over Readable.from(chunks)); an over-long line is
+ * BUF_ERANGE; a line inside one chunk is not copied.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf_stream.h"
+#include "test_support.h"
+
+/* ---- A source that cuts its input into given or random pieces ----------------------------- */
+typedef struct piece_source {
+    const uint8_t *data;
+    size_t length, offset;
+    const size_t *cuts; /* piece lengths, used in turn (NULL: random 1 .. max_piece) */
+    size_t cut_count, next_cut;
+    size_t max_piece;
+    uint32_t seed;
+} piece_source_t;
+
+static long read_piece(void *context, uint8_t *dst, size_t capacity)
+{
+    piece_source_t *source = context;
+    size_t piece;
+    if (source->cuts) {
+        piece = source->next_cut < source->cut_count ? source->cuts[source->next_cut++] : SIZE_MAX;
+    } else {
+        source->seed = source->seed * 1664525u + 1013904223u;
+        piece = 1 + (source->seed >> 8) % source->max_piece;
+    }
+    const size_t left = source->length - source->offset;
+    if (piece > left)
+        piece = left;
+    if (piece > capacity)
+        piece = capacity;
+    memcpy(dst, source->data + source->offset, piece);
+    source->offset += piece;
+    return (long)piece;
+}
+
+/* ---- The one-shot reference split ------------------------------------------------------------ */
+typedef struct line_list {
+    size_t count;
+    size_t starts[4096], lengths[4096];
+} line_list_t;
+
+static void split_one_shot(const uint8_t *data, size_t length, line_list_t *lines)
+{
+    lines->count = 0;
+    size_t start = 0;
+    for (size_t i = 0; i < length; i++) {
+        if (data[i] != '\n' && data[i] != '\r')
+            continue;
+        lines->starts[lines->count] = start;
+        lines->lengths[lines->count++] = i - start;
+        if (data[i] == '\r' && i + 1 < length && data[i + 1] == '\n')
+            i++;
+        start = i + 1;
+    }
+    if (start < length) {
+        lines->starts[lines->count] = start;
+        lines->lengths[lines->count++] = length - start;
+    }
+}
+
+/* Reads every line of `readable` and compares with the reference split of data. */
+static void expect_lines(buf_readable_t *readable, const uint8_t *data, size_t length, size_t max_line,
+                         bool may_fail, const char *what)
+{
+    line_list_t *want = malloc(sizeof *want);
+    split_one_shot(data, length, want);
+    buf_line_reader_t *reader = NULL;
+    cr_assert_eq(buf_line_reader_new(readable, max_line, &reader), BUF_OK);
+    const uint8_t *line;
+    size_t line_length;
+    size_t got = 0;
+    buf_status_t status;
+    while ((status = buf_line_reader_next(reader, &line, &line_length)) == BUF_OK) {
+        cr_assert_lt(got, want->count, "%s: more lines than the reference (%zu)", what, want->count);
+        cr_assert_eq(line_length, want->lengths[got], "%s: line %zu has %zu bytes, want %zu", what, got, line_length,
+                     want->lengths[got]);
+        cr_assert(memcmp(line, data + want->starts[got], line_length) == 0, "%s: line %zu differs", what, got);
+        got++;
+    }
+    if (!(may_fail && status == BUF_ENOMEM)) {
+        cr_assert_eq(status, BUF_EOF, "%s: %s after %zu lines", what, buf_status_name(status), got);
+        cr_assert_eq(got, want->count, "%s: %zu lines, want %zu", what, got, want->count);
+    }
+    cr_assert_eq(buf_line_reader_next(reader, &line, &line_length), status, "%s: the end is sticky", what);
+    buf_line_reader_destroy(reader);
+    free(want);
+}
+
+static void lines_of_pieces(buf_backend_t *backend, const char *text, const size_t *cuts, size_t cut_count,
+                            const char *const *want, size_t want_count)
+{
+    piece_source_t source = {(const uint8_t *)text, strlen(text), 0, cuts, cut_count, 0, 1, 0};
+    buf_readable_t *readable = NULL;
+    cr_assert_eq(buf_readable_from_source(backend, (buf_source_t){read_piece, &source}, NULL, &readable), BUF_OK);
+    buf_line_reader_t *reader = NULL;
+    cr_assert_eq(buf_line_reader_new(readable, 0, &reader), BUF_OK);
+    const uint8_t *line;
+    size_t length;
+    for (size_t i = 0; i < want_count; i++) {
+        cr_assert_eq(buf_line_reader_next(reader, &line, &length), BUF_OK, "line %zu of '%s'", i, text);
+        cr_expect_eq(length, strlen(want[i]), "line %zu of '%s'", i, text);
+        cr_expect(memcmp(line, want[i], length) == 0, "line %zu of '%s'", i, text);
+    }
+    cr_expect_eq(buf_line_reader_next(reader, &line, &length), BUF_EOF, "'%s' has %zu lines", text, want_count);
+    buf_line_reader_destroy(reader);
+    buf_readable_destroy(readable);
+}
+
+/* ---- Node's answers ------------------------------------------------------------------------------ */
+Test(stream_lines, node_readline_edge_cases)
+{
+    buf_backend_t *backend = test_open_backend("malloc");
+    /* node: readline.createInterface({input: Readable.from(chunks), crlfDelay: Infinity}) */
+    const char *const example[] = {"a", "b", "c", "", "d", "", "e"};
+    lines_of_pieces(backend, "a\r\nb\rc\n\nd\r\r\ne", NULL, 0, example, 7);
+    const char *const a_b[] = {"a", "b"};
+    lines_of_pieces(backend, "a\r\nb", (const size_t[]){2}, 1, a_b, 2); /* ["a\r", "\nb"]: one line end */
+    const char *const a_empty_b[] = {"a", "", "b"};
+    lines_of_pieces(backend, "a\r\r\nb", (const size_t[]){2}, 1, a_empty_b, 3); /* ["a\r", "\r\nb"] */
+    lines_of_pieces(backend, "", NULL, 0, NULL, 0);                              /* no lines */
+    const char *const empty[] = {""};
+    lines_of_pieces(backend, "\n", NULL, 0, empty, 1);
+    lines_of_pieces(backend, "\r", NULL, 0, empty, 1);
+    const char *const x[] = {"x"};
+    lines_of_pieces(backend, "x", NULL, 0, x, 1); /* a last line without a line end */
+    const char *const two_empty[] = {"", ""};
+    lines_of_pieces(backend, "\r\n\r\n", NULL, 0, two_empty, 2);
+    lines_of_pieces(backend, "\r\n\r\n", (const size_t[]){1, 1, 1, 1}, 4, two_empty, 2);
+    const char *const a_empty[] = {"a", ""};
+    lines_of_pieces(backend, "a\n\r", NULL, 0, a_empty, 2);
+    const char *const across[] = {"hello world", "x"};
+    lines_of_pieces(backend, "hello world\r\nx", (const size_t[]){3, 3, 3, 3, 1}, 5, across, 2);
+    test_close_backend_clean(backend);
+}
+
+Test(stream_lines, the_example_at_every_chunk_size)
+{
+    buf_backend_t *backend = test_open_backend("pool");
+    const char *text = "a\r\nb\rc\n\nd\r\r\ne";
+    for (size_t chunk = 1; chunk <= strlen(text); chunk++) {
+        buf_readable_t *readable = NULL;
+        const buf_readable_options_t options = {.high_water_mark = chunk};
+        cr_assert_eq(buf_readable_from_memory(backend, (const uint8_t *)text, strlen(text), &options, &readable),
+                     BUF_OK);
+        expect_lines(readable, (const uint8_t *)text, strlen(text), 0, false, "example");
+        buf_readable_destroy(readable);
+    }
+    test_close_backend_clean(backend);
+}
+
+/* ---- The property ------------------------------------------------------------------------------- */
+static size_t random_text(uint8_t *data, size_t capacity, uint32_t *seed)
+{
+    static const uint8_t alphabet[] = {'a', 'b', '\r', '\n', '\r', '\n', 0xc3, 0xa9, ' ', 0};
+    *seed = *seed * 1103515245u + 12345u;
+    const size_t length = (*seed >> 8) % capacity;
+    for (size_t i = 0; i < length; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        const uint32_t pick = (*seed >> 12) % 16;
+        data[i] = pick < sizeof alphabet ? alphabet[pick] : (uint8_t)('c' + pick);
+        if (pick == 15 && i + 300 < length) { /* now and then a long line */
+            memset(data + i, 'L', 300);
+            i += 299;
+        }
+    }
+    return length;
+}
+
+Test(stream_lines, random_input_and_random_chunking_equal_the_one_shot_split)
+{
+    uint8_t *data = malloc(3000);
+    uint32_t seed = 2024;
+    for (size_t s = 0; s < test_backend_spec_count(); s++) {
+        const char *spec = test_backend_spec(s);
+        buf_backend_t *backend = test_open_backend(spec);
+        for (int round = 0; round < 60; round++) {
+            const size_t length = random_text(data, 3000, &seed);
+            piece_source_t source = {data, length, 0, NULL, 0, 0, 1 + (size_t)(round % 40), seed};
+            const buf_readable_options_t options = {.high_water_mark = 1 + (size_t)(seed >> 20) % 512};
+            buf_readable_t *readable = NULL;
+            cr_assert_eq(buf_readable_from_source(backend, (buf_source_t){read_piece, &source}, &options, &readable),
+                         BUF_OK);
+            char what[96];
+            snprintf(what, sizeof what, "%s round %d (%zu bytes)", spec, round, length);
+            expect_lines(readable, data, length, 0, test_spec_injects_failures(spec), what);
+            buf_readable_destroy(readable);
+        }
+        test_close_backend_clean(backend);
+    }
+    free(data);
+}
+
+/* ---- Limits and copies ------------------------------------------------------------------------------ */
+Test(stream_lines, over_long_line_is_erange_at_the_limit)
+{
+    buf_backend_t *backend = test_open_backend("slab");
+    const char *text = "12345\n123456\nnever";
+    for (size_t chunk = 1; chunk <= 20; chunk++) {
+        buf_readable_t *readable = NULL;
+        const buf_readable_options_t options = {.high_water_mark = chunk};
+        cr_assert_eq(buf_readable_from_memory(backend, (const uint8_t *)text, strlen(text), &options, &readable),
+                     BUF_OK);
+        buf_line_reader_t *reader = NULL;
+        cr_assert_eq(buf_line_reader_new(readable, 5, &reader), BUF_OK);
+        const uint8_t *line;
+        size_t length;
+        cr_expect_eq(buf_line_reader_next(reader, &line, &length), BUF_OK, "5 bytes fit a limit of 5");
+        cr_expect_eq(length, 5);
+        cr_expect_eq(buf_line_reader_next(reader, &line, &length), BUF_ERANGE, "chunk %zu: 6 bytes do not", chunk);
+        cr_expect_eq(buf_line_reader_next(reader, &line, &length), BUF_ERANGE, "and the error stays");
+        buf_line_reader_destroy(reader);
+        buf_readable_destroy(readable);
+    }
+    test_close_backend_clean(backend);
+}
+
+Test(stream_lines, a_line_inside_one_chunk_is_not_copied)
+{
+    buf_backend_t *backend = test_open_backend("malloc");
+    const char *text = "one\ntwo\r\nthree\n";
+    buf_readable_t *readable = NULL;
+    cr_assert_eq(buf_readable_from_memory(backend, (const uint8_t *)text, strlen(text), NULL, &readable), BUF_OK);
+    buf_line_reader_t *reader = NULL;
+    cr_assert_eq(buf_line_reader_new(readable, 0, &reader), BUF_OK);
+    const uint8_t *first, *line;
+    size_t length;
+    cr_assert_eq(buf_line_reader_next(reader, &first, &length), BUF_OK);
+    cr_assert_eq(buf_line_reader_next(reader, &line, &length), BUF_OK);
+    cr_expect_eq(line, first + 4, "the second line is the chunk's bytes, not a copy");
+    while (buf_line_reader_next(reader, &line, &length) == BUF_OK) {
+    }
+    buf_backend_stats_t stats;
+    buf_backend_get_stats(backend, &stats);
+    cr_expect_eq(stats.allocs, 1, "one chunk and no carry buffer");
+    buf_line_reader_destroy(reader);
+    buf_readable_destroy(readable);
+    test_close_backend_clean(backend);
+}
