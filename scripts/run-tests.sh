@@ -68,6 +68,9 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_stage codecs-node-diff-asan scripts/node-diff codecs --cases 1000 --driver "$BUILD/asan/tests/codec_driver"
 run_stage codecs-vectors scripts/node-diff codecs --vectors --driver "$BUILD/tests/codec_driver"
+# Streaming `buf convert` against Node: random pairs, inputs, chunk sizes (mostly 1-9 bytes,
+# splitting every character, quantum and pair) and backends; a fresh seed each run (printed).
+run_stage convert-chunked-node-diff scripts/node-diff convert_chunked --cases 300 --buf "$BUILD/buf"
 # The buffer model against Node: the differential and the typed-array vectors.
 # Random operation programs (ArrayBuffers incl. resizable, all typed kinds, DataView, Buffer)
 # run in C and in Node, every result and error class compared: ~100,000 operations with

@@ -1,33 +1,46 @@
-/* cmd_convert.c — `buf convert`: convert between Node's encodings and raw bytes.
+/* cmd_convert.c — `buf convert`: convert between Node's encodings and raw bytes, streaming.
  *
- *   buf convert --from ENC --to ENC [--backend NAME] [--strict] [IN [OUT]]
+ *   buf convert --from ENC --to ENC [--backend NAME] [--chunk BYTES] [--strict] [--progress] [IN [OUT]]
  *
  * ENC is a Node encoding name (any alias, any case) or `raw`.  --from raw --to E encodes
  * (bytes -> E text), --from E --to raw decodes, --from A --to B decodes then encodes.
- * Text is UTF-8 on both sides.  One shot: the whole input is read, then converted; every
- * buffer (input, intermediate bytes, output) comes from the chosen backend.  Streaming
- * conversion (--chunk) belongs to the streams issue and is rejected for now.
+ * Text is UTF-8 on both sides.  The input streams through in chunks (64 KiB, or --chunk):
+ * readable -> [tap] -> convert transform -> writable (buf_stream.h), every chunk from the
+ * chosen backend, so memory stays constant whatever the input size, and the output is the
+ * same for every backend and chunk size (the streaming codecs carry a character, quantum
+ * or pair split across chunks).  The tap in front counts the bytes (--progress) and keeps
+ * the last input chunk, so a strict error can show the offending byte.
+ * OUT is opened (and truncated) only when the first output bytes are ready, so a
+ * conversion that fails before writing anything leaves an existing OUT untouched.
  * Exit status: 0 success (also when the reader of stdout goes away: EPIPE is a quiet
- * exit, so `| head` works), 1 runtime error (I/O, memory, strict failure), 2 usage error.
+ * exit, so `| head` works), 1 runtime error (I/O, memory, strict failure; the message says
+ * how many bytes were written), 2 usage error.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf_backend.h"
 #include "buf_codec.h"
 #include "buf_model.h"
+#include "buf_stream.h"
 #include "cli.h"
 
 /* ---- Usage ------------------------------------------------------------------------- */
 static void print_usage(FILE *out)
 {
     fprintf(out,
-            "usage: buf convert --from ENC --to ENC [--backend NAME] [--strict] [IN [OUT]]\n"
+            "usage: buf convert --from ENC --to ENC [--backend NAME] [--chunk BYTES] [--strict]\n"
+            "                   [--progress] [IN [OUT]]\n"
             "\n"
             "Converts IN (default stdin, or '-') to OUT (default stdout, or '-') the way Node.js v20\n"
             "does, with UTF-8 as the text side.  ENC is raw (the bytes themselves) or one of\n"
@@ -41,8 +54,12 @@ static void print_usage(FILE *out)
             "  --from ENC, --to ENC  the input and output encodings (both required)\n"
             "  --backend NAME        memory backend for every buffer (default malloc; see\n"
             "                        'buf backends'; variants such as mmap:guard work too)\n"
+            "  --chunk BYTES         read and convert in chunks of BYTES (default 65536, 1 to\n"
+            "                        67108864; K, M suffixes for KiB, MiB); memory stays constant\n"
             "  --strict              fail (exit 1) with the byte offset of the first input that\n"
             "                        Node's decoder would silently drop or replace\n"
+            "  --progress            print bytes, rate and (for a file) percent read on stderr,\n"
+            "                        about once a second\n"
             "  -h, --help            this help\n"
             "\n"
             "examples:\n"
@@ -60,8 +77,30 @@ typedef struct convert_side {
 
 typedef struct convert_options {
     const char *from, *to, *backend, *input_path, *output_path;
-    bool strict;
+    size_t chunk_size;
+    bool strict, progress;
 } convert_options_t;
+
+/* "65536", "64K", "1M" -> bytes, 1 .. BUF_STREAM_MAX_CHUNK; false for anything else. */
+static bool parse_chunk_size(const char *text, size_t *out)
+{
+    if (!text || *text < '0' || *text > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno)
+        return false;
+    if (*end == 'K' || *end == 'k')
+        value = value <= BUF_STREAM_MAX_CHUNK / 1024 ? value * 1024 : BUF_STREAM_MAX_CHUNK + 1ull, end++;
+    else if (*end == 'M' || *end == 'm')
+        value = value <= BUF_STREAM_MAX_CHUNK / (1024 * 1024) ? value * 1024 * 1024 : BUF_STREAM_MAX_CHUNK + 1ull,
+        end++;
+    if (*end != '\0' || value < 1 || value > BUF_STREAM_MAX_CHUNK)
+        return false;
+    *out = (size_t)value;
+    return true;
+}
 
 /* Returns the value of option `name` at argv[*i] ("--name VALUE" or "--name=VALUE"), NULL if
  * argv[*i] is another option; sets *missing when the value is absent. */
@@ -107,6 +146,8 @@ static bool parse_options(int argc, char **argv, convert_options_t *options, int
             return false;
         } else if (strcmp(arg, "--strict") == 0) {
             options->strict = true;
+        } else if (strcmp(arg, "--progress") == 0) {
+            options->progress = true;
         } else if ((value = option_value(argc, argv, &i, "--from", &missing)) || missing) {
             if (missing)
                 return cli_stop(exit_status, 2, "convert: --from needs an encoding (try 'buf convert --help')");
@@ -119,9 +160,10 @@ static bool parse_options(int argc, char **argv, convert_options_t *options, int
             if (missing)
                 return cli_stop(exit_status, 2, "convert: --backend needs a name (see 'buf backends')");
             options->backend = value;
-        } else if (option_value(argc, argv, &i, "--chunk", &missing) || missing) {
-            return cli_stop(exit_status, 2, "convert: --chunk is not supported yet: streaming conversion comes with "
-                                            "the streams issue; convert reads its whole input at once");
+        } else if ((value = option_value(argc, argv, &i, "--chunk", &missing)) || missing) {
+            if (missing || !parse_chunk_size(value, &options->chunk_size))
+                return cli_stop(exit_status, 2, "convert: --chunk needs a size from 1 to %zu bytes (K and M suffixes "
+                                                "allowed), not '%s'", BUF_STREAM_MAX_CHUNK, missing ? "" : value);
         } else {
             return cli_stop(exit_status, 2, "convert: unknown option '%s' (try 'buf convert --help')", arg);
         }
@@ -141,154 +183,230 @@ static bool parse_side(const char *name, const char *which, convert_side_t *side
                     "latin1, binary, ascii, hex, base64, base64url)", name, which);
 }
 
-/* ---- Reading the input into backend memory ----------------------------------------- */
-/* The whole of fd in one block from `backend`, kept as buf_bytes.h asks (alignment 1,
- * capacity = the allocated size) so buf_bytes_release frees it. */
-static bool read_all(buf_backend_t *backend, int fd, const char *name, buf_bytes_t *out, int *exit_status)
+
+/* ---- The output: opened when the first bytes are ready --------------------------------- */
+typedef struct output_sink {
+    const char *path; /* NULL: stdout */
+    const char *name; /* for messages */
+    int fd;           /* -1 until opened */
+    bool open_failed;
+} output_sink_t;
+
+static bool output_open(output_sink_t *sink)
 {
-    size_t capacity = 64 * 1024, length = 0;
-    buf_status_t status = BUF_OK;
-    uint8_t *data = buf_backend_alloc(backend, capacity, 1, &status);
-    if (!data)
-        return cli_stop(exit_status, 1, "convert: cannot allocate %zu bytes from %s: %s", capacity,
-                        buf_backend_spec(backend), buf_status_message(status));
-    for (;;) {
-        if (length == capacity) { /* grow by doubling: amortised O(1) copies per byte */
-            uint8_t *bigger = capacity <= SIZE_MAX / 2 ? buf_backend_alloc(backend, capacity * 2, 1, &status) : NULL;
-            if (!bigger) {
-                buf_backend_free(backend, data, capacity, 1);
-                return cli_stop(exit_status, 1, "convert: input too large for %s: %s", buf_backend_spec(backend),
-                                buf_status_message(status));
-            }
-            memcpy(bigger, data, length);
-            buf_backend_free(backend, data, capacity, 1);
-            data = bigger;
-            capacity *= 2;
-        }
-        const ssize_t got = read(fd, data + length, capacity - length);
-        if (got == 0)
-            break;
-        if (got < 0) {
-            if (errno == EINTR)
-                continue;
-            const int error = errno;
-            buf_backend_free(backend, data, capacity, 1);
-            return cli_stop(exit_status, 1, "convert: cannot read %s: %s", name, strerror(error));
-        }
-        length += (size_t)got;
-    }
-    *out = (buf_bytes_t){data, length, capacity, backend};
-    return true;
+    if (sink->fd >= 0)
+        return true;
+    sink->fd = sink->path ? open(sink->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666) : STDOUT_FILENO;
+    sink->open_failed = sink->fd < 0;
+    return !sink->open_failed;
 }
 
-/* ---- Writing the output ---------------------------------------------------------------- */
-/* False with *exit_status 0 when the reader went away (EPIPE): a quiet stop. */
-static bool write_all(int fd, const char *name, const uint8_t *data, size_t length, int *exit_status)
+static long output_writev(void *context, const struct iovec *iov, int iovcnt)
 {
-    while (length > 0) {
-        const ssize_t put = write(fd, data, length);
-        if (put < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EPIPE) { /* the reader is gone (e.g. `| head -c1`): nothing left to say */
-                *exit_status = 0;
-                return false;
-            }
-            return cli_stop(exit_status, 1, "convert: cannot write %s: %s", name, strerror(errno));
-        }
-        data += put;
-        length -= (size_t)put;
-    }
-    return true;
+    output_sink_t *sink = context;
+    if (!output_open(sink))
+        return -errno;
+    const ssize_t put = writev(sink->fd, iov, iovcnt);
+    return put < 0 ? -errno : (long)put;
 }
 
-static bool write_output(const convert_options_t *options, const buf_bytes_t *output, int *exit_status)
+/* ---- The tap: counts input bytes (--progress) and keeps the last chunk ------------------ */
+typedef struct input_tap {
+    buf_buffer_t last; /* a reference to the latest input chunk (length 0: none yet) */
+    bool has_last;
+    uint64_t last_start, bytes_seen;
+    bool progress;
+    uint64_t input_size; /* 0: unknown (not a regular file) */
+    struct timespec started, printed;
+} input_tap_t;
+
+static double seconds_between(const struct timespec *from, const struct timespec *to)
 {
-    const bool to_stdout = !options->output_path || strcmp(options->output_path, "-") == 0;
-    const int fd = to_stdout ? STDOUT_FILENO : open(options->output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0)
-        return cli_stop(exit_status, 1, "convert: cannot open %s for writing: %s", options->output_path,
-                        strerror(errno));
-    const char *name = to_stdout ? "stdout" : options->output_path;
-    bool written = write_all(fd, name, output->data, output->length, exit_status);
-    if (!to_stdout && close(fd) != 0 && written)
-        written = cli_stop(exit_status, 1, "convert: cannot write %s: %s", name, strerror(errno));
-    return written;
+    return (double)(to->tv_sec - from->tv_sec) + (double)(to->tv_nsec - from->tv_nsec) / 1e9;
+}
+
+/* "12.3 MiB": a size in binary units, as pv prints it. */
+static void format_size(char *dst, size_t capacity, double bytes)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    size_t unit = 0;
+    while (bytes >= 1024 && unit + 1 < sizeof units / sizeof units[0]) {
+        bytes /= 1024;
+        unit++;
+    }
+    snprintf(dst, capacity, unit ? "%.1f %s" : "%.0f %s", bytes, units[unit]);
+}
+
+static void print_progress(input_tap_t *tap, const struct timespec *now, bool final)
+{
+    const double elapsed = seconds_between(&tap->started, now);
+    char done[32], rate[32];
+    format_size(done, sizeof done, (double)tap->bytes_seen);
+    format_size(rate, sizeof rate, elapsed > 0 ? (double)tap->bytes_seen / elapsed : 0);
+    if (tap->input_size)
+        fprintf(stderr, "\rbuf: %s  %s/s  %3.0f%%", done, rate, 100.0 * (double)tap->bytes_seen / (double)tap->input_size);
+    else
+        fprintf(stderr, "\rbuf: %s  %s/s", done, rate);
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
+    tap->printed = *now;
+}
+
+static buf_status_t tap_chunk(void *context, const buf_buffer_t *chunk, buf_emit_fn emit, void *emit_context)
+{
+    input_tap_t *tap = context;
+    if (tap->has_last)
+        buf_buffer_release(&tap->last);
+    buf_typed_clone(chunk, &tap->last);
+    tap->has_last = true;
+    tap->last_start = tap->bytes_seen;
+    tap->bytes_seen += (uint64_t)buf_buffer_length(chunk);
+    if (tap->progress) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (seconds_between(&tap->printed, &now) >= 1.0) /* about once a second, as pv */
+            print_progress(tap, &now, false);
+    }
+    return emit(emit_context, chunk);
+}
+
+static buf_status_t tap_flush(void *context, buf_emit_fn emit, void *emit_context)
+{
+    (void)emit;
+    (void)emit_context;
+    input_tap_t *tap = context;
+    if (tap->progress) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        print_progress(tap, &now, true);
+    }
+    return BUF_OK;
+}
+
+/* The input byte at `offset` for a strict message: from the last chunk, or read again
+ * from a regular file; false if it is gone (an earlier chunk of a pipe). */
+static bool input_byte_at(const input_tap_t *tap, int fd, uint64_t offset, uint8_t *out)
+{
+    if (tap->has_last && offset >= tap->last_start && offset < tap->bytes_seen) {
+        *out = buf_buffer_data(&tap->last)[offset - tap->last_start];
+        return true;
+    }
+    return tap->input_size && pread(fd, out, 1, (off_t)offset) == 1;
 }
 
 /* ---- The conversion ------------------------------------------------------------------ */
-/* decode: text in `from` -> bytes, into *bytes. */
-static bool decode_input(buf_backend_t *backend, const convert_options_t *options, buf_encoding_t from,
-                         const buf_bytes_t *input, const char *input_name, buf_bytes_t *bytes, int *exit_status)
+typedef struct convert_run {
+    const convert_options_t *options;
+    convert_side_t from, to;
+    const char *input_name;
+    int input_fd;
+    input_tap_t tap;
+    output_sink_t sink;
+    buf_readable_t *readable;
+    buf_writable_t *writable;
+    buf_convert_stream_t *converter;
+} convert_run_t;
+
+/* The message for a failed pipe: what went wrong, and how much of the output was written. */
+static int report_failure(convert_run_t *run, const buf_pipe_result_t *result)
 {
-    size_t bad_offset = 0;
-    const buf_status_t status =
-        options->strict ? buf_decode_strict_alloc(backend, from, input->data, input->length, bytes, &bad_offset)
-                        : buf_decode_alloc(backend, from, input->data, input->length, bytes);
-    if (status == BUF_ESTRICT)
-        return cli_stop(exit_status, 1,
-                        "convert: strict %s: byte offset %zu of %s (byte 0x%02x) would be dropped or replaced "
-                        "by Node's decoder", buf_encoding_name(from), bad_offset, input_name, input->data[bad_offset]);
-    if (status != BUF_OK)
-        return cli_stop(exit_status, 1, "convert: decoding %s: %s", buf_encoding_name(from), buf_status_message(status));
-    return true;
+    const uint64_t written = result->bytes_written;
+    const char *output_name = run->sink.name;
+    if (result->status == BUF_ESTRICT) {
+        const uint64_t offset = buf_convert_stream_bad_offset(run->converter);
+        uint8_t byte;
+        char shown[32] = "";
+        if (input_byte_at(&run->tap, run->input_fd, offset, &byte))
+            snprintf(shown, sizeof shown, " (byte 0x%02x)", byte);
+        return cli_fail(1, "convert: strict %s: byte offset %" PRIu64 " of %s%s would be dropped or replaced by "
+                           "Node's decoder (%" PRIu64 " bytes written to %s)",
+                        buf_encoding_name(run->from.encoding), offset, run->input_name, shown, written, output_name);
+    }
+    if (buf_readable_errno(run->readable))
+        return cli_fail(1, "convert: cannot read %s: %s (%" PRIu64 " bytes written to %s)", run->input_name,
+                        strerror(buf_readable_errno(run->readable)), written, output_name);
+    if (run->sink.open_failed)
+        return cli_fail(1, "convert: cannot open %s for writing: %s", output_name,
+                        strerror(buf_writable_errno(run->writable)));
+    if (buf_writable_errno(run->writable))
+        return cli_fail(1, "convert: cannot write %s: %s (%" PRIu64 " bytes written)", output_name,
+                        strerror(buf_writable_errno(run->writable)), written);
+    return cli_fail(1, "convert: %s after %" PRIu64 " bytes read (%" PRIu64 " bytes written to %s; backend %s)",
+                    buf_status_message(result->status), result->bytes_read, written, output_name,
+                    run->options->backend);
 }
 
-/* encode: bytes -> text in `to`, into *output. */
-static bool encode_output(buf_backend_t *backend, buf_encoding_t to, const buf_bytes_t *bytes, buf_bytes_t *output,
-                          int *exit_status)
+/* Returns the exit status.  Every chunk comes from `backend`; everything is released here. */
+static int convert(buf_backend_t *backend, convert_run_t *run)
 {
-    const buf_status_t status = buf_encode_alloc(backend, to, bytes->data, bytes->length, output);
+    const convert_options_t *options = run->options;
+    const buf_readable_options_t readable_options = {options->chunk_size};
+    buf_status_t status = buf_readable_from_fd(backend, run->input_fd, &readable_options, &run->readable);
+    if (status == BUF_OK)
+        status = buf_writable_to_sink((buf_sink_t){output_writev, &run->sink}, NULL, &run->writable);
+    if (status == BUF_OK)
+        status = buf_convert_stream_new(backend, run->from.raw, run->from.encoding, run->to.raw, run->to.encoding,
+                                        options->strict && !run->from.raw, &run->converter);
     if (status != BUF_OK)
-        return cli_stop(exit_status, 1, "convert: encoding %s: %s", buf_encoding_name(to), buf_status_message(status));
-    return true;
-}
-
-/* Returns the exit status.  Every block comes from `backend` and is released here. */
-static int convert(buf_backend_t *backend, const convert_options_t *options, convert_side_t from,
-                   convert_side_t to)
-{
-    const char *input_name = options->input_path && strcmp(options->input_path, "-") ? options->input_path : "stdin";
-    int fd = STDIN_FILENO;
-    if (strcmp(input_name, "stdin") != 0 && (fd = open(options->input_path, O_RDONLY | O_CLOEXEC)) < 0)
-        return cli_fail(1, "convert: cannot open %s: %s", options->input_path, strerror(errno));
-    buf_bytes_t input = {0}, bytes = {0}, output = {0};
-    int exit_status = 0;
-    bool ok = read_all(backend, fd, input_name, &input, &exit_status);
-    if (fd != STDIN_FILENO)
-        close(fd);
-    const buf_bytes_t *decoded = &input, *encoded = &input;
-    if (ok && !from.raw) {
-        ok = decode_input(backend, options, from.encoding, &input, input_name, &bytes, &exit_status);
-        decoded = encoded = &bytes;
-    }
-    if (ok && !to.raw) {
-        ok = encode_output(backend, to.encoding, decoded, &output, &exit_status);
-        encoded = &output;
-    }
-    if (ok)
-        write_output(options, encoded, &exit_status);
-    buf_bytes_release(&output);
-    buf_bytes_release(&bytes);
-    buf_bytes_release(&input);
-    return exit_status;
+        return cli_fail(1, "convert: cannot set up the stream: %s", buf_status_message(status));
+    const buf_transform_t transforms[] = {
+        {tap_chunk, tap_flush, &run->tap},
+        buf_convert_stream_transform(run->converter),
+    };
+    /* small chunks still batch their writes: at least 4 x 64 KiB in flight */
+    const size_t chunk = options->chunk_size > BUF_STREAM_DEFAULT_CHUNK ? options->chunk_size : BUF_STREAM_DEFAULT_CHUNK;
+    const buf_pipe_options_t pipe_options = {4 * chunk};
+    buf_pipe_result_t result = {0};
+    buf_pipe_run(run->readable, transforms, 2, run->writable, &pipe_options, &result);
+    if (result.status == BUF_EPIPE)
+        return 0; /* the reader is gone (e.g. `| head -c1`): nothing left to say */
+    if (result.status != BUF_OK)
+        return report_failure(run, &result);
+    if (!output_open(&run->sink)) /* an empty output still creates OUT */
+        return cli_fail(1, "convert: cannot open %s for writing: %s", run->sink.name, strerror(errno));
+    return 0;
 }
 
 int cmd_convert(int argc, char **argv)
 {
-    convert_options_t options = {NULL, NULL, "malloc", NULL, NULL, false};
+    convert_options_t options = {NULL, NULL, "malloc", NULL, NULL, BUF_STREAM_DEFAULT_CHUNK, false, false};
     int exit_status = 0;
-    convert_side_t from, to;
+    convert_run_t run = {.options = &options, .input_fd = STDIN_FILENO};
     if (!parse_options(argc, argv, &options, &exit_status) ||
-        !parse_side(options.from, "--from", &from, &exit_status) || !parse_side(options.to, "--to", &to, &exit_status))
+        !parse_side(options.from, "--from", &run.from, &exit_status) ||
+        !parse_side(options.to, "--to", &run.to, &exit_status))
         return exit_status;
     buf_backend_t *backend = NULL;
     const buf_status_t status = buf_backend_open(options.backend, NULL, &backend);
     if (status != BUF_OK)
         return cli_fail(2, "convert: cannot open backend '%s': %s (see 'buf backends')", options.backend,
                         buf_status_message(status));
-    signal(SIGPIPE, SIG_IGN); /* a closed pipe becomes EPIPE from write(), handled quietly */
-    exit_status = convert(backend, &options, from, to);
+    run.input_name = options.input_path && strcmp(options.input_path, "-") ? options.input_path : "stdin";
+    const bool to_stdout = !options.output_path || strcmp(options.output_path, "-") == 0;
+    run.sink = (output_sink_t){to_stdout ? NULL : options.output_path, to_stdout ? "stdout" : options.output_path, -1,
+                               false};
+    if (strcmp(run.input_name, "stdin") != 0 && (run.input_fd = open(options.input_path, O_RDONLY | O_CLOEXEC)) < 0) {
+        exit_status = cli_fail(1, "convert: cannot open %s: %s", options.input_path, strerror(errno));
+    } else {
+        struct stat input_stat;
+        if (fstat(run.input_fd, &input_stat) == 0 && S_ISREG(input_stat.st_mode))
+            run.tap.input_size = (uint64_t)input_stat.st_size;
+        run.tap.progress = options.progress;
+        clock_gettime(CLOCK_MONOTONIC, &run.tap.started);
+        run.tap.printed = run.tap.started;
+        signal(SIGPIPE, SIG_IGN); /* a closed pipe becomes EPIPE from write(), handled quietly */
+        exit_status = convert(backend, &run);
+    }
+    buf_convert_stream_destroy(run.converter);
+    buf_writable_destroy(run.writable);
+    buf_readable_destroy(run.readable);
+    if (run.tap.has_last)
+        buf_buffer_release(&run.tap.last);
+    if (run.input_fd != STDIN_FILENO && run.input_fd >= 0)
+        close(run.input_fd);
+    if (run.sink.fd >= 0 && run.sink.path && close(run.sink.fd) != 0 && exit_status == 0)
+        exit_status = cli_fail(1, "convert: cannot write %s: %s", run.sink.name, strerror(errno));
     if (buf_backend_close(backend) != 0 && exit_status == 0)
         exit_status = cli_fail(1, "convert: blocks still outstanding in backend %s", options.backend);
     return exit_status;

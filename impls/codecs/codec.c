@@ -155,8 +155,9 @@ static size_t node_byte_length(buf_encoding_t encoding, const uint8_t *text, siz
     }
 }
 
-/* ---- Writers (only called with a destination of at least the exact size) ---------------- */
-static size_t encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst)
+/* ---- Writers (only called with a destination of at least the exact size) ----------------
+ * Also the streaming codecs' converters (codec_stream.c) for a piece of whole characters. */
+size_t codec_encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst)
 {
     switch (encoding) {
     case BUF_ENC_UTF8: return codec_utf8_sanitize_write(bytes, length, dst);
@@ -170,7 +171,7 @@ static size_t encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t
     }
 }
 
-static size_t decode_write(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst)
+size_t codec_decode_write(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst)
 {
     switch (encoding) {
     case BUF_ENC_UTF8: return codec_utf8_sanitize_write(text, length, dst);
@@ -208,8 +209,8 @@ typedef struct direction {
     size_t (*write)(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst);
 } direction_t;
 
-static const direction_t encoding_direction = {encode_bound, encode_exact_length, encode_write};
-static const direction_t decoding_direction = {decode_bound, decode_exact_length, decode_write};
+static const direction_t encoding_direction = {encode_bound, encode_exact_length, codec_encode_write};
+static const direction_t decoding_direction = {decode_bound, decode_exact_length, codec_decode_write};
 
 /* Empty input or output may be NULL; the converters get a real (unused) address instead,
  * so no pointer arithmetic ever starts from NULL. */

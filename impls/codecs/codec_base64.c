@@ -212,3 +212,154 @@ size_t codec_base64_strict_offset(const uint8_t *text, size_t length)
     }
     return first_bad < tail_bad ? first_bad : tail_bad;
 }
+
+/* ---- streaming decode ------------------------------------------------------------------
+ * base64_decode one piece of whole code points at a time: the group in progress waits in
+ * the stream (pending sextets, bits), the first '=' stops the stream for good, and the
+ * end of the stream flushes a last group of 2 or 3 characters as base64_decode does.
+ */
+size_t codec_base64_stream_decode(buf_codec_stream_t *stream, const uint8_t *text, size_t length, uint8_t *dst)
+{
+    if (stream->stopped)
+        return 0;
+    codec_text_units_t units = codec_text_units_start(text, length);
+    uint32_t group = stream->bits;
+    unsigned sextets = stream->pending;
+    size_t out = 0;
+    for (;;) {
+        if (sextets == 0 && !units.pending) {
+            size_t pos = units.pos;
+            while (pos + 4 <= length) {
+                const uint32_t a = sextet_values[text[pos]], b = sextet_values[text[pos + 1]],
+                               c = sextet_values[text[pos + 2]], d = sextet_values[text[pos + 3]];
+                if ((a | b | c | d) & 0x80)
+                    break;
+                const uint32_t quad = (a << 18) | (b << 12) | (c << 6) | d;
+                dst[out] = (uint8_t)(quad >> 16);
+                dst[out + 1] = (uint8_t)(quad >> 8);
+                dst[out + 2] = (uint8_t)quad;
+                out += 3;
+                pos += 4;
+            }
+            units.pos = pos;
+        }
+        const int32_t unit = codec_text_units_next(&units);
+        if (unit < 0)
+            break;
+        const uint8_t value = sextet_values[unit & 0xFF];
+        if (value == PAD) {
+            stream->stopped = 1;
+            break;
+        }
+        if (value == NO_)
+            continue;
+        group = (group << 6) | value;
+        if (++sextets == 4) {
+            dst[out] = (uint8_t)(group >> 16);
+            dst[out + 1] = (uint8_t)(group >> 8);
+            dst[out + 2] = (uint8_t)group;
+            out += 3;
+            group = 0;
+            sextets = 0;
+        }
+    }
+    stream->bits = group;
+    stream->pending = (uint8_t)sextets;
+    return out;
+}
+
+size_t codec_base64_stream_decode_end(buf_codec_stream_t *stream, uint8_t *dst)
+{
+    const unsigned sextets = stream->pending;
+    const uint32_t group = stream->bits;
+    stream->pending = 0;
+    stream->bits = 0;
+    size_t out = 0;
+    if (sextets >= 2) /* 12 bits: one byte; 18 bits: two bytes */
+        dst[out++] = (uint8_t)(group >> (sextets == 2 ? 4 : 10));
+    if (sextets == 3)
+        dst[out++] = (uint8_t)(group >> 2);
+    return out;
+}
+
+/* ---- streaming strict ------------------------------------------------------------------
+ * codec_base64_strict_offset decides at the end of the text; a stream decides as soon as
+ * the answer is certain.  Its answer is min(first skipped or truncated character F, the
+ * tail's offending character), and every tail candidate after F is later than F, so:
+ *   - a truncated data character, or a skipped one while the group so far would be a
+ *     good ending, is the answer at once;
+ *   - a skipped character while the group so far would be a bad ending (a leftover
+ *     character, non-zero unused bits) waits (strict_state WAITING): the next data
+ *     character makes F the answer, the stop or the end makes the last data character
+ *     (strict_last, before F) the answer;
+ *   - after the '=' stop the padding is checked character by character (strict_bits =
+ *     how many more '=' may follow).
+ */
+enum { STRICT_DATA = 0, STRICT_WAITING = 1, STRICT_PADDING = 2 };
+
+static inline bool ending_is_bad(unsigned rest, uint8_t last_value)
+{
+    return rest == 1 || (rest == 2 && (last_value & 0x0F)) || (rest == 3 && (last_value & 0x03));
+}
+
+bool codec_base64_stream_strict(buf_codec_stream_t *stream, const uint8_t *text, size_t length, uint64_t base,
+                                uint64_t *bad)
+{
+    codec_text_units_t units = codec_text_units_start(text, length);
+    int32_t unit;
+    while ((unit = codec_text_units_next(&units)) >= 0) {
+        const uint64_t offset = base + units.unit_offset;
+        const uint8_t value = sextet_values[unit & 0xFF];
+        if (stream->strict_state == STRICT_PADDING) {
+            if (unit == '=' && stream->strict_bits > 0) {
+                stream->strict_bits--;
+                continue;
+            }
+            *bad = offset;
+            return true;
+        }
+        const unsigned rest = stream->strict_bits;
+        if (value == PAD) {
+            if (stream->strict_state == STRICT_WAITING || ending_is_bad(rest, stream->strict_value)) {
+                *bad = stream->strict_last;
+                return true;
+            }
+            if (unit >= 0x80 || rest == 0) {
+                *bad = offset;
+                return true;
+            }
+            stream->strict_state = STRICT_PADDING;
+            stream->strict_bits = 3 - rest; /* QQ= may take one more '=', QUI= none */
+            continue;
+        }
+        if (stream->strict_state == STRICT_WAITING) {
+            if (value == NO_)
+                continue;
+            *bad = stream->strict_mark;
+            return true;
+        }
+        if (value == NO_ || unit >= 0x80) {
+            if (value != NO_ || !ending_is_bad(rest, stream->strict_value)) {
+                *bad = offset;
+                return true;
+            }
+            stream->strict_state = STRICT_WAITING;
+            stream->strict_mark = offset;
+            continue;
+        }
+        stream->strict_bits = (rest + 1) & 3;
+        stream->strict_last = offset;
+        stream->strict_value = value;
+    }
+    return false;
+}
+
+bool codec_base64_stream_strict_end(const buf_codec_stream_t *stream, uint64_t *bad)
+{
+    if (stream->strict_state == STRICT_WAITING ||
+        (stream->strict_state == STRICT_DATA && ending_is_bad(stream->strict_bits, stream->strict_value))) {
+        *bad = stream->strict_last;
+        return true;
+    }
+    return false;
+}

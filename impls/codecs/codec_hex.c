@@ -121,3 +121,85 @@ size_t codec_hex_strict_offset(const uint8_t *text, size_t length)
             return units.unit_offset;
     }
 }
+
+/* ---- streaming decode ------------------------------------------------------------------
+ * The same reading as hex_decode, one piece of whole code points at a time: a digit left
+ * without its partner at the end of a piece waits in the stream (pending, bits), and the
+ * first pair that is not two digits stops the stream for good (stopped), as it stops
+ * Node's decoder for the rest of the string.
+ */
+size_t codec_hex_stream_decode(buf_codec_stream_t *stream, const uint8_t *text, size_t length, uint8_t *dst)
+{
+    if (stream->stopped)
+        return 0;
+    codec_text_units_t units = codec_text_units_start(text, length);
+    size_t out = 0;
+    for (;;) {
+        if (!stream->pending && !units.pending) {
+            size_t pos = units.pos;
+            while (pos + 1 < length && ((text[pos] | text[pos + 1]) & 0x80) == 0) {
+                const uint8_t high = hex_values[text[pos]], low = hex_values[text[pos + 1]];
+                if ((high | low) & 0xF0) {
+                    stream->stopped = 1;
+                    return out;
+                }
+                dst[out++] = (uint8_t)((high << 4) | low);
+                pos += 2;
+            }
+            units.pos = pos;
+        }
+        const int32_t unit = codec_text_units_next(&units);
+        if (unit < 0)
+            return out;
+        if (!stream->pending) {
+            stream->pending = 1;
+            stream->bits = (uint32_t)unit;
+            continue;
+        }
+        stream->pending = 0;
+        const uint8_t high = hex_values[stream->bits & 0xFF], low = hex_values[unit & 0xFF];
+        if ((high | low) & 0xF0) {
+            stream->stopped = 1;
+            return out;
+        }
+        dst[out++] = (uint8_t)((high << 4) | low);
+    }
+}
+
+/* Strict, as codec_hex_strict_offset: every pair is judged when its second unit arrives
+ * (strict_state 1 = a first unit is pending, strict_bits its value, strict_mark its offset);
+ * a digit still pending at the end is the dropped odd last digit. */
+bool codec_hex_stream_strict(buf_codec_stream_t *stream, const uint8_t *text, size_t length, uint64_t base,
+                             uint64_t *bad)
+{
+    codec_text_units_t units = codec_text_units_start(text, length);
+    int32_t unit;
+    while ((unit = codec_text_units_next(&units)) >= 0) {
+        const uint64_t offset = base + units.unit_offset;
+        if (!stream->strict_state) {
+            stream->strict_state = 1;
+            stream->strict_bits = (uint32_t)unit;
+            stream->strict_mark = offset;
+            continue;
+        }
+        stream->strict_state = 0;
+        const uint32_t first = stream->strict_bits;
+        if (((hex_values[first & 0xFF] | hex_values[unit & 0xFF]) & 0xF0) || first >= 0x80) {
+            *bad = stream->strict_mark;
+            return true;
+        }
+        if (unit >= 0x80) {
+            *bad = offset;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool codec_hex_stream_strict_end(const buf_codec_stream_t *stream, uint64_t *bad)
+{
+    if (!stream->strict_state)
+        return false;
+    *bad = stream->strict_mark;
+    return true;
+}

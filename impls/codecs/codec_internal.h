@@ -8,6 +8,8 @@
  *   codec_latin1_ascii.c latin1 and ascii both ways
  *   codec_hex.c          hex both ways
  *   codec_base64.c       base64 and base64url both ways (one lenient decoder)
+ *   codec_stream.c       the streaming converters: chunks cut at whole characters, what a
+ *                        chunk ends inside of carried to the next (buf_codec_stream_t)
  *
  * Every per-encoding function comes as a pair: `*_length` returns the exact output size,
  * `*_write` writes exactly that many bytes and returns the count.  The writers never check
@@ -24,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "buf_codec.h"
 
 /* ---- Reading UTF-8 text as Node reads it ---------------------------------------------
  * Node's buf.toString('utf8') is V8's WHATWG-conformant UTF-8 decoder: every "maximal
@@ -210,5 +214,26 @@ size_t codec_base64_decode_length(const uint8_t *text, size_t length);
 size_t codec_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
 size_t codec_base64_byte_length(const uint8_t *text, size_t length);
 size_t codec_base64_strict_offset(const uint8_t *text, size_t length);
+
+/* ---- Dispatch (codec.c) ---------------------------------------------------------------
+ * The one-shot writers by encoding; dst holds at least the exact output size. */
+size_t codec_encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst);
+size_t codec_decode_write(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst);
+
+/* ---- Streaming decode state machines (codec_hex.c, codec_base64.c) -------------------
+ * codec_stream.c hands them pieces of whole code points (never a split UTF-8 sequence);
+ * the pair or group in progress lives in the stream (pending, bits, stopped).  dst holds
+ * at least codec's decode bound of length + 3 bytes.  The strict scanners look at a piece
+ * whose first byte is at `base` in the whole stream and return true with *bad set once the
+ * offset of the first offending byte is certain (their state: the strict_* fields). */
+size_t codec_hex_stream_decode(buf_codec_stream_t *stream, const uint8_t *text, size_t length, uint8_t *dst);
+bool codec_hex_stream_strict(buf_codec_stream_t *stream, const uint8_t *text, size_t length, uint64_t base,
+                             uint64_t *bad);
+bool codec_hex_stream_strict_end(const buf_codec_stream_t *stream, uint64_t *bad);
+size_t codec_base64_stream_decode(buf_codec_stream_t *stream, const uint8_t *text, size_t length, uint8_t *dst);
+size_t codec_base64_stream_decode_end(buf_codec_stream_t *stream, uint8_t *dst);
+bool codec_base64_stream_strict(buf_codec_stream_t *stream, const uint8_t *text, size_t length, uint64_t base,
+                                uint64_t *bad);
+bool codec_base64_stream_strict_end(const buf_codec_stream_t *stream, uint64_t *bad);
 
 #endif

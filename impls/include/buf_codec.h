@@ -118,6 +118,106 @@ buf_status_t buf_decode_strict(buf_encoding_t encoding, const uint8_t *text, siz
  * BUF_OK in both cases (the answer is the offset); BUF_EINVAL for bad arguments. */
 buf_status_t buf_decode_strict_offset(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t *out);
 
+/* ---- Streaming: the same conversions, chunk by chunk ---------------------------------
+ * A buf_codec_stream_t converts one direction of one encoding incrementally: feed the
+ * input in chunks of any size (split anywhere: inside a UTF-8 or UTF-16 character, a
+ * surrogate pair, a base64 quantum or a hex pair) and the concatenated output is byte
+ * for byte the one-shot buf_encode / buf_decode of the whole input.  What a chunk ends
+ * in the middle of is held in the state (at most 3 input bytes, plus a pending hex digit
+ * or up to three base64 characters).  Where the one-shot decoder stops (hex at the first
+ * pair that is not two digits, base64 at the first '='), the stream stops too: the rest of
+ * the stream is read and ignored.
+ *
+ * No allocation: the state is this fixed-size struct, owned by the caller (on the stack,
+ * in a struct, anywhere); there is nothing to release.  Its fields are private to the
+ * codec layer: read them only through the functions below.
+ *
+ *   buf_codec_stream_t stream;
+ *   buf_codec_stream_init(&stream, BUF_ENC_BASE64, BUF_CODEC_DECODE);
+ *   for each chunk:  bound(chunk_length) -> size out; update(chunk, out) -> write `written`
+ *   at the end:      finish(out of bound(0) bytes) -> write `written`
+ *
+ * Modes: BUF_CODEC_ENCODE (bytes -> text, as buf_encode), BUF_CODEC_DECODE (text ->
+ * bytes, as buf_decode) and BUF_CODEC_DECODE_STRICT (as buf_decode_strict: BUF_ESTRICT
+ * when Node would drop or replace any input, with the offset of the first such byte in
+ * the WHOLE stream, exactly buf_decode_strict's offset for the concatenated input).
+ * A strict stream reports the error as soon as the offset is certain: in the update that
+ * brings the byte (or, for base64, the next data character) or at the latest in finish.
+ *
+ * Statuses: BUF_EINVAL for bad arguments (see the shared rules above), a finished stream,
+ * or strict encode; after an error every later call returns the same status.  *consumed
+ * and *written always say what the call did, on error too (never more than out_cap).
+ */
+#define BUF_CODEC_STREAM_CARRY 4            /* input bytes a stream may hold between chunks */
+#define BUF_CODEC_STREAM_MIN_OUTPUT ((size_t)32) /* an out_cap that always makes progress */
+
+typedef enum buf_codec_mode {
+    BUF_CODEC_ENCODE = 0,   /* bytes -> UTF-8 text  (buf_encode) */
+    BUF_CODEC_DECODE,       /* UTF-8 text -> bytes  (buf_decode) */
+    BUF_CODEC_DECODE_STRICT /* UTF-8 text -> bytes  (buf_decode_strict) */
+} buf_codec_mode_t;
+
+typedef struct buf_codec_stream {
+    /* ---- private: the codec layer's, read through the functions below ---- */
+    uint64_t taken;         /* input bytes taken so far (converted, or held in carry) */
+    uint64_t bad_offset;    /* after BUF_ESTRICT: the offending byte's offset in the stream */
+    uint64_t strict_mark;   /* strict: offset of a pending hex digit / first skipped base64 char */
+    uint64_t strict_last;   /* strict base64: offset of the last data character */
+    uint32_t bits;          /* hex: the pending digit's code unit; base64: the group so far */
+    uint32_t strict_bits;   /* strict hex: the pending digit's unit; base64: sextets mod 4 */
+    int32_t status;         /* BUF_OK, or the error every later call returns */
+    uint8_t mode;           /* buf_codec_mode_t */
+    uint8_t encoding;       /* buf_encoding_t */
+    uint8_t finished;       /* finish() was called */
+    uint8_t stopped;        /* hex / base64 decode met its stop: the rest is ignored */
+    uint8_t pending;        /* hex: a digit is pending (0/1); base64: sextets in the group */
+    uint8_t strict_state;   /* strict: per-encoding phase (see codec_stream.c) */
+    uint8_t strict_value;   /* strict base64: the last data character's sextet */
+    uint8_t carry_length;
+    uint8_t carry[BUF_CODEC_STREAM_CARRY]; /* an incomplete character or quantum */
+} buf_codec_stream_t;
+
+/* Starts a stream.  BUF_EINVAL: NULL stream, an encoding or mode out of range. */
+buf_status_t buf_codec_stream_init(buf_codec_stream_t *stream, buf_encoding_t encoding, buf_codec_mode_t mode);
+/* *out = an output capacity that lets the next update consume all `length` input bytes;
+ * bound(0) is enough for finish.  BUF_EOVERFLOW if it is above SIZE_MAX. */
+buf_status_t buf_codec_stream_bound(const buf_codec_stream_t *stream, size_t length, size_t *out);
+/* Converts as much of in[0, length) as fits into out[0, out_cap): all of it when out_cap
+ * is at least the bound; *consumed input bytes were used (converted, or held for the next
+ * chunk), *written output bytes were written.  Progress (consumed or written > 0) is
+ * certain for any non-empty input when out_cap >= BUF_CODEC_STREAM_MIN_OUTPUT; when none
+ * is possible, BUF_ENOSPC with nothing done.  Both counters may be NULL. */
+buf_status_t buf_codec_stream_update(buf_codec_stream_t *stream, const uint8_t *in, size_t length, uint8_t *out,
+                                     size_t out_cap, size_t *consumed, size_t *written);
+/* Ends the stream: converts what is held (an incomplete character becomes U+FFFD, a
+ * base64 quantum is padded or flushed, an odd utf16le byte is dropped, as one-shot does).
+ * Needs out_cap >= bound(0) (else BUF_ENOSPC, nothing done).  No update after it. */
+buf_status_t buf_codec_stream_finish(buf_codec_stream_t *stream, uint8_t *out, size_t out_cap, size_t *written);
+/* After BUF_ESTRICT: *out = the offset of the first offending byte in the whole stream.
+ * BUF_EINVAL if the stream has not failed strict. */
+buf_status_t buf_codec_stream_bad_offset(const buf_codec_stream_t *stream, uint64_t *out);
+
+/* ---- Streaming A -> B: decode from A, encode to B, as a composition ------------------
+ * The bytes between the two streams pass through a fixed buffer inside the struct, so
+ * nothing is allocated here either; the same contract as buf_codec_stream_t (bound,
+ * update, finish, strict offset in the whole input: `strict` decodes A strictly).
+ */
+#define BUF_CODEC_CONVERT_MIDDLE 512 /* bytes between decoder and encoder */
+
+typedef struct buf_codec_convert {
+    /* ---- private ---- */
+    buf_codec_stream_t decoder, encoder;
+    uint32_t middle_start, middle_length;  /* decoded bytes not yet encoded */
+    uint8_t middle[BUF_CODEC_CONVERT_MIDDLE];
+} buf_codec_convert_t;
+
+buf_status_t buf_codec_convert_init(buf_codec_convert_t *convert, buf_encoding_t from, buf_encoding_t to, bool strict);
+buf_status_t buf_codec_convert_bound(const buf_codec_convert_t *convert, size_t length, size_t *out);
+buf_status_t buf_codec_convert_update(buf_codec_convert_t *convert, const uint8_t *in, size_t length, uint8_t *out,
+                                      size_t out_cap, size_t *consumed, size_t *written);
+buf_status_t buf_codec_convert_finish(buf_codec_convert_t *convert, uint8_t *out, size_t out_cap, size_t *written);
+buf_status_t buf_codec_convert_bad_offset(const buf_codec_convert_t *convert, uint64_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -192,7 +192,11 @@ typedef struct buf_convert_stream buf_convert_stream_t;
 buf_status_t buf_convert_stream_new(buf_backend_t *backend, bool from_raw, buf_encoding_t from,
                                     bool to_raw, buf_encoding_t to, bool strict, buf_convert_stream_t **out);
 buf_transform_t buf_convert_stream_transform(buf_convert_stream_t *stream);
-/* After BUF_ESTRICT: offset of the first offending byte in the whole input stream. */
+/* strict decodes `from` strictly (BUF_EINVAL with from_raw).  The transform's chunks may
+ * be cut anywhere; emitted chunks hold at most 64 KiB.  raw -> raw passes chunks on as
+ * they are.  The stream is released by buf_convert_stream_destroy (NULL: no-op). */
+/* After BUF_ESTRICT: offset of the first offending byte in the whole input stream
+ * (buf_decode_strict's offset for the concatenated input); UINT64_MAX otherwise. */
 uint64_t buf_convert_stream_bad_offset(const buf_convert_stream_t *stream);
 void buf_convert_stream_destroy(buf_convert_stream_t *stream);
 

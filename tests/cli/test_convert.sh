@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # test_convert.sh — `buf convert`: encode, decode, convert, strict errors, usage errors,
-# unreadable input, backends, and a quiet exit when the reader goes away.
+# unreadable input, backends, streaming in chunks of any size (same output for every chunk
+# size and backend, strict offsets in the whole stream, errors after partial output,
+# --progress), and a quiet exit when the reader goes away.
 #   tests/cli/test_convert.sh BUF        (tests/cli/run.sh passes build/buf)
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
@@ -88,11 +90,51 @@ expect_error "missing --to" 2 'both --from and --to are required' '' --from hex
 expect_error "--from without value" 2 '--from needs an encoding' '' --from
 expect_error "unknown flag" 2 "unknown option '--bogus'" '' --from hex --to raw --bogus
 expect_error "too many arguments" 2 "unexpected argument 'c'" '' --from hex --to raw a b c
-expect_error "--chunk refused" 2 '--chunk is not supported yet' '' --from raw --to hex --chunk 4096
+expect_error "--chunk 0" 2 '--chunk needs a size from 1 to' '' --from raw --to hex --chunk 0
+expect_error "--chunk not a number" 2 "--chunk needs a size .*not 'abc'" '' --from raw --to hex --chunk abc
+expect_error "--chunk too large" 2 '--chunk needs a size' '' --from raw --to hex --chunk 65M
 expect_error "missing input file" 1 'cannot open .*/missing: No such file' '' --from raw --to hex "$work/missing"
 expect_error "directory as input" 1 'cannot read .*: Is a directory' '' --from raw --to hex "$work"
 expect_error "unwritable output" 1 'cannot open .* for writing' 'x' --from raw --to hex - "$work/no/such/dir/out"
 if "$buf" convert --help | grep -q 'usage: buf convert --from ENC --to ENC'; then pass; else fail "--help"; fi
+
+# ---- streaming: every chunk size and backend gives the one-shot output ---------------------
+# Text that splits characters, surrogate pairs, base64 quanta and hex pairs at small chunks.
+printf 'h\xc3\xa9llo \xf0\x9f\x98\x80 \xe2\x82\xac\xff\xed\xa0\x80 QUJD=x 0a1b' >"$work/text"
+head -c 5000 "$work/big.bin" >"$work/small.bin"
+for pair in "raw utf8" "raw utf16le" "raw base64" "raw hex" "utf8 raw" "utf16le raw" "latin1 raw" "base64 raw" \
+            "hex raw" "utf8 base64url" "base64 hex"; do
+  set -- $pair
+  for input in "$work/text" "$work/small.bin"; do
+    "$buf" convert --from "$1" --to "$2" "$input" >"$work/want" 2>/dev/null
+    ok=1
+    for chunk in 1 2 3 5 7 64 4096; do
+      for backend in malloc pool; do
+        "$buf" convert --from "$1" --to "$2" --chunk "$chunk" --backend "$backend" "$input" >"$work/got" 2>"$work/err" &&
+          cmp -s "$work/got" "$work/want" || { ok=0; fail "$1 -> $2 of ${input##*/} in $chunk-byte chunks on $backend differs"; break 2; }
+      done
+    done
+    ((ok)) && pass
+  done
+done
+# through a pipe, whose reads come in whatever sizes the writer made
+# (text -> UTF-16LE bytes -> text again is the text as Node reads it: ill-formed -> U+FFFD)
+if cat "$work/text" | "$buf" convert --from utf16le --to raw --chunk 3 | "$buf" convert --from raw --to utf16le --chunk 1 |
+  cmp -s - <("$buf" convert --from utf8 --to raw "$work/text"); then pass; else fail "utf16le round trip through pipes in odd chunks"; fi
+expect_output "--chunk with a K suffix" "36383639" 'hi' --from raw --to hex --chunk 1K
+# strict offsets count from the start of the stream, not of the chunk
+expect_error "strict hex across chunks" 1 'strict hex: byte offset 6 .*byte 0x7a' '0a0b0cz0' --from hex --to raw --strict --chunk 3
+expect_error "strict base64 decided by the end" 1 'strict base64: byte offset 1 ' 'QR   ' --from base64 --to raw --strict --chunk 1
+# an error after output was written: exit 1, and the message says how much was written
+{ head -c 200000 /dev/zero | tr '\0' 'a'; printf 'zz'; } >"$work/late_bad"
+"$buf" convert --from hex --to raw --strict --chunk 4096 "$work/late_bad" "$work/late_out" 2>"$work/err"
+rc=$?
+if [[ $rc -eq 1 ]] && grep -qE 'byte offset 200000 .* \(([0-9]+) bytes written to ' "$work/err"; then pass
+else fail "late strict error: exit $rc, stderr '$(cat "$work/err")'"; fi
+# --progress: bytes, rate and percent for a file, on stderr; stdout unchanged
+"$buf" convert --from raw --to hex --progress "$work/big.bin" >"$work/got" 2>"$work/err"
+if cmp -s "$work/got" <("$buf" convert --from raw --to hex "$work/big.bin") && grep -q 'KiB.*/s *100%' "$work/err"; then pass
+else fail "--progress: stderr '$(tr '\r' '|' <"$work/err")'"; fi
 
 # ---- a reader that goes away: quiet exit 0, nothing on stderr ---------------------------------
 head -c 4000000 /dev/zero >"$work/zeros"
