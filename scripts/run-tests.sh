@@ -76,8 +76,10 @@ run_stage model-node-diff scripts/node-diff model --cases 1500 --driver "$BUILD/
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_stage model-node-diff-asan scripts/node-diff model --cases 500 --no-vectors --driver "$BUILD/asan/tests/model_driver"
-# stage:fuzz (issue 5: corpus replay through every fuzz target, sanitizer build)
-# Builds build/fuzz/replay-asan/<target> (-Werror) first; one count per corpus file.
+# stage:fuzz — every committed corpus file through its own fuzz target, once per
+# registered backend, in the plain replay build (blocks packed as in production: a
+# neighbour one byte too close overlaps) and the ASan+UBSan one.  Builds both (-Werror)
+# first; one count per corpus file and build.
 run_stage fuzz-corpus bash -c 'make -j"$0" --no-print-directory WERROR=1 fuzz-replay-build && scripts/fuzz-replay.sh' "$JOBS"
 
 # ---- Summary ------------------------------------------------------------------------
