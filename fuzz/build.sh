@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=$(make -s --no-print-directory fuzz-list)
+targets=$(MAKEFLAGS= make -s --no-print-directory fuzz-list)
 [[ -n $targets ]] || { echo "fuzz/build.sh: make fuzz-list named no target" >&2; exit 1; }
 support=$(ls fuzz/*.c | grep -v -x -F -e fuzz/afl_driver.c -e fuzz/replay_driver.c \
           $(for t in $targets; do printf -- '-e fuzz/%s.c ' "$t"; done))

@@ -19,7 +19,7 @@ profdata_tool=$(command -v llvm-profdata-14 || command -v llvm-profdata) ||
   { echo "fuzz-coverage: llvm-profdata not found; run make deps (package llvm)" >&2; exit 1; }
 cov_tool=$(command -v llvm-cov-14 || command -v llvm-cov) ||
   { echo "fuzz-coverage: llvm-cov not found; run make deps (package llvm)" >&2; exit 1; }
-mapfile -t targets < <(make -s --no-print-directory fuzz-list)
+mapfile -t targets < <(MAKEFLAGS= make -s --no-print-directory fuzz-list)
 [[ ${#targets[@]} -gt 0 ]] || { echo "fuzz-coverage: make fuzz-list named no target" >&2; exit 1; }
 mkdir -p "$out/profiles"
 rm -f "$out"/profiles/*.profraw

@@ -32,7 +32,7 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 report=reports/fuzz/$stamp
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  mapfile -t targets < <(make -s --no-print-directory fuzz-list)
+  mapfile -t targets < <(MAKEFLAGS= make -s --no-print-directory fuzz-list)
   [[ ${#targets[@]} -gt 0 ]] || { echo "fuzz-overnight: make fuzz-list named no target" >&2; exit 1; }
 fi
 slot=$(( total / ${#targets[@]} ))

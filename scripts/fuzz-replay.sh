@@ -20,7 +20,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  mapfile -t targets < <(make -s --no-print-directory fuzz-list)
+  mapfile -t targets < <(MAKEFLAGS= make -s --no-print-directory fuzz-list)
   [[ ${#targets[@]} -gt 0 ]] || { echo "fuzz-replay: make fuzz-list named no target" >&2; exit 1; }
 fi
 mkdir -p "$BUILD/fuzz"

@@ -18,7 +18,7 @@ read -ra plain_targets <<<"${FUZZ_PLAIN_TARGETS-backend_ops}"
 run_dir=build/fuzz/run
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  mapfile -t targets < <(make -s --no-print-directory fuzz-list)
+  mapfile -t targets < <(MAKEFLAGS= make -s --no-print-directory fuzz-list)
   [[ ${#targets[@]} -gt 0 ]] || { echo "fuzz-run: make fuzz-list named no target" >&2; exit 1; }
 fi
 
