@@ -29,7 +29,9 @@ if [[ -z "${OUT:-}" ]]; then
   exec make -j2 --no-print-directory "${goals[@]}"
 fi
 
-: "${CC:=clang}" "${CFLAGS:=-O1 -g}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
+# OSS-Fuzz sets CC, CFLAGS (sanitizer and coverage flags) and LIB_FUZZING_ENGINE; the
+# defaults make a local run produce working libFuzzer binaries (coverage-instrumented).
+: "${CC:=clang}" "${CFLAGS:=-O1 -g -fsanitize=fuzzer-no-link}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The library's layers see each other by folder (-Iimpls); the harnesses see only the
