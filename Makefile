@@ -114,21 +114,26 @@ $(BUILD)/tsan/tests/threads: $(patsubst %.c,$(BUILD)/tsan/obj/%.o,$(TSAN_TEST_SR
 .PHONY: FORCE
 FORCE:
 
-# ---- Fuzzing (issue 5) ----------------------------------------------------------------
+# ---- Fuzzing ------------------------------------------------------------------------
 # fuzz-section: the fuzz build and campaign targets go below this line.
 #
 # A fuzz target is a file fuzz/NAME.c with a line starting `int LLVMFuzzerTestOneInput`
-# (the drivers and helpers only declare or call it, so they never match).  Every other
-# fuzz/*.c except the two drivers is support code linked into every target (helpers,
-# backend selector, reference codec).  Each build variant compiles the library sources
-# (impls/*.c, not the CLI) itself with its own flags:
-#   build/fuzz/libfuzzer/T    clang -fsanitize=fuzzer + DESIGN.md's sanitizers
-#   build/fuzz/afl/T          afl-clang-fast, persistent shared-memory mode (the AFL++ main)
-#   build/fuzz/afl-asan/T     the same with the sanitizers (an AFL++ secondary)
-#   build/fuzz/afl-cmplog/T   AFL_LLVM_CMPLOG build for `afl-fuzz -c` (input-to-state)
-#   build/fuzz/replay/T       plain main over files/dirs (also for valgrind)
-#   build/fuzz/replay-asan/T  the same with the sanitizers (make test's corpus replay)
-#   build/fuzz/coverage/T     -fprofile-instr-generate -fcoverage-mapping (llvm-cov)
+# (the drivers and helpers only declare or call it, so they never match); `make -s
+# fuzz-list` prints them, and every script asks it instead of looking for itself.  Every
+# other fuzz/*.c except the two drivers is support code linked into every target
+# (helpers, backend selector, reference codec).  Each build variant compiles the library
+# sources (impls/{core,backends,codecs,model}/*.c, not the CLI) itself with its own flags:
+#   build/fuzz/libfuzzer/T        clang -fsanitize=fuzzer + DESIGN.md's sanitizers
+#   build/fuzz/libfuzzer-plain/T  libFuzzer + UBSan without ASan: slab and pool pack their
+#                                 blocks as in production (no red zones), so a size class
+#                                 one byte short shows as overlapping neighbours
+#   build/fuzz/afl/T              afl-clang-fast, persistent shared-memory mode (AFL++ main)
+#   build/fuzz/afl-asan/T         the same with the sanitizers (an AFL++ secondary)
+#   build/fuzz/afl-cmplog/T       AFL_LLVM_CMPLOG build for `afl-fuzz -c` (input-to-state)
+#   build/fuzz/replay/T           plain main over files/dirs, no sanitizer (make test's
+#                                 corpus replay, and valgrind)
+#   build/fuzz/replay-asan/T      the same with the sanitizers (make test's corpus replay)
+#   build/fuzz/coverage/T         -fprofile-instr-generate -fcoverage-mapping (llvm-cov)
 FUZZ_BUILD        := $(BUILD)/fuzz
 FUZZ_TARGET_SRCS  := $(sort $(shell grep -l '^int LLVMFuzzerTestOneInput' fuzz/*.c 2>/dev/null))
 FUZZ_TARGETS      := $(FUZZ_TARGET_SRCS:fuzz/%.c=%)
@@ -137,8 +142,13 @@ FUZZ_SUPPORT_SRCS := $(filter-out $(FUZZ_TARGET_SRCS) $(FUZZ_DRIVER_SRCS),$(wild
 FUZZ_CC           ?= clang
 AFL_CC            ?= afl-clang-fast
 FUZZ_DEFS         := -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Ifuzz $(ASSERTS)
+FUZZ_UBSAN        := -fsanitize=undefined,float-cast-overflow -fno-sanitize-recover=all
 FUZZ_SAN          := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -DBUF_SANITIZE=1
-FUZZ_VARIANTS     := libfuzzer afl afl-asan afl-cmplog replay replay-asan coverage
+FUZZ_VARIANTS     := libfuzzer libfuzzer-plain afl afl-asan afl-cmplog replay replay-asan coverage
+FUZZ_REPLAY_VARIANTS := replay replay-asan
+# Targets that `make fuzz` also runs in the libfuzzer-plain build: those whose oracle is
+# where blocks lie (ASan's red zones hide a neighbour one byte too close).
+FUZZ_PLAIN_TARGETS ?= backend_ops
 # Campaign knobs: make fuzz TARGET=x SECONDS=n; make fuzz-overnight HOURS=8 (or MINUTES=n)
 TARGET  ?=
 SECONDS ?= 60
@@ -146,28 +156,29 @@ HOURS   ?= 8
 MINUTES ?=
 MERGE   ?= 0
 
-.PHONY: fuzz-build fuzz-replay-build fuzz-replay fuzz fuzz-overnight fuzz-triage fuzz-coverage fuzz-list
+.PHONY: fuzz fuzz-overnight fuzz-replay fuzz-coverage fuzz-triage fuzz-build fuzz-replay-build fuzz-list
 
-fuzz-build: $(foreach v,$(FUZZ_VARIANTS),$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/$(v)/%)) ## build every fuzz target in every variant (libFuzzer, AFL++, CMPLOG, replay, coverage) into build/fuzz/
-fuzz-replay-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/replay-asan/%) ## build the sanitizer replay programs make test runs over corpus/
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/libfuzzer/%) $(FUZZ_PLAIN_TARGETS:%=$(FUZZ_BUILD)/libfuzzer-plain/%) ## run each fuzz target briefly with libFuzzer (TARGET=x SECONDS=n) and summarize
+	@FUZZ_SECONDS=$(SECONDS) FUZZ_PLAIN_TARGETS="$(FUZZ_PLAIN_TARGETS)" scripts/fuzz-run.sh $(TARGET)
 
-fuzz-list: ## print the fuzz targets
-	@printf '%s\n' $(FUZZ_TARGETS)
-
-fuzz-replay: fuzz-replay-build ## replay every corpus/<target>/ file through its target (ASan+UBSan)
-	@scripts/fuzz-replay.sh
-
-fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/libfuzzer/%) ## short libFuzzer run of each target (TARGET=x SECONDS=n), with a summary
-	@FUZZ_SECONDS=$(SECONDS) scripts/fuzz-run.sh $(TARGET)
-
-fuzz-overnight: fuzz-build ## AFL++ + libFuzzer campaign on all cores (HOURS=8 or MINUTES=n, TARGET=x, MERGE=1), then triage + coverage report
+fuzz-overnight: fuzz-build ## unattended AFL++ and libFuzzer campaign (HOURS=8 or MINUTES=n, MERGE=1), then triage and coverage
 	@FUZZ_HOURS=$(HOURS) FUZZ_MINUTES=$(MINUTES) FUZZ_MERGE=$(MERGE) scripts/fuzz-overnight.sh $(TARGET)
 
-fuzz-triage: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/replay-asan/%) ## bucket and minimize the crashes of a campaign (DIR=build/fuzz/campaign)
+fuzz-replay: fuzz-replay-build ## replay corpus/ through every fuzz target, once per backend, plain and ASan+UBSan
+	@scripts/fuzz-replay.sh
+
+fuzz-coverage: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/coverage/%) ## line coverage of the library from the committed corpus (llvm-cov HTML and summary)
+	@scripts/fuzz-coverage.sh
+
+fuzz-triage: fuzz-replay-build ## bucket and minimize a campaign's crashes (DIR=build/fuzz/campaign)
 	@scripts/fuzz-triage.sh $(DIR)
 
-fuzz-coverage: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/coverage/%) ## llvm-cov line coverage of impls/ from the committed corpus (HTML + summary)
-	@scripts/fuzz-coverage.sh
+fuzz-build: $(foreach v,$(FUZZ_VARIANTS),$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/$(v)/%)) ## build every fuzz target in every variant into build/fuzz/
+
+fuzz-replay-build: $(foreach v,$(FUZZ_REPLAY_VARIANTS),$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/$(v)/%)) ## build the replay programs make test runs over corpus/
+
+fuzz-list: ## list the fuzz targets, one per line
+	@printf '%s\n' $(FUZZ_TARGETS)
 
 # One set of rules per fuzz variant: $(1)=name, $(2)=compiler command, $(3)=compile
 # flags, $(4)=extra link flags, $(5)=driver source (empty: libFuzzer's own main).
@@ -188,6 +199,7 @@ endef
 
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer
 $(eval $(call fuzz_variant_rules,libfuzzer,$(FUZZ_CC),$(FUZZ_OPT) $(FUZZ_SAN) -fsanitize=fuzzer-no-link,-fsanitize=fuzzer,))
+$(eval $(call fuzz_variant_rules,libfuzzer-plain,$(FUZZ_CC),$(FUZZ_OPT) $(FUZZ_UBSAN) -fsanitize=fuzzer-no-link,-fsanitize=fuzzer,))
 $(eval $(call fuzz_variant_rules,afl,AFL_QUIET=1 $(AFL_CC),-O2 -g,,fuzz/afl_driver.c))
 $(eval $(call fuzz_variant_rules,afl-asan,AFL_QUIET=1 $(AFL_CC),$(FUZZ_OPT) $(FUZZ_SAN),,fuzz/afl_driver.c))
 $(eval $(call fuzz_variant_rules,afl-cmplog,AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(AFL_CC),-O2 -g,,fuzz/afl_driver.c))

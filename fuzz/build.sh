@@ -2,18 +2,21 @@
 # fuzz/build.sh — builds the fuzz targets.
 #
 #   fuzz/build.sh [VARIANT...]   through make: build/fuzz/VARIANT/<target> for each VARIANT
-#                                (libfuzzer afl afl-asan afl-cmplog replay replay-asan coverage;
-#                                default: all of them, i.e. `make fuzz-build`)
+#                                (libfuzzer libfuzzer-plain afl afl-asan afl-cmplog replay
+#                                replay-asan coverage; default: all of them, i.e.
+#                                `make fuzz-build`)
 #   OUT=/out fuzz/build.sh       OSS-Fuzz style: compile with $CC/$CFLAGS, link
 #                                $LIB_FUZZING_ENGINE, and put each target with its .dict,
 #                                .options and seed corpus zip into $OUT
 #
-# A target is fuzz/NAME.c with a line starting `int LLVMFuzzerTestOneInput`; the other
-# fuzz/*.c files except the drivers are support code linked into every target.
+# The targets are what `make -s fuzz-list` prints (fuzz/NAME.c with a line starting
+# `int LLVMFuzzerTestOneInput`); the other fuzz/*.c files except the drivers are support
+# code linked into every target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=$(grep -l '^int LLVMFuzzerTestOneInput' fuzz/*.c | sed -E 's|fuzz/(.*)\.c|\1|')
+targets=$(MAKEFLAGS= make -s --no-print-directory fuzz-list)
+[[ -n $targets ]] || { echo "fuzz/build.sh: make fuzz-list named no target" >&2; exit 1; }
 support=$(ls fuzz/*.c | grep -v -x -F -e fuzz/afl_driver.c -e fuzz/replay_driver.c \
           $(for t in $targets; do printf -- '-e fuzz/%s.c ' "$t"; done))
 
@@ -26,7 +29,9 @@ if [[ -z "${OUT:-}" ]]; then
   exec make -j2 --no-print-directory "${goals[@]}"
 fi
 
-: "${CC:=clang}" "${CFLAGS:=-O1 -g}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
+# OSS-Fuzz sets CC, CFLAGS (sanitizer and coverage flags) and LIB_FUZZING_ENGINE; the
+# defaults make a local run produce working libFuzzer binaries (coverage-instrumented).
+: "${CC:=clang}" "${CFLAGS:=-O1 -g -fsanitize=fuzzer-no-link}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The library's layers see each other by folder (-Iimpls); the harnesses see only the

@@ -2,6 +2,7 @@
 #include "fuzz_backend.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* Allocation failure is a normal result in bufbench (DESIGN.md: NULL and a status, never
  * an abort), so the sanitizer builds let malloc return NULL instead of reporting a huge
@@ -9,11 +10,47 @@
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
 
+/* ---- Overriding the fuzz id ---------------------------------------------------------- */
+static bool override_set;
+static int override_id = FUZZ_BACKEND_AS_INPUT_SAYS;
+static uint64_t selectors_read;
+
+void fuzz_backend_override_id(int fuzz_id)
+{
+    override_set = true;
+    override_id = fuzz_id;
+}
+
+int fuzz_backend_id_from_name(const char *name)
+{
+    if (name == NULL || *name == '\0') return FUZZ_BACKEND_AS_INPUT_SAYS;
+    const buf_backend_ops_t *ops = buf_backend_find(name);
+    char *end;
+    long id = strtol(name, &end, 10);
+    if (ops == NULL && *end == '\0' && id >= 0 && id <= UINT8_MAX) ops = buf_backend_find_fuzz_id((uint8_t)id);
+    if (ops == NULL) {
+        fprintf(stderr, "fuzz: FUZZ_BACKEND=%s names no registered backend (a name from `buf backends`, "
+                        "or its fuzz id)\n", name);
+        abort();
+    }
+    return ops->fuzz_id;
+}
+
+uint64_t fuzz_backend_selectors_read(void) { return selectors_read; }
+
+static int effective_id(uint8_t selector)
+{
+    if (!override_set) fuzz_backend_override_id(fuzz_backend_id_from_name(getenv("FUZZ_BACKEND")));
+    return override_id == FUZZ_BACKEND_AS_INPUT_SAYS ? selector & 0x0f : override_id;
+}
+
+/* ---- Open and close ------------------------------------------------------------------ */
 bool fuzz_backend_open(fuzz_producer_t *producer, fuzz_backend_t *out)
 {
     memset(out, 0, sizeof *out);
     uint8_t selector = fuzz_take_u8(producer);
-    const buf_backend_ops_t *ops = buf_backend_find_fuzz_id(selector & 0x0f);
+    selectors_read++;
+    const buf_backend_ops_t *ops = buf_backend_find_fuzz_id((uint8_t)effective_id(selector));
     if (ops == NULL) return false;
     out->fuzz_id = ops->fuzz_id;
 

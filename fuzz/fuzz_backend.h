@@ -17,6 +17,12 @@
  * Every input gets a fresh instance (open ... close), and the caps below bound what one
  * input may hold live, so the mmap backend (one mapping per block) cannot exhaust the
  * process's mappings or memory.
+ *
+ * Replaying under another backend: the fuzz id can be overridden (bits 4-7 and the fail
+ * bytes keep their meaning), so every committed input runs against every registered
+ * backend, a new one included, with no edit to the corpus.  The replay driver's
+ * -backend=each does that; FUZZ_BACKEND=NAME (or a fuzz id) in the environment does it
+ * for any binary, e.g. to reproduce a crash under one backend.
  */
 #ifndef FUZZ_BACKEND_H
 #define FUZZ_BACKEND_H
@@ -51,5 +57,20 @@ bool fuzz_backend_open(fuzz_producer_t *producer, fuzz_backend_t *out);
 /* Closes the instance; aborts if blocks are still outstanding (a leak in the code
  * under test, or in the target) or if the statistics say bytes are still live. */
 void fuzz_backend_close(fuzz_backend_t *selected);
+
+/* ---- Overriding the fuzz id ---------------------------------------------------------- */
+#define FUZZ_BACKEND_AS_INPUT_SAYS (-1)
+
+/* From now on the selector's fuzz id reads as `fuzz_id` (FUZZ_BACKEND_AS_INPUT_SAYS: as
+ * the input says).  Overrides FUZZ_BACKEND from the environment. */
+void fuzz_backend_override_id(int fuzz_id);
+
+/* The fuzz id that FUZZ_BACKEND names (a registry name or a decimal fuzz id), or
+ * FUZZ_BACKEND_AS_INPUT_SAYS when unset; aborts with a message when it names nothing. */
+int fuzz_backend_id_from_name(const char *name);
+
+/* How many selectors have been read so far: a replay of an input that did not move it
+ * never looked at a backend, so running it under another would repeat the same run. */
+uint64_t fuzz_backend_selectors_read(void);
 
 #endif

@@ -1,16 +1,23 @@
 /* replay_driver.c — a plain main that runs a fuzz target over files and directories.
  *
- *   build/fuzz/replay/TARGET [-v] PATH...      PATH: a file, or a directory whose regular
- *                                              files (one level, dot-files skipped) run in
- *                                              name order
+ *   build/fuzz/replay/TARGET [-v] [-backend=each|NAME] PATH...
+ *       PATH        a file, or a directory whose regular files (one level, dot-files
+ *                   skipped) run in name order
+ *       -backend=each   run every input once per registered backend (buf_backend_at):
+ *                   the selector's fuzz id is rewritten to each backend's in turn, so a
+ *                   backend added to the registry replays the whole corpus with no edit
+ *                   (inputs that never read a selector run once)
+ *       -backend=NAME   run every input under that backend (name or fuzz id)
+ *       -v          name each input (and backend) on stderr before it runs
  *
  * This is how a corpus becomes a regression test (make test replays corpus/<target>/ in
- * the sanitizer build), how a crash is reproduced without a fuzzer, and what runs under
- * valgrind (no fuzzer runtime, nothing but the target and the library) and under the
- * coverage build.  A failing input aborts the process (FUZZ_ASSERT or a sanitizer
- * report); the line printed before it names the file.  Arguments starting with '-'
- * other than -v are ignored, so libFuzzer-style flags can be passed through unchanged.
- * Ends with "replay: N inputs ran" and exit status 0.
+ * this plain build and in the sanitizer build, under every backend), how a crash is
+ * reproduced without a fuzzer, and what runs under valgrind (no fuzzer runtime, nothing
+ * but the target and the library) and under the coverage build.  A failing input aborts
+ * the process (FUZZ_ASSERT or a sanitizer report); with -v the line printed before it
+ * names the file and backend.  Other arguments starting with '-' are ignored, so
+ * libFuzzer-style flags can be passed through unchanged.  Ends with
+ * "replay: N inputs ran (R runs)" and exit status 0.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -19,12 +26,40 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "buf_backend.h"
+#include "fuzz_backend.h"
 #include "fuzz_helpers.h"
 
 __attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static int verbose;
-static size_t inputs_ran;
+static bool each_backend;
+static size_t inputs_ran, runs;
+
+/* One input under the backend the selector (or FUZZ_BACKEND / -backend=NAME) names, or
+ * under every registered backend in turn. */
+static void run_input(const char *path, const uint8_t *input, size_t length)
+{
+    if (!each_backend) {
+        if (verbose) { fprintf(stderr, "replay: %s (%zu bytes)\n", path, length); fflush(stderr); }
+        LLVMFuzzerTestOneInput(input, length);
+        runs++;
+        return;
+    }
+    for (size_t i = 0; i < buf_backend_count(); i++) {
+        const buf_backend_ops_t *ops = buf_backend_at(i);
+        if (verbose) {
+            fprintf(stderr, "replay: %s (%zu bytes) as backend %s\n", path, length, ops->props.name);
+            fflush(stderr);
+        }
+        uint64_t selectors_before = fuzz_backend_selectors_read();
+        fuzz_backend_override_id(ops->fuzz_id);
+        LLVMFuzzerTestOneInput(input, length);
+        runs++;
+        if (fuzz_backend_selectors_read() == selectors_before) break; /* no backend involved */
+    }
+    fuzz_backend_override_id(FUZZ_BACKEND_AS_INPUT_SAYS);
+}
 
 static int run_file(const char *path)
 {
@@ -49,8 +84,7 @@ static int run_file(const char *path)
     if (input == NULL) { free(bytes); fprintf(stderr, "out of memory\n"); return 1; }
     if (length) memcpy(input, bytes, length);
     free(bytes);
-    if (verbose) { fprintf(stderr, "replay: %s (%zu bytes)\n", path, length); fflush(stderr); }
-    LLVMFuzzerTestOneInput(input, length);
+    run_input(path, input, length);
     free(input);
     inputs_ran++;
     return 0;
@@ -100,6 +134,11 @@ int main(int argc, char **argv)
     int failures = 0, paths = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-v") == 0) { verbose = 1; continue; }
+        if (strcmp(argv[i], "-backend=each") == 0) { each_backend = true; continue; }
+        if (strncmp(argv[i], "-backend=", 9) == 0) {
+            fuzz_backend_override_id(fuzz_backend_id_from_name(argv[i] + 9));
+            continue;
+        }
         if (argv[i][0] == '-') continue;
         paths++;
         struct stat info;
@@ -107,9 +146,9 @@ int main(int argc, char **argv)
         failures |= S_ISDIR(info.st_mode) ? run_directory(argv[i]) : run_file(argv[i]);
     }
     if (paths == 0) {
-        fprintf(stderr, "usage: %s [-v] FILE|DIR...\n", argv[0]);
+        fprintf(stderr, "usage: %s [-v] [-backend=each|NAME] FILE|DIR...\n", argv[0]);
         return 2;
     }
-    printf("replay: %zu inputs ran\n", inputs_ran);
+    printf("replay: %zu inputs ran (%zu runs)\n", inputs_ran, runs);
     return failures;
 }

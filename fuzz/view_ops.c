@@ -22,9 +22,10 @@
  *   - reference counts: each ArrayBuffer's count is 1 + the live views on it, and
  *     releasing everything returns every block to the backend (checked at close).
  *
- * Input: backend selector (fuzz_backend.h), then one opcode byte per step and its
- * operands.  Buffers are at most MAX_RESERVATION bytes, so comparing every byte after
- * every step stays cheap.
+ * Input: backend selector (fuzz_backend.h), then one opcode byte per step (enum
+ * view_op) and its operands; encoding names come from the one table encoding_names[].
+ * Buffers are at most MAX_RESERVATION bytes, so comparing every byte after every step
+ * stays cheap.
  */
 #include <math.h>
 #include <stdint.h>
@@ -38,6 +39,40 @@
 #define MAX_VIEWS 8
 #define MAX_RESERVATION 256
 #define MAX_STEPS 256
+
+/* ---- Operation codes ----------------------------------------------------------------
+ * APPEND ONLY, NEVER RENUMBER: committed corpus/view_ops/ inputs (and
+ * fuzz/seeds/view_ops.js) spell programs in these codes.  A step's opcode is the low
+ * five bits of its first byte (the high bits are ignored); a code not assigned yet ends
+ * the program there, as an unknown fuzz id skips an input, so giving it a meaning later
+ * only extends the programs that used it and never changes what ran before.  Operands
+ * in the order they are read. */
+enum view_op {
+    VIEW_OP_NEW_BUFFER = 0,            /* slot, flags, length, extra */
+    VIEW_OP_RESIZE = 1,                /* buffer, length */
+    VIEW_OP_SLICE = 2,                 /* buffer, target slot, begin, end */
+    VIEW_OP_NEW_TYPED = 3,             /* buffer, kind, offset, length */
+    VIEW_OP_NEW_DATAVIEW = 4,          /* buffer, offset, length */
+    VIEW_OP_BUFFER_FROM = 5,           /* buffer, offset, length */
+    VIEW_OP_SUBARRAY = 6,              /* view, begin, end, as Buffer */
+    VIEW_OP_RELEASE = 7,               /* view */
+    VIEW_OP_TYPED_GET = 8,             /* view, index, exact [, value] */
+    VIEW_OP_TYPED_SET = 9,             /* view, index, exact, value */
+    VIEW_OP_DATAVIEW_GET = 10,         /* view, kind, index, little, exact [, value] */
+    VIEW_OP_DATAVIEW_SET = 11,         /* view, kind, index, little, exact, value */
+    VIEW_OP_BUFFER_READ = 12,          /* view, flags, offset, u64 */
+    VIEW_OP_BUFFER_WRITE = 13,         /* view, flags, offset, u64 [, value] */
+    VIEW_OP_BUFFER_FILL = 14,          /* view, u16 value, offset, end */
+    VIEW_OP_BUFFER_COPY = 15,          /* source, target, target start, source start, end */
+    VIEW_OP_TYPED_SET_FROM = 16,       /* target, source, offset */
+    VIEW_OP_BUFFER_WRITE_STRING = 17,  /* view, encoding, offset, length, text length, text */
+    VIEW_OP_BUFFER_READ_ONLY = 18,     /* view, other, which, encoding, start, end, needle */
+    VIEW_OP_BUFFER_CONCAT = 19,        /* count, views, total */
+    VIEW_OP_NEW_OWNING_VIEW = 20,      /* how, length, encoding, kind, bytes */
+    VIEW_OP_MORE_WRITES = 21,          /* view, which, encoding, offset, end, pattern */
+    VIEW_OP_COUNT                      /* codes from here to VIEW_OP_SPACE - 1: unassigned */
+};
+#define VIEW_OP_SPACE 32
 
 typedef struct shadow_buffer {
     buf_arraybuffer_t *ab; /* our own reference (NULL: slot free) */
@@ -82,6 +117,18 @@ static double take_special_double(fuzz_producer_t *input)
                                       1.401298464324817e-45, 2.2250738585072014e-308};
     return specials[fuzz_take_u8(input) % (sizeof specials / sizeof specials[0])];
 }
+
+/* Encoding names: the canonical seven, an unknown one, Node's aliases in other
+ * spellings, "" (falsy: the default where Node tests `!encoding`, unknown where it looks
+ * the name up) and NULL (omitted, JS undefined).  The one table every operation takes
+ * its names from; an entry's index is part of the input format, and all sixteen slots
+ * of the four-bit index are taken, so the table never changes. */
+static const char *const encoding_names[16] = {
+    "utf8", "utf16le", "latin1", "ascii", "hex", "base64", "base64url", "bogus",
+    "ucs2", "utf-8", "ucs-2", "utf-16le", "binary", "UTF8", "", NULL,
+};
+
+static const char *take_encoding(fuzz_producer_t *input) { return encoding_names[fuzz_take_u8(input) & 15]; }
 
 /* ---- Model helpers ----------------------------------------------------------------- */
 static size_t element_size(buf_kind_t kind) { return buf_kind_size(kind); }
@@ -733,9 +780,8 @@ static void op_typed_set_from(program_t *p, fuzz_producer_t *input)
 
 static void op_buffer_write_string(program_t *p, fuzz_producer_t *input)
 {
-    static const char *const encodings[] = {"utf8", "ucs2", "latin1", "ascii", "hex", "base64", "base64url", "bogus"};
     shadow_view_t *view = pick_view(p, input, true);
-    const char *encoding = encodings[fuzz_take_u8(input) % 8];
+    const char *encoding = take_encoding(input);
     int64_t offset = take_index(input, true), length = take_index(input, true);
     size_t text_length;
     const char *text = (const char *)fuzz_take_bytes(input, fuzz_take_u8(input) % 32, &text_length);
@@ -754,10 +800,9 @@ static void op_buffer_write_string(program_t *p, fuzz_producer_t *input)
  * they return, no byte anywhere may change, and an index result is -1 or inside. */
 static void op_buffer_read_only(program_t *p, fuzz_producer_t *input)
 {
-    static const char *const encodings[] = {"utf8", "utf16le", "latin1", "ascii", "hex", "base64", "base64url", "bogus"};
     shadow_view_t *view = pick_view(p, input, true), *other = pick_view(p, input, true);
     uint8_t which = fuzz_take_u8(input);
-    const char *encoding = encodings[fuzz_take_u8(input) % 8];
+    const char *encoding = take_encoding(input);
     int64_t start = take_index(input, true), end = take_index(input, true);
     size_t needle_length;
     const char *needle = (const char *)fuzz_take_bytes(input, fuzz_take_u8(input) % 8, &needle_length);
@@ -848,10 +893,9 @@ static void op_buffer_concat(program_t *p, fuzz_producer_t *input)
  * buffer and checks its starting contents. */
 static void op_new_owning_view(program_t *p, fuzz_producer_t *input)
 {
-    static const char *const encodings[] = {"utf8", "utf16le", "latin1", "ascii", "hex", "base64", "base64url", "bogus"};
     uint8_t how = fuzz_take_u8(input) % 5;
     int64_t length = take_index(input, false);
-    const char *encoding = encodings[fuzz_take_u8(input) % 8];
+    const char *encoding = take_encoding(input);
     buf_kind_t kind = (buf_kind_t)(fuzz_take_u8(input) % BUF_KIND_COUNT);
     size_t bytes_length;
     const uint8_t *bytes = fuzz_take_bytes(input, fuzz_take_u8(input) % 64, &bytes_length);
@@ -902,10 +946,9 @@ static void op_new_owning_view(program_t *p, fuzz_producer_t *input)
  * success stays inside the view. */
 static void op_more_writes(program_t *p, fuzz_producer_t *input)
 {
-    static const char *const encodings[] = {"utf8", "utf16le", "latin1", "ascii", "hex", "base64", "base64url", "bogus"};
     shadow_view_t *view = pick_view(p, input, false);
     uint8_t which = fuzz_take_u8(input);
-    const char *encoding = encodings[fuzz_take_u8(input) % 8];
+    const char *encoding = take_encoding(input);
     int64_t offset = take_index(input, true), end = take_index(input, true);
     size_t pattern_length;
     const uint8_t *pattern = fuzz_take_bytes(input, fuzz_take_u8(input) % 16, &pattern_length);
@@ -935,6 +978,40 @@ static void op_more_writes(program_t *p, fuzz_producer_t *input)
     adopt_window(p, status, view->buffer, start, start + view_byte_span(p, view), "fill(pattern) / set(array)");
 }
 
+/* ---- Operation table --------------------------------------------------------------- */
+static void op_typed_get(program_t *p, fuzz_producer_t *input) { op_typed_get_set(p, input, false); }
+static void op_typed_set(program_t *p, fuzz_producer_t *input) { op_typed_get_set(p, input, true); }
+static void op_dataview_get(program_t *p, fuzz_producer_t *input) { op_dataview_get_set(p, input, false); }
+static void op_dataview_set(program_t *p, fuzz_producer_t *input) { op_dataview_get_set(p, input, true); }
+static void op_buffer_read(program_t *p, fuzz_producer_t *input) { op_buffer_read_write(p, input, false); }
+static void op_buffer_write(program_t *p, fuzz_producer_t *input) { op_buffer_read_write(p, input, true); }
+
+/* The handlers, by opcode (enum view_op). */
+static void (*const operations[VIEW_OP_COUNT])(program_t *, fuzz_producer_t *) = {
+    [VIEW_OP_NEW_BUFFER] = op_new_buffer,
+    [VIEW_OP_RESIZE] = op_resize,
+    [VIEW_OP_SLICE] = op_slice,
+    [VIEW_OP_NEW_TYPED] = op_new_typed,
+    [VIEW_OP_NEW_DATAVIEW] = op_new_dataview,
+    [VIEW_OP_BUFFER_FROM] = op_buffer_from,
+    [VIEW_OP_SUBARRAY] = op_subarray,
+    [VIEW_OP_RELEASE] = op_release,
+    [VIEW_OP_TYPED_GET] = op_typed_get,
+    [VIEW_OP_TYPED_SET] = op_typed_set,
+    [VIEW_OP_DATAVIEW_GET] = op_dataview_get,
+    [VIEW_OP_DATAVIEW_SET] = op_dataview_set,
+    [VIEW_OP_BUFFER_READ] = op_buffer_read,
+    [VIEW_OP_BUFFER_WRITE] = op_buffer_write,
+    [VIEW_OP_BUFFER_FILL] = op_buffer_fill,
+    [VIEW_OP_BUFFER_COPY] = op_buffer_copy,
+    [VIEW_OP_TYPED_SET_FROM] = op_typed_set_from,
+    [VIEW_OP_BUFFER_WRITE_STRING] = op_buffer_write_string,
+    [VIEW_OP_BUFFER_READ_ONLY] = op_buffer_read_only,
+    [VIEW_OP_BUFFER_CONCAT] = op_buffer_concat,
+    [VIEW_OP_NEW_OWNING_VIEW] = op_new_owning_view,
+    [VIEW_OP_MORE_WRITES] = op_more_writes,
+};
+
 /* ---- Entry point ------------------------------------------------------------------ */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -944,30 +1021,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!fuzz_backend_open(&input, &p.selected)) return 0;
 
     for (p.step = 0; p.step < MAX_STEPS && fuzz_remaining(&input) > 0; p.step++) {
-        switch (fuzz_take_u8(&input) % 24) {
-        case 0: case 1: op_new_buffer(&p, &input); break;
-        case 2: op_resize(&p, &input); break;
-        case 3: op_slice(&p, &input); break;
-        case 4: case 5: op_new_typed(&p, &input); break;
-        case 6: op_new_dataview(&p, &input); break;
-        case 7: op_buffer_from(&p, &input); break;
-        case 8: op_subarray(&p, &input); break;
-        case 9: op_release(&p, &input); break;
-        case 10: op_typed_get_set(&p, &input, false); break;
-        case 11: op_typed_get_set(&p, &input, true); break;
-        case 12: op_dataview_get_set(&p, &input, false); break;
-        case 13: op_dataview_get_set(&p, &input, true); break;
-        case 14: op_buffer_read_write(&p, &input, false); break;
-        case 15: op_buffer_read_write(&p, &input, true); break;
-        case 16: op_buffer_fill(&p, &input); break;
-        case 17: op_buffer_copy(&p, &input); break;
-        case 18: op_typed_set_from(&p, &input); break;
-        case 19: op_buffer_write_string(&p, &input); break;
-        case 20: op_buffer_read_only(&p, &input); break;
-        case 21: op_buffer_concat(&p, &input); break;
-        case 22: op_new_owning_view(&p, &input); break;
-        default: op_more_writes(&p, &input); break;
-        }
+        unsigned opcode = fuzz_take_u8(&input) % VIEW_OP_SPACE;
+        if (opcode >= VIEW_OP_COUNT) break;
+        operations[opcode](&p, &input);
     }
 
     for (int v = 0; v < MAX_VIEWS; v++) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Line coverage of impls/ (the library only: harnesses, drivers and the reference codec
-# are excluded) from replaying corpora through the coverage build (build/fuzz/coverage/).
+# Line coverage of the library, impls/{core,backends,codecs,model}/*.c (harnesses,
+# drivers, the reference codec and the CLI are excluded), from replaying corpora through
+# the coverage build (build/fuzz/coverage/), every input once per registered backend.
 #   scripts/fuzz-coverage.sh [OUT_DIR] [EXTRA_DIR...]
 #     OUT_DIR    default reports/fuzz/coverage-<UTC timestamp>; gets html/, summary.txt
 #     EXTRA_DIR  more input directories, each named <somewhere>/<target>/... so the
@@ -18,7 +19,8 @@ profdata_tool=$(command -v llvm-profdata-14 || command -v llvm-profdata) ||
   { echo "fuzz-coverage: llvm-profdata not found; run make deps (package llvm)" >&2; exit 1; }
 cov_tool=$(command -v llvm-cov-14 || command -v llvm-cov) ||
   { echo "fuzz-coverage: llvm-cov not found; run make deps (package llvm)" >&2; exit 1; }
-mapfile -t targets < <(grep -l '^int LLVMFuzzerTestOneInput' fuzz/*.c | sed -E 's|fuzz/(.*)\.c|\1|')
+mapfile -t targets < <(MAKEFLAGS= make -s --no-print-directory fuzz-list)
+[[ ${#targets[@]} -gt 0 ]] || { echo "fuzz-coverage: make fuzz-list named no target" >&2; exit 1; }
 mkdir -p "$out/profiles"
 rm -f "$out"/profiles/*.profraw
 
@@ -40,10 +42,10 @@ for dir in "${dirs[@]}"; do
   mapfile -t files < <(find "$dir" -maxdepth 1 -type f ! -name '.*' ! -name 'README*' | sort)
   inputs=$((inputs + ${#files[@]}))
   # Fast path: the whole directory in one process; if something aborts, one by one.
-  if ! LLVM_PROFILE_FILE="$out/profiles/$target-%p.profraw" "$bin_dir/$target" "$dir" >/dev/null 2>&1; then
+  if ! LLVM_PROFILE_FILE="$out/profiles/$target-%p.profraw" "$bin_dir/$target" -backend=each "$dir" >/dev/null 2>&1; then
     rm -f "$out"/profiles/"$target"-*.profraw.tmp
     for file in "${files[@]}"; do
-      if ! LLVM_PROFILE_FILE="$out/profiles/$target-%p.profraw" "$bin_dir/$target" "$file" >/dev/null 2>&1; then
+      if ! LLVM_PROFILE_FILE="$out/profiles/$target-%p.profraw" "$bin_dir/$target" -backend=each "$file" >/dev/null 2>&1; then
         excluded=$((excluded + 1)); echo "$file" >> "$out/excluded.txt"
       fi
     done
@@ -61,5 +63,5 @@ lib_sources=(impls/{core,backends,codecs,model}/*.c)
   -output-dir="$out/html" -show-line-counts-or-regions "${lib_sources[@]}" > /dev/null
 total=$(awk '/^TOTAL/ {print $(NF-3)}' "$out/summary.txt")
 lines=$(awk '/^TOTAL/ {print $(NF-5) " lines, " $(NF-4) " missed"}' "$out/summary.txt")
-echo "fuzz-coverage: impls/ line coverage $total ($lines) from $inputs inputs, $excluded crashing inputs excluded"
+echo "fuzz-coverage: library (impls/) line coverage $total ($lines) from $inputs inputs, $excluded crashing inputs excluded"
 echo "fuzz-coverage: $out/summary.txt, $out/html/index.html"

@@ -32,7 +32,8 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 report=reports/fuzz/$stamp
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  mapfile -t targets < <(grep -l '^int LLVMFuzzerTestOneInput' fuzz/*.c | sed -E 's|fuzz/(.*)\.c|\1|')
+  mapfile -t targets < <(MAKEFLAGS= make -s --no-print-directory fuzz-list)
+  [[ ${#targets[@]} -gt 0 ]] || { echo "fuzz-overnight: make fuzz-list named no target" >&2; exit 1; }
 fi
 slot=$(( total / ${#targets[@]} ))
 status_every=${FUZZ_STATUS_SECONDS:-$(( slot / 6 < 300 ? (slot / 6 < 10 ? 10 : slot / 6) : 300 ))}

@@ -2,19 +2,24 @@
 # A short libFuzzer run of each fuzz target (or of the ones named), one after the other,
 # then a summary table.  Called by `make fuzz [TARGET=x] [SECONDS=n]`.
 #   FUZZ_SECONDS=60 scripts/fuzz-run.sh [TARGET...]
+#   FUZZ_PLAIN_TARGETS="backend_ops"   targets that also run as long again in the
+#                     libfuzzer-plain build (no ASan: blocks packed as in production, so a
+#                     neighbour one byte too close overlaps instead of hitting a red zone)
 # Each target starts from its committed corpus/<target>/ (copied into a working corpus,
 # so corpus/ only changes through `make fuzz-overnight MERGE=1`) with its fuzz/<target>.dict
-# and fuzz/<target>.options.  Crash files land in build/fuzz/run/<target>/ and make the
-# script exit non-zero; triage them with scripts/fuzz-triage.sh build/fuzz/run.
+# and fuzz/<target>.options.  Crash files land in build/fuzz/run/<target>/ (plain runs:
+# build/fuzz/run/<target>/plain/) and make the script exit non-zero; triage them with
+# scripts/fuzz-triage.sh build/fuzz/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-60}
-bin_dir=build/fuzz/libfuzzer
+read -ra plain_targets <<<"${FUZZ_PLAIN_TARGETS-backend_ops}"
 run_dir=build/fuzz/run
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  mapfile -t targets < <(grep -l '^int LLVMFuzzerTestOneInput' fuzz/*.c | sed -E 's|fuzz/(.*)\.c|\1|')
+  mapfile -t targets < <(MAKEFLAGS= make -s --no-print-directory fuzz-list)
+  [[ ${#targets[@]} -gt 0 ]] || { echo "fuzz-run: make fuzz-list named no target" >&2; exit 1; }
 fi
 
 # fuzz/<target>.options ([libfuzzer] key = value lines) as -key=value flags.
@@ -28,15 +33,16 @@ options_flags() {
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 rows=() crashed=0
-for target in "${targets[@]}"; do
-  [[ -x $bin_dir/$target ]] || { echo "fuzz-run: $bin_dir/$target missing; run 'make fuzz-build'" >&2; exit 1; }
-  dir=$run_dir/$target
+# One run: $1 target, $2 build variant, $3 working directory (corpus, log, crash files).
+run_one() {
+  local target=$1 variant=$2 dir=$3 bin=build/fuzz/$2/$1 rc
+  [[ -x $bin ]] || { echo "fuzz-run: $bin missing; run 'make fuzz'" >&2; exit 1; }
   mkdir -p "$dir/corpus"
   [[ -d corpus/$target ]] && cp -n corpus/"$target"/* "$dir/corpus/" 2>/dev/null || true
   mapfile -t flags < <(options_flags "$target")
-  echo "==> fuzz-run: $target for ${seconds}s ${flags[*]}"
+  echo "==> fuzz-run: $target ($variant) for ${seconds}s ${flags[*]}"
   set +e
-  "$bin_dir/$target" "${flags[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+  "$bin" "${flags[@]}" -max_total_time="$seconds" -print_final_stats=1 \
     -artifact_prefix="$dir/" "$dir/corpus" > "$dir/log.txt" 2>&1
   rc=$?
   set -e
@@ -50,13 +56,20 @@ for target in "${targets[@]}"; do
     grep -m 3 -E 'FUZZ_ASSERT|ERROR: |runtime error|SUMMARY' "$dir/log.txt" | sed 's/^/    /' || true
   fi
   read -r edges features units <<<"${cov:-0 0 0}"
-  rows+=("$(printf '%-24s %8ss %12s %10s %8s %8s %8s %8s' "$target" "$seconds" "${execs:-0}" "${rate:-0}" \
+  rows+=("$(printf '%-24s %-16s %8ss %12s %10s %8s %8s %8s %8s' "$target" "$variant" "$seconds" "${execs:-0}" "${rate:-0}" \
     "$edges" "$features" "$units" "$crashes")")
+}
+
+for target in "${targets[@]}"; do
+  run_one "$target" libfuzzer "$run_dir/$target"
+  for plain in "${plain_targets[@]}"; do
+    [[ $plain == "$target" ]] && run_one "$target" libfuzzer-plain "$run_dir/$target/plain"
+  done
 done
 
 echo
-echo "==> fuzz-run summary (libFuzzer + ASan/UBSan, logs in $run_dir/<target>/log.txt)"
-printf '%-24s %9s %12s %10s %8s %8s %8s %8s\n' target time execs execs/s edges features corpus crashes
+echo "==> fuzz-run summary (libfuzzer: ASan+UBSan, libfuzzer-plain: UBSan; logs in $run_dir/<target>/[plain/]log.txt)"
+printf '%-24s %-16s %9s %12s %10s %8s %8s %8s %8s\n' target build time execs execs/s edges features corpus crashes
 printf '%s\n' "${rows[@]}"
 if [[ $crashed -ne 0 ]]; then
   echo "fuzz-run: crashes found; triage with: scripts/fuzz-triage.sh $run_dir" >&2

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Crash triage: replays every crash file of a campaign (or of `make fuzz` runs) with the
-# sanitizer replay build, buckets them by target + sanitizer type + top frames (distinct
-# bugs, not files), minimizes one reproducer per bucket with libFuzzer, and writes
-# triage.md with one row per bucket.
+# sanitizer replay build, and with the plain one when that passes (a block placed too
+# close to its neighbour only overlaps where there are no red zones: AFL++ main and
+# libfuzzer-plain find such crashes), buckets them by target + sanitizer type + top
+# frames (distinct bugs, not files), minimizes one reproducer per bucket with libFuzzer,
+# and writes triage.md with one row per bucket.
 #   scripts/fuzz-triage.sh [SOURCE_DIR [REPORT_DIR]]
 #     SOURCE_DIR  default build/fuzz/campaign; crash files are found as
 #                 <target>/afl/*/crashes/id:*  (AFL++) and  <target>/**/crash-*, leak-*,
@@ -15,8 +17,8 @@ cd "$(dirname "$0")/.."
 source_dir=${1:-build/fuzz/campaign}
 report_dir=${2:-reports/fuzz/triage-$(date -u +%Y%m%dT%H%M%SZ)}
 minimize_seconds=${FUZZ_MINIMIZE_SECONDS:-30}
-replay=build/fuzz/replay-asan
-libfuzzer=build/fuzz/libfuzzer
+replay=build/fuzz/replay-asan plain_replay=build/fuzz/replay
+libfuzzer=build/fuzz/libfuzzer plain_libfuzzer=build/fuzz/libfuzzer-plain
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1:symbolize=1:handle_abort=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 mkdir -p "$report_dir/buckets"
@@ -43,7 +45,7 @@ bucket_key() {
   echo "$kind @ ${frames:-?}"
 }
 
-declare -A bucket_files=() bucket_first=() bucket_target=()
+declare -A bucket_files=() bucket_first=() bucket_target=() bucket_build=()
 bucket_keys=()
 total=0 reproduced=0 buckets=0
 while IFS= read -r file; do
@@ -52,17 +54,21 @@ while IFS= read -r file; do
   [[ -x $replay/$target ]] || { echo "fuzz-triage: skip $file (no $replay/$target)"; continue; }
   total=$((total + 1))
   log=$(mktemp)
-  if timeout 60 "$replay/$target" "$file" > /dev/null 2> "$log"; then
+  build=asan
+  if timeout 60 "$replay/$target" "$file" > /dev/null 2> "$log" &&
+     { build=plain; [[ ! -x $plain_replay/$target ]] || timeout 60 "$plain_replay/$target" "$file" > /dev/null 2> "$log"; }; then
     key="$target: not reproducible"
   else
     reproduced=$((reproduced + 1))
     key="$target: $(bucket_key "$log")"
+    [[ $build == plain ]] && key="$key (plain build only)"
   fi
   if [[ -z ${bucket_files[$key]:-} ]]; then
     buckets=$((buckets + 1))
     bucket_keys+=("$key")
     bucket_first[$key]=$file
     bucket_target[$key]=$target
+    bucket_build[$key]=$build
     id=$(printf '%s' "$key" | sha1sum | cut -c1-10)
     mkdir -p "$report_dir/buckets/$id"
     cp "$log" "$report_dir/buckets/$id/log.txt"
@@ -76,7 +82,7 @@ done < <(find "$source_dir" -type f \( -path '*/crashes/id:*' -o -name 'crash-*'
 {
   echo "# Crash triage"
   echo
-  echo "Source: \`$source_dir\` — $total crash files, $reproduced reproduced with the ASan+UBSan replay build,"
+  echo "Source: \`$source_dir\` — $total crash files, $reproduced reproduced with the ASan+UBSan or the plain replay build,"
   echo "$buckets distinct buckets (target + sanitizer type + top frames)."
   echo
   if [[ $buckets -gt 0 ]]; then
@@ -90,14 +96,16 @@ for key in "${bucket_keys[@]}"; do
   target=${bucket_target[$key]}
   dir=$report_dir/buckets/$id
   repro=$dir/reproducer
-  if [[ $key != *"not reproducible"* && $minimize_seconds -gt 0 && -x $libfuzzer/$target ]]; then
+  runner=$replay minimizer=$libfuzzer
+  [[ ${bucket_build[$key]} == plain ]] && runner=$plain_replay minimizer=$plain_libfuzzer
+  if [[ $key != *"not reproducible"* && $minimize_seconds -gt 0 && -x $minimizer/$target ]]; then
     echo "fuzz-triage: minimizing bucket $id ($key)"
     ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 timeout $((minimize_seconds + 30)) \
-      "$libfuzzer/$target" -minimize_crash=1 -max_total_time="$minimize_seconds" \
+      "$minimizer/$target" -minimize_crash=1 -max_total_time="$minimize_seconds" \
       -exact_artifact_path="$dir/minimized" "$repro" > "$dir/minimize.log" 2>&1 || true
     [[ -s $dir/minimized ]] && repro=$dir/minimized
   fi
-  echo "| $id | $target | \`${key#"$target: "}\` | ${bucket_files[$key]} | \`$replay/$target $repro\` |" >> "$report_dir/triage.md"
+  echo "| $id | $target | \`${key#"$target: "}\` | ${bucket_files[$key]} | \`$runner/$target $repro\` |" >> "$report_dir/triage.md"
 done
 cat "$report_dir/triage.md"
 echo "fuzz-triage: report in $report_dir/triage.md"

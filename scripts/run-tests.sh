@@ -85,8 +85,10 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 # UTF-8) at random chunk sizes and short pieces, every backend, a fresh seed each run
 # (printed; rerun with scripts/node-diff streams --seed S).
 run_stage streams-node-diff scripts/node-diff streams --cases 200 --driver "$BUILD/tests/line_driver"
-# stage:fuzz (issue 5: corpus replay through every fuzz target, sanitizer build)
-# Builds build/fuzz/replay-asan/<target> (-Werror) first; one count per corpus file.
+# Fuzz corpus replay: every committed corpus file through its own fuzz target, once per
+# registered backend, in the plain replay build (blocks packed as in production: a
+# neighbour one byte too close overlaps) and the ASan+UBSan one.  Builds both (-Werror)
+# first; one count per corpus file and build.
 run_stage fuzz-corpus bash -c 'make -j"$0" --no-print-directory WERROR=1 fuzz-replay-build && scripts/fuzz-replay.sh' "$JOBS"
 
 # ---- Summary ------------------------------------------------------------------------
