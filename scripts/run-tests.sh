@@ -68,9 +68,6 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_stage codecs-node-diff-asan scripts/node-diff codecs --cases 1000 --driver "$BUILD/asan/tests/codec_driver"
 run_stage codecs-vectors scripts/node-diff codecs --vectors --driver "$BUILD/tests/codec_driver"
-# Streaming `buf convert` against Node: random pairs, inputs, chunk sizes (mostly 1-9 bytes,
-# splitting every character, quantum and pair) and backends; a fresh seed each run (printed).
-run_stage convert-chunked-node-diff scripts/node-diff convert_chunked --cases 300 --buf "$BUILD/buf"
 # The buffer model against Node: the differential and the typed-array vectors.
 # Random operation programs (ArrayBuffers incl. resizable, all typed kinds, DataView, Buffer)
 # run in C and in Node, every result and error class compared: ~100,000 operations with
@@ -81,10 +78,13 @@ run_stage model-node-diff scripts/node-diff model --cases 1500 --driver "$BUILD/
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_stage model-node-diff-asan scripts/node-diff model --cases 500 --no-vectors --driver "$BUILD/asan/tests/model_driver"
-# The stream line reader against Node's readline: random files (\r, \n, \r\n, long lines,
-# UTF-8) at random chunk sizes and short pieces, every backend, a fresh seed each run
-# (printed; rerun with scripts/node-diff streams --seed S).
-run_stage streams-node-diff scripts/node-diff streams --cases 200 --driver "$BUILD/tests/line_driver"
+# Streams against Node: the line reader against readline (random files with \r, \n, \r\n,
+# long lines and UTF-8, at random chunk sizes and short pieces, every backend), then chunked
+# `buf convert` against Node's one-shot answer (random pairs, inputs, chunk sizes mostly
+# 1-9 bytes, every backend); a fresh seed each run (printed; rerun with
+# scripts/node-diff streams --seed S).
+run_stage streams-node-diff scripts/node-diff streams --cases 200 --convert-cases 300 \
+  --driver "$BUILD/tests/line_driver" --buf "$BUILD/buf"
 # Fuzz corpus replay: every committed corpus file through its own fuzz target, once per
 # registered backend, in the plain replay build (blocks packed as in production: a
 # neighbour one byte too close overlaps) and the ASan+UBSan one.  Builds both (-Werror)

@@ -22,7 +22,6 @@ const gen = require('./lib/codecs_gen.js');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SIDES = ['raw', ...gen.ENCODINGS];
-const BACKENDS = ['malloc', 'slab', 'mmap', 'pool', 'mmap:guard'];
 
 // ---- Command line ----------------------------------------------------------------------
 const args = process.argv.slice(2);
@@ -42,6 +41,9 @@ function die(message) {
   process.exit(2);
 }
 if (!fs.existsSync(buf)) die(`${buf} is missing: run make first`);
+// Every base backend the registry has (`buf backends`, first word of each line), and a variant.
+const BACKENDS = [...spawnSync(buf, ['backends'], { encoding: 'utf8' }).stdout.trim().split('\n')
+  .map((line) => line.split(/\s+/)[0]).filter(Boolean), 'mmap:guard'];
 
 // ---- Node's answer for the whole input ---------------------------------------------------
 function nodeConvert(from, to, input) {

@@ -1,5 +1,5 @@
 // streams.js — the stream layer against Node v20: scripts/node-diff streams [--seed S] [--cases N]
-//   [--driver PATH] (default build/tests/line_driver)
+//   [--driver PATH] (default build/tests/line_driver) [--convert-cases N] [--buf PATH]
 //
 // Each case is a random file (tests/node/lib/streams_gen.js) read by the C line reader
 // (tests/tools/line_driver: every line hex-encoded) at a random chunk size, through fd reads
@@ -8,14 +8,16 @@
 // are bytes).  The lines must be the same bytes in the same order.  Prints the seed (rerun
 // a failure with --seed S) and ends "N passed, N failed"; exit 1 on any mismatch.
 //
-// Case kinds are a table (kinds below): a new kind (e.g. chunked conversion) is one more
-// entry with its own generate/run/expect functions.
+// Case kinds are a table (kinds below): a new kind is one more entry with its own
+// generate/check/describe functions.  Then the chunked `buf convert` suite
+// (convert_chunked.js: random pairs, inputs, chunk sizes and backends against Node's one-shot
+// answer) runs with the same seed and --convert-cases cases; both counts add up.
 'use strict';
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const readline = require('readline');
-const { execFileSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const { rng, randomText } = require('./lib/streams_gen');
 
 const args = process.argv.slice(2);
@@ -24,14 +26,18 @@ const option = (name, fallback) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
 };
 if (args.includes('--help')) {
-  console.log('usage: scripts/node-diff streams [--seed S] [--cases N] [--driver PATH]');
+  console.log('usage: scripts/node-diff streams [--seed S] [--cases N] [--driver PATH] [--convert-cases N] [--buf PATH]');
   process.exit(0);
 }
 const seed = Number(option('--seed', String(Math.floor(Math.random() * 2 ** 31))));
 const cases = Number(option('--cases', '300'));
 const root = path.resolve(__dirname, '..', '..');
 const driver = option('--driver', path.join(root, 'build', 'tests', 'line_driver'));
-const backends = ['malloc', 'slab', 'mmap', 'pool', 'mmap:guard'];
+const buf = path.resolve(option('--buf', path.join(path.dirname(driver), '..', 'buf')));
+const convertCases = Number(option('--convert-cases', '300'));
+// Every base backend the registry has (`buf backends`, first word of each line), and a variant.
+const backends = [...execFileSync(buf, ['backends']).toString().trim().split('\n').map((line) => line.split(/\s+/)[0]),
+                  'mmap:guard'];
 const chunkSizes = [1, 2, 3, 7, 64, 4096, 65536];
 
 console.log(`streams: seed ${seed}, ${cases} cases, driver ${driver}`);
@@ -105,6 +111,20 @@ const kinds = [
     fs.rmSync(file, { force: true });
   }
   fs.rmSync(work, { recursive: true, force: true });
+  console.log(`lines: ${passed} passed, ${failed} failed`);
+  if (convertCases > 0) {
+    const run = spawnSync(process.execPath, [path.join(__dirname, 'convert_chunked.js'), '--seed', String(seed),
+                                             '--cases', String(convertCases), '--buf', buf], { encoding: 'utf8' });
+    process.stdout.write(run.stdout);
+    process.stderr.write(run.stderr);
+    const counts = /(\d+) passed, (\d+) failed\s*$/.exec(run.stdout);
+    if (counts) {
+      passed += Number(counts[1]);
+      failed += Number(counts[2]);
+    }
+    // A child that failed without counting its failure (a crash, a usage error) is one.
+    if (run.status !== 0 && !(counts && Number(counts[2]) > 0)) failed += 1;
+  }
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 })();
