@@ -1,6 +1,8 @@
 /* buf.c — entry point of the `buf` tool: dispatches to the subcommands in cmd_*.c. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -72,4 +74,41 @@ int main(int argc, char **argv)
     if (argv[1][0] == '-')
         return cli_fail(2, "unknown option '%s' (try 'buf --help')", argv[1]);
     return cli_fail(2, "unknown command '%s' (try 'buf --help')", argv[1]);
+}
+
+/* ---- Option parsing shared by the subcommands ------------------------------------------- */
+const char *cli_option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    const size_t length = strlen(name);
+    if (strncmp(argv[*i], name, length) != 0)
+        return NULL;
+    if (argv[*i][length] == '=')
+        return argv[*i] + length + 1;
+    if (argv[*i][length] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+bool cli_parse_bytes(const char *text, size_t min, size_t max, size_t *out)
+{
+    if (!text || *text < '0' || *text > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno)
+        return false;
+    unsigned long long unit = 1;
+    if (*end == 'K' || *end == 'k')
+        unit = 1024, end++;
+    else if (*end == 'M' || *end == 'm')
+        unit = 1024 * 1024, end++;
+    if (*end != '\0' || value > max / unit || value * unit < min)
+        return false;
+    *out = (size_t)(value * unit);
+    return true;
 }

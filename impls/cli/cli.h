@@ -13,6 +13,7 @@
 #define BUF_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Each subcommand gets argv starting at its own name (argv[0] = "backends", ...) and
  * returns the process exit status. */
@@ -35,5 +36,12 @@ int cli_fail(int exit_status, const char *format, ...) __attribute__((format(pri
 bool cli_stop(int *exit_status, int status, const char *format, ...) __attribute__((format(printf, 3, 4)));
 /* True if arg is -h or --help. */
 bool cli_is_help(const char *arg);
+/* The value of option `name` at argv[*i] ("--name VALUE" or "--name=VALUE"; advances *i past
+ * a separate value), or NULL if argv[*i] is another option; sets *missing when the value is
+ * absent. */
+const char *cli_option_value(int argc, char **argv, int *i, const char *name, bool *missing);
+/* A byte count: decimal digits with an optional K or M suffix (KiB, MiB): "65536", "64K",
+ * "1M".  False (and *out untouched) for anything else or a value outside [min, max]. */
+bool cli_parse_bytes(const char *text, size_t min, size_t max, size_t *out);
 
 #endif

@@ -81,45 +81,6 @@ typedef struct convert_options {
     bool strict, progress;
 } convert_options_t;
 
-/* "65536", "64K", "1M" -> bytes, 1 .. BUF_STREAM_MAX_CHUNK; false for anything else. */
-static bool parse_chunk_size(const char *text, size_t *out)
-{
-    if (!text || *text < '0' || *text > '9')
-        return false;
-    errno = 0;
-    char *end;
-    unsigned long long value = strtoull(text, &end, 10);
-    if (errno)
-        return false;
-    if (*end == 'K' || *end == 'k')
-        value = value <= BUF_STREAM_MAX_CHUNK / 1024 ? value * 1024 : BUF_STREAM_MAX_CHUNK + 1ull, end++;
-    else if (*end == 'M' || *end == 'm')
-        value = value <= BUF_STREAM_MAX_CHUNK / (1024 * 1024) ? value * 1024 * 1024 : BUF_STREAM_MAX_CHUNK + 1ull,
-        end++;
-    if (*end != '\0' || value < 1 || value > BUF_STREAM_MAX_CHUNK)
-        return false;
-    *out = (size_t)value;
-    return true;
-}
-
-/* Returns the value of option `name` at argv[*i] ("--name VALUE" or "--name=VALUE"), NULL if
- * argv[*i] is another option; sets *missing when the value is absent. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-    const size_t length = strlen(name);
-    if (strncmp(argv[*i], name, length) != 0)
-        return NULL;
-    if (argv[*i][length] == '=')
-        return argv[*i] + length + 1;
-    if (argv[*i][length] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
-
 /* True to go on with the conversion; false to stop with *exit_status (0 after --help). */
 static bool parse_options(int argc, char **argv, convert_options_t *options, int *exit_status)
 {
@@ -148,20 +109,20 @@ static bool parse_options(int argc, char **argv, convert_options_t *options, int
             options->strict = true;
         } else if (strcmp(arg, "--progress") == 0) {
             options->progress = true;
-        } else if ((value = option_value(argc, argv, &i, "--from", &missing)) || missing) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--from", &missing)) || missing) {
             if (missing)
                 return cli_stop(exit_status, 2, "convert: --from needs an encoding (try 'buf convert --help')");
             options->from = value;
-        } else if ((value = option_value(argc, argv, &i, "--to", &missing)) || missing) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--to", &missing)) || missing) {
             if (missing)
                 return cli_stop(exit_status, 2, "convert: --to needs an encoding (try 'buf convert --help')");
             options->to = value;
-        } else if ((value = option_value(argc, argv, &i, "--backend", &missing)) || missing) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--backend", &missing)) || missing) {
             if (missing)
                 return cli_stop(exit_status, 2, "convert: --backend needs a name (see 'buf backends')");
             options->backend = value;
-        } else if ((value = option_value(argc, argv, &i, "--chunk", &missing)) || missing) {
-            if (missing || !parse_chunk_size(value, &options->chunk_size))
+        } else if ((value = cli_option_value(argc, argv, &i, "--chunk", &missing)) || missing) {
+            if (missing || !cli_parse_bytes(value, 1, BUF_STREAM_MAX_CHUNK, &options->chunk_size))
                 return cli_stop(exit_status, 2, "convert: --chunk needs a size from 1 to %zu bytes (K and M suffixes "
                                                 "allowed), not '%s'", BUF_STREAM_MAX_CHUNK, missing ? "" : value);
         } else {

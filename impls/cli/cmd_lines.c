@@ -40,7 +40,8 @@ static void print_usage(FILE *out)
             "options:\n"
             "  --backend SPEC     memory backend for the chunks (default malloc; see 'buf backends';\n"
             "                     variants such as mmap:guard or fail(SEED,P):NAME work too)\n"
-            "  --chunk BYTES      chunk size, 1 .. 67108864 (default 65536, as fs.createReadStream)\n"
+            "  --chunk BYTES      chunk size, 1 .. 67108864 (default 65536, as fs.createReadStream;\n"
+            "                     K and M suffixes for KiB and MiB)\n"
             "  --max-line BYTES   longest line accepted (default 1048576); a longer line is an error\n"
             "  -h, --help         this help\n");
 }
@@ -52,37 +53,6 @@ typedef struct lines_options {
     char **paths;
     int path_count;
 } lines_options_t;
-
-static bool parse_size(const char *text, size_t min, size_t max, size_t *out)
-{
-    if (!text || !*text || text[0] == '-')
-        return false;
-    char *end;
-    errno = 0;
-    const unsigned long long value = strtoull(text, &end, 10);
-    if (errno || *end || value < min || value > max)
-        return false;
-    *out = (size_t)value;
-    return true;
-}
-
-/* The value of "--name VALUE" / "--name=VALUE" at argv[*i], or NULL if argv[*i] is not it;
- * *missing when the value is absent. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
-{
-    const size_t length = strlen(name);
-    if (strncmp(argv[*i], name, length) != 0)
-        return NULL;
-    if (argv[*i][length] == '=')
-        return argv[*i] + length + 1;
-    if (argv[*i][length] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
-}
 
 static bool parse_options(int argc, char **argv, lines_options_t *options, int *exit_status)
 {
@@ -102,16 +72,16 @@ static bool parse_options(int argc, char **argv, lines_options_t *options, int *
             print_usage(stdout);
             *exit_status = 0;
             return false;
-        } else if ((value = option_value(argc, argv, &i, "--backend", &missing)) || missing) {
+        } else if ((value = cli_option_value(argc, argv, &i, "--backend", &missing)) || missing) {
             if (missing)
                 return cli_stop(exit_status, 2, "lines: --backend needs a name (see 'buf backends')");
             options->backend = value;
-        } else if ((value = option_value(argc, argv, &i, "--chunk", &missing)) || missing) {
-            if (!parse_size(value, 1, BUF_STREAM_MAX_CHUNK, &options->chunk_size))
+        } else if ((value = cli_option_value(argc, argv, &i, "--chunk", &missing)) || missing) {
+            if (!cli_parse_bytes(value, 1, BUF_STREAM_MAX_CHUNK, &options->chunk_size))
                 return cli_stop(exit_status, 2, "lines: --chunk needs a size in bytes, 1 .. %zu (got '%s')",
                                 (size_t)BUF_STREAM_MAX_CHUNK, value ? value : "");
-        } else if ((value = option_value(argc, argv, &i, "--max-line", &missing)) || missing) {
-            if (!parse_size(value, 1, SIZE_MAX / 2, &options->max_line))
+        } else if ((value = cli_option_value(argc, argv, &i, "--max-line", &missing)) || missing) {
+            if (!cli_parse_bytes(value, 1, SIZE_MAX / 2, &options->max_line))
                 return cli_stop(exit_status, 2, "lines: --max-line needs a size in bytes, at least 1 (got '%s')",
                                 value ? value : "");
         } else {
