@@ -225,8 +225,11 @@ function progressLine(position, total, row, entries) {
 }
 
 // ---- Running -----------------------------------------------------------------------------
+// A quarter of min time, at least 20 ms: V8 needs a few milliseconds of a hot loop before
+// its optimizing tier takes over, and a repetition of unoptimized code would be timed too.
+const MIN_WARMUP_SECONDS = 0.02;
 function warmupSeconds(options) {
-  return options.minTime / 4; // long enough for V8's optimizing tier, short next to the reps
+  return Math.max(MIN_WARMUP_SECONDS, options.minTime / 4);
 }
 
 function familyIds(rows) {
