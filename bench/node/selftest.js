@@ -15,7 +15,7 @@ const inputs = require('./inputs.js');
 
 const ENCODINGS = ['utf8', 'utf16le', 'latin1', 'ascii', 'hex', 'base64', 'base64url'];
 const TINY_GRID = { codecSizes: [64], allocSizes: [64, 8192], chunks: [65536], fileSize: 1 << 20 };
-const REPETITIONS = 2;
+const REPETITIONS = 3; // odd and > 2, so the median and the mean tell apart
 const MIN_TIME = 0.002;
 
 // A row name as DESIGN.md spells Node rows ("node/" + the mirrored C name), with Google
@@ -111,9 +111,16 @@ function checkAggregates(check, name, repetitions, aggregates) {
   const byName = Object.fromEntries(aggregates.map((entry) => [entry.aggregate_name, entry]));
   check(['mean', 'median', 'stddev', 'cv'].every((statistic) => byName[statistic]), `${name}: mean, median, stddev, cv aggregates`);
   if (!byName.mean) return;
-  const mean = repetitions.reduce((sum, entry) => sum + entry.real_time, 0) / repetitions.length;
-  check(Math.abs(byName.mean.real_time - mean) <= 1e-9 * mean && byName.mean.name === `${name}_mean`,
+  const times = repetitions.map((entry) => entry.real_time);
+  const mean = times.reduce((sum, time) => sum + time, 0) / times.length;
+  const median = [...times].sort((a, b) => a - b)[times.length >> 1];
+  const stddev = Math.sqrt(times.reduce((sum, time) => sum + (time - mean) ** 2, 0) / (times.length - 1));
+  const near = (value, reference) => Math.abs(value - reference) <= 1e-9 * Math.abs(reference);
+  check(near(byName.mean.real_time, mean) && byName.mean.name === `${name}_mean`,
     `${name}: the mean aggregate is the mean of the repetitions`);
+  check(near(byName.median.real_time, median), `${name}: the median aggregate is the middle repetition`);
+  check(near(byName.stddev.real_time, stddev) && near(byName.cv.real_time, stddev / mean),
+    `${name}: stddev (n - 1) and cv = stddev / mean`);
 }
 
 function checkBenchmarks(check, benchmarks) {
