@@ -7,10 +7,12 @@
 //   1. warm-up: body runs with growing n until `warmup` seconds are spent (V8 compiles the
 //      hot loop with its optimizing tier; a stream row reads its file once, warming the
 //      page cache);
-//   2. calibration: n is grown as Google Benchmark grows it (x min_time*1.4/elapsed, at most
-//      x10 while the run is under a tenth of min_time) until one run takes >= min_time;
-//   3. repetitions: each repetition, preceded by a full GC outside the timed region, runs
-//      body(n) with the calibrated n (Google Benchmark 1.7 also reuses the first count).
+//   2. repetitions, each preceded by a full GC outside the timed region: body(n) runs with
+//      the count carried over from the warm-up or the repetition before; a run shorter than
+//      min_time is discarded and n grown as Google Benchmark grows it (x min_time*1.4/elapsed,
+//      x10 while the run is under a tenth of min_time), so EVERY repetition lasts >= min_time
+//      even when V8 optimizes the loop (or a loaded machine lets it run) faster than the
+//      calibration saw.  The first repetition does the calibration.
 // Checksums are summed into a module-wide sink that run.js prints in the context, so no
 // body's result is dead.
 'use strict';
@@ -61,12 +63,14 @@ function nextIterations(iterations, seconds, minTime) {
   return Math.min(MAX_ITERATIONS, Math.max(Math.ceil(iterations * multiplier), iterations + 1));
 }
 
-// ---- A row: warm-up, calibration, repetitions -------------------------------------------
+// ---- A row: warm-up, then calibrated repetitions -----------------------------------------
 // `measured` = { body, check(result, iterations) -> error message or null }.
-// Returns { iterations, runs: [{ realNs, cpuNs }...] } or throws with the check's message.
+// Returns [{ iterations, realNs, cpuNs }, ...], one per repetition, or throws with the
+// check's message.
 async function measure(measured, { minTime, warmup, repetitions }) {
   const { body, check } = measured;
-  const verify = (run) => {
+  const verified = async (iterations) => {
+    const run = await timedRun(body, iterations);
     const problem = check ? check(run.result, run.iterations) : null;
     if (problem) throw new Error(problem);
     return run;
@@ -74,27 +78,26 @@ async function measure(measured, { minTime, warmup, repetitions }) {
 
   let iterations = 1, spent = 0, last;
   do {
-    last = verify(await timedRun(body, iterations));
+    last = await verified(iterations);
     spent += last.realNs / 1e9;
     iterations = Math.min(MAX_ITERATIONS, iterations * 2);
   } while (spent < warmup);
 
-  iterations = Math.max(1, Math.ceil((minTime * 1.2 * last.iterations) / Math.max(last.realNs / 1e9, 1e-9)));
-  iterations = Math.min(MAX_ITERATIONS, iterations);
-  if (gc.collect) gc.collect();
-  for (;;) {
-    const run = verify(await timedRun(body, iterations));
-    const seconds = run.realNs / 1e9;
-    if (seconds >= minTime || iterations >= MAX_ITERATIONS) break;
-    iterations = nextIterations(iterations, seconds, minTime);
-  }
+  // The first guess aims 20% over min time at the last warm-up run's pace.  A single
+  // iteration that already lasted min time (a pass over a 256 MiB file in 1 KiB chunks
+  // takes seconds) gives n = 1 at once.
+  const lastSeconds = Math.max(last.realNs / 1e9, 1e-9);
+  iterations = Math.min(MAX_ITERATIONS, Math.max(1, Math.ceil((minTime * 1.2 * last.iterations) / lastSeconds)));
 
   const runs = [];
-  for (let repetition = 0; repetition < repetitions; repetition++) {
+  while (runs.length < repetitions) {
     if (gc.collect) gc.collect();
-    runs.push(verify(await timedRun(body, iterations)));
+    const run = await verified(iterations);
+    const seconds = run.realNs / 1e9;
+    if (seconds >= minTime || iterations >= MAX_ITERATIONS) runs.push(run);
+    else iterations = nextIterations(iterations, seconds, minTime);
   }
-  return { iterations, runs };
+  return runs;
 }
 
 module.exports = { measure, checksum, gcMethod: gc.how };

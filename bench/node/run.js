@@ -148,8 +148,8 @@ function context(options, dataFiles) {
 // ---- Entries -----------------------------------------------------------------------------
 // Rates come from real time: Node has no per-thread CPU clock, and the process's CPU time
 // counts V8's GC threads too, so real time is the figure closest to a C row's thread time.
-function entry(row, ids, measured, repetitions, index, run, iterations) {
-  const seconds = run.realNs / 1e9;
+function entry(row, ids, measured, repetitions, index, run) {
+  const { iterations } = run, seconds = run.realNs / 1e9;
   const result = {
     name: row.name, family_index: ids.family, per_family_instance_index: ids.instance,
     run_name: row.name, run_type: 'iteration', repetitions, repetition_index: index, threads: 1,
@@ -253,8 +253,8 @@ async function runRows(options, progress = process.stderr) {
     try {
       const measured = row.setup({ dataDir: options.dataDir, fileSize: options.fileSize, grid });
       if (measured.file) dataFiles[path.basename(measured.file.path)] = { path: measured.file.path, size: measured.file.size };
-      const { iterations, runs } = await measure(measured, settings);
-      entries = runs.map((run, index) => entry(row, ids[i], measured, options.repetitions, index, run, iterations));
+      const runs = await measure(measured, settings);
+      entries = runs.map((run, index) => entry(row, ids[i], measured, options.repetitions, index, run));
       progress.write(progressLine(i + 1, rows.length, row, entries));
       if (entries.length > 1) entries.push(...aggregates(entries));
     } catch (error) {
