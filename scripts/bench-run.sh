@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.."
 BIN=${BENCH_BIN:-build/bench/bufbench-bench}
 BUF=${BUF:-build/buf}
 FILTER=${FILTER:-}
-DATA_DIR=${BENCH_DATA_DIR:-build/bench/data}
+DATA_DIR=${BENCH_DATA_DIR:-build/bench/data} # on disk: /tmp may be RAM
 mode=full out="" repetitions="" min_time="" with_node=1 with_preload=1
 
 die() { echo "bench-run: $*" >&2; exit 1; }
@@ -62,6 +62,10 @@ case $mode in
              command -v valgrind >/dev/null || die "valgrind is missing: make deps installs it" ;;
 esac
 [[ $mode == callgrind ]] || gb_flags+=(--benchmark_repetitions="$repetitions" --benchmark_min_time="$min_time")
+# Stream files: 256 MiB in the full suite, 64 MiB in the quick one (bench/main.c says why);
+# the C and the Node rows read files of one size from one folder.
+file_bytes=${BENCH_FILE_BYTES:-$([[ $mode == full ]] && echo 268435456 || echo 67108864)}
+suite_flags=("${quick_flag[@]}" --data-dir "$DATA_DIR" --file-size "$file_bytes")
 
 run=${out:-reports/runs/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$run/raw" "$DATA_DIR"
@@ -97,7 +101,7 @@ export BENCH_CTX_MIN_TIME=${min_time:-fixed iterations}
 # The benchmarks this run has, as Google Benchmark names them (suffixes included).
 filter_flag=()
 [[ -n $FILTER ]] && filter_flag=(--benchmark_filter="$FILTER")
-mapfile -t tests < <("$BIN" "${quick_flag[@]}" --data-dir "$DATA_DIR" "${filter_flag[@]}" --benchmark_list_tests)
+mapfile -t tests < <("$BIN" "${suite_flags[@]}" "${filter_flag[@]}" --benchmark_list_tests)
 [[ ${#tests[@]} -gt 0 ]] || die "no benchmark matches FILTER='$FILTER'"
 
 # progress TOTAL: Google Benchmark's console rows on stdin -> "[k/N] name  time ...".
@@ -119,7 +123,7 @@ run_suite() {
   local env=()
   while [[ $1 != -- ]]; do env+=("$1"); shift; done
   shift
-  env "${env[@]}" "$BIN" "${quick_flag[@]}" --data-dir "$DATA_DIR" "${gb_flags[@]}" \
+  env "${env[@]}" "$BIN" "${suite_flags[@]}" "${gb_flags[@]}" \
     --benchmark_out="$json" --benchmark_out_format=json "$@" | progress "$total"
 }
 
@@ -133,7 +137,7 @@ if [[ $mode == callgrind ]]; then
   say "${#tests[@]} benchmarks, $plain without threads, under callgrind (instructions in the timed batches)"
   rm -rf "$run/callgrind"; mkdir -p "$run/callgrind"
   BUFBENCH_SIMD=scalar valgrind --tool=callgrind --instr-atstart=no \
-    --callgrind-out-file="$run/callgrind/callgrind.out.%p" "$BIN" "${quick_flag[@]}" --data-dir "$DATA_DIR" \
+    --callgrind-out-file="$run/callgrind/callgrind.out.%p" "$BIN" "${suite_flags[@]}" \
     "${gb_flags[@]}" "${filter_flag[@]}" --benchmark_out="$run/raw/callgrind-timing.json" \
     --benchmark_out_format=json 2> >(grep -v '^==[0-9]*==' >&2) | progress "$plain"
   node "$json" callgrind "$run/raw/c.json" "$run/callgrind" "$run/raw/callgrind-timing.json"
@@ -192,10 +196,11 @@ export BENCH_CTX_PRELOADED="${preloaded[*]:-none}"
 # ---- The Node rows ----------------------------------------------------------------------------
 if [[ $with_node == 1 ]]; then
   if [[ -f bench/node/run.js ]]; then
-    node_flags=(--out "$run/raw/node-gb.json" --data-dir "$DATA_DIR" --filter "${FILTER:-.}" --repetitions "$repetitions")
+    node_flags=(--out "$run/raw/node-gb.json" --data-dir "$DATA_DIR" --filter "${FILTER:-.}" --repetitions "$repetitions"
+                --min-time "$min_time" --file-size "$file_bytes")
     [[ $mode == quick ]] && node_flags+=(--quick)
     say "node rows: node bench/node/run.js ${node_flags[*]}"
-    node bench/node/run.js "${node_flags[@]}"
+    node --expose-gc bench/node/run.js "${node_flags[@]}"
     node "$json" normalize "$run/raw/node-gb.json" "$run/raw/node.json"
     parts+=("$run/raw/node.json")
     export BENCH_CTX_NODE="$(node --version)"
