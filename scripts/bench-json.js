@@ -12,6 +12,7 @@
 //   callgrind OUT DIR CONTEXT_JSON   one row per callgrind dump "bench NAME iterations=N"
 //       in DIR: time fields hold instructions per iteration (time_unit "instructions").
 //   summary FILE               the ratio summary (time ratios: below 1 is faster).
+//   context FILE KEY           prints one field of the context block.
 //   check FILE --backends "a b" --repetitions N    the test stage's checks.
 'use strict';
 const fs = require('fs');
@@ -66,9 +67,12 @@ function normalizeRow(row, options) {
 }
 
 // ---- Files ---------------------------------------------------------------------------
+// Google Benchmark writes a value it cannot compute (the coefficient of variation of an
+// all-zero counter: 0 / 0) as a bare NaN or inf, which JSON does not have: null here.
 function readJson(file) {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    const text = fs.readFileSync(file, 'utf8');
+    return JSON.parse(text.replace(/(:\s*)-?(NaN|nan|Infinity|inf)\b/g, '$1null'));
   } catch (error) {
     throw new Error(`bench-json: cannot read ${file}: ${error.message}`);
   }
@@ -170,9 +174,12 @@ function medianTimes(results) {
 // ref(parts) returns the candidate reference names for family/subject/params.
 function summaryRules(times) {
   const names = [...times.keys()];
+  // Node has no backends: its mirror of family/BACKEND/params may be node/family/params or
+  // node/family/<its own subject>/params.
   const nodeFor = (family, params) => names.filter((n) => {
     const p = n.split('/');
-    return p[0] === 'node' && p[1] === family && p.slice(3).join('/') === params.join('/');
+    return p[0] === 'node' && p[1] === family &&
+      (p.slice(2).join('/') === params.join('/') || p.slice(3).join('/') === params.join('/'));
   });
   return [
     { family: 'alloc_pair', against: 'malloc', skip: (s) => s === 'malloc', ref: (f, s, p) => [`${f}/malloc/${p.join('/')}`] },
@@ -192,19 +199,22 @@ function cmdSummary(args) {
   const times = medianTimes(results);
   const lines = [];
   for (const rule of summaryRules(times)) {
-    const bySubject = new Map(); // subject -> ratios
+    // One line per family/subject/leading params (codec/utf8/decode), over the last
+    // param (the size).
+    const bySubject = new Map(); // label -> ratios
     for (const [name, time] of times) {
       const [family, subject, ...params] = name.split('/');
       if (family !== rule.family || subject === undefined || (rule.skip && rule.skip(subject))) continue;
       const ref = rule.ref(family, subject, params).find((n) => times.has(n));
       if (!ref) continue;
-      if (!bySubject.has(subject)) bySubject.set(subject, []);
-      bySubject.get(subject).push(time / times.get(ref));
+      const label = [subject, ...params.slice(0, -1)].join('/');
+      if (!bySubject.has(label)) bySubject.set(label, []);
+      bySubject.get(label).push(time / times.get(ref));
     }
     for (const [subject, ratios] of bySubject) {
       const low = Math.min(...ratios), high = Math.max(...ratios);
-      lines.push(`  ${rule.family.padEnd(12)} ${subject.padEnd(18)} ${fmt(geomean(ratios)).padStart(6)}x ` +
-        `${rule.against.padEnd(24)} (geomean of ${ratios.length} params, ${fmt(low)}-${fmt(high)})`);
+      lines.push(`  ${rule.family.padEnd(12)} ${subject.padEnd(22)} ${fmt(geomean(ratios)).padStart(6)}x ` +
+        `${rule.against.padEnd(24)} (geomean of ${ratios.length} sizes, ${fmt(low)}-${fmt(high)})`);
     }
   }
   const callgrind = (results.benchmarks || []).some((r) => r.time_unit === 'instructions');
@@ -274,7 +284,14 @@ function cmdCheck(args) {
 }
 
 // ---- Main ----------------------------------------------------------------------------------
-const commands = { normalize: cmdNormalize, merge: cmdMerge, callgrind: cmdCallgrind, summary: cmdSummary, check: cmdCheck };
+// ---- context: one field of a results file's context block -----------------------------------
+function cmdContext(args) {
+  const [file, key] = args;
+  const value = (readJson(file).context || {})[key];
+  console.log(value === undefined ? '' : String(value));
+}
+
+const commands = { normalize: cmdNormalize, context: cmdContext, merge: cmdMerge, callgrind: cmdCallgrind, summary: cmdSummary, check: cmdCheck };
 const [command, ...rest] = process.argv.slice(2);
 if (!commands[command]) {
   console.error(`usage: bench-json.js {${Object.keys(commands).join('|')}} ...`);

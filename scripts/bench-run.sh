@@ -168,8 +168,7 @@ preload_one() { # ALLOCATOR SONAME PACKAGE
   run_suite "$run/raw/$allocator-gb.json" $((${#malloc_tests[@]} * repetitions)) LD_PRELOAD="$library" -- \
     --benchmark_filter="^($alternatives)\$"
   local got
-  got=$(node -e 'console.log((JSON.parse(require("fs").readFileSync(process.argv[1])).context || {}).bufbench_malloc)' \
-          "$run/raw/$allocator-gb.json")
+  got=$(node "$json" context "$run/raw/$allocator-gb.json" bufbench_malloc)
   if [[ $got != "$allocator" ]]; then
     say "malloc@$allocator skipped: under LD_PRELOAD=$library the process reports malloc '$got'"
     return
