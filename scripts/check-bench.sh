@@ -21,7 +21,7 @@ if ! make -j2 --no-print-directory WERROR=1 bench-build >"$scratch/build.log" 2>
   exit 1
 fi
 echo "check-bench: the quick grid, min time 0.001 s, 2 repetitions, into $scratch/run"
-if ! BENCH_DATA_DIR="$scratch/data" scripts/bench-run.sh --quick --min-time 0.001 --repetitions 2 \
+if ! BENCH_DATA_DIR="$scratch/data" BENCH_FILE_BYTES=$((4 << 20)) scripts/bench-run.sh --quick --min-time 0.001 --repetitions 2 \
        --out "$scratch/run" >"$scratch/run.log" 2>&1; then
   tail -n 30 "$scratch/run.log"
   echo "bench: 0 passed, 1 failed"
