@@ -207,3 +207,57 @@ $(eval $(call fuzz_variant_rules,afl-cmplog,AFL_QUIET=1 AFL_LLVM_CMPLOG=1 $(AFL_
 $(eval $(call fuzz_variant_rules,replay,$(FUZZ_CC),$(FUZZ_OPT) -gdwarf-4,,fuzz/replay_driver.c))
 $(eval $(call fuzz_variant_rules,replay-asan,$(FUZZ_CC),$(FUZZ_OPT) $(FUZZ_SAN),,fuzz/replay_driver.c))
 $(eval $(call fuzz_variant_rules,coverage,$(FUZZ_CC),-O0 -g -fprofile-instr-generate -fcoverage-mapping,,fuzz/replay_driver.c))
+
+# ---- Benchmarks -----------------------------------------------------------------------
+# bench-section: the benchmark suite (DESIGN.md "Interfaces"; README "Benchmarks").
+#
+# build/bench/bufbench-bench: the C families (bench/family_*.c, a user of the library:
+# impls/include/ only), bench/main.c and the C++ shim over Google Benchmark
+# (bench/*.cc), linked with g++ against the plain build's libbufbench.a (assertions
+# off: the build the benchmarks time).  main.c registers the families whose files exist
+# (-DBENCH_HAVE_<NAME> for each bench/family_<name>.c).  scripts/bench-run.sh runs it,
+# the Node rows and the LD_PRELOAD allocators into reports/runs/<UTC time>/.
+CXX         ?= g++
+BENCH_CXX   := $(if $(filter default,$(origin CXX)),g++,$(CXX))
+BENCH_BUILD := $(BUILD)/bench
+BENCH_BIN   := $(BENCH_BUILD)/bufbench-bench
+BENCH_C_SRCS   := $(wildcard bench/*.c)
+BENCH_CXX_SRCS := $(wildcard bench/*.cc)
+BENCH_FAMILIES := $(sort $(patsubst bench/family_%.c,%,$(wildcard bench/family_*.c)))
+BENCH_HAVE     := $(foreach f,$(BENCH_FAMILIES),-DBENCH_HAVE_$(shell echo $(f) | tr a-z A-Z))
+BENCH_CXXFLAGS := -std=c++17 -O2 -g -Iimpls/include $(WARNINGS)
+BENCH_LIBS     := -lbenchmark -lpthread -lm
+# Knobs: make bench FILTER=regex; BENCH_ARGS are passed on to scripts/bench-run.sh.
+FILTER     ?=
+BENCH_ARGS ?=
+
+.PHONY: bench bench-quick bench-callgrind bench-build
+
+bench: bench-build ## run the full benchmark suite (C, Node, malloc@... rows) into reports/runs/<time>/ (FILTER=regex)
+	@FILTER='$(FILTER)' scripts/bench-run.sh --full $(BENCH_ARGS)
+
+bench-quick: bench-build ## the reduced grid, every family and base backend, 9 interleaved repetitions (<= 3 min)
+	@FILTER='$(FILTER)' scripts/bench-run.sh --quick $(BENCH_ARGS)
+
+bench-callgrind: bench-build ## the quick suite under callgrind: instructions per benchmark, same JSON shape
+	@FILTER='$(FILTER)' scripts/bench-run.sh --callgrind $(BENCH_ARGS)
+
+bench-build: $(BENCH_BIN) $(BUILD)/buf ## build build/bench/bufbench-bench (plain -O2, WERROR=1 for -Werror)
+
+# A change in the set of families recompiles main.c (which calls each one it is told of).
+$(BENCH_BUILD)/families.stamp: FORCE
+	@mkdir -p $(@D); echo '$(BENCH_HAVE)' | cmp -s - $@ || echo '$(BENCH_HAVE)' > $@
+
+$(BUILD)/obj/bench/main.o: bench/main.c $(BUILD)/flags.stamp $(BENCH_BUILD)/families.stamp
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(BENCH_HAVE) $(CFLAGS) $(WARNINGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/bench/%.o: bench/%.cc $(BUILD)/flags.stamp
+	@mkdir -p $(@D)
+	$(BENCH_CXX) $(BENCH_CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(BENCH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_C_SRCS)) $(patsubst %.cc,$(BUILD)/obj/%.o,$(BENCH_CXX_SRCS)) $(BUILD)/libbufbench.a
+	@mkdir -p $(@D)
+	$(BENCH_CXX) -O2 -g -o $@ $^ $(BENCH_LIBS)
+
+-include $(patsubst %.c,$(BUILD)/obj/%.d,$(BENCH_C_SRCS)) $(patsubst %.cc,$(BUILD)/obj/%.d,$(BENCH_CXX_SRCS))

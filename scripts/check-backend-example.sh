@@ -8,7 +8,7 @@
 #      of the examples (an example never squats the id a real backend will take);
 #   2. adds them as impls/backends/backend_{bump,calloc}.c, with one X(NAME) line each
 #      after the last line of BUF_BACKEND_LIST — nothing else;
-#   3. runs every stage that iterates backends: unit tests (plain, and ASan with leak
+#   3. runs every stage that iterates backends: the benchmark list, unit tests (plain, and ASan with leak
 #      detection), the CLI tests, a short model differential against Node, and the fuzz
 #      corpus replay;
 #   4. checks that a backend given an id another one has is refused at first use.
@@ -49,7 +49,7 @@ build() { make -C "$scratch" -j2 --no-print-directory WERROR=1 "$@" >"$log" 2>&1
 # needs the replay programs anyway), so the copy rebuilds only what the new files touch.
 say "bringing this tree's build up to date"
 make -j2 --no-print-directory WERROR=1 build/buf build/tests/unit build/tests/model_driver build/asan/tests/unit \
-  fuzz-replay-build >"$log" 2>&1 || { tail -n 30 "$log"; failed=$((failed + 1)); say "FAIL this tree does not build"; finish; }
+  build/bench/bufbench-bench fuzz-replay-build >"$log" 2>&1 || { tail -n 30 "$log"; failed=$((failed + 1)); say "FAIL this tree does not build"; finish; }
 say "copying the tree (tracked and new files, build objects) to $scratch"
 mapfile -d '' files < <(git ls-files -z --cached --others --exclude-standard -- . ':!corpus')
 existing=()
@@ -92,11 +92,22 @@ sed -n '/#define BUF_BACKEND_LIST/,/^$/p' "$scratch/impls/backends/backend_regis
 
 # ---- 3. Every stage that iterates backends ------------------------------------------------
 say "building the scratch tree"
-if ! build build/buf build/tests/unit build/tests/model_driver build/asan/tests/unit; then
+if ! build build/buf build/tests/unit build/tests/model_driver build/asan/tests/unit build/bench/bufbench-bench; then
   failed=$((failed + 1)); say "FAIL the tree with the two new backends does not build"; finish
 fi
 listed() { "$scratch/build/buf" backends | grep -E "^bump .*fuzz_id=$bump_id " && "$scratch/build/buf" backends | grep -E "^calloc .*fuzz_id=$calloc_id "; }
 check "buf backends lists both, with their ids" listed
+# Every benchmark row of malloc has its bump twin (the families loop over the registry).
+benchmarked() {
+  local list malloc_rows bump_rows
+  list=$("$scratch/build/bench/bufbench-bench" --benchmark_list_tests)
+  malloc_rows=$(grep -c '/malloc/' <<<"$list" || true)
+  bump_rows=$(grep -c '/bump/' <<<"$list" || true)
+  echo "bufbench-bench lists $malloc_rows rows of malloc and $bump_rows of bump"
+  [[ $malloc_rows -eq 0 ]] && echo "(no backend family in this tree yet)"
+  [[ $bump_rows -eq $malloc_rows ]]
+}
+check "the benchmark suite runs bump wherever it runs malloc" benchmarked
 check "unit tests (plain)" "$scratch/build/tests/unit" --jobs 2
 check "unit tests (ASan+UBSan, leak detection)" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$scratch/build/asan/tests/unit" --jobs 2

@@ -19,8 +19,8 @@
 #   2. exports: every global symbol the library defines is either public (buf_*, declared in
 #      an impls/include/ header) or carries the prefix of the layer that defines it
 #      (core_, backend_, codec_, model_, stream_).
-#   3. uses: the CLI, the test tools and the fuzz harnesses call only buf_* functions of the
-#      library; unit tests call an internal function only if a *_testing.h declares it.
+#   3. uses: the CLI, the test tools, the benchmarks (C and C++) and the fuzz harnesses call
+#      only buf_* functions of the library; unit tests call an internal function only if a *_testing.h declares it.
 # Prints one line per violation and "check-layers: N passed, N failed"; exits 1 on any.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,7 +75,7 @@ for file in $lib_files; do
   ((ok)) && passed=$((passed + 1))
 done
 
-user_files=$(ls impls/cli/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch] fuzz/*.[ch] docs/*.c bench/*.[ch] 2>/dev/null || true)
+user_files=$(ls impls/cli/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch] fuzz/*.[ch] docs/*.c bench/*.[ch] bench/*.cc 2>/dev/null || true)
 for file in $user_files; do
   dir=$(dirname "$file")
   ok=1
@@ -119,7 +119,7 @@ library_symbols=$(sort -u <<<"$library_symbols")
 
 # ---- 3. Uses ------------------------------------------------------------------------------
 user_objs=$(ls "$BUILD"/obj/impls/cli/*.o "$BUILD"/obj/tests/unit/*.o "$BUILD"/obj/tests/tools/*.o \
-               "$BUILD"/fuzz/replay/obj/fuzz/*.o 2>/dev/null || true)
+               "$BUILD"/obj/bench/*.o "$BUILD"/fuzz/replay/obj/fuzz/*.o 2>/dev/null || true)
 for obj in $user_objs; do
   ok=1
   for sym in $(nm -u "$obj" | awk '{ print $NF }'); do

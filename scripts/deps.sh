@@ -9,7 +9,8 @@ packages=(
   gcc g++ make clang llvm libclang-rt-14-dev   # compilers, sanitizer + libFuzzer runtimes, llvm-cov
   libcriterion-dev                             # unit tests
   valgrind                                     # client-request headers, memcheck runs
-  libbenchmark-dev                             # benchmarks (Google Benchmark)
+  libbenchmark-dev                             # benchmarks (Google Benchmark, C++: g++)
+  libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4  # third-party allocators, LD_PRELOADed as malloc@...
   afl++                                        # fuzzing
   jq gnuplot-nox                               # reports
 )

@@ -57,6 +57,9 @@ run_stage cli tests/cli/run.sh "$BUILD/buf"
 run_stage valgrind tests/valgrind/run.sh "$BUILD/tests/valgrind_probe"
 # The README's one-file backend recipe, applied to a scratch copy of the tree.
 run_stage backend-example scripts/check-backend-example.sh
+# The benchmark suite end to end: every family on the quick grid with a tiny min time,
+# through the runner (C, malloc@..., Node rows); names, backends, errors, shim rows.
+run_stage bench scripts/check-bench.sh
 # Codecs against Node: the differential and Node's own vectors.
 # Random and adversarial inputs for every (from, to) pair: 10,000 cases per encoding and
 # direction, 2,000 per conversion A->B, a fresh seed each run (printed; rerun a failure with

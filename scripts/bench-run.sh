@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# bench-run.sh — runs the benchmark suite into a run folder (make bench, bench-quick,
+# bench-callgrind; the test stage `bench`).
+#
+#   scripts/bench-run.sh [--full|--quick|--callgrind] [--out DIR] [--repetitions N]
+#                        [--min-time SECONDS] [--no-node] [--no-preload]
+#   FILTER=regex (one regex for the C and the Node rows)
+#
+# Writes reports/runs/<UTC time>/results.json (or DIR/results.json): Google Benchmark
+# JSON with every repetition of every row kept —
+#   the C rows        build/bench/bufbench-bench
+#   node/...          node bench/node/run.js (skipped with a message if it is not there)
+#   malloc@<alloc>    the alloc_*/malloc/ rows again, each allocator in its own process
+#                     under LD_PRELOAD (mimalloc-bench style), kept only if the process
+#                     reports that it really got that allocator
+# and a context block (commit, compilers and flags, CPU, SIMD level, kernel, load, the
+# backends, the mode).  Google Benchmark's name suffixes become fields
+# (scripts/bench-json.js normalize).  Ends with a ratio summary and the folder's path.
+#
+#   full       5 repetitions of 0.2 s each per row (make bench: <= 20 minutes here)
+#   quick      the reduced grid, 9 repetitions of 0.02 s, randomly interleaved so a burst
+#              of noise spreads over many rows instead of one (<= 3 minutes)
+#   callgrind  the quick grid under callgrind, fixed iteration counts, no threads, SIMD
+#              pinned to scalar: instructions per iteration, the same JSON shape
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${BENCH_BIN:-build/bench/bufbench-bench}
+BUF=${BUF:-build/buf}
+FILTER=${FILTER:-}
+DATA_DIR=${BENCH_DATA_DIR:-build/bench/data} # on disk: /tmp may be RAM
+mode=full out="" repetitions="" min_time="" with_node=1 with_preload=1
+
+die() { echo "bench-run: $*" >&2; exit 1; }
+say() { echo "bench-run: $*"; }
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --full|--quick|--callgrind) mode=${1#--} ;;
+    --out) out=${2:?--out needs a folder}; shift ;;
+    --repetitions) repetitions=${2:?--repetitions needs a count}; shift ;;
+    --min-time) min_time=${2:?--min-time needs seconds}; shift ;;
+    --no-node) with_node=0 ;;
+    --no-preload) with_preload=0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (see --help)" ;;
+  esac
+  shift
+done
+
+[[ -x $BIN ]] || die "$BIN is missing: run make bench-build (make bench builds it first)"
+[[ -x $BUF ]] || die "$BUF is missing: run make"
+command -v node >/dev/null || die "node (v20) is needed for the JSON processing: make deps says how to get it"
+
+# ---- The mode's settings -------------------------------------------------------------
+quick_flag=() gb_flags=(--benchmark_color=false)
+case $mode in
+  full) : "${repetitions:=5}" "${min_time:=0.2}" ;;
+  quick) : "${repetitions:=9}" "${min_time:=0.02}"
+         quick_flag=(--quick); gb_flags+=(--benchmark_enable_random_interleaving=true) ;;
+  callgrind) repetitions=1; quick_flag=(--quick); with_node=0; with_preload=0
+             command -v valgrind >/dev/null || die "valgrind is missing: make deps installs it" ;;
+esac
+[[ $mode == callgrind ]] || gb_flags+=(--benchmark_repetitions="$repetitions" --benchmark_min_time="$min_time")
+# Stream files: 256 MiB in the full suite, 64 MiB in the quick one (bench/main.c says why);
+# the C and the Node rows read files of one size from one folder.
+file_bytes=${BENCH_FILE_BYTES:-$([[ $mode == full ]] && echo 268435456 || echo 67108864)}
+suite_flags=("${quick_flag[@]}" --data-dir "$DATA_DIR" --file-size "$file_bytes")
+
+run=${out:-reports/runs/$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$run/raw" "$DATA_DIR"
+SECONDS=0
+say "run folder $run ($mode)"
+
+# ---- The context block ---------------------------------------------------------------
+simd_level() {
+  local flags
+  flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  for level in avx512bw:avx512 avx2:avx2 avx:avx sse4_2:sse4.2 ssse3:ssse3 sse2:sse2; do
+    [[ $flags == *" ${level%%:*} "* ]] && { echo "${level#*:}"; return; }
+  done
+  uname -m
+}
+commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || commit+="-dirty"
+export BENCH_CTX_COMMIT=$commit
+export BENCH_CTX_COMPILER="$(gcc --version | head -n 1); $(g++ --version | head -n 1)"
+export BENCH_CTX_FLAGS="library and families: $(cat build/flags.stamp 2>/dev/null || echo '?'); shim: g++ -std=c++17 -O2 -g"
+export BENCH_CTX_CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+export BENCH_CTX_SIMD="$(simd_level)"
+export BENCH_CTX_KERNEL="$(uname -srm)"
+export BENCH_CTX_LOAD_AVERAGE="start $(cut -d' ' -f1-3 /proc/loadavg)"
+export BENCH_CTX_BACKENDS="$("$BUF" backends)"
+export BENCH_CTX_MODE=$mode
+export BENCH_CTX_DATE="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+export BENCH_CTX_FILTER=$FILTER
+export BENCH_CTX_REPETITIONS=$repetitions
+export BENCH_CTX_MIN_TIME=${min_time:-fixed iterations}
+
+# ---- The C rows ------------------------------------------------------------------------
+# The benchmarks this run has, as Google Benchmark names them (suffixes included).
+filter_flag=()
+[[ -n $FILTER ]] && filter_flag=(--benchmark_filter="$FILTER")
+mapfile -t tests < <("$BIN" "${suite_flags[@]}" "${filter_flag[@]}" --benchmark_list_tests)
+[[ ${#tests[@]} -gt 0 ]] || die "no benchmark matches FILTER='$FILTER'"
+
+# progress TOTAL: Google Benchmark's console rows on stdin -> "[k/N] name  time ...".
+progress() {
+  local total=$1 done_rows=0 first rest
+  declare -A known=()
+  for name in "${tests[@]}"; do known[$name]=1; done
+  while IFS= read -r line; do
+    read -r first rest <<<"$line" || true
+    [[ -n $first && -n ${known[$first]:-} ]] || continue
+    done_rows=$((done_rows + 1))
+    set -f; printf '[%d/%d] %s %s\n' "$done_rows" "$total" "$first" "$(echo $rest)"; set +f
+  done
+}
+
+# run_suite JSON TOTAL [ENV=VALUE...] -- [FLAGS...]: one bufbench-bench process.
+run_suite() {
+  local json=$1 total=$2; shift 2
+  local env=()
+  while [[ $1 != -- ]]; do env+=("$1"); shift; done
+  shift
+  env "${env[@]}" "$BIN" "${suite_flags[@]}" "${gb_flags[@]}" \
+    --benchmark_out="$json" --benchmark_out_format=json "$@" | progress "$total"
+}
+
+json=$(dirname "$0")/bench-json.js
+parts=()
+
+if [[ $mode == callgrind ]]; then
+  # The shim leaves threaded rows out under valgrind; count the others.
+  plain=0
+  for name in "${tests[@]}"; do [[ $name == */threads:* ]] || plain=$((plain + 1)); done
+  say "${#tests[@]} benchmarks, $plain without threads, under callgrind (instructions in the timed batches)"
+  rm -rf "$run/callgrind"; mkdir -p "$run/callgrind"
+  BUFBENCH_SIMD=scalar valgrind --tool=callgrind --instr-atstart=no \
+    --callgrind-out-file="$run/callgrind/callgrind.out.%p" "$BIN" "${suite_flags[@]}" \
+    "${gb_flags[@]}" "${filter_flag[@]}" --benchmark_out="$run/raw/callgrind-timing.json" \
+    --benchmark_out_format=json 2> >(grep -v '^==[0-9]*==' >&2) | progress "$plain"
+  node "$json" callgrind "$run/raw/c.json" "$run/callgrind" "$run/raw/callgrind-timing.json"
+  parts+=("$run/raw/c.json")
+else
+  total=$((${#tests[@]} * repetitions))
+  say "${#tests[@]} benchmarks x $repetitions repetitions, min time ${min_time} s"
+  run_suite "$run/raw/c-gb.json" "$total" -- "${filter_flag[@]}"
+  node "$json" normalize "$run/raw/c-gb.json" "$run/raw/c.json"
+  parts+=("$run/raw/c.json")
+fi
+say "C rows done in ${SECONDS}s"
+
+# ---- Third-party allocators under LD_PRELOAD ----------------------------------------------
+# Only the malloc backend's alloc_* rows: the other backends do not call malloc on their
+# hot paths, and the baseline must stay glibc.  Each preload is its own process, and its
+# rows count only if the process found its allocator's own symbol (bufbench_malloc).
+preload_one() { # ALLOCATOR SONAME PACKAGE
+  local allocator=$1 soname=$2 package=$3 library
+  library=$(ldconfig -p | awk -v name="$soname" '$1 == name { print $NF; exit }')
+  if [[ -z $library ]]; then
+    say "malloc@$allocator skipped: $soname not found (make deps installs $package)"
+    return
+  fi
+  local alternatives
+  alternatives=$(printf '%s\n' "${malloc_tests[@]}" | sed 's/[][\.*^$()+?{}|]/\\&/g' | paste -sd '|')
+  say "malloc@$allocator: ${#malloc_tests[@]} rows under LD_PRELOAD=$library"
+  run_suite "$run/raw/$allocator-gb.json" $((${#malloc_tests[@]} * repetitions)) LD_PRELOAD="$library" -- \
+    --benchmark_filter="^($alternatives)\$"
+  local got
+  got=$(node "$json" context "$run/raw/$allocator-gb.json" bufbench_malloc)
+  if [[ $got != "$allocator" ]]; then
+    say "malloc@$allocator skipped: under LD_PRELOAD=$library the process reports malloc '$got'"
+    return
+  fi
+  node "$json" normalize "$run/raw/$allocator-gb.json" "$run/raw/$allocator.json" \
+    --subject-suffix "@$allocator" --allocator "$allocator"
+  parts+=("$run/raw/$allocator.json")
+  preloaded+=("$allocator")
+}
+preloaded=()
+if [[ $with_preload == 1 ]]; then
+  malloc_tests=()
+  for name in "${tests[@]}"; do [[ $name =~ ^alloc_[a-z0-9_]*/malloc/ ]] && malloc_tests+=("$name"); done
+  if [[ ${#malloc_tests[@]} -eq 0 ]]; then
+    say "no alloc_*/malloc/ rows in this run: no malloc@... rows"
+  else
+    preload_one mimalloc libmimalloc.so.2 libmimalloc2.0
+    preload_one jemalloc libjemalloc.so.2 libjemalloc2
+    preload_one tcmalloc libtcmalloc_minimal.so.4 libtcmalloc-minimal4
+  fi
+fi
+export BENCH_CTX_PRELOADED="${preloaded[*]:-none}"
+
+# ---- The Node rows ----------------------------------------------------------------------------
+if [[ $with_node == 1 ]]; then
+  if [[ -f bench/node/run.js ]]; then
+    node_flags=(--out "$run/raw/node-gb.json" --data-dir "$DATA_DIR" --filter "${FILTER:-.}" --repetitions "$repetitions"
+                --min-time "$min_time" --file-size "$file_bytes")
+    [[ $mode == quick ]] && node_flags+=(--quick)
+    say "node rows: node bench/node/run.js ${node_flags[*]}"
+    node --expose-gc bench/node/run.js "${node_flags[@]}"
+    node "$json" normalize "$run/raw/node-gb.json" "$run/raw/node.json"
+    parts+=("$run/raw/node.json")
+    export BENCH_CTX_NODE="$(node --version)"
+  else
+    say "bench/node/run.js is not in this tree: no node/ rows"
+    export BENCH_CTX_NODE="not run (bench/node/run.js missing)"
+  fi
+fi
+
+# ---- Results and summary ---------------------------------------------------------------------
+export BENCH_CTX_LOAD_AVERAGE="$BENCH_CTX_LOAD_AVERAGE, end $(cut -d' ' -f1-3 /proc/loadavg)"
+node "$json" merge "$run/results.json" "${parts[@]}"
+echo
+node "$json" summary "$run/results.json"
+say "done in ${SECONDS}s; results: $run/results.json"
+echo "$run"
