@@ -21,6 +21,9 @@
  * The text a decode row reads is the encode of its bytes, so a decode row turns it back
  * into exactly <size> bytes.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* clock_gettime, getrusage, sysconf in family_support.h */
+#endif
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -23,6 +23,9 @@
  * Quick grid: Uint8Array, Int32Array, Float64Array, BigInt64Array, and the Buffer methods
  * readUInt8, readUInt32LE, readDoubleBE, readBigInt64LE (and their writes).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* clock_gettime, getrusage, sysconf in family_support.h */
+#endif
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
