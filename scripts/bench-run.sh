@@ -17,7 +17,7 @@
 # backends, the mode).  Google Benchmark's name suffixes become fields
 # (scripts/bench-json.js normalize).  Ends with a ratio summary and the folder's path.
 #
-#   full       5 repetitions of 0.2 s each per row (make bench: <= 20 minutes here)
+#   full       5 repetitions of 0.1 s each per row (make bench: <= 20 minutes here)
 #   quick      the reduced grid, 9 repetitions of 0.02 s, randomly interleaved so a burst
 #              of noise spreads over many rows instead of one (<= 3 minutes)
 #   callgrind  the quick grid under callgrind, fixed iteration counts, no threads, SIMD
@@ -55,7 +55,7 @@ command -v node >/dev/null || die "node (v20) is needed for the JSON processing:
 # ---- The mode's settings -------------------------------------------------------------
 quick_flag=() gb_flags=(--benchmark_color=false)
 case $mode in
-  full) : "${repetitions:=5}" "${min_time:=0.2}" ;;
+  full) : "${repetitions:=5}" "${min_time:=0.1}" ;;
   quick) : "${repetitions:=9}" "${min_time:=0.02}"
          quick_flag=(--quick); gb_flags+=(--benchmark_enable_random_interleaving=true) ;;
   callgrind) repetitions=1; quick_flag=(--quick); with_node=0; with_preload=0
