@@ -142,9 +142,14 @@ if [[ $mode == callgrind ]]; then
   for name in "${tests[@]}"; do [[ $name == */threads:* ]] || plain=$((plain + 1)); done
   say "${#tests[@]} benchmarks, $plain without threads, under callgrind (instructions in the timed batches)"
   rm -rf "$run/callgrind"; mkdir -p "$run/callgrind"
+  # Under valgrind every row runs a fixed iteration count, so Google Benchmark names it
+  # NAME/iterations:N[/real_time]: select the listed rows by their names without suffixes.
+  bases=$(printf '%s\n' "${tests[@]}" |
+          sed -E 's#(/(real_time|manual_time|threads:[0-9]+|iterations:[0-9]+|repeats:[0-9]+|min_time:[0-9.]+))+$##' |
+          sort -u | sed 's/[][\.*^$()+?{}|]/\\&/g' | paste -sd '|')
   BUFBENCH_SIMD=scalar valgrind --tool=callgrind --instr-atstart=no \
     --callgrind-out-file="$run/callgrind/callgrind.out.%p" "$BIN" "${suite_flags[@]}" \
-    "${gb_flags[@]}" "${filter_flag[@]}" --benchmark_out="$run/raw/callgrind-timing.json" \
+    "${gb_flags[@]}" --benchmark_filter="^($bases)(/.*)?\$" --benchmark_out="$run/raw/callgrind-timing.json" \
     --benchmark_out_format=json 2> >(grep -v '^==[0-9]*==' >&2) | progress "$plain"
   node "$json" callgrind "$run/raw/c.json" "$run/callgrind" "$run/raw/callgrind-timing.json"
   parts+=("$run/raw/c.json")
