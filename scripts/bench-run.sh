@@ -137,10 +137,18 @@ json=$(dirname "$0")/bench-json.js
 parts=()
 
 if [[ $mode == callgrind ]]; then
-  # The shim leaves threaded rows out under valgrind; count the others.
-  plain=0
-  for name in "${tests[@]}"; do [[ $name == */threads:* ]] || plain=$((plain + 1)); done
-  say "${#tests[@]} benchmarks, $plain without threads, under callgrind (instructions in the timed batches)"
+  # Threads are left out: the shim skips Google Benchmark's threaded rows, and these
+  # families start threads of their own (callgrind runs threads one at a time, so their
+  # counts would not mean what the names say).
+  threaded_families='^(alloc_xthread|stream_thread|stream_socket)/'
+  single=()
+  for name in "${tests[@]}"; do
+    [[ $name == */threads:* || $name =~ $threaded_families ]] || single+=("$name")
+  done
+  [[ ${#single[@]} -gt 0 ]] || die "no single-threaded benchmark matches FILTER='$FILTER'"
+  say "${#tests[@]} benchmarks, ${#single[@]} without threads, under callgrind (instructions in the timed batches)"
+  plain=${#single[@]}
+  tests=("${single[@]}")
   rm -rf "$run/callgrind"; mkdir -p "$run/callgrind"
   # Under valgrind every row runs a fixed iteration count, so Google Benchmark names it
   # NAME/iterations:N[/real_time]: select the listed rows by their names without suffixes.
