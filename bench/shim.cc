@@ -59,10 +59,10 @@ std::vector<bench *> &registered()
 // run under valgrind is slow enough that fixed iteration counts are what it wants.
 bool under_valgrind = false;
 
-// The iteration count a benchmark runs with under callgrind unless it fixed its own:
-// 200 amortizes a run's fixed costs (the first call's cold paths) to well under 1% of a
-// per-iteration count in the tens of instructions, and keeps the quick suite's slowest
-// rows (a 64 KiB codec pass per iteration) to seconds under callgrind's ~50x slowdown.
+// The iteration count N a benchmark runs with under callgrind unless it fixed its own (it
+// runs N to warm up, then N and 2N iterations; the difference is the per-iteration count,
+// so fixed costs cancel and N can stay small): 10 keeps the quick suite's slowest rows (a 1 MiB codec
+// pass per iteration) to seconds under callgrind's ~50x slowdown.
 int64_t callgrind_iterations()
 {
     const char *text = std::getenv("BUFBENCH_CALLGRIND_ITERATIONS");
@@ -70,9 +70,9 @@ int64_t callgrind_iterations()
         char *end = nullptr;
         long long value = std::strtoll(text, &end, 10);
         if (end != text && *end == '\0' && value > 0) return value;
-        std::fprintf(stderr, "bench: BUFBENCH_CALLGRIND_ITERATIONS=%s is not a positive count; using 200\n", text);
+        std::fprintf(stderr, "bench: BUFBENCH_CALLGRIND_ITERATIONS=%s is not a positive count; using 10\n", text);
     }
-    return 200;
+    return 10;
 }
 
 inline benchmark::State &state_of(bench_state_t *state) { return *reinterpret_cast<benchmark::State *>(state); }
@@ -91,15 +91,29 @@ void register_with_google_benchmark(bench *b)
     }
     benchmark::internal::Benchmark *gb;
     if (under_valgrind) {
+        // Three runs: N iterations to warm up (not dumped: a context's first run pays its cold
+        // paths, e.g. a backend's first arena), then N and 2N, each dumped with its count.
+        // What a run costs beyond its iterations is the same in the last two, so
+        // (Ir(2N) - Ir(N)) / N is the steady cost of one iteration, exactly, with a small N
+        // (scripts/bench-json.js callgrind does the subtraction).
         const int64_t iterations = b->fixed_iterations > 0 ? b->fixed_iterations : callgrind_iterations();
-        const std::string label = "bench " + b->name + " iterations=" + std::to_string(iterations);
-        gb = benchmark::RegisterBenchmark(b->name.c_str(), [b, label](benchmark::State &state) {
-            CALLGRIND_ZERO_STATS;
-            b->fn(reinterpret_cast<bench_state_t *>(&state), b->context);
-            CALLGRIND_STOP_INSTRUMENTATION;
-            CALLGRIND_DUMP_STATS_AT(label.c_str());
-        });
-        gb->Iterations(iterations)->Repetitions(1);
+        const int64_t counts[] = {iterations, iterations, 2 * iterations};
+        for (int run = 0; run < 3; run++) {
+            const int64_t count = counts[run];
+            const bool dump = run > 0;
+            const std::string label = "bench " + b->name + " iterations=" + std::to_string(count);
+            gb = benchmark::RegisterBenchmark(b->name.c_str(), [b, label, dump](benchmark::State &state) {
+                CALLGRIND_ZERO_STATS;
+                b->fn(reinterpret_cast<bench_state_t *>(&state), b->context);
+                CALLGRIND_STOP_INSTRUMENTATION;
+                if (dump) CALLGRIND_DUMP_STATS_AT(label.c_str());
+            });
+            gb->Iterations(count)->Repetitions(1);
+            for (const auto &args : b->args) gb->Args(args);
+            if (b->manual_time) gb->UseManualTime();
+            else if (b->real_time) gb->UseRealTime();
+        }
+        return;
     } else {
         gb = benchmark::RegisterBenchmark(b->name.c_str(), [b](benchmark::State &state) {
             b->fn(reinterpret_cast<bench_state_t *>(&state), b->context);

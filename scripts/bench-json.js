@@ -122,22 +122,33 @@ function cmdMerge(args) {
 function cmdCallgrind(args) {
   const [output, dir, contextFile] = args;
   const context = contextFile && fs.existsSync(contextFile) ? readJson(contextFile).context || {} : {};
-  const rows = [];
+  // Each benchmark ran twice, N and 2N iterations (bench/shim.cc): the per-iteration count is
+  // (Ir(2N) - Ir(N)) / N, so the fixed costs of a run cancel.  A lone dump counts as is.
+  const runs = new Map(); // name -> [{iterations, instructions}]
   for (const file of fs.readdirSync(dir).sort(byDumpNumber)) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     const label = text.match(/^desc: Trigger: Client Request: bench (\S+) iterations=(\d+)$/m);
     const totals = text.match(/^totals:\s+(\d+)/m);
     if (!label || !totals) continue;
-    const iterations = Number(label[2]);
-    const instructions = Number(totals[1]);
+    if (!runs.has(label[1])) runs.set(label[1], []);
+    runs.get(label[1]).push({ iterations: Number(label[2]), instructions: Number(totals[1]) });
+  }
+  const rows = [];
+  for (const [name, measured] of runs) {
+    measured.sort((a, b) => a.iterations - b.iterations);
+    const small = measured[0], large = measured[measured.length - 1];
+    const perIteration = large.iterations > small.iterations
+      ? (large.instructions - small.instructions) / (large.iterations - small.iterations)
+      : large.instructions / large.iterations;
     rows.push({
-      name: label[1], run_name: label[1], run_type: 'iteration', repetitions: 1, repetition_index: 0,
-      threads: 1, iterations, real_time: instructions / iterations, cpu_time: instructions / iterations,
-      time_unit: 'instructions', timing: 'callgrind', instructions,
+      name, run_name: name, run_type: 'iteration', repetitions: 1, repetition_index: 0,
+      threads: 1, iterations: large.iterations - (measured.length > 1 ? small.iterations : 0),
+      real_time: perIteration, cpu_time: perIteration, time_unit: 'instructions', timing: 'callgrind',
+      instructions: large.instructions, fixed_instructions: Math.max(0, large.instructions - perIteration * large.iterations),
     });
   }
   if (rows.length === 0) throw new Error(`bench-json callgrind: no "bench NAME" dumps in ${dir}`);
-  context.callgrind = 'instructions per iteration in the timed batches (real_time = cpu_time = Ir / iterations)';
+  context.callgrind = 'instructions per iteration in the timed batches: runs of N and 2N iterations, real_time = cpu_time = (Ir(2N) - Ir(N)) / N';
   Object.assign(context, runContext());
   writeJson(output, { context, benchmarks: rows });
 }
