@@ -5,7 +5,7 @@
  * the bytes that entered the stream:
  *   stream_file/<backend>/<chunk>    the data file through buf_readable_from_fd, each chunk
  *                                    released as it arrives (fs.createReadStream + 'data')
- *   stream_pipe/<backend>/<chunk>    a 64 MiB memory source (buf_readable_from_memory: the
+ *   stream_pipe/<backend>/<chunk>    a 64 MiB (at most the file size) memory source (buf_readable_from_memory: the
  *                                    one copy, into backend chunks) piped by buf_pipe_run
  *                                    into a sink that discards (no copy after the first)
  *   stream_thread/<backend>/<chunk>  the data file through buf_pipe_run_threaded: read on a
@@ -68,7 +68,10 @@ extern char **environ;
 static const size_t full_chunks[] = {1024, 4096, 16384, 65536, 262144, 1048576};
 static const size_t quick_chunks[] = {4096, 65536, 1048576};
 
-#define MEMORY_SOURCE_BYTES ((size_t)64 * FAMILY_MIB) /* stream_pipe, stream_b64, stream_utf8 */
+/* stream_pipe, stream_b64, stream_utf8: 64 MiB, or the stream-file size when that is smaller
+ * (the test stage's 4 MiB, callgrind's 256 KiB), so every source scales with the run. */
+#define MEMORY_SOURCE_MAX_BYTES ((size_t)64 * FAMILY_MIB)
+static size_t memory_source_bytes = MEMORY_SOURCE_MAX_BYTES;
 #define SOCKET_BYTES ((uint64_t)64 * FAMILY_MIB)      /* stream_socket: bytes per iteration */
 #define SENDER_BLOCK FAMILY_MIB                       /* one send() of the socket sender */
 
@@ -208,9 +211,9 @@ static bool prepare_sources(bench_state_t *state)
     if (random_source != NULL)
         return true;
     /* base64: the text of 3/4 of the source size in random bytes, so it is ~64 MiB */
-    base64_decoded_length = MEMORY_SOURCE_BYTES / 4 * 3;
-    uint8_t *random = malloc(MEMORY_SOURCE_BYTES), *base64 = malloc(MEMORY_SOURCE_BYTES + 4),
-            *utf8 = malloc(MEMORY_SOURCE_BYTES);
+    base64_decoded_length = memory_source_bytes / 4 * 3;
+    uint8_t *random = malloc(memory_source_bytes), *base64 = malloc(memory_source_bytes + 4),
+            *utf8 = malloc(memory_source_bytes);
     if (random == NULL || base64 == NULL || utf8 == NULL) {
         free(random);
         free(base64);
@@ -218,14 +221,14 @@ static bool prepare_sources(bench_state_t *state)
         bench_skip_with_error(state, "out of memory for the memory sources");
         return false;
     }
-    family_fill_random(random, MEMORY_SOURCE_BYTES, 0x7069706573ull);
-    buf_encode(BUF_ENC_BASE64, random, base64_decoded_length, base64, MEMORY_SOURCE_BYTES + 4, &base64_source_length);
+    family_fill_random(random, memory_source_bytes, 0x7069706573ull);
+    buf_encode(BUF_ENC_BASE64, random, base64_decoded_length, base64, memory_source_bytes + 4, &base64_source_length);
     /* multilingual UTF-8: ASCII, Latin accents, Cyrillic, CJK and emoji, never cut */
     static const char *const words[] = {"stream ", "caf\xc3\xa9 ", "\xd0\xbf\xd0\xbe\xd1\x82\xd0\xbe\xd0\xba ",
                                         "\xe4\xb8\xad\xe6\x96\x87 ", "\xf0\x9f\x98\x80 ", "data\n"};
     uint64_t rng = 0x75746638ull;
     size_t used = 0;
-    while (used + 16 <= MEMORY_SOURCE_BYTES) {
+    while (used + 16 <= memory_source_bytes) {
         const char *word = words[family_random(&rng) % FAMILY_COUNT(words)];
         memcpy(utf8 + used, word, strlen(word));
         used += strlen(word);
@@ -297,9 +300,9 @@ static int64_t pipe_to_discard(buf_readable_t *readable, const buf_transform_t *
 static int64_t pass_pipe(stream_run_t *run)
 {
     buf_readable_t *readable = NULL;
-    if (buf_readable_from_memory(run->backend, random_source, MEMORY_SOURCE_BYTES, &run->options, &readable) != BUF_OK)
+    if (buf_readable_from_memory(run->backend, random_source, memory_source_bytes, &run->options, &readable) != BUF_OK)
         return -1;
-    return pipe_to_discard(readable, NULL, 0, false, MEMORY_SOURCE_BYTES);
+    return pipe_to_discard(readable, NULL, 0, false, memory_source_bytes);
 }
 
 static int64_t pass_thread(stream_run_t *run)
@@ -585,6 +588,8 @@ void bench_family_stream(const bench_suite_config_t *config)
         {"stream_utf8", STREAM_UTF8},
     };
     suite_config = config;
+    if (config->stream_file_bytes > 0 && config->stream_file_bytes < MEMORY_SOURCE_MAX_BYTES)
+        memory_source_bytes = (size_t)config->stream_file_bytes;
     const size_t *chunks = config->quick ? quick_chunks : full_chunks;
     const size_t chunk_count = config->quick ? FAMILY_COUNT(quick_chunks) : FAMILY_COUNT(full_chunks);
     for (size_t f = 0; f < FAMILY_COUNT(families); f++)
