@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "buf_codec.h"
+#include "test_support.h"
 
 /* ---- The vectors ------------------------------------------------------------------------ */
 #define VALID SIZE_MAX /* strict: the whole text is well-formed */
@@ -83,23 +84,6 @@ static const prefix_t prefixes[] = {
 };
 
 /* ---- Helpers ------------------------------------------------------------------------------ */
-static size_t hex_to_bytes(const char *hex, uint8_t *out)
-{
-    const size_t length = strlen(hex) / 2;
-    for (size_t i = 0; i < length; i++) {
-        unsigned value = 0;
-        cr_assert_eq(sscanf(hex + 2 * i, "%2x", &value), 1, "bad test hex %s", hex);
-        out[i] = (uint8_t)value;
-    }
-    return length;
-}
-
-static void bytes_to_hex(const uint8_t *bytes, size_t length, char *out)
-{
-    for (size_t i = 0; i < length; i++)
-        sprintf(out + 2 * i, "%02x", bytes[i]);
-    out[2 * length] = '\0';
-}
 
 /* The prefix's and the vector's hex, joined. */
 static void joined(const char *prefix_hex, const char *vector_hex, char *out, size_t capacity)
@@ -122,7 +106,7 @@ static void expect_conversion(bool encode, buf_encoding_t encoding, const uint8_
     const buf_status_t status = encode ? buf_encode(encoding, text, length, output, exact, &written)
                                        : buf_decode(encoding, text, length, output, exact, &written);
     cr_assert_eq(status, BUF_OK, "%s %s, %s: %s", word, buf_encoding_name(encoding), what, buf_status_name(status));
-    bytes_to_hex(output, written, hex);
+    test_bytes_to_hex(output, written, hex);
     cr_expect_str_eq(hex, expected_hex, "%s %s, %s", word, buf_encoding_name(encoding), what);
     cr_expect_eq(written, exact, "%s %s, %s: length function %zu, wrote %zu", word, buf_encoding_name(encoding), what,
                  exact, written);
@@ -160,7 +144,7 @@ Test(codec_utf8_boundaries, text_to_bytes_decoders)
             char hex[128];
             uint8_t text[64];
             joined(prefixes[p].text, vector->text, hex, sizeof hex);
-            const size_t length = hex_to_bytes(hex, text);
+            const size_t length = test_hex_to_bytes(hex, text);
             joined(prefixes[p].utf8, vector->utf8, hex, sizeof hex);
             expect_conversion(false, BUF_ENC_UTF8, text, length, hex, vector->what);
             expect_conversion(true, BUF_ENC_UTF8, text, length, hex, vector->what); /* the same sanitizing */
@@ -180,7 +164,7 @@ Test(codec_utf8_boundaries, validation_and_strict_decode)
             char hex[128];
             uint8_t text[64];
             joined(prefixes[p].text, vector->text, hex, sizeof hex);
-            const size_t length = hex_to_bytes(hex, text);
+            const size_t length = test_hex_to_bytes(hex, text);
             const size_t prefix_length = strlen(prefixes[p].text) / 2;
             const size_t expected = vector->strict == VALID ? VALID : prefix_length + vector->strict;
             expect_strict(BUF_ENC_UTF8, text, length, expected, vector->what);

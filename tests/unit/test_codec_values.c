@@ -12,25 +12,9 @@
 #include <string.h>
 
 #include "buf_codec.h"
+#include "test_support.h"
 
 /* ---- Helpers -------------------------------------------------------------------------- */
-static size_t hex_to_bytes(const char *hex, uint8_t *out)
-{
-    const size_t length = strlen(hex) / 2;
-    for (size_t i = 0; i < length; i++) {
-        unsigned value = 0;
-        cr_assert_eq(sscanf(hex + 2 * i, "%2x", &value), 1, "bad test hex %s", hex);
-        out[i] = (uint8_t)value;
-    }
-    return length;
-}
-
-static void bytes_to_hex(const uint8_t *bytes, size_t length, char *out)
-{
-    for (size_t i = 0; i < length; i++)
-        sprintf(out + 2 * i, "%02x", bytes[i]);
-    out[2 * length] = '\0';
-}
 
 /* Runs one direction into an exactly sized block and checks the length function too. */
 static void check_output(bool encode, buf_encoding_t encoding, const uint8_t *input, size_t length,
@@ -49,7 +33,7 @@ static void check_output(bool encode, buf_encoding_t encoding, const uint8_t *in
     cr_assert_eq(status, BUF_OK, "%s %s: %s", encode ? "encode" : "decode", buf_encoding_name(encoding),
                  buf_status_name(status));
     cr_assert_eq(written, exact, "length function says %zu, converter wrote %zu", exact, written);
-    bytes_to_hex(output, written, hex);
+    test_bytes_to_hex(output, written, hex);
     cr_expect_str_eq(hex, expected_hex, "%s %s", encode ? "encode" : "decode", buf_encoding_name(encoding));
     free(hex);
     free(output);
@@ -58,7 +42,7 @@ static void check_output(bool encode, buf_encoding_t encoding, const uint8_t *in
 static void expect_encode(buf_encoding_t encoding, const char *input_hex, const char *expected_hex)
 {
     uint8_t input[256];
-    const size_t length = hex_to_bytes(input_hex, input);
+    const size_t length = test_hex_to_bytes(input_hex, input);
     check_output(true, encoding, input, length, expected_hex);
 }
 
@@ -186,9 +170,9 @@ Test(codec_base64, encode_padded_and_url_unpadded)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char expected[64];
-        bytes_to_hex((const uint8_t *)cases[i][1], strlen(cases[i][1]), expected);
+        test_bytes_to_hex((const uint8_t *)cases[i][1], strlen(cases[i][1]), expected);
         expect_encode(BUF_ENC_BASE64, cases[i][0], expected);
-        bytes_to_hex((const uint8_t *)cases[i][2], strlen(cases[i][2]), expected);
+        test_bytes_to_hex((const uint8_t *)cases[i][2], strlen(cases[i][2]), expected);
         expect_encode(BUF_ENC_BASE64URL, cases[i][0], expected);
     }
 }

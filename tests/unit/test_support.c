@@ -117,3 +117,22 @@ const char *__asan_default_options(void)
 {
     return "allocator_may_return_null=1:detect_leaks=1";
 }
+
+/* ---- Hex for test vectors ---------------------------------------------------------- */
+size_t test_hex_to_bytes(const char *hex, uint8_t *out)
+{
+    const size_t length = strlen(hex) / 2;
+    for (size_t i = 0; i < length; i++) {
+        unsigned value = 0;
+        cr_assert_eq(sscanf(hex + 2 * i, "%2x", &value), 1, "bad test hex %s", hex);
+        out[i] = (uint8_t)value;
+    }
+    return length;
+}
+
+void test_bytes_to_hex(const uint8_t *bytes, size_t length, char *out)
+{
+    for (size_t i = 0; i < length; i++)
+        sprintf(out + 2 * i, "%02x", bytes[i]);
+    out[2 * length] = '\0';
+}

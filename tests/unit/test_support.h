@@ -32,4 +32,10 @@ int test_run_in_child(int (*body)(const void *context), const void *context, cha
 /* True if the child exited normally with `code`. */
 bool test_exited_with(int wait_status, int code);
 
+/* "c3a9" -> {0xc3, 0xa9} into out (room for strlen(hex)/2 bytes); returns the byte count.
+ * A malformed test vector fails the test. */
+size_t test_hex_to_bytes(const char *hex, uint8_t *out);
+/* bytes -> lowercase hex into out (room for 2 * length + 1). */
+void test_bytes_to_hex(const uint8_t *bytes, size_t length, char *out);
+
 #endif
