@@ -117,10 +117,12 @@ def _boxes_script(chart, data_file):
     for index, samples in enumerate(chart.boxes):
         rows = "\n".join(f"{value:.17g}" for value in samples) or "NaN"
         blocks.append(f"# {chart.categories[index]}\n{rows}\n")
-        plots.append(f"{_quote(data_file)} index {index} using ({index}):1 with boxplot notitle")
+        plots.append(f"{_quote(data_file)} index {index} using ({index}):1 with boxplot {_colour(index)} notitle")
     tics = ", ".join(f"{_quote(label)} {i}" for i, label in enumerate(chart.categories))
     setup = [f"set xtics ({tics}) rotate by -30", f"set xrange [-0.7:{len(chart.categories) - 0.3}]",
              "set style boxplot outliers pointtype 7", "set style data boxplot", "set boxwidth 0.5"]
+    if chart.logy:
+        setup.append("set logscale y 10")
     return "\n\n".join(blocks), setup, plots
 
 

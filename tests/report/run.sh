@@ -96,6 +96,8 @@ if report_of real-full tests/report/fixtures/real-full-trimmed.json; then
   check "charts are real PNG files" all_png "$d"
   check "charts are real SVG files" all_svg "$d"
   check "one embedded data: image per chart, no external image" charts_match_images "$d"
+  check "with malloc@... rows the recommendation also names the best backend without LD_PRELOAD" contains "$d/report.md" \
+    "| pattern | sizes | winner | best without LD_PRELOAD | runner-up slower by | significance |"
   check "the recommendation comes first" bash -c "grep -m1 '^## ' '$d/report.md' | grep -q Recommendation"
   check "environment block: commit, compiler, SIMD 'not recorded' when the run lacks it" bash -c \
     "grep -q '| commit | 03e12318' '$d/report.md' && grep -q '| compiler | gcc' '$d/report.md' && grep -q '| SIMD level (library) | not recorded' '$d/report.md'"
