@@ -58,6 +58,7 @@ charts_match_images() { # every chart has a PNG and an SVG, and the page embeds 
 echo "== stats"
 check "exact Mann-Whitney p-values equal brute-force enumeration (ties included) and textbook values" python3 - <<'EOF'
 import itertools, math, random, sys
+sys.dont_write_bytecode = True
 sys.path.insert(0, "scripts")
 import benchstats
 
