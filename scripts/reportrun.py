@@ -33,6 +33,7 @@ class Series:
     is_node: bool
     is_baseline: bool
     unit: str                # "ns" or "instructions"
+    clock: str               # what was measured: "cpu" or "real" time, or "callgrind" counts
     times: list = field(default_factory=list)          # per iteration, one per repetition
     throughput: list = field(default_factory=list)     # bytes per second, when reported
     counters: dict = field(default_factory=lambda: defaultdict(list))
@@ -108,7 +109,8 @@ def load_series(rows, path):
             raise RunError(f"{path}: row {name} has an unknown time_unit {unit_name!r}")
         if name not in series:
             family, subject, params, is_node, is_baseline = parse_name(name)
-            series[name] = Series(name, family, subject, params, is_node, is_baseline, unit)
+            clock = "callgrind" if unit == "instructions" else ("real" if use_real else "cpu")
+            series[name] = Series(name, family, subject, params, is_node, is_baseline, unit, clock)
         entry = series[name]
         entry.times.append(value)
         if isinstance(row.get("bytes_per_second"), (int, float)):
@@ -144,7 +146,8 @@ class Run:
         self.context = context
         self.series = series
         self.units = sorted({s.unit for s in series.values()})
-        known = {"malloc"} | {str(line).split()[0] for line in context.get("backends", []) if str(line).split()}
+        listed = context.get("backends") if isinstance(context.get("backends"), list) else []
+        known = {"malloc"} | {str(line).split()[0] for line in listed if str(line).split()}
         self.families = defaultdict(list)      # C family -> its non-node, non-baseline series
         for entry in series.values():
             if not entry.is_node and not entry.is_baseline:

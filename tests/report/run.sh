@@ -108,7 +108,7 @@ if report_of real-full tests/report/fixtures/real-full-trimmed.json; then
     "grep -q 'malloc@jemalloc' '$d/charts/lines-alloc_pair.dat' && grep -q baseline_freelist_fnptr '$d/charts/lines-alloc_pair.dat' && grep -q '# baseline_malloc' '$d/charts/lines-alloc_pair.dat'"
   check "codec vs Node, memory and spread charts exist" bash -c \
     "test -s '$d/charts/node-codec-4096.png' && test -s '$d/charts/memory-alloc_mixed-overhead.png' && test -s '$d/charts/spread-alloc_pair.png'"
-  check "a family with no chart (buffer_read) still has its table rows" contains "$d/report.md" "| buffer_read/readUInt8 | 5 |"
+  check "a family with no chart (buffer_read) still has its table rows" contains "$d/report.md" "| buffer_read/readUInt8 | 5 | cpu |"
 else
   bad "report on a trimmed real make-bench run"; cat "$work/real-full.log"
 fi
@@ -130,7 +130,7 @@ if report_of arena "$work/arena.json"; then
   d=$work/arena
   check "arena has its own line in the chart data and the SVG" bash -c \
     "grep -qx '# arena' '$d/charts/lines-alloc_pair.dat' && grep -q '>arena<' '$d/charts/lines-alloc_pair.svg'"
-  check "arena has its own table rows" contains "$d/report.md" "| alloc_pair/arena/4096 | 9 |"
+  check "arena has its own table rows" contains "$d/report.md" "| alloc_pair/arena/4096 | 9 | cpu |"
   check "clear winner over 9 repetitions: arena, significant" contains "$d/report.md" \
     "| alloc_pair | 4 KiB | arena | "
   check "... and its verdict is 'significant'" bash -c "grep '^| alloc_pair | 4 KiB | arena |' '$d/report.md' | grep -q '| significant (p = 4.1e-05; 9 reps) |'"
