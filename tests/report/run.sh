@@ -2,7 +2,8 @@
 # tests/report/run.sh — the `report` stage of `make test`: scripts/report and
 # scripts/report-check-html on small runs with known answers (< 1 minute).
 #
-#   tests/report/run.sh [--keep DIR]     (DIR keeps the generated reports and screenshots)
+#   tests/report/run.sh [--out DIR]     (default build/tests/report: the generated reports,
+#                                         report-screenshot.png among them, stay there)
 #
 #   stats          the exact Mann-Whitney p-values against brute-force enumeration of every
 #                  split of the pooled ranks (ties included) and textbook values
@@ -22,16 +23,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-keep=""
+work=${BUILD:-build}/tests/report
 case ${1:-} in
-  --keep) keep=${2:?--keep needs a folder} ;;
+  --out) work=${2:?--out needs a folder} ;;
   -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
   "") ;;
   *) echo "tests/report/run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 esac
-work=${keep:-$(mktemp -d)}
-mkdir -p "$work"
-[[ -n $keep ]] || trap 'rm -rf "$work"' EXIT
+mkdir -p "$work"   # each part below clears only its own sub-folder: --out may name a folder in use
 
 passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "  ok   $*"; }
@@ -178,6 +177,6 @@ else
   bad "browser check: no report.html to open"
 fi
 
-[[ -n $keep ]] && echo "reports kept in $work"
+echo "reports and the browser screenshot kept in $work"
 echo "report: $passed passed, $failed failed"
 [[ $failed == 0 ]]
