@@ -25,6 +25,11 @@
  *                                    mapping (mmap, read, munmap): what one mapping per
  *                                    allocation costs a reader, the floor for
  *                                    stream_file/mmap (its page faults and zeroing included)
+ *   baseline_memcpy_pipe/<chunk>     stream_pipe's work without the stream layer: the same
+ *                                    memory source memcpy'd chunk by chunk into one buffer.
+ *                                    baseline_memcpy/<chunk> copies one chunk that stays in
+ *                                    cache, while the pipe's source streams from memory, so
+ *                                    only this row measures the same bytes moving
  *   baseline_wc_l                    `wc -l` on the text file, a child process timed from
  *                                    spawn to exit (manual time); its count is checked
  * (baseline_memcpy/<chunk> is registered with the codec family's sizes, once for both.)
@@ -570,6 +575,30 @@ static void bench_baseline_mmap(bench_state_t *state, void *context)
         close(fd);
 }
 
+static void bench_baseline_memcpy_pipe(bench_state_t *state, void *context)
+{
+    const stream_case_t *c = context;
+    if (!prepare_sources(state))
+        return;
+    uint8_t *chunk = malloc(c->chunk);
+    bool failed = chunk == NULL;
+    int64_t bytes = 0;
+    if (!failed)
+        for (int64_t n; (n = bench_batch(state)) > 0;)
+            for (int64_t i = 0; i < n; i++) {
+                for (size_t offset = 0; offset < memory_source_bytes; offset += c->chunk) {
+                    const size_t left = memory_source_bytes - offset;
+                    memcpy(chunk, random_source + offset, left < c->chunk ? left : c->chunk);
+                    bench_clobber_memory(); /* each copy is consumed, as the pipe's sink sees it */
+                }
+                bytes += (int64_t)memory_source_bytes;
+            }
+    bench_set_bytes_processed(state, bytes);
+    if (failed)
+        bench_skip_with_error(state, "out of memory for the chunk");
+    free(chunk);
+}
+
 /* Runs `wc -l FILE` with its output in a pipe; returns the count it printed, -1 on failure. */
 static int64_t run_wc_l(const char *path)
 {
@@ -645,6 +674,7 @@ void bench_family_stream(const bench_suite_config_t *config)
         c->chunk = chunks[k];
         bench_use_real_time(family_register(bench_baseline_read, c, "baseline_read/%zu", c->chunk));
         bench_use_real_time(family_register(bench_baseline_mmap, c, "baseline_read_mmap/%zu", c->chunk));
+        bench_use_real_time(family_register(bench_baseline_memcpy_pipe, c, "baseline_memcpy_pipe/%zu", c->chunk));
     }
     bench_use_manual_time(bench_register("baseline_wc_l", bench_baseline_wc_l, NULL));
 }
