@@ -21,6 +21,15 @@
  *   stream_utf8/<backend>/<chunk>    64 MiB of multilingual UTF-8 text decoded (validated,
  *                                    as Buffer.from(s, 'utf8')) by buf_convert_stream_* in a pipe
  *   baseline_read/<chunk>            a plain read() loop over the data file into one buffer
+ *   baseline_read_mmap/<chunk>       the same loop reading each chunk into a fresh anonymous
+ *                                    mapping (mmap, read, munmap): what one mapping per
+ *                                    allocation costs a reader, the floor for
+ *                                    stream_file/mmap (its page faults and zeroing included)
+ *   baseline_memcpy_pipe/<chunk>     stream_pipe's work without the stream layer: the same
+ *                                    memory source memcpy'd chunk by chunk into one buffer.
+ *                                    baseline_memcpy/<chunk> copies one chunk that stays in
+ *                                    cache, while the pipe's source streams from memory, so
+ *                                    only this row measures the same bytes moving
  *   baseline_wc_l                    `wc -l` on the text file, a child process timed from
  *                                    spawn to exit (manual time); its count is checked
  * (baseline_memcpy/<chunk> is registered with the codec family's sizes, once for both.)
@@ -48,6 +57,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -530,6 +540,65 @@ static void bench_baseline_read(bench_state_t *state, void *context)
     free(buffer);
 }
 
+static void bench_baseline_mmap(bench_state_t *state, void *context)
+{
+    const stream_case_t *c = context;
+    if (!prepare_file(state, &data_file, "stream_data.bin", false))
+        return;
+    const int fd = open(data_file.path, O_RDONLY | O_CLOEXEC);
+    bool failed = fd < 0;
+    int64_t bytes = 0;
+    if (!failed)
+        for (int64_t n; (n = bench_batch(state)) > 0;)
+            for (int64_t i = 0; i < n; i++) {
+                uint64_t total = 0;
+                lseek(fd, 0, SEEK_SET);
+                for (;;) {
+                    void *chunk = mmap(NULL, c->chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                    if (chunk == MAP_FAILED) {
+                        failed = true;
+                        break;
+                    }
+                    const ssize_t got = read(fd, chunk, c->chunk);
+                    munmap(chunk, c->chunk);
+                    if (got <= 0)
+                        break;
+                    total += (uint64_t)got;
+                }
+                failed |= total != data_file.bytes;
+                bytes += (int64_t)total;
+            }
+    bench_set_bytes_processed(state, bytes);
+    if (failed)
+        bench_skip_with_error(state, "cannot map chunks or read the data file through");
+    if (fd >= 0)
+        close(fd);
+}
+
+static void bench_baseline_memcpy_pipe(bench_state_t *state, void *context)
+{
+    const stream_case_t *c = context;
+    if (!prepare_sources(state))
+        return;
+    uint8_t *chunk = malloc(c->chunk);
+    bool failed = chunk == NULL;
+    int64_t bytes = 0;
+    if (!failed)
+        for (int64_t n; (n = bench_batch(state)) > 0;)
+            for (int64_t i = 0; i < n; i++) {
+                for (size_t offset = 0; offset < memory_source_bytes; offset += c->chunk) {
+                    const size_t left = memory_source_bytes - offset;
+                    memcpy(chunk, random_source + offset, left < c->chunk ? left : c->chunk);
+                    bench_clobber_memory(); /* each copy is consumed, as the pipe's sink sees it */
+                }
+                bytes += (int64_t)memory_source_bytes;
+            }
+    bench_set_bytes_processed(state, bytes);
+    if (failed)
+        bench_skip_with_error(state, "out of memory for the chunk");
+    free(chunk);
+}
+
 /* Runs `wc -l FILE` with its output in a pipe; returns the count it printed, -1 on failure. */
 static int64_t run_wc_l(const char *path)
 {
@@ -604,6 +673,8 @@ void bench_family_stream(const bench_suite_config_t *config)
         stream_case_t *c = family_context(sizeof *c);
         c->chunk = chunks[k];
         bench_use_real_time(family_register(bench_baseline_read, c, "baseline_read/%zu", c->chunk));
+        bench_use_real_time(family_register(bench_baseline_mmap, c, "baseline_read_mmap/%zu", c->chunk));
+        bench_use_real_time(family_register(bench_baseline_memcpy_pipe, c, "baseline_memcpy_pipe/%zu", c->chunk));
     }
     bench_use_manual_time(bench_register("baseline_wc_l", bench_baseline_wc_l, NULL));
 }

@@ -6,6 +6,21 @@
  *                                        buf_typed_get_bigint / _biguint, set_bigint / _biguint)
  *   raw_get/<kind>, raw_set/<kind>       the same loop through a pointer of the C type to
  *                                        the same memory: the floor the checks sit on
+ *   view_get_bulk/<kind>                 buf_typed_get_range (BigInt: _bigint_range /
+ *                                        _biguint_range) into a block of BULK_BLOCK = 256
+ *                                        doubles (2 KiB, stays in L1), then the same sum as
+ *                                        raw_get over that block: the raw row's work plus the
+ *                                        copy out that any bulk API costs
+ *   view_set_bulk/<kind>                 one buf_typed_set_range (BigInt: _set_bigint_range /
+ *                                        _set_biguint_range) of the same values raw_set
+ *                                        stores, from an array of doubles (int64 for BigInt)
+ *                                        filled once before timing: a caller of a bulk API
+ *                                        holds its values in an array; the raw loop computes
+ *                                        them in the element's C type, which is the cheaper
+ *                                        side, so the comparison does not flatter the view
+ *   raw_set_array/<kind>                 raw_set's stores taken from view_set_bulk's array
+ *                                        with a C cast: the raw floor of the same work as
+ *                                        view_set_bulk (the array's doubles are read too)
  *   dataview_get/<kind>/<le|be>, dataview_set/<kind>/<le|be>
  *                                        buf_dataview_get / _set (BigInt: *_bigint64 / _biguint64)
  *                                        at consecutive element offsets
@@ -37,6 +52,11 @@
 #include "suite.h"
 
 #define VIEW_ELEMENTS 4096
+#define BULK_BLOCK 256
+
+/* view_set_bulk's source values, (i & 127) as raw_set stores them; filled on first use. */
+static double bulk_numbers[VIEW_ELEMENTS];
+static int64_t bulk_bigints[VIEW_ELEMENTS];
 
 /* ---- A run's memory ------------------------------------------------------------------------ */
 typedef struct views_run {
@@ -74,6 +94,18 @@ static void bench_views(bench_state_t *state, void *context)
         return;
     }
     run.raw = buf_arraybuffer_data(run.view.buffer);
+    for (int64_t i = 0; i < VIEW_ELEMENTS; i++) {
+        bulk_numbers[i] = (double)(i & 127);
+        bulk_bigints[i] = i & 127;
+    }
+    /* Every get row reads known values (i & 127, what the set rows store), not whatever
+     * the allocator left: heap garbage read as floats can be denormals, whose conversion
+     * takes a microcode assist of ~100 cycles, so a row would time the heap's history. */
+    for (int64_t i = 0; i < length; i++)
+        if (buf_kind_is_bigint(c->kind))
+            buf_typed_set_bigint(&run.view, i, i & 127);
+        else
+            buf_typed_set(&run.view, i, (double)(i & 127));
     int failed = BUF_OK;
     for (int64_t n; (n = bench_batch(state)) > 0;)
         for (int64_t i = 0; i < n; i++)
@@ -153,8 +185,73 @@ static int pass_view_set_biguint(views_run_t *run)
     return failed;
 }
 
+/* The bulk calls: checks once per call, then the kind's conversion loop. */
+static int pass_view_get_bulk(views_run_t *run)
+{
+    int failed = BUF_OK;
+    double sum = 0, block[BULK_BLOCK];
+    for (int64_t i = 0; i < VIEW_ELEMENTS; i += BULK_BLOCK) {
+        failed |= buf_typed_get_range(&run->view, i, BULK_BLOCK, block);
+        for (int64_t j = 0; j < BULK_BLOCK; j++)
+            sum += block[j];
+    }
+    bench_do_not_optimize(&sum);
+    return failed;
+}
+
+static int pass_view_get_bigint_bulk(views_run_t *run)
+{
+    int failed = BUF_OK;
+    uint64_t sum = 0;
+    int64_t block[BULK_BLOCK];
+    for (int64_t i = 0; i < VIEW_ELEMENTS; i += BULK_BLOCK) {
+        failed |= buf_typed_get_bigint_range(&run->view, i, BULK_BLOCK, block);
+        for (int64_t j = 0; j < BULK_BLOCK; j++)
+            sum += (uint64_t)block[j];
+    }
+    bench_do_not_optimize(&sum);
+    return failed;
+}
+
+static int pass_view_get_biguint_bulk(views_run_t *run)
+{
+    int failed = BUF_OK;
+    uint64_t sum = 0, block[BULK_BLOCK];
+    for (int64_t i = 0; i < VIEW_ELEMENTS; i += BULK_BLOCK) {
+        failed |= buf_typed_get_biguint_range(&run->view, i, BULK_BLOCK, block);
+        for (int64_t j = 0; j < BULK_BLOCK; j++)
+            sum += block[j];
+    }
+    bench_do_not_optimize(&sum);
+    return failed;
+}
+
+static int pass_view_set_bulk(views_run_t *run)
+{
+    const int failed = buf_typed_set_range(&run->view, 0, VIEW_ELEMENTS, bulk_numbers);
+    bench_clobber_memory();
+    return failed;
+}
+
+static int pass_view_set_bigint_bulk(views_run_t *run)
+{
+    const int failed = buf_typed_set_bigint_range(&run->view, 0, VIEW_ELEMENTS, bulk_bigints);
+    bench_clobber_memory();
+    return failed;
+}
+
+static int pass_view_set_biguint_bulk(views_run_t *run)
+{
+    const int failed = buf_typed_set_biguint_range(&run->view, 0, VIEW_ELEMENTS, (const uint64_t *)bulk_bigints);
+    bench_clobber_memory();
+    return failed;
+}
+
 /* The raw loops: the same sums and stores through a pointer of the element's C type
- * (numbers summed as double like the view's, BigInts as uint64_t). */
+ * (numbers summed as double like the view's, BigInts as uint64_t).  raw_set_array stores
+ * from view_set_bulk's arrays with a plain C cast (not ECMAScript's conversion: a C cast
+ * of an out-of-range double is undefined; these values are all in range). */
+#define RAW_SOURCE(c_type) (_Generic((c_type)0, int64_t: bulk_bigints, uint64_t: bulk_bigints, default: bulk_numbers))
 #define RAW_PASSES(suffix, c_type, sum_type)                                                                           \
     static int pass_raw_get_##suffix(views_run_t *run)                                                                 \
     {                                                                                                                  \
@@ -163,6 +260,14 @@ static int pass_view_set_biguint(views_run_t *run)
         for (int64_t i = 0; i < VIEW_ELEMENTS; i++)                                                                    \
             sum += (sum_type)elements[i];                                                                              \
         bench_do_not_optimize(&sum);                                                                                   \
+        return BUF_OK;                                                                                                 \
+    }                                                                                                                  \
+    static int pass_raw_set_array_##suffix(views_run_t *run)                                                           \
+    {                                                                                                                  \
+        c_type *elements = (c_type *)run->raw;                                                                         \
+        for (int64_t i = 0; i < VIEW_ELEMENTS; i++)                                                                    \
+            elements[i] = (c_type)RAW_SOURCE(c_type)[i];                                                               \
+        bench_clobber_memory();                                                                                        \
         return BUF_OK;                                                                                                 \
     }                                                                                                                  \
     static int pass_raw_set_##suffix(views_run_t *run)                                                                 \
@@ -187,21 +292,32 @@ RAW_PASSES(uint64, uint64_t, uint64_t)
 typedef struct kind_passes {
     buf_kind_t kind;
     bool quick;
-    views_pass_fn view_get, view_set, raw_get, raw_set;
+    views_pass_fn view_get, view_set, raw_get, raw_set, bulk_get, bulk_set, raw_set_array;
 } kind_passes_t;
 
 static const kind_passes_t kinds[] = {
-    {BUF_KIND_INT8, false, pass_view_get, pass_view_set, pass_raw_get_int8, pass_raw_set_int8},
-    {BUF_KIND_UINT8, true, pass_view_get, pass_view_set, pass_raw_get_uint8, pass_raw_set_uint8},
-    {BUF_KIND_UINT8_CLAMPED, false, pass_view_get, pass_view_set, pass_raw_get_uint8, pass_raw_set_uint8},
-    {BUF_KIND_INT16, false, pass_view_get, pass_view_set, pass_raw_get_int16, pass_raw_set_int16},
-    {BUF_KIND_UINT16, false, pass_view_get, pass_view_set, pass_raw_get_uint16, pass_raw_set_uint16},
-    {BUF_KIND_INT32, true, pass_view_get, pass_view_set, pass_raw_get_int32, pass_raw_set_int32},
-    {BUF_KIND_UINT32, false, pass_view_get, pass_view_set, pass_raw_get_uint32, pass_raw_set_uint32},
-    {BUF_KIND_FLOAT32, false, pass_view_get, pass_view_set, pass_raw_get_float32, pass_raw_set_float32},
-    {BUF_KIND_FLOAT64, true, pass_view_get, pass_view_set, pass_raw_get_float64, pass_raw_set_float64},
-    {BUF_KIND_BIGINT64, true, pass_view_get_bigint, pass_view_set_bigint, pass_raw_get_int64, pass_raw_set_int64},
-    {BUF_KIND_BIGUINT64, false, pass_view_get_biguint, pass_view_set_biguint, pass_raw_get_uint64, pass_raw_set_uint64},
+    {BUF_KIND_INT8, false, pass_view_get, pass_view_set, pass_raw_get_int8, pass_raw_set_int8,
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_int8},
+    {BUF_KIND_UINT8, true, pass_view_get, pass_view_set, pass_raw_get_uint8, pass_raw_set_uint8,
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint8},
+    {BUF_KIND_UINT8_CLAMPED, false, pass_view_get, pass_view_set, pass_raw_get_uint8, pass_raw_set_uint8,
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint8},
+    {BUF_KIND_INT16, false, pass_view_get, pass_view_set, pass_raw_get_int16, pass_raw_set_int16,
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_int16},
+    {BUF_KIND_UINT16, false, pass_view_get, pass_view_set, pass_raw_get_uint16, pass_raw_set_uint16,
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint16},
+    {BUF_KIND_INT32, true, pass_view_get, pass_view_set, pass_raw_get_int32, pass_raw_set_int32,
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_int32},
+    {BUF_KIND_UINT32, false, pass_view_get, pass_view_set, pass_raw_get_uint32, pass_raw_set_uint32,
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint32},
+    {BUF_KIND_FLOAT32, false, pass_view_get, pass_view_set, pass_raw_get_float32, pass_raw_set_float32,
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_float32},
+    {BUF_KIND_FLOAT64, true, pass_view_get, pass_view_set, pass_raw_get_float64, pass_raw_set_float64,
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_float64},
+    {BUF_KIND_BIGINT64, true, pass_view_get_bigint, pass_view_set_bigint, pass_raw_get_int64, pass_raw_set_int64,
+     pass_view_get_bigint_bulk, pass_view_set_bigint_bulk, pass_raw_set_array_int64},
+    {BUF_KIND_BIGUINT64, false, pass_view_get_biguint, pass_view_set_biguint, pass_raw_get_uint64, pass_raw_set_uint64,
+     pass_view_get_biguint_bulk, pass_view_set_biguint_bulk, pass_raw_set_array_uint64},
 };
 
 /* ---- DataView ----------------------------------------------------------------------------------- */
@@ -365,6 +481,12 @@ void bench_family_views(const bench_suite_config_t *config)
         register_views(kinds[k].view_get, kind, bytes, true, name);
         snprintf(name, sizeof name, "view_set/%s", kind_name);
         register_views(kinds[k].view_set, kind, bytes, true, name);
+        snprintf(name, sizeof name, "view_get_bulk/%s", kind_name);
+        register_views(kinds[k].bulk_get, kind, bytes, true, name);
+        snprintf(name, sizeof name, "view_set_bulk/%s", kind_name);
+        register_views(kinds[k].bulk_set, kind, bytes, true, name);
+        snprintf(name, sizeof name, "raw_set_array/%s", kind_name);
+        register_views(kinds[k].raw_set_array, kind, bytes, true, name);
         snprintf(name, sizeof name, "raw_get/%s", kind_name);
         register_views(kinds[k].raw_get, kind, bytes, true, name);
         snprintf(name, sizeof name, "raw_set/%s", kind_name);

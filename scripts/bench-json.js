@@ -197,6 +197,11 @@ function summaryRules(times) {
     { family: 'alloc_pair', against: 'baseline_freelist_fnptr', ref: (f, s, p) => [`baseline_freelist_fnptr/${p.join('/')}`] },
     { family: 'stream_file', against: 'baseline_read', ref: (f, s, p) => [`baseline_read/${p.join('/')}`] },
     { family: 'stream_file', against: 'node', ref: (f, s, p) => nodeFor(f, p) },
+    // the mmap backend maps every chunk: its floor reads into a fresh mapping per chunk
+    { family: 'stream_file', against: 'baseline_read_mmap', skip: (s) => s !== 'mmap', ref: (f, s, p) => [`baseline_read_mmap/${p.join('/')}`] },
+    { family: 'stream_pipe', against: 'baseline_memcpy_pipe', ref: (f, s, p) => [`baseline_memcpy_pipe/${p.join('/')}`] },
+    { family: 'stream_lines', against: 'baseline_wc_l', ref: () => ['baseline_wc_l'] },
+    { family: 'stream_lines', against: 'node', ref: (f, s, p) => nodeFor(f, p) },
     { family: 'codec', against: 'node', ref: (f, s, p) => [`node/${f}/${s}/${p.join('/')}`] },
     { family: 'codec', against: 'baseline_memcpy', ref: (f, s, p) => [`baseline_memcpy/${p[p.length - 1]}`] },
   ];

@@ -189,6 +189,23 @@ buf_status_t buf_typed_get_biguint(const buf_typed_t *view, int64_t index, uint6
  * ToBigUint64 do).  BUF_ETYPE on a number kind ("Cannot convert a BigInt ..."). */
 buf_status_t buf_typed_set_bigint(const buf_typed_t *view, int64_t index, int64_t value);
 buf_status_t buf_typed_set_biguint(const buf_typed_t *view, int64_t index, uint64_t value);
+/* Bulk element access: elements [index, index + count) in one call, with exactly the
+ * values the per-element functions above give or store (same conversions: wrap, clamp
+ * with round-half-even, Math.fround, NaN -> 0), at the cost of a plain C loop.  The checks
+ * run ONCE, in this order: BUF_EINVAL (dead view, or NULL array with count > 0); BUF_ETYPE
+ * (a BigInt kind for the number calls, any other kind for the BigInt calls: get_bigint
+ * wants BigInt64, get_biguint BigUint64, the sets take either BigInt kind); BUF_EDETACHED
+ * if the view is out of bounds (detached, or shrunk by a resize); BUF_ERANGE unless
+ * 0 <= index and index + count <= length.  On any failure nothing is read or written and
+ * `out` is untouched; count 0 with a valid index is BUF_OK.  The caller's array must not
+ * overlap the view's bytes. */
+buf_status_t buf_typed_get_range(const buf_typed_t *view, int64_t index, size_t count, double *out);
+buf_status_t buf_typed_set_range(const buf_typed_t *view, int64_t index, size_t count, const double *values);
+buf_status_t buf_typed_get_bigint_range(const buf_typed_t *view, int64_t index, size_t count, int64_t *out);
+buf_status_t buf_typed_get_biguint_range(const buf_typed_t *view, int64_t index, size_t count, uint64_t *out);
+buf_status_t buf_typed_set_bigint_range(const buf_typed_t *view, int64_t index, size_t count, const int64_t *values);
+buf_status_t buf_typed_set_biguint_range(const buf_typed_t *view, int64_t index, size_t count,
+                                         const uint64_t *values);
 /* ta.subarray(begin, end): a new view (same kind, same buffer, one more reference) over
  * the clamped relative range; both may be BUF_OMITTED.  A length-tracking view with end
  * omitted gives a length-tracking view.  BUF_ERANGE if the range no longer fits. */

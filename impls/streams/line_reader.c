@@ -14,6 +14,13 @@
  * is gathered in a carry buffer from the readable's backend (doubling, capped at
  * max_line), so an over-long line is BUF_ERANGE as soon as it passes max_line bytes, not
  * an unbounded allocation.
+ *
+ * Finding line ends: one memchr for \n per line, bounded by the next \r of the chunk,
+ * which is looked up only when the reader has passed the last one found — so a chunk
+ * without \r (almost all text) is searched for it once, in one long vectorised memchr,
+ * instead of once per line.  That halves the memchr calls of the two-searches-a-line
+ * version; their set-up was ~65 instructions a line of 64 bytes (callgrind,
+ * bench stream_lines at 64 KiB chunks).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +36,8 @@ struct buf_line_reader {
     buf_buffer_t chunk;     /* the chunk being split (length 0 when none is held) */
     const uint8_t *chunk_bytes;
     size_t chunk_length, position;
+    size_t next_return;     /* the chunk's first \r at or after where it was last searched from */
+    bool next_return_known; /* next_return is valid for this chunk */
     uint8_t *carry;         /* the start of a line that spans chunks */
     size_t carry_length, carry_capacity;
     bool carry_delivered;   /* the carry was the last line handed out: empty it first */
@@ -91,20 +100,25 @@ static buf_status_t carry_append(buf_line_reader_t *reader, const uint8_t *bytes
 }
 
 /* ---- Splitting ------------------------------------------------------------------------------ */
-/* The first \n or \r in bytes[0, length), or NULL: memchr for \n, then for \r before it
- * (two passes of a vectorised scan beat one byte loop). */
-static const uint8_t *find_line_end(const uint8_t *bytes, size_t length)
+/* The offset of the first \n or \r at or after the reader's position in its chunk, or
+ * chunk_length if there is none. */
+static size_t find_line_end(buf_line_reader_t *reader)
 {
-    const uint8_t *newline = memchr(bytes, '\n', length);
-    const size_t before = newline ? (size_t)(newline - bytes) : length;
-    const uint8_t *carriage_return = memchr(bytes, '\r', before);
-    return carriage_return ? carriage_return : newline;
+    const size_t from = reader->position;
+    if (!reader->next_return_known || reader->next_return < from) {
+        const uint8_t *found = memchr(reader->chunk_bytes + from, '\r', reader->chunk_length - from);
+        reader->next_return = found ? (size_t)(found - reader->chunk_bytes) : reader->chunk_length;
+        reader->next_return_known = true;
+    }
+    const uint8_t *newline = memchr(reader->chunk_bytes + from, '\n', reader->next_return - from);
+    return newline ? (size_t)(newline - reader->chunk_bytes) : reader->next_return;
 }
 
 static buf_status_t stop(buf_line_reader_t *reader, buf_status_t status)
 {
     buf_buffer_release(&reader->chunk);
     reader->chunk_length = reader->position = 0;
+    reader->next_return_known = false;
     return reader->final_status = status;
 }
 
@@ -113,6 +127,7 @@ static buf_status_t next_chunk(buf_line_reader_t *reader)
 {
     buf_buffer_release(&reader->chunk);
     reader->chunk_length = reader->position = 0;
+    reader->next_return_known = false;
     buf_status_t status = buf_readable_read(reader->readable, &reader->chunk);
     if (status != BUF_OK)
         return status;
@@ -121,10 +136,12 @@ static buf_status_t next_chunk(buf_line_reader_t *reader)
     return BUF_OK;
 }
 
-buf_status_t buf_line_reader_next(buf_line_reader_t *reader, const uint8_t **line, size_t *length)
+/* Every case: chunk boundaries, the carry, \r and \r\n, the end, errors. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static buf_status_t next_line_any(buf_line_reader_t *reader, const uint8_t **line, size_t *length)
 {
-    if (!reader || !line || !length)
-        return BUF_EINVAL;
     if (reader->final_status != BUF_OK)
         return reader->final_status;
     if (reader->carry_delivered) {
@@ -154,14 +171,15 @@ buf_status_t buf_line_reader_next(buf_line_reader_t *reader, const uint8_t **lin
                 continue;
             }
         }
-        const uint8_t *end = find_line_end(start, left);
-        if (!end) { /* the line goes on in the next chunk */
+        const size_t end_offset = find_line_end(reader);
+        if (end_offset == reader->chunk_length) { /* the line goes on in the next chunk */
             buf_status_t status = carry_append(reader, start, left);
             if (status != BUF_OK)
                 return stop(reader, status);
             reader->position = reader->chunk_length;
             continue;
         }
+        const uint8_t *end = reader->chunk_bytes + end_offset;
         const size_t line_length = (size_t)(end - start);
         size_t terminator = 1;
         if (*end == '\r') {
@@ -186,4 +204,26 @@ buf_status_t buf_line_reader_next(buf_line_reader_t *reader, const uint8_t **lin
         *length = line_length;
         return BUF_OK;
     }
+}
+
+/* The common case first: a \n-terminated line inside the current chunk, before its next
+ * \r, with nothing carried over.  It needs one memchr and no register-heavy frame (the
+ * general path's prologue and epilogue alone were ~18 instructions a line). */
+buf_status_t buf_line_reader_next(buf_line_reader_t *reader, const uint8_t **line, size_t *length)
+{
+    if (!reader || !line || !length)
+        return BUF_EINVAL;
+    const size_t from = reader->position;
+    if (reader->final_status == BUF_OK && reader->carry_length == 0 && !reader->saw_return &&
+        reader->next_return_known && reader->next_return >= from && from < reader->chunk_length) {
+        const uint8_t *start = reader->chunk_bytes + from;
+        const uint8_t *newline = memchr(start, '\n', reader->next_return - from);
+        if (newline && (size_t)(newline - start) <= reader->max_line) {
+            *line = start;
+            *length = (size_t)(newline - start);
+            reader->position = from + *length + 1;
+            return BUF_OK;
+        }
+    }
+    return next_line_any(reader, line, length);
 }

@@ -1,0 +1,267 @@
+/* test_model_typed_range.c — the bulk typed-view calls (buf_typed_get_range and friends)
+ * against the per-element ones they must equal.
+ *
+ * For every kind, one array of adversarial doubles (NaN, +-Infinity, -0, halves around
+ * every clamp and wrap edge, 2^31 / 2^32 / 2^53 + 2 / 2^63 / 2^64, the float32 overflow
+ * band, denormals, huge values) and random bit patterns is stored once through
+ * buf_typed_set_range and element by element through buf_typed_set into a second view:
+ * the bytes must be identical.  The first 512 values are ordinary (the bulk path's packed
+ * blocks); the rest mix odd values into every block (its slow path), and ranges start at
+ * odd indices with odd counts (the tail).  Then the checks: each made once, in the order
+ * buf_model.h gives, and a failure leaves memory and the caller's array untouched.
+ */
+#include <criterion/criterion.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf_model.h"
+#include "test_support.h"
+
+#include "test_model_support.h"
+
+#define VALUE_COUNT 2048
+#define PLAIN_PREFIX 512
+
+static uint64_t next_random(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+
+static double double_from_bits(uint64_t bits)
+{
+    double value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static void make_values(double *values)
+{
+    static const double edges[] = {
+        NAN, -NAN, INFINITY, -INFINITY, -0.0, 0.0, 0.5, 1.5, 2.5, -0.5, -1.5, 0.49999999999999994,
+        127.5, 128.5, -128.5, 254.5, 255.5, 255.49, 255.9999, 256.0, 256.5, -1.0, -255.5, 65535.5, 65536.0,
+        -32768.5, -32769.0, 2147483647.0, 2147483647.5, 2147483648.0, 2147483648.5, -2147483648.0,
+        -2147483648.5, -2147483649.0, 4294967295.0, 4294967296.0, 4294967301.0, -4294967296.0,
+        9007199254740992.0, 9007199254740994.0, -9007199254740994.0, 9223372036854775808.0,
+        -9223372036854775808.0, 18446744073709551616.0, 1e300, -1e300, DBL_MAX, -DBL_MAX, FLT_MAX, -FLT_MAX,
+        0x1.ffffffp127, 0x1.fffffefffffffp127, -0x1.ffffffp127, 0x1p127, 0x1p128, 5e-324, -5e-324, 1e-40, -1e-40,
+        DBL_MIN, 0x1p-149, 0x1p-150, 0x1.8p-150, 3.4028235677973366e38, 1.0000000596046448, 16777217.0,
+    };
+    /* edges that lie inside one fast path's range (or just past it): whole blocks of them
+     * reach the packed conversions of Uint8Clamped (255.5 clamps, ties go to even), of the
+     * integer kinds and of Float32 (2^24 + 1 rounds, the overflow band above FLT_MAX) */
+    static const double clamp_edges[] = {0.0, 0.5, 1.5, 2.5, 3.5, 0.49999999999999994, 127.5, 128.5, 254.5,
+                                         255.5, 255.49, 255.9999, 255.0, 1e-40, 5e-324, 254.50000000000003};
+    static const double integer_edges[] = {-0.5, -1.5, 65535.5, 65536.5, 2147483647.5, -2147483647.5, -2147483648.0,
+                                           -128.5, 32767.9, -32768.9, 255.5, 4294967295.0, 3e9, -3e9, 2147483648.0};
+    static const double float_edges[] = {0x1.fffffep126, 16777217.0, 1.0000000596046448, 0x1p-150, 0x1.8p-150,
+                                         -0x1p-149, 0x1.fffffefffffffp127, 0x1.ffffffp127, 3.4028235677973366e38,
+                                         -0x1.fffffefffffffp127, 1e-45, 0.1};
+    static const struct { const double *values; size_t count; } near_edges[] = {
+        {clamp_edges, sizeof clamp_edges / sizeof clamp_edges[0]},
+        {integer_edges, sizeof integer_edges / sizeof integer_edges[0]},
+        {float_edges, sizeof float_edges / sizeof float_edges[0]},
+    };
+    uint64_t state = 0x72616e6765ull;
+    for (size_t i = 0; i < PLAIN_PREFIX; i++) /* ordinary values: small, with halves and quarters */
+        values[i] = (double)((int64_t)(next_random(&state) % 1200) - 600) / 4.0;
+    for (size_t block = PLAIN_PREFIX; block < VALUE_COUNT; block += 16) {
+        const uint64_t block_kind = next_random(&state) % 4, edge_list = next_random(&state) % 3;
+        for (size_t i = block; i < block + 16; i++) {
+            const uint64_t pick = next_random(&state);
+            switch (block_kind == 3 ? pick % 4 : block_kind) {
+            case 0: values[i] = near_edges[edge_list].values[(pick >> 8) % near_edges[edge_list].count]; break;
+            case 1: values[i] = (double)(next_random(&state) % 1200) / 4.0; break; /* [0, 300) */
+            case 2: values[i] = edges[(pick >> 8) % (sizeof edges / sizeof edges[0])]; break;
+            default:
+                if (pick & 32)
+                    values[i] = double_from_bits(next_random(&state)); /* any bits, NaN payloads too */
+                else
+                    values[i] = ldexp((double)(next_random(&state) % 1000000), (int)((pick >> 8) % 90)) *
+                                ((pick & 16) ? -1.0 : 1.0);
+                break;
+            }
+        }
+    }
+}
+
+static buf_typed_t new_view(buf_backend_t *backend, buf_kind_t kind, int64_t length)
+{
+    buf_typed_t view;
+    cr_assert_eq(buf_typed_new(backend, kind, length, &view), BUF_OK);
+    return view;
+}
+
+static uint8_t *view_bytes(const buf_typed_t *view)
+{
+    return buf_arraybuffer_data(view->buffer) + buf_typed_byte_offset(view);
+}
+
+/* ==== Values: bulk == per element ======================================================== */
+
+Test(model_typed_range, number_stores_equal_per_element_stores_for_every_kind)
+{
+    static double values[VALUE_COUNT];
+    make_values(values);
+    buf_backend_t *backend = test_open_backend("malloc");
+    /* (start, count) ranges: the whole array, then odd offsets and lengths through it */
+    static const struct { int64_t start; size_t count; } ranges[] = {{0, VALUE_COUNT}, {3, 29}, {101, 1000}, {1500, 7}};
+    for (int k = 0; k < BUF_KIND_COUNT; k++) {
+        const buf_kind_t kind = (buf_kind_t)k;
+        if (buf_kind_is_bigint(kind))
+            continue;
+        for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+            buf_typed_t bulk = new_view(backend, kind, VALUE_COUNT), each = new_view(backend, kind, VALUE_COUNT);
+            const int64_t start = ranges[r].start;
+            const size_t count = ranges[r].count;
+            cr_assert_eq(buf_typed_set_range(&bulk, start, count, values + start), BUF_OK);
+            for (size_t i = 0; i < count; i++)
+                cr_assert_eq(buf_typed_set(&each, start + (int64_t)i, values[start + (int64_t)i]), BUF_OK);
+            const size_t size = buf_kind_size(kind);
+            for (int64_t i = 0; i < VALUE_COUNT; i++)
+                if (memcmp(view_bytes(&bulk) + i * size, view_bytes(&each) + i * size, size) != 0) {
+                    double bulk_value, each_value;
+                    buf_typed_get(&bulk, i, &bulk_value);
+                    buf_typed_get(&each, i, &each_value);
+                    cr_expect(false, "%s[%lld] = %.17g: bulk stored %.17g, per element %.17g", buf_kind_name(kind),
+                            (long long)i, values[i], bulk_value, each_value);
+                    break;
+                }
+            buf_typed_release(&bulk);
+            buf_typed_release(&each);
+        }
+    }
+    test_close_backend_clean(backend);
+}
+
+Test(model_typed_range, number_loads_equal_per_element_loads_for_every_kind)
+{
+    buf_backend_t *backend = test_open_backend("malloc");
+    uint64_t state = 0x6c6f616473ull;
+    for (int k = 0; k < BUF_KIND_COUNT; k++) {
+        const buf_kind_t kind = (buf_kind_t)k;
+        if (buf_kind_is_bigint(kind))
+            continue;
+        buf_typed_t view = new_view(backend, kind, VALUE_COUNT);
+        uint8_t *bytes = view_bytes(&view);
+        for (size_t i = 0; i < VALUE_COUNT * buf_kind_size(kind); i++)
+            bytes[i] = (uint8_t)next_random(&state); /* every pattern: negative, NaN, denormal */
+        static double bulk[VALUE_COUNT];
+        cr_assert_eq(buf_typed_get_range(&view, 5, VALUE_COUNT - 9, bulk), BUF_OK);
+        for (int64_t i = 0; i < VALUE_COUNT - 9; i++) {
+            double each;
+            cr_assert_eq(buf_typed_get(&view, 5 + i, &each), BUF_OK);
+            cr_assert(memcmp(&each, &bulk[i], sizeof each) == 0 || (isnan(each) && isnan(bulk[i])),
+                      "%s[%lld]: bulk %.17g, per element %.17g", buf_kind_name(kind), (long long)(5 + i), bulk[i],
+                      each);
+        }
+        buf_typed_release(&view);
+    }
+    test_close_backend_clean(backend);
+}
+
+Test(model_typed_range, bigint_ranges_equal_per_element_access)
+{
+    buf_backend_t *backend = test_open_backend("malloc");
+    static int64_t signed_values[VALUE_COUNT], signed_out[VALUE_COUNT];
+    static uint64_t unsigned_out[VALUE_COUNT];
+    uint64_t state = 0x626967ull;
+    for (size_t i = 0; i < VALUE_COUNT; i++)
+        signed_values[i] =
+            i % 7 == 0 ? INT64_MIN + (int64_t)(i % 3) : (int64_t)(next_random(&state) >> 1) - INT64_MAX / 2;
+    for (int kind = BUF_KIND_BIGINT64; kind <= BUF_KIND_BIGUINT64; kind++) {
+        buf_typed_t bulk = new_view(backend, (buf_kind_t)kind, VALUE_COUNT);
+        buf_typed_t each = new_view(backend, (buf_kind_t)kind, VALUE_COUNT);
+        cr_assert_eq(buf_typed_set_bigint_range(&bulk, 1, VALUE_COUNT - 2, signed_values + 1), BUF_OK);
+        for (int64_t i = 1; i < VALUE_COUNT - 1; i++)
+            cr_assert_eq(buf_typed_set_bigint(&each, i, signed_values[i]), BUF_OK);
+        cr_expect(memcmp(view_bytes(&bulk), view_bytes(&each), VALUE_COUNT * 8) == 0, "%s", buf_kind_name(kind));
+        cr_assert_eq(buf_typed_set_biguint_range(&bulk, 0, 3, (const uint64_t *)signed_values), BUF_OK);
+        if (kind == BUF_KIND_BIGINT64) {
+            cr_assert_eq(buf_typed_get_bigint_range(&bulk, 0, VALUE_COUNT, signed_out), BUF_OK);
+            cr_assert_eq(buf_typed_get_biguint_range(&bulk, 0, 1, unsigned_out), BUF_ETYPE);
+        } else {
+            cr_assert_eq(buf_typed_get_biguint_range(&bulk, 0, VALUE_COUNT, unsigned_out), BUF_OK);
+            cr_assert_eq(buf_typed_get_bigint_range(&bulk, 0, 1, signed_out), BUF_ETYPE);
+        }
+        for (int64_t i = 0; i < VALUE_COUNT; i++) {
+            if (kind == BUF_KIND_BIGINT64) {
+                int64_t value;
+                cr_assert_eq(buf_typed_get_bigint(&bulk, i, &value), BUF_OK);
+                cr_assert_eq(signed_out[i], value, "BigInt64Array[%lld]", (long long)i);
+            } else {
+                uint64_t value;
+                cr_assert_eq(buf_typed_get_biguint(&bulk, i, &value), BUF_OK);
+                cr_assert_eq(unsigned_out[i], value, "BigUint64Array[%lld]", (long long)i);
+            }
+        }
+        buf_typed_release(&bulk);
+        buf_typed_release(&each);
+    }
+    test_close_backend_clean(backend);
+}
+
+/* ==== Checks, once, in order, and nothing touched on failure ============================== */
+
+Test(model_typed_range, checks_come_in_order_and_failures_touch_nothing)
+{
+    FOR_EACH_BACKEND(spec, backend) {
+        buf_arraybuffer_t *ab = NULL;
+        buf_status_t status;
+        ALLOC_RETRY(spec, status, buf_arraybuffer_alloc_resizable(backend, 64, 128, &ab));
+        cr_assert_eq(status, BUF_OK);
+        model_fill_pattern_bytes(ab);
+        buf_typed_t tracking, fixed, bigs;
+        cr_assert_eq(buf_typed_from_buffer(BUF_KIND_INT32, ab, 8, BUF_OMITTED, &tracking), BUF_OK); /* 14 */
+        cr_assert_eq(buf_typed_from_buffer(BUF_KIND_UINT16, ab, 32, 16, &fixed), BUF_OK);          /* to 64 */
+        cr_assert_eq(buf_typed_from_buffer(BUF_KIND_BIGINT64, ab, 0, 4, &bigs), BUF_OK);
+        double out[32];
+        const double in[32] = {1, 2, 3};
+        int64_t big_out[8] = {0};
+        for (size_t i = 0; i < 32; i++)
+            out[i] = -7.0;
+
+        /* EINVAL, then ETYPE, then EDETACHED / ERANGE */
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_EINVAL, buf_typed_get_range(NULL, 0, 1, out));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_EINVAL, buf_typed_get_range(&tracking, 0, 1, NULL));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_EINVAL, buf_typed_set_range(&tracking, 0, 1, NULL));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ETYPE, buf_typed_set_range(&bigs, 99, 1, in));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ETYPE, buf_typed_set_bigint_range(&tracking, 0, 1, big_out));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ETYPE, buf_typed_get_biguint_range(&bigs, 0, 1, (uint64_t *)big_out));
+
+        /* the range: [index, index + count) inside [0, length) */
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ERANGE, buf_typed_set_range(&tracking, -1, 1, in));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ERANGE, buf_typed_set_range(&tracking, 0, 15, in));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ERANGE, buf_typed_set_range(&tracking, 14, 1, in));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ERANGE, buf_typed_set_range(&tracking, 15, 0, in));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ERANGE, buf_typed_set_range(&tracking, 1, SIZE_MAX, in));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ERANGE, buf_typed_set_bigint_range(&bigs, 2, 3, big_out));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_OK, buf_typed_set_range(&tracking, 14, 0, in)); /* empty, at the end */
+        cr_expect_eq(buf_typed_get_range(&tracking, 0, 15, out), BUF_ERANGE);
+        for (size_t i = 0; i < 32; i++)
+            cr_expect_eq(out[i], -7.0, "out[%zu] written by a failed get", i);
+
+        /* a shrink: the tracking view follows the new length, the fixed one goes out of bounds */
+        cr_assert_eq(buf_arraybuffer_resize(ab, 40), BUF_OK);
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_EDETACHED, buf_typed_set_range(&fixed, 0, 1, in));
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_EDETACHED, buf_typed_set_range(&fixed, 0, 0, in));
+        cr_expect_eq(buf_typed_get_range(&fixed, 0, 1, out), BUF_EDETACHED);
+        EXPECT_FAILS_UNTOUCHED(ab, BUF_ERANGE, buf_typed_set_range(&tracking, 0, 9, in)); /* 8 left */
+        cr_expect_eq(buf_typed_set_range(&tracking, 5, 3, in), BUF_OK);
+        cr_expect_eq(buf_typed_get_range(&tracking, 5, 3, out), BUF_OK);
+        cr_expect(out[0] == 1.0 && out[1] == 2.0 && out[2] == 3.0 && out[3] == -7.0);
+
+        /* growing back brings the fixed view back in bounds (new bytes are zero) */
+        cr_assert_eq(buf_arraybuffer_resize(ab, 128), BUF_OK);
+        cr_expect_eq(buf_typed_get_range(&fixed, 0, 16, out), BUF_OK);
+        cr_expect_eq(out[15], 0.0);
+        buf_typed_release(&tracking);
+        buf_typed_release(&fixed);
+        buf_typed_release(&bigs);
+        buf_arraybuffer_release(ab);
+    }
+}
