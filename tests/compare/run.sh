@@ -78,7 +78,7 @@ expect out '^\*\*10 regressions' "all ten rows regress at 2%"
 # ---- Per-benchmark thresholds ------------------------------------------------------------
 cat >"$work/loose" <<'RULES'
 # family_3 is known to be noisy: it may move by 25%
-^family_3/   25%
+^family_3/   25%   # a comment after the rule
 
 ^family_   5
 RULES
