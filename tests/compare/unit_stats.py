@@ -71,6 +71,30 @@ check("n=2 m=3 separated: p = 2/10", compare.mann_whitney_exact([1, 2], [3, 4, 5
 # 2 vs 2 can never be significant at 0.05: the smallest p is 2/C(4,2) = 2/6.
 check("n=m=2: smallest possible p = 2/6", compare.mann_whitney_exact([1, 2], [3, 4])[1], Fraction(2, 6))
 
+# ---- Against brute force ---------------------------------------------------------------
+# 300 random small samples (sizes 1-5, values 0-4: many ties): the p-value must equal the
+# share of all C(n+m, n) splits, enumerated one by one, whose midrank sum is at least as far
+# from its mean as the observed one.
+import random
+from itertools import combinations
+rng = random.Random(20261201)
+mismatches = []
+for trial in range(300):
+    n, m = rng.randint(1, 5), rng.randint(1, 5)
+    first = [rng.randint(0, 4) for _ in range(n)]
+    second = [rng.randint(0, 4) for _ in range(m)]
+    pooled = first + second
+    # midranks by definition: 1 + (values below) + (ties - 1) / 2, doubled
+    ranks = [2 * sum(1 for w in pooled if w < v) + sum(1 for w in pooled if w == v) + 1 for v in pooled]
+    centre = n * (n + m + 1)
+    observed = abs(sum(ranks[:n]) - centre)
+    splits = list(combinations(range(n + m), n))
+    want = Fraction(sum(1 for split in splits if abs(sum(ranks[i] for i in split) - centre) >= observed), len(splits))
+    got = compare.mann_whitney_exact(first, second)[0]
+    if got != want:
+        mismatches.append((first, second, got, want))
+check("300 random tied samples match brute-force enumeration", mismatches[:1], [])
+
 # ---- Holm ------------------------------------------------------------------------------
 # p = (0.01, 0.04, 0.03, 0.005), k = 4.  Ascending: 0.005 (x4 = 0.02), 0.01 (x3 = 0.03),
 # 0.03 (x2 = 0.06), 0.04 (x1 = 0.04 -> running max 0.06).  At alpha 0.05 the first two are
