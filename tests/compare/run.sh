@@ -162,6 +162,23 @@ else
   echo "skip  --chart: gnuplot is not installed (make deps)"
 fi
 
+# ---- bench-ab's command line (its runs build two trees: checked by hand, README) ---------------
+# run_ab WANT_STATUS DESCRIPTION ARGS...
+run_ab() {
+  local want=$1 what=$2; shift 2
+  scripts/bench-ab "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  [[ $got -eq $want ]] && ok "bench-ab: $what (exit $got)" || { fail "bench-ab: $what: exit $got, want $want"; head -n 3 "$work/err"; }
+}
+run_ab 0 "--help" --help
+expect out 'BASE_REV HEAD_REV' "--help shows the usage"
+run_ab 2 "one revision only" HEAD
+expect err 'give two revisions' "the message says what is missing"
+run_ab 2 "a revision that does not exist" no-such-revision-here HEAD
+expect err "'no-such-revision-here' is not a revision" "the message names the revision"
+run_ab 2 "a bad --reps" --reps zero HEAD HEAD
+run_ab 2 "an unknown option" --fast HEAD HEAD
+
 # ---- The statistics against hand computations -------------------------------------------------
 stats=$(python3 tests/compare/unit_stats.py)
 echo "$stats"
