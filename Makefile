@@ -233,8 +233,9 @@ BENCH_ARGS ?=
 
 .PHONY: bench bench-quick bench-callgrind bench-build
 
-bench: bench-build ## run the full benchmark suite (C, Node, malloc@... rows) into reports/runs/<time>/ (FILTER=regex)
+bench: bench-build ## run the full benchmark suite (C, Node, malloc@... rows) into reports/runs/<time>/ and report on it (FILTER=regex)
 	@FILTER='$(FILTER)' scripts/bench-run.sh --full $(BENCH_ARGS)
+	@scripts/report
 
 bench-quick: bench-build ## the reduced grid, every family and base backend, 9 interleaved repetitions (<= 3 min)
 	@FILTER='$(FILTER)' scripts/bench-run.sh --quick $(BENCH_ARGS)
@@ -282,3 +283,19 @@ compare: ## compare two runs: make compare BASE=a/results.json NEW=b/results.jso
 bench-ab: ## benchmark two revisions alternately and compare: make bench-ab BASE_REV=main [HEAD_REV=HEAD FILTER=regex AB_ARGS='--callgrind']
 	@test -n '$(BASE_REV)' || { echo 'make bench-ab: give BASE_REV=<git revision> (scripts/bench-ab --help)' >&2; exit 2; }
 	@FILTER='$(FILTER)' scripts/bench-ab $(AB_ARGS) '$(BASE_REV)' '$(HEAD_REV)'
+
+# ---- Reports ------------------------------------------------------------------------------
+# report-section: scripts/report turns a run folder's results.json into report.md, a
+# self-contained report.html and charts/ (gnuplot PNG + SVG) in that folder; `make bench`
+# runs it last.  scripts/report-check-html opens the page in headless Chromium (README "Reports").
+RUN ?=
+REPORT_RUN = $(or $(RUN),$(patsubst %/,%,$(lastword $(sort $(dir $(wildcard reports/runs/*/results.json))))))
+
+.PHONY: report report-check
+
+report: ## write report.md, report.html, charts/ into a run folder (RUN=reports/runs/<time>; default: the newest)
+	@scripts/report $(RUN)
+
+report-check: ## open the run's report.html in headless Chromium: every chart loads; keeps a screenshot (RUN=...)
+	@test -n "$(REPORT_RUN)" || { echo "report-check: no finished run under reports/runs/: make bench first" >&2; exit 1; }
+	@scripts/report-check-html $(REPORT_RUN)/report.html

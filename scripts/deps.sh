@@ -13,7 +13,7 @@ packages=(
   libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4  # third-party allocators, LD_PRELOADed as malloc@...
   afl++                                        # fuzzing
   jq gnuplot-nox                               # reports
-  python3                                      # scripts/compare (standard library only)
+  python3 file chromium                        # make report (standard library only), its tests, the browser check
 )
 
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${packages[@]}"; exit 0; fi

@@ -60,6 +60,10 @@ run_stage backend-example scripts/check-backend-example.sh
 # The benchmark suite end to end: every family on the quick grid with a tiny min time,
 # through the runner (C, malloc@..., Node rows); names, backends, errors, shim rows.
 run_stage bench scripts/check-bench.sh
+# Reports: scripts/report on small real and synthetic runs (charts as real PNG/SVG, an unknown
+# backend, the recommendation's significance verdicts, bad input) and report.html in headless
+# Chromium (a planted broken image must fail it).
+run_stage report tests/report/run.sh
 # Codecs against Node: the differential and Node's own vectors.
 # Random and adversarial inputs for every (from, to) pair: 10,000 cases per encoding and
 # direction, 2,000 per conversion A->B, a fresh seed each run (printed; rerun a failure with
