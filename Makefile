@@ -263,6 +263,27 @@ $(BENCH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_C_SRCS)) $(patsubst %.cc,$
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(BENCH_C_SRCS)) $(patsubst %.cc,$(BUILD)/obj/%.d,$(BENCH_CXX_SRCS))
 
+# ---- Comparing runs ---------------------------------------------------------------------
+# compare-section: baseline comparison (README "Comparing runs").  scripts/compare reads two
+# results.json files and prints Markdown; exit 1 on a regression, 2 on bad input.
+# scripts/bench-ab builds two revisions in throwaway worktrees and compares them.
+BASE         ?=
+NEW          ?=
+COMPARE_ARGS ?=
+BASE_REV     ?=
+HEAD_REV     ?= HEAD
+AB_ARGS      ?=
+
+.PHONY: compare bench-ab
+
+compare: ## compare two runs: make compare BASE=a/results.json NEW=b/results.json [COMPARE_ARGS='--chart DIR']
+	@test -n '$(BASE)' -a -n '$(NEW)' || { echo 'make compare: give BASE=... NEW=... (results.json files; scripts/compare --help)' >&2; exit 2; }
+	@scripts/compare $(COMPARE_ARGS) '$(BASE)' '$(NEW)'
+
+bench-ab: ## benchmark two revisions alternately and compare: make bench-ab BASE_REV=main [HEAD_REV=HEAD FILTER=regex AB_ARGS='--callgrind']
+	@test -n '$(BASE_REV)' || { echo 'make bench-ab: give BASE_REV=<git revision> (scripts/bench-ab --help)' >&2; exit 2; }
+	@FILTER='$(FILTER)' scripts/bench-ab $(AB_ARGS) '$(BASE_REV)' '$(HEAD_REV)'
+
 # ---- Reports ------------------------------------------------------------------------------
 # report-section: scripts/report turns a run folder's results.json into report.md, a
 # self-contained report.html and charts/ (gnuplot PNG + SVG) in that folder; `make bench`
