@@ -264,3 +264,14 @@ $(BENCH_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(BENCH_C_SRCS)) $(patsubst %.cc,$
 	$(BENCH_CXX) -O2 -g -o $@ $^ $(BENCH_LIBS)
 
 -include $(patsubst %.c,$(BUILD)/obj/%.d,$(BENCH_C_SRCS)) $(patsubst %.cc,$(BUILD)/obj/%.d,$(BENCH_CXX_SRCS))
+
+# ---- Continuous integration -------------------------------------------------------------
+# ci-section: what .github/workflows/ runs on GitHub, and the local checks of those files
+# (README "Continuous integration").  make test runs both checks as stages.
+.PHONY: check-ci check-fuzz-build
+
+check-ci: ## lint the workflows and fuzz-service files; every script and make target they call exists
+	@scripts/check-ci.py
+
+check-fuzz-build: ## fuzz/build.sh's OSS-Fuzz contract with libFuzzer's and AFL++'s flags (ENGINES="libfuzzer afl")
+	@scripts/check-fuzz-build.sh $(ENGINES)

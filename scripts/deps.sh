@@ -13,6 +13,7 @@ packages=(
   libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4  # third-party allocators, LD_PRELOADed as malloc@...
   afl++                                        # fuzzing
   jq gnuplot-nox                               # reports
+  yamllint python3-yaml zip unzip              # CI checks (scripts/check-ci.py), OSS-Fuzz seed corpus zips
 )
 
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${packages[@]}"; exit 0; fi
