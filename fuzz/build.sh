@@ -8,8 +8,9 @@
 #   OUT=/out fuzz/build.sh       OSS-Fuzz / ClusterFuzzLite mode (what .clusterfuzzlite/build.sh
 #                                and fuzz/oss-fuzz/build.sh run): compile the library, the fuzz
 #                                support code and each target with $CC $CFLAGS, link each target
-#                                with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE (the libFuzzer and AFL++
-#                                drivers are C++), and put into $OUT, per target:
+#                                with $CXX $CXXFLAGS $LIB_FUZZING_ENGINE (as OSS-Fuzz asks: an
+#                                engine's driver may need the C++ runtime), and put into $OUT,
+#                                per target:
 #                                  <target>                  the fuzzer
 #                                  <target>.dict             its dictionary
 #                                  <target>.options          its libFuzzer options
@@ -72,7 +73,8 @@ compile() {  # compile SOURCE OBJECT
   $CC "${flags[@]}" "${extra[@]}" $CFLAGS -c "$1" -o "$2"
 }
 
-# Compile on every core (the 35 files take ~40 s one at a time with ASan at -O1).
+# Compile on every core: the services build once per engine and sanitizer, and make test's
+# fuzz-build-contract stage twice.
 jobs=$(nproc 2>/dev/null || echo 2)
 objs=()
 pids=()
