@@ -30,7 +30,7 @@ set -euo pipefail
 if [[ ${1:-} == --help || ${1:-} == -h ]]; then sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0; fi
 cd "$(dirname "$0")/.."
 
-targets=$(MAKEFLAGS= make -s --no-print-directory fuzz-list)
+targets=$(MAKEFLAGS='' make -s --no-print-directory fuzz-list)
 [[ -n $targets ]] || { echo "fuzz/build.sh: make fuzz-list named no target" >&2; exit 1; }
 
 if [[ -z "${OUT:-}" ]]; then
@@ -49,7 +49,7 @@ fi
 : "${CXXFLAGS:=$CFLAGS}" "${LIB_FUZZING_ENGINE:=-fsanitize=fuzzer}"
 command -v zip >/dev/null ||
   { echo "fuzz/build.sh: zip is missing (the seed corpora are zip files); install it (apt-get install zip)" >&2; exit 1; }
-mapfile -t sources < <(MAKEFLAGS= make -s --no-print-directory fuzz-sources)
+mapfile -t sources < <(MAKEFLAGS='' make -s --no-print-directory fuzz-sources)
 [[ ${#sources[@]} -gt 0 ]] || { echo "fuzz/build.sh: make fuzz-sources named no file" >&2; exit 1; }
 if [[ -n ${WORK:-} ]]; then
   objdir=$WORK/bufbench-fuzz-objs

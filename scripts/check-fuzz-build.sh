@@ -31,7 +31,7 @@ cd "$repo"
 
 engines=("$@")
 [[ ${#engines[@]} -eq 0 ]] && engines=(libfuzzer afl)
-mapfile -t targets < <(MAKEFLAGS= make -s --no-print-directory fuzz-list)
+mapfile -t targets < <(MAKEFLAGS='' make -s --no-print-directory fuzz-list)
 [[ ${#targets[@]} -gt 0 ]] || { echo "check-fuzz-build: make fuzz-list named no target" >&2; exit 1; }
 
 passed=0
@@ -73,8 +73,10 @@ for engine in "${engines[@]}"; do
     afl)
       entry=.clusterfuzzlite/build.sh
       driver=${AFL_DRIVER:-/usr/lib/afl/libAFLDriver.a}
-      command -v afl-clang-fast >/dev/null && [[ -f $driver ]] ||
-        { fail "afl: afl-clang-fast or $driver missing; run 'make deps' (package afl++)"; continue; }
+      if ! command -v afl-clang-fast >/dev/null || [[ ! -f $driver ]]; then
+        fail "afl: afl-clang-fast or $driver missing; run 'make deps' (package afl++)"
+        continue
+      fi
       vars=(CC=afl-clang-fast CXX=afl-clang-fast++ "CFLAGS=$common_flags" "CXXFLAGS=$common_flags"
             "LIB_FUZZING_ENGINE=$driver" AFL_QUIET=1) ;;
     *) echo "check-fuzz-build: unknown engine '$engine' (libfuzzer or afl)" >&2; exit 2 ;;
