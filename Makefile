@@ -156,7 +156,7 @@ HOURS   ?= 8
 MINUTES ?=
 MERGE   ?= 0
 
-.PHONY: fuzz fuzz-overnight fuzz-replay fuzz-coverage fuzz-triage fuzz-build fuzz-replay-build fuzz-list
+.PHONY: fuzz fuzz-overnight fuzz-replay fuzz-coverage fuzz-triage fuzz-build fuzz-replay-build fuzz-list fuzz-sources
 
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/libfuzzer/%) $(FUZZ_PLAIN_TARGETS:%=$(FUZZ_BUILD)/libfuzzer-plain/%) ## run each fuzz target briefly with libFuzzer (TARGET=x SECONDS=n) and summarize
 	@FUZZ_SECONDS=$(SECONDS) FUZZ_PLAIN_TARGETS="$(FUZZ_PLAIN_TARGETS)" scripts/fuzz-run.sh $(TARGET)
@@ -179,6 +179,9 @@ fuzz-replay-build: $(foreach v,$(FUZZ_REPLAY_VARIANTS),$(FUZZ_TARGETS:%=$(FUZZ_B
 
 fuzz-list: ## list the fuzz targets, one per line
 	@printf '%s\n' $(FUZZ_TARGETS)
+
+fuzz-sources: ## list what every fuzz target links besides its own file: library and fuzz support sources
+	@printf '%s\n' $(LIB_SRCS) $(FUZZ_SUPPORT_SRCS)
 
 # One set of rules per fuzz variant: $(1)=name, $(2)=compiler command, $(3)=compile
 # flags, $(4)=extra link flags, $(5)=driver source (empty: libFuzzer's own main).
@@ -299,3 +302,14 @@ report: ## write report.md, report.html, charts/ into a run folder (RUN=reports/
 report-check: ## open the run's report.html in headless Chromium: every chart loads; keeps a screenshot (RUN=...)
 	@test -n "$(REPORT_RUN)" || { echo "report-check: no finished run under reports/runs/: make bench first" >&2; exit 1; }
 	@scripts/report-check-html $(REPORT_RUN)/report.html
+
+# ---- Continuous integration -------------------------------------------------------------
+# ci-section: what .github/workflows/ runs on GitHub, and the local checks of those files
+# (README "Continuous integration").  make test runs both checks as stages.
+.PHONY: check-ci check-fuzz-build
+
+check-ci: ## lint the workflows and fuzz-service files; every script and make target they call exists
+	@scripts/check-ci.py
+
+check-fuzz-build: ## fuzz/build.sh's OSS-Fuzz contract with libFuzzer's and AFL++'s flags (ENGINES="libfuzzer afl")
+	@scripts/check-fuzz-build.sh $(ENGINES)

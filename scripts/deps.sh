@@ -14,6 +14,7 @@ packages=(
   afl++                                        # fuzzing
   jq gnuplot-nox                               # reports
   python3 file chromium                        # make report (standard library only), its tests, the browser check
+  yamllint python3-yaml zip unzip              # CI checks (scripts/check-ci.py), OSS-Fuzz seed corpus zips
 )
 
 if [[ "${1:-}" == "--list" ]]; then printf '%s\n' "${packages[@]}"; exit 0; fi

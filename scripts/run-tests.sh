@@ -100,6 +100,15 @@ run_stage compare tests/compare/run.sh
 # neighbour one byte too close overlaps) and the ASan+UBSan one.  Builds both (-Werror)
 # first; one count per corpus file and build.
 run_stage fuzz-corpus bash -c 'make -j"$0" --no-print-directory WERROR=1 fuzz-replay-build && scripts/fuzz-replay.sh' "$JOBS"
+# CI configuration: yamllint and a YAML parse of every workflow and fuzz-service project
+# file, every script and make target a workflow's run: steps call exists, the
+# ClusterFuzzLite/OSS-Fuzz Dockerfiles, project files and build scripts agree
+# (scripts/check-ci.py, Debian's /usr/bin/python3 with python3-yaml).
+run_stage ci-config scripts/check-ci.py
+# The OSS-Fuzz build contract of fuzz/build.sh, through .clusterfuzzlite/build.sh and
+# fuzz/oss-fuzz/build.sh with libFuzzer's and AFL++'s compilers and $LIB_FUZZING_ENGINE:
+# every target, .dict, .options and seed corpus zip in $OUT, each binary over its seeds.
+run_stage fuzz-build-contract scripts/check-fuzz-build.sh
 
 # ---- Summary ------------------------------------------------------------------------
 echo
