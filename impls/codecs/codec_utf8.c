@@ -86,8 +86,13 @@ size_t codec_utf8_sanitized_length(const uint8_t *text, size_t length)
 
 size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
+    const codec_kernels_t *kernels = codec_kernels();
     size_t in = 0, out = 0, bad_size;
     while (in < length) {
+        /* ASCII blocks are checked and copied in one pass (the common case: plain text) */
+        const size_t copied = kernels->ascii_copy(text + in, length - in, dst + out);
+        in += copied;
+        out += copied;
         const size_t bad = next_invalid(text, in, length, &bad_size);
         memcpy(dst + out, text + in, bad - in);
         out += bad - in;
