@@ -28,7 +28,7 @@ Test(codec_simd, names_parse_back)
     for (int level = 0; level < BUF_SIMD_LEVEL_COUNT; level++) {
         buf_simd_level_t parsed = BUF_SIMD_LEVEL_COUNT;
         cr_assert_eq(buf_simd_level_parse(buf_simd_level_name((buf_simd_level_t)level), &parsed), BUF_OK);
-        cr_assert_eq(parsed, level);
+        cr_assert_eq((int)parsed, level);
     }
     cr_assert_str_eq(buf_simd_level_name(BUF_SIMD_LEVEL_COUNT), "unknown");
     cr_assert_eq(buf_simd_level_parse("AVX2", NULL), BUF_EINVAL);
