@@ -65,6 +65,12 @@ typedef struct codec_kernels {
     size_t (*utf16_ascii_narrow)(const uint8_t *bytes, size_t length, uint8_t *dst);
     /* ascii encode: every byte with bit 7 cleared; consumes any prefix */
     size_t (*ascii_mask)(const uint8_t *bytes, size_t length, uint8_t *dst);
+    /* UTF-8: the length of a prefix of well-formed text ending at a character boundary,
+     * copied to dst unless dst is NULL.  text[0] must be at a character boundary.  A
+     * copying kernel may also have written up to 3 bytes past the prefix it returns (a
+     * character cut by its last block): the scalar code writes those positions again, and
+     * they are inside the output, since sanitizing never shrinks text. */
+    size_t (*utf8_valid_prefix)(const uint8_t *text, size_t length, uint8_t *dst);
 } codec_kernels_t;
 
 extern const codec_kernels_t codec_kernels_scalar;

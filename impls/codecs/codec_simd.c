@@ -51,6 +51,7 @@ const codec_kernels_t codec_kernels_scalar = {
     .ascii_widen = nothing_converted,
     .utf16_ascii_narrow = nothing_converted,
     .ascii_mask = nothing_converted,
+    .utf8_valid_prefix = nothing_converted,
 };
 
 /* ---- Levels ------------------------------------------------------------------------------ */

@@ -43,7 +43,10 @@ const codec_utf8_lead_t codec_utf8_leads[256] = {
  */
 static inline size_t next_invalid(const uint8_t *text, size_t in, size_t length, size_t *bad_size)
 {
+    const codec_kernels_t *kernels = codec_kernels();
     while (in < length) {
+        if (length - in >= 64) /* whole blocks of well-formed text: the SIMD kernel */
+            in += kernels->utf8_valid_prefix(text + in, length - in, NULL);
         in += codec_ascii_run(text + in, length - in);
         if (in >= length)
             break;
@@ -89,8 +92,8 @@ size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *ds
     const codec_kernels_t *kernels = codec_kernels();
     size_t in = 0, out = 0, bad_size;
     while (in < length) {
-        /* ASCII blocks are checked and copied in one pass (the common case: plain text) */
-        const size_t copied = kernels->ascii_copy(text + in, length - in, dst + out);
+        /* well-formed blocks are checked and copied in one pass (the common case) */
+        const size_t copied = kernels->utf8_valid_prefix(text + in, length - in, dst + out);
         in += copied;
         out += copied;
         const size_t bad = next_invalid(text, in, length, &bad_size);
