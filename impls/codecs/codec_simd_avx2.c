@@ -251,7 +251,7 @@ AVX2 static inline __m256i utf8_block_errors(__m256i input, __m256i previous_inp
 {
     const __m256i by_previous_high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
         TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, /* 0..7: ASCII */
-        TWO_CONTS, TWO_CONTS, TWO_CONTS, TWO_CONTS,                                     /* 8..B: continuation */
+        (char)TWO_CONTS, (char)TWO_CONTS, (char)TWO_CONTS, (char)TWO_CONTS,             /* 8..B: continuation */
         TOO_SHORT | OVERLONG_2, TOO_SHORT, TOO_SHORT | OVERLONG_3 | SURROGATE,
         (char)(TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4)));
     const __m256i by_previous_low = _mm256_broadcastsi128_si256(_mm_setr_epi8(
