@@ -290,6 +290,15 @@ static buf_status_t convert_into(const direction_t *direction, buf_encoding_t en
     size_t bound;
     if (!direction->bound(encoding, length, &bound))
         return BUF_EOVERFLOW;
+    /* utf8 either way: well-formed text converts to itself, so a destination of at least
+     * its length (Buffer.from's case) takes a one-pass copy-if-well-formed before paying
+     * the length pass; ill-formed text falls through to it. */
+    if (dst_capacity < bound && encoding == BUF_ENC_UTF8 && dst_capacity >= length &&
+        codec_utf8_copy_if_well_formed(input, length, dst)) {
+        if (written)
+            *written = length;
+        return BUF_OK;
+    }
     if (dst_capacity < bound && dst_capacity < direction->bound_for_input(encoding, input, length, bound) &&
         dst_capacity < direction->exact_length(encoding, input, length))
         return BUF_ENOSPC;

@@ -255,6 +255,10 @@ size_t codec_text_unit_count(const uint8_t *text, size_t length);
 /* utf8: encode and decode are the same operation — ill-formed subparts become EF BF BD. */
 size_t codec_utf8_sanitized_length(const uint8_t *text, size_t length);
 size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst);
+/* Well-formed text sanitizes to itself: copies it to dst (room for `length` bytes) and
+ * returns true in one pass, or returns false (dst written in part) at the first
+ * ill-formed subpart. */
+bool codec_utf8_copy_if_well_formed(const uint8_t *text, size_t length, uint8_t *dst);
 /* Byte offset of the first ill-formed subpart, or `length` if the text is valid UTF-8. */
 size_t codec_utf8_first_invalid(const uint8_t *text, size_t length);
 

@@ -108,6 +108,16 @@ size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *ds
     return out;
 }
 
+bool codec_utf8_copy_if_well_formed(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    const size_t checked = codec_kernels()->utf8_valid_prefix(text, length, dst);
+    size_t bad_size;
+    if (next_invalid(text, checked, length, &bad_size) < length)
+        return false;
+    memcpy(dst + checked, text + checked, length - checked);
+    return true;
+}
+
 /* ---- Code units ------------------------------------------------------------------------ */
 size_t codec_text_unit_count(const uint8_t *text, size_t length)
 {
