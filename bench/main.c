@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "bench.h"
+#include "buf_codec.h"
 #include "suite.h"
 
 /* Stream files: at least 256 MiB in the full suite, so that a pass reads more than the
@@ -147,6 +148,8 @@ int main(int argc, char **argv)
     bench_add_context("bufbench_mode", config.quick ? "quick" : "full");
     bench_add_context("bufbench_file_bytes", file_bytes);
     bench_add_context("bufbench_malloc", detect_malloc());
+    /* the codecs' SIMD level really in use (BUFBENCH_SIMD may force one: buf_codec.h) */
+    bench_add_context("bufbench_simd", buf_simd_level_name(buf_simd_level()));
 
     /* The families, in the order their rows appear. */
 #ifdef BENCH_HAVE_ALLOC

@@ -8,13 +8,17 @@
  *   input at every alignment; the *_alloc functions with the selected backend (an
  *   injected failure must be a clean BUF_ENOMEM with *out zeroed); buf_encode_length,
  *   buf_decode_length and buf_byte_length; and a strict decode that succeeds must agree
- *   with the lenient one.  This is what keeps future SIMD code honest.
+ *   with the lenient one.  This is what keeps the SIMD code honest: every input runs at
+ *   every SIMD level this machine has (buf_simd_level_set), each against the reference;
+ *   LLVMFuzzerInitialize names the levels run and the ones skipped (not on this machine)
+ *   on stderr, once.
  *
  * Input: backend selector (fuzz_backend.h), encoding/path byte (fuzz_codec.h), an
  * alignment byte, then the payload (read as bytes for encode and as UTF-8 text for
  * decode), at most FUZZ_CODEC_MAX_INPUT bytes.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,8 +95,31 @@ static void check_direction(bool encode, fuzz_encoding_t encoding, fuzz_backend_
     ref_output_release(&expected);
 }
 
+/* ---- SIMD levels: every one this machine has --------------------------------------- */
+static buf_simd_level_t levels_to_run[BUF_SIMD_LEVEL_COUNT];
+static size_t level_count;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    char run[64] = "", skipped[64] = "";
+    for (int level = 0; level < BUF_SIMD_LEVEL_COUNT; level++) {
+        const bool here = buf_simd_level_available((buf_simd_level_t)level);
+        if (here)
+            levels_to_run[level_count++] = (buf_simd_level_t)level;
+        char *list = here ? run : skipped;
+        snprintf(list + strlen(list), sizeof run - strlen(list), " %s", buf_simd_level_name((buf_simd_level_t)level));
+    }
+    fprintf(stderr, "encoding_differential: SIMD levels run:%s; skipped (not on this machine): %zu%s\n", run,
+            (size_t)BUF_SIMD_LEVEL_COUNT - level_count, skipped);
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    if (level_count == 0) /* a driver that never called LLVMFuzzerInitialize */
+        LLVMFuzzerInitialize(NULL, NULL);
     fuzz_producer_t input = fuzz_producer_make(data, size);
     fuzz_backend_t selected;
     if (!fuzz_backend_open(&input, &selected)) return 0;
@@ -104,8 +131,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     void *block;
     const uint8_t *placed = fuzz_copy_misaligned(payload, length, misalign, &block);
-    check_direction(true, encoding, &selected, path, placed, length);
-    check_direction(false, encoding, &selected, path, placed, length);
+    for (size_t i = 0; i < level_count; i++) {
+        FUZZ_ASSERT(buf_simd_level_set(levels_to_run[i]) == BUF_OK);
+        check_direction(true, encoding, &selected, path, placed, length);
+        check_direction(false, encoding, &selected, path, placed, length);
+    }
     free(block);
 
     fuzz_backend_close(&selected);

@@ -38,6 +38,8 @@ for build in "${builds[@]}"; do
     count=$(find "$corpus" -maxdepth 1 -type f ! -name '.*' | wc -l)
     if "$bin" -backend=each "$corpus" >"$last" 2>"$log"; then
       echo "fuzz-replay: $build $target: $count inputs ok ($(sed -nE 's/.*\(([0-9]+ runs)\).*/\1/p' "$last") over every backend)"
+      # what a target says about its own coverage (encoding_differential: the SIMD levels run and skipped)
+      { grep -m1 "^$target: " "$log" || true; } | sed "s/^/fuzz-replay: $build /"
       passed=$((passed + count))
       continue
     fi

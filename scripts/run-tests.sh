@@ -64,17 +64,31 @@ run_stage bench scripts/check-bench.sh
 # backend, the recommendation's significance verdicts, bad input) and report.html in headless
 # Chromium (a planted broken image must fail it).
 run_stage report tests/report/run.sh
-# Codecs against Node: the differential and Node's own vectors.
-# Random and adversarial inputs for every (from, to) pair: 10,000 cases per encoding and
-# direction, 2,000 per conversion A->B, a fresh seed each run (printed; rerun a failure with
-# scripts/node-diff codecs --seed S); then the ASan+UBSan driver on 1,000 per direction;
-# then every vector of tests/data/node/vectors.json.
-run_stage codecs-node-diff scripts/node-diff codecs --cases 10000 --convert-cases 2000 \
-  --driver "$BUILD/tests/codec_driver"
-ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
-UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-  run_stage codecs-node-diff-asan scripts/node-diff codecs --cases 1000 --driver "$BUILD/asan/tests/codec_driver"
-run_stage codecs-vectors scripts/node-diff codecs --vectors --driver "$BUILD/tests/codec_driver"
+# Codecs against Node: the differential and Node's own vectors, at every SIMD level.
+# Each level this machine has (scalar, sse42, avx2, avx512: codec_driver --simd-available)
+# runs, forced with BUFBENCH_SIMD: random and adversarial inputs for every (from, to) pair,
+# 5,000 cases per encoding and direction, 1,000 per conversion A->B, a fresh seed each run
+# (printed; rerun a failure with BUFBENCH_SIMD=LEVEL scripts/node-diff codecs --seed S);
+# then the ASan+UBSan driver on 1,000 per direction; then every vector of
+# tests/data/node/vectors.json.  A level the machine lacks is a "skipped" stage line with
+# the reason, and the count of skipped levels is printed before the summary.
+simd_levels_skipped=()
+for simd_level in scalar sse42 avx2 avx512; do
+  if ! why=$("$BUILD/tests/codec_driver" --simd-available "$simd_level"); then
+    echo "==> [codecs-node-diff-$simd_level] skipped: $why"
+    stage_lines+=("$(printf '%-28s skipped: %s' "codecs-node-diff-$simd_level" "$why")")
+    simd_levels_skipped+=("$simd_level")
+    continue
+  fi
+  run_stage "codecs-node-diff-$simd_level" env BUFBENCH_SIMD="$simd_level" scripts/node-diff codecs \
+    --cases 5000 --convert-cases 1000 --driver "$BUILD/tests/codec_driver"
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    run_stage "codecs-node-diff-asan-$simd_level" env BUFBENCH_SIMD="$simd_level" scripts/node-diff codecs \
+    --cases 1000 --driver "$BUILD/asan/tests/codec_driver"
+  run_stage "codecs-vectors-$simd_level" env BUFBENCH_SIMD="$simd_level" scripts/node-diff codecs --vectors \
+    --driver "$BUILD/tests/codec_driver"
+done
 # The buffer model against Node: the differential and the typed-array vectors.
 # Random operation programs (ArrayBuffers incl. resizable, all typed kinds, DataView, Buffer)
 # run in C and in Node, every result and error class compared: ~100,000 operations with
@@ -114,5 +128,8 @@ run_stage fuzz-build-contract scripts/check-fuzz-build.sh
 echo
 echo "==> summary"
 printf '  %s\n' "${stage_lines[@]}"
+if (( ${#simd_levels_skipped[@]} )); then
+  echo "  SIMD levels skipped (not on this machine): ${#simd_levels_skipped[@]} (${simd_levels_skipped[*]})"
+fi
 echo "$total_passed passed, $total_failed failed"
 [[ $total_failed -eq 0 ]]

@@ -111,6 +111,32 @@ static bool decode_bound(buf_encoding_t encoding, size_t length, size_t *out)
     }
 }
 
+/* ---- Bounds that look at the input (no more than a glance) -------------------------------
+ * Called before paying a whole pass for the exact length, when the destination is below the
+ * plain bound.  base64 text ends in its '=' padding, and the decoder stops at the first '='
+ * (an ASCII byte, so no multi-byte sequence runs into it): the text before the trailing '='
+ * decodes to exactly what the whole text does, so its bound holds.  That bound is the
+ * decoded size of well-formed text, so a destination sized for it (Buffer.from's case)
+ * skips the length pass; the plain bound is 1 or 2 bytes above it.
+ */
+static size_t encode_bound_for_input(buf_encoding_t encoding, const uint8_t *bytes, size_t length, size_t bound)
+{
+    (void)encoding, (void)bytes, (void)length;
+    return bound;
+}
+
+static size_t decode_bound_for_input(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t bound)
+{
+    if (encoding != BUF_ENC_BASE64 && encoding != BUF_ENC_BASE64URL)
+        return bound;
+    size_t data = length;
+    while (data > 0 && text[data - 1] == '=')
+        data--;
+    size_t data_bound = bound;
+    decode_bound(encoding, data, &data_bound); /* cannot fail: no larger than `bound` */
+    return data_bound;
+}
+
 /* ---- Exact sizes (only called once the bound fits, so no count can wrap) ------------------ */
 static size_t encode_exact_length(buf_encoding_t encoding, const uint8_t *bytes, size_t length)
 {
@@ -205,12 +231,15 @@ static size_t strict_offset(buf_encoding_t encoding, const uint8_t *text, size_t
  */
 typedef struct direction {
     bool (*bound)(buf_encoding_t encoding, size_t length, size_t *out);
+    size_t (*bound_for_input)(buf_encoding_t encoding, const uint8_t *input, size_t length, size_t bound);
     size_t (*exact_length)(buf_encoding_t encoding, const uint8_t *input, size_t length);
     size_t (*write)(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst);
 } direction_t;
 
-static const direction_t encoding_direction = {encode_bound, encode_exact_length, codec_encode_write};
-static const direction_t decoding_direction = {decode_bound, decode_exact_length, codec_decode_write};
+static const direction_t encoding_direction = {encode_bound, encode_bound_for_input, encode_exact_length,
+                                               codec_encode_write};
+static const direction_t decoding_direction = {decode_bound, decode_bound_for_input, decode_exact_length,
+                                               codec_decode_write};
 
 /* Empty input or output may be NULL; the converters get a real (unused) address instead,
  * so no pointer arithmetic ever starts from NULL. */
@@ -261,7 +290,17 @@ static buf_status_t convert_into(const direction_t *direction, buf_encoding_t en
     size_t bound;
     if (!direction->bound(encoding, length, &bound))
         return BUF_EOVERFLOW;
-    if (dst_capacity < bound && dst_capacity < direction->exact_length(encoding, input, length))
+    /* utf8 either way: well-formed text converts to itself, so a destination of at least
+     * its length (Buffer.from's case) takes a one-pass copy-if-well-formed before paying
+     * the length pass; ill-formed text falls through to it. */
+    if (dst_capacity < bound && encoding == BUF_ENC_UTF8 && dst_capacity >= length &&
+        codec_utf8_copy_if_well_formed(input, length, dst)) {
+        if (written)
+            *written = length;
+        return BUF_OK;
+    }
+    if (dst_capacity < bound && dst_capacity < direction->bound_for_input(encoding, input, length, bound) &&
+        dst_capacity < direction->exact_length(encoding, input, length))
         return BUF_ENOSPC;
     const size_t out = direction->write(encoding, input, length, dst);
     BUF_ASSERT(out <= dst_capacity);

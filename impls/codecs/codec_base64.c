@@ -47,7 +47,7 @@ size_t codec_base64_encode_length(size_t length, bool url)
 size_t codec_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
 {
     const char *alphabet = url ? url_alphabet : standard_alphabet;
-    size_t in = 0, out = 0;
+    size_t in = codec_kernels()->base64_encode(bytes, length, dst, url), out = in / 3 * 4;
     for (; in + 3 <= length; in += 3, out += 4) {
         const uint32_t group = ((uint32_t)bytes[in] << 16) | ((uint32_t)bytes[in + 1] << 8) | bytes[in + 2];
         dst[out] = (uint8_t)alphabet[group >> 18];
@@ -72,12 +72,15 @@ size_t codec_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *d
 }
 
 /* ---- decode: text -> bytes -----------------------------------------------------------
- * The fast path converts four ASCII alphabet characters at a time; at anything else
- * (skipped character, '=', non-ASCII, a group already begun) it falls back to one code
- * unit at a time, and returns to the fast path at the next group boundary.
+ * The fast path hands whole blocks of pure alphabet characters to the SIMD kernel, then
+ * converts four ASCII alphabet characters at a time; at anything else (skipped character,
+ * '=', non-ASCII, a group already begun) it falls back to one code unit at a time, and
+ * returns to the fast path at the next group boundary.  The length pass (write false)
+ * has no output to give a kernel and counts with the scalar loop.
  */
 static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *dst, bool write)
 {
+    const codec_kernels_t *kernels = codec_kernels();
     codec_text_units_t units = codec_text_units_start(text, length);
     uint32_t group = 0;
     unsigned sextets = 0; /* in the current group, 0..3 */
@@ -85,6 +88,11 @@ static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *
     for (;;) {
         if (sextets == 0 && !units.pending) {
             size_t pos = units.pos;
+            if (write) {
+                const size_t used = kernels->base64_decode(text + pos, length - pos, dst + out);
+                pos += used;
+                out += used / 4 * 3;
+            }
             while (pos + 4 <= length) {
                 const uint32_t a = sextet_values[text[pos]], b = sextet_values[text[pos + 1]],
                                c = sextet_values[text[pos + 2]], d = sextet_values[text[pos + 3]];
@@ -222,6 +230,7 @@ size_t codec_base64_stream_decode(buf_codec_stream_t *stream, const uint8_t *tex
 {
     if (stream->stopped)
         return 0;
+    const codec_kernels_t *kernels = codec_kernels();
     codec_text_units_t units = codec_text_units_start(text, length);
     uint32_t group = stream->bits;
     unsigned sextets = stream->pending;
@@ -229,6 +238,9 @@ size_t codec_base64_stream_decode(buf_codec_stream_t *stream, const uint8_t *tex
     for (;;) {
         if (sextets == 0 && !units.pending) {
             size_t pos = units.pos;
+            const size_t used = kernels->base64_decode(text + pos, length - pos, dst + out);
+            pos += used;
+            out += used / 4 * 3;
             while (pos + 4 <= length) {
                 const uint32_t a = sextet_values[text[pos]], b = sextet_values[text[pos + 1]],
                                c = sextet_values[text[pos + 2]], d = sextet_values[text[pos + 3]];

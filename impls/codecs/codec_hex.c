@@ -45,7 +45,7 @@ static const uint8_t hex_values[256] = {
 /* ---- encode: bytes -> text ---------------------------------------------------------- */
 size_t codec_hex_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
-    for (size_t i = 0; i < length; i++)
+    for (size_t i = codec_kernels()->hex_encode(bytes, length, dst); i < length; i++)
         memcpy(dst + 2 * i, hex_pairs + 2 * bytes[i], 2);
     return 2 * length;
 }
@@ -56,11 +56,17 @@ size_t codec_hex_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
  */
 static inline size_t hex_decode(const uint8_t *text, size_t length, uint8_t *dst, bool write)
 {
+    const codec_kernels_t *kernels = codec_kernels();
     codec_text_units_t units = codec_text_units_start(text, length);
     size_t out = 0;
     for (;;) {
         if (!units.pending) {
             size_t pos = units.pos;
+            if (write) { /* whole blocks of digits to the SIMD kernel (the count has no output) */
+                const size_t used = kernels->hex_decode(text + pos, length - pos, dst + out);
+                pos += used;
+                out += used / 2;
+            }
             while (pos + 1 < length && ((text[pos] | text[pos + 1]) & 0x80) == 0) {
                 const uint8_t high = hex_values[text[pos]], low = hex_values[text[pos + 1]];
                 if ((high | low) & 0xF0)
@@ -132,11 +138,15 @@ size_t codec_hex_stream_decode(buf_codec_stream_t *stream, const uint8_t *text, 
 {
     if (stream->stopped)
         return 0;
+    const codec_kernels_t *kernels = codec_kernels();
     codec_text_units_t units = codec_text_units_start(text, length);
     size_t out = 0;
     for (;;) {
         if (!stream->pending && !units.pending) {
             size_t pos = units.pos;
+            const size_t used = kernels->hex_decode(text + pos, length - pos, dst + out);
+            pos += used;
+            out += used / 2;
             while (pos + 1 < length && ((text[pos] | text[pos + 1]) & 0x80) == 0) {
                 const uint8_t high = hex_values[text[pos]], low = hex_values[text[pos + 1]];
                 if ((high | low) & 0xF0) {

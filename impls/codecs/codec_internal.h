@@ -10,6 +10,9 @@
  *   codec_base64.c       base64 and base64url both ways (one lenient decoder)
  *   codec_stream.c       the streaming converters: chunks cut at whole characters, what a
  *                        chunk ends inside of carried to the next (buf_codec_stream_t)
+ *   codec_simd.c         the SIMD level: CPU detection, BUFBENCH_SIMD, the kernel tables
+ *   codec_simd_sse42.c   the kernels at 16 bytes per step (SSSE3 shuffles, SSE4.1 blends)
+ *   codec_simd_avx2.c    the kernels at 32 bytes per step
  *
  * Every per-encoding function comes as a pair: `*_length` returns the exact output size,
  * `*_write` writes exactly that many bytes and returns the count.  The writers never check
@@ -28,6 +31,63 @@
 #include <string.h>
 
 #include "buf_codec.h"
+
+/* ---- SIMD kernels (codec_simd*.c) ------------------------------------------------------
+ * A kernel does the bulk of a hot loop and leaves the rest to the scalar code: it converts
+ * whole blocks from the start of its input while they are the simple case (pure base64
+ * alphabet, pure hex digits, pure ASCII), and returns how much INPUT it consumed (0 is
+ * always a correct answer; the scalar level's kernels return 0).  The output of a
+ * consumed prefix is exactly what the scalar code writes for it, so the scalar code goes
+ * on from the returned position as if it had done the blocks itself; at a block holding
+ * anything else (an unknown character, '=', a non-digit, a byte >= 0x80) the kernel stops
+ * before that block and the scalar code meets the character at its exact position.
+ * Kernels never read past `length` input bytes and never write past the output of what
+ * they consumed (unaligned access through loadu/storeu only).
+ */
+typedef struct codec_kernels {
+    buf_simd_level_t level;
+    /* base64: consumes a multiple of 3 bytes, writes 4 characters per 3 (url: - _) */
+    size_t (*base64_encode)(const uint8_t *bytes, size_t length, uint8_t *dst, bool url);
+    /* base64 decode, both alphabets: consumes a multiple of 4 characters, writes 3 bytes per 4 */
+    size_t (*base64_decode)(const uint8_t *text, size_t length, uint8_t *dst);
+    /* hex: consumes bytes, writes 2 lowercase digits per byte */
+    size_t (*hex_encode)(const uint8_t *bytes, size_t length, uint8_t *dst);
+    /* hex decode: consumes an even number of digits (either case), writes 1 byte per 2 */
+    size_t (*hex_decode)(const uint8_t *text, size_t length, uint8_t *dst);
+    /* ASCII: the length of an ASCII prefix (not always all of it: the scalar code finishes) */
+    size_t (*ascii_prefix)(const uint8_t *text, size_t length);
+    /* ...the same, copying it to dst */
+    size_t (*ascii_copy)(const uint8_t *text, size_t length, uint8_t *dst);
+    /* ...the same, writing each byte as a UTF-16LE code unit (2 bytes out per byte) */
+    size_t (*ascii_widen)(const uint8_t *text, size_t length, uint8_t *dst);
+    /* UTF-16LE units below 0x80 to one byte each: consumes a multiple of 2 bytes (units),
+     * returns the BYTES consumed and writes half as many */
+    size_t (*utf16_ascii_narrow)(const uint8_t *bytes, size_t length, uint8_t *dst);
+    /* ascii encode: every byte with bit 7 cleared; consumes any prefix */
+    size_t (*ascii_mask)(const uint8_t *bytes, size_t length, uint8_t *dst);
+    /* UTF-8: the length of a prefix of well-formed text ending at a character boundary,
+     * copied to dst unless dst is NULL.  text[0] must be at a character boundary.  A
+     * copying kernel may also have written up to 3 bytes past the prefix it returns (a
+     * character cut by its last block): the scalar code writes those positions again, and
+     * they are inside the output, since sanitizing never shrinks text. */
+    size_t (*utf8_valid_prefix)(const uint8_t *text, size_t length, uint8_t *dst);
+} codec_kernels_t;
+
+extern const codec_kernels_t codec_kernels_scalar;
+#if defined(__x86_64__) || defined(__i386__)
+#define CODEC_HAVE_X86_KERNELS 1
+extern const codec_kernels_t codec_kernels_sse42;
+extern const codec_kernels_t codec_kernels_avx2;
+#endif
+
+/* The kernels of the level in use: one atomic load; the first call chooses the level. */
+const codec_kernels_t *codec_kernels_select(void);
+extern const codec_kernels_t *codec_kernels_active;
+static inline const codec_kernels_t *codec_kernels(void)
+{
+    const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
+    return kernels ? kernels : codec_kernels_select();
+}
 
 /* ---- Reading UTF-8 text as Node reads it ---------------------------------------------
  * Node's buf.toString('utf8') is V8's WHATWG-conformant UTF-8 decoder: every "maximal
@@ -90,6 +150,14 @@ static inline size_t codec_utf8_read(const uint8_t *p, size_t avail, uint32_t *c
 static inline size_t codec_ascii_run(const uint8_t *p, size_t length)
 {
     size_t i = 0;
+    /* A run of 64 bytes or more goes to the SIMD kernel; shorter runs (the words between
+     * the characters of multilingual text) stay here, where a call would cost more. */
+    if (length >= 64) {
+        uint64_t first;
+        memcpy(&first, p, sizeof first);
+        if ((first & 0x8080808080808080ull) == 0)
+            i = codec_kernels()->ascii_prefix(p, length);
+    }
     for (; i + 8 <= length; i += 8) {
         uint64_t word;
         memcpy(&word, p + i, sizeof word);
@@ -187,6 +255,10 @@ size_t codec_text_unit_count(const uint8_t *text, size_t length);
 /* utf8: encode and decode are the same operation — ill-formed subparts become EF BF BD. */
 size_t codec_utf8_sanitized_length(const uint8_t *text, size_t length);
 size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst);
+/* Well-formed text sanitizes to itself: copies it to dst (room for `length` bytes) and
+ * returns true in one pass, or returns false (dst written in part) at the first
+ * ill-formed subpart. */
+bool codec_utf8_copy_if_well_formed(const uint8_t *text, size_t length, uint8_t *dst);
 /* Byte offset of the first ill-formed subpart, or `length` if the text is valid UTF-8. */
 size_t codec_utf8_first_invalid(const uint8_t *text, size_t length);
 

@@ -21,6 +21,7 @@ size_t codec_latin1_encode_length(const uint8_t *bytes, size_t length)
 
 size_t codec_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
+    const codec_kernels_t *kernels = codec_kernels();
     size_t in = 0, out = 0;
     /* Groups of 8: an all-ASCII group is copied; a mixed one is converted without a branch
      * per byte (random data would mispredict half of them): two bytes are always stored and
@@ -31,6 +32,13 @@ size_t codec_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *d
         uint64_t word;
         memcpy(&word, bytes + in, sizeof word);
         if ((word & 0x8080808080808080ull) == 0) {
+            if (length - in >= 64) { /* a long ASCII run: checked and copied by the SIMD kernel */
+                const size_t copied = kernels->ascii_copy(bytes + in, length - in, dst + out);
+                in += copied;
+                out += copied;
+                if (copied)
+                    continue;
+            }
             memcpy(dst + out, bytes + in, 8);
             in += 8;
             out += 8;
@@ -58,7 +66,7 @@ size_t codec_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *d
 
 size_t codec_ascii_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
-    for (size_t i = 0; i < length; i++)
+    for (size_t i = codec_kernels()->ascii_mask(bytes, length, dst); i < length; i++)
         dst[i] = bytes[i] & 0x7F;
     return length;
 }
@@ -66,8 +74,12 @@ size_t codec_ascii_encode_write(const uint8_t *bytes, size_t length, uint8_t *ds
 /* ---- decode: UTF-8 text -> bytes (low byte of each code unit) ------------------------- */
 size_t codec_latin1_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
+    const codec_kernels_t *kernels = codec_kernels();
     size_t in = 0, out = 0;
     while (in < length) {
+        const size_t copied = kernels->ascii_copy(text + in, length - in, dst + out);
+        in += copied;
+        out += copied;
         const size_t run = codec_ascii_run(text + in, length - in);
         memcpy(dst + out, text + in, run);
         in += run;

@@ -20,10 +20,18 @@ static inline bool is_low_surrogate(uint32_t unit) { return unit >= 0xDC00 && un
 
 static inline size_t utf16le_encode(const uint8_t *bytes, size_t length, uint8_t *dst, bool write)
 {
+    const codec_kernels_t *kernels = codec_kernels();
     const size_t units = length / 2;
     size_t index = 0, out = 0;
     while (index < units) {
         uint32_t unit = unit_at(bytes, index);
+        if (unit < 0x80 && write && units - index >= 32) { /* an ASCII run: the SIMD kernel */
+            const size_t narrowed = kernels->utf16_ascii_narrow(bytes + 2 * index, 2 * (units - index), dst + out) / 2;
+            index += narrowed;
+            out += narrowed;
+            if (narrowed)
+                continue;
+        }
         if (unit < 0x80) {
             if (write)
                 dst[out] = (uint8_t)unit;
@@ -68,9 +76,17 @@ static inline size_t put_unit(uint8_t *dst, uint32_t unit)
 
 size_t codec_utf16le_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
+    const codec_kernels_t *kernels = codec_kernels();
     size_t in = 0, out = 0;
     while (in < length) {
         const uint8_t first = text[in];
+        if (first < 0x80 && length - in >= 32) { /* an ASCII run: the SIMD kernel */
+            const size_t widened = kernels->ascii_widen(text + in, length - in, dst + out);
+            in += widened;
+            out += 2 * widened;
+            if (widened)
+                continue;
+        }
         if (first < 0x80) {
             dst[out] = first;
             dst[out + 1] = 0;

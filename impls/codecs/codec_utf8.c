@@ -43,7 +43,10 @@ const codec_utf8_lead_t codec_utf8_leads[256] = {
  */
 static inline size_t next_invalid(const uint8_t *text, size_t in, size_t length, size_t *bad_size)
 {
+    const codec_kernels_t *kernels = codec_kernels();
     while (in < length) {
+        if (length - in >= 64) /* whole blocks of well-formed text: the SIMD kernel */
+            in += kernels->utf8_valid_prefix(text + in, length - in, NULL);
         in += codec_ascii_run(text + in, length - in);
         if (in >= length)
             break;
@@ -86,8 +89,13 @@ size_t codec_utf8_sanitized_length(const uint8_t *text, size_t length)
 
 size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
+    const codec_kernels_t *kernels = codec_kernels();
     size_t in = 0, out = 0, bad_size;
     while (in < length) {
+        /* well-formed blocks are checked and copied in one pass (the common case) */
+        const size_t copied = kernels->utf8_valid_prefix(text + in, length - in, dst + out);
+        in += copied;
+        out += copied;
         const size_t bad = next_invalid(text, in, length, &bad_size);
         memcpy(dst + out, text + in, bad - in);
         out += bad - in;
@@ -98,6 +106,16 @@ size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *ds
         in = bad + bad_size;
     }
     return out;
+}
+
+bool codec_utf8_copy_if_well_formed(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    const size_t checked = codec_kernels()->utf8_valid_prefix(text, length, dst);
+    size_t bad_size;
+    if (next_invalid(text, checked, length, &bad_size) < length)
+        return false;
+    memcpy(dst + checked, text + checked, length - checked);
+    return true;
 }
 
 /* ---- Code units ------------------------------------------------------------------------ */

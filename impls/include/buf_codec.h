@@ -218,6 +218,38 @@ buf_status_t buf_codec_convert_update(buf_codec_convert_t *convert, const uint8_
 buf_status_t buf_codec_convert_finish(buf_codec_convert_t *convert, uint8_t *out, size_t out_cap, size_t *written);
 buf_status_t buf_codec_convert_bad_offset(const buf_codec_convert_t *convert, uint64_t *out);
 
+/* ---- SIMD level -----------------------------------------------------------------------
+ * The converters run SIMD kernels for their hot loops (base64, hex, the ASCII runs of
+ * utf8/latin1/ascii/utf16le); every level gives byte for byte the same output, only the
+ * speed differs.  The level is chosen once, at the first conversion: the best level this
+ * CPU runs, or the one named by the environment variable BUFBENCH_SIMD
+ * (scalar|sse42|avx2|avx512).  A named level this machine lacks (the CPU lacks the
+ * instructions, or this build has no kernels for it: avx512 has none yet) or an unknown
+ * name is refused with one line on stderr, and the best available level is used instead;
+ * buf_simd_level() always reports the level really in use.
+ */
+typedef enum buf_simd_level {
+    BUF_SIMD_SCALAR = 0, /* portable C: the reference every other level is tested against */
+    BUF_SIMD_SSE42,      /* SSE4.2 (with SSSE3's byte shuffle), 16 bytes per step */
+    BUF_SIMD_AVX2,       /* AVX2, 32 bytes per step */
+    BUF_SIMD_AVX512,     /* AVX-512BW: no kernels in this build, never available */
+    BUF_SIMD_LEVEL_COUNT
+} buf_simd_level_t;
+
+/* "scalar", "sse42", "avx2", "avx512"; "unknown" for a value outside the enum. */
+const char *buf_simd_level_name(buf_simd_level_t level);
+/* Parses a level name (exactly as buf_simd_level_name spells it); BUF_EINVAL otherwise. */
+buf_status_t buf_simd_level_parse(const char *name, buf_simd_level_t *out);
+/* True if this build has kernels for `level` and this CPU runs them (scalar: always). */
+bool buf_simd_level_available(buf_simd_level_t level);
+/* The level the converters use (chosen at the first call if no conversion ran yet). */
+buf_simd_level_t buf_simd_level(void);
+/* Switches the converters to `level` (tests and tools that compare levels in one process).
+ * BUF_EINVAL for a level that is out of range or not available here (the level in use
+ * stays).  Safe at any time: conversions already running finish at the level they read,
+ * and every level gives the same output. */
+buf_status_t buf_simd_level_set(buf_simd_level_t level);
+
 #ifdef __cplusplus
 }
 #endif

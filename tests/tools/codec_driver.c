@@ -12,6 +12,10 @@
  * one breaks: the exact length functions equal the bytes written, the bounds hold, an
  * exactly sized destination (a fresh malloc block, so ASan sees any overrun) succeeds and
  * one byte less gives BUF_ENOSPC, strict success writes what lenient decode writes.
+ *
+ * The codecs run at the SIMD level BUFBENCH_SIMD names (buf_codec.h), so the differential
+ * runs once per level; `codec_driver --simd-available LEVEL` tells the test stage which
+ * levels this machine has (exit 0, or 1 with the reason on stdout).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -180,9 +184,44 @@ static void request_byte_length(const char *name, const uint8_t *text, size_t le
         printf("ok %zu\n", byte_length);
 }
 
-/* ---- Main: one line in, one line out ------------------------------------------------ */
-int main(void)
+/* ---- Command line ------------------------------------------------------------------- */
+static void print_usage(FILE *out)
 {
+    fputs("usage: codec_driver                       answer requests from stdin (see the source's opening)\n"
+          "       codec_driver --simd-available LEVEL exit 0 if the codecs can run at LEVEL here\n"
+          "                                          (scalar|sse42|avx2|avx512), else print why and exit 1\n"
+          "       codec_driver --help\n"
+          "BUFBENCH_SIMD=LEVEL picks the codecs' SIMD level (default: the best this machine has).\n",
+          out);
+}
+
+static int simd_available(const char *name)
+{
+    buf_simd_level_t level;
+    if (buf_simd_level_parse(name, &level) != BUF_OK) {
+        printf("%s is not a SIMD level (scalar, sse42, avx2, avx512)\n", name);
+        return 2;
+    }
+    if (!buf_simd_level_available(level)) {
+        printf("SIMD level %s is not available on this machine (CPU or build)\n", name);
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- Main: one line in, one line out ------------------------------------------------ */
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "--simd-available") == 0)
+        return simd_available(argv[2]);
+    if (argc != 1) {
+        print_usage(stderr);
+        return 2;
+    }
     char *line = NULL;
     size_t line_capacity = 0;
     ssize_t line_length;

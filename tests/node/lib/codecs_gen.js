@@ -192,9 +192,10 @@ function fragmentSoup(rng, count) {
 }
 
 // Long inputs cross Node's internal thresholds (the 4 KiB pool path of Buffer.from, the
-// base64 fast loop) and our ASCII fast paths.
+// base64 fast loop) and our ASCII fast paths; a third are 32..350 bytes, a few SIMD blocks
+// (16 to 64 bytes each), so an odd character lands at every offset of a block.
 function longText(rng, encoding) {
-  const target = 1000 + rng.int(7000);
+  const target = rng.chance(0.33) ? 32 + rng.int(319) : 1000 + rng.int(7000);
   const parts = [];
   let size = 0;
   while (size < target) {
@@ -209,6 +210,16 @@ function longText(rng, encoding) {
   return rng.chance(0.3) ? mutate(rng, b, encoding) : b;
 }
 
+// ASCII with a rare other byte, 32..350 bytes: the blocks of the ASCII kernels (utf8,
+// latin1, ascii; utf16le as code units below 0x80) with an odd byte at any offset.
+function mostlyAscii(rng, encoding) {
+  const n = 32 + rng.int(319);
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = rng.chance(0.01) ? rng.int(256) : 0x20 + rng.int(95);
+  if (encoding === 'utf16le') for (let i = 1; i < n; i += 2) b[i] = rng.chance(0.02) ? rng.int(256) : 0;
+  return b;
+}
+
 // ---- Inputs per direction --------------------------------------------------------------
 // Text (UTF-8, possibly ill-formed) to decode from `encoding`.
 function textInput(rng, encoding) {
@@ -218,7 +229,8 @@ function textInput(rng, encoding) {
   if (k < 55) return specificText(rng, encoding);
   if (k < 72) return fragmentSoup(rng, 1 + rng.int(8));
   if (k < 85) return randomBytes(rng, rng.int(48));
-  if (k < 97) return validText(rng, rng.int(24));
+  if (k < 93) return validText(rng, rng.int(24));
+  if (k < 97) return mostlyAscii(rng, encoding);
   return longText(rng, encoding);
 }
 
@@ -255,7 +267,8 @@ function bytesInput(rng, encoding) {
     const values = [0x00, 0x3D, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC3, 0xD8, 0xDC, 0xDF, 0xE0, 0xED, 0xF0, 0xF4, 0xFF];
     return Buffer.from(Array.from({ length: rng.int(32) }, () => rng.pick(values)));
   }
-  if (k < 95) return validText(rng, rng.int(24));
+  if (k < 91) return validText(rng, rng.int(24));
+  if (k < 95) return mostlyAscii(rng, encoding);
   return randomBytes(rng, 1000 + rng.int(8000));
 }
 

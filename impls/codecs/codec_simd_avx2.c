@@ -1,0 +1,335 @@
+/* codec_simd_avx2.c — the SIMD kernels at 32 bytes per step (level "avx2").
+ *
+ * The same kernels as codec_simd_sse42.c (read its comments for the techniques), each
+ * 256-bit register holding two 128-bit lanes.  Most AVX2 byte operations (pshufb, pack,
+ * unpack) stay inside a lane, so each kernel treats a register as two 16-byte halves and
+ * fixes the order once at the end: base64 encode loads its two 12-byte groups into the
+ * two lanes; decode and the packs put the lanes' results side by side with one permute.
+ * The target attribute (not a -mavx2 flag) keeps every build variant Makefile-free, and
+ * codec_simd.c points at this table only on a CPU with AVX2.
+ */
+#include "codec_internal.h"
+
+#ifdef CODEC_HAVE_X86_KERNELS
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2")))
+
+static inline const __m256i *in256(const uint8_t *p) { return (const __m256i *)(const void *)p; }
+static inline __m256i *out256(uint8_t *p) { return (__m256i *)(void *)p; }
+static inline const __m128i *in128(const uint8_t *p) { return (const __m128i *)(const void *)p; }
+static inline __m128i *out128(uint8_t *p) { return (__m128i *)(void *)p; }
+
+/* ---- base64 encode: 24 bytes -> 32 characters -------------------------------------------- */
+AVX2 static inline __m256i base64_sextets(__m256i bytes)
+{
+    const __m256i grouped = _mm256_shuffle_epi8(
+        bytes, _mm256_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10, 1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7,
+                                10, 9, 11, 10));
+    const __m256i first_third = _mm256_mulhi_epu16(_mm256_and_si256(grouped, _mm256_set1_epi32(0x0FC0FC00)),
+                                                   _mm256_set1_epi32(0x04000040));
+    const __m256i second_fourth = _mm256_mullo_epi16(_mm256_and_si256(grouped, _mm256_set1_epi32(0x003F03F0)),
+                                                     _mm256_set1_epi32(0x01000010));
+    return _mm256_or_si256(first_third, second_fourth);
+}
+
+AVX2 static inline __m256i base64_characters(__m256i sextets, __m256i offsets)
+{
+    __m256i range = _mm256_subs_epu8(sextets, _mm256_set1_epi8(51));
+    const __m256i upper = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), sextets);
+    range = _mm256_or_si256(range, _mm256_and_si256(upper, _mm256_set1_epi8(13)));
+    return _mm256_add_epi8(sextets, _mm256_shuffle_epi8(offsets, range));
+}
+
+AVX2 static size_t avx2_base64_encode(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
+{
+    const char plus = url ? '-' - 62 : '+' - 62, slash = url ? '_' - 63 : '/' - 63;
+    const __m128i lane = _mm_setr_epi8('a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+                                       '0' - 52, '0' - 52, '0' - 52, plus, slash, 'A', 0, 0);
+    const __m256i offsets = _mm256_broadcastsi128_si256(lane);
+    size_t in = 0, out = 0;
+    /* the upper lane's load reads bytes 12..27 of the step and uses 12..23 */
+    for (; in + 28 <= length; in += 24, out += 32) {
+        const __m256i chunk = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(in128(bytes + in))),
+                                                      _mm_loadu_si128(in128(bytes + in + 12)), 1);
+        _mm256_storeu_si256(out256(dst + out), base64_characters(base64_sextets(chunk), offsets));
+    }
+    return in;
+}
+
+/* ---- base64 decode: 32 characters -> 24 bytes (classification: codec_simd_sse42.c) ------- */
+#define ROW2 0x01
+#define ROW3 0x02
+#define ROW4 0x04
+#define ROW5 0x08
+#define ROW6 0x10
+#define ROW7 0x20
+#define ROW_OTHER 0x40
+
+AVX2 static inline bool base64_decode_sextets(__m256i characters, __m256i *sextets)
+{
+    const __m256i invalid_rows_by_low_nibble = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+        ROW_OTHER | ROW2 | ROW4 | ROW6, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
+        ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
+        ROW_OTHER | ROW2 | ROW3, ROW_OTHER | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7,
+        ROW_OTHER | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW3 | ROW7));
+    const __m256i row_bits = _mm256_broadcastsi128_si256(_mm_setr_epi8(ROW_OTHER, ROW_OTHER, ROW2, ROW3, ROW4, ROW5,
+                                                                       ROW6, ROW7, ROW_OTHER, ROW_OTHER, ROW_OTHER,
+                                                                       ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER,
+                                                                       ROW_OTHER));
+    const __m256i row_offsets =
+        _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 0, 0, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0));
+    const __m256i row2_offsets = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 62 - '+', 0, 62 - '-', 0, 63 - '/'));
+    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
+    const __m256i low = _mm256_and_si256(characters, nibble_mask);
+    const __m256i invalid = _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low),
+                                             _mm256_shuffle_epi8(row_bits, high));
+    if (!_mm256_testz_si256(invalid, invalid))
+        return false;
+    __m256i offsets = _mm256_shuffle_epi8(row_offsets, high);
+    const __m256i in_row2 = _mm256_cmpeq_epi8(high, _mm256_set1_epi8(2));
+    offsets = _mm256_blendv_epi8(offsets, _mm256_shuffle_epi8(row2_offsets, low), in_row2);
+    const __m256i underscore = _mm256_cmpeq_epi8(characters, _mm256_set1_epi8('_'));
+    offsets = _mm256_blendv_epi8(offsets, _mm256_set1_epi8(63 - '_'), underscore);
+    *sextets = _mm256_add_epi8(characters, offsets);
+    return true;
+}
+
+AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    size_t in = 0, out = 0;
+    for (; in + 32 <= length; in += 32, out += 24) {
+        __m256i sextets;
+        if (!base64_decode_sextets(_mm256_loadu_si256(in256(text + in)), &sextets))
+            break;
+        const __m256i pairs = _mm256_maddubs_epi16(sextets, _mm256_set1_epi32(0x01400140));
+        const __m256i groups = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00011000));
+        const __m256i lanes = _mm256_shuffle_epi8(
+            groups, _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2, 1, 0, 6, 5, 4, 10, 9, 8,
+                                     14, 13, 12, -1, -1, -1, -1));
+        /* 12 bytes at the bottom of each lane -> 24 bytes at the bottom of the register */
+        const __m256i packed = _mm256_permutevar8x32_epi32(lanes, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7));
+        _mm_storeu_si128(out128(dst + out), _mm256_castsi256_si128(packed)); /* exactly 24 bytes: 16 + 8 */
+        _mm_storel_epi64(out128(dst + out + 16), _mm256_extracti128_si256(packed, 1));
+    }
+    return in;
+}
+
+/* ---- hex --------------------------------------------------------------------------------- */
+AVX2 static size_t avx2_hex_encode(const uint8_t *bytes, size_t length, uint8_t *dst)
+{
+    const __m256i digits = _mm256_broadcastsi128_si256(
+        _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'));
+    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    size_t in = 0;
+    for (; in + 32 <= length; in += 32) {
+        const __m256i chunk = _mm256_loadu_si256(in256(bytes + in));
+        const __m256i high = _mm256_shuffle_epi8(digits, _mm256_and_si256(_mm256_srli_epi16(chunk, 4), nibble_mask));
+        const __m256i low = _mm256_shuffle_epi8(digits, _mm256_and_si256(chunk, nibble_mask));
+        /* per lane: bytes 0..7 and 8..15 of the lane, interleaved */
+        const __m256i first = _mm256_unpacklo_epi8(high, low), second = _mm256_unpackhi_epi8(high, low);
+        _mm256_storeu_si256(out256(dst + 2 * in), _mm256_permute2x128_si256(first, second, 0x20));
+        _mm256_storeu_si256(out256(dst + 2 * in + 32), _mm256_permute2x128_si256(first, second, 0x31));
+    }
+    return in;
+}
+
+AVX2 static inline bool hex_values(__m256i characters, __m256i *values)
+{
+    const __m256i lower = _mm256_or_si256(characters, _mm256_set1_epi8(0x20));
+    const __m256i is_digit = _mm256_and_si256(_mm256_cmpgt_epi8(characters, _mm256_set1_epi8('0' - 1)),
+                                              _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), characters));
+    const __m256i is_letter = _mm256_and_si256(_mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)),
+                                               _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), lower));
+    if (_mm256_movemask_epi8(_mm256_or_si256(is_digit, is_letter)) != -1)
+        return false;
+    *values = _mm256_blendv_epi8(_mm256_sub_epi8(lower, _mm256_set1_epi8('a' - 10)),
+                                 _mm256_sub_epi8(characters, _mm256_set1_epi8('0')), is_digit);
+    return true;
+}
+
+AVX2 static size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    const __m256i pair_weights = _mm256_set1_epi16(0x0110); /* high digit * 16 + low digit */
+    size_t in = 0;
+    for (; in + 64 <= length; in += 64) {
+        __m256i first, second;
+        if (!hex_values(_mm256_loadu_si256(in256(text + in)), &first) ||
+            !hex_values(_mm256_loadu_si256(in256(text + in + 32)), &second))
+            break;
+        const __m256i packed = _mm256_packus_epi16(_mm256_maddubs_epi16(first, pair_weights),
+                                                   _mm256_maddubs_epi16(second, pair_weights));
+        _mm256_storeu_si256(out256(dst + in / 2), _mm256_permute4x64_epi64(packed, 0xD8)); /* lanes 0 2 1 3 */
+    }
+    return in;
+}
+
+/* ---- ASCII --------------------------------------------------------------------------------- */
+AVX2 static size_t avx2_ascii_prefix(const uint8_t *text, size_t length)
+{
+    size_t in = 0;
+    for (; in + 64 <= length; in += 64) {
+        const __m256i a = _mm256_loadu_si256(in256(text + in)), b = _mm256_loadu_si256(in256(text + in + 32));
+        if (_mm256_movemask_epi8(_mm256_or_si256(a, b)))
+            break;
+    }
+    return in;
+}
+
+AVX2 static size_t avx2_ascii_copy(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    size_t in = 0;
+    for (; in + 64 <= length; in += 64) {
+        const __m256i a = _mm256_loadu_si256(in256(text + in)), b = _mm256_loadu_si256(in256(text + in + 32));
+        if (_mm256_movemask_epi8(_mm256_or_si256(a, b)))
+            break;
+        _mm256_storeu_si256(out256(dst + in), a);
+        _mm256_storeu_si256(out256(dst + in + 32), b);
+    }
+    return in;
+}
+
+AVX2 static size_t avx2_ascii_widen(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    size_t in = 0;
+    for (; in + 32 <= length; in += 32) {
+        const __m256i a = _mm256_loadu_si256(in256(text + in));
+        if (_mm256_movemask_epi8(a))
+            break;
+        _mm256_storeu_si256(out256(dst + 2 * in), _mm256_cvtepu8_epi16(_mm256_castsi256_si128(a)));
+        _mm256_storeu_si256(out256(dst + 2 * in + 32), _mm256_cvtepu8_epi16(_mm256_extracti128_si256(a, 1)));
+    }
+    return in;
+}
+
+AVX2 static size_t avx2_utf16_ascii_narrow(const uint8_t *bytes, size_t length, uint8_t *dst)
+{
+    const __m256i not_ascii = _mm256_set1_epi16((short)0xFF80);
+    size_t in = 0;
+    for (; in + 64 <= length; in += 64) {
+        const __m256i a = _mm256_loadu_si256(in256(bytes + in)), b = _mm256_loadu_si256(in256(bytes + in + 32));
+        if (!_mm256_testz_si256(_mm256_or_si256(a, b), not_ascii))
+            break;
+        _mm256_storeu_si256(out256(dst + in / 2), _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xD8));
+    }
+    return in;
+}
+
+AVX2 static size_t avx2_ascii_mask(const uint8_t *bytes, size_t length, uint8_t *dst)
+{
+    const __m256i low_seven = _mm256_set1_epi8(0x7F);
+    size_t in = 0;
+    for (; in + 32 <= length; in += 32)
+        _mm256_storeu_si256(out256(dst + in), _mm256_and_si256(_mm256_loadu_si256(in256(bytes + in)), low_seven));
+    return in;
+}
+
+/* ---- UTF-8 validation: 32 bytes per step -------------------------------------------------
+ * The lookup algorithm of John Keiser and Daniel Lemire ("Validating UTF-8 in less than one
+ * instruction per byte", 2021), written anew: every error of well-formedness shows in the
+ * high nibble of the previous byte, its low nibble and the high nibble of the current byte,
+ * so three 16-entry tables, each entry a set of error classes, ANDed together, give the
+ * errors each byte pair commits; the one thing a pair cannot see (a third or fourth byte
+ * that must be a continuation) comes from the bytes two and three back.  An error in a block
+ * stops the kernel before the block (minus a character its last block left cut), and the
+ * scalar code meets the error at its exact byte.
+ */
+#define TOO_SHORT (1 << 0)      /* lead then a non-continuation */
+#define TOO_LONG (1 << 1)       /* ASCII then a continuation */
+#define OVERLONG_3 (1 << 2)     /* E0 80..9F */
+#define TOO_LARGE (1 << 3)      /* F4 90..BF, F5..FF then a continuation */
+#define SURROGATE (1 << 4)      /* ED A0..BF */
+#define OVERLONG_2 (1 << 5)     /* C0, C1 then a continuation */
+#define TOO_LARGE_1000 (1 << 6) /* F5..FF 80..8F */
+#define OVERLONG_4 (1 << 6)     /* F0 80..8F (shares the bit: both rows reject 80..8F) */
+#define TWO_CONTS (1 << 7)      /* a continuation after a continuation: right only as 3rd/4th byte */
+#define CARRY (TOO_SHORT | TOO_LONG | TWO_CONTS)
+
+AVX2 static inline __m256i utf8_block_errors(__m256i input, __m256i previous_input)
+{
+    const __m256i by_previous_high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+        TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, /* 0..7: ASCII */
+        (char)TWO_CONTS, (char)TWO_CONTS, (char)TWO_CONTS, (char)TWO_CONTS,             /* 8..B: continuation */
+        TOO_SHORT | OVERLONG_2, TOO_SHORT, TOO_SHORT | OVERLONG_3 | SURROGATE,
+        (char)(TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4)));
+    const __m256i by_previous_low = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+        (char)(CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4), (char)(CARRY | OVERLONG_2), (char)CARRY, (char)CARRY,
+        (char)(CARRY | TOO_LARGE), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE),
+        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000)));
+    const __m256i by_current_high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
+        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4),
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE),
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
+        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE), TOO_SHORT, TOO_SHORT, TOO_SHORT,
+        TOO_SHORT));
+    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    /* the block shifted by 1, 2, 3 bytes, the previous block's last bytes coming in */
+    const __m256i carried = _mm256_permute2x128_si256(previous_input, input, 0x21);
+    const __m256i previous1 = _mm256_alignr_epi8(input, carried, 15);
+    const __m256i previous2 = _mm256_alignr_epi8(input, carried, 14);
+    const __m256i previous3 = _mm256_alignr_epi8(input, carried, 13);
+    const __m256i pair_errors = _mm256_and_si256(
+        _mm256_and_si256(
+            _mm256_shuffle_epi8(by_previous_high, _mm256_and_si256(_mm256_srli_epi16(previous1, 4), nibble_mask)),
+            _mm256_shuffle_epi8(by_previous_low, _mm256_and_si256(previous1, nibble_mask))),
+        _mm256_shuffle_epi8(by_current_high, _mm256_and_si256(_mm256_srli_epi16(input, 4), nibble_mask)));
+    /* a third byte after E0..FF, a fourth after F0..FF: bit 7 set exactly there */
+    const __m256i must_continue = _mm256_and_si256(
+        _mm256_or_si256(_mm256_subs_epu8(previous2, _mm256_set1_epi8((char)(0xE0 - 0x80))),
+                        _mm256_subs_epu8(previous3, _mm256_set1_epi8((char)(0xF0 - 0x80)))),
+        _mm256_set1_epi8((char)0x80));
+    return _mm256_xor_si256(must_continue, pair_errors);
+}
+
+/* Back `end` off a character its last bytes leave unfinished. */
+static inline size_t before_cut_character(const uint8_t *text, size_t end)
+{
+    for (size_t back = 1; back <= 3 && back <= end; back++) {
+        const uint8_t byte = text[end - back];
+        if ((byte & 0xC0) == 0x80)
+            continue; /* a continuation: look further back */
+        const size_t needed = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
+        return needed > back ? end - back : end;
+    }
+    return end;
+}
+
+AVX2 static size_t avx2_utf8_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    __m256i previous = _mm256_setzero_si256();
+    size_t in = 0;
+    for (; in + 32 <= length; in += 32) {
+        const __m256i input = _mm256_loadu_si256(in256(text + in));
+        if (_mm256_movemask_epi8(_mm256_or_si256(input, previous)) != 0) { /* ASCII after ASCII needs no check */
+            const __m256i errors = utf8_block_errors(input, previous);
+            if (!_mm256_testz_si256(errors, errors))
+                break;
+        }
+        if (dst)
+            _mm256_storeu_si256(out256(dst + in), input);
+        previous = input;
+    }
+    return before_cut_character(text, in);
+}
+
+const codec_kernels_t codec_kernels_avx2 = {
+    .level = BUF_SIMD_AVX2,
+    .base64_encode = avx2_base64_encode,
+    .base64_decode = avx2_base64_decode,
+    .hex_encode = avx2_hex_encode,
+    .hex_decode = avx2_hex_decode,
+    .ascii_prefix = avx2_ascii_prefix,
+    .ascii_copy = avx2_ascii_copy,
+    .ascii_widen = avx2_ascii_widen,
+    .utf16_ascii_narrow = avx2_utf16_ascii_narrow,
+    .ascii_mask = avx2_ascii_mask,
+    .utf8_valid_prefix = avx2_utf8_valid_prefix,
+};
+#endif
