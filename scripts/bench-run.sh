@@ -4,7 +4,9 @@
 #
 #   scripts/bench-run.sh [--full|--quick|--callgrind] [--out DIR] [--repetitions N]
 #                        [--min-time SECONDS] [--no-node] [--no-preload]
-#   FILTER=regex (one regex for the C and the Node rows)
+#   FILTER=regex (one grep -E regex for the C and the Node rows, over the names results.json
+#                holds: Google Benchmark's suffixes stripped, node/NAME also by NAME;
+#                a leading '-' excludes)
 #
 # Writes reports/runs/<UTC time>/results.json (or DIR/results.json): Google Benchmark
 # JSON with every repetition of every row kept —
@@ -106,12 +108,76 @@ export BENCH_CTX_FILTER=$FILTER
 export BENCH_CTX_REPETITIONS=$repetitions
 export BENCH_CTX_MIN_TIME=${min_time:-fixed iterations}
 
+# ---- FILTER over the names results.json holds --------------------------------------------
+# Google Benchmark's --benchmark_filter searches its own names, suffixes included
+# (NAME/real_time, NAME/threads:2, NAME/iterations:N), so FILTER='^stream_file/malloc/65536$'
+# would select nothing there although that is the row's name in results.json.  So the runner
+# lists every row once, FILTER selects by the name without suffixes (grep -E: POSIX extended
+# regexes, as Google Benchmark's std::regex::extended), and Google Benchmark gets the
+# selection back as its exact names.  A leading '-' excludes, as in Google Benchmark.
+GB_SUFFIX='/(real_time|manual_time|threads:[0-9]+|iterations:[0-9]+|repeats:[0-9]+|min_time:[0-9.]+)'
+strip_suffixes() { sed -E "s#($GB_SUFFIX)+\$##"; }
+regex_quote() { sed 's/[][\.*^$()+?{}|]/\\&/g'; }
+
+# filter_lines FILE...: the numbers of the lines FILTER selects, one a line; line k of every
+# FILE names the same row, and the row is selected if FILTER matches it in any FILE (with a
+# leading '-': in none).  An invalid FILTER ends the run with grep's message.
+filter_lines() {
+  local pattern=${FILTER#-} file found status matched="" count
+  count=$(wc -l <"$1")
+  for file in "$@"; do
+    status=0
+    found=$(grep -nE -e "$pattern" "$file" 2>"$run/raw/filter.err") || status=$?
+    [[ $status -le 1 ]] || die "FILTER='$FILTER' is not a valid extended regex: $(cat "$run/raw/filter.err")"
+    matched+=$(cut -d: -f1 <<<"$found")$'\n'
+  done
+  matched=$(grep -v '^$' <<<"$matched" | sort -un || true)
+  if [[ $FILTER == -* ]]; then
+    comm -23 <(seq 1 "$count" | sort) <(sort <<<"$matched") | sort -n
+  else
+    if [[ -n $matched ]]; then printf '%s\n' "$matched"; fi
+  fi
+}
+
+# gb_selection_regex LISTED SELECTED: a --benchmark_filter that selects exactly the rows of
+# SELECTED (Google Benchmark names, a subset of LISTED): ^(name|name|family/.*)$, a family all
+# of whose rows are selected written as its prefix.  libstdc++'s std::regex refuses a regex
+# of more than 100,000 NFA states: measured here, an alternation of every full-grid name
+# (616 rows, 17 KB) compiles and lists in 0.05 s, five times that (87 KB) in 0.35 s, six
+# times (104 KB) is refused.  With whole families folded the full grid's FILTER='.' is 578
+# bytes and FILTER='-/pool/' (529 rows) 8 KB, far from that limit.
+gb_selection_regex() {
+  local alternatives
+  alternatives=$(awk -F/ 'NR == FNR { listed[$1]++; next }
+                          { chosen[$1]++; rows[$1] = rows[$1] $0 "\n" }
+                          END { for (family in chosen)
+                                  printf "%s", (chosen[family] == listed[family] ? family "/\t\n" : rows[family]) }' "$1" "$2" |
+                 regex_quote | sed 's#\t$#.*#' | paste -sd '|')
+  [[ ${#alternatives} -lt 90000 ]] ||
+    die "FILTER='$FILTER' selects ${#alternatives} bytes of row names, more than Google Benchmark's regex takes: narrow it"
+  echo "^($alternatives)\$"
+}
+
 # ---- The C rows ------------------------------------------------------------------------
 # The benchmarks this run has, as Google Benchmark names them (suffixes included).
+if [[ -n $FILTER ]]; then
+  status=0; grep -E -e "${FILTER#-}" </dev/null >/dev/null 2>"$run/raw/filter.err" || status=$?
+  [[ $status -le 1 ]] || die "FILTER='$FILTER' is not a valid extended regex: $(cat "$run/raw/filter.err")"
+fi
+mapfile -t tests < <("$BIN" "${suite_flags[@]}" --benchmark_list_tests)
+[[ ${#tests[@]} -gt 0 ]] || die "$BIN lists no benchmark"
 filter_flag=()
-[[ -n $FILTER ]] && filter_flag=(--benchmark_filter="$FILTER")
-mapfile -t tests < <("$BIN" "${suite_flags[@]}" "${filter_flag[@]}" --benchmark_list_tests)
-[[ ${#tests[@]} -gt 0 ]] || die "no benchmark matches FILTER='$FILTER'"
+if [[ -n $FILTER ]]; then
+  printf '%s\n' "${tests[@]}" | strip_suffixes >"$run/raw/names.txt"
+  mapfile -t selected < <(filter_lines "$run/raw/names.txt")
+  [[ ${#selected[@]} -gt 0 ]] || die "no benchmark matches FILTER='$FILTER' (it is matched against names without Google Benchmark's suffixes, as in results.json)"
+  all_tests=("${tests[@]}") tests=()
+  for line in "${selected[@]}"; do tests+=("${all_tests[line - 1]}"); done
+  printf '%s\n' "${all_tests[@]}" >"$run/raw/listed.txt"
+  printf '%s\n' "${tests[@]}" >"$run/raw/selected.txt"
+  selection_regex=$(gb_selection_regex "$run/raw/listed.txt" "$run/raw/selected.txt")
+  filter_flag=(--benchmark_filter="$selection_regex")
+fi
 
 # progress TOTAL: Google Benchmark's console rows on stdin -> "[k/N] name  time ...".
 progress() {
@@ -217,9 +283,31 @@ fi
 export BENCH_CTX_PRELOADED="${preloaded[*]:-none}"
 
 # ---- The Node rows ----------------------------------------------------------------------------
+# A Node row node/NAME mirrors the C row NAME: FILTER selects it by NAME (so '^alloc_pair/'
+# selects the mirrors of the C rows it selects) or by its full name, suffixes stripped as for
+# the C rows (run.js names node/stream_file/65536/real_time too); run.js gets the selection as
+# a regex of its exact names.
+node_selection() {
+  local line names=() alternatives=""
+  node bench/node/run.js --list "${quick_flag[@]}" >"$run/raw/node-list.txt"
+  mapfile -t names <"$run/raw/node-list.txt"
+  strip_suffixes <"$run/raw/node-list.txt" >"$run/raw/node-names.txt"
+  sed 's#^node/##' "$run/raw/node-names.txt" >"$run/raw/node-mirrored.txt"
+  while read -r line; do
+    alternatives+="${alternatives:+|}$(regex_quote <<<"${names[line - 1]}")"
+  done < <(filter_lines "$run/raw/node-mirrored.txt" "$run/raw/node-names.txt")
+  if [[ -n $alternatives ]]; then echo "^($alternatives)\$"; fi
+}
 if [[ $with_node == 1 ]]; then
-  if [[ -f bench/node/run.js ]]; then
-    node_flags=(--out "$run/raw/node-gb.json" --data-dir "$DATA_DIR" --filter "${FILTER:-.}" --repetitions "$repetitions"
+  node_filter=.
+  if [[ ! -f bench/node/run.js ]]; then
+    say "bench/node/run.js is not in this tree: no node/ rows"
+    export BENCH_CTX_NODE="not run (bench/node/run.js missing)"
+  elif [[ -n $FILTER ]] && ! node_filter=$(node_selection) || [[ -z $node_filter ]]; then
+    say "no node/ row matches FILTER='$FILTER'"
+    export BENCH_CTX_NODE="not run (no node/ row matches FILTER)"
+  else
+    node_flags=(--out "$run/raw/node-gb.json" --data-dir "$DATA_DIR" --filter "$node_filter" --repetitions "$repetitions"
                 --min-time "$min_time" --file-size "$file_bytes")
     [[ $mode == quick ]] && node_flags+=(--quick)
     say "node rows: node bench/node/run.js ${node_flags[*]}"
@@ -227,9 +315,6 @@ if [[ $with_node == 1 ]]; then
     node "$json" normalize "$run/raw/node-gb.json" "$run/raw/node.json"
     parts+=("$run/raw/node.json")
     export BENCH_CTX_NODE="$(node --version)"
-  else
-    say "bench/node/run.js is not in this tree: no node/ rows"
-    export BENCH_CTX_NODE="not run (bench/node/run.js missing)"
   fi
 fi
 

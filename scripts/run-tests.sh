@@ -107,7 +107,8 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 run_stage streams-node-diff scripts/node-diff streams --cases 200 --convert-cases 300 \
   --driver "$BUILD/tests/line_driver" --buf "$BUILD/buf"
 # The baseline comparison (scripts/compare) on synthetic runs whose change is known, and its
-# exact Mann-Whitney p-values and Holm adjustment against hand computations.
+# exact Mann-Whitney p-values and Holm adjustment (scripts/benchstats.py, shared with
+# scripts/report) against hand computations.
 run_stage compare tests/compare/run.sh
 # Fuzz corpus replay: every committed corpus file through its own fuzz target, once per
 # registered backend, in the plain replay build (blocks packed as in production: a
