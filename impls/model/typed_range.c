@@ -17,6 +17,12 @@
  * goes element by element through numconv.  16 doubles are 128 bytes: the range test is
  * two cache lines, and one odd value costs at most 15 slow neighbours.
  * Loads never need a slow path: every element value is a double exactly.
+ *
+ * On x86-64 (__SSE2__, which every x86-64 CPU has: no run-time dispatch) the section
+ * "SSE2" replaces the portable loops: there the packed conversion instruction itself
+ * flags the values it cannot convert exactly, and every kind runs within 1.1x of a raw
+ * pointer loop's instructions (README, "Bulk typed access").  The portable loops stay for
+ * other targets; `-U__SSE2__` compiles them on x86-64 too.
  */
 #include <string.h>
 
@@ -63,11 +69,11 @@ static buf_status_t range_start(const buf_typed_t *view, int64_t index, size_t c
             out[i] = (double)element;                                                                                  \
         }                                                                                                              \
     }
+#if !defined(__SSE2__)
 DEFINE_LOAD(load_int8, int8_t)
 DEFINE_LOAD(load_uint8, uint8_t)
 DEFINE_LOAD(load_int16, int16_t)
 DEFINE_LOAD(load_uint16, uint16_t)
-#if !defined(__SSE2__)
 DEFINE_LOAD(load_int32, int32_t)
 DEFINE_LOAD(load_uint32, uint32_t)
 DEFINE_LOAD(load_float32, float)
@@ -377,6 +383,51 @@ static inline void widen4_float32(__m128i lanes, double *out)
     _mm_storeu_pd(out, _mm_cvtps_pd(floats));
     _mm_storeu_pd(out + 2, _mm_cvtps_pd(_mm_movehl_ps(floats, floats)));
 }
+
+/* The narrow kinds widen to int32 lanes first: eight elements (8 or 16 bytes) unpacked
+ * against themselves put each element in the top of its lane, and an arithmetic shift
+ * brings it down sign-extended; the unsigned kinds unpack against zero instead. */
+static inline __m128i widen_int8(__m128i bytes)
+{
+    return _mm_unpacklo_epi8(bytes, bytes);
+}
+static inline __m128i widen_uint8(__m128i bytes)
+{
+    return _mm_unpacklo_epi8(bytes, _mm_setzero_si128());
+}
+#define INT16_LANES_LOW(words) _mm_srai_epi32(_mm_unpacklo_epi16(words, words), 16)
+#define INT16_LANES_HIGH(words) _mm_srai_epi32(_mm_unpackhi_epi16(words, words), 16)
+#define UINT16_LANES_LOW(words) _mm_unpacklo_epi16(words, _mm_setzero_si128())
+#define UINT16_LANES_HIGH(words) _mm_unpackhi_epi16(words, _mm_setzero_si128())
+
+/* Eight elements a step: `load8` gives them as eight 16-bit words, `low` and `high` turn
+ * words 0-3 and 4-7 into int32 lanes.  widen_int8 leaves each byte in the TOP half of its
+ * word, so after the second unpack it is the lane's top byte and Int8 shifts by 24. */
+#define DEFINE_LOAD_NARROW_SSE2(name, c_type, load8, low, high)                                                       \
+    static void name(const uint8_t *src, size_t count, double *out)                                                  \
+    {                                                                                                                  \
+        size_t i = 0;                                                                                                  \
+        for (; i + 8 <= count; i += 8) {                                                                               \
+            const __m128i words = load8(src + i * sizeof(c_type));                                                     \
+            widen4_int32(low(words), out + i);                                                                         \
+            widen4_int32(high(words), out + i + 4);                                                                    \
+        }                                                                                                              \
+        for (; i < count; i++) {                                                                                       \
+            c_type element;                                                                                            \
+            memcpy(&element, src + i * sizeof element, sizeof element);                                               \
+            out[i] = (double)element;                                                                                  \
+        }                                                                                                              \
+    }
+#define LOAD_8_BYTES(address) _mm_loadl_epi64((const __m128i *)(const void *)(address))
+#define LOAD_16_BYTES(address) _mm_loadu_si128((const __m128i *)(const void *)(address))
+#define INT8_WORDS(address) widen_int8(LOAD_8_BYTES(address))
+#define UINT8_WORDS(address) widen_uint8(LOAD_8_BYTES(address))
+#define INT8_LANES_LOW(words) _mm_srai_epi32(_mm_unpacklo_epi16(words, words), 24)
+#define INT8_LANES_HIGH(words) _mm_srai_epi32(_mm_unpackhi_epi16(words, words), 24)
+DEFINE_LOAD_NARROW_SSE2(load_int8, int8_t, INT8_WORDS, INT8_LANES_LOW, INT8_LANES_HIGH)
+DEFINE_LOAD_NARROW_SSE2(load_uint8, uint8_t, UINT8_WORDS, UINT16_LANES_LOW, UINT16_LANES_HIGH)
+DEFINE_LOAD_NARROW_SSE2(load_int16, int16_t, LOAD_16_BYTES, INT16_LANES_LOW, INT16_LANES_HIGH)
+DEFINE_LOAD_NARROW_SSE2(load_uint16, uint16_t, LOAD_16_BYTES, UINT16_LANES_LOW, UINT16_LANES_HIGH)
 
 #define DEFINE_LOAD_SSE2(name, c_type, widen4)                                                                         \
     static void name(const uint8_t *src, size_t count, double *out)                                                  \
