@@ -20,9 +20,9 @@
  *
  * On x86-64 (__SSE2__, which every x86-64 CPU has: no run-time dispatch) the section
  * "SSE2" replaces the portable loops: there the packed conversion instruction itself
- * flags the values it cannot convert exactly, and every kind runs within 1.1x of a raw
- * pointer loop's instructions (README, "Bulk typed access").  The portable loops stay for
- * other targets; `-U__SSE2__` compiles them on x86-64 too.
+ * flags the values it cannot convert exactly, and every converting kind runs within 1.1x
+ * of a raw pointer loop's instructions (figures in README.md, "Bulk element access").
+ * The portable loops stay for other targets; `-U__SSE2__` compiles them on x86-64 too.
  */
 #include <string.h>
 
