@@ -1,0 +1,79 @@
+/* backend_stats.c — per-thread statistics slots: the slow paths (see backend_stats.h). */
+#include "backend_stats.h"
+
+#include <stdlib.h>
+
+#include "core/core_assert.h"
+
+_Thread_local backend_stats_cache_t backend_stats_last;
+
+static _Atomic uint64_t next_stats_id = 1;
+
+int backend_stats_init(backend_stats_t *stats)
+{
+    atomic_init(&stats->slots, NULL);
+    stats->id = atomic_fetch_add(&next_stats_id, 1);
+    return pthread_mutex_init(&stats->lock, NULL) == 0 ? 0 : -1;
+}
+
+backend_stats_slot_t *backend_stats_slot_lookup(backend_stats_t *stats)
+{
+    pthread_t self = pthread_self();
+    backend_stats_slot_t *slot = atomic_load_explicit(&stats->slots, memory_order_acquire);
+    while (slot && !pthread_equal(slot->owner, self))
+        slot = atomic_load_explicit(&slot->next, memory_order_acquire);
+    if (!slot) {
+        /* Only this thread adds a slot for `self`, so none can appear between the scan
+         * and the insertion; the lock orders insertions by different threads. */
+        slot = calloc(1, sizeof *slot);
+        if (!slot)
+            return NULL;
+        slot->owner = self;
+        pthread_mutex_lock(&stats->lock);
+        atomic_store_explicit(&slot->next, atomic_load_explicit(&stats->slots, memory_order_relaxed),
+                              memory_order_relaxed);
+        atomic_store_explicit(&stats->slots, slot, memory_order_release);
+        pthread_mutex_unlock(&stats->lock);
+    }
+    /* Ids are never reused, so a cached slot is always this thread's own. */
+    backend_stats_last = (backend_stats_cache_t){stats->id, slot};
+    return slot;
+}
+
+void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out)
+{
+    uint64_t allocated = 0, freed = 0, peak_sum = 0, allocs = 0, frees = 0, failures = 0;
+    for (backend_stats_slot_t *slot = atomic_load_explicit(&stats->slots, memory_order_acquire); slot;
+         slot = atomic_load_explicit(&slot->next, memory_order_acquire)) {
+        allocated += atomic_load_explicit(&slot->bytes_allocated, memory_order_relaxed);
+        freed += atomic_load_explicit(&slot->bytes_freed, memory_order_relaxed);
+        peak_sum += atomic_load_explicit(&slot->net_peak, memory_order_relaxed);
+        allocs += atomic_load_explicit(&slot->allocs, memory_order_relaxed);
+        frees += atomic_load_explicit(&slot->frees, memory_order_relaxed);
+        failures += atomic_load_explicit(&slot->failures, memory_order_relaxed);
+    }
+    /* A read racing with a cross-thread free may count the free but not yet its alloc
+     * (slots are read one after the other): never report negative live bytes. */
+    out->bytes_live = freed < allocated ? allocated - freed : 0;
+    /* The sum of the threads' peaks bounds every moment's live bytes; with one thread it
+     * is that thread's peak, the exact figure.  A read racing with a free on another
+     * thread can see a live figure above the peaks already stored: report the larger. */
+    out->bytes_peak = peak_sum > out->bytes_live ? peak_sum : out->bytes_live;
+    out->allocs = allocs;
+    out->frees = frees;
+    out->failures = failures;
+}
+
+void backend_stats_destroy(backend_stats_t *stats)
+{
+    backend_stats_slot_t *slot = atomic_load(&stats->slots);
+    while (slot) {
+        backend_stats_slot_t *next = atomic_load(&slot->next);
+        free(slot);
+        slot = next;
+    }
+    atomic_store(&stats->slots, NULL);
+    if (backend_stats_last.stats_id == stats->id)
+        backend_stats_last = (backend_stats_cache_t){0, NULL};
+    pthread_mutex_destroy(&stats->lock);
+}
