@@ -301,6 +301,7 @@ void buf_backend_free(buf_backend_t *backend, void *ptr, size_t size, size_t ali
     backend_stats_slot_t *slot = backend_stats_mine(&backend->stats);
     if (__builtin_expect(slot != NULL, 1))
         backend_stats_note_free(slot, size);
+    BUF_ASSERT_EXPENSIVE(backend_stats_live_not_negative(&backend->stats));
 }
 
 /* ---- Statistics and properties ------------------------------------------------------- */

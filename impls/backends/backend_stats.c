@@ -64,6 +64,16 @@ void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out)
     out->failures = failures;
 }
 
+bool backend_stats_live_not_negative(backend_stats_t *stats)
+{
+    uint64_t freed = 0, allocated = 0;
+    for (backend_stats_slot_t *slot = atomic_load(&stats->slots); slot; slot = atomic_load(&slot->next))
+        freed += atomic_load(&slot->bytes_freed);
+    for (backend_stats_slot_t *slot = atomic_load(&stats->slots); slot; slot = atomic_load(&slot->next))
+        allocated += atomic_load(&slot->bytes_allocated);
+    return freed <= allocated;
+}
+
 void backend_stats_destroy(backend_stats_t *stats)
 {
     backend_stats_slot_t *slot = atomic_load(&stats->slots);

@@ -66,6 +66,11 @@ int backend_stats_init(backend_stats_t *stats);
 void backend_stats_destroy(backend_stats_t *stats);
 /* The merged figures (allocs, frees, failures, bytes_live, bytes_peak) into `out`. */
 void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out);
+/* For BUF_ASSERT_EXPENSIVE after a free: the bytes freed so far, over all threads, do
+ * not exceed the bytes allocated (live bytes never go below zero).  Sums the freed bytes
+ * before the allocated ones: every counted free's alloc was counted before it, so a
+ * check racing with other threads never fails falsely. */
+bool backend_stats_live_not_negative(backend_stats_t *stats);
 /* Slow path of backend_stats_mine: scan, or add this thread's slot.  NULL if out of memory. */
 backend_stats_slot_t *backend_stats_slot_lookup(backend_stats_t *stats);
 
