@@ -75,6 +75,7 @@ typedef struct pool_heap {
     uint64_t freed_here;      /* ... and freed by this thread (plain: the owner's alone) */
     chunk_t *cached;          /* free chunks this thread released: reused without a lock */
     uint32_t cached_count;    /* at most HEAP_CHUNK_CACHE; the rest go to the shared list */
+    backend_large_stash_t large_stash; /* this thread's freed large blocks (large_cache.h) */
 } pool_heap_t;
 
 typedef struct pool_state {
@@ -224,10 +225,9 @@ static void *pool_alloc(void *opaque, size_t size, size_t align)
 {
     pool_state_t *state = opaque;
     size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every slice */
-    if (request >= state->pool_size / 2)
-        return backend_large_cache_alloc(&state->large, size, request);
-
     pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
+    if (request >= state->pool_size / 2)
+        return backend_large_cache_alloc(&state->large, heap ? &heap->large_stash : NULL, size, request);
     if (!heap)
         return NULL;
     size_t offset = round_up(heap->offset, align);
@@ -254,8 +254,9 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
     (void)align;
     pool_state_t *state = opaque;
     size_t request = size + state->redzone;
+    pool_heap_t *mine = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     if (request >= state->pool_size / 2) {
-        backend_large_cache_free(&state->large, ptr, size, request);
+        backend_large_cache_free(&state->large, mine ? &mine->large_stash : NULL, ptr, size, request);
         return;
     }
     chunk_t *chunk = chunk_of(state, ptr);
@@ -265,7 +266,6 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
     BUF_ASSERT(chunk->owner != NULL);
     BUF_ASSERT((size_t)((uint8_t *)ptr - chunk_base(state, chunk)) + request <= state->pool_size);
     mem_block_taken_back(ptr, request);
-    pool_heap_t *mine = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     if (mine && chunk == mine->current) {
         /* The pair path: a slice of this thread's own current chunk. */
         mine->freed_here++;

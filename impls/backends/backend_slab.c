@@ -75,6 +75,7 @@ struct slab_heap {
     slab_t *available[CLASS_COUNT]; /* slabs with a free or uncarved block */
     slab_t *empty;                  /* slabs with no live block, any class */
     arena_t *arena;                 /* the arena this heap carves slabs from */
+    backend_large_stash_t large_stash; /* this thread's freed large blocks (large_cache.h) */
 };
 
 typedef struct slab_state {
@@ -252,10 +253,9 @@ static void *slab_alloc(void *opaque, size_t size, size_t align)
     slab_state_t *state = opaque;
     size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every block */
     unsigned class_index = class_for(request, align);
-    if (class_index == CLASS_LARGE)
-        return backend_large_cache_alloc(&state->large, size, request);
-
     slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
+    if (class_index == CLASS_LARGE)
+        return backend_large_cache_alloc(&state->large, heap ? &heap->large_stash : NULL, size, request);
     if (!heap)
         return NULL;
     slab_t *slab = heap->available[class_index];
@@ -333,7 +333,8 @@ static void slab_free(void *opaque, void *ptr, size_t size, size_t align)
     /* Large exactly when alloc found no class (only requests above SMALL_MAX, unless a
      * page is larger than SMALL_MAX and the alignment asks for more than any class has). */
     if (request > SMALL_MAX || (align > 16 && class_search(request, align) == CLASS_LARGE)) {
-        backend_large_cache_free(&state->large, ptr, size, request);
+        slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
+        backend_large_cache_free(&state->large, mine ? &mine->large_stash : NULL, ptr, size, request);
         return;
     }
     /* The block's slab names its class: no size-class lookup on free. */

@@ -43,32 +43,49 @@ static uint8_t *block_of(large_header_t *header, size_t length)
 }
 
 /* ---- Lists (under the class lock) ---------------------------------------------------- */
-static void live_push(large_class_t *class, large_header_t *header)
+static void all_push(large_class_t *class, large_header_t *header)
 {
     header->prev = NULL;
-    header->next = class->live;
-    if (class->live)
-        class->live->prev = header;
-    class->live = header;
+    header->next = class->all;
+    if (class->all)
+        class->all->prev = header;
+    class->all = header;
 }
 
-static void live_remove(large_class_t *class, large_header_t *header)
+static void all_remove(large_class_t *class, large_header_t *header)
 {
     if (header->prev)
         header->prev->next = header->next;
     else
-        class->live = header->next;
+        class->all = header->next;
     if (header->next)
         header->next->prev = header->prev;
 }
 
-/* For BUF_ASSERT_EXPENSIVE: walks the class's live list. */
-static bool live_contains(const large_class_t *class, const large_header_t *header)
+/* ---- The thread's stash (owner thread only, no lock) ------------------------------------- */
+static large_header_t *stash_take(backend_large_stash_t *stash, unsigned index)
 {
-    for (const large_header_t *live = class->live; live; live = live->next)
-        if (live == header)
-            return true;
-    return false;
+    if (!stash)
+        return NULL;
+    for (uint32_t i = 0; i < stash->count; i++)
+        if (stash->classes[i] == index) {
+            large_header_t *header = stash->blocks[i];
+            stash->count--;
+            stash->blocks[i] = stash->blocks[stash->count];
+            stash->classes[i] = stash->classes[stash->count];
+            return header;
+        }
+    return NULL;
+}
+
+static bool stash_put(backend_large_stash_t *stash, unsigned index, size_t length, large_header_t *header)
+{
+    if (!stash || stash->count == LARGE_STASH_SLOTS || length > LARGE_STASH_MAX_LENGTH)
+        return false;
+    stash->blocks[stash->count] = header;
+    stash->classes[stash->count] = (uint16_t)index;
+    stash->count++;
+    return true;
 }
 
 /* ---- Allocate ------------------------------------------------------------------------ */
@@ -77,31 +94,33 @@ void backend_large_cache_init(backend_large_cache_t *cache, _Atomic uint64_t *by
     cache->bytes_os = bytes_os;
     for (unsigned i = 0; i < LARGE_CLASS_COUNT; i++) {
         pthread_mutex_init(&cache->classes[i].lock, NULL);
-        cache->classes[i].live = cache->classes[i].free = NULL;
+        cache->classes[i].all = cache->classes[i].free = NULL;
         cache->classes[i].free_count = 0;
     }
 }
 
-void *backend_large_cache_alloc(backend_large_cache_t *cache, size_t size, size_t request)
+void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stash_t *stash, size_t size,
+                                size_t request)
 {
     size_t length;
     unsigned index = class_for(request, &length);
     if (index >= LARGE_CLASS_COUNT)
         return NULL;
     large_class_t *class = &cache->classes[index];
-    uint8_t *block = NULL;
-    large_header_t *header = NULL;
-    pthread_mutex_lock(&class->lock);
-    if (class->free) {
-        BUF_ASSERT(class->free_count > 0);
-        header = class->free;
-        BUF_ASSERT(header->size == LARGE_FREED);
-        class->free = header->next;
-        class->free_count--;
-        live_push(class, header);
+    large_header_t *header = stash_take(stash, index);
+    if (!header) {
+        pthread_mutex_lock(&class->lock);
+        if (class->free) {
+            BUF_ASSERT(class->free_count > 0);
+            header = class->free;
+            class->free = header->next_free;
+            class->free_count--;
+        }
+        pthread_mutex_unlock(&class->lock);
     }
-    pthread_mutex_unlock(&class->lock);
+    uint8_t *block;
     if (header) {
+        BUF_ASSERT(header->size == LARGE_FREED);
         block = block_of(header, length);
     } else {
         block = mem_map(length);
@@ -110,7 +129,7 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, size_t size, size_
         atomic_fetch_add_explicit(cache->bytes_os, length, memory_order_relaxed);
         header = header_at(block, length);
         pthread_mutex_lock(&class->lock);
-        live_push(class, header);
+        all_push(class, header);
         pthread_mutex_unlock(&class->lock);
     }
     header->size = size;
@@ -120,7 +139,8 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, size_t size, size_
 }
 
 /* ---- Free ---------------------------------------------------------------------------- */
-void backend_large_cache_free(backend_large_cache_t *cache, void *block, size_t size, size_t request)
+void backend_large_cache_free(backend_large_cache_t *cache, backend_large_stash_t *stash, void *block,
+                              size_t size, size_t request)
 {
     size_t length;
     unsigned index = class_for(request, &length);
@@ -131,16 +151,18 @@ void backend_large_cache_free(backend_large_cache_t *cache, void *block, size_t 
      * size: anything else is a wrong size, a foreign pointer or a second free. */
     BUF_ASSERT(header->size == size);
     mem_block_taken_back(block, length - sizeof(large_header_t));
-    pthread_mutex_lock(&class->lock);
-    BUF_ASSERT_EXPENSIVE(live_contains(class, header));
-    live_remove(class, header);
     header->size = LARGE_FREED;
+    if (stash_put(stash, index, length, header))
+        return;
+    pthread_mutex_lock(&class->lock);
     bool keep = class->free_count < LARGE_CACHE_MIN_PER_CLASS ||
                 (class->free_count + 1) * length <= LARGE_CACHE_BYTES_PER_CLASS;
     if (keep) {
-        header->next = class->free;
+        header->next_free = class->free;
         class->free = header;
         class->free_count++;
+    } else {
+        all_remove(class, header);
     }
     pthread_mutex_unlock(&class->lock);
     if (!keep) {
@@ -157,19 +179,17 @@ size_t backend_large_cache_destroy(backend_large_cache_t *cache, FILE *out, cons
     for (unsigned c = 0; c < LARGE_CLASS_COUNT; c++) {
         large_class_t *class = &cache->classes[c];
         size_t length = class_length(c);
-        for (large_header_t *header = class->live; header;) {
+        /* Live, stashed in any thread's heap, or on the free list: every mapping is here. */
+        for (large_header_t *header = class->all; header;) {
             large_header_t *next = header->next;
-            if (out && *reported < report_limit) {
-                fprintf(out, "%s: outstanding large block %p of %zu bytes\n", backend_name,
-                        (void *)block_of(header, length), header->size);
-                ++*reported;
+            if (header->size != LARGE_FREED) {
+                if (out && *reported < report_limit) {
+                    fprintf(out, "%s: outstanding large block %p of %zu bytes\n", backend_name,
+                            (void *)block_of(header, length), header->size);
+                    ++*reported;
+                }
+                outstanding++;
             }
-            outstanding++;
-            mem_unmap(block_of(header, length), length);
-            header = next;
-        }
-        for (large_header_t *header = class->free; header;) {
-            large_header_t *next = header->next;
             mem_unmap(block_of(header, length), length);
             header = next;
         }

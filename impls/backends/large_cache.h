@@ -8,6 +8,16 @@
  * pays for mmap/munmap once, not per buffer.  Each class has its own lock, held only to
  * push or pop a list.
  *
+ * In front of the shared lists, each thread keeps a stash of up to LARGE_STASH_SLOTS freed
+ * blocks of at most LARGE_STASH_MAX_LENGTH bytes (a mapping for a request of up to 64 KiB)
+ * in its backend heap: a thread that frees and reallocates such blocks takes no lock (a
+ * lock and unlock cost two atomic read-modify-writes each way, most of a 4 KiB pool pair).
+ * The bound keeps what sits idle in stashes at 4 x 72 KiB per thread, counted as overhead.
+ * A stash belongs to a heap, which outlives its thread, so destroy finds every block: all
+ * mappings of a class, live, stashed or on the free list, are on the class's `all` list
+ * (changed only when a mapping is made or unmapped), and a block is live exactly when its
+ * header holds a size rather than LARGE_FREED.
+ *
  * A small header at the END of each mapping links it into its class's live list (so
  * destroy can list outstanding blocks), records the size it was handed out for, and
  * keeps the block at the mapping's start, page aligned for any alignment a backend
@@ -29,16 +39,26 @@
 #define LARGE_CACHE_MIN_PER_CLASS 8
 
 typedef struct large_header {
-    struct large_header *prev, *next; /* live list, or free list (next only) */
+    struct large_header *prev, *next; /* the class's list of all its mappings */
+    struct large_header *next_free;   /* on the class's free list */
     size_t size;                      /* requested size while live; LARGE_FREED when cached */
 } large_header_t;
 
 typedef struct large_class {
     pthread_mutex_t lock;
-    large_header_t *live;
+    large_header_t *all;  /* every mapping of this class: live, stashed or free */
     large_header_t *free;
     size_t free_count;
 } large_class_t;
+
+/* A thread's stash of freed large blocks (in its backend heap; owner thread only). */
+#define LARGE_STASH_SLOTS 4
+#define LARGE_STASH_MAX_LENGTH ((size_t)72 << 10)
+typedef struct backend_large_stash {
+    large_header_t *blocks[LARGE_STASH_SLOTS];
+    uint16_t classes[LARGE_STASH_SLOTS];
+    uint32_t count;
+} backend_large_stash_t;
 
 typedef struct backend_large_cache {
     _Atomic uint64_t *bytes_os; /* the owning backend's counter of bytes from the OS */
@@ -47,10 +67,13 @@ typedef struct backend_large_cache {
 
 void backend_large_cache_init(backend_large_cache_t *cache, _Atomic uint64_t *bytes_os);
 /* A block of `size` usable bytes for a request of `request` bytes (size + red zone);
- * NULL when the OS refuses. */
-void *backend_large_cache_alloc(backend_large_cache_t *cache, size_t size, size_t request);
-/* Takes back a block from backend_large_cache_alloc, with the same size and request. */
-void backend_large_cache_free(backend_large_cache_t *cache, void *block, size_t size, size_t request);
+ * NULL when the OS refuses.  `stash` is the calling thread's (NULL: none). */
+void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stash_t *stash, size_t size,
+                                size_t request);
+/* Takes back a block from backend_large_cache_alloc, with the same size and request, on
+ * any thread; `stash` is the calling thread's (NULL: none). */
+void backend_large_cache_free(backend_large_cache_t *cache, backend_large_stash_t *stash, void *block,
+                              size_t size, size_t request);
 /* Unmaps everything; lists outstanding blocks on `out` (if non-NULL) while fewer than
  * `report_limit` lines have been printed in all (`*reported` counts them).  Returns
  * the number of outstanding blocks. */
