@@ -133,15 +133,21 @@ static buf_status_t pool_size_from(const buf_backend_config_t *config, size_t *p
 /* ---- Chunks (once per chunk: under the instance lock) -------------------------------- */
 static pool_arena_t *arena_new(pool_state_t *state)
 {
-    uint8_t *aligned = mem_map_self_aligned(state->arena_size);
+    /* Reserved whole, committed a chunk at a time (chunk_acquire): bytes_os counts the
+     * chunks carved (and chunk 0, the header), what the instance can touch. */
+    uint8_t *aligned = mem_reserve_self_aligned(state->arena_size);
     if (!aligned)
         return NULL;
+    if (!mem_commit(aligned, state->pool_size)) {
+        munmap(aligned, state->arena_size);
+        return NULL;
+    }
     pool_arena_t *arena = (pool_arena_t *)aligned;
     /* The header needs ceil(sizeof / pool_size) chunks; with >= 4 KiB chunks that is one. */
     arena->chunks_carved = 1;
     arena->next = state->arenas;
     state->arenas = arena;
-    atomic_fetch_add_explicit(&state->bytes_os, state->arena_size, memory_order_relaxed);
+    atomic_fetch_add_explicit(&state->bytes_os, state->pool_size, memory_order_relaxed);
     return arena;
 }
 
@@ -161,7 +167,9 @@ static chunk_t *chunk_acquire(pool_state_t *state, pool_heap_t *heap)
             pool_arena_t *arena = state->arenas;
             if (!arena || arena->chunks_carved == CHUNKS_PER_ARENA)
                 arena = arena_new(state);
-            if (arena) {
+            uint8_t *base = arena ? (uint8_t *)arena + (size_t)arena->chunks_carved * state->pool_size : NULL;
+            if (base && mem_commit(base, state->pool_size)) {
+                atomic_fetch_add_explicit(&state->bytes_os, state->pool_size, memory_order_relaxed);
                 chunk = &arena->chunks[arena->chunks_carved];
                 chunk->index = arena->chunks_carved++;
             }

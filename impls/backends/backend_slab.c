@@ -204,16 +204,23 @@ static bool free_list_contains(const slab_t *slab, const void *block)
 /* ---- Arenas and slabs (slow path) ---------------------------------------------------- */
 static arena_t *arena_new(slab_state_t *state)
 {
-    uint8_t *aligned = mem_map_self_aligned(ARENA_SIZE);
+    /* Reserved whole, committed a slab at a time (slab_new): bytes_os counts the header's
+     * pages and the slabs carved, what the instance can touch. */
+    uint8_t *aligned = mem_reserve_self_aligned(ARENA_SIZE);
+    size_t header_bytes = round_up(sizeof(arena_t), buf_page_size());
     if (!aligned)
         return NULL;
+    if (!mem_commit(aligned, header_bytes)) {
+        munmap(aligned, ARENA_SIZE);
+        return NULL;
+    }
     arena_t *arena = (arena_t *)aligned;
     arena->slabs_carved = 1;
     pthread_mutex_lock(&state->lock);
     arena->next = state->arenas;
     state->arenas = arena;
     pthread_mutex_unlock(&state->lock);
-    atomic_fetch_add_explicit(&state->bytes_os, ARENA_SIZE, memory_order_relaxed);
+    atomic_fetch_add_explicit(&state->bytes_os, header_bytes, memory_order_relaxed);
     return arena;
 }
 
@@ -229,9 +236,14 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
             if (!heap->arena)
                 return NULL;
         }
-        uint32_t index = heap->arena->slabs_carved++;
+        uint32_t index = heap->arena->slabs_carved;
+        uint8_t *base = (uint8_t *)heap->arena + (size_t)index * SLAB_SIZE;
+        if (!mem_commit(base, SLAB_SIZE))
+            return NULL;
+        atomic_fetch_add_explicit(&heap->owner->bytes_os, SLAB_SIZE, memory_order_relaxed);
+        heap->arena->slabs_carved++;
         slab = &heap->arena->slabs[index];
-        slab->base = (uint8_t *)heap->arena + (size_t)index * SLAB_SIZE;
+        slab->base = base;
         slab->heap = heap;
         slab->in_use = true;
         mem_poison(slab->base, SLAB_SIZE);

@@ -17,11 +17,23 @@
  * below), so freeing a block twice trips the header check in backend_large_cache_free. */
 #define LARGE_FREED SIZE_MAX
 
-/* Class index and mapping length for a request (header included). */
+/* A block's tag: the word right after its request (red zone included), pointing at the
+ * header at the end of its mapping.  Free knows the request, not which class's mapping
+ * served it (a request may take a cached mapping up to LARGE_REUSE_CLASSES classes
+ * larger), so it finds the header through the tag. */
+typedef large_header_t *large_tag_t;
+
+static size_t tag_offset(size_t request)
+{
+    return round_up(request, sizeof(large_tag_t));
+}
+
+/* Class index and mapping length for a request (tag and header included). */
 static unsigned class_for(size_t request, size_t *length)
 {
     size_t page = buf_page_size();
-    unsigned index = size_class_of(units_for(request + sizeof(large_header_t), page), LARGE_LINEAR_PAGES);
+    size_t needed = tag_offset(request) + sizeof(large_tag_t) + sizeof(large_header_t);
+    unsigned index = size_class_of(units_for(needed, page), LARGE_LINEAR_PAGES);
     *length = size_class_units(index, LARGE_LINEAR_PAGES) * page;
     return index;
 }
@@ -40,6 +52,11 @@ static large_header_t *header_at(uint8_t *block, size_t length)
 static uint8_t *block_of(large_header_t *header, size_t length)
 {
     return (uint8_t *)header + sizeof(large_header_t) - length;
+}
+
+static large_tag_t *tag_at(uint8_t *block, size_t request)
+{
+    return (large_tag_t *)(block + tag_offset(request));
 }
 
 /* ---- Lists (under the class lock) ---------------------------------------------------- */
@@ -68,7 +85,7 @@ static large_header_t *stash_take(backend_large_stash_t *stash, unsigned index)
     if (!stash)
         return NULL;
     for (uint32_t i = 0; i < stash->count; i++)
-        if (stash->classes[i] == index) {
+        if (stash->classes[i] >= index && stash->classes[i] <= index + LARGE_REUSE_CLASSES) {
             large_header_t *header = stash->blocks[i];
             stash->count--;
             stash->blocks[i] = stash->blocks[stash->count];
@@ -99,6 +116,21 @@ void backend_large_cache_init(backend_large_cache_t *cache, _Atomic uint64_t *by
     }
 }
 
+/* Pops a cached mapping of class `index` (under its lock); NULL if there is none. */
+static large_header_t *free_list_pop(backend_large_cache_t *cache, unsigned index)
+{
+    large_class_t *class = &cache->classes[index];
+    pthread_mutex_lock(&class->lock);
+    large_header_t *header = class->free;
+    if (header) {
+        BUF_ASSERT(class->free_count > 0);
+        class->free = header->next_free;
+        class->free_count--;
+    }
+    pthread_mutex_unlock(&class->lock);
+    return header;
+}
+
 void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stash_t *stash, size_t size,
                                 size_t request)
 {
@@ -106,34 +138,35 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stas
     unsigned index = class_for(request, &length);
     if (index >= LARGE_CLASS_COUNT)
         return NULL;
-    large_class_t *class = &cache->classes[index];
+    /* The thread's stash, then the free lists of this class and the next few: a mapping up
+     * to LARGE_REUSE_CLASSES classes larger (at most ~28% more) is already counted as
+     * obtained from the OS, so taking it costs no memory, where a fresh mapping would. */
     large_header_t *header = stash_take(stash, index);
-    if (!header) {
-        pthread_mutex_lock(&class->lock);
-        if (class->free) {
-            BUF_ASSERT(class->free_count > 0);
-            header = class->free;
-            class->free = header->next_free;
-            class->free_count--;
-        }
-        pthread_mutex_unlock(&class->lock);
-    }
+    for (unsigned c = index; !header && c <= index + LARGE_REUSE_CLASSES && c < LARGE_CLASS_COUNT; c++)
+        header = free_list_pop(cache, c);
     uint8_t *block;
     if (header) {
         BUF_ASSERT(header->size == LARGE_FREED);
-        block = block_of(header, length);
+        block = header->mapping;
+        length = class_length(header->class_index);
     } else {
         block = mem_map(length);
         if (!block)
             return NULL;
         atomic_fetch_add_explicit(cache->bytes_os, length, memory_order_relaxed);
         header = header_at(block, length);
+        header->mapping = block;
+        header->class_index = index;
+        large_class_t *class = &cache->classes[index];
         pthread_mutex_lock(&class->lock);
         all_push(class, header);
         pthread_mutex_unlock(&class->lock);
     }
     header->size = size;
     mem_poison(block, length - sizeof(large_header_t));
+    large_tag_t *tag = tag_at(block, request);
+    mem_unpoison(tag, sizeof *tag);
+    *tag = header;
     mem_block_handed_out(block, size);
     return block;
 }
@@ -142,14 +175,19 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stas
 void backend_large_cache_free(backend_large_cache_t *cache, backend_large_stash_t *stash, void *block,
                               size_t size, size_t request)
 {
-    size_t length;
-    unsigned index = class_for(request, &length);
+    /* Opened first: after a free the tag is poisoned with the rest of the block, and a
+     * second free must reach the assertion below, not an ASan report. */
+    large_tag_t *tag = tag_at(block, request);
+    mem_link_open(tag);
+    large_header_t *header = *tag;
+    /* The tag where this (size, align) puts it must point at the header alloc wrote for
+     * this block and size: anything else is a wrong size, a foreign pointer or a second
+     * free. */
+    BUF_ASSERT(header != NULL && header->mapping == block && header->size == size);
+    unsigned index = header->class_index;
     BUF_ASSERT(index < LARGE_CLASS_COUNT);
+    size_t length = class_length(index);
     large_class_t *class = &cache->classes[index];
-    large_header_t *header = header_at(block, length);
-    /* The header where this (size, align) puts it must be the one alloc wrote for this
-     * size: anything else is a wrong size, a foreign pointer or a second free. */
-    BUF_ASSERT(header->size == size);
     mem_block_taken_back(block, length - sizeof(large_header_t));
     header->size = LARGE_FREED;
     if (stash_put(stash, index, length, header))
@@ -185,12 +223,13 @@ size_t backend_large_cache_destroy(backend_large_cache_t *cache, FILE *out, cons
             if (header->size != LARGE_FREED) {
                 if (out && *reported < report_limit) {
                     fprintf(out, "%s: outstanding large block %p of %zu bytes\n", backend_name,
-                            (void *)block_of(header, length), header->size);
+                            (void *)header->mapping, header->size);
                     ++*reported;
                 }
                 outstanding++;
             }
-            mem_unmap(block_of(header, length), length);
+            BUF_ASSERT(header->mapping == block_of(header, length));
+            mem_unmap(header->mapping, length);
             header = next;
         }
         pthread_mutex_destroy(&class->lock);

@@ -3,9 +3,13 @@
  * A large request gets a mapping of its own, rounded to a size class (size_class.h in
  * pages: whole pages up to 16 pages, then 8 classes per doubling, so rounding wastes at
  * most 1/9 of the mapping).  A freed mapping waits on its class's free list for the next
- * request of that class — up to LARGE_CACHE_BYTES_PER_CLASS of them (at least
- * LARGE_CACHE_MIN_PER_CLASS) — so a workload that frees and reallocates large buffers
- * pays for mmap/munmap once, not per buffer.  Each class has its own lock, held only to
+ * request of that class (or of up to LARGE_REUSE_CLASSES classes below) — up to
+ * LARGE_CACHE_BYTES_PER_CLASS of them (at least LARGE_CACHE_MIN_PER_CLASS) — so a
+ * workload that frees and reallocates large buffers pays for mmap/munmap once, not per
+ * buffer.  This is the memory that keeps slab and pool overheads on alloc_mixed ~2x:
+ * tighter budgets (one shared budget of 2-16 MiB or 1/8-1/2 of the mapped bytes, or 1-4
+ * mappings per class) brought it to 1.25-1.9x but cost 4-15x the time per pair there, each
+ * miss an mmap and each overflow a munmap.  Each class has its own lock, held only to
  * push or pop a list.
  *
  * In front of the shared lists, each thread keeps a stash of up to LARGE_STASH_SLOTS freed
@@ -18,12 +22,13 @@
  * (changed only when a mapping is made or unmapped), and a block is live exactly when its
  * header holds a size rather than LARGE_FREED.
  *
- * A small header at the END of each mapping links it into its class's live list (so
- * destroy can list outstanding blocks), records the size it was handed out for, and
- * keeps the block at the mapping's start, page aligned for any alignment a backend
- * accepts.  The header's position follows from the (size, align) the caller passes to
- * free, so nothing is looked up; in assertion builds free checks that the header it
- * finds there names the same size.
+ * A small header at the END of each mapping links it into its class's list of all
+ * mappings (so destroy can list outstanding blocks) and records the size it was handed
+ * out for, the mapping's start and its class; the block starts the mapping, page aligned
+ * for any alignment a backend accepts.  A request may be served by a cached mapping of up
+ * to LARGE_REUSE_CLASSES classes above its own, so free cannot place the header from the
+ * (size, align) it is given; instead a one-word tag right after the request points at
+ * it.  In assertion builds free checks that the header names this block and this size.
  */
 #ifndef BACKEND_LARGE_CACHE_H
 #define BACKEND_LARGE_CACHE_H
@@ -35,6 +40,7 @@
 #include <stdio.h>
 
 #define LARGE_CLASS_COUNT 400                      /* enough classes for BUF_MAX_ALLOC (385) */
+#define LARGE_REUSE_CLASSES 2 /* a request may take a cached mapping up to 2 classes up */
 #define LARGE_CACHE_BYTES_PER_CLASS ((size_t)32 << 20)
 #define LARGE_CACHE_MIN_PER_CLASS 8
 
@@ -42,6 +48,8 @@ typedef struct large_header {
     struct large_header *prev, *next; /* the class's list of all its mappings */
     struct large_header *next_free;   /* on the class's free list */
     size_t size;                      /* requested size while live; LARGE_FREED when cached */
+    uint8_t *mapping;                 /* the mapping's start: the block */
+    unsigned class_index;             /* the mapping's class (may exceed the request's) */
 } large_header_t;
 
 typedef struct large_class {

@@ -248,7 +248,9 @@ typedef struct {
 
 static size_t exited_size(int i)
 {
-    return (size_t)(i * 53 % 4000) + 1;
+    /* Every fifth block takes the large path (slab above 8 KiB, pool from 4 KiB), so the
+     * exited thread's heap also holds freed large blocks in its stash. */
+    return i % 5 == 0 ? (size_t)20000 + (size_t)i : (size_t)(i * 53 % 4000) + 1;
 }
 
 static void *allocate_and_exit(void *arg)
@@ -292,5 +294,37 @@ Test(threads_backend_stats, close_counts_blocks_of_exited_threads)
         size_t outstanding = buf_backend_close_report(e.backend, NULL);
         cr_assert_eq(outstanding, kept, "%s: close found %zu outstanding blocks, %zu were left", spec,
                      outstanding, kept);
+    }
+}
+
+/* ---- Large blocks reused across classes ------------------------------------------------ */
+/* A freed large mapping may serve a later request of a smaller class (large_cache.h), and
+ * free must still find its header from the (size, align) it is given.  Sizes step down
+ * through neighbouring classes so each request can take the mapping the previous one
+ * left; the contents written last must read back, and close must find nothing. */
+Test(backend_large, freed_mappings_serve_smaller_classes)
+{
+    for (size_t s = 0; s < test_backend_spec_count(); s++) {
+        const char *spec = test_backend_spec(s);
+        if (test_spec_injects_failures(spec))
+            continue;
+        buf_backend_t *backend = test_open_backend(spec);
+        /* Hold five blocks so the freed ones overflow the thread's stash into the lists. */
+        uint8_t *held[5];
+        for (int round = 0; round < 20; round++) {
+            size_t size = (size_t)200000 - (size_t)round * 7000;
+            for (int k = 0; k < 5; k++) {
+                held[k] = buf_backend_alloc(backend, size + (size_t)k * 3000, 0, NULL);
+                cr_assert(held[k] != NULL, "%s", spec);
+                memset(held[k], round + k, size + (size_t)k * 3000);
+            }
+            for (int k = 0; k < 5; k++) {
+                size_t length = size + (size_t)k * 3000;
+                cr_assert_eq(held[k][0], (uint8_t)(round + k), "%s", spec);
+                cr_assert_eq(held[k][length - 1], (uint8_t)(round + k), "%s", spec);
+                buf_backend_free(backend, held[k], length, 0);
+            }
+        }
+        test_close_backend_clean(backend);
     }
 }
