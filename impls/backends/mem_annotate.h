@@ -46,7 +46,8 @@
 
 #ifdef BUF_HAVE_VALGRIND
 #include <stdbool.h>
-/* RUNNING_ON_VALGRIND, read once before main (mem_annotate.c). */
+/* RUNNING_ON_VALGRIND, read once before main, unless BUFBENCH_VALGRIND_ANNOTATE=0 in the
+ * environment (mem_annotate.c). */
 extern bool backend_valgrind_watching;
 #define MEM_VALGRIND(request)                                 \
     do {                                                      \
@@ -57,11 +58,11 @@ extern bool backend_valgrind_watching;
 #endif
 
 /* Bytes of red zone after every block: BUF_REDZONE in ASan builds, 16 under valgrind
- * (checked once per backend instance), 0 otherwise. */
+ * (when annotating), 0 otherwise; read once per backend instance. */
 static inline size_t mem_redzone(void)
 {
 #ifdef BUF_HAVE_VALGRIND
-    if (RUNNING_ON_VALGRIND)
+    if (backend_valgrind_watching)
         return 16;
 #endif
     return BUF_REDZONE;
