@@ -268,7 +268,7 @@ void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align, buf_s
     void *block = backend->ops->alloc(backend->state, size ? size : 1, align);
     if (!block)
         return alloc_failed(backend, BUF_ENOMEM, status);
-    backend_stats_note_alloc(slot, size);
+    backend_stats_note_alloc(&backend->stats, slot, size);
     if (status)
         *status = BUF_OK;
     return block;

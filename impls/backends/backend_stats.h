@@ -18,12 +18,16 @@
  *                  every thread's increments are in its own slot, so the sum is the true
  *                  total (a read racing with allocations sees each slot at some moment,
  *                  so it can be off by the operations in flight, never by more).
- *   bytes_peak     exact while one thread allocates (its own peak is the instance's).
- *                  With several threads it is the sum, over threads, of each thread's own
- *                  peak of net bytes (bytes it allocated minus bytes it freed, 0 if never
- *                  positive): an upper bound of the true peak, since live bytes at any
- *                  moment are the sum of the threads' net bytes.  tests/unit/
- *                  test_backend_threads.c checks both.
+ *   bytes_peak     the highest live figure an allocation saw right after it.  With one
+ *                  slot (one thread has used the instance) that is its own net bytes, a
+ *                  few plain loads.  With several, the allocation sums every slot's
+ *                  bytes (one load per thread that has used the instance: the price of
+ *                  not sharing a counter), which is exact whenever threads take turns —
+ *                  each operation ordered before the next, as by a handoff through a lock,
+ *                  a queue or a join (the fuzz target's cross-thread frees, for one).
+ *                  With threads allocating at the same moment, a sum can miss or
+ *                  overshoot a peak by the operations in flight on other threads.
+ *                  tests/unit/test_backend_stats_threads.c checks the exact cases.
  */
 #ifndef BACKEND_STATS_H
 #define BACKEND_STATS_H
@@ -39,7 +43,7 @@ typedef struct backend_stats_slot {
     /* Written by the owning thread only (relaxed load + store), read by anyone. */
     _Atomic uint64_t bytes_allocated; /* sum of sizes this thread allocated */
     _Atomic uint64_t bytes_freed;     /* sum of sizes this thread freed (maybe others' blocks) */
-    _Atomic uint64_t net_peak;        /* highest bytes_allocated - bytes_freed seen (as int64) */
+    _Atomic uint64_t peak;            /* highest instance live bytes this thread's allocs saw */
     _Atomic uint64_t allocs;
     _Atomic uint64_t frees;
     _Atomic uint64_t failures;
@@ -49,6 +53,7 @@ typedef struct backend_stats_slot {
 
 typedef struct backend_stats {
     backend_stats_slot_t *_Atomic slots; /* append-only until backend_stats_destroy */
+    _Atomic uint32_t slot_count;         /* 1: the peak needs only the one slot */
     pthread_mutex_t lock;                /* slot creation only */
     uint64_t id;                         /* unique for the process lifetime: TLS cache key */
 } backend_stats_t;
@@ -90,12 +95,17 @@ static inline uint64_t backend_stats_bump(_Atomic uint64_t *counter, uint64_t am
     return value;
 }
 
-static inline void backend_stats_note_alloc(backend_stats_slot_t *slot, size_t size)
+/* The instance's live bytes summed over every slot (several threads have used it). */
+uint64_t backend_stats_live_now(backend_stats_t *stats);
+
+static inline void backend_stats_note_alloc(backend_stats_t *stats, backend_stats_slot_t *slot, size_t size)
 {
     uint64_t allocated = backend_stats_bump(&slot->bytes_allocated, size);
-    int64_t net = (int64_t)(allocated - atomic_load_explicit(&slot->bytes_freed, memory_order_relaxed));
-    if (net > (int64_t)atomic_load_explicit(&slot->net_peak, memory_order_relaxed))
-        atomic_store_explicit(&slot->net_peak, (uint64_t)net, memory_order_relaxed);
+    uint64_t live = __builtin_expect(atomic_load_explicit(&stats->slot_count, memory_order_relaxed) == 1, 1)
+                        ? allocated - atomic_load_explicit(&slot->bytes_freed, memory_order_relaxed)
+                        : backend_stats_live_now(stats);
+    if (live > atomic_load_explicit(&slot->peak, memory_order_relaxed))
+        atomic_store_explicit(&slot->peak, live, memory_order_relaxed);
     backend_stats_bump(&slot->allocs, 1);
 }
 
