@@ -133,8 +133,11 @@ static buf_status_t pool_size_from(const buf_backend_config_t *config, size_t *p
 /* ---- Chunks (once per chunk: under the instance lock) -------------------------------- */
 static pool_arena_t *arena_new(pool_state_t *state)
 {
-    /* Reserved whole, committed a chunk at a time (chunk_acquire): bytes_os counts the
-     * chunks carved (and chunk 0, the header), what the instance can touch. */
+    /* Reserved whole, committed a chunk at a time (chunk_acquire).  bytes_os counts the
+     * whole arena, as when it was mapped at once: counting chunks as they are carved
+     * made bytes_os grow when a fuzz program ran a second time (the backend_ops
+     * steady-state check), and 512 KiB per arena is small beside what a chunk per commit
+     * would save. */
     uint8_t *aligned = mem_reserve_self_aligned(state->arena_size);
     if (!aligned)
         return NULL;
@@ -147,7 +150,7 @@ static pool_arena_t *arena_new(pool_state_t *state)
     arena->chunks_carved = 1;
     arena->next = state->arenas;
     state->arenas = arena;
-    atomic_fetch_add_explicit(&state->bytes_os, state->pool_size, memory_order_relaxed);
+    atomic_fetch_add_explicit(&state->bytes_os, state->arena_size, memory_order_relaxed);
     return arena;
 }
 
@@ -169,7 +172,6 @@ static chunk_t *chunk_acquire(pool_state_t *state, pool_heap_t *heap)
                 arena = arena_new(state);
             uint8_t *base = arena ? (uint8_t *)arena + (size_t)arena->chunks_carved * state->pool_size : NULL;
             if (base && mem_commit(base, state->pool_size)) {
-                atomic_fetch_add_explicit(&state->bytes_os, state->pool_size, memory_order_relaxed);
                 chunk = &arena->chunks[arena->chunks_carved];
                 chunk->index = arena->chunks_carved++;
             }
@@ -228,6 +230,22 @@ static void chunk_retire(pool_state_t *state, pool_heap_t *heap)
         chunk_recycle(state, chunk);
 }
 
+/* Every slice of the heap's current chunk is back (freed here or, counted in the chunk's
+ * atomic count, on other threads): no slice can be freed again, so the chunk may start
+ * over from offset 0 instead of being traded for a fresh one. */
+static bool current_all_back(pool_heap_t *heap)
+{
+    int64_t freed_elsewhere = CURRENT_BIAS - atomic_load_explicit(&heap->current->refs, memory_order_acquire);
+    return heap->freed_here + (uint64_t)freed_elsewhere == heap->handed;
+}
+
+static void current_restart(pool_heap_t *heap)
+{
+    atomic_store_explicit(&heap->current->refs, CURRENT_BIAS, memory_order_relaxed);
+    heap->offset = 0;
+    heap->handed = heap->freed_here = 0;
+}
+
 /* ---- Allocate ------------------------------------------------------------------------ */
 static void *pool_alloc(void *opaque, size_t size, size_t align)
 {
@@ -239,6 +257,10 @@ static void *pool_alloc(void *opaque, size_t size, size_t align)
     if (!heap)
         return NULL;
     size_t offset = round_up(heap->offset, align);
+    if (heap->current && offset + request > state->pool_size && current_all_back(heap)) {
+        current_restart(heap);
+        offset = 0;
+    }
     if (!heap->current || offset + request > state->pool_size) {
         chunk_t *fresh = chunk_acquire(state, heap);
         if (!fresh)
@@ -278,13 +300,9 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
         /* The pair path: a slice of this thread's own current chunk. */
         mine->freed_here++;
         BUF_ASSERT(mine->freed_here <= mine->handed);
-        /* Every slice back: slice the chunk again from its start.  (handed = freed here +
-         * freed elsewhere + live, so none was freed elsewhere and none is live.) */
-        if (mine->freed_here == mine->handed) {
-            BUF_ASSERT(atomic_load_explicit(&chunk->refs, memory_order_relaxed) == CURRENT_BIAS);
-            mine->offset = 0;
-            mine->handed = mine->freed_here = 0;
-        }
+        /* Every slice back: slice the chunk again from its start. */
+        if (current_all_back(mine))
+            current_restart(mine);
         return;
     }
     chunk_release(state, chunk);

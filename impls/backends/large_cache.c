@@ -163,6 +163,7 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stas
         pthread_mutex_unlock(&class->lock);
     }
     header->size = size;
+    header->stash = stash;
     mem_poison(block, length - sizeof(large_header_t));
     large_tag_t *tag = tag_at(block, request);
     mem_unpoison(tag, sizeof *tag);
@@ -190,7 +191,7 @@ void backend_large_cache_free(backend_large_cache_t *cache, backend_large_stash_
     large_class_t *class = &cache->classes[index];
     mem_block_taken_back(block, length - sizeof(large_header_t));
     header->size = LARGE_FREED;
-    if (stash_put(stash, index, length, header))
+    if (stash == header->stash && stash_put(stash, index, length, header))
         return;
     pthread_mutex_lock(&class->lock);
     bool keep = class->free_count < LARGE_CACHE_MIN_PER_CLASS ||

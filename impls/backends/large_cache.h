@@ -17,6 +17,8 @@
  * in its backend heap: a thread that frees and reallocates such blocks takes no lock (a
  * lock and unlock cost two atomic read-modify-writes each way, most of a 4 KiB pool pair).
  * The bound keeps what sits idle in stashes at 4 x 72 KiB per thread, counted as overhead.
+ * Only the thread that allocated a block stashes it: a block freed on another thread goes
+ * to the shared lists, so threads that only free (or free and exit) strand nothing.
  * A stash belongs to a heap, which outlives its thread, so destroy finds every block: all
  * mappings of a class, live, stashed or on the free list, are on the class's `all` list
  * (changed only when a mapping is made or unmapped), and a block is live exactly when its
@@ -50,6 +52,8 @@ typedef struct large_header {
     size_t size;                      /* requested size while live; LARGE_FREED when cached */
     uint8_t *mapping;                 /* the mapping's start: the block */
     unsigned class_index;             /* the mapping's class (may exceed the request's) */
+    struct backend_large_stash *stash; /* the allocating thread's stash: only it keeps the
+                                        * block when freeing it */
 } large_header_t;
 
 typedef struct large_class {
