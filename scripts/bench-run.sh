@@ -224,7 +224,9 @@ if [[ $mode == callgrind ]]; then
   bases=$(printf '%s\n' "${tests[@]}" |
           sed -E 's#(/(real_time|manual_time|threads:[0-9]+|iterations:[0-9]+|repeats:[0-9]+|min_time:[0-9.]+))+$##' |
           sort -u | sed 's/[][\.*^$()+?{}|]/\\&/g' | paste -sd '|')
-  BUFBENCH_SIMD=scalar valgrind --tool=callgrind --instr-atstart=no \
+  # BUFBENCH_VALGRIND_ANNOTATE=0: slab and pool take their native paths (no memcheck
+  # client requests, no red zones), so the counts are the instructions a real run executes.
+  BUFBENCH_VALGRIND_ANNOTATE=0 BUFBENCH_SIMD=scalar valgrind --tool=callgrind --instr-atstart=no \
     --callgrind-out-file="$run/callgrind/callgrind.out.%p" "$BIN" "${suite_flags[@]}" \
     "${gb_flags[@]}" --benchmark_filter="^($bases)(/.*)?\$" --benchmark_out="$run/raw/callgrind-timing.json" \
     --benchmark_out_format=json 2> >(grep -v '^==[0-9]*==' >&2) | progress "$plain"

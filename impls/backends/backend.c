@@ -1,8 +1,9 @@
 /* backend.c — the registry, specs, instances and the statistics every backend shares.
  *
  * Every call from a user goes through here: sizes and alignments are validated once,
- * statistics every backend shares (live/peak bytes, counts) are kept here with relaxed
- * atomics (no lock: a backend may be used from several threads), and a spec is turned
+ * statistics every backend shares (live/peak bytes, counts) are kept here in per-thread
+ * slots merged when read (backend_stats.h: no lock and no atomic read-modify-write on
+ * the hot path, though a backend may be used from several threads), and a spec is turned
  * into an instance — a base backend from BUF_BACKEND_LIST, or a decorator from
  * BUF_DECORATOR_LIST wrapped around the instance of the rest of the spec.  This file
  * knows no backend and no decorator by name: each is its own file (backend_registry.h).
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "backend_registry.h"
+#include "backend_stats.h"
 #include "core/core_assert.h"
 
 /* ---- Registry ------------------------------------------------------------------------ */
@@ -123,12 +125,8 @@ size_t buf_page_size(void)
 struct buf_backend {
     const buf_backend_ops_t *ops; /* a base backend's or a decorator's */
     void *state;
+    backend_stats_t stats;
     char spec[SPEC_MAX];
-    _Atomic uint64_t bytes_live;
-    _Atomic uint64_t bytes_peak;
-    _Atomic uint64_t allocs;
-    _Atomic uint64_t frees;
-    _Atomic uint64_t failures;
 };
 
 /* Splits a spec (a writable copy in `text`) into the ops that serve it and their config:
@@ -179,9 +177,15 @@ buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *conf
     buf_backend_t *backend = NULL;
     if (status == BUF_OK) {
         backend = calloc(1, sizeof *backend);
+        if (backend && backend_stats_init(&backend->stats) != 0) {
+            free(backend);
+            backend = NULL;
+        }
         status = backend ? ops->create(&instance_config, &backend->state) : BUF_ENOMEM;
     }
     if (status != BUF_OK) {
+        if (backend)
+            backend_stats_destroy(&backend->stats);
         free(backend);
         buf_backend_close_report(instance_config.inner, NULL); /* a decorator's, if opened */
         return status;
@@ -198,15 +202,17 @@ size_t buf_backend_close_report(buf_backend_t *backend, void *report)
         return 0;
     FILE *out = report;
     /* Closing excludes any other use of the instance, so these counts are final. */
-    uint64_t allocs = atomic_load(&backend->allocs), frees = atomic_load(&backend->frees);
-    BUF_ASSERT(frees <= allocs);
-    uint64_t counted = allocs - frees;
+    buf_backend_stats_t totals = {0};
+    backend_stats_read(&backend->stats, &totals);
+    BUF_ASSERT(totals.frees <= totals.allocs);
+    uint64_t counted = totals.allocs - totals.frees;
     size_t listed = backend->ops->destroy(backend->state, report);
     /* Backends that cannot list blocks (malloc, mmap) rely on the counts kept here. */
     size_t outstanding = listed > counted ? listed : (size_t)counted;
     if (out && counted)
         fprintf(out, "%s: %" PRIu64 " block(s), %" PRIu64 " byte(s) still allocated at destroy\n",
-                backend->spec, counted, atomic_load(&backend->bytes_live));
+                backend->spec, counted, totals.bytes_live);
+    backend_stats_destroy(&backend->stats);
     free(backend);
     return outstanding;
 }
@@ -217,30 +223,24 @@ size_t buf_backend_close(buf_backend_t *backend)
 }
 
 /* ---- Allocate ------------------------------------------------------------------------ */
+/* align 0 becomes the default; then one compare each for "a power of two no larger than
+ * a page" and "not too large" (align - 1 < page size rejects 0 too, by wrapping). */
 static buf_status_t check_request(size_t size, size_t *align)
 {
     if (*align == 0)
         *align = BUF_DEFAULT_ALIGN;
-    if ((*align & (*align - 1)) != 0 || *align > buf_page_size())
+    if (__builtin_expect((*align & (*align - 1)) != 0 || *align > buf_page_size(), 0))
         return BUF_EINVAL;
-    if (size > BUF_MAX_ALLOC)
+    if (__builtin_expect(size > BUF_MAX_ALLOC, 0))
         return BUF_EOVERFLOW;
     return BUF_OK;
 }
 
-static void note_alloc(buf_backend_t *backend, size_t size)
-{
-    uint64_t live = atomic_fetch_add_explicit(&backend->bytes_live, size, memory_order_relaxed) + size;
-    uint64_t peak = atomic_load_explicit(&backend->bytes_peak, memory_order_relaxed);
-    while (live > peak && !atomic_compare_exchange_weak_explicit(&backend->bytes_peak, &peak, live,
-                                                                 memory_order_relaxed, memory_order_relaxed))
-        ;
-    atomic_fetch_add_explicit(&backend->allocs, 1, memory_order_relaxed);
-}
-
 static void *alloc_failed(buf_backend_t *backend, buf_status_t code, buf_status_t *status)
 {
-    atomic_fetch_add_explicit(&backend->failures, 1, memory_order_relaxed);
+    backend_stats_slot_t *slot = backend_stats_mine(&backend->stats);
+    if (slot)
+        backend_stats_bump(&slot->failures, 1);
     if (status)
         *status = code;
     return NULL;
@@ -256,11 +256,19 @@ void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align, buf_s
     buf_status_t check = check_request(size, &align);
     if (check != BUF_OK)
         return alloc_failed(backend, check, status);
+    /* The slot first: a thread that cannot get one (out of memory) must not be handed a
+     * block the statistics would never see. */
+    backend_stats_slot_t *slot = backend_stats_mine(&backend->stats);
+    if (__builtin_expect(!slot, 0)) {
+        if (status)
+            *status = BUF_ENOMEM;
+        return NULL;
+    }
     /* Size 0 gets a unique 1-byte block, freed with size 0 (see buf_backend.h). */
     void *block = backend->ops->alloc(backend->state, size ? size : 1, align);
     if (!block)
         return alloc_failed(backend, BUF_ENOMEM, status);
-    note_alloc(backend, size);
+    backend_stats_note_alloc(&backend->stats, slot, size);
     if (status)
         *status = BUF_OK;
     return block;
@@ -286,12 +294,14 @@ void buf_backend_free(buf_backend_t *backend, void *ptr, size_t size, size_t ali
     if (align == 0)
         align = BUF_DEFAULT_ALIGN;
     backend->ops->free(backend->state, ptr, size ? size : 1, align);
-    /* The block's own add happened before this free (the caller got the block from the
-     * alloc), and every earlier subtraction took back a block that was added before it,
-     * so the live bytes seen here still hold this block's size. */
-    uint64_t live_before = atomic_fetch_sub_explicit(&backend->bytes_live, size, memory_order_relaxed);
-    BUF_ASSERT(live_before >= size);
-    atomic_fetch_add_explicit(&backend->frees, 1, memory_order_relaxed);
+    /* A free that cannot get its thread a slot (out of memory on this thread's first use
+     * of the instance) still frees; only its count is lost, and close then reports one
+     * block too many.  Every thread that allocated has a slot, so this is a free on a
+     * thread that never allocated from the instance, out of memory. */
+    backend_stats_slot_t *slot = backend_stats_mine(&backend->stats);
+    if (__builtin_expect(slot != NULL, 1))
+        backend_stats_note_free(slot, size);
+    BUF_ASSERT_EXPENSIVE(backend_stats_live_not_negative(&backend->stats));
 }
 
 /* ---- Statistics and properties ------------------------------------------------------- */
@@ -304,11 +314,7 @@ void buf_backend_get_stats(const buf_backend_t *backend, buf_backend_stats_t *ou
         return;
     buf_backend_t *mutable_backend = (buf_backend_t *)backend;
     backend->ops->stats(backend->state, out);
-    out->bytes_live = atomic_load(&mutable_backend->bytes_live);
-    out->bytes_peak = atomic_load(&mutable_backend->bytes_peak);
-    out->allocs = atomic_load(&mutable_backend->allocs);
-    out->frees = atomic_load(&mutable_backend->frees);
-    out->failures = atomic_load(&mutable_backend->failures);
+    backend_stats_read(&mutable_backend->stats, out);
 }
 
 void buf_backend_get_props(const buf_backend_t *backend, buf_backend_props_t *out)

@@ -14,11 +14,18 @@
  * Larger requests get a chunk of their own, rounded to a size class, and freed chunks
  * are recycled through per-class free lists (large_cache.h, shared with slab).
  *
- * The fast path (slice from the current chunk, free a slice) takes no lock: one relaxed
- * atomic add or subtract on the chunk's count.  A chunk whose last slice is freed goes to
- * its owner's cache of up to 16 free chunks when the owner frees it, and the owner's
- * next chunk comes from there, so a single thread's steady state takes no lock at all; the shared
- * list (and its lock) is only for overflow and for threads that run out.
+ * The pair path (slice from the current chunk, free it on the same thread) takes no lock
+ * and no atomic read-modify-write: while a chunk is its heap's current chunk, the heap
+ * counts the slices it hands out and frees itself in plain fields, and the chunk's atomic
+ * count holds only a bias (CURRENT_BIAS, standing for "some heap still slices this")
+ * minus the slices other threads freed.  When the heap moves on to a fresh chunk it
+ * publishes its counts into the atomic count with one add; from then on every free
+ * subtracts atomically, and the free that brings the count to zero returns the chunk.
+ * A current chunk whose slices are all back is reset in place (the bump offset returns
+ * to 0), so alloc-free pairs keep slicing the same cache-warm bytes.  A returned chunk
+ * goes to its owner's cache of up to 16 free chunks when the owner frees it, and the
+ * owner's next chunk comes from there, so a single thread's steady state takes no lock
+ * at all; the shared list (and its lock) is only for overflow and for threads that run out.
  *
  * Invariants (assertions): a chunk's count never underflows; a freed slice lies inside
  * a carved chunk that some heap acquired; a heap's cache never holds more than
@@ -41,9 +48,14 @@
 /* ---- State --------------------------------------------------------------------------- */
 #define CHUNKS_PER_ARENA 64
 #define HEAP_CHUNK_CACHE 16
+/* A current chunk's count: far above any number of slices (a chunk of 1 MiB holds at most
+ * 2^17 slices of 8 bytes), so remote frees of a current chunk never bring it to zero. */
+#define CURRENT_BIAS ((int64_t)1 << 40)
 
 typedef struct chunk {
-    _Atomic uint32_t refs;    /* live slices + 1 while it is a heap's current chunk */
+    /* Current chunk: CURRENT_BIAS minus the slices other threads freed.  Otherwise: the
+     * live slices (0 on a free list). */
+    _Atomic int64_t refs;
     struct chunk *next_free;  /* on state->free_chunks or a heap's cache */
     struct pool_heap *owner;  /* the heap that slices it (set when acquired) */
     uint32_t index;
@@ -59,8 +71,11 @@ typedef struct pool_heap {
     backend_thread_heap_t base;
     chunk_t *current;
     size_t offset;            /* bump offset into the current chunk */
+    uint64_t handed;          /* slices of the current chunk handed out ... */
+    uint64_t freed_here;      /* ... and freed by this thread (plain: the owner's alone) */
     chunk_t *cached;          /* free chunks this thread released: reused without a lock */
     uint32_t cached_count;    /* at most HEAP_CHUNK_CACHE; the rest go to the shared list */
+    backend_large_stash_t large_stash; /* this thread's freed large blocks (large_cache.h) */
 } pool_heap_t;
 
 typedef struct pool_state {
@@ -118,9 +133,18 @@ static buf_status_t pool_size_from(const buf_backend_config_t *config, size_t *p
 /* ---- Chunks (once per chunk: under the instance lock) -------------------------------- */
 static pool_arena_t *arena_new(pool_state_t *state)
 {
-    uint8_t *aligned = mem_map_self_aligned(state->arena_size);
+    /* Reserved whole, committed a chunk at a time (chunk_acquire).  bytes_os counts the
+     * whole arena, as when it was mapped at once: counting chunks as they are carved
+     * made bytes_os grow when a fuzz program ran a second time (the backend_ops
+     * steady-state check), and 512 KiB per arena is small beside what a chunk per commit
+     * would save. */
+    uint8_t *aligned = mem_reserve_self_aligned(state->arena_size);
     if (!aligned)
         return NULL;
+    if (!mem_commit(aligned, state->pool_size)) {
+        munmap(aligned, state->arena_size);
+        return NULL;
+    }
     pool_arena_t *arena = (pool_arena_t *)aligned;
     /* The header needs ceil(sizeof / pool_size) chunks; with >= 4 KiB chunks that is one. */
     arena->chunks_carved = 1;
@@ -146,7 +170,8 @@ static chunk_t *chunk_acquire(pool_state_t *state, pool_heap_t *heap)
             pool_arena_t *arena = state->arenas;
             if (!arena || arena->chunks_carved == CHUNKS_PER_ARENA)
                 arena = arena_new(state);
-            if (arena) {
+            uint8_t *base = arena ? (uint8_t *)arena + (size_t)arena->chunks_carved * state->pool_size : NULL;
+            if (base && mem_commit(base, state->pool_size)) {
                 chunk = &arena->chunks[arena->chunks_carved];
                 chunk->index = arena->chunks_carved++;
             }
@@ -156,22 +181,18 @@ static chunk_t *chunk_acquire(pool_state_t *state, pool_heap_t *heap)
     if (chunk) {
         BUF_ASSERT(atomic_load_explicit(&chunk->refs, memory_order_relaxed) == 0);
         chunk->owner = heap;
-        atomic_store_explicit(&chunk->refs, 1, memory_order_relaxed); /* the heap's reference */
+        atomic_store_explicit(&chunk->refs, CURRENT_BIAS, memory_order_relaxed);
         mem_poison(chunk_base(state, chunk), state->pool_size);
     }
     return chunk;
 }
 
-/* Drops one reference.  The last one returns the chunk to its owner's cache when the
- * owner itself releases it (no lock); a chunk released by another thread, or one that
+/* The chunk's last slice is back and no heap slices it: to its owner's cache when the
+ * owner itself returns it (no lock); a chunk returned by another thread, or one that
  * would overflow the cache, goes to the shared list, so chunks never pile up in the
  * cache of a thread that only frees. */
-static void chunk_release(pool_state_t *state, chunk_t *chunk)
+static void chunk_recycle(pool_state_t *state, chunk_t *chunk)
 {
-    uint32_t before = atomic_fetch_sub_explicit(&chunk->refs, 1, memory_order_acq_rel);
-    BUF_ASSERT(before > 0); /* more releases than slices + the heap's reference */
-    if (before != 1)
-        return;
     pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     if (heap && heap == chunk->owner && heap->cached_count < HEAP_CHUNK_CACHE) {
         chunk->next_free = heap->cached;
@@ -185,28 +206,71 @@ static void chunk_release(pool_state_t *state, chunk_t *chunk)
     pthread_mutex_unlock(&state->lock);
 }
 
+/* Drops one slice of a chunk that is not the calling thread's current chunk. */
+static void chunk_release(pool_state_t *state, chunk_t *chunk)
+{
+    int64_t before = atomic_fetch_sub_explicit(&chunk->refs, 1, memory_order_acq_rel);
+    BUF_ASSERT(before > 0); /* more frees than slices */
+    if (before == 1)
+        chunk_recycle(state, chunk);
+}
+
+/* The heap stops slicing its current chunk: its plain counts go into the atomic count,
+ * replacing the bias, in one add. */
+static void chunk_retire(pool_state_t *state, pool_heap_t *heap)
+{
+    chunk_t *chunk = heap->current;
+    BUF_ASSERT(heap->freed_here <= heap->handed);
+    int64_t delta = (int64_t)(heap->handed - heap->freed_here) - CURRENT_BIAS;
+    int64_t before = atomic_fetch_add_explicit(&chunk->refs, delta, memory_order_acq_rel);
+    BUF_ASSERT(before + delta >= 0);
+    heap->current = NULL;
+    heap->handed = heap->freed_here = 0;
+    if (before + delta == 0)
+        chunk_recycle(state, chunk);
+}
+
+/* Every slice of the heap's current chunk is back (freed here or, counted in the chunk's
+ * atomic count, on other threads): no slice can be freed again, so the chunk may start
+ * over from offset 0 instead of being traded for a fresh one. */
+static bool current_all_back(pool_heap_t *heap)
+{
+    int64_t freed_elsewhere = CURRENT_BIAS - atomic_load_explicit(&heap->current->refs, memory_order_acquire);
+    return heap->freed_here + (uint64_t)freed_elsewhere == heap->handed;
+}
+
+static void current_restart(pool_heap_t *heap)
+{
+    atomic_store_explicit(&heap->current->refs, CURRENT_BIAS, memory_order_relaxed);
+    heap->offset = 0;
+    heap->handed = heap->freed_here = 0;
+}
+
 /* ---- Allocate ------------------------------------------------------------------------ */
 static void *pool_alloc(void *opaque, size_t size, size_t align)
 {
     pool_state_t *state = opaque;
     size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every slice */
-    if (request >= state->pool_size / 2)
-        return backend_large_cache_alloc(&state->large, size, request);
-
     pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
+    if (request >= state->pool_size / 2)
+        return backend_large_cache_alloc(&state->large, heap ? &heap->large_stash : NULL, size, request);
     if (!heap)
         return NULL;
     size_t offset = round_up(heap->offset, align);
+    if (heap->current && offset + request > state->pool_size && current_all_back(heap)) {
+        current_restart(heap);
+        offset = 0;
+    }
     if (!heap->current || offset + request > state->pool_size) {
         chunk_t *fresh = chunk_acquire(state, heap);
         if (!fresh)
             return NULL;
         if (heap->current)
-            chunk_release(state, heap->current);
+            chunk_retire(state, heap);
         heap->current = fresh;
         offset = 0; /* chunk bases are aligned to pool_size >= page size >= align */
     }
-    atomic_fetch_add_explicit(&heap->current->refs, 1, memory_order_relaxed);
+    heap->handed++;
     heap->offset = offset + request;
     BUF_ASSERT(heap->offset <= state->pool_size);
     uint8_t *slice = chunk_base(state, heap->current) + offset;
@@ -220,8 +284,9 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
     (void)align;
     pool_state_t *state = opaque;
     size_t request = size + state->redzone;
+    pool_heap_t *mine = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     if (request >= state->pool_size / 2) {
-        backend_large_cache_free(&state->large, ptr, size, request);
+        backend_large_cache_free(&state->large, mine ? &mine->large_stash : NULL, ptr, size, request);
         return;
     }
     chunk_t *chunk = chunk_of(state, ptr);
@@ -231,6 +296,15 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
     BUF_ASSERT(chunk->owner != NULL);
     BUF_ASSERT((size_t)((uint8_t *)ptr - chunk_base(state, chunk)) + request <= state->pool_size);
     mem_block_taken_back(ptr, request);
+    if (mine && chunk == mine->current) {
+        /* The pair path: a slice of this thread's own current chunk. */
+        mine->freed_here++;
+        BUF_ASSERT(mine->freed_here <= mine->handed);
+        /* Every slice back: slice the chunk again from its start. */
+        if (current_all_back(mine))
+            current_restart(mine);
+        return;
+    }
     chunk_release(state, chunk);
 }
 
@@ -267,11 +341,13 @@ static void release_current(void *owner, backend_thread_heap_t *base)
 {
     (void)owner;
     pool_heap_t *heap = (pool_heap_t *)base;
-    /* Drop the heap's reference so that only live slices remain counted; the chunk
-     * itself goes away with its arena (no list to return it to during destroy). */
+    /* Turn the current chunk's count into its live slices, as retiring it would; the
+     * chunk itself goes away with its arena (no list to return it to during destroy). */
     if (heap->current) {
-        uint32_t before = atomic_fetch_sub_explicit(&heap->current->refs, 1, memory_order_relaxed);
-        BUF_ASSERT(before > 0);
+        int64_t refs = atomic_load_explicit(&heap->current->refs, memory_order_relaxed);
+        int64_t live = (int64_t)(heap->handed - heap->freed_here) + refs - CURRENT_BIAS;
+        BUF_ASSERT(live >= 0);
+        atomic_store_explicit(&heap->current->refs, live, memory_order_relaxed);
     }
     heap->current = NULL;
 }
@@ -286,13 +362,14 @@ static size_t pool_destroy(void *opaque, void *report)
     size_t outstanding = 0, reported = 0;
     for (pool_arena_t *arena = state->arenas; arena; arena = arena->next)
         for (uint32_t i = 1; i < arena->chunks_carved; i++) {
-            uint32_t live = atomic_load(&arena->chunks[i].refs);
-            if (!live)
+            int64_t live = atomic_load(&arena->chunks[i].refs);
+            BUF_ASSERT(live >= 0);
+            if (live <= 0)
                 continue;
             if (out && reported++ < REPORT_LIMIT)
-                fprintf(out, "pool: chunk %p still has %" PRIu32 " outstanding slice(s)\n",
+                fprintf(out, "pool: chunk %p still has %" PRId64 " outstanding slice(s)\n",
                         (void *)chunk_base(state, &arena->chunks[i]), live);
-            outstanding += live;
+            outstanding += (size_t)live;
         }
     outstanding += backend_large_cache_destroy(&state->large, out, "pool", &reported, REPORT_LIMIT);
     for (pool_arena_t *arena = state->arenas; arena;) {

@@ -75,6 +75,7 @@ struct slab_heap {
     slab_t *available[CLASS_COUNT]; /* slabs with a free or uncarved block */
     slab_t *empty;                  /* slabs with no live block, any class */
     arena_t *arena;                 /* the arena this heap carves slabs from */
+    backend_large_stash_t large_stash; /* this thread's freed large blocks (large_cache.h) */
 };
 
 typedef struct slab_state {
@@ -106,8 +107,9 @@ static size_t class_size(unsigned index)
     return size_class_units(index, LINEAR_CLASSES) * QUANTUM;
 }
 
-/* Smallest class with size >= request and alignment >= align, or CLASS_LARGE. */
-static unsigned class_for(size_t request, size_t align)
+/* Smallest class with size >= request and alignment >= align, by search: the definition
+ * the tables below are filled from, and the path for alignments above 16. */
+static unsigned class_search(size_t request, size_t align)
 {
     if (request > SMALL_MAX)
         return CLASS_LARGE;
@@ -117,10 +119,46 @@ static unsigned class_for(size_t request, size_t align)
     return index;
 }
 
+/* The class of every request size in 8-byte units, one table per alignment that
+ * requests commonly ask for (<= 8: every class qualifies; 16: the default).  The search
+ * costs ~90 instructions (a division, a count-leading-zeros and a loop); a table load
+ * costs one.  2 x 1025 bytes, filled once per process. */
+#define TABLE_UNITS (SMALL_MAX / QUANTUM + 1)
+static uint8_t class_by_units_align8[TABLE_UNITS], class_by_units_align16[TABLE_UNITS];
+
+static void class_tables_fill(void)
+{
+    for (size_t units = 0; units < TABLE_UNITS; units++) {
+        class_by_units_align8[units] = (uint8_t)class_search(units * QUANTUM, 8);
+        class_by_units_align16[units] = (uint8_t)class_search(units * QUANTUM, 16);
+    }
+}
+
+static void class_tables_ready(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, class_tables_fill);
+}
+
+/* Smallest class with size >= request and alignment >= align, or CLASS_LARGE. */
+static inline unsigned class_for(size_t request, size_t align)
+{
+    if (request > SMALL_MAX)
+        return CLASS_LARGE;
+    size_t units = (request + QUANTUM - 1) / QUANTUM;
+    if (align <= QUANTUM)
+        return class_by_units_align8[units];
+    if (align == 16)
+        return class_by_units_align16[units];
+    return class_search(request, align);
+}
+
 /* Exposed for the unit tests (size-class waste bound). */
 size_t backend_slab_class_size_for(size_t size, size_t align)
 {
+    class_tables_ready();
     unsigned index = class_for(size, align);
+    BUF_ASSERT(index == class_search(size, align));
     return index == CLASS_LARGE ? 0 : class_size(index);
 }
 
@@ -166,16 +204,23 @@ static bool free_list_contains(const slab_t *slab, const void *block)
 /* ---- Arenas and slabs (slow path) ---------------------------------------------------- */
 static arena_t *arena_new(slab_state_t *state)
 {
-    uint8_t *aligned = mem_map_self_aligned(ARENA_SIZE);
+    /* Reserved whole, committed a slab at a time (slab_new): bytes_os counts the header's
+     * pages and the slabs carved, what the instance can touch. */
+    uint8_t *aligned = mem_reserve_self_aligned(ARENA_SIZE);
+    size_t header_bytes = round_up(sizeof(arena_t), buf_page_size());
     if (!aligned)
         return NULL;
+    if (!mem_commit(aligned, header_bytes)) {
+        munmap(aligned, ARENA_SIZE);
+        return NULL;
+    }
     arena_t *arena = (arena_t *)aligned;
     arena->slabs_carved = 1;
     pthread_mutex_lock(&state->lock);
     arena->next = state->arenas;
     state->arenas = arena;
     pthread_mutex_unlock(&state->lock);
-    atomic_fetch_add_explicit(&state->bytes_os, ARENA_SIZE, memory_order_relaxed);
+    atomic_fetch_add_explicit(&state->bytes_os, header_bytes, memory_order_relaxed);
     return arena;
 }
 
@@ -191,9 +236,14 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
             if (!heap->arena)
                 return NULL;
         }
-        uint32_t index = heap->arena->slabs_carved++;
+        uint32_t index = heap->arena->slabs_carved;
+        uint8_t *base = (uint8_t *)heap->arena + (size_t)index * SLAB_SIZE;
+        if (!mem_commit(base, SLAB_SIZE))
+            return NULL;
+        atomic_fetch_add_explicit(&heap->owner->bytes_os, SLAB_SIZE, memory_order_relaxed);
+        heap->arena->slabs_carved++;
         slab = &heap->arena->slabs[index];
-        slab->base = (uint8_t *)heap->arena + (size_t)index * SLAB_SIZE;
+        slab->base = base;
         slab->heap = heap;
         slab->in_use = true;
         mem_poison(slab->base, SLAB_SIZE);
@@ -215,10 +265,9 @@ static void *slab_alloc(void *opaque, size_t size, size_t align)
     slab_state_t *state = opaque;
     size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every block */
     unsigned class_index = class_for(request, align);
-    if (class_index == CLASS_LARGE)
-        return backend_large_cache_alloc(&state->large, size, request);
-
     slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
+    if (class_index == CLASS_LARGE)
+        return backend_large_cache_alloc(&state->large, heap ? &heap->large_stash : NULL, size, request);
     if (!heap)
         return NULL;
     slab_t *slab = heap->available[class_index];
@@ -293,18 +342,22 @@ static void slab_free(void *opaque, void *ptr, size_t size, size_t align)
 {
     slab_state_t *state = opaque;
     size_t request = size + state->redzone;
-    unsigned class_index = class_for(request, align);
-    if (class_index == CLASS_LARGE) {
-        backend_large_cache_free(&state->large, ptr, size, request);
+    /* Large exactly when alloc found no class (only requests above SMALL_MAX, unless a
+     * page is larger than SMALL_MAX and the alignment asks for more than any class has). */
+    if (request > SMALL_MAX || (align > 16 && class_search(request, align) == CLASS_LARGE)) {
+        slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
+        backend_large_cache_free(&state->large, mine ? &mine->large_stash : NULL, ptr, size, request);
         return;
     }
+    /* The block's slab names its class: no size-class lookup on free. */
     slab_t *slab = slab_of(ptr);
+    unsigned class_index = slab->class_index;
     /* The block must lie in a carved slab (never slab 0, the arena header) serving the
      * class its size names, at a whole number of blocks from the slab's base.  These
      * fields are written before the block was handed out and stay fixed while it is
      * live, so any thread may read them. */
     BUF_ASSERT(slab != &arena_of(ptr)->slabs[0] && slab->in_use);
-    BUF_ASSERT(slab->class_index == class_index);
+    BUF_ASSERT(class_for(request, align) == class_index);
     BUF_ASSERT((size_t)((uint8_t *)ptr - slab->base) % class_size(class_index) == 0);
     mem_block_taken_back(ptr, class_size(class_index));
     slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
@@ -335,6 +388,7 @@ static buf_status_t slab_create(const buf_backend_config_t *config, void **state
         return BUF_ENOMEM;
     }
     state->redzone = mem_redzone();
+    class_tables_ready();
     backend_large_cache_init(&state->large, &state->bytes_os);
     *state_out = state;
     return BUF_OK;

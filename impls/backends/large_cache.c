@@ -17,11 +17,23 @@
  * below), so freeing a block twice trips the header check in backend_large_cache_free. */
 #define LARGE_FREED SIZE_MAX
 
-/* Class index and mapping length for a request (header included). */
+/* A block's tag: the word right after its request (red zone included), pointing at the
+ * header at the end of its mapping.  Free knows the request, not which class's mapping
+ * served it (a request may take a cached mapping up to LARGE_REUSE_CLASSES classes
+ * larger), so it finds the header through the tag. */
+typedef large_header_t *large_tag_t;
+
+static size_t tag_offset(size_t request)
+{
+    return round_up(request, sizeof(large_tag_t));
+}
+
+/* Class index and mapping length for a request (tag and header included). */
 static unsigned class_for(size_t request, size_t *length)
 {
     size_t page = buf_page_size();
-    unsigned index = size_class_of(units_for(request + sizeof(large_header_t), page), LARGE_LINEAR_PAGES);
+    size_t needed = tag_offset(request) + sizeof(large_tag_t) + sizeof(large_header_t);
+    unsigned index = size_class_of(units_for(needed, page), LARGE_LINEAR_PAGES);
     *length = size_class_units(index, LARGE_LINEAR_PAGES) * page;
     return index;
 }
@@ -42,33 +54,55 @@ static uint8_t *block_of(large_header_t *header, size_t length)
     return (uint8_t *)header + sizeof(large_header_t) - length;
 }
 
-/* ---- Lists (under the class lock) ---------------------------------------------------- */
-static void live_push(large_class_t *class, large_header_t *header)
+static large_tag_t *tag_at(uint8_t *block, size_t request)
 {
-    header->prev = NULL;
-    header->next = class->live;
-    if (class->live)
-        class->live->prev = header;
-    class->live = header;
+    return (large_tag_t *)(block + tag_offset(request));
 }
 
-static void live_remove(large_class_t *class, large_header_t *header)
+/* ---- Lists (under the class lock) ---------------------------------------------------- */
+static void all_push(large_class_t *class, large_header_t *header)
+{
+    header->prev = NULL;
+    header->next = class->all;
+    if (class->all)
+        class->all->prev = header;
+    class->all = header;
+}
+
+static void all_remove(large_class_t *class, large_header_t *header)
 {
     if (header->prev)
         header->prev->next = header->next;
     else
-        class->live = header->next;
+        class->all = header->next;
     if (header->next)
         header->next->prev = header->prev;
 }
 
-/* For BUF_ASSERT_EXPENSIVE: walks the class's live list. */
-static bool live_contains(const large_class_t *class, const large_header_t *header)
+/* ---- The thread's stash (owner thread only, no lock) ------------------------------------- */
+static large_header_t *stash_take(backend_large_stash_t *stash, unsigned index)
 {
-    for (const large_header_t *live = class->live; live; live = live->next)
-        if (live == header)
-            return true;
-    return false;
+    if (!stash)
+        return NULL;
+    for (uint32_t i = 0; i < stash->count; i++)
+        if (stash->classes[i] >= index && stash->classes[i] <= index + LARGE_REUSE_CLASSES) {
+            large_header_t *header = stash->blocks[i];
+            stash->count--;
+            stash->blocks[i] = stash->blocks[stash->count];
+            stash->classes[i] = stash->classes[stash->count];
+            return header;
+        }
+    return NULL;
+}
+
+static bool stash_put(backend_large_stash_t *stash, unsigned index, size_t length, large_header_t *header)
+{
+    if (!stash || stash->count == LARGE_STASH_SLOTS || length > LARGE_STASH_MAX_LENGTH)
+        return false;
+    stash->blocks[stash->count] = header;
+    stash->classes[stash->count] = (uint16_t)index;
+    stash->count++;
+    return true;
 }
 
 /* ---- Allocate ------------------------------------------------------------------------ */
@@ -77,70 +111,97 @@ void backend_large_cache_init(backend_large_cache_t *cache, _Atomic uint64_t *by
     cache->bytes_os = bytes_os;
     for (unsigned i = 0; i < LARGE_CLASS_COUNT; i++) {
         pthread_mutex_init(&cache->classes[i].lock, NULL);
-        cache->classes[i].live = cache->classes[i].free = NULL;
+        cache->classes[i].all = cache->classes[i].free = NULL;
         cache->classes[i].free_count = 0;
     }
 }
 
-void *backend_large_cache_alloc(backend_large_cache_t *cache, size_t size, size_t request)
+/* Pops a cached mapping of class `index` (under its lock); NULL if there is none. */
+static large_header_t *free_list_pop(backend_large_cache_t *cache, unsigned index)
+{
+    large_class_t *class = &cache->classes[index];
+    pthread_mutex_lock(&class->lock);
+    large_header_t *header = class->free;
+    if (header) {
+        BUF_ASSERT(class->free_count > 0);
+        class->free = header->next_free;
+        class->free_count--;
+    }
+    pthread_mutex_unlock(&class->lock);
+    return header;
+}
+
+void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stash_t *stash, size_t size,
+                                size_t request)
 {
     size_t length;
     unsigned index = class_for(request, &length);
     if (index >= LARGE_CLASS_COUNT)
         return NULL;
-    large_class_t *class = &cache->classes[index];
-    uint8_t *block = NULL;
-    large_header_t *header = NULL;
-    pthread_mutex_lock(&class->lock);
-    if (class->free) {
-        BUF_ASSERT(class->free_count > 0);
-        header = class->free;
-        BUF_ASSERT(header->size == LARGE_FREED);
-        class->free = header->next;
-        class->free_count--;
-        live_push(class, header);
-    }
-    pthread_mutex_unlock(&class->lock);
+    /* The thread's stash, then the free lists of this class and the next few: a mapping up
+     * to LARGE_REUSE_CLASSES classes larger (at most ~28% more) is already counted as
+     * obtained from the OS, so taking it costs no memory, where a fresh mapping would. */
+    large_header_t *header = stash_take(stash, index);
+    for (unsigned c = index; !header && c <= index + LARGE_REUSE_CLASSES && c < LARGE_CLASS_COUNT; c++)
+        header = free_list_pop(cache, c);
+    uint8_t *block;
     if (header) {
-        block = block_of(header, length);
+        BUF_ASSERT(header->size == LARGE_FREED);
+        block = header->mapping;
+        length = class_length(header->class_index);
     } else {
         block = mem_map(length);
         if (!block)
             return NULL;
         atomic_fetch_add_explicit(cache->bytes_os, length, memory_order_relaxed);
         header = header_at(block, length);
+        header->mapping = block;
+        header->class_index = index;
+        large_class_t *class = &cache->classes[index];
         pthread_mutex_lock(&class->lock);
-        live_push(class, header);
+        all_push(class, header);
         pthread_mutex_unlock(&class->lock);
     }
     header->size = size;
+    header->stash = stash;
     mem_poison(block, length - sizeof(large_header_t));
+    large_tag_t *tag = tag_at(block, request);
+    mem_unpoison(tag, sizeof *tag);
+    *tag = header;
     mem_block_handed_out(block, size);
     return block;
 }
 
 /* ---- Free ---------------------------------------------------------------------------- */
-void backend_large_cache_free(backend_large_cache_t *cache, void *block, size_t size, size_t request)
+void backend_large_cache_free(backend_large_cache_t *cache, backend_large_stash_t *stash, void *block,
+                              size_t size, size_t request)
 {
-    size_t length;
-    unsigned index = class_for(request, &length);
+    /* Opened first: after a free the tag is poisoned with the rest of the block, and a
+     * second free must reach the assertion below, not an ASan report. */
+    large_tag_t *tag = tag_at(block, request);
+    mem_link_open(tag);
+    large_header_t *header = *tag;
+    /* The tag where this (size, align) puts it must point at the header alloc wrote for
+     * this block and size: anything else is a wrong size, a foreign pointer or a second
+     * free. */
+    BUF_ASSERT(header != NULL && header->mapping == block && header->size == size);
+    unsigned index = header->class_index;
     BUF_ASSERT(index < LARGE_CLASS_COUNT);
+    size_t length = class_length(index);
     large_class_t *class = &cache->classes[index];
-    large_header_t *header = header_at(block, length);
-    /* The header where this (size, align) puts it must be the one alloc wrote for this
-     * size: anything else is a wrong size, a foreign pointer or a second free. */
-    BUF_ASSERT(header->size == size);
     mem_block_taken_back(block, length - sizeof(large_header_t));
-    pthread_mutex_lock(&class->lock);
-    BUF_ASSERT_EXPENSIVE(live_contains(class, header));
-    live_remove(class, header);
     header->size = LARGE_FREED;
+    if (stash == header->stash && stash_put(stash, index, length, header))
+        return;
+    pthread_mutex_lock(&class->lock);
     bool keep = class->free_count < LARGE_CACHE_MIN_PER_CLASS ||
                 (class->free_count + 1) * length <= LARGE_CACHE_BYTES_PER_CLASS;
     if (keep) {
-        header->next = class->free;
+        header->next_free = class->free;
         class->free = header;
         class->free_count++;
+    } else {
+        all_remove(class, header);
     }
     pthread_mutex_unlock(&class->lock);
     if (!keep) {
@@ -157,20 +218,19 @@ size_t backend_large_cache_destroy(backend_large_cache_t *cache, FILE *out, cons
     for (unsigned c = 0; c < LARGE_CLASS_COUNT; c++) {
         large_class_t *class = &cache->classes[c];
         size_t length = class_length(c);
-        for (large_header_t *header = class->live; header;) {
+        /* Live, stashed in any thread's heap, or on the free list: every mapping is here. */
+        for (large_header_t *header = class->all; header;) {
             large_header_t *next = header->next;
-            if (out && *reported < report_limit) {
-                fprintf(out, "%s: outstanding large block %p of %zu bytes\n", backend_name,
-                        (void *)block_of(header, length), header->size);
-                ++*reported;
+            if (header->size != LARGE_FREED) {
+                if (out && *reported < report_limit) {
+                    fprintf(out, "%s: outstanding large block %p of %zu bytes\n", backend_name,
+                            (void *)header->mapping, header->size);
+                    ++*reported;
+                }
+                outstanding++;
             }
-            outstanding++;
-            mem_unmap(block_of(header, length), length);
-            header = next;
-        }
-        for (large_header_t *header = class->free; header;) {
-            large_header_t *next = header->next;
-            mem_unmap(block_of(header, length), length);
+            BUF_ASSERT(header->mapping == block_of(header, length));
+            mem_unmap(header->mapping, length);
             header = next;
         }
         pthread_mutex_destroy(&class->lock);

@@ -3,17 +3,34 @@
  * A large request gets a mapping of its own, rounded to a size class (size_class.h in
  * pages: whole pages up to 16 pages, then 8 classes per doubling, so rounding wastes at
  * most 1/9 of the mapping).  A freed mapping waits on its class's free list for the next
- * request of that class — up to LARGE_CACHE_BYTES_PER_CLASS of them (at least
- * LARGE_CACHE_MIN_PER_CLASS) — so a workload that frees and reallocates large buffers
- * pays for mmap/munmap once, not per buffer.  Each class has its own lock, held only to
+ * request of that class (or of up to LARGE_REUSE_CLASSES classes below) — up to
+ * LARGE_CACHE_BYTES_PER_CLASS of them (at least LARGE_CACHE_MIN_PER_CLASS) — so a
+ * workload that frees and reallocates large buffers pays for mmap/munmap once, not per
+ * buffer.  This is the memory that keeps slab and pool overheads on alloc_mixed ~2x:
+ * tighter budgets (one shared budget of 2-16 MiB or 1/8-1/2 of the mapped bytes, or 1-4
+ * mappings per class) brought it to 1.25-1.9x but cost 4-15x the time per pair there, each
+ * miss an mmap and each overflow a munmap.  Each class has its own lock, held only to
  * push or pop a list.
  *
- * A small header at the END of each mapping links it into its class's live list (so
- * destroy can list outstanding blocks), records the size it was handed out for, and
- * keeps the block at the mapping's start, page aligned for any alignment a backend
- * accepts.  The header's position follows from the (size, align) the caller passes to
- * free, so nothing is looked up; in assertion builds free checks that the header it
- * finds there names the same size.
+ * In front of the shared lists, each thread keeps a stash of up to LARGE_STASH_SLOTS freed
+ * blocks of at most LARGE_STASH_MAX_LENGTH bytes (a mapping for a request of up to 64 KiB)
+ * in its backend heap: a thread that frees and reallocates such blocks takes no lock (a
+ * lock and unlock cost two atomic read-modify-writes each way, most of a 4 KiB pool pair).
+ * The bound keeps what sits idle in stashes at 4 x 72 KiB per thread, counted as overhead.
+ * Only the thread that allocated a block stashes it: a block freed on another thread goes
+ * to the shared lists, so threads that only free (or free and exit) strand nothing.
+ * A stash belongs to a heap, which outlives its thread, so destroy finds every block: all
+ * mappings of a class, live, stashed or on the free list, are on the class's `all` list
+ * (changed only when a mapping is made or unmapped), and a block is live exactly when its
+ * header holds a size rather than LARGE_FREED.
+ *
+ * A small header at the END of each mapping links it into its class's list of all
+ * mappings (so destroy can list outstanding blocks) and records the size it was handed
+ * out for, the mapping's start and its class; the block starts the mapping, page aligned
+ * for any alignment a backend accepts.  A request may be served by a cached mapping of up
+ * to LARGE_REUSE_CLASSES classes above its own, so free cannot place the header from the
+ * (size, align) it is given; instead a one-word tag right after the request points at
+ * it.  In assertion builds free checks that the header names this block and this size.
  */
 #ifndef BACKEND_LARGE_CACHE_H
 #define BACKEND_LARGE_CACHE_H
@@ -25,20 +42,35 @@
 #include <stdio.h>
 
 #define LARGE_CLASS_COUNT 400                      /* enough classes for BUF_MAX_ALLOC (385) */
+#define LARGE_REUSE_CLASSES 2 /* a request may take a cached mapping up to 2 classes up */
 #define LARGE_CACHE_BYTES_PER_CLASS ((size_t)32 << 20)
 #define LARGE_CACHE_MIN_PER_CLASS 8
 
 typedef struct large_header {
-    struct large_header *prev, *next; /* live list, or free list (next only) */
+    struct large_header *prev, *next; /* the class's list of all its mappings */
+    struct large_header *next_free;   /* on the class's free list */
     size_t size;                      /* requested size while live; LARGE_FREED when cached */
+    uint8_t *mapping;                 /* the mapping's start: the block */
+    unsigned class_index;             /* the mapping's class (may exceed the request's) */
+    struct backend_large_stash *stash; /* the allocating thread's stash: only it keeps the
+                                        * block when freeing it */
 } large_header_t;
 
 typedef struct large_class {
     pthread_mutex_t lock;
-    large_header_t *live;
+    large_header_t *all;  /* every mapping of this class: live, stashed or free */
     large_header_t *free;
     size_t free_count;
 } large_class_t;
+
+/* A thread's stash of freed large blocks (in its backend heap; owner thread only). */
+#define LARGE_STASH_SLOTS 4
+#define LARGE_STASH_MAX_LENGTH ((size_t)72 << 10)
+typedef struct backend_large_stash {
+    large_header_t *blocks[LARGE_STASH_SLOTS];
+    uint16_t classes[LARGE_STASH_SLOTS];
+    uint32_t count;
+} backend_large_stash_t;
 
 typedef struct backend_large_cache {
     _Atomic uint64_t *bytes_os; /* the owning backend's counter of bytes from the OS */
@@ -47,10 +79,13 @@ typedef struct backend_large_cache {
 
 void backend_large_cache_init(backend_large_cache_t *cache, _Atomic uint64_t *bytes_os);
 /* A block of `size` usable bytes for a request of `request` bytes (size + red zone);
- * NULL when the OS refuses. */
-void *backend_large_cache_alloc(backend_large_cache_t *cache, size_t size, size_t request);
-/* Takes back a block from backend_large_cache_alloc, with the same size and request. */
-void backend_large_cache_free(backend_large_cache_t *cache, void *block, size_t size, size_t request);
+ * NULL when the OS refuses.  `stash` is the calling thread's (NULL: none). */
+void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stash_t *stash, size_t size,
+                                size_t request);
+/* Takes back a block from backend_large_cache_alloc, with the same size and request, on
+ * any thread; `stash` is the calling thread's (NULL: none). */
+void backend_large_cache_free(backend_large_cache_t *cache, backend_large_stash_t *stash, void *block,
+                              size_t size, size_t request);
 /* Unmaps everything; lists outstanding blocks on `out` (if non-NULL) while fewer than
  * `report_limit` lines have been printed in all (`*reported` counts them).  Returns
  * the number of outstanding blocks. */

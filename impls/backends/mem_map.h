@@ -2,6 +2,7 @@
 #ifndef BUF_MEM_MAP_H
 #define BUF_MEM_MAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -15,13 +16,17 @@ static inline void *mem_map(size_t length)
     return mapping == MAP_FAILED ? NULL : mapping;
 }
 
-/* `length` bytes aligned to `length` (a power of two), or NULL: maps twice as much and
- * trims both ends, so a block's region header is found by masking its address. */
-static inline void *mem_map_self_aligned(size_t length)
+/* `length` bytes of address space aligned to `length` (a power of two), reserved but not
+ * usable (PROT_NONE, no swap reserved), or NULL: maps twice as much and trims both ends,
+ * so a block's region header is found by masking its address.  mem_commit makes parts of
+ * it usable as they are needed, so what the backend counts as obtained from the OS is what
+ * it can touch, not the whole reservation. */
+static inline void *mem_reserve_self_aligned(size_t length)
 {
-    uint8_t *raw = mem_map(2 * length);
-    if (!raw)
+    void *mapping = mmap(NULL, 2 * length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mapping == MAP_FAILED)
         return NULL;
+    uint8_t *raw = mapping;
     uint8_t *aligned = (uint8_t *)(((uintptr_t)raw + length - 1) & ~(uintptr_t)(length - 1));
     if (aligned > raw)
         munmap(raw, (size_t)(aligned - raw));
@@ -29,6 +34,13 @@ static inline void *mem_map_self_aligned(size_t length)
     if (tail)
         munmap(aligned + length, tail);
     return aligned;
+}
+
+/* Makes `length` bytes at `start` (page-aligned) of a reservation readable and writable
+ * (zeroed, as fresh anonymous memory is).  Returns false when the OS refuses. */
+static inline bool mem_commit(void *start, size_t length)
+{
+    return mprotect(start, length, PROT_READ | PROT_WRITE) == 0;
 }
 
 /* Returns a mapping to the OS, first lifting any sanitizer poison on it (ASan keeps its

@@ -17,6 +17,7 @@ typedef struct {
 
 static _Thread_local heap_cache_entry_t heap_cache[HEAP_CACHE_SLOTS];
 static _Thread_local unsigned heap_cache_next;
+_Thread_local backend_heap_last_t backend_heap_last;
 
 static _Atomic uint64_t next_set_id = 1;
 
@@ -46,12 +47,13 @@ static void cache_remember(uint64_t set_id, backend_thread_heap_t *heap)
     heap_cache_next = (heap_cache_next + 1) % HEAP_CACHE_SLOTS;
 }
 
-backend_thread_heap_t *backend_heap_set_mine(backend_heap_set_t *set)
+backend_thread_heap_t *backend_heap_set_lookup(backend_heap_set_t *set)
 {
     for (unsigned i = 0; i < HEAP_CACHE_SLOTS; i++)
         if (heap_cache[i].set_id == set->id) {
             /* Set ids are never reused, so a cached heap is always this thread's own. */
             BUF_ASSERT(pthread_equal(heap_cache[i].heap->owner, pthread_self()));
+            backend_heap_last = (backend_heap_last_t){set->id, heap_cache[i].heap};
             return heap_cache[i].heap;
         }
 
@@ -73,6 +75,7 @@ backend_thread_heap_t *backend_heap_set_mine(backend_heap_set_t *set)
         pthread_mutex_unlock(&set->lock);
     }
     cache_remember(set->id, heap);
+    backend_heap_last = (backend_heap_last_t){set->id, heap};
     return heap;
 }
 
@@ -92,5 +95,7 @@ void backend_heap_set_destroy(backend_heap_set_t *set, void (*visit)(void *owner
     for (unsigned i = 0; i < HEAP_CACHE_SLOTS; i++)
         if (heap_cache[i].set_id == set->id)
             heap_cache[i] = (heap_cache_entry_t){0, NULL};
+    if (backend_heap_last.set_id == set->id)
+        backend_heap_last = (backend_heap_last_t){0, NULL};
     pthread_mutex_destroy(&set->lock);
 }

@@ -41,8 +41,27 @@ typedef struct backend_heap_set {
 /* Returns 0, or -1 if the mutex could not be created. */
 int backend_heap_set_init(backend_heap_set_t *set, size_t heap_size, void *owner,
                           void (*heap_init)(void *owner, backend_thread_heap_t *heap));
+/* The one-entry cache in front of the lookup: the last set this thread used, and its heap
+ * there.  The pair path of slab and pool looks a heap up once per alloc and free, so the
+ * hit must be a compare and a load (inline), not a call and a scan. */
+typedef struct {
+    uint64_t set_id;
+    backend_thread_heap_t *heap;
+} backend_heap_last_t;
+
+extern _Thread_local backend_heap_last_t backend_heap_last;
+
+/* Slow path of backend_heap_set_mine: the small per-thread cache, the set's list, or a new
+ * heap.  NULL only if out of memory. */
+backend_thread_heap_t *backend_heap_set_lookup(backend_heap_set_t *set);
+
 /* The calling thread's heap, created on first use; NULL only if out of memory. */
-backend_thread_heap_t *backend_heap_set_mine(backend_heap_set_t *set);
+static inline backend_thread_heap_t *backend_heap_set_mine(backend_heap_set_t *set)
+{
+    if (__builtin_expect(backend_heap_last.set_id == set->id, 1))
+        return backend_heap_last.heap;
+    return backend_heap_set_lookup(set);
+}
 /* Calls visit(heap) for every heap, then frees them all. No other thread may use the set. */
 void backend_heap_set_destroy(backend_heap_set_t *set,
                               void (*visit)(void *owner, backend_thread_heap_t *heap));

@@ -136,7 +136,7 @@ static int pool_slice_released_too_often(const void *context)
     (void)context;
     buf_backend_t *backend = open_with_ballast("pool");
     void *slice = buf_backend_alloc(backend, 64, 0, NULL);
-    for (int i = 0; i < 3; i++) /* slice + the heap's reference: the third goes below 0 */
+    for (int i = 0; i < 3; i++) /* the second free is one more than the slices handed out */
         buf_backend_free(backend, slice, 64, 0);
     return 0;
 }
