@@ -182,6 +182,18 @@ buf_status_t buf_line_reader_new(buf_readable_t *readable, size_t max_line, buf_
  * chunk the reader holds (a line inside one chunk: no copy) or into its carry buffer (a
  * line across chunks, from the readable's backend); valid until the next call. */
 buf_status_t buf_line_reader_next(buf_line_reader_t *reader, const uint8_t **line, size_t *length);
+/* A line of a batch: bytes and length, as buf_line_reader_next hands them out. */
+typedef struct buf_line {
+    const uint8_t *bytes;
+    size_t length;
+} buf_line_t;
+/* Up to `capacity` (>= 1) next lines at once, the same lines in the same order as that
+ * many buf_line_reader_next calls: BUF_OK with *count >= 1 (fewer than capacity when the
+ * held chunk's complete lines run out: a batch never waits for another chunk after its
+ * first line), else the status buf_line_reader_next would give (*count = 0).  Every
+ * line of the batch stays valid until the next call of either function.  For a reader
+ * that takes lines by the chunkful: one call a chunk's worth instead of one a line. */
+buf_status_t buf_line_reader_next_batch(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity, size_t *count);
 void buf_line_reader_destroy(buf_line_reader_t *reader);
 
 /* ==== Streaming codecs ==================================================================== */

@@ -21,9 +21,19 @@
  * instead of once per line.  That halves the memchr calls of the two-searches-a-line
  * version; their set-up was ~65 instructions a line of 64 bytes (callgrind,
  * bench stream_lines at 64 KiB chunks).
+ *
+ * A batch (buf_line_reader_next_batch) does better still on the same region: one pass
+ * over it, 64 bytes at a time with SSE2 compares whose bit masks give every \n of the
+ * block (no per-line memchr set-up at all, ~60-byte lines are one \n a block), and one
+ * call for up to a whole chunk's lines instead of one call a line.  Everything else in a
+ * batch (a new chunk, the carry, \r) goes through the same general path one line at a
+ * time, so a batch is exactly the lines of as many buf_line_reader_next calls.
  */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/core_assert.h"
 #include "stream_internal.h"
@@ -209,13 +219,21 @@ static buf_status_t next_line_any(buf_line_reader_t *reader, const uint8_t **lin
 /* The common case first: a \n-terminated line inside the current chunk, before its next
  * \r, with nothing carried over.  It needs one memchr and no register-heavy frame (the
  * general path's prologue and epilogue alone were ~18 instructions a line). */
+/* True when the lines from the reader's position on, up to its chunk's next \r, can be
+ * handed out straight from the chunk: nothing carried, no pending \r, the \r known. */
+static inline bool in_fast_region(const buf_line_reader_t *reader)
+{
+    const size_t from = reader->position;
+    return reader->final_status == BUF_OK && reader->carry_length == 0 && !reader->saw_return &&
+           reader->next_return_known && reader->next_return >= from && from < reader->chunk_length;
+}
+
 buf_status_t buf_line_reader_next(buf_line_reader_t *reader, const uint8_t **line, size_t *length)
 {
     if (!reader || !line || !length)
         return BUF_EINVAL;
     const size_t from = reader->position;
-    if (reader->final_status == BUF_OK && reader->carry_length == 0 && !reader->saw_return &&
-        reader->next_return_known && reader->next_return >= from && from < reader->chunk_length) {
+    if (in_fast_region(reader)) {
         const uint8_t *start = reader->chunk_bytes + from;
         const uint8_t *newline = memchr(start, '\n', reader->next_return - from);
         if (newline && (size_t)(newline - start) <= reader->max_line) {
@@ -226,4 +244,77 @@ buf_status_t buf_line_reader_next(buf_line_reader_t *reader, const uint8_t **lin
         }
     }
     return next_line_any(reader, line, length);
+}
+
+/* ---- Batches ---------------------------------------------------------------------------- */
+/* Hands out up to capacity \n-terminated lines of the fast region (in_fast_region) and
+ * moves the position past them; stops at the first line it cannot hand out (none left
+ * before the next \r, or one longer than max_line) and leaves it to the general path. */
+static size_t scan_fast_region(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity)
+{
+    const uint8_t *const bytes = reader->chunk_bytes;
+    const size_t limit = reader->next_return, max_line = reader->max_line;
+    size_t start = reader->position, count = 0;
+#if defined(__SSE2__)
+    /* 64-byte blocks, wholly before the \r (so inside the chunk); a block's \n bits one
+     * per byte in a 64-bit mask, taken lowest first. */
+    const __m128i newline = _mm_set1_epi8('\n');
+    for (size_t at = start; at + 64 <= limit; at += 64) {
+        const __m128i *block = (const __m128i *)(bytes + at);
+        uint64_t mask = (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(block), newline));
+        mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(block + 1), newline)) << 16;
+        mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(block + 2), newline)) << 32;
+        mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(block + 3), newline)) << 48;
+        for (; mask != 0; mask &= mask - 1) {
+            const size_t end = at + (size_t)__builtin_ctzll(mask);
+            if (end - start > max_line)
+                goto done;
+            lines[count++] = (buf_line_t){bytes + start, end - start};
+            start = end + 1;
+            if (count == capacity)
+                goto done;
+        }
+    }
+#endif
+    /* the last bytes before the \r (or all of them without SSE2) */
+    while (count < capacity && start < limit) {
+        const uint8_t *found = memchr(bytes + start, '\n', limit - start);
+        if (!found)
+            break;
+        const size_t end = (size_t)(found - bytes);
+        if (end - start > max_line)
+            break;
+        lines[count++] = (buf_line_t){bytes + start, end - start};
+        start = end + 1;
+    }
+#if defined(__SSE2__)
+done:
+#endif
+    reader->position = start;
+    return count;
+}
+
+buf_status_t buf_line_reader_next_batch(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity, size_t *count)
+{
+    if (count)
+        *count = 0;
+    if (!reader || !lines || capacity == 0 || !count)
+        return BUF_EINVAL;
+    size_t got = 0;
+    for (;;) {
+        if (got < capacity && in_fast_region(reader))
+            got += scan_fast_region(reader, lines + got, capacity - got);
+        /* anything else may replace the chunk or refill the carry that earlier lines of
+         * the batch point into: only for the first line */
+        if (got > 0)
+            break;
+        const buf_status_t status = next_line_any(reader, &lines[0].bytes, &lines[0].length);
+        if (status != BUF_OK)
+            return status;
+        got = 1;
+        if (reader->carry_delivered)
+            break; /* the carry must not be emptied before the next call */
+    }
+    *count = got;
+    return BUF_OK;
 }

@@ -248,3 +248,119 @@ Test(stream_lines, a_line_inside_one_chunk_is_not_copied)
     buf_readable_destroy(readable);
     test_close_backend_clean(backend);
 }
+
+/* ---- Batches ---------------------------------------------------------------------------------------- */
+/* Text as most files are: lines of 0-150 bytes ending in \n, a \r or \r\n now and then (so
+ * that the batch's 64-byte blocks see long runs without \r and the general path still
+ * gets its cases). */
+static size_t newline_text(uint8_t *data, size_t capacity, uint32_t *seed)
+{
+    size_t length = 0;
+    for (;;) {
+        *seed = *seed * 1103515245u + 12345u;
+        const size_t line = (*seed >> 8) % 151;
+        if (length + line + 2 > capacity)
+            return length;
+        for (size_t i = 0; i < line; i++)
+            data[length++] = (uint8_t)('a' + (i * 7 + line) % 26);
+        const uint32_t end = (*seed >> 20) % 32;
+        if (end == 0)
+            data[length++] = '\r';
+        else if (end == 1) {
+            data[length++] = '\r';
+            data[length++] = '\n';
+        } else
+            data[length++] = '\n';
+    }
+}
+
+/* All lines of `data` by buf_line_reader_next and, on an identical readable, by batches of
+ * `capacity`: the same lines in the same order and the same final status. */
+static void expect_batches_equal_lines(buf_backend_t *backend, const uint8_t *data, size_t length, size_t chunk,
+                                       size_t max_line, size_t capacity, bool may_fail, const char *what)
+{
+    const buf_readable_options_t options = {.high_water_mark = chunk};
+    buf_readable_t *one_readable = NULL, *batch_readable = NULL;
+    cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, &one_readable), BUF_OK);
+    cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, &batch_readable), BUF_OK);
+    buf_line_reader_t *one = NULL, *batched = NULL;
+    cr_assert_eq(buf_line_reader_new(one_readable, max_line, &one), BUF_OK);
+    cr_assert_eq(buf_line_reader_new(batch_readable, max_line, &batched), BUF_OK);
+    buf_line_t *batch = malloc(capacity * sizeof *batch);
+    const uint8_t *line;
+    size_t line_length, count, got = 0;
+    buf_status_t one_status = BUF_OK, batch_status;
+    while ((batch_status = buf_line_reader_next_batch(batched, batch, capacity, &count)) == BUF_OK) {
+        cr_assert(count >= 1 && count <= capacity, "%s: a batch of %zu", what, count);
+        for (size_t i = 0; i < count; i++, got++) {
+            one_status = buf_line_reader_next(one, &line, &line_length);
+            if (one_status != BUF_OK && may_fail)
+                break;
+            cr_assert_eq(one_status, BUF_OK, "%s: line %zu is %s one by one", what, got, buf_status_name(one_status));
+            cr_assert_eq(batch[i].length, line_length, "%s: line %zu has %zu bytes, want %zu", what, got,
+                         batch[i].length, line_length);
+            cr_assert(memcmp(batch[i].bytes, line, line_length) == 0, "%s: line %zu differs", what, got);
+        }
+        if (one_status != BUF_OK)
+            break;
+    }
+    if (one_status == BUF_OK)
+        one_status = buf_line_reader_next(one, &line, &line_length);
+    if (!(may_fail && (one_status == BUF_ENOMEM || batch_status == BUF_ENOMEM))) {
+        cr_assert_eq(count, 0, "%s: no lines with %s", what, buf_status_name(batch_status));
+        cr_assert_eq(batch_status, one_status, "%s: the batches end in %s after %zu lines, one by one in %s", what,
+                     buf_status_name(batch_status), got, buf_status_name(one_status));
+        cr_assert_eq(buf_line_reader_next_batch(batched, batch, capacity, &count), batch_status, "%s: sticky", what);
+    }
+    free(batch);
+    buf_line_reader_destroy(one);
+    buf_line_reader_destroy(batched);
+    buf_readable_destroy(one_readable);
+    buf_readable_destroy(batch_readable);
+}
+
+Test(stream_lines, batches_are_the_lines_one_by_one)
+{
+    static const size_t capacities[] = {1, 2, 7, 256};
+    static const size_t max_lines[] = {0, 64, 100};
+    uint8_t *data = malloc(20000);
+    uint32_t seed = 77;
+    for (size_t s = 0; s < test_backend_spec_count(); s++) {
+        const char *spec = test_backend_spec(s);
+        buf_backend_t *backend = test_open_backend(spec);
+        for (int round = 0; round < 48; round++) {
+            const size_t length = round % 3 == 0 ? random_text(data, 3000, &seed) : newline_text(data, 20000, &seed);
+            const size_t chunk = 1 + (size_t)(seed >> 16) % (round % 2 ? 300 : 8192);
+            char what[128];
+            snprintf(what, sizeof what, "%s round %d (%zu bytes, chunk %zu)", spec, round, length, chunk);
+            expect_batches_equal_lines(backend, data, length, chunk, max_lines[round % 3], capacities[round % 4],
+                                       test_spec_injects_failures(spec), what);
+        }
+        test_close_backend_clean(backend);
+    }
+    free(data);
+}
+
+Test(stream_lines, batch_arguments)
+{
+    buf_backend_t *backend = test_open_backend("malloc");
+    buf_readable_t *readable = NULL;
+    cr_assert_eq(buf_readable_from_memory(backend, (const uint8_t *)"a\nb\n", 4, NULL, &readable), BUF_OK);
+    buf_line_reader_t *reader = NULL;
+    cr_assert_eq(buf_line_reader_new(readable, 0, &reader), BUF_OK);
+    buf_line_t batch[4];
+    size_t count = 9;
+    cr_expect_eq(buf_line_reader_next_batch(reader, batch, 0, &count), BUF_EINVAL);
+    cr_expect_eq(count, 0);
+    cr_expect_eq(buf_line_reader_next_batch(NULL, batch, 4, &count), BUF_EINVAL);
+    cr_expect_eq(buf_line_reader_next_batch(reader, NULL, 4, &count), BUF_EINVAL);
+    cr_expect_eq(buf_line_reader_next_batch(reader, batch, 4, NULL), BUF_EINVAL);
+    cr_assert_eq(buf_line_reader_next_batch(reader, batch, 4, &count), BUF_OK);
+    size_t total = count;
+    while (buf_line_reader_next_batch(reader, batch, 4, &count) == BUF_OK)
+        total += count;
+    cr_expect_eq(total, 2);
+    buf_line_reader_destroy(reader);
+    buf_readable_destroy(readable);
+    test_close_backend_clean(backend);
+}
