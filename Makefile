@@ -237,14 +237,14 @@ BENCH_ARGS ?=
 .PHONY: bench bench-quick bench-callgrind bench-build
 
 bench: bench-build ## run the full benchmark suite (C, Node, malloc@... rows) into reports/runs/<time>/ and report on it (FILTER=regex)
-	@FILTER='$(FILTER)' scripts/bench-run.sh --full $(BENCH_ARGS)
+	@FILTER='$(value FILTER)' scripts/bench-run.sh --full $(BENCH_ARGS)
 	@scripts/report
 
 bench-quick: bench-build ## the reduced grid, every family and base backend, 9 interleaved repetitions (<= 3 min)
-	@FILTER='$(FILTER)' scripts/bench-run.sh --quick $(BENCH_ARGS)
+	@FILTER='$(value FILTER)' scripts/bench-run.sh --quick $(BENCH_ARGS)
 
 bench-callgrind: bench-build ## the quick suite under callgrind: instructions per benchmark, same JSON shape
-	@FILTER='$(FILTER)' scripts/bench-run.sh --callgrind $(BENCH_ARGS)
+	@FILTER='$(value FILTER)' scripts/bench-run.sh --callgrind $(BENCH_ARGS)
 
 bench-build: $(BENCH_BIN) $(BUILD)/buf ## build build/bench/bufbench-bench (plain -O2, WERROR=1 for -Werror)
 
@@ -285,7 +285,7 @@ compare: ## compare two runs: make compare BASE=a/results.json NEW=b/results.jso
 
 bench-ab: ## benchmark two revisions alternately and compare: make bench-ab BASE_REV=main [HEAD_REV=HEAD FILTER=regex AB_ARGS='--callgrind']
 	@test -n '$(BASE_REV)' || { echo 'make bench-ab: give BASE_REV=<git revision> (scripts/bench-ab --help)' >&2; exit 2; }
-	@FILTER='$(FILTER)' scripts/bench-ab $(AB_ARGS) '$(BASE_REV)' '$(HEAD_REV)'
+	@FILTER='$(value FILTER)' scripts/bench-ab $(AB_ARGS) '$(BASE_REV)' '$(HEAD_REV)'
 
 # ---- Reports ------------------------------------------------------------------------------
 # report-section: scripts/report turns a run folder's results.json into report.md, a
