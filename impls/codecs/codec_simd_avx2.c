@@ -337,6 +337,25 @@ AVX2 static size_t avx2_utf8_valid_prefix(const uint8_t *text, size_t length, ui
 {
     __m256i previous = _mm256_setzero_si256();
     size_t in = 0;
+    /* 64 bytes per step: one ASCII test, one error test and one branch for two registers
+     * (mixed text takes the check on most blocks, so the per-block branches were the
+     * overhead); a step with an error leaves `in` and `previous` as they were and the
+     * 32-step below finds the block the error is in. */
+    for (; in + 64 <= length; in += 64) {
+        const __m256i first = _mm256_loadu_si256(in256(text + in));
+        const __m256i second = _mm256_loadu_si256(in256(text + in + 32));
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(first, second), previous)) != 0) {
+            const __m256i errors =
+                _mm256_or_si256(utf8_block_errors(first, previous), utf8_block_errors(second, first));
+            if (!_mm256_testz_si256(errors, errors))
+                break;
+        }
+        if (dst) {
+            _mm256_storeu_si256(out256(dst + in), first);
+            _mm256_storeu_si256(out256(dst + in + 32), second);
+        }
+        previous = second;
+    }
     for (; in + 32 <= length; in += 32) {
         const __m256i input = _mm256_loadu_si256(in256(text + in));
         if (_mm256_movemask_epi8(_mm256_or_si256(input, previous)) != 0) { /* ASCII after ASCII needs no check */
