@@ -66,7 +66,8 @@ AVX2 static size_t avx2_base64_encode(const uint8_t *bytes, size_t length, uint8
 #define ROW7 0x20
 #define ROW_OTHER 0x40
 
-AVX2 static inline bool base64_decode_sextets(__m256i characters, __m256i *sextets)
+/* A nonzero byte in the result marks a character outside both alphabets (and '='). */
+AVX2 static inline __m256i base64_invalid(__m256i high, __m256i low)
 {
     const __m256i invalid_rows_by_low_nibble = _mm256_broadcastsi128_si256(_mm_setr_epi8(
         ROW_OTHER | ROW2 | ROW4 | ROW6, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
@@ -77,42 +78,73 @@ AVX2 static inline bool base64_decode_sextets(__m256i characters, __m256i *sexte
                                                                        ROW6, ROW7, ROW_OTHER, ROW_OTHER, ROW_OTHER,
                                                                        ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER,
                                                                        ROW_OTHER));
+    return _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low), _mm256_shuffle_epi8(row_bits, high));
+}
+
+/* Sextet values of 32 VALID characters, without blends: the offset by row (high nibble;
+ * row 2 gets 0 there) plus the row-2 offset by low nibble, which the lookup index
+ * character + 0x50 confines to row 2 (0x20..0x2F -> 0x70..0x7F; rows 3..7 reach 0x80..0xCF,
+ * where pshufb yields 0), plus 33 for '_' (63 - '_' = -32 against row 5's -65). */
+AVX2 static inline __m256i base64_sextets_of(__m256i characters, __m256i high)
+{
     const __m256i row_offsets =
         _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 0, 0, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0));
     const __m256i row2_offsets = _mm256_broadcastsi128_si256(
         _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 62 - '+', 0, 62 - '-', 0, 63 - '/'));
-    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
-    const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
-    const __m256i low = _mm256_and_si256(characters, nibble_mask);
-    const __m256i invalid = _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low),
-                                             _mm256_shuffle_epi8(row_bits, high));
-    if (!_mm256_testz_si256(invalid, invalid))
-        return false;
-    __m256i offsets = _mm256_shuffle_epi8(row_offsets, high);
-    const __m256i in_row2 = _mm256_cmpeq_epi8(high, _mm256_set1_epi8(2));
-    offsets = _mm256_blendv_epi8(offsets, _mm256_shuffle_epi8(row2_offsets, low), in_row2);
+    const __m256i row2_index = _mm256_add_epi8(characters, _mm256_set1_epi8(0x50));
+    __m256i offsets = _mm256_add_epi8(_mm256_shuffle_epi8(row_offsets, high),
+                                      _mm256_shuffle_epi8(row2_offsets, row2_index));
     const __m256i underscore = _mm256_cmpeq_epi8(characters, _mm256_set1_epi8('_'));
-    offsets = _mm256_blendv_epi8(offsets, _mm256_set1_epi8(63 - '_'), underscore);
-    *sextets = _mm256_add_epi8(characters, offsets);
-    return true;
+    offsets = _mm256_add_epi8(offsets, _mm256_and_si256(underscore, _mm256_set1_epi8(33)));
+    return _mm256_add_epi8(characters, offsets);
 }
 
+/* 32 sextets -> 24 bytes at the bottom of the register (the top 8 bytes are don't-care) */
+AVX2 static inline __m256i base64_pack(__m256i sextets)
+{
+    const __m256i pairs = _mm256_maddubs_epi16(sextets, _mm256_set1_epi32(0x01400140));
+    const __m256i groups = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00011000));
+    const __m256i lanes = _mm256_shuffle_epi8(groups, _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1,
+                                                                       -1, 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1,
+                                                                       -1, -1, -1));
+    /* 12 bytes at the bottom of each lane -> 24 bytes at the bottom of the register */
+    return _mm256_permutevar8x32_epi32(lanes, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7));
+}
+
+AVX2 static inline void base64_store24(uint8_t *dst, __m256i packed)
+{
+    _mm_storeu_si128(out128(dst), _mm256_castsi256_si128(packed)); /* exactly 24 bytes: 16 + 8 */
+    _mm_storel_epi64(out128(dst + 16), _mm256_extracti128_si256(packed, 1));
+}
+
+/* 64 characters per step (two registers, one validity test for both), then 32.  In the
+ * 64-step the first 24 bytes go out as one 32-byte store whose last 8 bytes the second
+ * register's exact 24-byte store overwrites, so nothing lands past the consumed output
+ * (the destination may be exactly the decoded size). */
 AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_t *dst)
 {
+    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
     size_t in = 0, out = 0;
+    for (; in + 64 <= length; in += 64, out += 48) {
+        const __m256i first = _mm256_loadu_si256(in256(text + in));
+        const __m256i second = _mm256_loadu_si256(in256(text + in + 32));
+        const __m256i first_high = _mm256_and_si256(_mm256_srli_epi32(first, 4), nibble_mask);
+        const __m256i second_high = _mm256_and_si256(_mm256_srli_epi32(second, 4), nibble_mask);
+        const __m256i invalid =
+            _mm256_or_si256(base64_invalid(first_high, _mm256_and_si256(first, nibble_mask)),
+                            base64_invalid(second_high, _mm256_and_si256(second, nibble_mask)));
+        if (!_mm256_testz_si256(invalid, invalid))
+            break; /* the 32-step below takes the first half if it is clean */
+        _mm256_storeu_si256(out256(dst + out), base64_pack(base64_sextets_of(first, first_high)));
+        base64_store24(dst + out + 24, base64_pack(base64_sextets_of(second, second_high)));
+    }
     for (; in + 32 <= length; in += 32, out += 24) {
-        __m256i sextets;
-        if (!base64_decode_sextets(_mm256_loadu_si256(in256(text + in)), &sextets))
+        const __m256i characters = _mm256_loadu_si256(in256(text + in));
+        const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
+        const __m256i invalid = base64_invalid(high, _mm256_and_si256(characters, nibble_mask));
+        if (!_mm256_testz_si256(invalid, invalid))
             break;
-        const __m256i pairs = _mm256_maddubs_epi16(sextets, _mm256_set1_epi32(0x01400140));
-        const __m256i groups = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00011000));
-        const __m256i lanes = _mm256_shuffle_epi8(
-            groups, _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2, 1, 0, 6, 5, 4, 10, 9, 8,
-                                     14, 13, 12, -1, -1, -1, -1));
-        /* 12 bytes at the bottom of each lane -> 24 bytes at the bottom of the register */
-        const __m256i packed = _mm256_permutevar8x32_epi32(lanes, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7));
-        _mm_storeu_si128(out128(dst + out), _mm256_castsi256_si128(packed)); /* exactly 24 bytes: 16 + 8 */
-        _mm_storel_epi64(out128(dst + out + 16), _mm256_extracti128_si256(packed, 1));
+        base64_store24(dst + out, base64_pack(base64_sextets_of(characters, high)));
     }
     return in;
 }
@@ -305,6 +337,25 @@ AVX2 static size_t avx2_utf8_valid_prefix(const uint8_t *text, size_t length, ui
 {
     __m256i previous = _mm256_setzero_si256();
     size_t in = 0;
+    /* 64 bytes per step: one ASCII test, one error test and one branch for two registers
+     * (mixed text takes the check on most blocks, so the per-block branches were the
+     * overhead); a step with an error leaves `in` and `previous` as they were and the
+     * 32-step below finds the block the error is in. */
+    for (; in + 64 <= length; in += 64) {
+        const __m256i first = _mm256_loadu_si256(in256(text + in));
+        const __m256i second = _mm256_loadu_si256(in256(text + in + 32));
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(first, second), previous)) != 0) {
+            const __m256i errors =
+                _mm256_or_si256(utf8_block_errors(first, previous), utf8_block_errors(second, first));
+            if (!_mm256_testz_si256(errors, errors))
+                break;
+        }
+        if (dst) {
+            _mm256_storeu_si256(out256(dst + in), first);
+            _mm256_storeu_si256(out256(dst + in + 32), second);
+        }
+        previous = second;
+    }
     for (; in + 32 <= length; in += 32) {
         const __m256i input = _mm256_loadu_si256(in256(text + in));
         if (_mm256_movemask_epi8(_mm256_or_si256(input, previous)) != 0) { /* ASCII after ASCII needs no check */

@@ -106,7 +106,7 @@ SSE42 static inline __m128i base64_row_bits(void)
                          ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER);
 }
 
-/* sextet - character for rows 3..7 (row 2 and _ are fixed up after) */
+/* sextet - character for rows 3..7 (row 2 gets 0: its lookup below adds its offset; _ is fixed up after) */
 SSE42 static inline __m128i base64_row_offsets(void)
 {
     return _mm_setr_epi8(0, 0, 0, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
@@ -128,11 +128,14 @@ SSE42 static inline bool base64_decode_sextets(__m128i characters, __m128i *sext
     const __m128i invalid = _mm_and_si128(_mm_shuffle_epi8(base64_invalid_rows_by_low_nibble(), low), row_bits);
     if (!_mm_testz_si128(invalid, invalid))
         return false;
-    __m128i offsets = _mm_shuffle_epi8(base64_row_offsets(), high);
-    const __m128i in_row2 = _mm_cmpeq_epi8(high, _mm_set1_epi8(2));
-    offsets = _mm_blendv_epi8(offsets, _mm_shuffle_epi8(base64_row2_offsets(), low), in_row2);
+    /* No blends (pblendvb is 2 uops on many cores): the row-2 lookup's index is
+     * character + 0x50, which keeps row 2 (0x20..0x2F -> 0x70..0x7F) and sends rows 3..7
+     * to 0x80..0xCF, where pshufb gives 0; '_' adds 33 to row 5's -65 to get 63 - '_'. */
+    const __m128i row2_index = _mm_add_epi8(characters, _mm_set1_epi8(0x50));
+    __m128i offsets = _mm_add_epi8(_mm_shuffle_epi8(base64_row_offsets(), high),
+                                   _mm_shuffle_epi8(base64_row2_offsets(), row2_index));
     const __m128i underscore = _mm_cmpeq_epi8(characters, _mm_set1_epi8('_'));
-    offsets = _mm_blendv_epi8(offsets, _mm_set1_epi8(63 - '_'), underscore);
+    offsets = _mm_add_epi8(offsets, _mm_and_si128(underscore, _mm_set1_epi8(63 - '_' + 65)));
     *sextets = _mm_add_epi8(characters, offsets);
     return true;
 }
