@@ -4,13 +4,13 @@ knows which families are backend families, what a row's siblings, Node mirror an
 are.  It knows the naming contract of DESIGN.md and nothing else: no backend is named here.
 """
 
-import json
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import benchstats
+from benchresults import NANOSECONDS_PER_UNIT, ResultsError, uses_real_time
+from benchresults import read_results as read_results_file
 
 
 class RunError(Exception):
@@ -18,10 +18,6 @@ class RunError(Exception):
 
 
 # ---- Loading a run -------------------------------------------------------------------------
-
-# Google Benchmark time units, as nanoseconds; callgrind runs count instructions instead.
-NANOSECONDS_PER_UNIT = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-
 
 @dataclass
 class Series:
@@ -69,21 +65,9 @@ def read_results(path):
         raise RunError(f"no results file at {path}: run `make bench` (or bench-quick) first, "
                        "or pass RUN=reports/runs/<time> of a finished run")
     try:
-        with open(path, encoding="utf-8") as source:
-            text = source.read()
-    except (OSError, UnicodeDecodeError) as error:
-        raise RunError(f"cannot read {path}: {error}") from None
-    # Google Benchmark writes an incomputable counter statistic as a bare NaN / inf.
-    text = re.sub(r"(:\s*)-?(NaN|nan|Infinity|inf)\b", r"\1null", text)
-    try:
-        results = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise RunError(f"{path} is not valid JSON ({error}); a run that was interrupted "
-                       "leaves its parts in raw/: re-run the benchmarks") from None
-    if not isinstance(results, dict) or not isinstance(results.get("benchmarks"), list):
-        raise RunError(f"{path} is not Google Benchmark JSON: it has no \"benchmarks\" list")
-    context = results.get("context") if isinstance(results.get("context"), dict) else {}
-    return context, results["benchmarks"]
+        return read_results_file(path)
+    except ResultsError as error:
+        raise RunError(str(error)) from None
 
 
 def load_series(rows, path):
@@ -96,8 +80,7 @@ def load_series(rows, path):
             continue
         name = row["name"]
         unit_name = row.get("time_unit", "ns")
-        timing = row.get("timing", "cpu")
-        use_real = timing in ("real", "manual") or name.startswith("node/")
+        use_real = uses_real_time(row)
         value = row.get("real_time" if use_real else "cpu_time")
         if not isinstance(value, (int, float)) or value <= 0:
             continue
