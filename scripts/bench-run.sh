@@ -221,9 +221,7 @@ if [[ $mode == callgrind ]]; then
   rm -rf "$run/callgrind"; mkdir -p "$run/callgrind"
   # Under valgrind every row runs a fixed iteration count, so Google Benchmark names it
   # NAME/iterations:N[/real_time]: select the listed rows by their names without suffixes.
-  bases=$(printf '%s\n' "${tests[@]}" |
-          sed -E 's#(/(real_time|manual_time|threads:[0-9]+|iterations:[0-9]+|repeats:[0-9]+|min_time:[0-9.]+))+$##' |
-          sort -u | sed 's/[][\.*^$()+?{}|]/\\&/g' | paste -sd '|')
+  bases=$(printf '%s\n' "${tests[@]}" | strip_suffixes | sort -u | regex_quote | paste -sd '|')
   # BUFBENCH_VALGRIND_ANNOTATE=0: slab and pool take their native paths (no memcheck
   # client requests, no red zones), so the counts are the instructions a real run executes.
   BUFBENCH_VALGRIND_ANNOTATE=0 BUFBENCH_SIMD=scalar valgrind --tool=callgrind --instr-atstart=no \
@@ -255,7 +253,7 @@ preload_one() { # ALLOCATOR SONAME PACKAGE
     return
   fi
   local alternatives
-  alternatives=$(printf '%s\n' "${malloc_tests[@]}" | sed 's/[][\.*^$()+?{}|]/\\&/g' | paste -sd '|')
+  alternatives=$(printf '%s\n' "${malloc_tests[@]}" | regex_quote | paste -sd '|')
   say "malloc@$allocator: ${#malloc_tests[@]} rows under LD_PRELOAD=$library"
   run_suite "$run/raw/$allocator-gb.json" $((${#malloc_tests[@]} * repetitions)) LD_PRELOAD="$library" -- \
     --benchmark_filter="^($alternatives)\$"
