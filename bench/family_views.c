@@ -119,112 +119,67 @@ static void bench_views(bench_state_t *state, void *context)
 }
 
 /* ---- Typed views and the raw floor ----------------------------------------------------------- */
-static int pass_view_get(views_run_t *run)
-{
-    int failed = BUF_OK;
-    double sum = 0;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++) {
-        double value;
-        failed |= buf_typed_get(&run->view, i, &value);
-        sum += value;
+/* The per-element passes, one macro per shape so every row's loop is the same loop:
+ * ELEMENT_GET_PASS runs `setup` once, then per element declares `value` (value_type), ORs
+ * the status of `call` and adds the value into a sum_type sum the compiler must keep;
+ * ELEMENT_SET_PASS ORs the status of `call` per element, then clobbers memory.  `call`
+ * sees `run` and the element index `i`; `setup` hoists what the loop must not reload (a
+ * call through run's view could change *run as far as the compiler knows). */
+#define ELEMENT_GET_PASS(name, setup, value_type, sum_type, call)                                                      \
+    static int name(views_run_t *run)                                                                                  \
+    {                                                                                                                  \
+        setup;                                                                                                         \
+        int failed = BUF_OK;                                                                                           \
+        sum_type sum = 0;                                                                                              \
+        for (int64_t i = 0; i < VIEW_ELEMENTS; i++) {                                                                  \
+            value_type value;                                                                                          \
+            failed |= (call);                                                                                          \
+            sum += (sum_type)value;                                                                                    \
+        }                                                                                                              \
+        bench_do_not_optimize(&sum);                                                                                   \
+        return failed;                                                                                                 \
     }
-    bench_do_not_optimize(&sum);
-    return failed;
-}
-
-static int pass_view_set(views_run_t *run)
-{
-    int failed = BUF_OK;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++)
-        failed |= buf_typed_set(&run->view, i, (double)(i & 127));
-    bench_clobber_memory();
-    return failed;
-}
-
-static int pass_view_get_bigint(views_run_t *run)
-{
-    int failed = BUF_OK;
-    uint64_t sum = 0;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++) {
-        int64_t value;
-        failed |= buf_typed_get_bigint(&run->view, i, &value);
-        sum += (uint64_t)value;
+#define ELEMENT_SET_PASS(name, setup, call)                                                                            \
+    static int name(views_run_t *run)                                                                                  \
+    {                                                                                                                  \
+        setup;                                                                                                         \
+        int failed = BUF_OK;                                                                                           \
+        for (int64_t i = 0; i < VIEW_ELEMENTS; i++)                                                                    \
+            failed |= (call);                                                                                          \
+        bench_clobber_memory();                                                                                        \
+        return failed;                                                                                                 \
     }
-    bench_do_not_optimize(&sum);
-    return failed;
-}
+#define NO_SETUP (void)run
 
-static int pass_view_get_biguint(views_run_t *run)
-{
-    int failed = BUF_OK;
-    uint64_t sum = 0;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++) {
-        uint64_t value;
-        failed |= buf_typed_get_biguint(&run->view, i, &value);
-        sum += value;
+ELEMENT_GET_PASS(pass_view_get, NO_SETUP, double, double, buf_typed_get(&run->view, i, &value))
+ELEMENT_GET_PASS(pass_view_get_bigint, NO_SETUP, int64_t, uint64_t, buf_typed_get_bigint(&run->view, i, &value))
+ELEMENT_GET_PASS(pass_view_get_biguint, NO_SETUP, uint64_t, uint64_t, buf_typed_get_biguint(&run->view, i, &value))
+ELEMENT_SET_PASS(pass_view_set, NO_SETUP, buf_typed_set(&run->view, i, (double)(i & 127)))
+ELEMENT_SET_PASS(pass_view_set_bigint, NO_SETUP, buf_typed_set_bigint(&run->view, i, i & 127))
+ELEMENT_SET_PASS(pass_view_set_biguint, NO_SETUP, buf_typed_set_biguint(&run->view, i, (uint64_t)(i & 127)))
+
+/* The bulk calls: checks once per call, then the kind's conversion loop.  BULK_GET_PASS
+ * fills a block of BULK_BLOCK elements with `call` (which sees `run`, `i`, `block`), then
+ * sums it as raw_get does. */
+#define BULK_GET_PASS(name, block_type, sum_type, call)                                                                \
+    static int name(views_run_t *run)                                                                                  \
+    {                                                                                                                  \
+        int failed = BUF_OK;                                                                                           \
+        sum_type sum = 0;                                                                                              \
+        block_type block[BULK_BLOCK];                                                                                  \
+        for (int64_t i = 0; i < VIEW_ELEMENTS; i += BULK_BLOCK) {                                                      \
+            failed |= (call);                                                                                          \
+            for (int64_t j = 0; j < BULK_BLOCK; j++)                                                                   \
+                sum += (sum_type)block[j];                                                                             \
+        }                                                                                                              \
+        bench_do_not_optimize(&sum);                                                                                   \
+        return failed;                                                                                                 \
     }
-    bench_do_not_optimize(&sum);
-    return failed;
-}
-
-static int pass_view_set_bigint(views_run_t *run)
-{
-    int failed = BUF_OK;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++)
-        failed |= buf_typed_set_bigint(&run->view, i, i & 127);
-    bench_clobber_memory();
-    return failed;
-}
-
-static int pass_view_set_biguint(views_run_t *run)
-{
-    int failed = BUF_OK;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++)
-        failed |= buf_typed_set_biguint(&run->view, i, (uint64_t)(i & 127));
-    bench_clobber_memory();
-    return failed;
-}
-
-/* The bulk calls: checks once per call, then the kind's conversion loop. */
-static int pass_view_get_bulk(views_run_t *run)
-{
-    int failed = BUF_OK;
-    double sum = 0, block[BULK_BLOCK];
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i += BULK_BLOCK) {
-        failed |= buf_typed_get_range(&run->view, i, BULK_BLOCK, block);
-        for (int64_t j = 0; j < BULK_BLOCK; j++)
-            sum += block[j];
-    }
-    bench_do_not_optimize(&sum);
-    return failed;
-}
-
-static int pass_view_get_bigint_bulk(views_run_t *run)
-{
-    int failed = BUF_OK;
-    uint64_t sum = 0;
-    int64_t block[BULK_BLOCK];
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i += BULK_BLOCK) {
-        failed |= buf_typed_get_bigint_range(&run->view, i, BULK_BLOCK, block);
-        for (int64_t j = 0; j < BULK_BLOCK; j++)
-            sum += (uint64_t)block[j];
-    }
-    bench_do_not_optimize(&sum);
-    return failed;
-}
-
-static int pass_view_get_biguint_bulk(views_run_t *run)
-{
-    int failed = BUF_OK;
-    uint64_t sum = 0, block[BULK_BLOCK];
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i += BULK_BLOCK) {
-        failed |= buf_typed_get_biguint_range(&run->view, i, BULK_BLOCK, block);
-        for (int64_t j = 0; j < BULK_BLOCK; j++)
-            sum += block[j];
-    }
-    bench_do_not_optimize(&sum);
-    return failed;
-}
+BULK_GET_PASS(pass_view_get_bulk, double, double, buf_typed_get_range(&run->view, i, BULK_BLOCK, block))
+BULK_GET_PASS(pass_view_get_bigint_bulk, int64_t, uint64_t,
+              buf_typed_get_bigint_range(&run->view, i, BULK_BLOCK, block))
+BULK_GET_PASS(pass_view_get_biguint_bulk, uint64_t, uint64_t,
+              buf_typed_get_biguint_range(&run->view, i, BULK_BLOCK, block))
 
 static int pass_view_set_bulk(views_run_t *run)
 {
@@ -321,73 +276,19 @@ static const kind_passes_t kinds[] = {
 };
 
 /* ---- DataView ----------------------------------------------------------------------------------- */
-static int pass_dataview_get(views_run_t *run)
-{
-    const int64_t width = (int64_t)buf_kind_size(run->kind);
-    int failed = BUF_OK;
-    double sum = 0;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++) {
-        double value;
-        failed |= buf_dataview_get(&run->dataview, run->kind, i * width, run->little_endian, &value);
-        sum += value;
-    }
-    bench_do_not_optimize(&sum);
-    return failed;
-}
-
-static int pass_dataview_set(views_run_t *run)
-{
-    const int64_t width = (int64_t)buf_kind_size(run->kind);
-    int failed = BUF_OK;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++)
-        failed |= buf_dataview_set(&run->dataview, run->kind, i * width, (double)(i & 127), run->little_endian);
-    bench_clobber_memory();
-    return failed;
-}
-
-static int pass_dataview_get_bigint64(views_run_t *run)
-{
-    int failed = BUF_OK;
-    uint64_t sum = 0;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++) {
-        int64_t value;
-        failed |= buf_dataview_get_bigint64(&run->dataview, i * 8, run->little_endian, &value);
-        sum += (uint64_t)value;
-    }
-    bench_do_not_optimize(&sum);
-    return failed;
-}
-
-static int pass_dataview_get_biguint64(views_run_t *run)
-{
-    int failed = BUF_OK;
-    uint64_t sum = 0;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++) {
-        uint64_t value;
-        failed |= buf_dataview_get_biguint64(&run->dataview, i * 8, run->little_endian, &value);
-        sum += value;
-    }
-    bench_do_not_optimize(&sum);
-    return failed;
-}
-
-static int pass_dataview_set_bigint64(views_run_t *run)
-{
-    int failed = BUF_OK;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++)
-        failed |= buf_dataview_set_bigint64(&run->dataview, i * 8, i & 127, run->little_endian);
-    bench_clobber_memory();
-    return failed;
-}
-
-static int pass_dataview_set_biguint64(views_run_t *run)
-{
-    int failed = BUF_OK;
-    for (int64_t i = 0; i < VIEW_ELEMENTS; i++)
-        failed |= buf_dataview_set_biguint64(&run->dataview, i * 8, (uint64_t)(i & 127), run->little_endian);
-    bench_clobber_memory();
-    return failed;
-}
+#define DATAVIEW_WIDTH const int64_t width = (int64_t)buf_kind_size(run->kind)
+ELEMENT_GET_PASS(pass_dataview_get, DATAVIEW_WIDTH, double, double,
+                 buf_dataview_get(&run->dataview, run->kind, i * width, run->little_endian, &value))
+ELEMENT_SET_PASS(pass_dataview_set, DATAVIEW_WIDTH,
+                 buf_dataview_set(&run->dataview, run->kind, i * width, (double)(i & 127), run->little_endian))
+ELEMENT_GET_PASS(pass_dataview_get_bigint64, NO_SETUP, int64_t, uint64_t,
+                 buf_dataview_get_bigint64(&run->dataview, i * 8, run->little_endian, &value))
+ELEMENT_GET_PASS(pass_dataview_get_biguint64, NO_SETUP, uint64_t, uint64_t,
+                 buf_dataview_get_biguint64(&run->dataview, i * 8, run->little_endian, &value))
+ELEMENT_SET_PASS(pass_dataview_set_bigint64, NO_SETUP,
+                 buf_dataview_set_bigint64(&run->dataview, i * 8, i & 127, run->little_endian))
+ELEMENT_SET_PASS(pass_dataview_set_biguint64, NO_SETUP,
+                 buf_dataview_set_biguint64(&run->dataview, i * 8, (uint64_t)(i & 127), run->little_endian))
 
 /* ---- Buffer methods -------------------------------------------------------------------------------- */
 /* One read pass and one write pass per Node method, calling it directly (no pointer

@@ -33,9 +33,19 @@
 
 /* ==== Checks (once per call) =========================================================== */
 
-/* The first element's address after the checks, in the order buf_model.h gives. */
-static buf_status_t range_start(const buf_typed_t *view, int64_t index, size_t count, uint8_t **out)
+/* The first element's address after the checks, in the order buf_model.h gives; every
+ * public call here runs these same checks, so they live once.  has_array: the caller's
+ * array pointer is not NULL (NULL is fine only for count 0); kind_matches: the view's kind
+ * suits the call (callers test `view &&` first, as the view may be NULL here).  inline:
+ * without the hint GCC -O2 calls it out of line and a 4-element call costs ~7 instructions
+ * more; inlined, fewer than before the checks were shared (callgrind, 400k short calls). */
+static inline buf_status_t range_start(const buf_typed_t *view, int64_t index, size_t count, bool has_array,
+                                       bool kind_matches, uint8_t **out)
 {
+    if (!model_typed_is_live(view) || (!has_array && count > 0))
+        return BUF_EINVAL;
+    if (!kind_matches)
+        return BUF_ETYPE;
     if (buf_typed_is_out_of_bounds(view))
         return BUF_EDETACHED;
     const int64_t length = buf_typed_length(view);
@@ -453,12 +463,9 @@ DEFINE_LOAD_SSE2(load_float32, float, widen4_float32)
 
 buf_status_t buf_typed_get_range(const buf_typed_t *view, int64_t index, size_t count, double *out)
 {
-    if (!model_typed_is_live(view) || (!out && count > 0))
-        return BUF_EINVAL;
-    if (buf_kind_is_bigint(view->kind))
-        return BUF_ETYPE;
     uint8_t *src;
-    const buf_status_t status = range_start(view, index, count, &src);
+    const buf_status_t status =
+        range_start(view, index, count, out != NULL, view && !buf_kind_is_bigint(view->kind), &src);
     if (status != BUF_OK || count == 0)
         return status;
     switch (view->kind) {
@@ -477,12 +484,9 @@ buf_status_t buf_typed_get_range(const buf_typed_t *view, int64_t index, size_t 
 
 buf_status_t buf_typed_set_range(const buf_typed_t *view, int64_t index, size_t count, const double *values)
 {
-    if (!model_typed_is_live(view) || (!values && count > 0))
-        return BUF_EINVAL;
-    if (buf_kind_is_bigint(view->kind))
-        return BUF_ETYPE;
     uint8_t *dst;
-    const buf_status_t status = range_start(view, index, count, &dst);
+    const buf_status_t status =
+        range_start(view, index, count, values != NULL, view && !buf_kind_is_bigint(view->kind), &dst);
     if (status != BUF_OK || count == 0)
         return status;
     switch (view->kind) {
@@ -505,12 +509,8 @@ buf_status_t buf_typed_set_range(const buf_typed_t *view, int64_t index, size_t 
 static buf_status_t copy_bigints(const buf_typed_t *view, int64_t index, size_t count, void *out, const void *in,
                                  bool kind_matches)
 {
-    if (!model_typed_is_live(view) || (!out && !in && count > 0))
-        return BUF_EINVAL;
-    if (!kind_matches)
-        return BUF_ETYPE;
     uint8_t *element;
-    const buf_status_t status = range_start(view, index, count, &element);
+    const buf_status_t status = range_start(view, index, count, out || in, kind_matches, &element);
     if (status != BUF_OK || count == 0)
         return status;
     if (in)
