@@ -7,13 +7,9 @@
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 buf=${1:?usage: tests/cli/test_convert.sh path/to/buf}
-passed=0
-failed=0
+source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
 # expect_output NAME EXPECTED_HEX INPUT_PRINTF_FORMAT ARGS...: stdout bytes (as hex) and exit 0
 expect_output() {
@@ -140,8 +136,7 @@ else fail "--progress: stderr '$(tr '\r' '|' <"$work/err")'"; fi
 head -c 4000000 /dev/zero >"$work/zeros"
 "$buf" convert --from raw --to hex "$work/zeros" 2>"$work/err" | head -c1 >"$work/out"
 rc=${PIPESTATUS[0]}
-out=$(cat "$work/out")
-if [[ $rc -eq 0 && $out == 0 && ! -s $work/err ]]; then pass; else fail "| head -c1: exit $rc, out '$out', stderr '$(cat "$work/err")'"; fi
+first_byte=$(cat "$work/out")
+if [[ $rc -eq 0 && $first_byte == 0 && ! -s $work/err ]]; then pass; else fail "| head -c1: exit $rc, out '$first_byte', stderr '$(cat "$work/err")'"; fi
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

@@ -5,13 +5,9 @@
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 set -uo pipefail
 buf=${1:?usage: tests/cli/test_lines.sh path/to/buf}
-passed=0
-failed=0
+source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
 # expect_counts NAME "LINES BYTES" INPUT_PRINTF_FORMAT ARGS...: stdin counts, exit 0
 expect_counts() {
@@ -70,5 +66,4 @@ head -c 300000 /dev/zero | tr '\0' '\n' >"$work/many"
 "$buf" lines --backend 'fail(1,1):malloc' "$work/many" >"$work/out" 2>"$work/err"; rc=$?
 if [[ $rc -eq 1 ]] && grep -q 'out of memory' "$work/err"; then pass; else fail "fail backend: exit $rc, $(cat "$work/err")"; fi
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

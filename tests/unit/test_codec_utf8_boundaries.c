@@ -135,16 +135,24 @@ static void expect_strict(buf_encoding_t encoding, const uint8_t *text, size_t l
     }
 }
 
+/* The text of prefix p followed by the vector's text, as bytes in text (64 bytes, room for
+ * the longest prefix and vector); returns the byte count.  Both tests start from it. */
+static size_t prefixed_text(size_t p, const boundary_vector_t *vector, uint8_t *text)
+{
+    char hex[128];
+    joined(prefixes[p].text, vector->text, hex, sizeof hex);
+    return test_hex_to_bytes(hex, text);
+}
+
 /* ---- The tests ------------------------------------------------------------------------------ */
 Test(codec_utf8_boundaries, text_to_bytes_decoders)
 {
     for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++) {
         for (size_t v = 0; v < sizeof vectors / sizeof vectors[0]; v++) {
             const boundary_vector_t *vector = &vectors[v];
-            char hex[128];
             uint8_t text[64];
-            joined(prefixes[p].text, vector->text, hex, sizeof hex);
-            const size_t length = test_hex_to_bytes(hex, text);
+            const size_t length = prefixed_text(p, vector, text);
+            char hex[128];
             joined(prefixes[p].utf8, vector->utf8, hex, sizeof hex);
             expect_conversion(false, BUF_ENC_UTF8, text, length, hex, vector->what);
             expect_conversion(true, BUF_ENC_UTF8, text, length, hex, vector->what); /* the same sanitizing */
@@ -161,10 +169,8 @@ Test(codec_utf8_boundaries, validation_and_strict_decode)
     for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++) {
         for (size_t v = 0; v < sizeof vectors / sizeof vectors[0]; v++) {
             const boundary_vector_t *vector = &vectors[v];
-            char hex[128];
             uint8_t text[64];
-            joined(prefixes[p].text, vector->text, hex, sizeof hex);
-            const size_t length = test_hex_to_bytes(hex, text);
+            const size_t length = prefixed_text(p, vector, text);
             const size_t prefix_length = strlen(prefixes[p].text) / 2;
             const size_t expected = vector->strict == VALID ? VALID : prefix_length + vector->strict;
             expect_strict(BUF_ENC_UTF8, text, length, expected, vector->what);

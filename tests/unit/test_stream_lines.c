@@ -98,6 +98,19 @@ static void expect_lines(buf_readable_t *readable, const uint8_t *data, size_t l
     free(want);
 }
 
+/* A line reader (max_line 0: no limit) over `length` bytes in memory read in chunks of
+ * `chunk` bytes (0: the stream default); the caller destroys the reader, then *readable. */
+static buf_line_reader_t *memory_line_reader(buf_backend_t *backend, const uint8_t *data, size_t length, size_t chunk,
+                                             size_t max_line, buf_readable_t **readable)
+{
+    const buf_readable_options_t options = {.high_water_mark = chunk};
+    *readable = NULL;
+    cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, readable), BUF_OK);
+    buf_line_reader_t *reader = NULL;
+    cr_assert_eq(buf_line_reader_new(*readable, max_line, &reader), BUF_OK);
+    return reader;
+}
+
 static void lines_of_pieces(buf_backend_t *backend, const char *text, const size_t *cuts, size_t cut_count,
                             const char *const *want, size_t want_count)
 {
@@ -208,12 +221,9 @@ Test(stream_lines, over_long_line_is_erange_at_the_limit)
     buf_backend_t *backend = test_open_backend("slab");
     const char *text = "12345\n123456\nnever";
     for (size_t chunk = 1; chunk <= 20; chunk++) {
-        buf_readable_t *readable = NULL;
-        const buf_readable_options_t options = {.high_water_mark = chunk};
-        cr_assert_eq(buf_readable_from_memory(backend, (const uint8_t *)text, strlen(text), &options, &readable),
-                     BUF_OK);
-        buf_line_reader_t *reader = NULL;
-        cr_assert_eq(buf_line_reader_new(readable, 5, &reader), BUF_OK);
+        buf_readable_t *readable;
+        buf_line_reader_t *reader =
+            memory_line_reader(backend, (const uint8_t *)text, strlen(text), chunk, 5, &readable);
         const uint8_t *line;
         size_t length;
         cr_expect_eq(buf_line_reader_next(reader, &line, &length), BUF_OK, "5 bytes fit a limit of 5");
@@ -230,10 +240,8 @@ Test(stream_lines, a_line_inside_one_chunk_is_not_copied)
 {
     buf_backend_t *backend = test_open_backend("malloc");
     const char *text = "one\ntwo\r\nthree\n";
-    buf_readable_t *readable = NULL;
-    cr_assert_eq(buf_readable_from_memory(backend, (const uint8_t *)text, strlen(text), NULL, &readable), BUF_OK);
-    buf_line_reader_t *reader = NULL;
-    cr_assert_eq(buf_line_reader_new(readable, 0, &reader), BUF_OK);
+    buf_readable_t *readable;
+    buf_line_reader_t *reader = memory_line_reader(backend, (const uint8_t *)text, strlen(text), 0, 0, &readable);
     const uint8_t *first, *line;
     size_t length;
     cr_assert_eq(buf_line_reader_next(reader, &first, &length), BUF_OK);
@@ -279,13 +287,9 @@ static size_t newline_text(uint8_t *data, size_t capacity, uint32_t *seed)
 static void expect_batches_equal_lines(buf_backend_t *backend, const uint8_t *data, size_t length, size_t chunk,
                                        size_t max_line, size_t capacity, bool may_fail, const char *what)
 {
-    const buf_readable_options_t options = {.high_water_mark = chunk};
-    buf_readable_t *one_readable = NULL, *batch_readable = NULL;
-    cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, &one_readable), BUF_OK);
-    cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, &batch_readable), BUF_OK);
-    buf_line_reader_t *one = NULL, *batched = NULL;
-    cr_assert_eq(buf_line_reader_new(one_readable, max_line, &one), BUF_OK);
-    cr_assert_eq(buf_line_reader_new(batch_readable, max_line, &batched), BUF_OK);
+    buf_readable_t *one_readable, *batch_readable;
+    buf_line_reader_t *one = memory_line_reader(backend, data, length, chunk, max_line, &one_readable);
+    buf_line_reader_t *batched = memory_line_reader(backend, data, length, chunk, max_line, &batch_readable);
     buf_line_t *batch = malloc(capacity * sizeof *batch);
     const uint8_t *line;
     size_t line_length, count, got = 0;
@@ -344,10 +348,8 @@ Test(stream_lines, batches_are_the_lines_one_by_one)
 Test(stream_lines, batch_arguments)
 {
     buf_backend_t *backend = test_open_backend("malloc");
-    buf_readable_t *readable = NULL;
-    cr_assert_eq(buf_readable_from_memory(backend, (const uint8_t *)"a\nb\n", 4, NULL, &readable), BUF_OK);
-    buf_line_reader_t *reader = NULL;
-    cr_assert_eq(buf_line_reader_new(readable, 0, &reader), BUF_OK);
+    buf_readable_t *readable;
+    buf_line_reader_t *reader = memory_line_reader(backend, (const uint8_t *)"a\nb\n", 4, 0, 0, &readable);
     buf_line_t batch[4];
     size_t count = 9;
     cr_expect_eq(buf_line_reader_next_batch(reader, batch, 0, &count), BUF_EINVAL);
