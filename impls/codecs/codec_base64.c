@@ -78,6 +78,38 @@ size_t codec_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *d
  * returns to the fast path at the next group boundary.  The length pass (write false)
  * has no output to give a kernel and counts with the scalar loop.
  */
+/* The fast path itself, shared by base64_decode and the streaming decoder: from `pos` (a
+ * group boundary with no code unit pending), the kernel's whole blocks when writing, then
+ * groups of four ASCII alphabet characters, up to the first group holding anything else.
+ * Adds the bytes decoded to *out and returns the position the unit-by-unit loop resumes
+ * at.  Inlined with a constant `write`, so each caller compiles to its own plain loop. */
+static inline size_t base64_decode_whole_groups(const codec_kernels_t *kernels, const uint8_t *text, size_t pos,
+                                                size_t length, uint8_t *dst, size_t *out, bool write)
+{
+    size_t produced = *out;
+    if (write) {
+        const size_t used = kernels->base64_decode(text + pos, length - pos, dst + produced);
+        pos += used;
+        produced += used / 4 * 3;
+    }
+    while (pos + 4 <= length) {
+        const uint32_t a = sextet_values[text[pos]], b = sextet_values[text[pos + 1]],
+                       c = sextet_values[text[pos + 2]], d = sextet_values[text[pos + 3]];
+        if ((a | b | c | d) & 0x80)
+            break;
+        const uint32_t quad = (a << 18) | (b << 12) | (c << 6) | d;
+        if (write) {
+            dst[produced] = (uint8_t)(quad >> 16);
+            dst[produced + 1] = (uint8_t)(quad >> 8);
+            dst[produced + 2] = (uint8_t)quad;
+        }
+        produced += 3;
+        pos += 4;
+    }
+    *out = produced;
+    return pos;
+}
+
 static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *dst, bool write)
 {
     const codec_kernels_t *kernels = codec_kernels();
@@ -86,29 +118,8 @@ static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *
     unsigned sextets = 0; /* in the current group, 0..3 */
     size_t out = 0;
     for (;;) {
-        if (sextets == 0 && !units.pending) {
-            size_t pos = units.pos;
-            if (write) {
-                const size_t used = kernels->base64_decode(text + pos, length - pos, dst + out);
-                pos += used;
-                out += used / 4 * 3;
-            }
-            while (pos + 4 <= length) {
-                const uint32_t a = sextet_values[text[pos]], b = sextet_values[text[pos + 1]],
-                               c = sextet_values[text[pos + 2]], d = sextet_values[text[pos + 3]];
-                if ((a | b | c | d) & 0x80)
-                    break;
-                const uint32_t quad = (a << 18) | (b << 12) | (c << 6) | d;
-                if (write) {
-                    dst[out] = (uint8_t)(quad >> 16);
-                    dst[out + 1] = (uint8_t)(quad >> 8);
-                    dst[out + 2] = (uint8_t)quad;
-                }
-                out += 3;
-                pos += 4;
-            }
-            units.pos = pos;
-        }
+        if (sextets == 0 && !units.pending)
+            units.pos = base64_decode_whole_groups(kernels, text, units.pos, length, dst, &out, write);
         const int32_t unit = codec_text_units_next(&units);
         if (unit < 0)
             break;
@@ -236,25 +247,8 @@ size_t codec_base64_stream_decode(buf_codec_stream_t *stream, const uint8_t *tex
     unsigned sextets = stream->pending;
     size_t out = 0;
     for (;;) {
-        if (sextets == 0 && !units.pending) {
-            size_t pos = units.pos;
-            const size_t used = kernels->base64_decode(text + pos, length - pos, dst + out);
-            pos += used;
-            out += used / 4 * 3;
-            while (pos + 4 <= length) {
-                const uint32_t a = sextet_values[text[pos]], b = sextet_values[text[pos + 1]],
-                               c = sextet_values[text[pos + 2]], d = sextet_values[text[pos + 3]];
-                if ((a | b | c | d) & 0x80)
-                    break;
-                const uint32_t quad = (a << 18) | (b << 12) | (c << 6) | d;
-                dst[out] = (uint8_t)(quad >> 16);
-                dst[out + 1] = (uint8_t)(quad >> 8);
-                dst[out + 2] = (uint8_t)quad;
-                out += 3;
-                pos += 4;
-            }
-            units.pos = pos;
-        }
+        if (sextets == 0 && !units.pending)
+            units.pos = base64_decode_whole_groups(kernels, text, units.pos, length, dst, &out, true);
         const int32_t unit = codec_text_units_next(&units);
         if (unit < 0)
             break;
