@@ -110,6 +110,22 @@ static inline size_t base64_decode_whole_groups(const codec_kernels_t *kernels, 
     return pos;
 }
 
+/* The end of the text (or stream) with a group begun: 2 sextets (12 bits) give one byte,
+ * 3 (18 bits) two, their unused low bits ignored; a single leftover character gives none.
+ * Writes them at dst[out] (only counts them when write is false: dst may be NULL) and
+ * returns the new out. */
+static inline size_t base64_decode_last_group(uint32_t group, unsigned sextets, uint8_t *dst, size_t out, bool write)
+{
+    if (sextets < 2)
+        return out;
+    if (write) {
+        dst[out] = (uint8_t)(group >> (sextets == 2 ? 4 : 10));
+        if (sextets == 3)
+            dst[out + 1] = (uint8_t)(group >> 2);
+    }
+    return out + sextets - 1;
+}
+
 static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *dst, bool write)
 {
     const codec_kernels_t *kernels = codec_kernels();
@@ -140,17 +156,7 @@ static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *
             sextets = 0;
         }
     }
-    if (sextets >= 2) { /* 12 bits: one byte; 18 bits: two bytes */
-        if (write)
-            dst[out] = (uint8_t)(group >> (sextets == 2 ? 4 : 10));
-        out++;
-    }
-    if (sextets == 3) {
-        if (write)
-            dst[out] = (uint8_t)(group >> 2);
-        out++;
-    }
-    return out;
+    return base64_decode_last_group(group, sextets, dst, out, write);
 }
 
 size_t codec_base64_decode_length(const uint8_t *text, size_t length)
@@ -280,12 +286,7 @@ size_t codec_base64_stream_decode_end(buf_codec_stream_t *stream, uint8_t *dst)
     const uint32_t group = stream->bits;
     stream->pending = 0;
     stream->bits = 0;
-    size_t out = 0;
-    if (sextets >= 2) /* 12 bits: one byte; 18 bits: two bytes */
-        dst[out++] = (uint8_t)(group >> (sextets == 2 ? 4 : 10));
-    if (sextets == 3)
-        dst[out++] = (uint8_t)(group >> 2);
-    return out;
+    return base64_decode_last_group(group, sextets, dst, 0, true);
 }
 
 /* ---- streaming strict ------------------------------------------------------------------
