@@ -193,6 +193,15 @@ size_t codec_base64_byte_length(const uint8_t *text, size_t length)
  * character of the data when it is a dropped leftover or carries non-zero unused bits; a
  * '=' where no padding belongs; anything after the padding.
  */
+/* A data part that ends with `rest` (sextets mod 4) characters, the last of sextet value
+ * last_value, cannot end strict text: a single leftover character, or unused low bits
+ * (4 of a 2-character group, 2 of a 3-character one) that are not zero.  Shared with the
+ * streaming check below. */
+static inline bool ending_is_bad(unsigned rest, uint8_t last_value)
+{
+    return rest == 1 || (rest == 2 && (last_value & 0x0F)) || (rest == 3 && (last_value & 0x03));
+}
+
 size_t codec_base64_strict_offset(const uint8_t *text, size_t length)
 {
     codec_text_units_t units = codec_text_units_start(text, length);
@@ -218,7 +227,7 @@ size_t codec_base64_strict_offset(const uint8_t *text, size_t length)
     }
     size_t tail_bad = length;
     const unsigned rest = (unsigned)(sextets % 4);
-    if (rest == 1 || (rest == 2 && (last_value & 0x0F)) || (rest == 3 && (last_value & 0x03))) {
+    if (ending_is_bad(rest, last_value)) {
         tail_bad = last_offset;
     } else if (stop_offset < length) {
         if (stop_truncated || rest == 0) {
@@ -303,11 +312,6 @@ size_t codec_base64_stream_decode_end(buf_codec_stream_t *stream, uint8_t *dst)
  *     how many more '=' may follow).
  */
 enum { STRICT_DATA = 0, STRICT_WAITING = 1, STRICT_PADDING = 2 };
-
-static inline bool ending_is_bad(unsigned rest, uint8_t last_value)
-{
-    return rest == 1 || (rest == 2 && (last_value & 0x0F)) || (rest == 3 && (last_value & 0x03));
-}
 
 bool codec_base64_stream_strict(buf_codec_stream_t *stream, const uint8_t *text, size_t length, uint64_t base,
                                 uint64_t *bad)
