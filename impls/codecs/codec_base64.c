@@ -126,13 +126,22 @@ static inline size_t base64_decode_last_group(uint32_t group, unsigned sextets, 
     return out + sextets - 1;
 }
 
-static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *dst, bool write)
+/* The decoder both the one-shot and the streaming decode run: from a group in progress
+ * (*group, *sextets 0..3), fast path at group boundaries, else one code unit at a time,
+ * to the end of the text or the first '=' (*stopped).  Leaves the unfinished group in
+ * *group / *sextets and returns the bytes written (counted only when write is false).
+ * Forced inline: three callers with a constant `write` each keep their own loop (out of
+ * line, the probe in the commit message ran 2% more instructions at the scalar level). */
+static inline __attribute__((always_inline)) size_t base64_decode_run(const uint8_t *text, size_t length, uint8_t *dst,
+                                                                       bool write, uint32_t *group_io,
+                                                                       unsigned *sextets_io, bool *stopped)
 {
     const codec_kernels_t *kernels = codec_kernels();
     codec_text_units_t units = codec_text_units_start(text, length);
-    uint32_t group = 0;
-    unsigned sextets = 0; /* in the current group, 0..3 */
+    uint32_t group = *group_io;
+    unsigned sextets = *sextets_io; /* in the current group, 0..3 */
     size_t out = 0;
+    *stopped = false;
     for (;;) {
         if (sextets == 0 && !units.pending)
             units.pos = base64_decode_whole_groups(kernels, text, units.pos, length, dst, &out, write);
@@ -140,8 +149,10 @@ static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *
         if (unit < 0)
             break;
         const uint8_t value = sextet_values[unit & 0xFF];
-        if (value == PAD)
+        if (value == PAD) {
+            *stopped = true;
             break;
+        }
         if (value == NO_)
             continue;
         group = (group << 6) | value;
@@ -156,6 +167,17 @@ static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *
             sextets = 0;
         }
     }
+    *group_io = group;
+    *sextets_io = sextets;
+    return out;
+}
+
+static inline size_t base64_decode(const uint8_t *text, size_t length, uint8_t *dst, bool write)
+{
+    uint32_t group = 0;
+    unsigned sextets = 0;
+    bool stopped;
+    const size_t out = base64_decode_run(text, length, dst, write, &group, &sextets, &stopped);
     return base64_decode_last_group(group, sextets, dst, out, write);
 }
 
@@ -256,36 +278,13 @@ size_t codec_base64_stream_decode(buf_codec_stream_t *stream, const uint8_t *tex
 {
     if (stream->stopped)
         return 0;
-    const codec_kernels_t *kernels = codec_kernels();
-    codec_text_units_t units = codec_text_units_start(text, length);
     uint32_t group = stream->bits;
     unsigned sextets = stream->pending;
-    size_t out = 0;
-    for (;;) {
-        if (sextets == 0 && !units.pending)
-            units.pos = base64_decode_whole_groups(kernels, text, units.pos, length, dst, &out, true);
-        const int32_t unit = codec_text_units_next(&units);
-        if (unit < 0)
-            break;
-        const uint8_t value = sextet_values[unit & 0xFF];
-        if (value == PAD) {
-            stream->stopped = 1;
-            break;
-        }
-        if (value == NO_)
-            continue;
-        group = (group << 6) | value;
-        if (++sextets == 4) {
-            dst[out] = (uint8_t)(group >> 16);
-            dst[out + 1] = (uint8_t)(group >> 8);
-            dst[out + 2] = (uint8_t)group;
-            out += 3;
-            group = 0;
-            sextets = 0;
-        }
-    }
+    bool stopped;
+    const size_t out = base64_decode_run(text, length, dst, true, &group, &sextets, &stopped);
     stream->bits = group;
     stream->pending = (uint8_t)sextets;
+    stream->stopped = stopped;
     return out;
 }
 
