@@ -81,9 +81,14 @@ static inline bool size_times(size_t value, size_t factor, size_t *out)
 }
 
 /* ---- Bounds: the output size for any input of `length` bytes ------------------------------
- * false when the bound is above SIZE_MAX; the encoding is valid here.
+ * false when the bound is above SIZE_MAX; the encoding is valid here.  Forced inline (as
+ * convert_into below): with the encoding unknown at compile time they are still a jump
+ * table, but without a call and the bound's trip through memory (a call each, twice per
+ * call of a base64 decode into a tight destination).
  */
-static bool encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
+#define CODEC_INLINE static inline __attribute__((always_inline))
+
+CODEC_INLINE bool encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
 {
     switch (encoding) {
     case BUF_ENC_UTF8: return size_times(length, 3, out);        /* each stray byte: EF BF BD */
@@ -97,7 +102,7 @@ static bool encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
     }
 }
 
-static bool decode_bound(buf_encoding_t encoding, size_t length, size_t *out)
+CODEC_INLINE bool decode_bound(buf_encoding_t encoding, size_t length, size_t *out)
 {
     switch (encoding) {
     case BUF_ENC_UTF8: return size_times(length, 3, out);    /* each stray byte: EF BF BD */
@@ -119,13 +124,13 @@ static bool decode_bound(buf_encoding_t encoding, size_t length, size_t *out)
  * decoded size of well-formed text, so a destination sized for it (Buffer.from's case)
  * skips the length pass; the plain bound is 1 or 2 bytes above it.
  */
-static size_t encode_bound_for_input(buf_encoding_t encoding, const uint8_t *bytes, size_t length, size_t bound)
+static inline size_t encode_bound_for_input(buf_encoding_t encoding, const uint8_t *bytes, size_t length, size_t bound)
 {
     (void)encoding, (void)bytes, (void)length;
     return bound;
 }
 
-static size_t decode_bound_for_input(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t bound)
+CODEC_INLINE size_t decode_bound_for_input(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t bound)
 {
     if (encoding != BUF_ENC_BASE64 && encoding != BUF_ENC_BASE64URL)
         return bound;
@@ -275,8 +280,12 @@ static buf_status_t measure_checked(const direction_t *direction,
     return BUF_OK;
 }
 
-static buf_status_t convert_into(const direction_t *direction, buf_encoding_t encoding, const uint8_t *input,
-                                 size_t length, uint8_t *dst, size_t dst_capacity, size_t *written)
+/* Forced inline: each public entry point passes its direction as a constant, so its copy
+ * calls that direction's bound and writer directly, no call through the direction's
+ * pointers (a 64-byte base64 decode: 557 instructions through the pointers, 498 without;
+ * callgrind, avx2 level). */
+CODEC_INLINE buf_status_t convert_into(const direction_t *direction, buf_encoding_t encoding, const uint8_t *input,
+                                      size_t length, uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     if (written)
         *written = 0;
