@@ -15,6 +15,11 @@
 
 #define AVX2 __attribute__((target("avx2")))
 
+/* A 16-byte table in both lanes, as one 32-byte constant: a single load (gcc 12 builds
+ * _mm256_broadcastsi128_si256 of a constant from two instructions, and again in every loop
+ * that uses it). */
+#define BOTH_LANES(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
+
 static inline const __m256i *in256(const uint8_t *p) { return (const __m256i *)(const void *)p; }
 static inline __m256i *out256(uint8_t *p) { return (__m256i *)(void *)p; }
 static inline const __m128i *in128(const uint8_t *p) { return (const __m128i *)(const void *)p; }
@@ -44,9 +49,8 @@ AVX2 static inline __m256i base64_characters(__m256i sextets, __m256i offsets)
 AVX2 static size_t avx2_base64_encode(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
 {
     const char plus = url ? '-' - 62 : '+' - 62, slash = url ? '_' - 63 : '/' - 63;
-    const __m128i lane = _mm_setr_epi8('a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+    const __m256i offsets = BOTH_LANES('a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
                                        '0' - 52, '0' - 52, '0' - 52, plus, slash, 'A', 0, 0);
-    const __m256i offsets = _mm256_broadcastsi128_si256(lane);
     size_t in = 0, out = 0;
     /* the upper lane's load reads bytes 12..27 of the step and uses 12..23 */
     for (; in + 28 <= length; in += 24, out += 32) {
@@ -69,34 +73,32 @@ AVX2 static size_t avx2_base64_encode(const uint8_t *bytes, size_t length, uint8
 /* A nonzero byte in the result marks a character outside both alphabets (and '='). */
 AVX2 static inline __m256i base64_invalid(__m256i high, __m256i low)
 {
-    const __m256i invalid_rows_by_low_nibble = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-        ROW_OTHER | ROW2 | ROW4 | ROW6, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
-        ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
-        ROW_OTHER | ROW2 | ROW3, ROW_OTHER | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7,
-        ROW_OTHER | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW3 | ROW7));
-    const __m256i row_bits = _mm256_broadcastsi128_si256(_mm_setr_epi8(ROW_OTHER, ROW_OTHER, ROW2, ROW3, ROW4, ROW5,
-                                                                       ROW6, ROW7, ROW_OTHER, ROW_OTHER, ROW_OTHER,
-                                                                       ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER,
-                                                                       ROW_OTHER));
+    const __m256i invalid_rows_by_low_nibble =
+        BOTH_LANES(ROW_OTHER | ROW2 | ROW4 | ROW6, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
+                   ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
+                   ROW_OTHER | ROW2, ROW_OTHER | ROW2 | ROW3, ROW_OTHER | ROW3 | ROW5 | ROW7,
+                   ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW3 | ROW5 | ROW7,
+                   ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW3 | ROW7);
+    const __m256i row_bits = BOTH_LANES(ROW_OTHER, ROW_OTHER, ROW2, ROW3, ROW4, ROW5, ROW6, ROW7, ROW_OTHER, ROW_OTHER,
+                                        ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER);
     return _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low), _mm256_shuffle_epi8(row_bits, high));
 }
 
-/* Sextet values of 32 VALID characters, without blends: the offset by row (high nibble;
- * row 2 gets 0 there) plus the row-2 offset by low nibble, which the lookup index
- * character + 0x50 confines to row 2 (0x20..0x2F -> 0x70..0x7F; rows 3..7 reach 0x80..0xCF,
- * where pshufb yields 0), plus 33 for '_' (63 - '_' = -32 against row 5's -65). */
+/* Sextet values of 32 VALID characters in 4 operations: character + offset[index], the
+ * index being the high nibble plus a small amount picked by the low nibble.  With the
+ * amounts 7 for low nibble D and 10 for F (0 otherwise) every valid character lands on an
+ * entry of its own offset class (index mod 16, as pshufb reads it):
+ *    0 o    2 +    3 0-9    4 A-L N    5 P-Z    6 a-l n    7 p-z    9 -
+ *   11 M   12 /   13 m     14 O       15 _
+ * (1, 8 and 10 are unused; invalid characters get some offset, and are rejected before.) */
 AVX2 static inline __m256i base64_sextets_of(__m256i characters, __m256i high)
 {
-    const __m256i row_offsets =
-        _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 0, 0, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0));
-    const __m256i row2_offsets = _mm256_broadcastsi128_si256(
-        _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 62 - '+', 0, 62 - '-', 0, 63 - '/'));
-    const __m256i row2_index = _mm256_add_epi8(characters, _mm256_set1_epi8(0x50));
-    __m256i offsets = _mm256_add_epi8(_mm256_shuffle_epi8(row_offsets, high),
-                                      _mm256_shuffle_epi8(row2_offsets, row2_index));
-    const __m256i underscore = _mm256_cmpeq_epi8(characters, _mm256_set1_epi8('_'));
-    offsets = _mm256_add_epi8(offsets, _mm256_and_si256(underscore, _mm256_set1_epi8(33)));
-    return _mm256_add_epi8(characters, offsets);
+    const __m256i amount_by_low_nibble = BOTH_LANES(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 10);
+    const __m256i offset_by_index = BOTH_LANES(26 - 'a', 0, 62 - '+', 52 - '0', -'A', -'A', 26 - 'a', 26 - 'a', 0,
+                                               62 - '-', 0, -'A', 63 - '/', 26 - 'a', -'A', 63 - '_');
+    /* pshufb on the raw character: a byte >= 0x80 gives 0 there, and is invalid anyway */
+    const __m256i index = _mm256_add_epi8(high, _mm256_shuffle_epi8(amount_by_low_nibble, characters));
+    return _mm256_add_epi8(characters, _mm256_shuffle_epi8(offset_by_index, index));
 }
 
 /* 32 sextets -> 24 bytes at the bottom of the register (the top 8 bytes are don't-care) */
@@ -117,34 +119,70 @@ AVX2 static inline void base64_store24(uint8_t *dst, __m256i packed)
     _mm_storel_epi64(out128(dst + 16), _mm256_extracti128_si256(packed, 1));
 }
 
-/* 64 characters per step (two registers, one validity test for both), then 32.  In the
- * 64-step the first 24 bytes go out as one 32-byte store whose last 8 bytes the second
- * register's exact 24-byte store overwrites, so nothing lands past the consumed output
- * (the destination may be exactly the decoded size). */
-AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_t *dst)
+/* The high nibbles of 32 characters, and the classification's verdict: a nonzero byte in
+ * *invalid marks a character outside both alphabets ('=' included). */
+AVX2 static inline __m256i base64_classify(__m256i characters, __m256i *invalid)
 {
     const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
+    *invalid = base64_invalid(high, _mm256_and_si256(characters, nibble_mask));
+    return high;
+}
+
+/* 64 characters per step (two registers, one validity test for both), then block by
+ * block, where a block is decoded up to its first character outside the alphabets (the
+ * '=' of the padding, a skipped character), in whole groups: so the kernel stops at the
+ * group that holds it, not at the block before.  The last block, shorter than 32
+ * characters, is read from a copy padded with 'A' and its bytes written through a copy:
+ * a 64-byte row's text is 88 characters, and the 24 after the first step went to the
+ * scalar groups at ~30 instructions each.  In the 64-step the first 24 bytes go out as
+ * one 32-byte store whose last 8 bytes the second register's exact 24-byte store
+ * overwrites, so nothing lands past the consumed output (the destination may be exactly
+ * the decoded size). */
+AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_t *dst)
+{
     size_t in = 0, out = 0;
     for (; in + 64 <= length; in += 64, out += 48) {
         const __m256i first = _mm256_loadu_si256(in256(text + in));
         const __m256i second = _mm256_loadu_si256(in256(text + in + 32));
-        const __m256i first_high = _mm256_and_si256(_mm256_srli_epi32(first, 4), nibble_mask);
-        const __m256i second_high = _mm256_and_si256(_mm256_srli_epi32(second, 4), nibble_mask);
-        const __m256i invalid =
-            _mm256_or_si256(base64_invalid(first_high, _mm256_and_si256(first, nibble_mask)),
-                            base64_invalid(second_high, _mm256_and_si256(second, nibble_mask)));
+        __m256i first_invalid, second_invalid;
+        const __m256i first_high = base64_classify(first, &first_invalid);
+        const __m256i second_high = base64_classify(second, &second_invalid);
+        const __m256i invalid = _mm256_or_si256(first_invalid, second_invalid);
         if (!_mm256_testz_si256(invalid, invalid))
-            break; /* the 32-step below takes the first half if it is clean */
+            break; /* the blocks below take the valid groups of the two */
         _mm256_storeu_si256(out256(dst + out), base64_pack(base64_sextets_of(first, first_high)));
         base64_store24(dst + out + 24, base64_pack(base64_sextets_of(second, second_high)));
     }
-    for (; in + 32 <= length; in += 32, out += 24) {
-        const __m256i characters = _mm256_loadu_si256(in256(text + in));
-        const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
-        const __m256i invalid = base64_invalid(high, _mm256_and_si256(characters, nibble_mask));
-        if (!_mm256_testz_si256(invalid, invalid))
+    for (size_t rest; (rest = length - in) >= 4;) {
+        __m256i characters;
+        if (rest >= 32) {
+            characters = _mm256_loadu_si256(in256(text + in));
+        } else {
+            uint8_t padded[32];
+            _mm256_storeu_si256(out256(padded), _mm256_set1_epi8('A'));
+            codec_copy_short(padded, text + in, rest);
+            characters = _mm256_loadu_si256(in256(padded));
+        }
+        __m256i invalid;
+        const __m256i high = base64_classify(characters, &invalid);
+        const uint32_t invalid_bits = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
+        const size_t valid = invalid_bits ? (size_t)__builtin_ctz(invalid_bits) : 32;
+        const size_t used = (valid < rest ? valid : rest) & ~(size_t)3;
+        if (used == 0)
             break;
-        base64_store24(dst + out, base64_pack(base64_sextets_of(characters, high)));
+        const __m256i packed = base64_pack(base64_sextets_of(characters, high));
+        if (used == 32) {
+            base64_store24(dst + out, packed);
+        } else {
+            uint8_t bytes[32];
+            _mm256_storeu_si256(out256(bytes), packed);
+            codec_copy_short(dst + out, bytes, used / 4 * 3);
+        }
+        in += used;
+        out += used / 4 * 3;
+        if (used < 32)
+            break;
     }
     return in;
 }
@@ -152,8 +190,7 @@ AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_
 /* ---- hex --------------------------------------------------------------------------------- */
 AVX2 static size_t avx2_hex_encode(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
-    const __m256i digits = _mm256_broadcastsi128_si256(
-        _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'));
+    const __m256i digits = BOTH_LANES('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f');
     const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
     size_t in = 0;
     for (; in + 32 <= length; in += 32) {
