@@ -205,32 +205,82 @@ AVX2 static size_t avx2_hex_encode(const uint8_t *bytes, size_t length, uint8_t 
     return in;
 }
 
-AVX2 static inline bool hex_values(__m256i characters, __m256i *values)
+/* Hex digits by nibbles, as base64's classification: a character is a digit when the bit
+ * of its high nibble (row 3: 0-9; rows 4 and 6: A-F, a-f) is clear in the entry of its low
+ * nibble; every other row has a bit that every entry sets.  A digit's value is its low
+ * nibble, plus 9 in rows 4 and 6.  Returns the values; a nonzero byte of *invalid marks a
+ * non-digit. */
+#define HEX_ROW_DIGITS 0x01
+#define HEX_ROW_LETTERS 0x02
+#define HEX_ROW_OTHER 0x04
+AVX2 static inline __m256i hex_digit_values(__m256i characters, __m256i *invalid)
 {
-    const __m256i lower = _mm256_or_si256(characters, _mm256_set1_epi8(0x20));
-    const __m256i is_digit = _mm256_and_si256(_mm256_cmpgt_epi8(characters, _mm256_set1_epi8('0' - 1)),
-                                              _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), characters));
-    const __m256i is_letter = _mm256_and_si256(_mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)),
-                                               _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), lower));
-    if (_mm256_movemask_epi8(_mm256_or_si256(is_digit, is_letter)) != -1)
-        return false;
-    *values = _mm256_blendv_epi8(_mm256_sub_epi8(lower, _mm256_set1_epi8('a' - 10)),
-                                 _mm256_sub_epi8(characters, _mm256_set1_epi8('0')), is_digit);
-    return true;
+    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    const __m256i invalid_rows_by_low_nibble = BOTH_LANES(
+        HEX_ROW_OTHER | HEX_ROW_LETTERS, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER,
+        HEX_ROW_OTHER, HEX_ROW_OTHER | HEX_ROW_LETTERS, HEX_ROW_OTHER | HEX_ROW_LETTERS, HEX_ROW_OTHER | HEX_ROW_LETTERS,
+        HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS, HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS,
+        HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS, HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS,
+        HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS, HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS);
+    const __m256i row_bits = BOTH_LANES(HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_DIGITS, HEX_ROW_LETTERS,
+                                        HEX_ROW_OTHER, HEX_ROW_LETTERS, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER,
+                                        HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER,
+                                        HEX_ROW_OTHER);
+    const __m256i letter_offset = BOTH_LANES(0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
+    const __m256i low = _mm256_and_si256(characters, nibble_mask);
+    *invalid = _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low), _mm256_shuffle_epi8(row_bits, high));
+    return _mm256_add_epi8(low, _mm256_shuffle_epi8(letter_offset, high));
 }
 
+/* 64 digits per step (one validity test for both registers), then block by block, each
+ * decoded up to its first non-digit in whole pairs (the last short block through a copy
+ * padded with '0', its bytes written through a copy), so the scalar code meets the pair
+ * that stops the decoding right away. */
 AVX2 static size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *dst)
 {
     const __m256i pair_weights = _mm256_set1_epi16(0x0110); /* high digit * 16 + low digit */
     size_t in = 0;
     for (; in + 64 <= length; in += 64) {
-        __m256i first, second;
-        if (!hex_values(_mm256_loadu_si256(in256(text + in)), &first) ||
-            !hex_values(_mm256_loadu_si256(in256(text + in + 32)), &second))
-            break;
+        __m256i first_invalid, second_invalid;
+        const __m256i first = hex_digit_values(_mm256_loadu_si256(in256(text + in)), &first_invalid);
+        const __m256i second = hex_digit_values(_mm256_loadu_si256(in256(text + in + 32)), &second_invalid);
+        const __m256i invalid = _mm256_or_si256(first_invalid, second_invalid);
+        if (!_mm256_testz_si256(invalid, invalid))
+            break; /* the blocks below take the pairs before the first non-digit */
         const __m256i packed = _mm256_packus_epi16(_mm256_maddubs_epi16(first, pair_weights),
                                                    _mm256_maddubs_epi16(second, pair_weights));
         _mm256_storeu_si256(out256(dst + in / 2), _mm256_permute4x64_epi64(packed, 0xD8)); /* lanes 0 2 1 3 */
+    }
+    for (size_t rest; (rest = length - in) >= 2;) {
+        __m256i characters;
+        if (rest >= 32) {
+            characters = _mm256_loadu_si256(in256(text + in));
+        } else {
+            uint8_t padded[32];
+            _mm256_storeu_si256(out256(padded), _mm256_set1_epi8('0'));
+            codec_copy_short(padded, text + in, rest);
+            characters = _mm256_loadu_si256(in256(padded));
+        }
+        __m256i invalid;
+        const __m256i values = hex_digit_values(characters, &invalid);
+        const uint32_t invalid_bits = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
+        const size_t valid = invalid_bits ? (size_t)__builtin_ctz(invalid_bits) : 32;
+        const size_t used = (valid < rest ? valid : rest) & ~(size_t)1;
+        if (used == 0)
+            break;
+        const __m256i pairs = _mm256_maddubs_epi16(values, pair_weights);
+        const __m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
+        if (used == 32) {
+            _mm_storeu_si128(out128(dst + in / 2), bytes);
+        } else {
+            uint8_t packed[16];
+            _mm_storeu_si128(out128(packed), bytes);
+            codec_copy_short(dst + in / 2, packed, used / 2);
+        }
+        in += used;
+        if (used < 32)
+            break;
     }
     return in;
 }
