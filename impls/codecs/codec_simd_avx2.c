@@ -38,25 +38,50 @@ AVX2 static inline __m256i base64_sextets(__m256i bytes)
     return _mm256_or_si256(first_third, second_fourth);
 }
 
+/* The character of each sextet: sextet + offset[range], the range index being
+ * subs(sextet, 51) (0 for 0..51, 1..12 for 52..63) minus the all-ones of sextet > 25, so
+ * A-Z 0, a-z 1, digits 2..11, 62 12, 63 13: three operations and one lookup. */
 AVX2 static inline __m256i base64_characters(__m256i sextets, __m256i offsets)
 {
-    __m256i range = _mm256_subs_epu8(sextets, _mm256_set1_epi8(51));
-    const __m256i upper = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), sextets);
-    range = _mm256_or_si256(range, _mm256_and_si256(upper, _mm256_set1_epi8(13)));
+    const __m256i range = _mm256_sub_epi8(_mm256_subs_epu8(sextets, _mm256_set1_epi8(51)),
+                                          _mm256_cmpgt_epi8(sextets, _mm256_set1_epi8(25)));
     return _mm256_add_epi8(sextets, _mm256_shuffle_epi8(offsets, range));
 }
 
+#define BASE64_DIGIT_OFFSETS '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52
+
+/* 24 bytes -> 32 characters: the lower lane converts bytes 0..11, the upper 12..23 (its
+ * 16-byte load reaches byte 27) */
+AVX2 static inline __m256i base64_encode24(const uint8_t *bytes, __m256i offsets)
+{
+    const __m256i chunk = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(in128(bytes))),
+                                                  _mm_loadu_si128(in128(bytes + 12)), 1);
+    return base64_characters(base64_sextets(chunk), offsets);
+}
+
+/* 48 bytes per step, then 24 while the loads stay inside the input, then the last whole
+ * groups (fewer than 28 bytes) from a copy padded with zeros, their characters written
+ * through a copy: a 64-byte row left 16 bytes (five groups) to the scalar code. */
 AVX2 static size_t avx2_base64_encode(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
 {
-    const char plus = url ? '-' - 62 : '+' - 62, slash = url ? '_' - 63 : '/' - 63;
-    const __m256i offsets = BOTH_LANES('a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
-                                       '0' - 52, '0' - 52, '0' - 52, plus, slash, 'A', 0, 0);
+    const __m256i offsets = url ? BOTH_LANES('A', 'a' - 26, BASE64_DIGIT_OFFSETS, '-' - 62, '_' - 63, 0, 0)
+                                : BOTH_LANES('A', 'a' - 26, BASE64_DIGIT_OFFSETS, '+' - 62, '/' - 63, 0, 0);
     size_t in = 0, out = 0;
-    /* the upper lane's load reads bytes 12..27 of the step and uses 12..23 */
-    for (; in + 28 <= length; in += 24, out += 32) {
-        const __m256i chunk = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(in128(bytes + in))),
-                                                      _mm_loadu_si128(in128(bytes + in + 12)), 1);
-        _mm256_storeu_si256(out256(dst + out), base64_characters(base64_sextets(chunk), offsets));
+    for (; in + 52 <= length; in += 48, out += 64) {
+        const __m256i first = base64_encode24(bytes + in, offsets), second = base64_encode24(bytes + in + 24, offsets);
+        _mm256_storeu_si256(out256(dst + out), first);
+        _mm256_storeu_si256(out256(dst + out + 32), second);
+    }
+    for (; in + 28 <= length; in += 24, out += 32)
+        _mm256_storeu_si256(out256(dst + out), base64_encode24(bytes + in, offsets));
+    /* up to 27 bytes are left: 8 groups, then 1 */
+    for (size_t groups; (groups = (length - in) / 3) > 0; in += groups * 3, out += groups * 4) {
+        if (groups > 8)
+            groups = 8;
+        uint8_t padded[28] = {0}, characters[32];
+        codec_copy_short(padded, bytes + in, groups * 3);
+        _mm256_storeu_si256(out256(characters), base64_encode24(padded, offsets));
+        codec_copy_short(dst + out, characters, groups * 4);
     }
     return in;
 }
