@@ -80,6 +80,8 @@ size_t codec_latin1_decode_write(const uint8_t *text, size_t length, uint8_t *ds
         const size_t copied = kernels->ascii_copy(text + in, length - in, dst + out);
         in += copied;
         out += copied;
+        if (in == length)
+            break; /* all ASCII, all copied: no run to measure, no memcpy call of 0 bytes */
         const size_t run = codec_ascii_run(text + in, length - in);
         memcpy(dst + out, text + in, run);
         in += run;
