@@ -204,6 +204,14 @@ size_t codec_base64_decode_length(const uint8_t *text, size_t length)
  * a call through the general loop, 335 this way (callgrind, avx2).  Anything else (a group
  * completed here: more may follow for the kernel; a byte >= 0x80) goes on in the general
  * loop from where this stopped, with the group in progress. */
+static __attribute__((noinline)) size_t base64_decode_rest(const uint8_t *text, size_t length, uint8_t *dst,
+                                                           uint32_t group, unsigned sextets)
+{
+    bool stopped;
+    const size_t out = base64_decode_run(text, length, dst, true, &group, &sextets, &stopped);
+    return base64_decode_last_group(group, sextets, dst, out, true);
+}
+
 size_t codec_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     size_t pos = codec_kernels()->base64_decode(text, length, dst), out = pos / 4 * 3;
@@ -216,11 +224,10 @@ size_t codec_base64_decode_write(const uint8_t *text, size_t length, uint8_t *ds
         if (value != NO_ && base64_take_sextet(value, &group, &sextets, dst, &out, true))
             break;
     }
-    if (pos < length) {
-        bool stopped;
-        out += base64_decode_run(text + pos, length - pos, dst + out, true, &group, &sextets, &stopped);
-    }
-    return base64_decode_last_group(group, sextets, dst, out, true);
+    if (pos == length)
+        return base64_decode_last_group(group, sextets, dst, out, true);
+    /* out of line: this function then saves no registers for it */
+    return out + base64_decode_rest(text + pos, length - pos, dst + out, group, sextets);
 }
 
 /* ---- byteLength --------------------------------------------------------------------------
