@@ -158,7 +158,7 @@ AVX2 static inline __m256i base64_classify(__m256i characters, __m256i *invalid)
  * block, where a block is decoded up to its first character outside the alphabets (the
  * '=' of the padding, a skipped character), in whole groups: so the kernel stops at the
  * group that holds it, not at the block before.  The last block, shorter than 32
- * characters, is read from a copy padded with 'A' and its bytes written through a copy:
+ * characters, is read from a copy padded with zeros and its bytes written through a copy:
  * a 64-byte row's text is 88 characters, and the 24 after the first step went to the
  * scalar groups at ~30 instructions each.  In the 64-step the first 24 bytes go out as
  * one 32-byte store whose last 8 bytes the second register's exact 24-byte store
@@ -183,17 +183,15 @@ AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_
         __m256i characters;
         if (rest >= 32) {
             characters = _mm256_loadu_si256(in256(text + in));
-        } else {
-            uint8_t padded[32];
-            _mm256_storeu_si256(out256(padded), _mm256_set1_epi8('A'));
+        } else { /* padded with zeros, outside the alphabets: the valid run ends by `rest` */
+            uint8_t padded[32] = {0};
             codec_copy_short(padded, text + in, rest);
             characters = _mm256_loadu_si256(in256(padded));
         }
         __m256i invalid;
         const __m256i high = base64_classify(characters, &invalid);
-        const uint32_t invalid_bits = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
-        const size_t valid = invalid_bits ? (size_t)__builtin_ctz(invalid_bits) : 32;
-        const size_t used = (valid < rest ? valid : rest) & ~(size_t)3;
+        const uint64_t valid_bits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
+        const size_t used = (size_t)__builtin_ctzll(~valid_bits) & ~(size_t)3; /* bit 32 is always clear */
         if (used == 0)
             break;
         const __m256i packed = base64_pack(base64_sextets_of(characters, high));
@@ -260,7 +258,7 @@ AVX2 static inline __m256i hex_digit_values(__m256i characters, __m256i *invalid
 
 /* 64 digits per step (one validity test for both registers), then block by block, each
  * decoded up to its first non-digit in whole pairs (the last short block through a copy
- * padded with '0', its bytes written through a copy), so the scalar code meets the pair
+ * padded with zeros, its bytes written through a copy), so the scalar code meets the pair
  * that stops the decoding right away. */
 AVX2 static size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *dst)
 {
@@ -281,17 +279,15 @@ AVX2 static size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *
         __m256i characters;
         if (rest >= 32) {
             characters = _mm256_loadu_si256(in256(text + in));
-        } else {
-            uint8_t padded[32];
-            _mm256_storeu_si256(out256(padded), _mm256_set1_epi8('0'));
+        } else { /* padded with zeros, non-digits: the digit run ends by `rest` */
+            uint8_t padded[32] = {0};
             codec_copy_short(padded, text + in, rest);
             characters = _mm256_loadu_si256(in256(padded));
         }
         __m256i invalid;
         const __m256i values = hex_digit_values(characters, &invalid);
-        const uint32_t invalid_bits = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
-        const size_t valid = invalid_bits ? (size_t)__builtin_ctz(invalid_bits) : 32;
-        const size_t used = (valid < rest ? valid : rest) & ~(size_t)1;
+        const uint64_t valid_bits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
+        const size_t used = (size_t)__builtin_ctzll(~valid_bits) & ~(size_t)1; /* bit 32 is always clear */
         if (used == 0)
             break;
         const __m256i pairs = _mm256_maddubs_epi16(values, pair_weights);
