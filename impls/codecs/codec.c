@@ -81,9 +81,14 @@ static inline bool size_times(size_t value, size_t factor, size_t *out)
 }
 
 /* ---- Bounds: the output size for any input of `length` bytes ------------------------------
- * false when the bound is above SIZE_MAX; the encoding is valid here.
+ * false when the bound is above SIZE_MAX; the encoding is valid here.  Forced inline (as
+ * convert_into below): with the encoding unknown at compile time they are still a jump
+ * table, but without a call and the bound's trip through memory (a call each, twice per
+ * call of a base64 decode into a tight destination).
  */
-static bool encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
+#define CODEC_INLINE static inline __attribute__((always_inline))
+
+CODEC_INLINE bool encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
 {
     switch (encoding) {
     case BUF_ENC_UTF8: return size_times(length, 3, out);        /* each stray byte: EF BF BD */
@@ -97,7 +102,7 @@ static bool encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
     }
 }
 
-static bool decode_bound(buf_encoding_t encoding, size_t length, size_t *out)
+CODEC_INLINE bool decode_bound(buf_encoding_t encoding, size_t length, size_t *out)
 {
     switch (encoding) {
     case BUF_ENC_UTF8: return size_times(length, 3, out);    /* each stray byte: EF BF BD */
@@ -119,22 +124,21 @@ static bool decode_bound(buf_encoding_t encoding, size_t length, size_t *out)
  * decoded size of well-formed text, so a destination sized for it (Buffer.from's case)
  * skips the length pass; the plain bound is 1 or 2 bytes above it.
  */
-static size_t encode_bound_for_input(buf_encoding_t encoding, const uint8_t *bytes, size_t length, size_t bound)
+static inline size_t encode_bound_for_input(buf_encoding_t encoding, const uint8_t *bytes, size_t length, size_t bound)
 {
     (void)encoding, (void)bytes, (void)length;
     return bound;
 }
 
-static size_t decode_bound_for_input(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t bound)
+CODEC_INLINE size_t decode_bound_for_input(buf_encoding_t encoding, const uint8_t *text, size_t length, size_t bound)
 {
     if (encoding != BUF_ENC_BASE64 && encoding != BUF_ENC_BASE64URL)
         return bound;
+    (void)bound;
     size_t data = length;
     while (data > 0 && text[data - 1] == '=')
         data--;
-    size_t data_bound = bound;
-    decode_bound(encoding, data, &data_bound); /* cannot fail: no larger than `bound` */
-    return data_bound;
+    return data / 4 * 3 + data % 4 * 3 / 4; /* decode_bound's base64 case: no larger than `bound` */
 }
 
 /* ---- Exact sizes (only called once the bound fits, so no count can wrap) ------------------ */
@@ -275,8 +279,13 @@ static buf_status_t measure_checked(const direction_t *direction,
     return BUF_OK;
 }
 
-static buf_status_t convert_into(const direction_t *direction, buf_encoding_t encoding, const uint8_t *input,
-                                 size_t length, uint8_t *dst, size_t dst_capacity, size_t *written)
+/* Every check, in order (convert_into below takes the common case first).  Forced inline:
+ * each caller passes its direction as a constant, so its copy calls that direction's
+ * bound and writer directly, no call through the direction's pointers (a 64-byte base64
+ * decode: 557 instructions through the pointers, 498 without; callgrind, avx2 level). */
+CODEC_INLINE buf_status_t convert_checked(const direction_t *direction, buf_encoding_t encoding,
+                                          const uint8_t *input, size_t length, uint8_t *dst, size_t dst_capacity,
+                                          size_t *written)
 {
     if (written)
         *written = 0;
@@ -309,6 +318,44 @@ static buf_status_t convert_into(const direction_t *direction, buf_encoding_t en
     return BUF_OK;
 }
 
+static __attribute__((noinline)) buf_status_t encode_checked(buf_encoding_t encoding, const uint8_t *bytes,
+                                                             size_t length, uint8_t *dst, size_t dst_capacity,
+                                                             size_t *written)
+{
+    return convert_checked(&encoding_direction, encoding, bytes, length, dst, dst_capacity, written);
+}
+
+static __attribute__((noinline)) buf_status_t decode_checked(buf_encoding_t encoding, const uint8_t *text,
+                                                             size_t length, uint8_t *dst, size_t dst_capacity,
+                                                             size_t *written)
+{
+    return convert_checked(&decoding_direction, encoding, text, length, dst, dst_capacity, written);
+}
+
+/* The common call first: valid arguments and a destination of at least the bound (or,
+ * base64 text, the bound of what precedes its padding) go straight to the writer, which
+ * is where convert_checked would send them too.  Everything else (NULL or empty
+ * arguments, a destination below the bounds, utf8's copy-if-well-formed) goes to
+ * `checked`, out of line: the path of one call and one store then saves one register
+ * instead of five (a 64-byte ascii decode: 170 -> 146 instructions, callgrind, avx2). */
+CODEC_INLINE buf_status_t convert_into(const direction_t *direction,
+                                       buf_status_t (*checked)(buf_encoding_t, const uint8_t *, size_t, uint8_t *,
+                                                               size_t, size_t *),
+                                       buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst,
+                                       size_t dst_capacity, size_t *written)
+{
+    size_t bound;
+    if (input && dst && encoding_is_valid(encoding) && direction->bound(encoding, length, &bound) &&
+        (dst_capacity >= bound || dst_capacity >= direction->bound_for_input(encoding, input, length, bound))) {
+        const size_t out = direction->write(encoding, input, length, dst);
+        BUF_ASSERT(out <= dst_capacity);
+        if (written)
+            *written = out;
+        return BUF_OK;
+    }
+    return checked(encoding, input, length, dst, dst_capacity, written);
+}
+
 /* ---- encode: bytes -> UTF-8 text ----------------------------------------------------- */
 buf_status_t buf_encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
 {
@@ -323,7 +370,7 @@ buf_status_t buf_encode_length(buf_encoding_t encoding, const uint8_t *bytes, si
 buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
-    return convert_into(&encoding_direction, encoding, bytes, length, dst, dst_capacity, written);
+    return convert_into(&encoding_direction, encode_checked, encoding, bytes, length, dst, dst_capacity, written);
 }
 
 /* ---- decode: UTF-8 text -> bytes ----------------------------------------------------- */
@@ -345,7 +392,7 @@ buf_status_t buf_byte_length(buf_encoding_t encoding, const uint8_t *text, size_
 buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
-    return convert_into(&decoding_direction, encoding, text, length, dst, dst_capacity, written);
+    return convert_into(&decoding_direction, decode_checked, encoding, text, length, dst, dst_capacity, written);
 }
 
 /* ---- strict decode ------------------------------------------------------------------ */
