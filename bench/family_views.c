@@ -10,7 +10,9 @@
  *                                        _biguint_range) into a block of BULK_BLOCK = 256
  *                                        doubles (2 KiB, stays in L1), then the same sum as
  *                                        raw_get over that block: the raw row's work plus the
- *                                        copy out that any bulk API costs
+ *                                        copy out that any bulk API costs (raw_get_array
+ *                                        below is the raw loop doing that same work: the
+ *                                        row to compare view_get_bulk with)
  *   view_set_bulk/<kind>                 one buf_typed_set_range (BigInt: _set_bigint_range /
  *                                        _set_biguint_range) of the same values raw_set
  *                                        stores, from an array of doubles (int64 for BigInt)
