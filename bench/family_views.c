@@ -10,7 +10,9 @@
  *                                        _biguint_range) into a block of BULK_BLOCK = 256
  *                                        doubles (2 KiB, stays in L1), then the same sum as
  *                                        raw_get over that block: the raw row's work plus the
- *                                        copy out that any bulk API costs
+ *                                        copy out that any bulk API costs (raw_get_array
+ *                                        below is the raw loop doing that same work: the
+ *                                        row to compare view_get_bulk with)
  *   view_set_bulk/<kind>                 one buf_typed_set_range (BigInt: _set_bigint_range /
  *                                        _set_biguint_range) of the same values raw_set
  *                                        stores, from an array of doubles (int64 for BigInt)
@@ -21,6 +23,12 @@
  *   raw_set_array/<kind>                 raw_set's stores taken from view_set_bulk's array
  *                                        with a C cast: the raw floor of the same work as
  *                                        view_set_bulk (the array's doubles are read too)
+ *   raw_get_array/<kind>                 the mirror for view_get_bulk: a C pointer loop
+ *                                        converts each block of BULK_BLOCK elements into a
+ *                                        caller's array of doubles (int64 / uint64 for
+ *                                        BigInt), which then is summed as view_get_bulk
+ *                                        sums its block: the raw floor of the same work
+ *                                        (raw_get never writes its values out)
  *   dataview_get/<kind>/<le|be>, dataview_set/<kind>/<le|be>
  *                                        buf_dataview_get / _set (BigInt: *_bigint64 / _biguint64)
  *                                        at consecutive element offsets
@@ -203,17 +211,37 @@ static int pass_view_set_biguint_bulk(views_run_t *run)
 }
 
 /* The raw loops: the same sums and stores through a pointer of the element's C type
- * (numbers summed as double like the view's, BigInts as uint64_t).  raw_set_array stores
+ * (numbers summed as double like the view's, BigInts as uint64_t).  raw_get_array converts
+ * into a block of block_type (double; the BigInt kinds their own type, as their bulk gets
+ * fill), and passes the block's address to an empty asm with a memory clobber before the
+ * sum reads it: the block then really is written to memory and read back, as the bulk
+ * call's is (without it the compiler may keep or fuse the two loops, and the row would be
+ * raw_get again).  raw_set_array stores
  * from view_set_bulk's arrays with a plain C cast (not ECMAScript's conversion: a C cast
  * of an out-of-range double is undefined; these values are all in range). */
 #define RAW_SOURCE(c_type) (_Generic((c_type)0, int64_t: bulk_bigints, uint64_t: bulk_bigints, default: bulk_numbers))
-#define RAW_PASSES(suffix, c_type, sum_type)                                                                           \
+#define RAW_PASSES(suffix, c_type, sum_type, block_type)                                                               \
     static int pass_raw_get_##suffix(views_run_t *run)                                                                 \
     {                                                                                                                  \
         const c_type *elements = (const c_type *)run->raw;                                                             \
         sum_type sum = 0;                                                                                              \
         for (int64_t i = 0; i < VIEW_ELEMENTS; i++)                                                                    \
             sum += (sum_type)elements[i];                                                                              \
+        bench_do_not_optimize(&sum);                                                                                   \
+        return BUF_OK;                                                                                                 \
+    }                                                                                                                  \
+    static int pass_raw_get_array_##suffix(views_run_t *run)                                                           \
+    {                                                                                                                  \
+        const c_type *elements = (const c_type *)run->raw;                                                             \
+        sum_type sum = 0;                                                                                              \
+        block_type block[BULK_BLOCK];                                                                                  \
+        for (int64_t i = 0; i < VIEW_ELEMENTS; i += BULK_BLOCK) {                                                      \
+            for (int64_t j = 0; j < BULK_BLOCK; j++)                                                                   \
+                block[j] = (block_type)elements[i + j];                                                                \
+            bench_do_not_optimize(block);                                                                              \
+            for (int64_t j = 0; j < BULK_BLOCK; j++)                                                                   \
+                sum += (sum_type)block[j];                                                                             \
+        }                                                                                                              \
         bench_do_not_optimize(&sum);                                                                                   \
         return BUF_OK;                                                                                                 \
     }                                                                                                                  \
@@ -233,46 +261,46 @@ static int pass_view_set_biguint_bulk(views_run_t *run)
         bench_clobber_memory();                                                                                        \
         return BUF_OK;                                                                                                 \
     }
-RAW_PASSES(int8, int8_t, double)
-RAW_PASSES(uint8, uint8_t, double)
-RAW_PASSES(int16, int16_t, double)
-RAW_PASSES(uint16, uint16_t, double)
-RAW_PASSES(int32, int32_t, double)
-RAW_PASSES(uint32, uint32_t, double)
-RAW_PASSES(float32, float, double)
-RAW_PASSES(float64, double, double)
-RAW_PASSES(int64, int64_t, uint64_t)
-RAW_PASSES(uint64, uint64_t, uint64_t)
+RAW_PASSES(int8, int8_t, double, double)
+RAW_PASSES(uint8, uint8_t, double, double)
+RAW_PASSES(int16, int16_t, double, double)
+RAW_PASSES(uint16, uint16_t, double, double)
+RAW_PASSES(int32, int32_t, double, double)
+RAW_PASSES(uint32, uint32_t, double, double)
+RAW_PASSES(float32, float, double, double)
+RAW_PASSES(float64, double, double, double)
+RAW_PASSES(int64, int64_t, uint64_t, int64_t)
+RAW_PASSES(uint64, uint64_t, uint64_t, uint64_t)
 
 typedef struct kind_passes {
     buf_kind_t kind;
     bool quick;
-    views_pass_fn view_get, view_set, raw_get, raw_set, bulk_get, bulk_set, raw_set_array;
+    views_pass_fn view_get, view_set, raw_get, raw_set, bulk_get, bulk_set, raw_set_array, raw_get_array;
 } kind_passes_t;
 
 static const kind_passes_t kinds[] = {
     {BUF_KIND_INT8, false, pass_view_get, pass_view_set, pass_raw_get_int8, pass_raw_set_int8,
-     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_int8},
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_int8, pass_raw_get_array_int8},
     {BUF_KIND_UINT8, true, pass_view_get, pass_view_set, pass_raw_get_uint8, pass_raw_set_uint8,
-     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint8},
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint8, pass_raw_get_array_uint8},
     {BUF_KIND_UINT8_CLAMPED, false, pass_view_get, pass_view_set, pass_raw_get_uint8, pass_raw_set_uint8,
-     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint8},
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint8, pass_raw_get_array_uint8},
     {BUF_KIND_INT16, false, pass_view_get, pass_view_set, pass_raw_get_int16, pass_raw_set_int16,
-     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_int16},
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_int16, pass_raw_get_array_int16},
     {BUF_KIND_UINT16, false, pass_view_get, pass_view_set, pass_raw_get_uint16, pass_raw_set_uint16,
-     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint16},
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint16, pass_raw_get_array_uint16},
     {BUF_KIND_INT32, true, pass_view_get, pass_view_set, pass_raw_get_int32, pass_raw_set_int32,
-     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_int32},
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_int32, pass_raw_get_array_int32},
     {BUF_KIND_UINT32, false, pass_view_get, pass_view_set, pass_raw_get_uint32, pass_raw_set_uint32,
-     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint32},
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_uint32, pass_raw_get_array_uint32},
     {BUF_KIND_FLOAT32, false, pass_view_get, pass_view_set, pass_raw_get_float32, pass_raw_set_float32,
-     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_float32},
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_float32, pass_raw_get_array_float32},
     {BUF_KIND_FLOAT64, true, pass_view_get, pass_view_set, pass_raw_get_float64, pass_raw_set_float64,
-     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_float64},
+     pass_view_get_bulk, pass_view_set_bulk, pass_raw_set_array_float64, pass_raw_get_array_float64},
     {BUF_KIND_BIGINT64, true, pass_view_get_bigint, pass_view_set_bigint, pass_raw_get_int64, pass_raw_set_int64,
-     pass_view_get_bigint_bulk, pass_view_set_bigint_bulk, pass_raw_set_array_int64},
+     pass_view_get_bigint_bulk, pass_view_set_bigint_bulk, pass_raw_set_array_int64, pass_raw_get_array_int64},
     {BUF_KIND_BIGUINT64, false, pass_view_get_biguint, pass_view_set_biguint, pass_raw_get_uint64, pass_raw_set_uint64,
-     pass_view_get_biguint_bulk, pass_view_set_biguint_bulk, pass_raw_set_array_uint64},
+     pass_view_get_biguint_bulk, pass_view_set_biguint_bulk, pass_raw_set_array_uint64, pass_raw_get_array_uint64},
 };
 
 /* ---- DataView ----------------------------------------------------------------------------------- */
@@ -388,6 +416,8 @@ void bench_family_views(const bench_suite_config_t *config)
         register_views(kinds[k].bulk_set, kind, bytes, true, name);
         snprintf(name, sizeof name, "raw_set_array/%s", kind_name);
         register_views(kinds[k].raw_set_array, kind, bytes, true, name);
+        snprintf(name, sizeof name, "raw_get_array/%s", kind_name);
+        register_views(kinds[k].raw_get_array, kind, bytes, true, name);
         snprintf(name, sizeof name, "raw_get/%s", kind_name);
         register_views(kinds[k].raw_get, kind, bytes, true, name);
         snprintf(name, sizeof name, "raw_set/%s", kind_name);

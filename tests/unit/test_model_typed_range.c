@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf_codec.h"
 #include "buf_model.h"
 #include "test_support.h"
 
@@ -101,66 +102,141 @@ static uint8_t *view_bytes(const buf_typed_t *view)
     return buf_arraybuffer_data(view->buffer) + buf_typed_byte_offset(view);
 }
 
-/* ==== Values: bulk == per element ======================================================== */
+/* ==== Values: bulk == per element, at every SIMD level ==================================== */
+
+/* The bulk calls pick their loops by the SIMD level (buf_codec.h): the SSE2 / portable
+ * loops below avx2, the AVX2 ones at avx2.  Each value test runs once per level this
+ * machine has, switched in-process; the level in use comes back afterwards.  A machine
+ * without AVX2 says so on stderr rather than passing in silence. */
+static bool switch_to_level(buf_simd_level_t level)
+{
+    if (!buf_simd_level_available(level)) {
+        if (level == BUF_SIMD_AVX2)
+            cr_log_warn("this CPU has no AVX2: the AVX2 bulk loops were not tested");
+        return false;
+    }
+    cr_assert_eq(buf_simd_level_set(level), BUF_OK);
+    return true;
+}
+#define FOR_EACH_SIMD_LEVEL(level)                                                                                    \
+    for (buf_simd_level_t level = BUF_SIMD_SCALAR; level < BUF_SIMD_LEVEL_COUNT; level++)                            \
+        if (switch_to_level(level))
+
+/* Stores values[start, start + count) through buf_typed_set_range into one view and element
+ * by element into another; the bytes of the whole views must be identical. */
+static void expect_stores_equal(buf_backend_t *backend, buf_kind_t kind, buf_simd_level_t level, const double *values,
+                                int64_t length, int64_t start, size_t count)
+{
+    buf_typed_t bulk = new_view(backend, kind, length), each = new_view(backend, kind, length);
+    cr_assert_eq(buf_typed_set_range(&bulk, start, count, values + start), BUF_OK);
+    for (size_t i = 0; i < count; i++)
+        cr_assert_eq(buf_typed_set(&each, start + (int64_t)i, values[start + (int64_t)i]), BUF_OK);
+    const size_t size = buf_kind_size(kind);
+    for (int64_t i = 0; i < length; i++)
+        if (memcmp(view_bytes(&bulk) + i * size, view_bytes(&each) + i * size, size) != 0) {
+            double bulk_value, each_value;
+            buf_typed_get(&bulk, i, &bulk_value);
+            buf_typed_get(&each, i, &each_value);
+            cr_expect(false, "%s at %s, range [%lld, +%zu): [%lld] = %.17g: bulk stored %.17g, per element %.17g",
+                      buf_kind_name(kind), buf_simd_level_name(level), (long long)start, count, (long long)i,
+                      values[i], bulk_value, each_value);
+            break;
+        }
+    buf_typed_release(&bulk);
+    buf_typed_release(&each);
+}
 
 Test(model_typed_range, number_stores_equal_per_element_stores_for_every_kind)
 {
     static double values[VALUE_COUNT];
     make_values(values);
     buf_backend_t *backend = test_open_backend("malloc");
-    /* (start, count) ranges: the whole array, then odd offsets and lengths through it */
-    static const struct { int64_t start; size_t count; } ranges[] = {{0, VALUE_COUNT}, {3, 29}, {101, 1000}, {1500, 7}};
-    for (int k = 0; k < BUF_KIND_COUNT; k++) {
-        const buf_kind_t kind = (buf_kind_t)k;
-        if (buf_kind_is_bigint(kind))
-            continue;
-        for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
-            buf_typed_t bulk = new_view(backend, kind, VALUE_COUNT), each = new_view(backend, kind, VALUE_COUNT);
-            const int64_t start = ranges[r].start;
-            const size_t count = ranges[r].count;
-            cr_assert_eq(buf_typed_set_range(&bulk, start, count, values + start), BUF_OK);
-            for (size_t i = 0; i < count; i++)
-                cr_assert_eq(buf_typed_set(&each, start + (int64_t)i, values[start + (int64_t)i]), BUF_OK);
-            const size_t size = buf_kind_size(kind);
-            for (int64_t i = 0; i < VALUE_COUNT; i++)
-                if (memcmp(view_bytes(&bulk) + i * size, view_bytes(&each) + i * size, size) != 0) {
-                    double bulk_value, each_value;
-                    buf_typed_get(&bulk, i, &bulk_value);
-                    buf_typed_get(&each, i, &each_value);
-                    cr_expect(false, "%s[%lld] = %.17g: bulk stored %.17g, per element %.17g", buf_kind_name(kind),
-                            (long long)i, values[i], bulk_value, each_value);
-                    break;
-                }
-            buf_typed_release(&bulk);
-            buf_typed_release(&each);
+    /* (start, count) ranges: the whole array, then odd offsets and lengths through it (an
+     * odd start is 8 bytes off the 16-byte alignment the SSE2 loads want; 17, 29, 47 and
+     * 1000 leave tails of 1, 13, 15 and 8 after the 16-element blocks; 7 is shorter than
+     * one block) */
+    static const struct { int64_t start; size_t count; } ranges[] = {{0, VALUE_COUNT}, {3, 29},  {101, 1000},
+                                                                     {1500, 7},        {20, 17}, {57, 47}};
+    const buf_simd_level_t in_use = buf_simd_level();
+    FOR_EACH_SIMD_LEVEL(level) {
+        for (int k = 0; k < BUF_KIND_COUNT; k++) {
+            if (buf_kind_is_bigint((buf_kind_t)k))
+                continue;
+            for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+                expect_stores_equal(backend, (buf_kind_t)k, level, values, VALUE_COUNT, ranges[r].start,
+                                    ranges[r].count);
         }
     }
+    cr_assert_eq(buf_simd_level_set(in_use), BUF_OK);
+    test_close_backend_clean(backend);
+}
+
+/* One odd value at every position of two blocks of ordinary ones: each lane of each packed
+ * conversion must catch it (a test that looked at half the lanes would store a wrong value
+ * here), and the blocks around must still take the fast path correctly. */
+Test(model_typed_range, one_odd_value_in_any_lane_goes_the_exact_way)
+{
+    static const double odd_values[] = {NAN, INFINITY, -INFINITY, -0.0, 2147483648.0, -2147483649.0, 4294967301.0,
+                                        9007199254740993.0, -1e300, 0x1.ffffffp127, 255.5, -0.5};
+    enum { SPAN = 48 }; /* three blocks of 16 */
+    buf_backend_t *backend = test_open_backend("malloc");
+    const buf_simd_level_t in_use = buf_simd_level();
+    FOR_EACH_SIMD_LEVEL(level) {
+        for (int k = 0; k < BUF_KIND_COUNT; k++) {
+            if (buf_kind_is_bigint((buf_kind_t)k))
+                continue;
+            for (size_t v = 0; v < sizeof odd_values / sizeof odd_values[0]; v++)
+                for (int64_t position = 0; position < SPAN; position++) {
+                    double values[SPAN];
+                    for (int64_t i = 0; i < SPAN; i++)
+                        values[i] = (double)(i * 5 % 97) - 40.25;
+                    values[position] = odd_values[v];
+                    expect_stores_equal(backend, (buf_kind_t)k, level, values, SPAN, 0, SPAN);
+                }
+        }
+    }
+    cr_assert_eq(buf_simd_level_set(in_use), BUF_OK);
     test_close_backend_clean(backend);
 }
 
 Test(model_typed_range, number_loads_equal_per_element_loads_for_every_kind)
 {
     buf_backend_t *backend = test_open_backend("malloc");
-    uint64_t state = 0x6c6f616473ull;
-    for (int k = 0; k < BUF_KIND_COUNT; k++) {
-        const buf_kind_t kind = (buf_kind_t)k;
-        if (buf_kind_is_bigint(kind))
-            continue;
-        buf_typed_t view = new_view(backend, kind, VALUE_COUNT);
-        uint8_t *bytes = view_bytes(&view);
-        for (size_t i = 0; i < VALUE_COUNT * buf_kind_size(kind); i++)
-            bytes[i] = (uint8_t)next_random(&state); /* every pattern: negative, NaN, denormal */
-        static double bulk[VALUE_COUNT];
-        cr_assert_eq(buf_typed_get_range(&view, 5, VALUE_COUNT - 9, bulk), BUF_OK);
-        for (int64_t i = 0; i < VALUE_COUNT - 9; i++) {
-            double each;
-            cr_assert_eq(buf_typed_get(&view, 5 + i, &each), BUF_OK);
-            cr_assert(memcmp(&each, &bulk[i], sizeof each) == 0 || (isnan(each) && isnan(bulk[i])),
-                      "%s[%lld]: bulk %.17g, per element %.17g", buf_kind_name(kind), (long long)(5 + i), bulk[i],
-                      each);
+    /* ranges that end in each kind of tail: 16-element steps, 4-element steps, single ones */
+    static const struct { int64_t start; size_t count; } ranges[] = {
+        {5, VALUE_COUNT - 9}, {0, 16}, {1, 17}, {2, 35}, {7, 3}, {64, 4}, {100, 1}};
+    const buf_simd_level_t in_use = buf_simd_level();
+    FOR_EACH_SIMD_LEVEL(level) {
+        uint64_t state = 0x6c6f616473ull;
+        for (int k = 0; k < BUF_KIND_COUNT; k++) {
+            const buf_kind_t kind = (buf_kind_t)k;
+            if (buf_kind_is_bigint(kind))
+                continue;
+            buf_typed_t view = new_view(backend, kind, VALUE_COUNT);
+            uint8_t *bytes = view_bytes(&view);
+            for (size_t i = 0; i < VALUE_COUNT * buf_kind_size(kind); i++)
+                bytes[i] = (uint8_t)next_random(&state); /* every pattern: negative, NaN, denormal */
+            static double bulk[VALUE_COUNT];
+            for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+                const int64_t start = ranges[r].start;
+                const size_t count = ranges[r].count;
+                for (size_t i = 0; i < VALUE_COUNT; i++)
+                    bulk[i] = -7.0;
+                cr_assert_eq(buf_typed_get_range(&view, start, count, bulk), BUF_OK);
+                for (int64_t i = 0; i < (int64_t)count; i++) {
+                    double each;
+                    cr_assert_eq(buf_typed_get(&view, start + i, &each), BUF_OK);
+                    cr_assert(memcmp(&each, &bulk[i], sizeof each) == 0 || (isnan(each) && isnan(bulk[i])),
+                              "%s at %s: [%lld]: bulk %.17g, per element %.17g", buf_kind_name(kind),
+                              buf_simd_level_name(level), (long long)(start + i), bulk[i], each);
+                }
+                cr_assert_eq(bulk[count], -7.0, "%s at %s: a get of %zu wrote past its end", buf_kind_name(kind),
+                             buf_simd_level_name(level), count);
+            }
+            buf_typed_release(&view);
         }
-        buf_typed_release(&view);
     }
+    cr_assert_eq(buf_simd_level_set(in_use), BUF_OK);
     test_close_backend_clean(backend);
 }
 
@@ -264,4 +340,31 @@ Test(model_typed_range, checks_come_in_order_and_failures_touch_nothing)
         buf_typed_release(&bigs);
         buf_arraybuffer_release(ab);
     }
+}
+
+/* Both a NULL array (count > 0) and a kind that does not suit the call: buf_model.h orders
+ * BUF_EINVAL (which covers the NULL array) before BUF_ETYPE, so the answer is EINVAL, for
+ * every call, whatever else is wrong; with count 0 a NULL array is allowed, and the kind
+ * decides. */
+Test(model_typed_range, a_null_array_is_reported_before_a_wrong_kind)
+{
+    buf_backend_t *backend = test_open_backend("malloc");
+    buf_typed_t numbers = new_view(backend, BUF_KIND_INT32, 8), bigs = new_view(backend, BUF_KIND_BIGINT64, 8);
+    buf_arraybuffer_t *ab = numbers.buffer, *big_ab = bigs.buffer;
+    EXPECT_FAILS_UNTOUCHED(big_ab, BUF_EINVAL, buf_typed_get_range(&bigs, 0, 1, NULL));
+    EXPECT_FAILS_UNTOUCHED(big_ab, BUF_EINVAL, buf_typed_set_range(&bigs, 0, 1, NULL));
+    EXPECT_FAILS_UNTOUCHED(big_ab, BUF_EINVAL, buf_typed_get_biguint_range(&bigs, 0, 1, NULL));
+    EXPECT_FAILS_UNTOUCHED(ab, BUF_EINVAL, buf_typed_get_bigint_range(&numbers, 0, 1, NULL));
+    EXPECT_FAILS_UNTOUCHED(ab, BUF_EINVAL, buf_typed_set_bigint_range(&numbers, 0, 1, NULL));
+    EXPECT_FAILS_UNTOUCHED(ab, BUF_EINVAL, buf_typed_set_biguint_range(&numbers, 0, 1, NULL));
+    /* out of range as well: still the NULL array first */
+    EXPECT_FAILS_UNTOUCHED(big_ab, BUF_EINVAL, buf_typed_set_range(&bigs, 99, 1, NULL));
+    EXPECT_FAILS_UNTOUCHED(ab, BUF_EINVAL, buf_typed_get_bigint_range(&numbers, -1, 1, NULL));
+    /* count 0: no array needed, so the wrong kind is what is reported */
+    EXPECT_FAILS_UNTOUCHED(big_ab, BUF_ETYPE, buf_typed_get_range(&bigs, 0, 0, NULL));
+    EXPECT_FAILS_UNTOUCHED(ab, BUF_ETYPE, buf_typed_set_bigint_range(&numbers, 0, 0, NULL));
+    EXPECT_FAILS_UNTOUCHED(ab, BUF_OK, buf_typed_set_range(&numbers, 0, 0, NULL));
+    buf_typed_release(&numbers);
+    buf_typed_release(&bigs);
+    test_close_backend_clean(backend);
 }
