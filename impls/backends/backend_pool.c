@@ -11,8 +11,11 @@
  * Chunks are carved from arenas of 64 chunks aligned to the arena size; chunk 0 of an
  * arena holds the descriptors, so a slice finds its chunk from its address alone.
  *
- * Larger requests get a chunk of their own, rounded to a size class, and freed chunks
- * are recycled through per-class free lists (large_cache.h, shared with slab).
+ * Larger requests go to a slab instance the pool owns (backend_slab.h): up to 64 KiB
+ * they are blocks of slab size classes, recycled through free lists (a batch of 1000
+ * x 32 KiB pops and pushes, where a mapping per block cost microseconds each); above
+ * that, the slab's large path (a mapping each, rounded to a size class and recycled,
+ * large_cache.h).
  *
  * The pair path (slice from the current chunk, free it on the same thread) takes no lock
  * and no atomic read-modify-write: while a chunk is its heap's current chunk, the heap
@@ -39,7 +42,7 @@
 
 #include "buf_backend.h"
 #include "core/core_assert.h"
-#include "large_cache.h"
+#include "backend_slab.h"
 #include "mem_annotate.h"
 #include "mem_map.h"
 #include "size_class.h"
@@ -75,7 +78,6 @@ typedef struct pool_heap {
     uint64_t freed_here;      /* ... and freed by this thread (plain: the owner's alone) */
     chunk_t *cached;          /* free chunks this thread released: reused without a lock */
     uint32_t cached_count;    /* at most HEAP_CHUNK_CACHE; the rest go to the shared list */
-    backend_large_stash_t large_stash; /* this thread's freed large blocks (large_cache.h) */
 } pool_heap_t;
 
 typedef struct pool_state {
@@ -88,7 +90,7 @@ typedef struct pool_state {
     chunk_t *free_chunks;
     _Atomic uint64_t bytes_os;
     size_t redzone;           /* mem_redzone(), fixed for the instance's lifetime */
-    backend_large_cache_t large; /* requests >= pool_size / 2 */
+    void *blocks;             /* the slab instance for requests >= pool_size / 2 */
 } pool_state_t;
 
 static pool_arena_t *arena_of(const pool_state_t *state, const void *ptr)
@@ -251,9 +253,11 @@ static void *pool_alloc(void *opaque, size_t size, size_t align)
 {
     pool_state_t *state = opaque;
     size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every slice */
-    pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
+    /* Before the heap lookup: the slab instance looks up its own heap, and the one-entry
+     * cache in front of the lookup (thread_heap.h) would thrash between the two. */
     if (request >= state->pool_size / 2)
-        return backend_large_cache_alloc(&state->large, heap ? &heap->large_stash : NULL, size, request);
+        return backend_slab_alloc(state->blocks, size, align);
+    pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     if (!heap)
         return NULL;
     size_t offset = round_up(heap->offset, align);
@@ -281,14 +285,13 @@ static void *pool_alloc(void *opaque, size_t size, size_t align)
 /* ---- Free ---------------------------------------------------------------------------- */
 static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
 {
-    (void)align;
     pool_state_t *state = opaque;
     size_t request = size + state->redzone;
-    pool_heap_t *mine = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     if (request >= state->pool_size / 2) {
-        backend_large_cache_free(&state->large, mine ? &mine->large_stash : NULL, ptr, size, request);
+        backend_slab_free(state->blocks, ptr, size, align);
         return;
     }
+    pool_heap_t *mine = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     chunk_t *chunk = chunk_of(state, ptr);
     /* A slice lies inside a carved chunk (never chunk 0, the arena header) that a heap
      * acquired, and ends inside it. */
@@ -327,8 +330,13 @@ static buf_status_t pool_create(const buf_backend_config_t *config, void **state
     state->pool_size = pool_size;
     state->arena_size = pool_size * CHUNKS_PER_ARENA;
     pthread_mutex_init(&state->lock, NULL);
-    backend_large_cache_init(&state->large, &state->bytes_os);
+    status = backend_slab_create_named("pool", &state->blocks);
+    if (status != BUF_OK) {
+        free(state);
+        return status;
+    }
     if (backend_heap_set_init(&state->heaps, sizeof(pool_heap_t), state, pool_heap_init) != 0) {
+        backend_slab_destroy(state->blocks, NULL);
         free(state);
         return BUF_ENOMEM;
     }
@@ -371,7 +379,7 @@ static size_t pool_destroy(void *opaque, void *report)
                         (void *)chunk_base(state, &arena->chunks[i]), live);
             outstanding += (size_t)live;
         }
-    outstanding += backend_large_cache_destroy(&state->large, out, "pool", &reported, REPORT_LIMIT);
+    outstanding += backend_slab_destroy(state->blocks, out);
     for (pool_arena_t *arena = state->arenas; arena;) {
         pool_arena_t *next = arena->next;
         mem_unmap(arena, state->arena_size);
@@ -386,14 +394,14 @@ static size_t pool_destroy(void *opaque, void *report)
 static void pool_stats(void *opaque, buf_backend_stats_t *out)
 {
     pool_state_t *state = opaque;
-    out->bytes_os = atomic_load(&state->bytes_os);
+    out->bytes_os = atomic_load(&state->bytes_os) + backend_slab_bytes_os(state->blocks);
     out->bytes_os_process_wide = false;
 }
 
 /* ---- The vtable ---------------------------------------------------------------------- */
 const buf_backend_ops_t backend_pool_ops = {
     .props = {.name = "pool",
-              .description = "Node-style pool: requests < pool_size/2 sliced from shared 8 KiB chunks",
+              .description = "Node-style pool: requests < pool_size/2 sliced from shared 8 KiB chunks, larger from slab classes",
               .zeroed = false,
               .guard_pages = false,
               .cross_thread_free = true,

@@ -375,17 +375,17 @@ Test(backend, destroy_lists_outstanding_blocks)
 /* ---- Backend-specific properties ----------------------------------------------------- */
 Test(backend, slab_size_classes_waste_at_most_an_eighth)
 {
-    for (size_t size = 64; size <= 8192; size++) {
+    for (size_t size = 64; size <= 65536; size++) {
         size_t class = backend_slab_class_size_for(size, 8);
         cr_assert_geq(class, size);
         cr_assert_leq((double)(class - size) / (double)class, 0.125, "size %zu -> class %zu", size, class);
     }
-    for (size_t size = 128; size <= 8192; size++) {
+    for (size_t size = 128; size <= 65536; size++) {
         size_t class = backend_slab_class_size_for(size, 16);
         cr_assert_leq((double)(class - size) / (double)class, 0.125, "align 16: size %zu -> class %zu", size, class);
         cr_assert_eq(class % 16, 0);
     }
-    cr_assert_eq(backend_slab_class_size_for(8193, 16), 0, "above 8 KiB: large path");
+    cr_assert_eq(backend_slab_class_size_for(65537, 16), 0, "above 64 KiB: large path");
 }
 
 Test(backend, slab_carves_neighbouring_blocks_from_one_slab)
