@@ -404,6 +404,104 @@ Test(backend, slab_carves_neighbouring_blocks_from_one_slab)
     test_close_backend_clean(backend);
 }
 
+/* A medium class (8-64 KiB) is served by slabs of several 64 KiB units: blocks are
+ * neighbours at the class size across unit boundaries, more blocks than one slab holds
+ * take a second slab, and a second round of the same batch reuses every block (no new
+ * memory from the OS). */
+Test(backend, slab_medium_classes_use_multi_unit_slabs)
+{
+    size_t size = 40 << 10;
+    size_t class = backend_slab_class_size_for(size + BUF_REDZONE, 16);
+    size_t span = backend_slab_span_for(size + BUF_REDZONE, 16);
+    cr_assert_geq(class, size + BUF_REDZONE);
+    cr_assert_gt(span, (size_t)64 << 10, "a %zu-byte class gets a slab of several units, not %zu bytes", class, span);
+    cr_assert_eq(span % ((size_t)64 << 10), 0);
+    size_t per_slab = span / class;
+    cr_assert_geq(per_slab, 8, "a slab holds at least 8 blocks");
+    buf_backend_t *backend = test_open_backend("slab");
+    enum { COUNT = 40 };
+    uint8_t *blocks[COUNT];
+    uint64_t after_first = 0;
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < COUNT; i++) {
+            blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
+            cr_assert_not_null(blocks[i]);
+            memset(blocks[i], (int)(i + 1), size);
+            if (round == 0 && i % per_slab != 0)
+                cr_assert_eq((size_t)(blocks[i] - blocks[i - 1]), class, "block %zu is not its neighbour's", i);
+        }
+        for (size_t i = 0; i < COUNT; i++)
+            cr_assert(blocks[i][0] == (uint8_t)(i + 1) && blocks[i][size - 1] == (uint8_t)(i + 1), "block %zu", i);
+        for (size_t i = 0; i < COUNT; i++)
+            buf_backend_free(backend, blocks[i], size, 0);
+        buf_backend_stats_t stats;
+        buf_backend_get_stats(backend, &stats);
+        if (round == 0)
+            after_first = stats.bytes_os;
+        else
+            cr_assert_eq(stats.bytes_os, after_first, "round %d: bytes_os %llu -> %llu", round,
+                         (unsigned long long)after_first, (unsigned long long)stats.bytes_os);
+    }
+    test_close_backend_clean(backend);
+}
+
+/* Committed bytes follow what is carved: one 40 KiB block of a 320+ KiB slab commits a
+ * unit, not the whole slab, so bytes_os tells what the instance can touch. */
+Test(backend, slab_commits_medium_slabs_as_they_are_carved)
+{
+    size_t size = 40 << 10;
+    size_t span = backend_slab_span_for(size + BUF_REDZONE, 16);
+    buf_backend_t *backend = test_open_backend("slab");
+    void *block = buf_backend_alloc(backend, size, 0, NULL);
+    cr_assert_not_null(block);
+    buf_backend_stats_t stats;
+    buf_backend_get_stats(backend, &stats);
+    cr_assert_lt(stats.bytes_os, span, "bytes_os %llu: the whole %zu-byte slab was committed for one block",
+                 (unsigned long long)stats.bytes_os, span);
+    buf_backend_free(backend, block, size, 0);
+    test_close_backend_clean(backend);
+}
+
+/* Large blocks: freed mappings past the cache's committed budget give their pages back
+ * (bytes_os falls well below the peak) and are reused by later requests, whose memory
+ * is writable again; a second round takes no new memory. */
+Test(backend, large_cache_returns_idle_pages_to_the_os_and_reuses_them)
+{
+    static const char *specs[] = {"slab", "pool"};
+    enum { CLASSES = 3, PER_CLASS = 20 };
+    static uint8_t *blocks[CLASSES * PER_CLASS];
+    for (size_t s = 0; s < 2; s++) {
+        buf_backend_t *backend = test_open_backend(specs[s]);
+        uint64_t after_first = 0;
+        for (int round = 0; round < 2; round++) {
+            for (size_t i = 0; i < CLASSES * PER_CLASS; i++) {
+                size_t size = ((size_t)1 << 20) + (i % CLASSES) * ((size_t)300 << 10);
+                blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
+                cr_assert_not_null(blocks[i]);
+                memset(blocks[i], (int)i, size);
+            }
+            buf_backend_stats_t stats;
+            buf_backend_get_stats(backend, &stats);
+            uint64_t peak = stats.bytes_os;
+            for (size_t i = 0; i < CLASSES * PER_CLASS; i++) {
+                size_t size = ((size_t)1 << 20) + (i % CLASSES) * ((size_t)300 << 10);
+                cr_assert_eq(blocks[i][size - 1], (uint8_t)i);
+                buf_backend_free(backend, blocks[i], size, 0);
+            }
+            buf_backend_get_stats(backend, &stats);
+            /* ~80 MiB were live; at most the idle budget (32 MiB) plus a page per mapping may
+             * stay committed. */
+            cr_assert_lt(stats.bytes_os, peak / 2, "%s: %llu bytes still committed after freeing, peak %llu",
+                         specs[s], (unsigned long long)stats.bytes_os, (unsigned long long)peak);
+            if (round == 0)
+                after_first = stats.bytes_os;
+            else
+                cr_assert_leq(stats.bytes_os, after_first, "%s: round 2 took new memory", specs[s]);
+        }
+        test_close_backend_clean(backend);
+    }
+}
+
 Test(backend, pool_slices_small_requests_from_one_chunk)
 {
     buf_backend_t *backend = test_open_backend("pool");
