@@ -13,9 +13,9 @@
  *
  * Larger requests go to a slab instance the pool owns (backend_slab.h): up to 64 KiB
  * they are blocks of slab size classes, recycled through free lists (a batch of 1000
- * x 32 KiB pops and pushes, where a mapping per block cost microseconds each); above
- * that, the slab's large path (a mapping each, rounded to a size class and recycled,
- * large_cache.h).
+ * x 32 KiB pops and pushes, where a mapping per block cost microseconds each); up to
+ * 1 MiB, runs of 64 KiB units whose free neighbours merge; above, the slab's large path
+ * (a mapping each, rounded to a size class and recycled, large_cache.h).
  *
  * The pair path (slice from the current chunk, free it on the same thread) takes no lock
  * and no atomic read-modify-write: while a chunk is its heap's current chunk, the heap

@@ -311,8 +311,9 @@ Test(backend, zeroed_backends_and_calloc_return_zeros)
 }
 
 /* ---- Destroy reports outstanding blocks ---------------------------------------------- */
-#define KEPT_BLOCKS 3
-static const size_t kept_sizes[KEPT_BLOCKS] = {40, 700, 50000};
+/* A small, a medium-class, a run (slab and pool: 64 KiB - 1 MiB) and a mapped block. */
+#define KEPT_BLOCKS 5
+static const size_t kept_sizes[KEPT_BLOCKS] = {40, 700, 50000, 300000, (size_t)3 << 20};
 
 /* Leaves KEPT_BLOCKS blocks outstanding at close (and one freed block that must not be
  * reported); writes the report to `report` and returns the count close gave. */
@@ -322,7 +323,9 @@ static size_t close_with_blocks_outstanding(const char *spec, FILE *report, void
     for (int i = 0; i < KEPT_BLOCKS; i++)
         kept[i] = buf_backend_alloc(backend, kept_sizes[i], 0, NULL);
     void *freed = buf_backend_alloc(backend, 40, 0, NULL);
-    cr_assert(kept[0] && kept[1] && kept[2] && freed, "%s", spec);
+    for (int i = 0; i < KEPT_BLOCKS; i++)
+        cr_assert(kept[i] != NULL, "%s: block %d", spec, i);
+    cr_assert(freed != NULL, "%s", spec);
     buf_backend_free(backend, freed, 40, 0);
     return buf_backend_close_report(backend, report);
 }
@@ -475,7 +478,7 @@ Test(backend, large_cache_returns_idle_pages_to_the_os_and_reuses_them)
         uint64_t after_first = 0;
         for (int round = 0; round < 2; round++) {
             for (size_t i = 0; i < CLASSES * PER_CLASS; i++) {
-                size_t size = ((size_t)1 << 20) + (i % CLASSES) * ((size_t)300 << 10);
+                size_t size = ((size_t)1100 << 10) + (i % CLASSES) * ((size_t)300 << 10);
                 blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
                 cr_assert_not_null(blocks[i]);
                 memset(blocks[i], (int)i, size);
@@ -484,7 +487,7 @@ Test(backend, large_cache_returns_idle_pages_to_the_os_and_reuses_them)
             buf_backend_get_stats(backend, &stats);
             uint64_t peak = stats.bytes_os;
             for (size_t i = 0; i < CLASSES * PER_CLASS; i++) {
-                size_t size = ((size_t)1 << 20) + (i % CLASSES) * ((size_t)300 << 10);
+                size_t size = ((size_t)1100 << 10) + (i % CLASSES) * ((size_t)300 << 10);
                 cr_assert_eq(blocks[i][size - 1], (uint8_t)i);
                 buf_backend_free(backend, blocks[i], size, 0);
             }
@@ -498,6 +501,36 @@ Test(backend, large_cache_returns_idle_pages_to_the_os_and_reuses_them)
             else
                 cr_assert_leq(stats.bytes_os, after_first, "%s: round 2 took new memory", specs[s]);
         }
+        test_close_backend_clean(backend);
+    }
+}
+
+/* Blocks of 64 KiB - 1 MiB are runs of 64 KiB units: freed runs merge with their free
+ * neighbours, so after four 200 KiB blocks are freed one 800 KiB block fits in their
+ * units (no new memory from the OS), and its bytes are all usable. */
+Test(backend, runs_merge_freed_neighbours_for_a_larger_block)
+{
+    static const char *specs[] = {"slab", "pool"};
+    for (size_t s = 0; s < 2; s++) {
+        buf_backend_t *backend = test_open_backend(specs[s]);
+        size_t small = 200 << 10, large = 4 * small - 2 * BUF_REDZONE - 4096;
+        uint8_t *blocks[4];
+        for (int i = 0; i < 4; i++) {
+            blocks[i] = buf_backend_alloc(backend, small, 0, NULL);
+            cr_assert_not_null(blocks[i]);
+            memset(blocks[i], i, small);
+        }
+        buf_backend_stats_t before, after;
+        buf_backend_get_stats(backend, &before);
+        for (int i = 0; i < 4; i++)
+            buf_backend_free(backend, blocks[i], small, 0);
+        uint8_t *merged = buf_backend_alloc(backend, large, 0, NULL);
+        cr_assert_not_null(merged);
+        memset(merged, 0x77, large);
+        buf_backend_get_stats(backend, &after);
+        cr_assert_leq(after.bytes_os, before.bytes_os, "%s: the freed runs did not serve the larger block (%llu > %llu)",
+                      specs[s], (unsigned long long)after.bytes_os, (unsigned long long)before.bytes_os);
+        buf_backend_free(backend, merged, large, 0);
         test_close_backend_clean(backend);
     }
 }

@@ -178,16 +178,16 @@ Test(threads_backend, remote_frees_are_reused_by_the_owner)
     }
 }
 
-/* The same for the medium classes (8-64 KiB, slabs of several 64 KiB units): blocks of
- * 20 KiB and 64 KiB allocated here and freed on another thread come back to this thread's
- * slabs, so memory from the OS stays flat and no block is handed out twice. */
+/* The same for the medium classes (8-64 KiB, slabs of several 64 KiB units) and runs (64
+ * KiB - 1 MiB): blocks of 20 KiB, 64 KiB and 200 KiB allocated here and freed on another
+ * thread come back, so memory from the OS stays flat and no block is handed out twice. */
 Test(threads_backend, remote_frees_of_medium_classes_are_reused_by_the_owner)
 {
     static const char *specs[] = {"slab", "pool"};
-    static const size_t sizes[] = {20 << 10, 64 << 10};
+    static const size_t sizes[] = {20 << 10, 64 << 10, 200 << 10};
     static void *blocks[200];
     for (size_t s = 0; s < 2; s++)
-        for (size_t z = 0; z < 2; z++) {
+        for (size_t z = 0; z < 3; z++) {
             buf_backend_t *backend = test_open_backend(specs[s]);
             uint64_t after_first = 0;
             for (int round = 0; round < 4; round++) {
