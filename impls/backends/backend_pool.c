@@ -73,6 +73,7 @@ typedef struct pool_arena {
 typedef struct pool_heap {
     backend_thread_heap_t base;
     chunk_t *current;
+    uint8_t *current_base;    /* chunk_base(current): the pair path adds the offset to it */
     size_t offset;            /* bump offset into the current chunk */
     uint64_t handed;          /* slices of the current chunk handed out ... */
     uint64_t freed_here;      /* ... and freed by this thread (plain: the owner's alone) */
@@ -83,6 +84,9 @@ typedef struct pool_heap {
 typedef struct pool_state {
     backend_heap_set_t heaps;
     size_t pool_size;
+    unsigned pool_shift;      /* log2(pool_size): a slice's chunk index is a shift, not a
+                               * division (~25-40 cycles on every free) */
+    bool annotated;           /* mem_annotating(): every call takes the annotated slow path */
     size_t arena_size;
     pthread_mutex_t lock;     /* arenas and the shared free chunk list: only when a thread's
                                * own chunk cache is empty or full */
@@ -107,7 +111,7 @@ static uint8_t *chunk_base(const pool_state_t *state, chunk_t *chunk)
 static chunk_t *chunk_of(const pool_state_t *state, const void *ptr)
 {
     pool_arena_t *arena = arena_of(state, ptr);
-    return &arena->chunks[((uintptr_t)ptr - (uintptr_t)arena) / state->pool_size];
+    return &arena->chunks[((uintptr_t)ptr - (uintptr_t)arena) >> state->pool_shift];
 }
 
 /* ---- Configuration ------------------------------------------------------------------- */
@@ -235,13 +239,13 @@ static void chunk_retire(pool_state_t *state, pool_heap_t *heap)
 /* Every slice of the heap's current chunk is back (freed here or, counted in the chunk's
  * atomic count, on other threads): no slice can be freed again, so the chunk may start
  * over from offset 0 instead of being traded for a fresh one. */
-static bool current_all_back(pool_heap_t *heap)
+static inline bool current_all_back(pool_heap_t *heap)
 {
     int64_t freed_elsewhere = CURRENT_BIAS - atomic_load_explicit(&heap->current->refs, memory_order_acquire);
     return heap->freed_here + (uint64_t)freed_elsewhere == heap->handed;
 }
 
-static void current_restart(pool_heap_t *heap)
+static inline void current_restart(pool_heap_t *heap)
 {
     atomic_store_explicit(&heap->current->refs, CURRENT_BIAS, memory_order_relaxed);
     heap->offset = 0;
@@ -249,14 +253,11 @@ static void current_restart(pool_heap_t *heap)
 }
 
 /* ---- Allocate ------------------------------------------------------------------------ */
-static void *pool_alloc(void *opaque, size_t size, size_t align)
+/* Everything but a slice of the current chunk that fits: a new thread, a chunk to start
+ * over or to trade for a fresh one, and every call of an annotated run. */
+static __attribute__((noinline)) void *pool_alloc_slow(pool_state_t *state, size_t size, size_t request,
+                                                       size_t align)
 {
-    pool_state_t *state = opaque;
-    size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every slice */
-    /* Before the heap lookup: the slab instance looks up its own heap, and the one-entry
-     * cache in front of the lookup (thread_heap.h) would thrash between the two. */
-    if (request >= state->pool_size / 2)
-        return backend_slab_alloc(state->blocks, size, align);
     pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     if (!heap)
         return NULL;
@@ -272,17 +273,68 @@ static void *pool_alloc(void *opaque, size_t size, size_t align)
         if (heap->current)
             chunk_retire(state, heap);
         heap->current = fresh;
+        heap->current_base = chunk_base(state, fresh);
         offset = 0; /* chunk bases are aligned to pool_size >= page size >= align */
     }
     heap->handed++;
     heap->offset = offset + request;
     BUF_ASSERT(heap->offset <= state->pool_size);
-    uint8_t *slice = chunk_base(state, heap->current) + offset;
+    uint8_t *slice = heap->current_base + offset;
     mem_block_handed_out(slice, size);
     return slice;
 }
 
+static void *pool_alloc(void *opaque, size_t size, size_t align)
+{
+    pool_state_t *state = opaque;
+    size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every slice */
+    /* Before the heap lookup: the slab instance looks up its own heap, and the one-entry
+     * cache in front of the lookup (thread_heap.h) would thrash between the two. */
+    if (request >= state->pool_size / 2)
+        return backend_slab_alloc(state->blocks, size, align);
+    /* The pair path: a bump of the current chunk's offset, no call, no annotation (an
+     * annotated run takes the slow path, which does everything). */
+    pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine_cached(&state->heaps);
+    if (__builtin_expect(heap != NULL && !state->annotated, 1)) {
+        size_t offset = round_up(heap->offset, align);
+        if (__builtin_expect(heap->current != NULL && offset + request <= state->pool_size, 1)) {
+            heap->handed++;
+            heap->offset = offset + request;
+            return heap->current_base + offset;
+        }
+    }
+    return pool_alloc_slow(state, size, request, align);
+}
+
 /* ---- Free ---------------------------------------------------------------------------- */
+/* A slice lies inside a carved chunk (never chunk 0, the arena header) that a heap
+ * acquired, and ends inside it. */
+static inline void pool_check_freed_slice(const pool_state_t *state, chunk_t *chunk, const void *ptr,
+                                          size_t request)
+{
+    BUF_ASSERT(chunk->index != 0);
+    BUF_ASSERT(chunk->owner != NULL);
+    BUF_ASSERT((size_t)((const uint8_t *)ptr - chunk_base(state, chunk)) + request <= state->pool_size);
+    (void)state, (void)chunk, (void)ptr, (void)request;
+}
+
+/* A slice of a chunk that is not the calling thread's current one, a thread that has no
+ * heap in the one-entry cache, and every free of an annotated run. */
+static __attribute__((noinline)) void pool_free_slow(pool_state_t *state, void *ptr, size_t request, chunk_t *chunk)
+{
+    pool_heap_t *mine = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
+    pool_check_freed_slice(state, chunk, ptr, request);
+    mem_block_taken_back(ptr, request);
+    if (mine && chunk == mine->current) {
+        mine->freed_here++;
+        BUF_ASSERT(mine->freed_here <= mine->handed);
+        if (current_all_back(mine))
+            current_restart(mine);
+        return;
+    }
+    chunk_release(state, chunk);
+}
+
 static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
 {
     pool_state_t *state = opaque;
@@ -291,16 +343,11 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
         backend_slab_free(state->blocks, ptr, size, align);
         return;
     }
-    pool_heap_t *mine = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     chunk_t *chunk = chunk_of(state, ptr);
-    /* A slice lies inside a carved chunk (never chunk 0, the arena header) that a heap
-     * acquired, and ends inside it. */
-    BUF_ASSERT(chunk->index != 0);
-    BUF_ASSERT(chunk->owner != NULL);
-    BUF_ASSERT((size_t)((uint8_t *)ptr - chunk_base(state, chunk)) + request <= state->pool_size);
-    mem_block_taken_back(ptr, request);
-    if (mine && chunk == mine->current) {
+    pool_heap_t *mine = (pool_heap_t *)backend_heap_set_mine_cached(&state->heaps);
+    if (__builtin_expect(mine != NULL && chunk == mine->current && !state->annotated, 1)) {
         /* The pair path: a slice of this thread's own current chunk. */
+        pool_check_freed_slice(state, chunk, ptr, request);
         mine->freed_here++;
         BUF_ASSERT(mine->freed_here <= mine->handed);
         /* Every slice back: slice the chunk again from its start. */
@@ -308,7 +355,7 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
             current_restart(mine);
         return;
     }
-    chunk_release(state, chunk);
+    pool_free_slow(state, ptr, request, chunk);
 }
 
 /* ---- Create and destroy -------------------------------------------------------------- */
@@ -328,6 +375,8 @@ static buf_status_t pool_create(const buf_backend_config_t *config, void **state
     if (!state)
         return BUF_ENOMEM;
     state->pool_size = pool_size;
+    state->pool_shift = floor_log2(pool_size);
+    state->annotated = mem_annotating();
     state->arena_size = pool_size * CHUNKS_PER_ARENA;
     pthread_mutex_init(&state->lock, NULL);
     status = backend_slab_create_named("pool", &state->blocks);

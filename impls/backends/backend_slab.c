@@ -81,7 +81,8 @@ typedef struct slab {
     uint32_t used;            /* live blocks */
     uint32_t carved;          /* blocks handed out from the untouched tail so far */
     uint32_t carve_limit;     /* blocks that fit in the committed bytes */
-    uint32_t block_size;      /* class_size(class_index) */
+    uint32_t block_size;      /* class_size(class_index); runs: units x UNIT_SIZE */
+    uint32_t run_size;        /* runs: the size the live block was handed out for */
     uint8_t *base;
     slab_heap_t *heap;        /* owner */
     struct slab *prev, *next; /* in heap->available[class] or heap->empty[length] */
@@ -125,6 +126,8 @@ typedef struct slab_state {
     size_t redzone;                 /* mem_redzone(), fixed for the instance's lifetime */
     bool annotated;                 /* mem_annotating(): the tools watch, every call goes the
                                      * slow path that tells them */
+    size_t fast_max;                /* MEDIUM_MAX, or 0 when annotated: the pair paths' one
+                                     * test for both */
     const char *report_name;        /* "slab", or the backend that embeds this instance */
 } slab_state_t;
 
@@ -473,6 +476,7 @@ static void *run_alloc(slab_state_t *state, size_t size, size_t request)
     run->class_index = CLASS_RUN;
     run->heap = NULL;
     run->used = 1;
+    run->run_size = (uint32_t)size;
     run->in_use = true;
     pthread_mutex_unlock(&state->run_lock);
     mem_poison(base, (size_t)count * UNIT_SIZE);
@@ -480,14 +484,14 @@ static void *run_alloc(slab_state_t *state, size_t size, size_t request)
     return base;
 }
 
-static void run_free(slab_state_t *state, void *ptr, size_t request)
+static void run_free(slab_state_t *state, void *ptr, size_t size, size_t request)
 {
     slab_t *run = slab_of(ptr);
     arena_t *arena = arena_of(ptr);
     /* The block must be a live run that starts here, of the length its size needs. */
     BUF_ASSERT(run != NULL && run->class_index == CLASS_RUN && run->base == ptr);
-    BUF_ASSERT(run->units == units_for(request, UNIT_SIZE));
-    (void)request;
+    BUF_ASSERT(run->units == units_for(request, UNIT_SIZE) && run->run_size == size);
+    (void)request, (void)size;
     mem_block_taken_back(ptr, run->block_size);
     arena_t *unmap = NULL;
     pthread_mutex_lock(&state->run_lock);
@@ -586,8 +590,9 @@ void *backend_slab_alloc(void *opaque, size_t size, size_t align)
     /* The pair path: no annotations (they would need the stack and calls; an annotated
      * run takes the slow path, which does everything), a pop or a carve from the head
      * slab of the class. */
-    if (__builtin_expect(request <= MEDIUM_MAX && align <= 16 && heap != NULL && !state->annotated, 1)) {
-        unsigned class_index = class_by_units[align > QUANTUM][(request + QUANTUM - 1) / QUANTUM];
+    if (__builtin_expect(request <= state->fast_max && align <= 16 && heap != NULL, 1)) {
+        /* align <= 16 here: (align & 16) picks the row without a compare */
+        unsigned class_index = class_by_units[(align & 16) >> 4][(request + QUANTUM - 1) / QUANTUM];
         slab_t *slab = heap->available[class_index];
         if (__builtin_expect(slab != NULL, 1)) {
             void *block = slab->free_list;
@@ -654,13 +659,12 @@ static void heap_drain_remote(slab_heap_t *heap)
 /* The block must lie in a carved slab (never unit 0, the arena header) serving the class
  * its size names, at a whole number of blocks from the slab's base.  These fields are
  * written before the block was handed out and stay fixed while it is live, so any thread
- * may read them. */
+ * may read them (not `used` or the free list: those are the owner's). */
 static inline void slab_check_freed_block(const slab_t *slab, const void *ptr, size_t request, size_t align)
 {
     BUF_ASSERT(slab != NULL && slab != &arena_of(ptr)->units[0] && slab->in_use);
     BUF_ASSERT(class_for(request, align) == slab->class_index);
     BUF_ASSERT((size_t)((const uint8_t *)ptr - slab->base) % slab->block_size == 0);
-    BUF_ASSERT(slab->used > 0);
     BUF_ASSERT_EXPENSIVE(slab->heap != (slab_heap_t *)backend_heap_last.heap || !free_list_contains(slab, ptr));
     (void)slab, (void)ptr, (void)request, (void)align;
 }
@@ -673,7 +677,7 @@ static __attribute__((noinline)) void slab_free_slow(slab_state_t *state, void *
     slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
     if (class_for(request, align) == CLASS_LARGE) {
         if (request <= RUN_MAX) {
-            run_free(state, ptr, request);
+            run_free(state, ptr, size, request);
             return;
         }
         backend_large_cache_free(&state->large, mine ? &mine->large_stash : NULL, ptr, size, request);
@@ -696,12 +700,13 @@ void backend_slab_free(void *opaque, void *ptr, size_t size, size_t align)
     size_t request = size + state->redzone;
     /* Large exactly when alloc found no class: requests above MEDIUM_MAX, or alignments
      * above 16 that no class has (the slow path decides those). */
-    if (__builtin_expect(request <= MEDIUM_MAX && align <= 16 && !state->annotated, 1)) {
+    if (__builtin_expect(request <= state->fast_max && align <= 16, 1)) {
         /* The block's slab names its class: no size-class lookup on free. */
         slab_t *slab = slab_of(ptr);
         slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
         if (__builtin_expect(slab->heap == mine, 1)) { /* never NULL: a miss goes the slow path */
             slab_check_freed_block(slab, ptr, request, align);
+            BUF_ASSERT(slab->used > 0); /* the owner's field: read on the owner's thread only */
             *(void **)ptr = slab->free_list;
             slab->free_list = ptr;
             slab->used--;
@@ -732,6 +737,7 @@ buf_status_t backend_slab_create_named(const char *report_name, void **state_out
     }
     state->redzone = mem_redzone();
     state->annotated = mem_annotating();
+    state->fast_max = state->annotated ? 0 : MEDIUM_MAX;
     state->report_name = report_name;
     class_tables_ready();
     backend_large_cache_init(&state->large, &state->bytes_os);
