@@ -1,27 +1,41 @@
 /* backend_slab.c — size classes carved from large slabs; O(1) alloc and free.
  *
- * Memory comes from 4 MiB arenas (aligned to 4 MiB), each cut into 64 slabs of 64 KiB.
- * Slab 0 of an arena holds the arena header with the 64 slab descriptors, so a block's
- * descriptor is found from its address alone: arena = ptr & ~(ARENA-1), slab index =
- * (ptr - arena) / SLAB.  Every slab serves one size class; blocks start at the slab's
- * base, so a block of class c is aligned to the lowest set bit of c.
+ * Memory comes from 4 MiB arenas (aligned to 4 MiB), each cut into 64 units of 64 KiB.
+ * Unit 0 of an arena holds the arena header with the 64 unit descriptors, so a block's
+ * slab is found from its address alone: arena = ptr & ~(ARENA-1), unit index =
+ * (ptr - arena) / UNIT, and the unit's descriptor points at the descriptor of the slab
+ * that owns it.  A slab is a run of 1, 2, 4 or 8 units serving one size class; blocks
+ * start at the slab's base, so a block of class c is aligned to the lowest set bit of c.
  *
  * Size classes (size_class.h in 8-byte units): 8..64 in steps of 8, then 8 classes per
- * power of two up to 8 KiB (72, 80, ... 128, 144, ... 256, ...).  Spacing 2^k/8 inside
- * (2^k, 2^(k+1)] keeps the internal waste (class - request) / class below 1/9 < 12.5%
- * for every request of 64 bytes or more whose alignment the class already has; requests
- * under 64 bytes round up to the 8-byte quantum.  A request needing more alignment than
- * its class has moves up to the next class that has it.  Requests above 8 KiB take the
- * large path: a mapping each, rounded to a size class and recycled through per-class
- * free lists (large_cache.h, shared with pool).
+ * power of two up to 64 KiB (72, 80, ... 128, 144, ... 256, ..., 9 KiB, 10 KiB, ...,
+ * 56 KiB, 64 KiB).  Spacing 2^k/8 inside (2^k, 2^(k+1)] keeps the internal waste
+ * (class - request) / class below 1/9 < 12.5% for every request of 64 bytes or more
+ * whose alignment the class already has; requests under 64 bytes round up to the 8-byte
+ * quantum.  A request needing more alignment than its class has moves up to the next
+ * class that has it.  Classes up to 8 KiB get one-unit slabs (8+ blocks each); the
+ * medium classes above get the fewest units (2, 4 or 8) that hold at least 8 blocks, so
+ * a batch of 1000 x 64 KiB recycles blocks from free lists instead of mapping each one.
+ * Requests above 64 KiB up to 1 MiB are runs of whole 64 KiB units in run arenas whose
+ * free units merge by themselves (section Runs); above 1 MiB, the large path: a mapping
+ * each, rounded to a size class and recycled through per-class free lists (large_cache.h).
+ *
+ * Memory accounting: an arena is reserved whole (PROT_NONE) and committed a 64 KiB unit
+ * at a time as blocks are carved, so bytes_os counts what the instance can touch: a
+ * 512 KiB slab of 64 KiB blocks that has carved 3 has committed 192 KiB, not 512.  Empty
+ * slabs wait on their heap's empty list (one per slab length) for any class.
  *
  * Threads: each thread allocates from its own heap (thread_heap.h); a block freed by a
  * non-owner thread goes onto its heap's remote stack, drained by the owner when a class
- * runs dry.  Slabs that become empty go back to their heap's empty list for any class.
+ * runs dry.  The pair path — a table lookup, a pop from the head slab's free list or the
+ * next uncarved block, and on free a push onto the block's slab — takes no lock and no
+ * atomic read-modify-write, and lives in slab_alloc / slab_free; everything else
+ * (carving units, changing lists, draining remote frees) is out of line.
  *
  * Invariants (assertions): a freed block lies in a carved slab of the class its size
  * names, at a multiple of the class size from the slab's base; a slab's use count never
- * underflows; a block is never freed while it is on its slab's free list.
+ * underflows; a block is never freed while it is on its slab's free list; a slab is on
+ * its class's available list exactly when `listed` says so.
  */
 #include <inttypes.h>
 #include <stdatomic.h>
@@ -30,6 +44,7 @@
 #include <string.h>
 
 #include "buf_backend.h"
+#include "backend_slab.h"
 #include "backend_testing.h"
 #include "core/core_assert.h"
 #include "large_cache.h"
@@ -39,42 +54,63 @@
 #include "thread_heap.h"
 
 /* ---- State --------------------------------------------------------------------------- */
-#define SLAB_SIZE ((size_t)64 << 10)
+#define UNIT_SIZE ((size_t)64 << 10)
 #define ARENA_SIZE ((size_t)4 << 20)
-#define SLABS_PER_ARENA (ARENA_SIZE / SLAB_SIZE)
-#define SMALL_MAX ((size_t)8192)
-#define CLASS_COUNT 64 /* 8 classes up to 64, then 8 per doubling from 64 to 8192 */
+#define UNITS_PER_ARENA (ARENA_SIZE / UNIT_SIZE)
+#define SMALL_MAX ((size_t)8192)   /* classes up to here: one-unit slabs */
+#define MEDIUM_MAX ((size_t)65536) /* classes up to here; above: the large path */
+#define CLASS_COUNT 88 /* 8 classes up to 64, then 8 per doubling from 64 to 65536 */
 #define CLASS_LARGE CLASS_COUNT
+#define SLAB_MAX_UNITS 8u
+#define SLAB_LENGTHS 4 /* 1, 2, 4 or 8 units: one empty list each */
+#define MIN_BLOCKS_PER_SLAB 8u
+/* Bytes committed at a time as carving advances: a unit.  (16 KiB steps cut alloc_mixed's
+ * peak OS bytes by ~5%, but an empty slab reused for another class then committed more,
+ * so repeated rounds of one workload kept growing bytes_os.) */
+#define COMMIT_STEP UNIT_SIZE
+/* The most blocks a slab holds: a one-unit slab of 8-byte blocks. */
+#define SLAB_MAX_BLOCKS (UNIT_SIZE / 8)
 
 typedef struct slab_heap slab_heap_t;
 
+/* One per unit.  In a slab's first unit it describes the slab; in its other units only
+ * `slab` is used (it points at the first unit's descriptor). */
 typedef struct slab {
-    struct slab *prev, *next; /* in heap->available[class] or heap->empty */
-    slab_heap_t *heap;        /* owner */
+    struct slab *slab;        /* the descriptor of the slab this unit belongs to */
     void *free_list;          /* freed blocks (owner only); link = first word */
-    uint8_t *base;
-    uint32_t carved;          /* blocks handed out from the untouched tail so far */
-    uint32_t capacity;
     uint32_t used;            /* live blocks */
+    uint32_t carved;          /* blocks handed out from the untouched tail so far */
+    uint32_t carve_limit;     /* blocks that fit in the committed bytes */
+    uint32_t block_size;      /* class_size(class_index); runs: units x UNIT_SIZE */
+    uint32_t run_size;        /* runs: the size the live block was handed out for */
+    uint8_t *base;
+    slab_heap_t *heap;        /* owner */
+    struct slab *prev, *next; /* in heap->available[class] or heap->empty[length] */
+    uint32_t capacity;
     uint16_t class_index;
+    uint8_t units;            /* 1, 2, 4 or 8 */
+    uint32_t committed;       /* bytes from base made usable so far (stays when reused) */
     bool listed;              /* on heap->available[class_index] */
     bool in_use;              /* carved from its arena at least once */
 } slab_t;
 
 typedef struct arena {
-    struct arena *next;       /* instance's arena list */
-    uint32_t slabs_carved;    /* slab 0 holds this header */
-    slab_t slabs[SLABS_PER_ARENA];
+    struct arena *next;       /* instance's arena list (slabs) or run arena list */
+    uint32_t units_carved;    /* unit 0 holds this header */
+    uint64_t free_units;      /* run arenas: bit i set when unit i is in no run */
+    uint64_t committed_units; /* run arenas: bit i set once unit i was committed */
+    slab_t units[UNITS_PER_ARENA];
 } arena_t;
 
-_Static_assert(sizeof(arena_t) <= SLAB_SIZE, "arena header must fit in slab 0");
+_Static_assert(sizeof(arena_t) <= UNIT_SIZE, "arena header must fit in unit 0");
 
 struct slab_heap {
     backend_thread_heap_t base;
     struct slab_state *owner;
-    slab_t *available[CLASS_COUNT]; /* slabs with a free or uncarved block */
-    slab_t *empty;                  /* slabs with no live block, any class */
-    arena_t *arena;                 /* the arena this heap carves slabs from */
+    slab_t *available[CLASS_COUNT];   /* slabs with a free or uncarved block (the head may
+                                       * have run out: alloc's slow path moves past it) */
+    slab_t *empty[SLAB_LENGTHS];      /* slabs with no live block, by length, any class */
+    arena_t *arena;                   /* the arena this heap carves slabs from */
     backend_large_stash_t large_stash; /* this thread's freed large blocks (large_cache.h) */
 };
 
@@ -82,9 +118,17 @@ typedef struct slab_state {
     backend_heap_set_t heaps;
     pthread_mutex_t lock;           /* arena list: slow path only */
     arena_t *arenas;
-    backend_large_cache_t large;    /* requests above SMALL_MAX */
+    pthread_mutex_t run_lock;       /* the run arenas (blocks above MEDIUM_MAX up to RUN_MAX) */
+    arena_t *run_arenas;
+    uint32_t run_arenas_empty;      /* run arenas with every unit free */
+    backend_large_cache_t large;    /* requests above RUN_MAX */
     _Atomic uint64_t bytes_os;
     size_t redzone;                 /* mem_redzone(), fixed for the instance's lifetime */
+    bool annotated;                 /* mem_annotating(): the tools watch, every call goes the
+                                     * slow path that tells them */
+    size_t fast_max;                /* MEDIUM_MAX, or 0 when annotated: the pair paths' one
+                                     * test for both */
+    const char *report_name;        /* "slab", or the backend that embeds this instance */
 } slab_state_t;
 
 static arena_t *arena_of(const void *ptr)
@@ -95,7 +139,7 @@ static arena_t *arena_of(const void *ptr)
 static slab_t *slab_of(const void *ptr)
 {
     arena_t *arena = arena_of(ptr);
-    return &arena->slabs[((uintptr_t)ptr - (uintptr_t)arena) / SLAB_SIZE];
+    return arena->units[((uintptr_t)ptr - (uintptr_t)arena) / UNIT_SIZE].slab;
 }
 
 /* ---- Size classes -------------------------------------------------------------------- */
@@ -107,11 +151,25 @@ static size_t class_size(unsigned index)
     return size_class_units(index, LINEAR_CLASSES) * QUANTUM;
 }
 
+/* Units of a slab of class `index`: one up to SMALL_MAX, else the fewest of 2, 4, 8 that
+ * hold MIN_BLOCKS_PER_SLAB blocks (a 9 KiB class: 2 units, 14 blocks; 64 KiB: 8 units, 8
+ * blocks; the tail left over is under one block, at most 1/8 of the slab). */
+static unsigned class_units(unsigned index)
+{
+    size_t size = class_size(index);
+    if (size <= SMALL_MAX)
+        return 1;
+    unsigned units = 2;
+    while (units < SLAB_MAX_UNITS && units * UNIT_SIZE / size < MIN_BLOCKS_PER_SLAB)
+        units *= 2;
+    return units;
+}
+
 /* Smallest class with size >= request and alignment >= align, by search: the definition
  * the tables below are filled from, and the path for alignments above 16. */
 static unsigned class_search(size_t request, size_t align)
 {
-    if (request > SMALL_MAX)
+    if (request > MEDIUM_MAX)
         return CLASS_LARGE;
     unsigned index = size_class_of(units_for(request, QUANTUM), LINEAR_CLASSES);
     while (index < CLASS_COUNT && lowest_set_bit(class_size(index)) < align)
@@ -122,16 +180,19 @@ static unsigned class_search(size_t request, size_t align)
 /* The class of every request size in 8-byte units, one table per alignment that
  * requests commonly ask for (<= 8: every class qualifies; 16: the default).  The search
  * costs ~90 instructions (a division, a count-leading-zeros and a loop); a table load
- * costs one.  2 x 1025 bytes, filled once per process. */
-#define TABLE_UNITS (SMALL_MAX / QUANTUM + 1)
-static uint8_t class_by_units_align8[TABLE_UNITS], class_by_units_align16[TABLE_UNITS];
+ * costs one.  2 x 8193 bytes, filled once per process. */
+#define TABLE_UNITS (MEDIUM_MAX / QUANTUM + 1)
+static uint8_t class_by_units[2][TABLE_UNITS]; /* [0]: align <= 8, [1]: align 16 */
+static uint8_t units_by_class[CLASS_COUNT];
 
 static void class_tables_fill(void)
 {
     for (size_t units = 0; units < TABLE_UNITS; units++) {
-        class_by_units_align8[units] = (uint8_t)class_search(units * QUANTUM, 8);
-        class_by_units_align16[units] = (uint8_t)class_search(units * QUANTUM, 16);
+        class_by_units[0][units] = (uint8_t)class_search(units * QUANTUM, 8);
+        class_by_units[1][units] = (uint8_t)class_search(units * QUANTUM, 16);
     }
+    for (unsigned index = 0; index < CLASS_COUNT; index++)
+        units_by_class[index] = (uint8_t)class_units(index);
 }
 
 static void class_tables_ready(void)
@@ -143,13 +204,10 @@ static void class_tables_ready(void)
 /* Smallest class with size >= request and alignment >= align, or CLASS_LARGE. */
 static inline unsigned class_for(size_t request, size_t align)
 {
-    if (request > SMALL_MAX)
+    if (request > MEDIUM_MAX)
         return CLASS_LARGE;
-    size_t units = (request + QUANTUM - 1) / QUANTUM;
-    if (align <= QUANTUM)
-        return class_by_units_align8[units];
-    if (align == 16)
-        return class_by_units_align16[units];
+    if (align <= 16)
+        return class_by_units[align > QUANTUM][(request + QUANTUM - 1) / QUANTUM];
     return class_search(request, align);
 }
 
@@ -160,6 +218,13 @@ size_t backend_slab_class_size_for(size_t size, size_t align)
     unsigned index = class_for(size, align);
     BUF_ASSERT(index == class_search(size, align));
     return index == CLASS_LARGE ? 0 : class_size(index);
+}
+
+size_t backend_slab_span_for(size_t size, size_t align)
+{
+    class_tables_ready();
+    unsigned index = class_for(size, align);
+    return index == CLASS_LARGE ? 0 : class_units(index) * UNIT_SIZE;
 }
 
 /* ---- Lists --------------------------------------------------------------------------- */
@@ -183,8 +248,13 @@ static void list_remove(slab_t **head, slab_t *slab)
     slab->prev = slab->next = NULL;
 }
 
+static unsigned length_index(unsigned units)
+{
+    return floor_log2(units);
+}
+
 /* Reads the link in a free block's first word (opened and closed for the sanitizers). */
-static void *free_block_next(void *block)
+static inline void *free_block_next(void *block)
 {
     mem_link_open(block);
     void *next = *(void **)block;
@@ -202,12 +272,18 @@ static bool free_list_contains(const slab_t *slab, const void *block)
 }
 
 /* ---- Arenas and slabs (slow path) ---------------------------------------------------- */
-static arena_t *arena_new(slab_state_t *state)
+static size_t arena_header_bytes(void)
 {
-    /* Reserved whole, committed a slab at a time (slab_new): bytes_os counts the header's
-     * pages and the slabs carved, what the instance can touch. */
+    return round_up(sizeof(arena_t), buf_page_size());
+}
+
+/* A reserved arena with its header committed and counted, on no list. */
+static arena_t *arena_map(slab_state_t *state)
+{
+    /* Reserved whole, committed COMMIT_STEP at a time (slab_commit_more): bytes_os counts
+     * the header's pages and the bytes committed, what the instance can touch. */
     uint8_t *aligned = mem_reserve_self_aligned(ARENA_SIZE);
-    size_t header_bytes = round_up(sizeof(arena_t), buf_page_size());
+    size_t header_bytes = arena_header_bytes();
     if (!aligned)
         return NULL;
     if (!mem_commit(aligned, header_bytes)) {
@@ -215,117 +291,359 @@ static arena_t *arena_new(slab_state_t *state)
         return NULL;
     }
     arena_t *arena = (arena_t *)aligned;
-    arena->slabs_carved = 1;
-    pthread_mutex_lock(&state->lock);
-    arena->next = state->arenas;
-    state->arenas = arena;
-    pthread_mutex_unlock(&state->lock);
+    arena->units_carved = 1;
     atomic_fetch_add_explicit(&state->bytes_os, header_bytes, memory_order_relaxed);
     return arena;
 }
 
+static arena_t *arena_new(slab_state_t *state)
+{
+    arena_t *arena = arena_map(state);
+    if (!arena)
+        return NULL;
+    pthread_mutex_lock(&state->lock);
+    arena->next = state->arenas;
+    state->arenas = arena;
+    pthread_mutex_unlock(&state->lock);
+    return arena;
+}
+
+/* Commits the next unit of the slab and lets carving reach the blocks that now fit. */
+static bool slab_commit_more(slab_t *slab)
+{
+    size_t length = (size_t)slab->units * UNIT_SIZE;
+    BUF_ASSERT(slab->committed < length);
+    /* Enough for the next block, at least COMMIT_STEP, never past the slab's end. */
+    size_t next_block_end = ((size_t)slab->carved + 1) * slab->block_size;
+    size_t target = round_up(next_block_end > slab->committed + COMMIT_STEP ? next_block_end
+                                                                            : slab->committed + COMMIT_STEP,
+                             buf_page_size());
+    if (target > length)
+        target = length;
+    uint8_t *start = slab->base + slab->committed;
+    size_t grown = target - slab->committed;
+    if (!mem_commit(start, grown))
+        return false;
+    mem_poison(start, grown);
+    atomic_fetch_add_explicit(&slab->heap->owner->bytes_os, grown, memory_order_relaxed);
+    slab->committed = (uint32_t)target;
+    return true;
+}
+
+static void slab_set_carve_limit(slab_t *slab)
+{
+    size_t fit = (size_t)slab->committed / slab->block_size;
+    slab->carve_limit = (uint32_t)(fit < slab->capacity ? fit : slab->capacity);
+}
+
+/* A slab for class `class_index`: an empty one of the right length, or fresh units from
+ * the heap's arena (a new arena when the current one has too few units left; the rest
+ * of the old one stays reserved, never committed). */
 static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
 {
-    slab_t *slab = heap->empty;
+    unsigned units = units_by_class[class_index];
+    slab_t **empty = &heap->empty[length_index(units)];
+    slab_t *slab = *empty;
     if (slab) {
-        BUF_ASSERT(slab->used == 0);
-        list_remove(&heap->empty, slab);
+        BUF_ASSERT(slab->used == 0 && slab->units == units);
+        list_remove(empty, slab);
     } else {
-        if (!heap->arena || heap->arena->slabs_carved == SLABS_PER_ARENA) {
+        if (!heap->arena || heap->arena->units_carved + units > UNITS_PER_ARENA) {
             heap->arena = arena_new(heap->owner);
             if (!heap->arena)
                 return NULL;
         }
-        uint32_t index = heap->arena->slabs_carved;
-        uint8_t *base = (uint8_t *)heap->arena + (size_t)index * SLAB_SIZE;
-        if (!mem_commit(base, SLAB_SIZE))
-            return NULL;
-        atomic_fetch_add_explicit(&heap->owner->bytes_os, SLAB_SIZE, memory_order_relaxed);
-        heap->arena->slabs_carved++;
-        slab = &heap->arena->slabs[index];
-        slab->base = base;
+        uint32_t index = heap->arena->units_carved;
+        slab = &heap->arena->units[index];
+        slab->base = (uint8_t *)heap->arena + (size_t)index * UNIT_SIZE;
         slab->heap = heap;
+        slab->units = (uint8_t)units;
+        slab->committed = 0;
+        slab->carved = 0;
+        slab->block_size = (uint32_t)class_size(class_index);
+        if (!slab_commit_more(slab))
+            return NULL;
+        heap->arena->units_carved += units;
+        for (unsigned u = 0; u < units; u++)
+            heap->arena->units[index + u].slab = slab;
         slab->in_use = true;
-        mem_poison(slab->base, SLAB_SIZE);
     }
     slab->class_index = (uint16_t)class_index;
-    slab->capacity = (uint32_t)(SLAB_SIZE / class_size(class_index));
+    slab->block_size = (uint32_t)class_size(class_index);
+    slab->capacity = (uint32_t)(units * UNIT_SIZE / slab->block_size);
     slab->carved = 0;
     slab->used = 0;
     slab->free_list = NULL;
     slab->listed = false;
+    slab_set_carve_limit(slab);
     return slab;
 }
+
+/* ---- Runs: blocks above MEDIUM_MAX up to RUN_MAX ----------------------------------------
+ * A request of 64 KiB - 1 MiB takes a run of whole 64 KiB units in a run arena (the
+ * instance's own arenas, shared by all threads under run_lock: these requests are rare
+ * beside the small ones, and a lock costs little beside what is done with 64 KiB+).  Each
+ * run arena keeps a 64-bit map of its free units, so freed runs merge with their free
+ * neighbours by themselves and any later request can reuse them, whatever its size.
+ * With a mapping per block recycled per size class instead (large_cache.h), alloc_mixed
+ * kept as many idle mappings as live ones (2x its peak request in OS bytes): the per-class
+ * free lists could not serve a request of another class.  Units stay committed once used
+ * (no syscall in the steady state: an madvise here costs ~5 us, more than 100 pairs); a
+ * run arena whose units are all free is unmapped once RUN_EMPTY_ARENAS_KEPT others are. */
+#define RUN_MAX ((size_t)1 << 20)
+#define CLASS_RUN 0xffffu
+#define RUN_EMPTY_ARENAS_KEPT 2
+#define RUN_ARENA_ALL_FREE (~(uint64_t)1) /* every unit but the header's */
+
+static inline uint64_t unit_mask(unsigned start, unsigned count)
+{
+    return (count >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << count) - 1)) << start;
+}
+
+static uint64_t popcount64(uint64_t bits)
+{
+    return (uint64_t)__builtin_popcountll(bits);
+}
+
+/* Bit i set where `count` consecutive set bits of `bits` start at i. */
+static inline uint64_t run_starts(uint64_t bits, unsigned count)
+{
+    for (unsigned k = 1; k < count && bits; k++)
+        bits &= bits >> 1;
+    return bits;
+}
+
+/* A run of `count` free units under run_lock: the first place where every unit is
+ * committed already (no syscall, no new bytes), else the first free place, else a new run
+ * arena.  (Best fit, with or without the committed pass, held 3-5% more OS bytes on
+ * alloc_mixed than this.) */
+static arena_t *run_place(slab_state_t *state, unsigned count, unsigned *start)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (arena_t *arena = state->run_arenas; arena; arena = arena->next) {
+            uint64_t candidates = arena->free_units;
+            if (pass == 0)
+                candidates &= arena->committed_units;
+            candidates = run_starts(candidates, count);
+            if (candidates) {
+                *start = (unsigned)__builtin_ctzll(candidates);
+                return arena;
+            }
+        }
+    arena_t *arena = arena_map(state);
+    if (!arena)
+        return NULL;
+    arena->free_units = RUN_ARENA_ALL_FREE;
+    arena->committed_units = 0;
+    arena->next = state->run_arenas;
+    state->run_arenas = arena;
+    state->run_arenas_empty++;
+    *start = 1;
+    return arena;
+}
+
+static void *run_alloc(slab_state_t *state, size_t size, size_t request)
+{
+    unsigned count = (unsigned)units_for(request, UNIT_SIZE);
+    BUF_ASSERT(count >= 1 && count < UNITS_PER_ARENA);
+    pthread_mutex_lock(&state->run_lock);
+    unsigned start;
+    arena_t *arena = run_place(state, count, &start);
+    if (!arena) {
+        pthread_mutex_unlock(&state->run_lock);
+        return NULL;
+    }
+    uint64_t mask = unit_mask(start, count);
+    uint8_t *base = (uint8_t *)arena + (size_t)start * UNIT_SIZE;
+    uint64_t uncommitted = mask & ~arena->committed_units;
+    if (uncommitted) {
+        if (!mem_commit(base, (size_t)count * UNIT_SIZE)) {
+            pthread_mutex_unlock(&state->run_lock);
+            return NULL;
+        }
+        arena->committed_units |= mask;
+        atomic_fetch_add_explicit(&state->bytes_os, popcount64(uncommitted) * UNIT_SIZE, memory_order_relaxed);
+    }
+    if (arena->free_units == RUN_ARENA_ALL_FREE)
+        state->run_arenas_empty--;
+    arena->free_units &= ~mask;
+    slab_t *run = &arena->units[start];
+    for (unsigned u = 0; u < count; u++)
+        arena->units[start + u].slab = run;
+    run->base = base;
+    run->units = (uint8_t)count;
+    run->block_size = (uint32_t)(count * UNIT_SIZE);
+    run->class_index = CLASS_RUN;
+    run->heap = NULL;
+    run->used = 1;
+    run->run_size = (uint32_t)size;
+    run->in_use = true;
+    pthread_mutex_unlock(&state->run_lock);
+    mem_poison(base, (size_t)count * UNIT_SIZE);
+    mem_block_handed_out(base, size);
+    return base;
+}
+
+static void run_free(slab_state_t *state, void *ptr, size_t size, size_t request)
+{
+    slab_t *run = slab_of(ptr);
+    arena_t *arena = arena_of(ptr);
+    /* The block must be a live run that starts here, of the length its size needs. */
+    BUF_ASSERT(run != NULL && run->class_index == CLASS_RUN && run->base == ptr);
+    BUF_ASSERT(run->units == units_for(request, UNIT_SIZE) && run->run_size == size);
+    (void)request, (void)size;
+    mem_block_taken_back(ptr, run->block_size);
+    arena_t *unmap = NULL;
+    pthread_mutex_lock(&state->run_lock);
+    BUF_ASSERT(run->used == 1); /* else a second free */
+    run->used = 0;
+    uint64_t mask = unit_mask((unsigned)(run - arena->units), run->units);
+    BUF_ASSERT((arena->free_units & mask) == 0);
+    arena->free_units |= mask;
+    if (arena->free_units == RUN_ARENA_ALL_FREE && ++state->run_arenas_empty > RUN_EMPTY_ARENAS_KEPT) {
+        for (arena_t **link = &state->run_arenas; *link; link = &(*link)->next)
+            if (*link == arena) {
+                *link = arena->next;
+                break;
+            }
+        state->run_arenas_empty--;
+        unmap = arena;
+    }
+    pthread_mutex_unlock(&state->run_lock);
+    if (unmap) {
+        uint64_t bytes = arena_header_bytes() + popcount64(unmap->committed_units) * UNIT_SIZE;
+        mem_unmap(unmap, ARENA_SIZE);
+        atomic_fetch_sub_explicit(&state->bytes_os, bytes, memory_order_relaxed);
+    }
+}
+
+/* Lists the live runs of a run arena. */
+static size_t report_runs(const slab_state_t *state, const arena_t *arena, FILE *out, size_t *reported);
 
 /* ---- Allocate ------------------------------------------------------------------------ */
 static void heap_drain_remote(slab_heap_t *heap); /* (Free) */
 
-static void *slab_alloc(void *opaque, size_t size, size_t align)
+/* The next block of a slab that has one within its committed units, or NULL. */
+static inline void *slab_take_block(slab_t *slab)
 {
-    slab_state_t *state = opaque;
-    size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every block */
-    unsigned class_index = class_for(request, align);
-    slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
-    if (class_index == CLASS_LARGE)
-        return backend_large_cache_alloc(&state->large, heap ? &heap->large_stash : NULL, size, request);
-    if (!heap)
-        return NULL;
-    slab_t *slab = heap->available[class_index];
-    if (!slab) {
-        heap_drain_remote(heap);
-        slab = heap->available[class_index];
-    }
-    if (!slab) {
-        slab = slab_new(heap, class_index);
-        if (!slab)
-            return NULL;
-        list_push(&heap->available[class_index], slab);
-        slab->listed = true;
-    }
-    BUF_ASSERT(slab->class_index == class_index && slab->used < slab->capacity);
-    void *block;
-    if (slab->free_list) {
-        block = slab->free_list;
+    void *block = slab->free_list;
+    if (block) {
         slab->free_list = free_block_next(block);
+    } else if (slab->carved < slab->carve_limit) {
+        block = slab->base + (size_t)slab->carved++ * slab->block_size;
     } else {
-        BUF_ASSERT(slab->carved < slab->capacity);
-        block = slab->base + (size_t)slab->carved++ * class_size(class_index);
+        return NULL;
     }
     slab->used++;
-    if (!slab->free_list && slab->carved == slab->capacity) {
-        list_remove(&heap->available[class_index], slab);
-        slab->listed = false;
-    }
-    mem_block_handed_out(block, size);
     return block;
 }
 
+/* Everything but a block from the head slab of a class: the large path, other
+ * alignments, a class whose head slab ran out (remote frees, more units, the next slab,
+ * a new slab). */
+static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size_t size, size_t request,
+                                                       size_t align)
+{
+    slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
+    unsigned class_index = class_for(request, align);
+    if (class_index == CLASS_LARGE)
+        return request <= RUN_MAX ? run_alloc(state, size, request)
+                                  : backend_large_cache_alloc(&state->large, heap ? &heap->large_stash : NULL,
+                                                              size, request);
+    if (!heap)
+        return NULL;
+    heap_drain_remote(heap);
+    slab_t **available = &heap->available[class_index];
+    for (;;) {
+        slab_t *slab = *available;
+        if (!slab) {
+            slab = slab_new(heap, class_index);
+            if (!slab)
+                return NULL;
+            list_push(available, slab);
+            slab->listed = true;
+        }
+        BUF_ASSERT(slab->class_index == class_index && slab->listed);
+        void *block = slab_take_block(slab);
+        if (block) {
+            mem_block_handed_out(block, size);
+            return block;
+        }
+        if (slab->carved < slab->capacity) {
+            if (!slab_commit_more(slab))
+                return NULL;
+            slab_set_carve_limit(slab);
+            continue;
+        }
+        /* Every block is live: off the list until one comes back. */
+        BUF_ASSERT(slab->used == slab->capacity);
+        list_remove(available, slab);
+        slab->listed = false;
+    }
+}
+
+void *backend_slab_alloc(void *opaque, size_t size, size_t align)
+{
+    slab_state_t *state = opaque;
+    size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every block */
+    slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
+    /* The pair path: no annotations (they would need the stack and calls; an annotated
+     * run takes the slow path, which does everything), a pop or a carve from the head
+     * slab of the class. */
+    if (__builtin_expect(request <= state->fast_max && align <= 16 && heap != NULL, 1)) {
+        /* align <= 16 here: (align & 16) picks the row without a compare */
+        unsigned class_index = class_by_units[(align & 16) >> 4][(request + QUANTUM - 1) / QUANTUM];
+        slab_t *slab = heap->available[class_index];
+        if (__builtin_expect(slab != NULL, 1)) {
+            void *block = slab->free_list;
+            if (block) {
+                slab->free_list = *(void **)block;
+                slab->used++;
+                return block;
+            }
+            if (slab->carved < slab->carve_limit) {
+                slab->used++;
+                return slab->base + (size_t)slab->carved++ * slab->block_size;
+            }
+        }
+    }
+    return slab_alloc_slow(state, size, request, align);
+}
+
 /* ---- Free ---------------------------------------------------------------------------- */
+/* A local free changed what the slab's lists must say: it was full (not listed), or it
+ * is now empty and not the head of its class (the head stays, so an alloc-free pair
+ * keeps using one slab instead of trading it in and out of the empty list). */
+static __attribute__((noinline)) void slab_relist(slab_heap_t *heap, slab_t *slab)
+{
+    slab_t **available = &heap->available[slab->class_index];
+    if (!slab->listed) {
+        list_push(available, slab);
+        slab->listed = true;
+    }
+    if (slab->used == 0 && *available != slab) {
+        list_remove(available, slab);
+        slab->listed = false;
+        mem_poison(slab->base, slab->committed);
+        list_push(&heap->empty[length_index(slab->units)], slab);
+    }
+}
+
 /* Owner thread only.  The block is already poisoned; links it into its slab and keeps
  * the lists right. */
-static void slab_free_local(slab_heap_t *heap, slab_t *slab, void *block)
+static inline void slab_free_local(slab_heap_t *heap, slab_t *slab, void *block)
 {
     BUF_ASSERT(slab->heap == heap);
     BUF_ASSERT(slab->used > 0);
-    BUF_ASSERT((size_t)((uint8_t *)block - slab->base) / class_size(slab->class_index) < slab->carved);
+    BUF_ASSERT((size_t)((uint8_t *)block - slab->base) / slab->block_size < slab->carved);
     BUF_ASSERT_EXPENSIVE(!free_list_contains(slab, block));
     mem_link_open(block);
     *(void **)block = slab->free_list;
     mem_link_close(block);
     slab->free_list = block;
     slab->used--;
-    slab_t **available = &heap->available[slab->class_index];
-    if (!slab->listed) {
-        list_push(available, slab);
-        slab->listed = true;
-    }
-    /* Keep one empty slab per class to avoid thrashing at the boundary; give others back. */
-    if (slab->used == 0 && !(*available == slab && slab->next == NULL)) {
-        list_remove(available, slab);
-        slab->listed = false;
-        mem_poison(slab->base, SLAB_SIZE);
-        list_push(&heap->empty, slab);
-    }
+    if (__builtin_expect(!slab->listed || (slab->used == 0 && heap->available[slab->class_index] != slab), 0))
+        slab_relist(heap, slab);
 }
 
 static void heap_drain_remote(slab_heap_t *heap)
@@ -338,35 +656,67 @@ static void heap_drain_remote(slab_heap_t *heap)
     }
 }
 
-static void slab_free(void *opaque, void *ptr, size_t size, size_t align)
+/* The block must lie in a carved slab (never unit 0, the arena header) serving the class
+ * its size names, at a whole number of blocks from the slab's base.  These fields are
+ * written before the block was handed out and stay fixed while it is live, so any thread
+ * may read them (not `used` or the free list: those are the owner's). */
+static inline void slab_check_freed_block(const slab_t *slab, const void *ptr, size_t request, size_t align)
 {
-    slab_state_t *state = opaque;
-    size_t request = size + state->redzone;
-    /* Large exactly when alloc found no class (only requests above SMALL_MAX, unless a
-     * page is larger than SMALL_MAX and the alignment asks for more than any class has). */
-    if (request > SMALL_MAX || (align > 16 && class_search(request, align) == CLASS_LARGE)) {
-        slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
+    BUF_ASSERT(slab != NULL && slab != &arena_of(ptr)->units[0] && slab->in_use);
+    BUF_ASSERT(class_for(request, align) == slab->class_index);
+    BUF_ASSERT((size_t)((const uint8_t *)ptr - slab->base) % slab->block_size == 0);
+    BUF_ASSERT_EXPENSIVE(slab->heap != (slab_heap_t *)backend_heap_last.heap || !free_list_contains(slab, ptr));
+    (void)slab, (void)ptr, (void)request, (void)align;
+}
+
+/* Large blocks, blocks freed on a thread other than their slab's owner, alignments above
+ * 16, and every free of an annotated run. */
+static __attribute__((noinline)) void slab_free_slow(slab_state_t *state, void *ptr, size_t size, size_t request,
+                                                     size_t align)
+{
+    slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
+    if (class_for(request, align) == CLASS_LARGE) {
+        if (request <= RUN_MAX) {
+            run_free(state, ptr, size, request);
+            return;
+        }
         backend_large_cache_free(&state->large, mine ? &mine->large_stash : NULL, ptr, size, request);
         return;
     }
-    /* The block's slab names its class: no size-class lookup on free. */
     slab_t *slab = slab_of(ptr);
-    unsigned class_index = slab->class_index;
-    /* The block must lie in a carved slab (never slab 0, the arena header) serving the
-     * class its size names, at a whole number of blocks from the slab's base.  These
-     * fields are written before the block was handed out and stay fixed while it is
-     * live, so any thread may read them. */
-    BUF_ASSERT(slab != &arena_of(ptr)->slabs[0] && slab->in_use);
-    BUF_ASSERT(class_for(request, align) == class_index);
-    BUF_ASSERT((size_t)((uint8_t *)ptr - slab->base) % class_size(class_index) == 0);
-    mem_block_taken_back(ptr, class_size(class_index));
-    slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
+    slab_check_freed_block(slab, ptr, request, align);
+    mem_block_taken_back(ptr, slab->block_size);
     if (slab->heap == mine) {
         slab_free_local(mine, slab, ptr);
-    } else {
-        mem_link_open(ptr); /* the owner closes it when it drains the remote stack */
-        backend_thread_heap_push_remote(&slab->heap->base, ptr);
+        return;
     }
+    mem_link_open(ptr); /* the owner closes it when it drains the remote stack */
+    backend_thread_heap_push_remote(&slab->heap->base, ptr);
+}
+
+void backend_slab_free(void *opaque, void *ptr, size_t size, size_t align)
+{
+    slab_state_t *state = opaque;
+    size_t request = size + state->redzone;
+    /* Large exactly when alloc found no class: requests above MEDIUM_MAX, or alignments
+     * above 16 that no class has (the slow path decides those). */
+    if (__builtin_expect(request <= state->fast_max && align <= 16, 1)) {
+        /* The block's slab names its class: no size-class lookup on free. */
+        slab_t *slab = slab_of(ptr);
+        slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
+        if (__builtin_expect(slab->heap == mine, 1)) { /* never NULL: a miss goes the slow path */
+            slab_check_freed_block(slab, ptr, request, align);
+            BUF_ASSERT(slab->used > 0); /* the owner's field: read on the owner's thread only */
+            *(void **)ptr = slab->free_list;
+            slab->free_list = ptr;
+            slab->used--;
+            if (__builtin_expect(!slab->listed || (slab->used == 0 && mine->available[slab->class_index] != slab),
+                                 0))
+                slab_relist(mine, slab);
+            return;
+        }
+    }
+    slab_free_slow(state, ptr, size, request, align);
 }
 
 /* ---- Create and destroy -------------------------------------------------------------- */
@@ -375,23 +725,31 @@ static void slab_heap_init(void *owner, backend_thread_heap_t *base)
     ((slab_heap_t *)base)->owner = owner;
 }
 
-static buf_status_t slab_create(const buf_backend_config_t *config, void **state_out)
+buf_status_t backend_slab_create_named(const char *report_name, void **state_out)
 {
-    if (config && config->option)
-        return BUF_EINVAL;
     slab_state_t *state = calloc(1, sizeof *state);
     if (!state)
         return BUF_ENOMEM;
-    if (pthread_mutex_init(&state->lock, NULL) != 0 ||
+    if (pthread_mutex_init(&state->lock, NULL) != 0 || pthread_mutex_init(&state->run_lock, NULL) != 0 ||
         backend_heap_set_init(&state->heaps, sizeof(slab_heap_t), state, slab_heap_init) != 0) {
         free(state);
         return BUF_ENOMEM;
     }
     state->redzone = mem_redzone();
+    state->annotated = mem_annotating();
+    state->fast_max = state->annotated ? 0 : MEDIUM_MAX;
+    state->report_name = report_name;
     class_tables_ready();
     backend_large_cache_init(&state->large, &state->bytes_os);
     *state_out = state;
     return BUF_OK;
+}
+
+static buf_status_t slab_create(const buf_backend_config_t *config, void **state_out)
+{
+    if (config && config->option)
+        return BUF_EINVAL;
+    return backend_slab_create_named("slab", state_out);
 }
 
 static void drain_visit(void *owner, backend_thread_heap_t *heap)
@@ -403,10 +761,10 @@ static void drain_visit(void *owner, backend_thread_heap_t *heap)
 #define REPORT_LIMIT 20
 
 /* Lists live blocks of one slab: carved blocks that are not on its free list. */
-static size_t report_slab(const slab_t *slab, FILE *out, size_t *reported)
+static size_t report_slab(const slab_state_t *state, const slab_t *slab, FILE *out, size_t *reported)
 {
-    size_t block_size = class_size(slab->class_index);
-    uint8_t is_free[SLAB_SIZE / QUANTUM] = {0};
+    size_t block_size = slab->block_size;
+    uint8_t is_free[SLAB_MAX_BLOCKS] = {0};
     for (void *block = slab->free_list; block; block = free_block_next(block))
         is_free[((uint8_t *)block - slab->base) / block_size] = 1;
     size_t found = 0;
@@ -414,8 +772,8 @@ static size_t report_slab(const slab_t *slab, FILE *out, size_t *reported)
         if (is_free[i])
             continue;
         if (out && *reported < REPORT_LIMIT) {
-            fprintf(out, "slab: outstanding block %p (class %zu bytes)\n", (void *)(slab->base + i * block_size),
-                    block_size);
+            fprintf(out, "%s: outstanding block %p (class %zu bytes)\n", state->report_name,
+                    (void *)(slab->base + i * block_size), block_size);
             ++*reported;
         }
         found++;
@@ -424,41 +782,81 @@ static size_t report_slab(const slab_t *slab, FILE *out, size_t *reported)
     return found;
 }
 
-static size_t slab_destroy(void *opaque, void *report)
+static size_t report_runs(const slab_state_t *state, const arena_t *arena, FILE *out, size_t *reported)
+{
+    size_t found = 0;
+    uint64_t live_units = 0;
+    for (unsigned i = 1; i < UNITS_PER_ARENA; i++) {
+        const slab_t *run = &arena->units[i];
+        /* A run's first unit; descriptors of units that were a run's first and are now
+         * free or inside another run say so (used 0, or `slab` pointing elsewhere). */
+        if (run->slab != run || run->class_index != CLASS_RUN || !run->used)
+            continue;
+        live_units |= unit_mask(i, run->units);
+        if (out && *reported < REPORT_LIMIT) {
+            fprintf(out, "%s: outstanding block %p (run of %u x 64 KiB)\n", state->report_name, (void *)run->base,
+                    (unsigned)run->units);
+            ++*reported;
+        }
+        found++;
+    }
+    BUF_ASSERT((live_units & arena->free_units) == 0 && (live_units | arena->free_units) == RUN_ARENA_ALL_FREE);
+    (void)live_units;
+    return found;
+}
+
+size_t backend_slab_destroy(void *opaque, void *report)
 {
     slab_state_t *state = opaque;
     FILE *out = report;
+    /* Remote frees still on any heap's stack (exited threads' included) go back first,
+     * so only live blocks are reported. */
     backend_heap_set_destroy(&state->heaps, drain_visit);
     size_t outstanding = 0, reported = 0;
     for (arena_t *arena = state->arenas; arena; arena = arena->next)
-        for (uint32_t i = 1; i < arena->slabs_carved; i++)
-            if (arena->slabs[i].used)
-                outstanding += report_slab(&arena->slabs[i], out, &reported);
-    outstanding += backend_large_cache_destroy(&state->large, out, "slab", &reported, REPORT_LIMIT);
+        for (uint32_t i = 1; i < arena->units_carved; i++) {
+            const slab_t *slab = &arena->units[i];
+            if (slab->slab == slab && slab->used) /* a slab's first unit */
+                outstanding += report_slab(state, slab, out, &reported);
+        }
+    for (arena_t *arena = state->run_arenas; arena; arena = arena->next)
+        outstanding += report_runs(state, arena, out, &reported);
+    outstanding += backend_large_cache_destroy(&state->large, out, state->report_name, &reported, REPORT_LIMIT);
     if (out && outstanding > REPORT_LIMIT)
-        fprintf(out, "slab: ... %zu outstanding blocks in all\n", outstanding);
+        fprintf(out, "%s: ... %zu outstanding blocks in all\n", state->report_name, outstanding);
     for (arena_t *arena = state->arenas; arena;) {
         arena_t *next = arena->next;
         mem_unmap(arena, ARENA_SIZE);
         arena = next;
     }
+    for (arena_t *arena = state->run_arenas; arena;) {
+        arena_t *next = arena->next;
+        mem_unmap(arena, ARENA_SIZE);
+        arena = next;
+    }
+    pthread_mutex_destroy(&state->run_lock);
     pthread_mutex_destroy(&state->lock);
     free(state);
     return outstanding;
 }
 
 /* ---- Stats --------------------------------------------------------------------------- */
-static void slab_stats(void *opaque, buf_backend_stats_t *out)
+uint64_t backend_slab_bytes_os(void *opaque)
 {
     slab_state_t *state = opaque;
-    out->bytes_os = atomic_load(&state->bytes_os);
+    return atomic_load(&state->bytes_os);
+}
+
+static void slab_stats(void *opaque, buf_backend_stats_t *out)
+{
+    out->bytes_os = backend_slab_bytes_os(opaque);
     out->bytes_os_process_wide = false;
 }
 
 /* ---- The vtable ---------------------------------------------------------------------- */
 const buf_backend_ops_t backend_slab_ops = {
     .props = {.name = "slab",
-              .description = "size classes (<=12.5% waste) carved from 64 KiB slabs; large blocks recycled",
+              .description = "size classes (<=12.5% waste) up to 64 KiB on 64-512 KiB slabs; 64 KiB units up to 1 MiB; mappings above",
               .zeroed = false,
               .guard_pages = false,
               .cross_thread_free = true,
@@ -466,8 +864,8 @@ const buf_backend_ops_t backend_slab_ops = {
               .close_releases_blocks = true},
     .fuzz_id = 1,
     .create = slab_create,
-    .destroy = slab_destroy,
-    .alloc = slab_alloc,
-    .free = slab_free,
+    .destroy = backend_slab_destroy,
+    .alloc = backend_slab_alloc,
+    .free = backend_slab_free,
     .stats = slab_stats,
 };

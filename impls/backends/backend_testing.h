@@ -13,5 +13,7 @@
 
 /* The block size the slab backend uses for a request (size already includes any red zone). */
 size_t backend_slab_class_size_for(size_t size, size_t align);
+/* The bytes of the slabs that serve that class (a run of 64 KiB units); 0: large path. */
+size_t backend_slab_span_for(size_t size, size_t align);
 
 #endif

@@ -54,6 +54,15 @@ static uint8_t *block_of(large_header_t *header, size_t length)
     return (uint8_t *)header + sizeof(large_header_t) - length;
 }
 
+/* The bytes of a mapping that can be given back while it is cached: all whole pages
+ * before the one holding its header (the header must stay: it links the lists). */
+static size_t decommit_length(const large_header_t *header, size_t length)
+{
+    (void)length;
+    uintptr_t header_page = (uintptr_t)header & ~(uintptr_t)(buf_page_size() - 1);
+    return (size_t)(header_page - (uintptr_t)header->mapping);
+}
+
 static large_tag_t *tag_at(uint8_t *block, size_t request)
 {
     return (large_tag_t *)(block + tag_offset(request));
@@ -109,6 +118,8 @@ static bool stash_put(backend_large_stash_t *stash, unsigned index, size_t lengt
 void backend_large_cache_init(backend_large_cache_t *cache, _Atomic uint64_t *bytes_os)
 {
     cache->bytes_os = bytes_os;
+    atomic_init(&cache->live_bytes, 0);
+    atomic_init(&cache->idle_committed, 0);
     for (unsigned i = 0; i < LARGE_CLASS_COUNT; i++) {
         pthread_mutex_init(&cache->classes[i].lock, NULL);
         cache->classes[i].all = cache->classes[i].free = NULL;
@@ -142,6 +153,7 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stas
      * to LARGE_REUSE_CLASSES classes larger (at most ~28% more) is already counted as
      * obtained from the OS, so taking it costs no memory, where a fresh mapping would. */
     large_header_t *header = stash_take(stash, index);
+    bool from_stash = header != NULL;
     for (unsigned c = index; !header && c <= index + LARGE_REUSE_CLASSES && c < LARGE_CLASS_COUNT; c++)
         header = free_list_pop(cache, c);
     uint8_t *block;
@@ -149,6 +161,12 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stas
         BUF_ASSERT(header->size == LARGE_FREED);
         block = header->mapping;
         length = class_length(header->class_index);
+        if (header->decommitted) {
+            atomic_fetch_add_explicit(cache->bytes_os, decommit_length(header, length), memory_order_relaxed);
+            header->decommitted = false;
+        } else if (!from_stash) {
+            atomic_fetch_sub_explicit(&cache->idle_committed, length, memory_order_relaxed);
+        }
     } else {
         block = mem_map(length);
         if (!block)
@@ -157,11 +175,13 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stas
         header = header_at(block, length);
         header->mapping = block;
         header->class_index = index;
+        header->decommitted = false;
         large_class_t *class = &cache->classes[index];
         pthread_mutex_lock(&class->lock);
         all_push(class, header);
         pthread_mutex_unlock(&class->lock);
     }
+    atomic_fetch_add_explicit(&cache->live_bytes, length, memory_order_relaxed);
     header->size = size;
     header->stash = stash;
     mem_poison(block, length - sizeof(large_header_t));
@@ -191,23 +211,41 @@ void backend_large_cache_free(backend_large_cache_t *cache, backend_large_stash_
     large_class_t *class = &cache->classes[index];
     mem_block_taken_back(block, length - sizeof(large_header_t));
     header->size = LARGE_FREED;
+    uint64_t live = atomic_fetch_sub_explicit(&cache->live_bytes, length, memory_order_relaxed) - length;
     if (stash == header->stash && stash_put(stash, index, length, header))
         return;
+    /* A place on the free list is reserved (free_count) under the lock, and the block goes
+     * onto the list only once its pages are settled: no other thread can take it while
+     * they are being given back. */
     pthread_mutex_lock(&class->lock);
     bool keep = class->free_count < LARGE_CACHE_MIN_PER_CLASS ||
                 (class->free_count + 1) * length <= LARGE_CACHE_BYTES_PER_CLASS;
-    if (keep) {
-        header->next_free = class->free;
-        class->free = header;
+    if (keep)
         class->free_count++;
-    } else {
+    else
         all_remove(class, header);
-    }
     pthread_mutex_unlock(&class->lock);
     if (!keep) {
         mem_unmap(block, length);
         atomic_fetch_sub_explicit(cache->bytes_os, length, memory_order_relaxed);
+        return;
     }
+    uint64_t budget = live / LARGE_IDLE_COMMITTED_SHARE;
+    if (budget < LARGE_IDLE_COMMITTED_FLOOR)
+        budget = LARGE_IDLE_COMMITTED_FLOOR;
+    uint64_t idle = atomic_fetch_add_explicit(&cache->idle_committed, length, memory_order_relaxed) + length;
+    if (idle > budget) {
+        size_t released = decommit_length(header, length);
+        if (mem_decommit(block, released)) {
+            atomic_fetch_sub_explicit(&cache->idle_committed, length, memory_order_relaxed);
+            atomic_fetch_sub_explicit(cache->bytes_os, released, memory_order_relaxed);
+            header->decommitted = true;
+        }
+    }
+    pthread_mutex_lock(&class->lock);
+    header->next_free = class->free;
+    class->free = header;
+    pthread_mutex_unlock(&class->lock);
 }
 
 /* ---- Destroy ------------------------------------------------------------------------- */

@@ -6,11 +6,12 @@
  * request of that class (or of up to LARGE_REUSE_CLASSES classes below) — up to
  * LARGE_CACHE_BYTES_PER_CLASS of them (at least LARGE_CACHE_MIN_PER_CLASS) — so a
  * workload that frees and reallocates large buffers pays for mmap/munmap once, not per
- * buffer.  This is the memory that keeps slab and pool overheads on alloc_mixed ~2x:
- * tighter budgets (one shared budget of 2-16 MiB or 1/8-1/2 of the mapped bytes, or 1-4
- * mappings per class) brought it to 1.25-1.9x but cost 4-15x the time per pair there, each
- * miss an mmap and each overflow a munmap.  Each class has its own lock, held only to
- * push or pop a list.
+ * buffer.  Cached mappings past a small budget of committed bytes
+ * (LARGE_IDLE_COMMITTED_FLOOR) give their pages back to the OS but stay cached: bytes_os
+ * counts only what is committed, and reuse still costs no mmap.  (Tighter caches that
+ * unmapped instead — one budget of 2-16 MiB or 1/8-1/2 of the mapped bytes, or 1-4
+ * mappings per class — cost 4-15x the time per alloc_mixed pair, each miss an mmap and
+ * each overflow a munmap.)  Each class has its own lock, held only to push or pop a list.
  *
  * In front of the shared lists, each thread keeps a stash of up to LARGE_STASH_SLOTS freed
  * blocks of at most LARGE_STASH_MAX_LENGTH bytes (a mapping for a request of up to 64 KiB)
@@ -37,6 +38,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +56,8 @@ typedef struct large_header {
     unsigned class_index;             /* the mapping's class (may exceed the request's) */
     struct backend_large_stash *stash; /* the allocating thread's stash: only it keeps the
                                         * block when freeing it */
+    bool decommitted;                 /* cached with its pages given back (all but the
+                                       * header's): not counted in bytes_os */
 } large_header_t;
 
 typedef struct large_class {
@@ -72,8 +76,19 @@ typedef struct backend_large_stash {
     uint32_t count;
 } backend_large_stash_t;
 
+/* Cached mappings keep their pages committed up to this many bytes in all, or 1/8 of the
+ * bytes of live large blocks if more; past that a freed mapping stays cached (no munmap,
+ * no mmap when it is reused) but its pages go back to the OS (madvise MADV_DONTNEED, one
+ * syscall, and page faults when the next user touches it).  With every mapping kept
+ * committed, alloc_mixed held ~2x its peak request in OS bytes, most of it idle large
+ * mappings; unmapping them instead cost 5-20x its time per pair (mmap + munmap + faults). */
+#define LARGE_IDLE_COMMITTED_FLOOR ((size_t)32 << 20)
+#define LARGE_IDLE_COMMITTED_SHARE 16 /* 1/16 of live large bytes */
+
 typedef struct backend_large_cache {
     _Atomic uint64_t *bytes_os; /* the owning backend's counter of bytes from the OS */
+    _Atomic uint64_t live_bytes;     /* mapping bytes of live blocks */
+    _Atomic uint64_t idle_committed; /* mapping bytes of committed blocks on the free lists */
     large_class_t classes[LARGE_CLASS_COUNT];
 } backend_large_cache_t;
 

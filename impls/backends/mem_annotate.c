@@ -19,4 +19,29 @@ __attribute__((constructor)) static void backend_valgrind_detect(void)
     const char *annotate = getenv("BUFBENCH_VALGRIND_ANNOTATE");
     backend_valgrind_watching = RUNNING_ON_VALGRIND != 0 && !(annotate && strcmp(annotate, "0") == 0);
 }
+
+void backend_valgrind_noaccess(void *ptr, size_t length)
+{
+    VALGRIND_MAKE_MEM_NOACCESS(ptr, length);
+}
+
+void backend_valgrind_undefined(void *ptr, size_t length)
+{
+    VALGRIND_MAKE_MEM_UNDEFINED(ptr, length);
+}
+
+void backend_valgrind_defined(void *ptr, size_t length)
+{
+    VALGRIND_MAKE_MEM_DEFINED(ptr, length);
+}
+
+void backend_valgrind_malloclike(void *ptr, size_t size)
+{
+    VALGRIND_MALLOCLIKE_BLOCK(ptr, size, 0, 0);
+}
+
+void backend_valgrind_freelike(void *ptr)
+{
+    VALGRIND_FREELIKE_BLOCK(ptr, 0);
+}
 #endif

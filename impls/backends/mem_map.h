@@ -43,6 +43,13 @@ static inline bool mem_commit(void *start, size_t length)
     return mprotect(start, length, PROT_READ | PROT_WRITE) == 0;
 }
 
+/* Gives the pages of `length` bytes at `start` (page-aligned) back to the OS while keeping
+ * the range mapped: the next touch finds fresh zero pages.  False if the OS refuses. */
+static inline bool mem_decommit(void *start, size_t length)
+{
+    return length == 0 || madvise(start, length, MADV_DONTNEED) == 0;
+}
+
 /* Returns a mapping to the OS, first lifting any sanitizer poison on it (ASan keeps its
  * shadow of unmapped memory, and a later mapping at the same address must start clean). */
 static inline void mem_unmap(void *mapping, size_t length)

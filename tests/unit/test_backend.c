@@ -311,8 +311,9 @@ Test(backend, zeroed_backends_and_calloc_return_zeros)
 }
 
 /* ---- Destroy reports outstanding blocks ---------------------------------------------- */
-#define KEPT_BLOCKS 3
-static const size_t kept_sizes[KEPT_BLOCKS] = {40, 700, 50000};
+/* A small, a medium-class, a run (slab and pool: 64 KiB - 1 MiB) and a mapped block. */
+#define KEPT_BLOCKS 5
+static const size_t kept_sizes[KEPT_BLOCKS] = {40, 700, 50000, 300000, (size_t)3 << 20};
 
 /* Leaves KEPT_BLOCKS blocks outstanding at close (and one freed block that must not be
  * reported); writes the report to `report` and returns the count close gave. */
@@ -322,7 +323,9 @@ static size_t close_with_blocks_outstanding(const char *spec, FILE *report, void
     for (int i = 0; i < KEPT_BLOCKS; i++)
         kept[i] = buf_backend_alloc(backend, kept_sizes[i], 0, NULL);
     void *freed = buf_backend_alloc(backend, 40, 0, NULL);
-    cr_assert(kept[0] && kept[1] && kept[2] && freed, "%s", spec);
+    for (int i = 0; i < KEPT_BLOCKS; i++)
+        cr_assert(kept[i] != NULL, "%s: block %d", spec, i);
+    cr_assert(freed != NULL, "%s", spec);
     buf_backend_free(backend, freed, 40, 0);
     return buf_backend_close_report(backend, report);
 }
@@ -375,17 +378,17 @@ Test(backend, destroy_lists_outstanding_blocks)
 /* ---- Backend-specific properties ----------------------------------------------------- */
 Test(backend, slab_size_classes_waste_at_most_an_eighth)
 {
-    for (size_t size = 64; size <= 8192; size++) {
+    for (size_t size = 64; size <= 65536; size++) {
         size_t class = backend_slab_class_size_for(size, 8);
         cr_assert_geq(class, size);
         cr_assert_leq((double)(class - size) / (double)class, 0.125, "size %zu -> class %zu", size, class);
     }
-    for (size_t size = 128; size <= 8192; size++) {
+    for (size_t size = 128; size <= 65536; size++) {
         size_t class = backend_slab_class_size_for(size, 16);
         cr_assert_leq((double)(class - size) / (double)class, 0.125, "align 16: size %zu -> class %zu", size, class);
         cr_assert_eq(class % 16, 0);
     }
-    cr_assert_eq(backend_slab_class_size_for(8193, 16), 0, "above 8 KiB: large path");
+    cr_assert_eq(backend_slab_class_size_for(65537, 16), 0, "above 64 KiB: large path");
 }
 
 Test(backend, slab_carves_neighbouring_blocks_from_one_slab)
@@ -402,6 +405,134 @@ Test(backend, slab_carves_neighbouring_blocks_from_one_slab)
     buf_backend_free(backend, first, 200, 0);
     buf_backend_free(backend, second, 200, 0);
     test_close_backend_clean(backend);
+}
+
+/* A medium class (8-64 KiB) is served by slabs of several 64 KiB units: blocks are
+ * neighbours at the class size across unit boundaries, more blocks than one slab holds
+ * take a second slab, and a second round of the same batch reuses every block (no new
+ * memory from the OS). */
+Test(backend, slab_medium_classes_use_multi_unit_slabs)
+{
+    size_t size = 40 << 10;
+    size_t class = backend_slab_class_size_for(size + BUF_REDZONE, 16);
+    size_t span = backend_slab_span_for(size + BUF_REDZONE, 16);
+    cr_assert_geq(class, size + BUF_REDZONE);
+    cr_assert_gt(span, (size_t)64 << 10, "a %zu-byte class gets a slab of several units, not %zu bytes", class, span);
+    cr_assert_eq(span % ((size_t)64 << 10), 0);
+    size_t per_slab = span / class;
+    cr_assert_geq(per_slab, 8, "a slab holds at least 8 blocks");
+    buf_backend_t *backend = test_open_backend("slab");
+    enum { COUNT = 40 };
+    uint8_t *blocks[COUNT];
+    uint64_t after_first = 0;
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < COUNT; i++) {
+            blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
+            cr_assert_not_null(blocks[i]);
+            memset(blocks[i], (int)(i + 1), size);
+            if (round == 0 && i % per_slab != 0)
+                cr_assert_eq((size_t)(blocks[i] - blocks[i - 1]), class, "block %zu is not its neighbour's", i);
+        }
+        for (size_t i = 0; i < COUNT; i++)
+            cr_assert(blocks[i][0] == (uint8_t)(i + 1) && blocks[i][size - 1] == (uint8_t)(i + 1), "block %zu", i);
+        for (size_t i = 0; i < COUNT; i++)
+            buf_backend_free(backend, blocks[i], size, 0);
+        buf_backend_stats_t stats;
+        buf_backend_get_stats(backend, &stats);
+        if (round == 0)
+            after_first = stats.bytes_os;
+        else
+            cr_assert_eq(stats.bytes_os, after_first, "round %d: bytes_os %llu -> %llu", round,
+                         (unsigned long long)after_first, (unsigned long long)stats.bytes_os);
+    }
+    test_close_backend_clean(backend);
+}
+
+/* Committed bytes follow what is carved: one 40 KiB block of a 320+ KiB slab commits a
+ * unit, not the whole slab, so bytes_os tells what the instance can touch. */
+Test(backend, slab_commits_medium_slabs_as_they_are_carved)
+{
+    size_t size = 40 << 10;
+    size_t span = backend_slab_span_for(size + BUF_REDZONE, 16);
+    buf_backend_t *backend = test_open_backend("slab");
+    void *block = buf_backend_alloc(backend, size, 0, NULL);
+    cr_assert_not_null(block);
+    buf_backend_stats_t stats;
+    buf_backend_get_stats(backend, &stats);
+    cr_assert_lt(stats.bytes_os, span, "bytes_os %llu: the whole %zu-byte slab was committed for one block",
+                 (unsigned long long)stats.bytes_os, span);
+    buf_backend_free(backend, block, size, 0);
+    test_close_backend_clean(backend);
+}
+
+/* Large blocks: freed mappings past the cache's committed budget give their pages back
+ * (bytes_os falls well below the peak) and are reused by later requests, whose memory
+ * is writable again; a second round takes no new memory. */
+Test(backend, large_cache_returns_idle_pages_to_the_os_and_reuses_them)
+{
+    static const char *specs[] = {"slab", "pool"};
+    enum { CLASSES = 3, PER_CLASS = 20 };
+    static uint8_t *blocks[CLASSES * PER_CLASS];
+    for (size_t s = 0; s < 2; s++) {
+        buf_backend_t *backend = test_open_backend(specs[s]);
+        uint64_t after_first = 0;
+        for (int round = 0; round < 2; round++) {
+            for (size_t i = 0; i < CLASSES * PER_CLASS; i++) {
+                size_t size = ((size_t)1100 << 10) + (i % CLASSES) * ((size_t)300 << 10);
+                blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
+                cr_assert_not_null(blocks[i]);
+                memset(blocks[i], (int)i, size);
+            }
+            buf_backend_stats_t stats;
+            buf_backend_get_stats(backend, &stats);
+            uint64_t peak = stats.bytes_os;
+            for (size_t i = 0; i < CLASSES * PER_CLASS; i++) {
+                size_t size = ((size_t)1100 << 10) + (i % CLASSES) * ((size_t)300 << 10);
+                cr_assert_eq(blocks[i][size - 1], (uint8_t)i);
+                buf_backend_free(backend, blocks[i], size, 0);
+            }
+            buf_backend_get_stats(backend, &stats);
+            /* ~80 MiB were live; at most the idle budget (32 MiB) plus a page per mapping may
+             * stay committed. */
+            cr_assert_lt(stats.bytes_os, peak / 2, "%s: %llu bytes still committed after freeing, peak %llu",
+                         specs[s], (unsigned long long)stats.bytes_os, (unsigned long long)peak);
+            if (round == 0)
+                after_first = stats.bytes_os;
+            else
+                cr_assert_leq(stats.bytes_os, after_first, "%s: round 2 took new memory", specs[s]);
+        }
+        test_close_backend_clean(backend);
+    }
+}
+
+/* Blocks of 64 KiB - 1 MiB are runs of 64 KiB units: freed runs merge with their free
+ * neighbours, so after four 200 KiB blocks are freed one 800 KiB block fits in their
+ * units (no new memory from the OS), and its bytes are all usable. */
+Test(backend, runs_merge_freed_neighbours_for_a_larger_block)
+{
+    static const char *specs[] = {"slab", "pool"};
+    for (size_t s = 0; s < 2; s++) {
+        buf_backend_t *backend = test_open_backend(specs[s]);
+        size_t small = 200 << 10, large = 4 * small - 2 * BUF_REDZONE - 4096;
+        uint8_t *blocks[4];
+        for (int i = 0; i < 4; i++) {
+            blocks[i] = buf_backend_alloc(backend, small, 0, NULL);
+            cr_assert_not_null(blocks[i]);
+            memset(blocks[i], i, small);
+        }
+        buf_backend_stats_t before, after;
+        buf_backend_get_stats(backend, &before);
+        for (int i = 0; i < 4; i++)
+            buf_backend_free(backend, blocks[i], small, 0);
+        uint8_t *merged = buf_backend_alloc(backend, large, 0, NULL);
+        cr_assert_not_null(merged);
+        memset(merged, 0x77, large);
+        buf_backend_get_stats(backend, &after);
+        cr_assert_leq(after.bytes_os, before.bytes_os, "%s: the freed runs did not serve the larger block (%llu > %llu)",
+                      specs[s], (unsigned long long)after.bytes_os, (unsigned long long)before.bytes_os);
+        buf_backend_free(backend, merged, large, 0);
+        test_close_backend_clean(backend);
+    }
 }
 
 Test(backend, pool_slices_small_requests_from_one_chunk)

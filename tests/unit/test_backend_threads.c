@@ -178,6 +178,42 @@ Test(threads_backend, remote_frees_are_reused_by_the_owner)
     }
 }
 
+/* The same for the medium classes (8-64 KiB, slabs of several 64 KiB units) and runs (64
+ * KiB - 1 MiB): blocks of 20 KiB, 64 KiB and 200 KiB allocated here and freed on another
+ * thread come back, so memory from the OS stays flat and no block is handed out twice. */
+Test(threads_backend, remote_frees_of_medium_classes_are_reused_by_the_owner)
+{
+    static const char *specs[] = {"slab", "pool"};
+    static const size_t sizes[] = {20 << 10, 64 << 10, 200 << 10};
+    static void *blocks[200];
+    for (size_t s = 0; s < 2; s++)
+        for (size_t z = 0; z < 3; z++) {
+            buf_backend_t *backend = test_open_backend(specs[s]);
+            uint64_t after_first = 0;
+            for (int round = 0; round < 4; round++) {
+                for (size_t i = 0; i < 200; i++) {
+                    cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, sizes[z], 0, NULL));
+                    memset(blocks[i], (int)i, sizes[z]);
+                }
+                for (size_t i = 0; i < 200; i++)
+                    cr_assert_eq(((uint8_t *)blocks[i])[sizes[z] - 1], (uint8_t)i, "%s: blocks overlap", specs[s]);
+                batch_t batch = {backend, blocks, 200, sizes[z]};
+                pthread_t other;
+                pthread_create(&other, NULL, free_batch_main, &batch);
+                pthread_join(other, NULL);
+                buf_backend_stats_t stats;
+                buf_backend_get_stats(backend, &stats);
+                if (round == 0)
+                    after_first = stats.bytes_os;
+                else
+                    cr_assert_leq(stats.bytes_os, after_first + (64 << 10), "%s %zu round %d: %llu > %llu",
+                                  specs[s], sizes[z], round, (unsigned long long)stats.bytes_os,
+                                  (unsigned long long)after_first);
+            }
+            test_close_backend_clean(backend);
+        }
+}
+
 /* ---- Many threads allocating from one instance at once ------------------------------- */
 typedef struct {
     buf_backend_t *backend;

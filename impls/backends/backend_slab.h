@@ -1,0 +1,27 @@
+/* backend_slab.h — the slab backend as a part other backends build on.
+ *
+ * The pool backend slices requests below pool_size/2 itself and hands every larger one
+ * to a slab instance it owns: blocks up to 64 KiB come from slab size classes (free-list
+ * pops, no mapping per block), larger ones from the slab's large path.  These are the
+ * slab's own ops functions, callable directly (no vtable hop) with the state that
+ * backend_slab_create_named made; they keep the vtable's contracts (buf_backend.h).
+ */
+#ifndef BACKEND_SLAB_H
+#define BACKEND_SLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf_status.h"
+
+/* A slab instance whose destroy report names `report_name` (a string that outlives it). */
+buf_status_t backend_slab_create_named(const char *report_name, void **state_out);
+void *backend_slab_alloc(void *state, size_t size, size_t align);
+void backend_slab_free(void *state, void *ptr, size_t size, size_t align);
+/* Releases everything, lists outstanding blocks on `report` (FILE*, or NULL); returns
+ * their number. */
+size_t backend_slab_destroy(void *state, void *report);
+/* Bytes the instance has committed from the OS now. */
+uint64_t backend_slab_bytes_os(void *state);
+
+#endif
