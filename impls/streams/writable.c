@@ -238,11 +238,16 @@ buf_status_t buf_writable_write(buf_writable_t *writable, const buf_buffer_t *ch
     const uint8_t *bytes = chunk ? buf_buffer_data(chunk) : NULL;
     if (!writable || !bytes)
         return BUF_EINVAL;
+    return stream_writable_write_known(writable, chunk, bytes, (size_t)buf_buffer_length(chunk), full);
+}
+
+buf_status_t stream_writable_write_known(buf_writable_t *writable, const buf_buffer_t *chunk, const uint8_t *bytes,
+                                         size_t length, bool *full)
+{
     if (writable->error != BUF_OK)
         return writable->error;
     if (writable->ended)
         return BUF_EINVAL; /* Node: ERR_STREAM_WRITE_AFTER_END */
-    const size_t length = (size_t)buf_buffer_length(chunk);
     if (length > 0) {
         if (writable->queue_count == writable->queue_capacity && !queue_grow(writable))
             return BUF_ENOMEM; /* nothing queued, nothing lost: the caller may retry */
