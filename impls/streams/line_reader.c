@@ -144,9 +144,9 @@ static buf_status_t stop(buf_line_reader_t *reader, buf_status_t status)
 static buf_status_t next_chunk(buf_line_reader_t *reader)
 {
     buf_buffer_t next;
-    const buf_status_t status = buf_readable_read(reader->readable, &next);
-    const uint8_t *next_bytes = status == BUF_OK ? buf_buffer_data(&next) : NULL;
-    const size_t next_length = status == BUF_OK ? (size_t)buf_buffer_length(&next) : 0;
+    const uint8_t *next_bytes = NULL;
+    size_t next_length = 0;
+    const buf_status_t status = stream_readable_read_known(reader->readable, &next, &next_bytes, &next_length);
     if (reader->pending_length > 0) {
         const uint8_t *pending = reader->pending;
         const size_t pending_length = reader->pending_length;

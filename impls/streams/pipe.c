@@ -133,10 +133,10 @@ static buf_status_t emit_into_stage(void *emit_context, const buf_buffer_t *chun
 }
 
 /* Sends one input chunk through the chain; the chunk stays the caller's. */
-static buf_status_t process_chunk(pipe_run_t *run, const buf_buffer_t *chunk)
+static buf_status_t process_chunk(pipe_run_t *run, const buf_buffer_t *chunk, const uint8_t *bytes)
 {
     run->input_chunk = chunk;
-    run->input_data = buf_buffer_data(chunk);
+    run->input_data = bytes;
     const buf_status_t status = emit_into_stage(&run->stages[0], chunk);
     run->input_chunk = NULL;
     return status;
@@ -224,8 +224,10 @@ buf_status_t buf_pipe_run(buf_readable_t *readable, const buf_transform_t *trans
                 break;
         }
         buf_buffer_t chunk;
+        const uint8_t *bytes;
+        size_t length;
         note_in_flight(&run, run.chunk_size); /* the chunk being read */
-        status = buf_readable_read(readable, &chunk);
+        status = stream_readable_read_known(readable, &chunk, &bytes, &length);
         if (status == BUF_EOF) {
             status = finish_chain(&run);
             break;
@@ -234,8 +236,8 @@ buf_status_t buf_pipe_run(buf_readable_t *readable, const buf_transform_t *trans
             status = finish_after_source_error(&run, status);
             break;
         }
-        run.input_bytes = (size_t)buf_buffer_length(&chunk);
-        status = process_chunk(&run, &chunk);
+        run.input_bytes = length;
+        status = process_chunk(&run, &chunk, bytes);
         buf_buffer_release(&chunk);
         run.input_bytes = 0;
         if (status != BUF_OK)
@@ -353,7 +355,7 @@ buf_status_t buf_pipe_run_threaded(buf_readable_t *readable, const buf_transform
                 status = finish_after_source_error(run, status);
             break;
         }
-        status = process_chunk(run, &chunk);
+        status = process_chunk(run, &chunk, buf_buffer_data(&chunk));
         buf_buffer_release(&chunk);
         lock(run);
         run->input_bytes = 0;

@@ -52,16 +52,21 @@ struct buf_readable {
     uint64_t bytes_read;
     buf_status_t final_status; /* BUF_OK while the stream runs; then BUF_EOF or the error */
     int saved_errno;
-    /* The block being read into and handed out: bytes [0, filled) were read, [0, delivered)
-     * handed out in chunks.  One reference of the readable's while it is current. */
-    buf_arraybuffer_t *block;
+    /* The block being read into and handed out, as a view of all of it (the readable's one
+     * reference): bytes [0, filled) were read, [0, delivered) handed out in chunks.  A
+     * chunk of the whole block is a clone of the view (~20 instructions; a new view of
+     * the ArrayBuffer is ~95).  Empty (buffer NULL) when there is none. */
+    buf_buffer_t block;
     uint8_t *block_bytes;
     size_t block_capacity;    /* the current block's size (block_size when it was taken) */
     size_t filled, delivered;
-    /* Retired blocks, one reference each, reused once no chunk of theirs is held. */
-    buf_arraybuffer_t *spare[SPARE_SLOTS];
-    size_t spare_limit;       /* slots in use at most: min(SPARE_SLOTS, RECYCLE_BUDGET / block) */
-    size_t next_victim;       /* the slot a retired block takes when every slot is busy */
+    /* Retired blocks, views of all of each, oldest first (a ring of spare_count from
+     * spare_head), reused once no chunk of theirs is held.  Consumers release chunks
+     * mostly in the order they got them (the pipe, the line reader), so the oldest spare
+     * is the one to ask: one check a block instead of a scan. */
+    buf_buffer_t spare[SPARE_SLOTS];
+    size_t spare_head, spare_count;
+    size_t spare_limit;       /* spares kept at most: min(SPARE_SLOTS, RECYCLE_BUDGET / block) */
 };
 
 buf_status_t stream_status_for_errno(int error)
@@ -153,14 +158,12 @@ buf_status_t buf_readable_from_source(buf_backend_t *backend, buf_source_t sourc
  * to the backend as soon as the consumer releases its last chunk. */
 static void release_blocks(buf_readable_t *readable)
 {
-    buf_arraybuffer_release(readable->block);
-    readable->block = NULL;
+    buf_buffer_release(&readable->block); /* a released view is zeroed */
     readable->block_bytes = NULL;
     readable->filled = readable->delivered = 0;
-    for (size_t i = 0; i < SPARE_SLOTS; i++) {
-        buf_arraybuffer_release(readable->spare[i]);
-        readable->spare[i] = NULL;
-    }
+    for (size_t i = 0; i < SPARE_SLOTS; i++)
+        buf_buffer_release(&readable->spare[i]);
+    readable->spare_head = readable->spare_count = 0;
 }
 
 void buf_readable_destroy(buf_readable_t *readable)
@@ -180,11 +183,9 @@ buf_status_t buf_readable_set_read_size(buf_readable_t *readable, size_t read_si
         return BUF_OK;
     /* The blocks held are of the old size: the current one keeps the bytes it holds (it
      * is let go once they are handed out); the spares go. */
-    for (size_t i = 0; i < SPARE_SLOTS; i++) {
-        buf_arraybuffer_release(readable->spare[i]);
-        readable->spare[i] = NULL;
-    }
-    readable->next_victim = 0;
+    for (size_t i = 0; i < SPARE_SLOTS; i++)
+        buf_buffer_release(&readable->spare[i]);
+    readable->spare_head = readable->spare_count = 0;
     set_block_size(readable, bytes);
     return BUF_OK;
 }
@@ -253,47 +254,51 @@ static bool block_is_free(buf_arraybuffer_t *ab)
     return true;
 }
 
-/* The current block is used up: keep it as a spare (in a free slot, or in place of the
- * oldest-placed busy one), or let it go when spares are off for this block size. */
+/* The current block is used up: keep it as the newest spare (letting the oldest go when
+ * the ring is full: a consumer still holds it, it is freed when they release it), or let
+ * it go when spares are off for this block size. */
 static void retire_block(buf_readable_t *readable)
 {
-    buf_arraybuffer_t *retired = readable->block;
-    readable->block = NULL;
+    const buf_buffer_t retired = readable->block; /* the reference moves, no count changes */
+    readable->block = (buf_buffer_t){0};
     readable->block_bytes = NULL;
     const bool of_this_size = readable->block_capacity == readable->block_size;
     readable->filled = readable->delivered = 0;
     if (readable->spare_limit == 0 || !of_this_size) {
-        buf_arraybuffer_release(retired);
+        buf_buffer_t dropped = retired;
+        buf_buffer_release(&dropped);
         return;
     }
-    for (size_t i = 0; i < readable->spare_limit; i++)
-        if (readable->spare[i] == NULL) {
-            readable->spare[i] = retired;
-            return;
-        }
-    const size_t victim = readable->next_victim;
-    readable->next_victim = (victim + 1) % readable->spare_limit;
-    buf_arraybuffer_release(readable->spare[victim]); /* a consumer still holds it: freed later */
-    readable->spare[victim] = retired;
+    if (readable->spare_count == readable->spare_limit) {
+        buf_buffer_release(&readable->spare[readable->spare_head]);
+        readable->spare_head = (readable->spare_head + 1) % readable->spare_limit;
+        readable->spare_count--;
+    }
+    readable->spare[(readable->spare_head + readable->spare_count++) % readable->spare_limit] = retired;
 }
 
 /* Makes a block current: a spare nobody holds any more, else a new one from the backend
  * (buf_arraybuffer_alloc_unsafe: nothing is zeroed, every byte handed out is read first). */
 static buf_status_t take_block(buf_readable_t *readable)
 {
-    buf_arraybuffer_t *block = NULL;
-    for (size_t i = 0; i < readable->spare_limit && block == NULL; i++)
-        if (readable->spare[i] != NULL && block_is_free(readable->spare[i])) {
-            block = readable->spare[i];
-            readable->spare[i] = NULL;
-        }
-    if (block == NULL) {
+    if (readable->spare_count > 0 && block_is_free(readable->spare[readable->spare_head].buffer)) {
+        buf_buffer_t *oldest = &readable->spare[readable->spare_head];
+        readable->block = *oldest; /* the reference moves */
+        *oldest = (buf_buffer_t){0};
+        readable->spare_head = (readable->spare_head + 1) % readable->spare_limit;
+        readable->spare_count--;
+    }
+    if (readable->block.buffer == NULL) {
+        buf_arraybuffer_t *block = NULL;
         buf_status_t status = buf_arraybuffer_alloc_unsafe(readable->backend, (int64_t)readable->block_size, &block);
         if (status != BUF_OK)
             return status;
+        status = buf_buffer_from_arraybuffer(block, 0, (int64_t)readable->block_size, &readable->block);
+        buf_arraybuffer_release(block); /* the view holds it now */
+        if (status != BUF_OK)
+            return status;
     }
-    readable->block = block;
-    readable->block_bytes = buf_arraybuffer_data(block);
+    readable->block_bytes = buf_arraybuffer_data(readable->block.buffer); /* the view starts at 0 */
     readable->block_capacity = readable->block_size;
     readable->filled = readable->delivered = 0;
     return BUF_OK;
@@ -309,6 +314,14 @@ static buf_status_t finish(buf_readable_t *readable, buf_status_t status)
 /* ---- Reading ------------------------------------------------------------------------------- */
 buf_status_t buf_readable_read(buf_readable_t *readable, buf_buffer_t *chunk)
 {
+    const uint8_t *bytes;
+    size_t length;
+    return stream_readable_read_known(readable, chunk, &bytes, &length);
+}
+
+buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *chunk, const uint8_t **bytes,
+                                        size_t *length_out)
+{
     if (!readable || !chunk)
         return BUF_EINVAL;
     if (readable->final_status != BUF_OK)
@@ -319,9 +332,9 @@ buf_status_t buf_readable_read(buf_readable_t *readable, buf_buffer_t *chunk)
          * its own. */
         if (readable->kind == READABLE_MEMORY && readable->offset == readable->length)
             return finish(readable, BUF_EOF); /* nothing to allocate for */
-        if (readable->block != NULL && readable->block_capacity - readable->filled < readable->chunk_size)
+        if (readable->block.buffer != NULL && readable->block_capacity - readable->filled < readable->chunk_size)
             retire_block(readable);
-        if (readable->block == NULL) {
+        if (readable->block.buffer == NULL) {
             buf_status_t status = take_block(readable);
             if (status != BUF_OK)
                 return finish(readable, status);
@@ -341,10 +354,16 @@ buf_status_t buf_readable_read(buf_readable_t *readable, buf_buffer_t *chunk)
     size_t length = readable->filled - readable->delivered;
     if (length > readable->chunk_size)
         length = readable->chunk_size;
-    buf_status_t status =
-        buf_buffer_from_arraybuffer(readable->block, (int64_t)readable->delivered, (int64_t)length, chunk);
-    BUF_ASSERT(status == BUF_OK);
-    (void)status;
+    if (length == readable->block_capacity) {
+        buf_typed_clone(&readable->block, chunk); /* the whole block: the common case */
+    } else {
+        buf_status_t status = buf_buffer_from_arraybuffer(readable->block.buffer, (int64_t)readable->delivered,
+                                                          (int64_t)length, chunk);
+        BUF_ASSERT(status == BUF_OK);
+        (void)status;
+    }
+    *bytes = readable->block_bytes + readable->delivered;
+    *length_out = length;
     readable->delivered += length;
     readable->bytes_read += (uint64_t)length;
     return BUF_OK;
