@@ -16,8 +16,11 @@
  * Ownership (who releases what):
  *   - buf_readable_read hands out ONE chunk: a buf_buffer_t holding one reference to an
  *     ArrayBuffer from the readable's backend.  The consumer releases it
- *     (buf_buffer_release) whenever it likes, on any thread; the readable keeps nothing
- *     of it.  A released chunk goes back to its backend (the pool backend recycles it).
+ *     (buf_buffer_release) whenever it likes, on any thread.  The readable keeps a few
+ *     used-up blocks (at most 4 and 1 MiB) and reads into one again once every chunk of
+ *     it is released, so a consumer that releases as it goes allocates nothing per chunk;
+ *     a chunk still held is never written.  At the end of the stream (BUF_EOF or an
+ *     error) and at destroy the readable gives every block back to its backend.
  *   - buf_writable_write takes its OWN reference to the chunk (buf_typed_clone): the caller
  *     still owns the chunk it passed and releases it as usual.  The writable drops its
  *     reference once the bytes are written (or when the writable is destroyed).
@@ -103,6 +106,14 @@ buf_status_t buf_readable_from_source(buf_backend_t *backend, buf_source_t sourc
 /* The next chunk (1 .. high_water_mark bytes) into *chunk, owned by the caller.
  * BUF_EOF at the end (nothing written to *chunk); an error status otherwise. */
 buf_status_t buf_readable_read(buf_readable_t *readable, buf_buffer_t *chunk);
+/* Bytes asked of each read from now on, 0 .. BUF_STREAM_MAX_CHUNK (BUF_EINVAL above);
+ * 0 or at most high_water_mark = one read per chunk, as fs.createReadStream (the
+ * default).  Larger: each read fills a block of read_size bytes and the chunks handed out
+ * are consecutive views of it, still at most high_water_mark bytes each — fewer system
+ * calls per byte (a line reader at 1 KiB chunks reading 16 KiB at a time, as wc does),
+ * the same bytes in the same chunks for a file.  A consumer that stops early may leave
+ * bytes read from the fd that were never delivered (bytes_read counts delivered ones). */
+buf_status_t buf_readable_set_read_size(buf_readable_t *readable, size_t read_size);
 uint64_t buf_readable_bytes_read(const buf_readable_t *readable); /* bytes delivered so far */
 int buf_readable_errno(const buf_readable_t *readable);            /* after BUF_EIO; else 0 */
 void buf_readable_destroy(buf_readable_t *readable);               /* NULL: no-op */

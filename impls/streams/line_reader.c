@@ -48,6 +48,8 @@ struct buf_line_reader {
     size_t chunk_length, position;
     size_t next_return;     /* the chunk's first \r at or after where it was last searched from */
     bool next_return_known; /* next_return is valid for this chunk */
+    const uint8_t *pending; /* the start of a line that goes on past the held chunk, still */
+    size_t pending_length;  /* in it: carried only if the next chunk does not continue it */
     uint8_t *carry;         /* the start of a line that spans chunks */
     size_t carry_length, carry_capacity;
     bool carry_delivered;   /* the carry was the last line handed out: empty it first */
@@ -127,22 +129,52 @@ static size_t find_line_end(buf_line_reader_t *reader)
 static buf_status_t stop(buf_line_reader_t *reader, buf_status_t status)
 {
     buf_buffer_release(&reader->chunk);
-    reader->chunk_length = reader->position = 0;
+    reader->chunk_length = reader->position = reader->pending_length = 0;
     reader->next_return_known = false;
     return reader->final_status = status;
 }
 
-/* Gets the next chunk into the reader; BUF_EOF at the end. */
+/* Gets the next chunk into the reader; BUF_EOF at the end.  A line left pending in the
+ * held chunk is joined without a copy when the next chunk continues it in memory (the
+ * same ArrayBuffer, starting where the held chunk ends: the readable hands out
+ * consecutive views of one block when it reads ahead), so the region to split becomes
+ * [line start, end of the new chunk), kept alive by the new chunk's reference to the
+ * block.  Otherwise the pending bytes are copied into the carry while the held chunk
+ * still holds them. */
 static buf_status_t next_chunk(buf_line_reader_t *reader)
 {
+    buf_buffer_t next;
+    const uint8_t *next_bytes = NULL;
+    size_t next_length = 0;
+    const buf_status_t status = stream_readable_read_known(reader->readable, &next, &next_bytes, &next_length);
+    if (reader->pending_length > 0) {
+        const uint8_t *pending = reader->pending;
+        const size_t pending_length = reader->pending_length;
+        reader->pending_length = 0;
+        if (status == BUF_OK && next.buffer == reader->chunk.buffer && next_bytes == pending + pending_length) {
+            buf_buffer_release(&reader->chunk);
+            reader->chunk = next;
+            reader->chunk_bytes = pending;
+            reader->chunk_length = pending_length + next_length;
+            reader->position = 0;
+            reader->next_return_known = false;
+            return BUF_OK;
+        }
+        const buf_status_t carried = carry_append(reader, pending, pending_length);
+        if (carried != BUF_OK) {
+            if (status == BUF_OK)
+                buf_buffer_release(&next);
+            return carried;
+        }
+    }
     buf_buffer_release(&reader->chunk);
     reader->chunk_length = reader->position = 0;
     reader->next_return_known = false;
-    buf_status_t status = buf_readable_read(reader->readable, &reader->chunk);
     if (status != BUF_OK)
         return status;
-    reader->chunk_bytes = buf_buffer_data(&reader->chunk);
-    reader->chunk_length = (size_t)buf_buffer_length(&reader->chunk);
+    reader->chunk = next;
+    reader->chunk_bytes = next_bytes;
+    reader->chunk_length = next_length;
     return BUF_OK;
 }
 
@@ -183,9 +215,17 @@ static buf_status_t next_line_any(buf_line_reader_t *reader, const uint8_t **lin
         }
         const size_t end_offset = find_line_end(reader);
         if (end_offset == reader->chunk_length) { /* the line goes on in the next chunk */
-            buf_status_t status = carry_append(reader, start, left);
-            if (status != BUF_OK)
-                return stop(reader, status);
+            if (reader->carry_length == 0) {
+                /* left where it is until the next chunk shows whether it continues it */
+                if (left > reader->max_line)
+                    return stop(reader, BUF_ERANGE);
+                reader->pending = start;
+                reader->pending_length = left;
+            } else {
+                buf_status_t status = carry_append(reader, start, left);
+                if (status != BUF_OK)
+                    return stop(reader, status);
+            }
             reader->position = reader->chunk_length;
             continue;
         }

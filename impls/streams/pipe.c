@@ -53,6 +53,8 @@ struct pipe_run {
     size_t reading_bytes;  /* reserved for the read under way (reader thread) */
     size_t queue_bytes;    /* in the hand-off queue */
     size_t input_bytes;    /* the input chunk the transforms work on */
+    const buf_buffer_t *input_chunk; /* that chunk, and its bytes (read once per chunk) */
+    const uint8_t *input_data;
     size_t writable_bytes; /* queued in the writable, as last seen */
     uint64_t peak_in_flight;
     buf_buffer_t queue[QUEUE_SLOTS];
@@ -107,7 +109,12 @@ static buf_status_t emit_into_stage(void *emit_context, const buf_buffer_t *chun
         const buf_transform_t *transform = &run->transforms[stage->index];
         return transform->transform(transform->context, chunk, emit_into_stage, &run->stages[stage->index + 1]);
     }
-    const size_t length = (size_t)buf_buffer_length(chunk);
+    /* the input chunk passed on unchanged: its bytes and length are known already */
+    const bool is_input = chunk == run->input_chunk;
+    const uint8_t *bytes = is_input ? run->input_data : buf_buffer_data(chunk);
+    const size_t length = is_input ? run->input_bytes : (size_t)buf_buffer_length(chunk);
+    if (!bytes)
+        return BUF_EINVAL;
     lock(run);
     const bool over = in_flight(run) + length > run->max_in_flight;
     unlock(run);
@@ -120,15 +127,19 @@ static buf_status_t emit_into_stage(void *emit_context, const buf_buffer_t *chun
     lock(run);
     note_in_flight(run, length);
     unlock(run);
-    buf_status_t status = buf_writable_write(run->writable, chunk, NULL);
+    buf_status_t status = stream_writable_write_known(run->writable, chunk, bytes, length, NULL);
     publish_consumer(run);
     return status;
 }
 
 /* Sends one input chunk through the chain; the chunk stays the caller's. */
-static buf_status_t process_chunk(pipe_run_t *run, const buf_buffer_t *chunk)
+static buf_status_t process_chunk(pipe_run_t *run, const buf_buffer_t *chunk, const uint8_t *bytes)
 {
-    return emit_into_stage(&run->stages[0], chunk);
+    run->input_chunk = chunk;
+    run->input_data = bytes;
+    const buf_status_t status = emit_into_stage(&run->stages[0], chunk);
+    run->input_chunk = NULL;
+    return status;
 }
 
 /* The readable ended: every transform's flush, in order, then the writable's end. */
@@ -213,8 +224,10 @@ buf_status_t buf_pipe_run(buf_readable_t *readable, const buf_transform_t *trans
                 break;
         }
         buf_buffer_t chunk;
+        const uint8_t *bytes;
+        size_t length;
         note_in_flight(&run, run.chunk_size); /* the chunk being read */
-        status = buf_readable_read(readable, &chunk);
+        status = stream_readable_read_known(readable, &chunk, &bytes, &length);
         if (status == BUF_EOF) {
             status = finish_chain(&run);
             break;
@@ -223,8 +236,8 @@ buf_status_t buf_pipe_run(buf_readable_t *readable, const buf_transform_t *trans
             status = finish_after_source_error(&run, status);
             break;
         }
-        run.input_bytes = (size_t)buf_buffer_length(&chunk);
-        status = process_chunk(&run, &chunk);
+        run.input_bytes = length;
+        status = process_chunk(&run, &chunk, bytes);
         buf_buffer_release(&chunk);
         run.input_bytes = 0;
         if (status != BUF_OK)
@@ -342,7 +355,7 @@ buf_status_t buf_pipe_run_threaded(buf_readable_t *readable, const buf_transform
                 status = finish_after_source_error(run, status);
             break;
         }
-        status = process_chunk(run, &chunk);
+        status = process_chunk(run, &chunk, buf_buffer_data(&chunk));
         buf_buffer_release(&chunk);
         lock(run);
         run->input_bytes = 0;

@@ -7,12 +7,24 @@
 #ifndef STREAM_INTERNAL_H
 #define STREAM_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf_stream.h"
 
 buf_backend_t *stream_readable_backend(const buf_readable_t *readable);
 size_t stream_readable_chunk_size(const buf_readable_t *readable);
+
+/* buf_readable_read that also gives the chunk's bytes and length, which the readable
+ * knows: asking the view for them is ~75 instructions a chunk (the pipe at 1 KiB). */
+buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *chunk, const uint8_t **bytes,
+                                        size_t *length);
+
+/* buf_writable_write for a caller that already knows the chunk's bytes and length (the
+ * pipe, which asked once per input chunk): ~60 instructions a chunk less at 1 KiB. */
+buf_status_t stream_writable_write_known(buf_writable_t *writable, const buf_buffer_t *chunk, const uint8_t *bytes,
+                                         size_t length, bool *full);
 
 /* EPIPE -> BUF_EPIPE, ENOMEM -> BUF_ENOMEM, anything else -> BUF_EIO (errno kept by the
  * stream that saw it). */

@@ -40,6 +40,30 @@ for backend in malloc slab mmap pool mmap:guard; do
   done
 done
 
+# ---- Lines across batch, chunk and read boundaries ------------------------------------------
+# 3,000 lines of 0..299 bytes: 2,000 ended by \n (full 256-line batches), then \n, \r\n or a
+# lone \r (lines cut by every chunk size, \r\n pairs split by chunks): the count is Node's
+# readline count of the same file, for every chunk size and backend.
+node -e '
+  let seed = 7, out = [];
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+  const ends = ["\n", "\r\n", "\r"];
+  for (let i = 0; i < 3000; i++) out.push("x".repeat(next() % 300) + (i < 2000 ? "\n" : ends[next() % 3]));
+  out.push("tail without a line end");
+  process.stdout.write(out.join(""));' >"$work/mixed"
+want_lines=$(node -e '
+  const rl = require("readline").createInterface({input: require("fs").createReadStream(process.argv[1]), crlfDelay: Infinity});
+  let n = 0; rl.on("line", () => n++); rl.on("close", () => console.log(n));' "$work/mixed")
+want="$want_lines $(wc -c <"$work/mixed")"
+for backend in malloc pool; do
+  for chunk in 1 3 64 1000 4096 65536 100000; do
+    got=$("$buf" lines --backend "$backend" --chunk "$chunk" "$work/mixed" | awk '{print $1, $2}')
+    if [[ $got == "$want" ]]; then pass; else fail "mixed line ends, $backend chunk $chunk: got '$got', want '$want'"; fi
+  done
+done
+got=$("$buf" lines --chunk 1000 <"$work/mixed" | xargs)
+if [[ $got == "$want" ]]; then pass; else fail "mixed line ends from stdin: got '$got', want '$want'"; fi
+
 # ---- Layout of wc -l -c ------------------------------------------------------------------
 printf 'a\nb\n' >"$work/one"
 printf 'hello\r\nx' >"$work/two"

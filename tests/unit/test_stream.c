@@ -212,6 +212,83 @@ Test(stream_readable, fds_every_backend_and_chunk_size)
     }
 }
 
+/* Reading ahead: the same bytes in chunks of 1 .. chunk size, from a file, a pipe and a
+ * socket (short reads continue in the block's rest), whatever the read size. */
+Test(stream_readable, read_ahead_gives_the_same_chunks)
+{
+    signal(SIGPIPE, SIG_IGN);
+    static const size_t small_chunks[] = {1, 7, 1000, 4096};
+    for (size_t s = 0; s < test_backend_spec_count(); s++) {
+        const char *spec = test_backend_spec(s);
+        buf_backend_t *backend = test_open_backend(spec);
+        for (fd_kind_t kind = FD_FILE; kind <= FD_UNIX; kind++) {
+            for (size_t c = 0; c < sizeof small_chunks / sizeof small_chunks[0]; c++) {
+                const size_t chunk = small_chunks[c], length = 100 * 1000 + c;
+                uint8_t *data = make_input(length, (uint32_t)(kind * 5 + c));
+                writer_t writer;
+                bool has_writer;
+                int fd = open_reading_end(kind, data, length, &writer, &has_writer);
+                buf_readable_t *readable = NULL;
+                const buf_readable_options_t options = {.high_water_mark = chunk};
+                cr_assert_eq(buf_readable_from_fd(backend, fd, &options, &readable), BUF_OK);
+                cr_assert_eq(buf_readable_set_read_size(readable, 3 * chunk + 16 * 1024), BUF_OK);
+                expect_chunks(readable, data, length, chunk, test_spec_injects_failures(spec));
+                buf_readable_destroy(readable);
+                close(fd);
+                if (has_writer)
+                    pthread_join(writer.thread, NULL);
+                free(data);
+            }
+        }
+        test_close_backend_clean(backend);
+    }
+}
+
+/* Blocks are reused only once every chunk of them is released: chunks kept by the
+ * consumer keep their bytes while the stream goes on (with and without reading ahead),
+ * the backend is asked for far fewer blocks than there are chunks, and everything is
+ * given back at the end while the readable still lives. */
+Test(stream_readable, held_chunks_keep_their_bytes_and_released_blocks_are_reused)
+{
+    enum { HELD_MAX = 64 };
+    for (size_t read_size = 0; read_size <= 8192; read_size += 8192) {
+        buf_backend_t *backend = test_open_backend("slab");
+        const size_t chunk_size = 1000, length = 300 * 1000;
+        uint8_t *data = make_input(length, 99);
+        buf_readable_t *readable = NULL;
+        const buf_readable_options_t options = {.high_water_mark = chunk_size};
+        cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, &readable), BUF_OK);
+        cr_assert_eq(buf_readable_set_read_size(readable, read_size), BUF_OK);
+        buf_buffer_t held[HELD_MAX], chunk;
+        size_t held_offset[HELD_MAX], held_count = 0, offset = 0, chunks = 0;
+        while (buf_readable_read(readable, &chunk) == BUF_OK) {
+            const size_t got = (size_t)buf_buffer_length(&chunk);
+            if (chunks++ % 5 == 0 && held_count < HELD_MAX) { /* keep every fifth */
+                held_offset[held_count] = offset;
+                held[held_count++] = chunk;
+            } else {
+                buf_buffer_release(&chunk);
+            }
+            offset += got;
+        }
+        cr_assert_eq(offset, length);
+        for (size_t i = 0; i < held_count; i++)
+            cr_expect(memcmp(buf_buffer_data(&held[i]), data + held_offset[i], (size_t)buf_buffer_length(&held[i])) == 0,
+                      "read size %zu: held chunk %zu was written over", read_size, i);
+        buf_backend_stats_t stats;
+        buf_backend_get_stats(backend, &stats);
+        cr_expect_lt(stats.allocs, chunks / 3, "read size %zu: %zu blocks for %zu chunks", read_size,
+                     (size_t)stats.allocs, chunks);
+        for (size_t i = 0; i < held_count; i++)
+            buf_buffer_release(&held[i]);
+        buf_backend_get_stats(backend, &stats);
+        cr_expect_eq(stats.bytes_live, 0, "read size %zu: the ended readable keeps no block", read_size);
+        buf_readable_destroy(readable);
+        free(data);
+        test_close_backend_clean(backend);
+    }
+}
+
 Test(stream_readable, default_chunk_is_64k_and_bad_options_fail)
 {
     buf_backend_t *backend = test_open_backend("malloc");

@@ -215,6 +215,36 @@ Test(stream_lines, random_input_and_random_chunking_equal_the_one_shot_split)
     free(data);
 }
 
+/* The readable reading ahead (buf_readable_set_read_size): chunks are consecutive views of
+ * one block, so a line across them is joined in place, and a short read continues in the
+ * block's rest; a line across two blocks still goes through the carry.  Random pieces,
+ * chunk sizes and read sizes; every backend; lines one by one and by the batch. */
+Test(stream_lines, read_ahead_lines_equal_the_one_shot_split)
+{
+    uint8_t *data = malloc(3000);
+    uint32_t seed = 77;
+    for (size_t s = 0; s < test_backend_spec_count(); s++) {
+        const char *spec = test_backend_spec(s);
+        buf_backend_t *backend = test_open_backend(spec);
+        for (int round = 0; round < 60; round++) {
+            const size_t length = random_text(data, 3000, &seed);
+            piece_source_t source = {data, length, 0, NULL, 0, 0, 1 + (size_t)(round % 3 == 0 ? 5000 : round % 40), seed};
+            const size_t chunk = 1 + (size_t)(seed >> 20) % 64;
+            const buf_readable_options_t options = {.high_water_mark = chunk};
+            buf_readable_t *readable = NULL;
+            cr_assert_eq(buf_readable_from_source(backend, (buf_source_t){read_piece, &source}, &options, &readable),
+                         BUF_OK);
+            cr_assert_eq(buf_readable_set_read_size(readable, chunk * (2 + (size_t)round % 9)), BUF_OK);
+            char what[96];
+            snprintf(what, sizeof what, "%s round %d (%zu bytes, chunk %zu)", spec, round, length, chunk);
+            expect_lines(readable, data, length, 0, test_spec_injects_failures(spec), what);
+            buf_readable_destroy(readable);
+        }
+        test_close_backend_clean(backend);
+    }
+    free(data);
+}
+
 /* ---- Limits and copies ------------------------------------------------------------------------------ */
 Test(stream_lines, over_long_line_is_erange_at_the_limit)
 {
@@ -233,6 +263,52 @@ Test(stream_lines, over_long_line_is_erange_at_the_limit)
         buf_line_reader_destroy(reader);
         buf_readable_destroy(readable);
     }
+    test_close_backend_clean(backend);
+}
+
+Test(stream_lines, over_long_line_is_erange_when_chunks_are_joined_in_place)
+{
+    buf_backend_t *backend = test_open_backend("pool");
+    const char *text = "12345\n123456\nnever";
+    for (size_t chunk = 1; chunk <= 20; chunk++) {
+        buf_readable_t *readable;
+        buf_line_reader_t *reader =
+            memory_line_reader(backend, (const uint8_t *)text, strlen(text), chunk, 5, &readable);
+        cr_assert_eq(buf_readable_set_read_size(readable, 64), BUF_OK);
+        const uint8_t *line;
+        size_t length;
+        cr_expect_eq(buf_line_reader_next(reader, &line, &length), BUF_OK, "5 bytes fit a limit of 5");
+        cr_expect_eq(length, 5);
+        cr_expect_eq(buf_line_reader_next(reader, &line, &length), BUF_ERANGE, "chunk %zu: 6 bytes do not", chunk);
+        cr_expect_eq(buf_line_reader_next(reader, &line, &length), BUF_ERANGE, "and the error stays");
+        buf_line_reader_destroy(reader);
+        buf_readable_destroy(readable);
+    }
+    test_close_backend_clean(backend);
+}
+
+Test(stream_lines, a_line_across_chunks_of_one_block_is_not_copied)
+{
+    buf_backend_t *backend = test_open_backend("malloc");
+    const char *text = "first line\nsecond, longer line\r\nthird";
+    buf_readable_t *readable;
+    buf_line_reader_t *reader = memory_line_reader(backend, (const uint8_t *)text, strlen(text), 4, 0, &readable);
+    cr_assert_eq(buf_readable_set_read_size(readable, 4096), BUF_OK);
+    const uint8_t *first, *line;
+    size_t length;
+    cr_assert_eq(buf_line_reader_next(reader, &first, &length), BUF_OK);
+    cr_expect_eq(length, 10);
+    cr_assert_eq(buf_line_reader_next(reader, &line, &length), BUF_OK);
+    cr_expect_eq(line, first + 11, "a line over 5 chunks of 4 bytes is the block's bytes, not a copy");
+    cr_expect(length == 19 && memcmp(line, "second, longer line", 19) == 0);
+    cr_assert_eq(buf_line_reader_next(reader, &line, &length), BUF_OK, "the last line, without a line end");
+    cr_expect(length == 5 && memcmp(line, "third", 5) == 0);
+    cr_expect_eq(buf_line_reader_next(reader, &line, &length), BUF_EOF);
+    buf_backend_stats_t stats;
+    buf_backend_get_stats(backend, &stats);
+    cr_expect_eq(stats.allocs, 2, "one block and the carry of the last line (at the end), nothing per chunk");
+    buf_line_reader_destroy(reader);
+    buf_readable_destroy(readable);
     test_close_backend_clean(backend);
 }
 
