@@ -290,15 +290,6 @@ static buf_status_t convert_into(const direction_t *direction, buf_encoding_t en
     size_t bound;
     if (!direction->bound(encoding, length, &bound))
         return BUF_EOVERFLOW;
-    /* utf8 either way: well-formed text converts to itself, so a destination of at least
-     * its length (Buffer.from's case) takes a one-pass copy-if-well-formed before paying
-     * the length pass; ill-formed text falls through to it. */
-    if (dst_capacity < bound && encoding == BUF_ENC_UTF8 && dst_capacity >= length &&
-        codec_utf8_copy_if_well_formed(input, length, dst)) {
-        if (written)
-            *written = length;
-        return BUF_OK;
-    }
     if (dst_capacity < bound && dst_capacity < direction->bound_for_input(encoding, input, length, bound) &&
         dst_capacity < direction->exact_length(encoding, input, length))
         return BUF_ENOSPC;
@@ -307,6 +298,24 @@ static buf_status_t convert_into(const direction_t *direction, buf_encoding_t en
     if (written)
         *written = out;
     return BUF_OK;
+}
+
+/* ---- utf8 either way: the one-pass case --------------------------------------------------
+ * Well-formed text converts to itself, so a destination of at least its length (Buffer.from's
+ * case, and any bound-sized one) takes one check-and-copy pass before any bound or length
+ * arithmetic: on 64 bytes the checks around the copy were most of the call.  Ill-formed
+ * text (or a smaller destination) takes the general path, which writes U+FFFD.  The
+ * length limit keeps BUF_EOVERFLOW exactly where the general path reports it.
+ */
+static inline bool utf8_copied_whole(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst,
+                                     size_t dst_capacity, size_t *written)
+{
+    if (encoding != BUF_ENC_UTF8 || !text || !dst || dst_capacity < length || length > SIZE_MAX / 3 ||
+        !codec_utf8_copy_if_well_formed(text, length, dst))
+        return false;
+    if (written)
+        *written = length;
+    return true;
 }
 
 /* ---- encode: bytes -> UTF-8 text ----------------------------------------------------- */
@@ -323,6 +332,8 @@ buf_status_t buf_encode_length(buf_encoding_t encoding, const uint8_t *bytes, si
 buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
+    if (utf8_copied_whole(encoding, bytes, length, dst, dst_capacity, written))
+        return BUF_OK;
     return convert_into(&encoding_direction, encoding, bytes, length, dst, dst_capacity, written);
 }
 
@@ -345,6 +356,8 @@ buf_status_t buf_byte_length(buf_encoding_t encoding, const uint8_t *text, size_
 buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
+    if (utf8_copied_whole(encoding, text, length, dst, dst_capacity, written))
+        return BUF_OK;
     return convert_into(&decoding_direction, encoding, text, length, dst, dst_capacity, written);
 }
 

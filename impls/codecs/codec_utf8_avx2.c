@@ -1,0 +1,161 @@
+/* codec_utf8_avx2.c — UTF-8 validation fused with the copy, 32 bytes per block (level "avx2").
+ *
+ * The kernel behind utf8 encode and decode (codec_utf8.c), whose hot path on well-formed
+ * text is "check and copy".  It checks each 32-byte block with the lookup tables of
+ * codec_utf8_simd.h and stores it to dst in the same pass.  Three choices set its speed
+ * (callgrind figures in README "SIMD levels"):
+ *
+ *   - The bytes one, two and three back are three more unaligned LOADS of the text, not
+ *     the usual lane-crossing permute and three palignr: loads have ports of their own,
+ *     while palignr, pshufb and the nibble shifts all queue for the same two vector
+ *     shuffle/shift pipes on this machine's Zen 3 (and Intel's port 5), which were the
+ *     bottleneck: 9 ops on those pipes per block before, 5 now.  Only the first block,
+ *     with nothing before it, builds them in registers.
+ *   - Two blocks per step, one ASCII test and one error test for both: an all-ASCII step
+ *     (the byte before it included, which rules out a character cut at its start) is
+ *     copied with no check at all.
+ *   - The text's last bytes are checked as one more block that ends exactly at `length',
+ *     overlapping the blocks before it, so well-formed text of 35 bytes or more is
+ *     consumed whole and the scalar code has nothing left to do.
+ *
+ * A block with an error stops the kernel before the block (before a character the checked
+ * bytes leave unfinished, too); the scalar code in codec_utf8.c meets the error at its
+ * exact byte and writes U+FFFD as Node does, then calls the kernel again after it.
+ */
+#include "codec_internal.h"
+
+#ifdef CODEC_HAVE_X86_KERNELS
+#include <immintrin.h>
+
+#include "codec_utf8_simd.h"
+
+#define AVX2 __attribute__((target("avx2")))
+
+AVX2 static inline __m256i load32(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)(const void *)p); }
+AVX2 static inline void store32(uint8_t *p, __m256i v) { _mm256_storeu_si256((__m256i *)(void *)p, v); }
+
+/* ---- The constants -------------------------------------------------------------------------
+ * Loaded once per call from one table (through a pointer the compiler cannot see into, so
+ * it keeps them as loads instead of rebuilding each broadcast from immediates: that was a
+ * third of the instructions of a 64-byte call). */
+#define REPEAT4(b) b, b, b, b
+#define REPEAT32(b) REPEAT4(b), REPEAT4(b), REPEAT4(b), REPEAT4(b), REPEAT4(b), REPEAT4(b), REPEAT4(b), REPEAT4(b)
+
+static const uint8_t constant_table[7][32] __attribute__((aligned(32))) = {
+    {UTF8_BY_PREVIOUS_HIGH, UTF8_BY_PREVIOUS_HIGH},
+    {UTF8_BY_PREVIOUS_LOW, UTF8_BY_PREVIOUS_LOW},
+    {UTF8_BY_CURRENT_HIGH, UTF8_BY_CURRENT_HIGH},
+    {REPEAT32(UTF8_NIBBLE_MASK)},
+    {REPEAT32(UTF8_THIRD_BYTE_OFFSET)},
+    {REPEAT32(UTF8_FOURTH_BYTE_OFFSET)},
+    {REPEAT32(UTF8_HIGH_BIT)},
+};
+
+typedef struct constants {
+    __m256i by_previous_high, by_previous_low, by_current_high, nibble_mask, third_byte, fourth_byte, high_bit;
+} constants_t;
+
+AVX2 static inline constants_t load_constants(void)
+{
+    const uint8_t(*table)[32] = constant_table;
+    __asm__("" : "+r"(table)); /* an address the compiler no longer knows the contents of */
+    const constants_t constants = {
+        _mm256_load_si256((const __m256i *)(const void *)table[0]),
+        _mm256_load_si256((const __m256i *)(const void *)table[1]),
+        _mm256_load_si256((const __m256i *)(const void *)table[2]),
+        _mm256_load_si256((const __m256i *)(const void *)table[3]),
+        _mm256_load_si256((const __m256i *)(const void *)table[4]),
+        _mm256_load_si256((const __m256i *)(const void *)table[5]),
+        _mm256_load_si256((const __m256i *)(const void *)table[6]),
+    };
+    return constants;
+}
+
+/* ---- One block ----------------------------------------------------------------------------
+ * Nonzero bytes where `input' breaks well-formedness, given the bytes one, two and three
+ * back (previous1..3, byte i of each being the byte i-1..i-3 of the text). */
+AVX2 static inline __m256i block_errors(const constants_t *k, __m256i input, __m256i previous1, __m256i previous2,
+                                        __m256i previous3)
+{
+    const __m256i previous_high = _mm256_and_si256(_mm256_srli_epi16(previous1, 4), k->nibble_mask);
+    const __m256i current_high = _mm256_and_si256(_mm256_srli_epi16(input, 4), k->nibble_mask);
+    const __m256i pair_errors = _mm256_and_si256(
+        _mm256_and_si256(_mm256_shuffle_epi8(k->by_previous_high, previous_high),
+                         _mm256_shuffle_epi8(k->by_previous_low, _mm256_and_si256(previous1, k->nibble_mask))),
+        _mm256_shuffle_epi8(k->by_current_high, current_high));
+    const __m256i must_continue = _mm256_and_si256(
+        _mm256_or_si256(_mm256_subs_epu8(previous2, k->third_byte), _mm256_subs_epu8(previous3, k->fourth_byte)),
+        k->high_bit);
+    return _mm256_xor_si256(must_continue, pair_errors);
+}
+
+/* The block at text + at, at >= 3: the bytes before it are loaded from the text. */
+AVX2 static inline __m256i errors_at(const constants_t *k, const uint8_t *text, size_t at, __m256i input)
+{
+    return block_errors(k, input, load32(text + at - 1), load32(text + at - 2), load32(text + at - 3));
+}
+
+AVX2 static inline bool no_errors(__m256i errors) { return _mm256_testz_si256(errors, errors); }
+
+/* ---- The kernel -------------------------------------------------------------------------- */
+/* The whole walk, with `copy' a constant: forced inline into the two entry points, so the
+ * checking-only walk has no store and no test per block. */
+AVX2 static inline __attribute__((always_inline)) size_t valid_prefix(const uint8_t *text, size_t length,
+                                                                      uint8_t *dst, bool copy)
+{
+    if (length < 32)
+        return 0; /* the scalar code is quicker than any set-up for a few bytes */
+    /* the first block: nothing before it, so the bytes shifted in are zeros (ASCII) */
+    const __m256i first = load32(text);
+    const constants_t constants = load_constants(), *k = &constants;
+    if (_mm256_movemask_epi8(first) != 0) {
+        const __m256i carried = _mm256_permute2x128_si256(first, first, 0x08); /* [zeros, low lane] */
+        if (!no_errors(block_errors(k, first, _mm256_alignr_epi8(first, carried, 15),
+                                    _mm256_alignr_epi8(first, carried, 14), _mm256_alignr_epi8(first, carried, 13))))
+            return 0;
+    }
+    if (copy)
+        store32(dst, first);
+    size_t in = 32;
+    for (; in + 64 <= length; in += 64) {
+        const __m256i low = load32(text + in), high = load32(text + in + 32);
+        const __m256i low_previous1 = load32(text + in - 1);
+        /* ASCII from the byte before the step on: no lead waits for bytes, no error */
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(low, high), low_previous1)) != 0) {
+            const __m256i errors = _mm256_or_si256(
+                block_errors(k, low, low_previous1, load32(text + in - 2), load32(text + in - 3)),
+                errors_at(k, text, in + 32, high));
+            if (!no_errors(errors))
+                break; /* the 32-byte loop below finds the block */
+        }
+        if (copy) {
+            store32(dst + in, low);
+            store32(dst + in + 32, high);
+        }
+    }
+    for (; in + 32 <= length; in += 32) {
+        const __m256i block = load32(text + in), previous1 = load32(text + in - 1);
+        if (_mm256_movemask_epi8(_mm256_or_si256(block, previous1)) != 0 &&
+            !no_errors(block_errors(k, block, previous1, load32(text + in - 2), load32(text + in - 3))))
+            return codec_utf8_before_cut_character(text, in);
+        if (copy)
+            store32(dst + in, block);
+    }
+    /* the last 1..31 bytes: one block ending at `length', overlapping checked bytes (it
+     * needs 3 bytes before it inside the text: length >= 35) */
+    if (in < length && length >= 35) {
+        const __m256i block = load32(text + length - 32);
+        if (!no_errors(errors_at(k, text, length - 32, block)))
+            return codec_utf8_before_cut_character(text, in);
+        if (copy)
+            store32(dst + length - 32, block);
+        in = length;
+    }
+    return codec_utf8_before_cut_character(text, in);
+}
+
+AVX2 size_t codec_utf8_avx2_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    return dst ? valid_prefix(text, length, dst, true) : valid_prefix(text, length, NULL, false);
+}
+#endif
