@@ -305,17 +305,21 @@ static buf_status_t convert_into(const direction_t *direction, buf_encoding_t en
  * case, and any bound-sized one) takes one check-and-copy pass before any bound or length
  * arithmetic: on 64 bytes the checks around the copy were most of the call.  Ill-formed
  * text (or a smaller destination) takes the general path, which writes U+FFFD.  The
- * length limit keeps BUF_EOVERFLOW exactly where the general path reports it.
+ * length limit keeps BUF_EOVERFLOW exactly where the general path reports it.  Kept out of
+ * line and reached by tail calls, so buf_encode/buf_decode stay frameless dispatchers and
+ * only this function saves what the general path would need after the kernel returns.
  */
-static inline bool utf8_copied_whole(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst,
-                                     size_t dst_capacity, size_t *written)
+static __attribute__((noinline)) buf_status_t utf8_convert(const uint8_t *text, size_t length, uint8_t *dst,
+                                                           size_t dst_capacity, size_t *written,
+                                                           const direction_t *direction)
 {
-    if (encoding != BUF_ENC_UTF8 || !text || !dst || dst_capacity < length || length > SIZE_MAX / 3 ||
-        !codec_utf8_copy_if_well_formed(text, length, dst))
-        return false;
-    if (written)
-        *written = length;
-    return true;
+    if (text && dst && dst_capacity >= length && length <= SIZE_MAX / 3 &&
+        codec_utf8_copy_if_well_formed(text, length, dst)) {
+        if (written)
+            *written = length;
+        return BUF_OK;
+    }
+    return convert_into(direction, BUF_ENC_UTF8, text, length, dst, dst_capacity, written);
 }
 
 /* ---- encode: bytes -> UTF-8 text ----------------------------------------------------- */
@@ -332,8 +336,8 @@ buf_status_t buf_encode_length(buf_encoding_t encoding, const uint8_t *bytes, si
 buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
-    if (utf8_copied_whole(encoding, bytes, length, dst, dst_capacity, written))
-        return BUF_OK;
+    if (encoding == BUF_ENC_UTF8)
+        return utf8_convert(bytes, length, dst, dst_capacity, written, &encoding_direction);
     return convert_into(&encoding_direction, encoding, bytes, length, dst, dst_capacity, written);
 }
 
@@ -356,8 +360,8 @@ buf_status_t buf_byte_length(buf_encoding_t encoding, const uint8_t *text, size_
 buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t length,
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
-    if (utf8_copied_whole(encoding, text, length, dst, dst_capacity, written))
-        return BUF_OK;
+    if (encoding == BUF_ENC_UTF8)
+        return utf8_convert(text, length, dst, dst_capacity, written, &decoding_direction);
     return convert_into(&decoding_direction, encoding, text, length, dst, dst_capacity, written);
 }
 

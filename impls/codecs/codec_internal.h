@@ -265,8 +265,14 @@ size_t codec_utf8_sanitized_length(const uint8_t *text, size_t length);
 size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst);
 /* Well-formed text sanitizes to itself: copies it to dst (room for `length` bytes) and
  * returns true in one pass, or returns false (dst written in part) at the first
- * ill-formed subpart. */
-bool codec_utf8_copy_if_well_formed(const uint8_t *text, size_t length, uint8_t *dst);
+ * ill-formed subpart.  Inline down to the kernel call: the kernel takes well-formed text
+ * whole, and the rest (whatever it left, checked by the scalar reader) is out of line. */
+bool codec_utf8_copy_rest_if_well_formed(const uint8_t *text, size_t checked, size_t length, uint8_t *dst);
+static inline bool codec_utf8_copy_if_well_formed(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    const size_t checked = codec_kernels()->utf8_valid_prefix(text, length, dst);
+    return checked == length || codec_utf8_copy_rest_if_well_formed(text, checked, length, dst);
+}
 /* Byte offset of the first ill-formed subpart, or `length` if the text is valid UTF-8. */
 size_t codec_utf8_first_invalid(const uint8_t *text, size_t length);
 

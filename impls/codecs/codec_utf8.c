@@ -118,11 +118,8 @@ size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *ds
     return out;
 }
 
-bool codec_utf8_copy_if_well_formed(const uint8_t *text, size_t length, uint8_t *dst)
+bool codec_utf8_copy_rest_if_well_formed(const uint8_t *text, size_t checked, size_t length, uint8_t *dst)
 {
-    const size_t checked = codec_kernels()->utf8_valid_prefix(text, length, dst);
-    if (checked == length)
-        return true;
     size_t bad_size;
     if (scalar_next_invalid(text, checked, length, &bad_size) < length)
         return false;

@@ -97,41 +97,91 @@ AVX2 static inline __m256i errors_at(const constants_t *k, const uint8_t *text, 
 
 AVX2 static inline bool no_errors(__m256i errors) { return _mm256_testz_si256(errors, errors); }
 
-/* ---- The kernel -------------------------------------------------------------------------- */
-/* The whole walk, with `copy' a constant: forced inline into the two entry points, so the
- * checking-only walk has no store and no test per block. */
-AVX2 static inline __attribute__((always_inline)) size_t valid_prefix(const uint8_t *text, size_t length,
-                                                                      uint8_t *dst, bool copy)
+/* The first block of the text: nothing before it, so the bytes shifted in are zeros
+ * (ASCII, which no byte has to continue). */
+AVX2 static inline __m256i first_block_errors(const constants_t *k, __m256i first)
 {
-    if (length < 32)
-        return 0; /* the scalar code is quicker than any set-up for a few bytes */
-    /* the first block: nothing before it, so the bytes shifted in are zeros (ASCII) */
-    const __m256i first = load32(text);
-    const constants_t constants = load_constants(), *k = &constants;
-    if (_mm256_movemask_epi8(first) != 0) {
-        const __m256i carried = _mm256_permute2x128_si256(first, first, 0x08); /* [zeros, low lane] */
-        if (!no_errors(block_errors(k, first, _mm256_alignr_epi8(first, carried, 15),
-                                    _mm256_alignr_epi8(first, carried, 14), _mm256_alignr_epi8(first, carried, 13))))
+    const __m256i carried = _mm256_permute2x128_si256(first, first, 0x08); /* [zeros, low lane] */
+    return block_errors(k, first, _mm256_alignr_epi8(first, carried, 15), _mm256_alignr_epi8(first, carried, 14),
+                        _mm256_alignr_epi8(first, carried, 13));
+}
+
+/* ---- The kernel -------------------------------------------------------------------------- */
+/* Texts of 32..64 bytes, the first block and the one ending at `length' (overlapping when
+ * shorter than 64): one ASCII test for both, and no constants loaded for ASCII.  Any error
+ * returns 0: the scalar code reads at most 64 bytes to it. */
+AVX2 static inline __attribute__((always_inline)) size_t short_valid_prefix(const uint8_t *text, size_t length,
+                                                                            uint8_t *dst, bool copy)
+{
+    const __m256i first = load32(text), last = load32(text + length - 32);
+    size_t checked = length;
+    if (_mm256_movemask_epi8(_mm256_or_si256(first, last)) != 0) {
+        const constants_t constants = load_constants(), *k = &constants;
+        __m256i errors = first_block_errors(k, first);
+        if (length >= 35) /* the last block needs 3 bytes before it inside the text */
+            errors = _mm256_or_si256(errors, errors_at(k, text, length - 32, last));
+        else
+            checked = 32;
+        if (!no_errors(errors))
             return 0;
     }
+    if (copy) {
+        store32(dst, first);
+        store32(dst + length - 32, last);
+    }
+    return codec_utf8_before_cut_character(text, checked);
+}
+
+/* 64 bytes at text + at (at >= 3), checked and (when `copy') stored; the errors returned. */
+AVX2 static inline __attribute__((always_inline)) __m256i step_errors(const constants_t *k, const uint8_t *text,
+                                                                      size_t at, uint8_t *dst, bool copy)
+{
+    const __m256i low = load32(text + at), high = load32(text + at + 32);
+    if (copy) {
+        store32(dst + at, low);
+        store32(dst + at + 32, high);
+    }
+    return _mm256_or_si256(errors_at(k, text, at, low), errors_at(k, text, at + 32, high));
+}
+
+/* Texts above 64 bytes: the first block, steps of 64, then the last block.
+ *
+ * An all-ASCII step (the byte before it included, which rules out a character cut at its
+ * start) is copied with no check.  Any other step starts a mixed stretch of four steps
+ * (256 bytes) checked with no ASCII test and one error test at the end: in multilingual
+ * text the per-step ASCII test never pays and the per-step branches were a tenth of the
+ * loop.  The stretch stores its blocks before they are checked (allowed: see the kernel
+ * contract in codec_internal.h); on an error the 32-byte loop below walks the stretch again
+ * to find the block. */
+AVX2 static inline __attribute__((always_inline)) size_t long_valid_prefix(const uint8_t *text, size_t length,
+                                                                           uint8_t *dst, bool copy)
+{
+    const constants_t constants = load_constants(), *k = &constants;
+    const __m256i first = load32(text);
+    if (_mm256_movemask_epi8(first) != 0 && !no_errors(first_block_errors(k, first)))
+        return 0;
     if (copy)
         store32(dst, first);
     size_t in = 32;
-    for (; in + 64 <= length; in += 64) {
+    while (in + 64 <= length) {
         const __m256i low = load32(text + in), high = load32(text + in + 32);
         const __m256i low_previous1 = load32(text + in - 1);
-        /* ASCII from the byte before the step on: no lead waits for bytes, no error */
-        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(low, high), low_previous1)) != 0) {
-            const __m256i errors = _mm256_or_si256(
-                block_errors(k, low, low_previous1, load32(text + in - 2), load32(text + in - 3)),
-                errors_at(k, text, in + 32, high));
-            if (!no_errors(errors))
-                break; /* the 32-byte loop below finds the block */
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(low, high), low_previous1)) == 0) {
+            if (copy) {
+                store32(dst + in, low);
+                store32(dst + in + 32, high);
+            }
+            in += 64;
+            continue;
         }
-        if (copy) {
-            store32(dst + in, low);
-            store32(dst + in + 32, high);
-        }
+        const size_t stretch_end = in + 256 <= length ? in + 256 : in + 64;
+        __m256i errors = _mm256_setzero_si256();
+#pragma GCC unroll 1
+        for (size_t at = in; at < stretch_end; at += 64)
+            errors = _mm256_or_si256(errors, step_errors(k, text, at, dst, copy));
+        if (!no_errors(errors))
+            break; /* the 32-byte loop below finds the block */
+        in = stretch_end;
     }
     for (; in + 32 <= length; in += 32) {
         const __m256i block = load32(text + in), previous1 = load32(text + in - 1);
@@ -141,17 +191,26 @@ AVX2 static inline __attribute__((always_inline)) size_t valid_prefix(const uint
         if (copy)
             store32(dst + in, block);
     }
-    /* the last 1..31 bytes: one block ending at `length', overlapping checked bytes (it
-     * needs 3 bytes before it inside the text: length >= 35) */
-    if (in < length && length >= 35) {
-        const __m256i block = load32(text + length - 32);
-        if (!no_errors(errors_at(k, text, length - 32, block)))
+    /* the last 1..31 bytes: one block ending at `length', overlapping checked bytes */
+    if (in < length) {
+        const __m256i block = load32(text + length - 32), previous1 = load32(text + length - 33);
+        if (_mm256_movemask_epi8(_mm256_or_si256(block, previous1)) != 0 &&
+            !no_errors(block_errors(k, block, previous1, load32(text + length - 34), load32(text + length - 35))))
             return codec_utf8_before_cut_character(text, in);
         if (copy)
             store32(dst + length - 32, block);
-        in = length;
     }
-    return codec_utf8_before_cut_character(text, in);
+    return codec_utf8_before_cut_character(text, length);
+}
+
+/* The walk, with `copy' a constant: forced inline into the two entry points, so the
+ * checking-only walk has no store and no test per block. */
+AVX2 static inline __attribute__((always_inline)) size_t valid_prefix(const uint8_t *text, size_t length,
+                                                                      uint8_t *dst, bool copy)
+{
+    if (length < 32)
+        return 0; /* the scalar code is quicker than any set-up for a few bytes */
+    return length <= 64 ? short_valid_prefix(text, length, dst, copy) : long_valid_prefix(text, length, dst, copy);
 }
 
 AVX2 size_t codec_utf8_avx2_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst)
