@@ -4,7 +4,7 @@
  * 16 bytes per block, codec_utf8_avx2.c at 32) that take well-formed text whole and stop
  * near the first error, where the scalar reader writes U+FFFD exactly as Node does.  A
  * kernel that misses an error class at one position of its block, or mishandles a
- * character cut by a block boundary, by a step (64 bytes), by a mixed stretch (256 bytes
+ * character cut by a block boundary, by a step (64 bytes), by a mixed stretch (1024 bytes
  * at avx2) or by the last block (which overlaps the ones before it), gives output that
  * differs from the scalar level's.  So each level must give what scalar gives for:
  *   - every well-formed class (1, 2, 3 and 4 bytes, at the edges of each lead's range) and
