@@ -98,9 +98,14 @@ size_t codec_hex_decode_length(const uint8_t *text, size_t length)
     return hex_decode(text, length, NULL, false);
 }
 
+/* Text of digits only (a whole buffer's hex) is the kernel's alone: return before the
+ * general loop's setup (a 64-byte row: 192 -> 163 instructions a call, callgrind, avx2). */
 size_t codec_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
-    return hex_decode(text, length, dst, true);
+    const size_t used = codec_kernels()->hex_decode(text, length, dst);
+    if (used == length)
+        return used / 2;
+    return used / 2 + hex_decode(text + used, length - used, dst + used / 2, true);
 }
 
 /* ---- strict ----------------------------------------------------------------------------

@@ -78,6 +78,28 @@ typedef struct codec_kernels {
     size_t (*utf8_valid_prefix)(const uint8_t *text, size_t length, uint8_t *dst);
 } codec_kernels_t;
 
+/* Copies n <= 32 bytes with two overlapping moves of 16, 8 or 4 bytes (or up to three
+ * single bytes): how the kernels read and write a last, short block through a padded copy.
+ * A memcpy call of a variable size costs ~30 instructions, about what the block's
+ * conversion does. */
+static inline void codec_copy_short(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    if (n >= 16) {
+        memcpy(dst, src, 16);
+        memcpy(dst + n - 16, src + n - 16, 16);
+    } else if (n >= 8) {
+        memcpy(dst, src, 8);
+        memcpy(dst + n - 8, src + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(dst, src, 4);
+        memcpy(dst + n - 4, src + n - 4, 4);
+    } else if (n > 0) {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
+    }
+}
+
 extern const codec_kernels_t codec_kernels_scalar;
 #if defined(__x86_64__) || defined(__i386__)
 #define CODEC_HAVE_X86_KERNELS 1

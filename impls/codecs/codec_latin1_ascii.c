@@ -22,7 +22,11 @@ size_t codec_latin1_encode_length(const uint8_t *bytes, size_t length)
 size_t codec_latin1_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
     const codec_kernels_t *kernels = codec_kernels();
-    size_t in = 0, out = 0;
+    /* ASCII bytes (text in a Buffer, mostly) are the kernel's alone: return before the
+     * groups' setup (a 64-byte row: 127 -> 109 instructions a call, callgrind, avx2) */
+    size_t in = length >= 64 ? kernels->ascii_copy(bytes, length, dst) : 0, out = in;
+    if (in == length)
+        return length;
     /* Groups of 8: an all-ASCII group is copied; a mixed one is converted without a branch
      * per byte (random data would mispredict half of them): two bytes are always stored and
      * `out` advances by one for ASCII, so the spare store lands where the next character
@@ -80,6 +84,8 @@ size_t codec_latin1_decode_write(const uint8_t *text, size_t length, uint8_t *ds
         const size_t copied = kernels->ascii_copy(text + in, length - in, dst + out);
         in += copied;
         out += copied;
+        if (in == length)
+            break; /* all ASCII, all copied: no run to measure, no memcpy call of 0 bytes */
         const size_t run = codec_ascii_run(text + in, length - in);
         memcpy(dst + out, text + in, run);
         in += run;

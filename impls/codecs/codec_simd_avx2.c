@@ -15,6 +15,11 @@
 
 #define AVX2 __attribute__((target("avx2")))
 
+/* A 16-byte table in both lanes, as one 32-byte constant: a single load (gcc 12 builds
+ * _mm256_broadcastsi128_si256 of a constant from two instructions, and again in every loop
+ * that uses it). */
+#define BOTH_LANES(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
+
 static inline const __m256i *in256(const uint8_t *p) { return (const __m256i *)(const void *)p; }
 static inline __m256i *out256(uint8_t *p) { return (__m256i *)(void *)p; }
 static inline const __m128i *in128(const uint8_t *p) { return (const __m128i *)(const void *)p; }
@@ -33,26 +38,50 @@ AVX2 static inline __m256i base64_sextets(__m256i bytes)
     return _mm256_or_si256(first_third, second_fourth);
 }
 
+/* The character of each sextet: sextet + offset[range], the range index being
+ * subs(sextet, 51) (0 for 0..51, 1..12 for 52..63) minus the all-ones of sextet > 25, so
+ * A-Z 0, a-z 1, digits 2..11, 62 12, 63 13: three operations and one lookup. */
 AVX2 static inline __m256i base64_characters(__m256i sextets, __m256i offsets)
 {
-    __m256i range = _mm256_subs_epu8(sextets, _mm256_set1_epi8(51));
-    const __m256i upper = _mm256_cmpgt_epi8(_mm256_set1_epi8(26), sextets);
-    range = _mm256_or_si256(range, _mm256_and_si256(upper, _mm256_set1_epi8(13)));
+    const __m256i range = _mm256_sub_epi8(_mm256_subs_epu8(sextets, _mm256_set1_epi8(51)),
+                                          _mm256_cmpgt_epi8(sextets, _mm256_set1_epi8(25)));
     return _mm256_add_epi8(sextets, _mm256_shuffle_epi8(offsets, range));
 }
 
+#define BASE64_DIGIT_OFFSETS '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52
+
+/* 24 bytes -> 32 characters: the lower lane converts bytes 0..11, the upper 12..23 (its
+ * 16-byte load reaches byte 27) */
+AVX2 static inline __m256i base64_encode24(const uint8_t *bytes, __m256i offsets)
+{
+    const __m256i chunk = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(in128(bytes))),
+                                                  _mm_loadu_si128(in128(bytes + 12)), 1);
+    return base64_characters(base64_sextets(chunk), offsets);
+}
+
+/* 48 bytes per step, then 24 while the loads stay inside the input, then the last whole
+ * groups (fewer than 28 bytes) from a copy padded with zeros, their characters written
+ * through a copy: a 64-byte row left 16 bytes (five groups) to the scalar code. */
 AVX2 static size_t avx2_base64_encode(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
 {
-    const char plus = url ? '-' - 62 : '+' - 62, slash = url ? '_' - 63 : '/' - 63;
-    const __m128i lane = _mm_setr_epi8('a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
-                                       '0' - 52, '0' - 52, '0' - 52, plus, slash, 'A', 0, 0);
-    const __m256i offsets = _mm256_broadcastsi128_si256(lane);
+    const __m256i offsets = url ? BOTH_LANES('A', 'a' - 26, BASE64_DIGIT_OFFSETS, '-' - 62, '_' - 63, 0, 0)
+                                : BOTH_LANES('A', 'a' - 26, BASE64_DIGIT_OFFSETS, '+' - 62, '/' - 63, 0, 0);
     size_t in = 0, out = 0;
-    /* the upper lane's load reads bytes 12..27 of the step and uses 12..23 */
-    for (; in + 28 <= length; in += 24, out += 32) {
-        const __m256i chunk = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128(in128(bytes + in))),
-                                                      _mm_loadu_si128(in128(bytes + in + 12)), 1);
-        _mm256_storeu_si256(out256(dst + out), base64_characters(base64_sextets(chunk), offsets));
+    for (; in + 52 <= length; in += 48, out += 64) {
+        const __m256i first = base64_encode24(bytes + in, offsets), second = base64_encode24(bytes + in + 24, offsets);
+        _mm256_storeu_si256(out256(dst + out), first);
+        _mm256_storeu_si256(out256(dst + out + 32), second);
+    }
+    for (; in + 28 <= length; in += 24, out += 32)
+        _mm256_storeu_si256(out256(dst + out), base64_encode24(bytes + in, offsets));
+    /* up to 27 bytes are left: 8 groups, then 1 */
+    for (size_t groups; (groups = (length - in) / 3) > 0; in += groups * 3, out += groups * 4) {
+        if (groups > 8)
+            groups = 8;
+        uint8_t padded[28] = {0}, characters[32];
+        codec_copy_short(padded, bytes + in, groups * 3);
+        _mm256_storeu_si256(out256(characters), base64_encode24(padded, offsets));
+        codec_copy_short(dst + out, characters, groups * 4);
     }
     return in;
 }
@@ -69,34 +98,32 @@ AVX2 static size_t avx2_base64_encode(const uint8_t *bytes, size_t length, uint8
 /* A nonzero byte in the result marks a character outside both alphabets (and '='). */
 AVX2 static inline __m256i base64_invalid(__m256i high, __m256i low)
 {
-    const __m256i invalid_rows_by_low_nibble = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-        ROW_OTHER | ROW2 | ROW4 | ROW6, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
-        ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
-        ROW_OTHER | ROW2 | ROW3, ROW_OTHER | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7,
-        ROW_OTHER | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW3 | ROW7));
-    const __m256i row_bits = _mm256_broadcastsi128_si256(_mm_setr_epi8(ROW_OTHER, ROW_OTHER, ROW2, ROW3, ROW4, ROW5,
-                                                                       ROW6, ROW7, ROW_OTHER, ROW_OTHER, ROW_OTHER,
-                                                                       ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER,
-                                                                       ROW_OTHER));
+    const __m256i invalid_rows_by_low_nibble =
+        BOTH_LANES(ROW_OTHER | ROW2 | ROW4 | ROW6, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
+                   ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
+                   ROW_OTHER | ROW2, ROW_OTHER | ROW2 | ROW3, ROW_OTHER | ROW3 | ROW5 | ROW7,
+                   ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW3 | ROW5 | ROW7,
+                   ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW3 | ROW7);
+    const __m256i row_bits = BOTH_LANES(ROW_OTHER, ROW_OTHER, ROW2, ROW3, ROW4, ROW5, ROW6, ROW7, ROW_OTHER, ROW_OTHER,
+                                        ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER);
     return _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low), _mm256_shuffle_epi8(row_bits, high));
 }
 
-/* Sextet values of 32 VALID characters, without blends: the offset by row (high nibble;
- * row 2 gets 0 there) plus the row-2 offset by low nibble, which the lookup index
- * character + 0x50 confines to row 2 (0x20..0x2F -> 0x70..0x7F; rows 3..7 reach 0x80..0xCF,
- * where pshufb yields 0), plus 33 for '_' (63 - '_' = -32 against row 5's -65). */
+/* Sextet values of 32 VALID characters in 4 operations: character + offset[index], the
+ * index being the high nibble plus a small amount picked by the low nibble.  With the
+ * amounts 7 for low nibble D and 10 for F (0 otherwise) every valid character lands on an
+ * entry of its own offset class (index mod 16, as pshufb reads it):
+ *    0 o    2 +    3 0-9    4 A-L N    5 P-Z    6 a-l n    7 p-z    9 -
+ *   11 M   12 /   13 m     14 O       15 _
+ * (1, 8 and 10 are unused; invalid characters get some offset, and are rejected before.) */
 AVX2 static inline __m256i base64_sextets_of(__m256i characters, __m256i high)
 {
-    const __m256i row_offsets =
-        _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 0, 0, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0));
-    const __m256i row2_offsets = _mm256_broadcastsi128_si256(
-        _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 62 - '+', 0, 62 - '-', 0, 63 - '/'));
-    const __m256i row2_index = _mm256_add_epi8(characters, _mm256_set1_epi8(0x50));
-    __m256i offsets = _mm256_add_epi8(_mm256_shuffle_epi8(row_offsets, high),
-                                      _mm256_shuffle_epi8(row2_offsets, row2_index));
-    const __m256i underscore = _mm256_cmpeq_epi8(characters, _mm256_set1_epi8('_'));
-    offsets = _mm256_add_epi8(offsets, _mm256_and_si256(underscore, _mm256_set1_epi8(33)));
-    return _mm256_add_epi8(characters, offsets);
+    const __m256i amount_by_low_nibble = BOTH_LANES(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 10);
+    const __m256i offset_by_index = BOTH_LANES(26 - 'a', 0, 62 - '+', 52 - '0', -'A', -'A', 26 - 'a', 26 - 'a', 0,
+                                               62 - '-', 0, -'A', 63 - '/', 26 - 'a', -'A', 63 - '_');
+    /* pshufb on the raw character: a byte >= 0x80 gives 0 there, and is invalid anyway */
+    const __m256i index = _mm256_add_epi8(high, _mm256_shuffle_epi8(amount_by_low_nibble, characters));
+    return _mm256_add_epi8(characters, _mm256_shuffle_epi8(offset_by_index, index));
 }
 
 /* 32 sextets -> 24 bytes at the bottom of the register (the top 8 bytes are don't-care) */
@@ -117,34 +144,68 @@ AVX2 static inline void base64_store24(uint8_t *dst, __m256i packed)
     _mm_storel_epi64(out128(dst + 16), _mm256_extracti128_si256(packed, 1));
 }
 
-/* 64 characters per step (two registers, one validity test for both), then 32.  In the
- * 64-step the first 24 bytes go out as one 32-byte store whose last 8 bytes the second
- * register's exact 24-byte store overwrites, so nothing lands past the consumed output
- * (the destination may be exactly the decoded size). */
-AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_t *dst)
+/* The high nibbles of 32 characters, and the classification's verdict: a nonzero byte in
+ * *invalid marks a character outside both alphabets ('=' included). */
+AVX2 static inline __m256i base64_classify(__m256i characters, __m256i *invalid)
 {
     const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
+    *invalid = base64_invalid(high, _mm256_and_si256(characters, nibble_mask));
+    return high;
+}
+
+/* 64 characters per step (two registers, one validity test for both), then block by
+ * block, where a block is decoded up to its first character outside the alphabets (the
+ * '=' of the padding, a skipped character), in whole groups: so the kernel stops at the
+ * group that holds it, not at the block before.  The last block, shorter than 32
+ * characters, is read from a copy padded with zeros and its bytes written through a copy:
+ * a 64-byte row's text is 88 characters, and the 24 after the first step went to the
+ * scalar groups at ~30 instructions each.  In the 64-step the first 24 bytes go out as
+ * one 32-byte store whose last 8 bytes the second register's exact 24-byte store
+ * overwrites, so nothing lands past the consumed output (the destination may be exactly
+ * the decoded size). */
+AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_t *dst)
+{
     size_t in = 0, out = 0;
     for (; in + 64 <= length; in += 64, out += 48) {
         const __m256i first = _mm256_loadu_si256(in256(text + in));
         const __m256i second = _mm256_loadu_si256(in256(text + in + 32));
-        const __m256i first_high = _mm256_and_si256(_mm256_srli_epi32(first, 4), nibble_mask);
-        const __m256i second_high = _mm256_and_si256(_mm256_srli_epi32(second, 4), nibble_mask);
-        const __m256i invalid =
-            _mm256_or_si256(base64_invalid(first_high, _mm256_and_si256(first, nibble_mask)),
-                            base64_invalid(second_high, _mm256_and_si256(second, nibble_mask)));
+        __m256i first_invalid, second_invalid;
+        const __m256i first_high = base64_classify(first, &first_invalid);
+        const __m256i second_high = base64_classify(second, &second_invalid);
+        const __m256i invalid = _mm256_or_si256(first_invalid, second_invalid);
         if (!_mm256_testz_si256(invalid, invalid))
-            break; /* the 32-step below takes the first half if it is clean */
+            break; /* the blocks below take the valid groups of the two */
         _mm256_storeu_si256(out256(dst + out), base64_pack(base64_sextets_of(first, first_high)));
         base64_store24(dst + out + 24, base64_pack(base64_sextets_of(second, second_high)));
     }
-    for (; in + 32 <= length; in += 32, out += 24) {
-        const __m256i characters = _mm256_loadu_si256(in256(text + in));
-        const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
-        const __m256i invalid = base64_invalid(high, _mm256_and_si256(characters, nibble_mask));
-        if (!_mm256_testz_si256(invalid, invalid))
+    for (size_t rest; (rest = length - in) >= 4;) {
+        __m256i characters;
+        if (rest >= 32) {
+            characters = _mm256_loadu_si256(in256(text + in));
+        } else { /* padded with zeros, outside the alphabets: the valid run ends by `rest` */
+            uint8_t padded[32] = {0};
+            codec_copy_short(padded, text + in, rest);
+            characters = _mm256_loadu_si256(in256(padded));
+        }
+        __m256i invalid;
+        const __m256i high = base64_classify(characters, &invalid);
+        const uint64_t valid_bits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
+        const size_t used = (size_t)__builtin_ctzll(~valid_bits) & ~(size_t)3; /* bit 32 is always clear */
+        if (used == 0)
             break;
-        base64_store24(dst + out, base64_pack(base64_sextets_of(characters, high)));
+        const __m256i packed = base64_pack(base64_sextets_of(characters, high));
+        if (used == 32) {
+            base64_store24(dst + out, packed);
+        } else {
+            uint8_t bytes[32];
+            _mm256_storeu_si256(out256(bytes), packed);
+            codec_copy_short(dst + out, bytes, used / 4 * 3);
+        }
+        in += used;
+        out += used / 4 * 3;
+        if (used < 32)
+            break;
     }
     return in;
 }
@@ -152,8 +213,7 @@ AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_
 /* ---- hex --------------------------------------------------------------------------------- */
 AVX2 static size_t avx2_hex_encode(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
-    const __m256i digits = _mm256_broadcastsi128_si256(
-        _mm_setr_epi8('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'));
+    const __m256i digits = BOTH_LANES('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f');
     const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
     size_t in = 0;
     for (; in + 32 <= length; in += 32) {
@@ -168,32 +228,80 @@ AVX2 static size_t avx2_hex_encode(const uint8_t *bytes, size_t length, uint8_t 
     return in;
 }
 
-AVX2 static inline bool hex_values(__m256i characters, __m256i *values)
+/* Hex digits by nibbles, as base64's classification: a character is a digit when the bit
+ * of its high nibble (row 3: 0-9; rows 4 and 6: A-F, a-f) is clear in the entry of its low
+ * nibble; every other row has a bit that every entry sets.  A digit's value is its low
+ * nibble, plus 9 in rows 4 and 6.  Returns the values; a nonzero byte of *invalid marks a
+ * non-digit. */
+#define HEX_ROW_DIGITS 0x01
+#define HEX_ROW_LETTERS 0x02
+#define HEX_ROW_OTHER 0x04
+AVX2 static inline __m256i hex_digit_values(__m256i characters, __m256i *invalid)
 {
-    const __m256i lower = _mm256_or_si256(characters, _mm256_set1_epi8(0x20));
-    const __m256i is_digit = _mm256_and_si256(_mm256_cmpgt_epi8(characters, _mm256_set1_epi8('0' - 1)),
-                                              _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), characters));
-    const __m256i is_letter = _mm256_and_si256(_mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)),
-                                               _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), lower));
-    if (_mm256_movemask_epi8(_mm256_or_si256(is_digit, is_letter)) != -1)
-        return false;
-    *values = _mm256_blendv_epi8(_mm256_sub_epi8(lower, _mm256_set1_epi8('a' - 10)),
-                                 _mm256_sub_epi8(characters, _mm256_set1_epi8('0')), is_digit);
-    return true;
+    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    const __m256i invalid_rows_by_low_nibble = BOTH_LANES(
+        HEX_ROW_OTHER | HEX_ROW_LETTERS, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER,
+        HEX_ROW_OTHER, HEX_ROW_OTHER | HEX_ROW_LETTERS, HEX_ROW_OTHER | HEX_ROW_LETTERS, HEX_ROW_OTHER | HEX_ROW_LETTERS,
+        HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS, HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS,
+        HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS, HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS,
+        HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS, HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS);
+    const __m256i row_bits = BOTH_LANES(HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_DIGITS, HEX_ROW_LETTERS,
+                                        HEX_ROW_OTHER, HEX_ROW_LETTERS, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER,
+                                        HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER,
+                                        HEX_ROW_OTHER);
+    const __m256i letter_offset = BOTH_LANES(0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
+    const __m256i low = _mm256_and_si256(characters, nibble_mask);
+    *invalid = _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low), _mm256_shuffle_epi8(row_bits, high));
+    return _mm256_add_epi8(low, _mm256_shuffle_epi8(letter_offset, high));
 }
 
+/* 64 digits per step (one validity test for both registers), then block by block, each
+ * decoded up to its first non-digit in whole pairs (the last short block through a copy
+ * padded with zeros, its bytes written through a copy), so the scalar code meets the pair
+ * that stops the decoding right away. */
 AVX2 static size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *dst)
 {
     const __m256i pair_weights = _mm256_set1_epi16(0x0110); /* high digit * 16 + low digit */
     size_t in = 0;
     for (; in + 64 <= length; in += 64) {
-        __m256i first, second;
-        if (!hex_values(_mm256_loadu_si256(in256(text + in)), &first) ||
-            !hex_values(_mm256_loadu_si256(in256(text + in + 32)), &second))
-            break;
+        __m256i first_invalid, second_invalid;
+        const __m256i first = hex_digit_values(_mm256_loadu_si256(in256(text + in)), &first_invalid);
+        const __m256i second = hex_digit_values(_mm256_loadu_si256(in256(text + in + 32)), &second_invalid);
+        const __m256i invalid = _mm256_or_si256(first_invalid, second_invalid);
+        if (!_mm256_testz_si256(invalid, invalid))
+            break; /* the blocks below take the pairs before the first non-digit */
         const __m256i packed = _mm256_packus_epi16(_mm256_maddubs_epi16(first, pair_weights),
                                                    _mm256_maddubs_epi16(second, pair_weights));
         _mm256_storeu_si256(out256(dst + in / 2), _mm256_permute4x64_epi64(packed, 0xD8)); /* lanes 0 2 1 3 */
+    }
+    for (size_t rest; (rest = length - in) >= 2;) {
+        __m256i characters;
+        if (rest >= 32) {
+            characters = _mm256_loadu_si256(in256(text + in));
+        } else { /* padded with zeros, non-digits: the digit run ends by `rest` */
+            uint8_t padded[32] = {0};
+            codec_copy_short(padded, text + in, rest);
+            characters = _mm256_loadu_si256(in256(padded));
+        }
+        __m256i invalid;
+        const __m256i values = hex_digit_values(characters, &invalid);
+        const uint64_t valid_bits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
+        const size_t used = (size_t)__builtin_ctzll(~valid_bits) & ~(size_t)1; /* bit 32 is always clear */
+        if (used == 0)
+            break;
+        const __m256i pairs = _mm256_maddubs_epi16(values, pair_weights);
+        const __m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
+        if (used == 32) {
+            _mm_storeu_si128(out128(dst + in / 2), bytes);
+        } else {
+            uint8_t packed[16];
+            _mm_storeu_si128(out128(packed), bytes);
+            codec_copy_short(dst + in / 2, packed, used / 2);
+        }
+        in += used;
+        if (used < 32)
+            break;
     }
     return in;
 }

@@ -12,7 +12,11 @@
  *     put at every position, so every byte of every block meets each of them;
  *   - the exact-capacity path (capacity = the exact length: success; one byte less:
  *     BUF_ENOSPC), the length functions, the strict offset;
- *   - the streaming codecs, cut in two at every offset.
+ *   - the streaming codecs, cut in two at every offset;
+ *   - well-formed base64, base64url and hex text of 0..130 bytes (the kernels decode it
+ *     whole, the last short block included), which must decode to its bytes, and the same
+ *     text with the endings the kernels stop at ('=' placement: padding removed, one '='
+ *     too many, data after the padding; MIME line breaks; a bad character in the last group).
  * A level this machine lacks is skipped with a message naming it (Criterion counts it).
  */
 #include <criterion/criterion.h>
@@ -55,7 +59,7 @@ Test(codec_simd, level_in_use_is_available_and_missing_levels_are_refused)
 }
 
 /* ---- One conversion at one level ----------------------------------------------------- */
-enum { MAX_INPUT = 160, MAX_OUTPUT = 3 * MAX_INPUT + 16 };
+enum { MAX_INPUT = 200, MAX_OUTPUT = 3 * MAX_INPUT + 16 };
 
 typedef struct result {
     buf_status_t status;
@@ -259,6 +263,82 @@ static void check_level(buf_simd_level_t level)
     }
     cr_assert_eq(buf_simd_level_set(BUF_SIMD_SCALAR), BUF_OK);
 }
+
+/* ---- Well-formed text: what the kernels decode whole, with its own ending ------------
+ * The text of n random bytes (n = 0..130: base64 text up to 176 characters, every block
+ * boundary and short last block of both levels), as encode gives it, must decode to the
+ * bytes at every level; then the same text with the endings the kernels stop at: the
+ * padding removed, one '=' too many, data after the padding, a line break every 76
+ * characters (MIME), a character outside the alphabet in the last group. */
+static void expect_decodes_to(buf_simd_level_t level, buf_encoding_t encoding, const uint8_t *text, size_t length,
+                              const uint8_t *bytes, size_t size)
+{
+    static uint8_t decoded[MAX_OUTPUT];
+    cr_assert_eq(buf_simd_level_set(level), BUF_OK);
+    size_t written = 0;
+    cr_assert_eq(buf_decode(encoding, text, length, decoded, size, &written), BUF_OK,
+                 "%s %s: well-formed text of %zu bytes refused", buf_simd_level_name(level),
+                 buf_encoding_name(encoding), size);
+    cr_assert_eq(written, size, "%s %s: %zu bytes decoded, not %zu", buf_simd_level_name(level),
+                 buf_encoding_name(encoding), written, size);
+    cr_assert(size == 0 || memcmp(decoded, bytes, size) == 0, "%s %s: well-formed text of %zu bytes decoded wrong",
+              buf_simd_level_name(level), buf_encoding_name(encoding), size);
+}
+
+static void check_well_formed(buf_simd_level_t level)
+{
+    if (!buf_simd_level_available(level))
+        cr_skip_test("SIMD level %s: not available on this machine (CPU or build), skipped",
+                     buf_simd_level_name(level));
+    static const buf_encoding_t encodings[] = {BUF_ENC_BASE64, BUF_ENC_BASE64URL, BUF_ENC_HEX};
+    static uint8_t bytes[130], text[MAX_INPUT], variant[MAX_INPUT];
+    uint64_t rng = 0x77656c6cull + (uint64_t)level; /* "well" */
+    for (size_t e = 0; e < sizeof encodings / sizeof encodings[0]; e++) {
+        const buf_encoding_t encoding = encodings[e];
+        const bool base64 = encoding != BUF_ENC_HEX;
+        for (size_t size = 0; size <= (base64 ? 130 : MAX_INPUT / 2 - 2); size++) {
+            for (size_t i = 0; i < size; i++)
+                bytes[i] = (uint8_t)rng_next(&rng);
+            size_t length = 0;
+            cr_assert_eq(buf_simd_level_set(BUF_SIMD_SCALAR), BUF_OK);
+            cr_assert_eq(buf_encode(encoding, bytes, size, text, sizeof text, &length), BUF_OK);
+            expect_decodes_to(level, encoding, text, length, bytes, size);
+            snprintf(failure_context, sizeof failure_context, "(well-formed text of %zu bytes)", size);
+            expect_same_as_scalar(level, true, encoding, text, length, length / 3);
+
+            size_t data = length; /* the text without its padding */
+            while (data > 0 && text[data - 1] == '=')
+                data--;
+            if (base64) {
+                expect_decodes_to(level, encoding, text, data, bytes, size);
+                memcpy(variant, text, length); /* one '=' too many, then data after the padding */
+                memcpy(variant + length, "=QUJD", 5);
+                snprintf(failure_context, sizeof failure_context, "(text of %zu bytes + '=QUJD')", size);
+                expect_same_as_scalar(level, true, encoding, variant, length + 5, length / 2);
+                size_t mime = 0; /* a line break every 76 characters */
+                for (size_t i = 0; i < length && mime + 2 < sizeof variant; i++) {
+                    if (i > 0 && i % 76 == 0)
+                        variant[mime++] = '\n';
+                    variant[mime++] = text[i];
+                }
+                expect_decodes_to(level, encoding, variant, mime, bytes, size);
+                snprintf(failure_context, sizeof failure_context, "(text of %zu bytes in lines of 76)", size);
+                expect_same_as_scalar(level, true, encoding, variant, mime, mime / 2);
+            }
+            if (data >= 2) { /* something else in the last group (base64: skipped; hex: the stop) */
+                memcpy(variant, text, length);
+                variant[data - 2] = '*';
+                snprintf(failure_context, sizeof failure_context, "(text of %zu bytes, '*' in its last group)", size);
+                expect_same_as_scalar(level, true, encoding, variant, length, data - 2);
+            }
+        }
+    }
+    cr_assert_eq(buf_simd_level_set(BUF_SIMD_SCALAR), BUF_OK);
+}
+
+Test(codec_simd, well_formed_text_decodes_whole_at_scalar) { check_well_formed(BUF_SIMD_SCALAR); }
+Test(codec_simd, well_formed_text_decodes_whole_at_sse42) { check_well_formed(BUF_SIMD_SSE42); }
+Test(codec_simd, well_formed_text_decodes_whole_at_avx2) { check_well_formed(BUF_SIMD_AVX2); }
 
 Test(codec_simd, sse42_matches_scalar) { check_level(BUF_SIMD_SSE42); }
 Test(codec_simd, avx2_matches_scalar) { check_level(BUF_SIMD_AVX2); }
