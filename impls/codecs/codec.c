@@ -328,7 +328,8 @@ static __attribute__((noinline)) buf_status_t decode_checked(buf_encoding_t enco
  * is where convert_checked would send them too.  Everything else (NULL or empty
  * arguments, a destination below the bounds) goes to `checked`, out of line (utf8 never
  * comes here: buf_encode/buf_decode send it to utf8_convert below): the path of one call
- * and one store then saves one register instead of five (a 64-byte ascii decode: 170 -> 146 instructions, callgrind, avx2). */
+ * and one store then saves one register instead of five (a 64-byte ascii decode: 170 ->
+ * 146 instructions, callgrind, avx2). */
 CODEC_INLINE buf_status_t convert_into(const direction_t *direction,
                                        buf_status_t (*checked)(buf_encoding_t, const uint8_t *, size_t, uint8_t *,
                                                                size_t, size_t *),
