@@ -13,6 +13,7 @@
  *   codec_simd.c         the SIMD level: CPU detection, BUFBENCH_SIMD, the kernel tables
  *   codec_simd_sse42.c   the kernels at 16 bytes per step (SSSE3 shuffles, SSE4.1 blends)
  *   codec_simd_avx2.c    the kernels at 32 bytes per step
+ *   codec_utf8_sse42.c, codec_utf8_avx2.c   the UTF-8 validators (with codec_utf8_simd.h)
  *
  * Every per-encoding function comes as a pair: `*_length` returns the exact output size,
  * `*_write` writes exactly that many bytes and returns the count.  The writers never check
@@ -66,10 +67,14 @@ typedef struct codec_kernels {
     /* ascii encode: every byte with bit 7 cleared; consumes any prefix */
     size_t (*ascii_mask)(const uint8_t *bytes, size_t length, uint8_t *dst);
     /* UTF-8: the length of a prefix of well-formed text ending at a character boundary,
-     * copied to dst unless dst is NULL.  text[0] must be at a character boundary.  A
-     * copying kernel may also have written up to 3 bytes past the prefix it returns (a
-     * character cut by its last block): the scalar code writes those positions again, and
-     * they are inside the output, since sanitizing never shrinks text. */
+     * copied to dst unless dst is NULL.  text[0] must be at a character boundary.  The
+     * SIMD levels take well-formed text whole (from 19 bytes at sse42, 35 at avx2; the
+     * scalar code does shorter texts) and otherwise stop at most 64 bytes before the
+     * first ill-formed byte or a character cut by the end, so the scalar code that finds
+     * the exact byte has little to read.  A copying kernel may also have written anywhere
+     * in dst[0, length) past the prefix it returns (blocks stored before their check, the
+     * text's last block stored once more): the scalar code writes those positions again,
+     * and they are inside the output, since sanitizing never shrinks text. */
     size_t (*utf8_valid_prefix)(const uint8_t *text, size_t length, uint8_t *dst);
 } codec_kernels_t;
 
@@ -100,6 +105,9 @@ extern const codec_kernels_t codec_kernels_scalar;
 #define CODEC_HAVE_X86_KERNELS 1
 extern const codec_kernels_t codec_kernels_sse42;
 extern const codec_kernels_t codec_kernels_avx2;
+/* The UTF-8 kernels have files of their own (codec_utf8_sse42.c, codec_utf8_avx2.c). */
+size_t codec_utf8_sse42_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst);
+size_t codec_utf8_avx2_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst);
 #endif
 
 /* The kernels of the level in use: one atomic load; the first call chooses the level. */
@@ -279,8 +287,14 @@ size_t codec_utf8_sanitized_length(const uint8_t *text, size_t length);
 size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *dst);
 /* Well-formed text sanitizes to itself: copies it to dst (room for `length` bytes) and
  * returns true in one pass, or returns false (dst written in part) at the first
- * ill-formed subpart. */
-bool codec_utf8_copy_if_well_formed(const uint8_t *text, size_t length, uint8_t *dst);
+ * ill-formed subpart.  Inline down to the kernel call: the kernel takes well-formed text
+ * whole, and the rest (whatever it left, checked by the scalar reader) is out of line. */
+bool codec_utf8_copy_rest_if_well_formed(const uint8_t *text, size_t checked, size_t length, uint8_t *dst);
+static inline bool codec_utf8_copy_if_well_formed(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    const size_t checked = codec_kernels()->utf8_valid_prefix(text, length, dst);
+    return checked == length || codec_utf8_copy_rest_if_well_formed(text, checked, length, dst);
+}
 /* Byte offset of the first ill-formed subpart, or `length` if the text is valid UTF-8. */
 size_t codec_utf8_first_invalid(const uint8_t *text, size_t length);
 

@@ -371,118 +371,6 @@ AVX2 static size_t avx2_ascii_mask(const uint8_t *bytes, size_t length, uint8_t 
     return in;
 }
 
-/* ---- UTF-8 validation: 32 bytes per step -------------------------------------------------
- * The lookup algorithm of John Keiser and Daniel Lemire ("Validating UTF-8 in less than one
- * instruction per byte", 2021), written anew: every error of well-formedness shows in the
- * high nibble of the previous byte, its low nibble and the high nibble of the current byte,
- * so three 16-entry tables, each entry a set of error classes, ANDed together, give the
- * errors each byte pair commits; the one thing a pair cannot see (a third or fourth byte
- * that must be a continuation) comes from the bytes two and three back.  An error in a block
- * stops the kernel before the block (minus a character its last block left cut), and the
- * scalar code meets the error at its exact byte.
- */
-#define TOO_SHORT (1 << 0)      /* lead then a non-continuation */
-#define TOO_LONG (1 << 1)       /* ASCII then a continuation */
-#define OVERLONG_3 (1 << 2)     /* E0 80..9F */
-#define TOO_LARGE (1 << 3)      /* F4 90..BF, F5..FF then a continuation */
-#define SURROGATE (1 << 4)      /* ED A0..BF */
-#define OVERLONG_2 (1 << 5)     /* C0, C1 then a continuation */
-#define TOO_LARGE_1000 (1 << 6) /* F5..FF 80..8F */
-#define OVERLONG_4 (1 << 6)     /* F0 80..8F (shares the bit: both rows reject 80..8F) */
-#define TWO_CONTS (1 << 7)      /* a continuation after a continuation: right only as 3rd/4th byte */
-#define CARRY (TOO_SHORT | TOO_LONG | TWO_CONTS)
-
-AVX2 static inline __m256i utf8_block_errors(__m256i input, __m256i previous_input)
-{
-    const __m256i by_previous_high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-        TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, TOO_LONG, /* 0..7: ASCII */
-        (char)TWO_CONTS, (char)TWO_CONTS, (char)TWO_CONTS, (char)TWO_CONTS,             /* 8..B: continuation */
-        TOO_SHORT | OVERLONG_2, TOO_SHORT, TOO_SHORT | OVERLONG_3 | SURROGATE,
-        (char)(TOO_SHORT | TOO_LARGE | TOO_LARGE_1000 | OVERLONG_4)));
-    const __m256i by_previous_low = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-        (char)(CARRY | OVERLONG_3 | OVERLONG_2 | OVERLONG_4), (char)(CARRY | OVERLONG_2), (char)CARRY, (char)CARRY,
-        (char)(CARRY | TOO_LARGE), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000 | SURROGATE),
-        (char)(CARRY | TOO_LARGE | TOO_LARGE_1000), (char)(CARRY | TOO_LARGE | TOO_LARGE_1000)));
-    const __m256i by_current_high = _mm256_broadcastsi128_si256(_mm_setr_epi8(
-        TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT, TOO_SHORT,
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE_1000 | OVERLONG_4),
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | OVERLONG_3 | TOO_LARGE),
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE),
-        (char)(TOO_LONG | OVERLONG_2 | TWO_CONTS | SURROGATE | TOO_LARGE), TOO_SHORT, TOO_SHORT, TOO_SHORT,
-        TOO_SHORT));
-    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
-    /* the block shifted by 1, 2, 3 bytes, the previous block's last bytes coming in */
-    const __m256i carried = _mm256_permute2x128_si256(previous_input, input, 0x21);
-    const __m256i previous1 = _mm256_alignr_epi8(input, carried, 15);
-    const __m256i previous2 = _mm256_alignr_epi8(input, carried, 14);
-    const __m256i previous3 = _mm256_alignr_epi8(input, carried, 13);
-    const __m256i pair_errors = _mm256_and_si256(
-        _mm256_and_si256(
-            _mm256_shuffle_epi8(by_previous_high, _mm256_and_si256(_mm256_srli_epi16(previous1, 4), nibble_mask)),
-            _mm256_shuffle_epi8(by_previous_low, _mm256_and_si256(previous1, nibble_mask))),
-        _mm256_shuffle_epi8(by_current_high, _mm256_and_si256(_mm256_srli_epi16(input, 4), nibble_mask)));
-    /* a third byte after E0..FF, a fourth after F0..FF: bit 7 set exactly there */
-    const __m256i must_continue = _mm256_and_si256(
-        _mm256_or_si256(_mm256_subs_epu8(previous2, _mm256_set1_epi8((char)(0xE0 - 0x80))),
-                        _mm256_subs_epu8(previous3, _mm256_set1_epi8((char)(0xF0 - 0x80)))),
-        _mm256_set1_epi8((char)0x80));
-    return _mm256_xor_si256(must_continue, pair_errors);
-}
-
-/* Back `end` off a character its last bytes leave unfinished. */
-static inline size_t before_cut_character(const uint8_t *text, size_t end)
-{
-    for (size_t back = 1; back <= 3 && back <= end; back++) {
-        const uint8_t byte = text[end - back];
-        if ((byte & 0xC0) == 0x80)
-            continue; /* a continuation: look further back */
-        const size_t needed = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
-        return needed > back ? end - back : end;
-    }
-    return end;
-}
-
-AVX2 static size_t avx2_utf8_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst)
-{
-    __m256i previous = _mm256_setzero_si256();
-    size_t in = 0;
-    /* 64 bytes per step: one ASCII test, one error test and one branch for two registers
-     * (mixed text takes the check on most blocks, so the per-block branches were the
-     * overhead); a step with an error leaves `in` and `previous` as they were and the
-     * 32-step below finds the block the error is in. */
-    for (; in + 64 <= length; in += 64) {
-        const __m256i first = _mm256_loadu_si256(in256(text + in));
-        const __m256i second = _mm256_loadu_si256(in256(text + in + 32));
-        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(first, second), previous)) != 0) {
-            const __m256i errors =
-                _mm256_or_si256(utf8_block_errors(first, previous), utf8_block_errors(second, first));
-            if (!_mm256_testz_si256(errors, errors))
-                break;
-        }
-        if (dst) {
-            _mm256_storeu_si256(out256(dst + in), first);
-            _mm256_storeu_si256(out256(dst + in + 32), second);
-        }
-        previous = second;
-    }
-    for (; in + 32 <= length; in += 32) {
-        const __m256i input = _mm256_loadu_si256(in256(text + in));
-        if (_mm256_movemask_epi8(_mm256_or_si256(input, previous)) != 0) { /* ASCII after ASCII needs no check */
-            const __m256i errors = utf8_block_errors(input, previous);
-            if (!_mm256_testz_si256(errors, errors))
-                break;
-        }
-        if (dst)
-            _mm256_storeu_si256(out256(dst + in), input);
-        previous = input;
-    }
-    return before_cut_character(text, in);
-}
-
 const codec_kernels_t codec_kernels_avx2 = {
     .level = BUF_SIMD_AVX2,
     .base64_encode = avx2_base64_encode,
@@ -494,6 +382,6 @@ const codec_kernels_t codec_kernels_avx2 = {
     .ascii_widen = avx2_ascii_widen,
     .utf16_ascii_narrow = avx2_utf16_ascii_narrow,
     .ascii_mask = avx2_ascii_mask,
-    .utf8_valid_prefix = avx2_utf8_valid_prefix,
+    .utf8_valid_prefix = codec_utf8_avx2_valid_prefix, /* codec_utf8_avx2.c */
 };
 #endif

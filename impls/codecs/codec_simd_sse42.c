@@ -281,14 +281,6 @@ SSE42 static size_t sse42_ascii_mask(const uint8_t *bytes, size_t length, uint8_
     return in;
 }
 
-/* UTF-8 validation of multi-byte text has no 16-byte kernel (yet): at this level the
- * scalar code validates it, and the kernel takes the ASCII runs (ASCII is well-formed and
- * ends at a character boundary). */
-SSE42 static size_t sse42_utf8_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst)
-{
-    return dst ? sse42_ascii_copy(text, length, dst) : sse42_ascii_prefix(text, length);
-}
-
 const codec_kernels_t codec_kernels_sse42 = {
     .level = BUF_SIMD_SSE42,
     .base64_encode = sse42_base64_encode,
@@ -300,6 +292,6 @@ const codec_kernels_t codec_kernels_sse42 = {
     .ascii_widen = sse42_ascii_widen,
     .utf16_ascii_narrow = sse42_utf16_ascii_narrow,
     .ascii_mask = sse42_ascii_mask,
-    .utf8_valid_prefix = sse42_utf8_valid_prefix,
+    .utf8_valid_prefix = codec_utf8_sse42_valid_prefix, /* codec_utf8_sse42.c */
 };
 #endif

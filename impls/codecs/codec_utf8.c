@@ -38,15 +38,16 @@ const codec_utf8_lead_t codec_utf8_leads[256] = {
 };
 
 /* ---- Validation ------------------------------------------------------------------------
- * Offset of the first ill-formed subpart at or after `in` (or `length`), with the
- * subpart's size in *bad_size.  Well-formed text is the common case: the scan only reads.
+ * The SIMD kernel (codec_internal.h: utf8_valid_prefix) takes well-formed text whole and
+ * stops close before anything else; the scalar reader below finds the exact byte from
+ * there, so each ill-formed subpart costs one kernel call and a short scalar read.
  */
-static inline size_t next_invalid(const uint8_t *text, size_t in, size_t length, size_t *bad_size)
+
+/* Offset of the first ill-formed subpart at or after `in' (or `length'), the subpart's
+ * size in *bad_size, read by the scalar code alone (ASCII runs 8 bytes per step). */
+static inline size_t scalar_next_invalid(const uint8_t *text, size_t in, size_t length, size_t *bad_size)
 {
-    const codec_kernels_t *kernels = codec_kernels();
     while (in < length) {
-        if (length - in >= 64) /* whole blocks of well-formed text: the SIMD kernel */
-            in += kernels->utf8_valid_prefix(text + in, length - in, NULL);
         in += codec_ascii_run(text + in, length - in);
         if (in >= length)
             break;
@@ -62,6 +63,13 @@ static inline size_t next_invalid(const uint8_t *text, size_t in, size_t length,
     return length;
 }
 
+/* The same, the kernel checking first (reading only). */
+static inline size_t next_invalid(const uint8_t *text, size_t in, size_t length, size_t *bad_size)
+{
+    in += codec_kernels()->utf8_valid_prefix(text + in, length - in, NULL);
+    return scalar_next_invalid(text, in, length, bad_size);
+}
+
 size_t codec_utf8_first_invalid(const uint8_t *text, size_t length)
 {
     size_t bad_size;
@@ -69,7 +77,7 @@ size_t codec_utf8_first_invalid(const uint8_t *text, size_t length)
 }
 
 /* ---- Sanitizing (utf8 encode and decode) ---------------------------------------------
- * Copy each well-formed span in one memcpy, write EF BF BD for each ill-formed subpart.
+ * Copy each well-formed span, write EF BF BD for each ill-formed subpart.
  */
 static const uint8_t replacement_utf8[3] = {0xEF, 0xBF, 0xBD};
 
@@ -92,11 +100,13 @@ size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *ds
     const codec_kernels_t *kernels = codec_kernels();
     size_t in = 0, out = 0, bad_size;
     while (in < length) {
-        /* well-formed blocks are checked and copied in one pass (the common case) */
+        /* well-formed text is checked and copied in one pass (the common case) */
         const size_t copied = kernels->utf8_valid_prefix(text + in, length - in, dst + out);
         in += copied;
         out += copied;
-        const size_t bad = next_invalid(text, in, length, &bad_size);
+        if (in >= length)
+            break;
+        const size_t bad = scalar_next_invalid(text, in, length, &bad_size);
         memcpy(dst + out, text + in, bad - in);
         out += bad - in;
         if (bad >= length)
@@ -108,11 +118,10 @@ size_t codec_utf8_sanitize_write(const uint8_t *text, size_t length, uint8_t *ds
     return out;
 }
 
-bool codec_utf8_copy_if_well_formed(const uint8_t *text, size_t length, uint8_t *dst)
+bool codec_utf8_copy_rest_if_well_formed(const uint8_t *text, size_t checked, size_t length, uint8_t *dst)
 {
-    const size_t checked = codec_kernels()->utf8_valid_prefix(text, length, dst);
     size_t bad_size;
-    if (next_invalid(text, checked, length, &bad_size) < length)
+    if (scalar_next_invalid(text, checked, length, &bad_size) < length)
         return false;
     memcpy(dst + checked, text + checked, length - checked);
     return true;
