@@ -6,82 +6,126 @@
 
 #include "core/core_assert.h"
 
-_Thread_local buf_backend_thread_cache_t buf_backend_thread_cache;
+_Static_assert(sizeof(buf_backend_slot_t) == 64, "a statistics slot is one cache line");
+
+/* The general path's one-entry cache: the slot of the instance this thread used last. */
+typedef struct {
+    uint64_t stats_id;
+    buf_backend_slot_t *slot;
+} slot_cache_t;
+
+static _Thread_local slot_cache_t slot_cache;
 
 /* Ids start at 1: a thread's empty cache (id 0) matches no instance. */
 static uint64_t next_stats_id = 1;
 
-/* A slot is one cache line: the counters a pair updates never share a line with another
- * thread's slot (no false sharing between threads using one instance). */
-#define SLOT_ALIGN 64
-_Static_assert(sizeof(backend_stats_slot_t) <= SLOT_ALIGN, "a statistics slot fits one cache line");
+/* The identity the fast path compares; pthread_self where there is no thread pointer
+ * (buf_backend_thread_identity returns 0 there, and the fast path is never taken). */
+static uintptr_t thread_identity(void)
+{
+    uintptr_t identity = buf_backend_thread_identity();
+    return identity ? identity : (uintptr_t)pthread_self();
+}
 
 int backend_stats_init(backend_stats_t *stats, buf_backend_hot_t *hot)
 {
     __atomic_store_n(&stats->slots, NULL, __ATOMIC_RELAXED);
     stats->slot_count = 0;
-    hot->stats_id = __atomic_fetch_add(&next_stats_id, 1, __ATOMIC_RELAXED);
-    hot->stats_shared = 0;
+    stats->id = __atomic_fetch_add(&next_stats_id, 1, __ATOMIC_RELAXED);
+    memset(&hot->first, 0, sizeof hot->first);
+    hot->free_owner = 0;
+    hot->alloc_owner = 0;
     return pthread_mutex_init(&stats->lock, NULL) == 0 ? 0 : -1;
 }
 
-static backend_stats_slot_t *slot_add(backend_stats_t *stats, buf_backend_hot_t *hot, pthread_t self)
+/* Adds the calling thread's slot: the owner's if no thread has used the instance yet, else
+ * a new one, which ends the owner's inline allocations (see backend_stats.h). */
+static buf_backend_slot_t *slot_add(backend_stats_t *stats, buf_backend_hot_t *hot, uintptr_t self)
 {
-    backend_stats_slot_t *slot = aligned_alloc(SLOT_ALIGN, SLOT_ALIGN);
-    if (!slot)
-        return NULL;
-    memset(slot, 0, sizeof *slot);
-    slot->owner = self;
+    buf_backend_slot_t *fresh = NULL;
+    if (__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) != 0) {
+        fresh = aligned_alloc(sizeof *fresh, sizeof *fresh);
+        if (!fresh)
+            return NULL;
+        memset(fresh, 0, sizeof *fresh);
+    }
     /* Only this thread adds a slot for `self`, so none can appear between the caller's
      * scan and this insertion; the lock orders insertions by different threads. */
     pthread_mutex_lock(&stats->lock);
+    buf_backend_slot_t *slot = &hot->first;
+    if (__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) != 0) {
+        if (!fresh) { /* another thread claimed the owner's slot since the check above */
+            pthread_mutex_unlock(&stats->lock);
+            return slot_add(stats, hot, self);
+        }
+        slot = fresh;
+        fresh = NULL;
+    }
+    slot->thread = self;
     slot->next = __atomic_load_n(&stats->slots, __ATOMIC_RELAXED);
     __atomic_store_n(&stats->slots, slot, __ATOMIC_RELEASE);
-    if (++stats->slot_count == 2)
-        __atomic_store_n(&hot->stats_shared, 1, __ATOMIC_RELAXED); /* see backend_stats.h */
+    __atomic_store_n(&stats->slot_count, stats->slot_count + 1, __ATOMIC_RELAXED);
+    if (slot == &hot->first) {
+        __atomic_store_n(&hot->free_owner, self, __ATOMIC_RELAXED);
+        if (self == buf_backend_thread_identity())
+            __atomic_store_n(&hot->alloc_owner, self, __ATOMIC_RELAXED);
+    } else {
+        __atomic_store_n(&hot->alloc_owner, 0, __ATOMIC_RELAXED); /* shared from now on */
+    }
     pthread_mutex_unlock(&stats->lock);
+    free(fresh);
     return slot;
 }
 
-backend_stats_slot_t *backend_stats_mine(backend_stats_t *stats, buf_backend_hot_t *hot)
+buf_backend_slot_t *backend_stats_mine(backend_stats_t *stats, buf_backend_hot_t *hot)
 {
-    if (buf_backend_thread_cache.stats_id == hot->stats_id)
-        return (backend_stats_slot_t *)buf_backend_thread_cache.counters;
-    pthread_t self = pthread_self();
-    backend_stats_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE);
-    while (slot && !pthread_equal(slot->owner, self))
+    uintptr_t self = thread_identity();
+    if (__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) == self)
+        return &hot->first;
+    if (slot_cache.stats_id == stats->id)
+        return slot_cache.slot;
+    buf_backend_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE);
+    while (slot && slot->thread != self)
         slot = slot->next;
     if (!slot && !(slot = slot_add(stats, hot, self)))
         return NULL;
     /* Ids are never reused, so a cached slot is always this thread's own. */
-    buf_backend_thread_cache = (buf_backend_thread_cache_t){hot->stats_id, &slot->counters};
+    slot_cache = (slot_cache_t){stats->id, slot};
     return slot;
 }
 
-uint64_t backend_stats_live_now(backend_stats_t *stats)
+/* The instance's live bytes summed over every slot. */
+static uint64_t live_now(backend_stats_t *stats)
 {
     uint64_t net = 0;
-    for (backend_stats_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE); slot; slot = slot->next)
-        net += __atomic_load_n(&slot->counters.bytes_net, __ATOMIC_RELAXED);
+    for (buf_backend_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE); slot; slot = slot->next)
+        net += __atomic_load_n(&slot->bytes_net, __ATOMIC_RELAXED);
     /* Racing threads can make the sum look negative for a moment: no peak then. */
     return (int64_t)net > 0 ? net : 0;
+}
+
+void backend_stats_note_peak(backend_stats_t *stats, buf_backend_slot_t *slot, uint64_t net)
+{
+    /* One slot: this thread's net bytes are the instance's live bytes. */
+    uint64_t live = __atomic_load_n(&stats->slot_count, __ATOMIC_RELAXED) > 1 ? live_now(stats) : net;
+    if (live > __atomic_load_n(&slot->peak, __ATOMIC_RELAXED))
+        __atomic_store_n(&slot->peak, live, __ATOMIC_RELAXED);
 }
 
 void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out, bool *live_negative)
 {
     uint64_t net = 0, peak = 0, allocs = 0, frees = 0, failures = 0;
-    for (backend_stats_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE); slot; slot = slot->next) {
-        const buf_backend_counters_t *counters = &slot->counters;
-        net += __atomic_load_n(&counters->bytes_net, __ATOMIC_RELAXED);
-        uint64_t slot_peak = __atomic_load_n(&counters->peak, __ATOMIC_RELAXED);
+    for (buf_backend_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE); slot; slot = slot->next) {
+        net += __atomic_load_n(&slot->bytes_net, __ATOMIC_RELAXED);
+        uint64_t slot_peak = __atomic_load_n(&slot->peak, __ATOMIC_RELAXED);
         peak = slot_peak > peak ? slot_peak : peak;
-        allocs += __atomic_load_n(&counters->allocs, __ATOMIC_RELAXED);
-        frees += __atomic_load_n(&counters->frees, __ATOMIC_RELAXED);
-        failures += __atomic_load_n(&counters->failures, __ATOMIC_RELAXED);
+        allocs += __atomic_load_n(&slot->allocs, __ATOMIC_RELAXED);
+        frees += __atomic_load_n(&slot->frees, __ATOMIC_RELAXED);
+        failures += __atomic_load_n(&slot->failures, __ATOMIC_RELAXED);
     }
     /* A read racing with a cross-thread free may count the free but not yet its alloc
      * (slots are read one after the other): never report negative live bytes.  Live
-     * bytes stay below BUF_MAX_ALLOC times the blocks, far from 2^63 in practice. */
+     * bytes stay far below 2^63 (BUF_MAX_ALLOC is 2^62 - 1 and memory is finite). */
     bool negative = (int64_t)net < 0;
     if (live_negative)
         *live_negative = negative;
@@ -93,16 +137,17 @@ void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out, bool *
     out->failures = failures;
 }
 
-void backend_stats_destroy(backend_stats_t *stats, const buf_backend_hot_t *hot)
+void backend_stats_destroy(backend_stats_t *stats, buf_backend_hot_t *hot)
 {
-    backend_stats_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE);
+    buf_backend_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE);
     while (slot) {
-        backend_stats_slot_t *next = slot->next;
-        free(slot);
+        buf_backend_slot_t *next = slot->next;
+        if (slot != &hot->first)
+            free(slot);
         slot = next;
     }
     __atomic_store_n(&stats->slots, NULL, __ATOMIC_RELAXED);
-    if (buf_backend_thread_cache.stats_id == hot->stats_id)
-        buf_backend_thread_cache = (buf_backend_thread_cache_t){0, NULL};
+    if (slot_cache.stats_id == stats->id)
+        slot_cache = (slot_cache_t){0, NULL};
     pthread_mutex_destroy(&stats->lock);
 }

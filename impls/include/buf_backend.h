@@ -164,68 +164,79 @@ size_t buf_page_size(void);
 
 /* ---- The inlined fast path -------------------------------------------------------------
  * buf_backend_alloc and buf_backend_free are inlined into the caller, so that a request
- * with the default alignment costs the backend's own alloc (or free) plus a handful of
- * instructions: a size compare, a thread-local compare, the indirect call, two counters
- * (bench: alloc_pair/malloc beside baseline_malloc).  A full call into the library cost
- * ~110 instructions per alloc-free pair on top of malloc's ~140 (argument checks, saving
- * the callee-saved registers that many values living across the indirect call need,
- * statistics behind two calls), 1.6-2.8x malloc's time for small blocks; inlined, the
- * caller's loop keeps those values in its registers for every iteration.
+ * with the default alignment, on the thread that uses the instance, costs the backend's
+ * own alloc (or free) plus a few instructions: a size compare, a thread compare, the
+ * indirect call, two or three counters (bench: alloc_pair/malloc beside baseline_malloc).
+ * A full call into the library cost ~115 instructions per alloc-free pair on top of
+ * malloc's ~140 (argument checks, saving the callee-saved registers that the values living
+ * across the indirect call need, the thread-local slot lookup, statistics behind two
+ * calls): 1.6-2.8x malloc's time for small blocks.
  *
  * Everything in this section belongs to the library: callers use buf_backend_alloc and
  * buf_backend_free only, never these types, fields or functions (their layout may change
- * in any version, and writing them breaks the statistics).  The internals that the fast
- * path reads are public only because inline code must see them:
- *   - an open instance starts with buf_backend_hot_t (the backend's alloc and free, its
- *     state, and the key of its statistics), constant while it is open except for
- *     stats_shared, which changes once (0 -> 1, never back);
- *   - each thread that has used an instance owns one buf_backend_counters_t for it (a
- *     "slot", impls/backends/backend_stats.h), written by that thread only, read by any
- *     thread that merges the figures (buf_backend_get_stats, close): hence the relaxed
- *     atomic loads and stores, and never a read-modify-write (DESIGN.md: "never shared
- *     atomics on the hot path");
- *   - buf_backend_thread_cache remembers the thread's slot for the instance it used last.
- * Whatever the fast path does not handle (another alignment, a size above BUF_MAX_ALLOC, a
- * NULL backend, an instance other than the thread's last one, a second thread's use of
- * the instance, a failed allocation's count) goes to the functions declared last, which
- * do everything buf_backend_alloc and buf_backend_free promise, the slow way.  The two
- * are always inlined: gcc -O2 otherwise keeps buf_backend_alloc out of line in a file that
- * calls it from many places, and the call costs what inlining saves. */
-typedef struct buf_backend_hot {
-    void *(*alloc)(void *state, size_t size, size_t align); /* the backend's ops->alloc */
-    void (*free)(void *state, void *ptr, size_t size, size_t align); /* ops->free */
-    void *state;           /* the backend's instance state */
-    uint64_t stats_id;     /* unique for the process lifetime (never 0): the cache key */
-    uint32_t stats_shared; /* 1 once a second thread has a slot (the peak then sums slots) */
-} buf_backend_hot_t;
-
-/* One thread's figures for one instance: its slot's counters (64-byte aligned with the
- * rest of the slot, so both ops of a pair touch one cache line). */
-typedef struct buf_backend_counters {
+ * in any version, and writing them breaks the statistics).  They are public only because
+ * inline code must see them:
+ *   - an open instance starts with buf_backend_hot_t: the backend's alloc and free, its
+ *     state, the identity of its first user thread (its "owner") and the owner's slot of
+ *     counters.  Statistics are kept per thread (impls/backends/backend_stats.h); every
+ *     other thread's slot hangs off the owner's, found out of line;
+ *   - the owner's slot is written by the owner only, read by any thread that merges the
+ *     figures (buf_backend_get_stats, close): hence the relaxed atomic loads and stores,
+ *     and never a read-modify-write (DESIGN.md: "never shared atomics on the hot path");
+ *   - a thread's identity is its thread pointer (one register read on x86-64 and
+ *     AArch64, which the compiler keeps in a register across a loop); a thread that
+ *     starts after the owner exited may get the same one, and then continues its slot
+ *     (its counts are sums: they stay exact).
+ * Whatever the fast path does not handle goes to the "general" functions declared here,
+ * which do everything buf_backend_alloc and buf_backend_free promise, the slow way:
+ * another alignment, a size of 0 or above BUF_MAX_ALLOC, a NULL backend, any thread
+ * but the owner, and the owner's allocations once a second thread has used the instance
+ * (the peak then sums every slot).  The two are always inlined: gcc -O2 otherwise keeps
+ * buf_backend_alloc out of line in a file that calls it from many places, and the call
+ * costs what inlining saves. */
+/* One thread's figures for one instance: a "slot", one 64-byte cache line. */
+typedef struct buf_backend_slot {
     uint64_t bytes_net; /* bytes this thread allocated minus bytes it freed, modulo 2^64 (a
                          * thread that frees other threads' blocks goes "negative") */
     uint64_t peak;      /* the highest instance live bytes an allocation of this thread saw */
     uint64_t allocs;    /* successful allocations by this thread */
     uint64_t frees;     /* frees by this thread (of any thread's blocks) */
     uint64_t failures;  /* failed allocations by this thread */
-} buf_backend_counters_t;
+    uintptr_t thread;   /* the owning thread's identity (buf_backend_thread_identity) */
+    struct buf_backend_slot *next; /* the next slot of the instance (set before publication) */
+    uint64_t unused;
+} buf_backend_slot_t;
 
-typedef struct buf_backend_thread_cache {
-    uint64_t stats_id;                /* 0: none yet */
-    buf_backend_counters_t *counters; /* this thread's slot of the instance stats_id names */
-} buf_backend_thread_cache_t;
-
-#ifdef __cplusplus
-extern thread_local buf_backend_thread_cache_t buf_backend_thread_cache;
-#else
-extern _Thread_local buf_backend_thread_cache_t buf_backend_thread_cache;
-#endif
+typedef struct buf_backend_hot {
+    void *(*alloc)(void *state, size_t size, size_t align); /* the backend's ops->alloc */
+    void (*free)(void *state, void *ptr, size_t size, size_t align); /* ops->free */
+    void *state;            /* the backend's instance state */
+    uintptr_t free_owner;   /* the owner's identity; 0 until the first use */
+    uintptr_t alloc_owner;  /* the owner's identity while it alone has used the instance;
+                             * 0 before and after (0 is no thread's identity) */
+    buf_backend_slot_t first __attribute__((aligned(64))); /* the owner's slot */
+} buf_backend_hot_t;
 
 /* The slow ways (out of line; for the inline functions below only). */
 void *buf_backend_alloc_general(buf_backend_t *backend, size_t size, size_t align, buf_status_t *status);
 void buf_backend_free_general(buf_backend_t *backend, void *ptr, size_t size, size_t align);
-/* The peak after an allocation once several threads use the instance (sums the slots). */
-void buf_backend_note_peak_shared(buf_backend_t *backend, buf_backend_counters_t *counters);
+/* Assertion builds (BUF_ASSERT_LEVEL >= 2): stops the program with an assertion message
+ * when a free took the live bytes below zero (a free with a larger size than its alloc). */
+_Noreturn void buf_backend_live_below_zero(const buf_backend_t *backend);
+
+/* The calling thread's identity: its thread pointer, never 0. */
+static inline uintptr_t buf_backend_thread_identity(void)
+{
+#if defined(__x86_64__)
+    uintptr_t thread_pointer;
+    __asm__("mov %%fs:0, %0" : "=r"(thread_pointer)); /* the TCB's pointer to itself */
+    return thread_pointer;
+#elif defined(__aarch64__)
+    return (uintptr_t)__builtin_thread_pointer();
+#else
+    return 0; /* no fast path: owners are never 0, so every call takes the general path */
+#endif
+}
 
 /* counter += amount by the counter's only writer: a relaxed load and a relaxed store, no
  * read-modify-write instruction (readers on other threads see the old or the new value). */
@@ -236,39 +247,29 @@ static inline uint64_t buf_backend_counter_add(uint64_t *counter, uint64_t amoun
     return value;
 }
 
-/* True when the calling thread's cache holds `hot`'s slot. */
-static inline bool buf_backend_thread_cached(const buf_backend_hot_t *hot)
-{
-    return __builtin_expect(buf_backend_thread_cache.stats_id == hot->stats_id, 1);
-}
-
 static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align,
                                                                      buf_status_t *status)
 {
-    const buf_backend_hot_t *hot = (const buf_backend_hot_t *)(const void *)backend;
+    buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
     /* One compare for 1 <= size <= BUF_MAX_ALLOC (size 0 wraps: the general path turns it
-     * into a unique 1-byte block); the default alignment; this thread's cached slot.
-     * With constant arguments (the usual call) the compiler folds the first two away. */
+     * into a unique 1-byte block); the default alignment; the owner, alone.  With
+     * constant arguments (the usual call) the compiler folds the first two away. */
     if (__builtin_expect(backend == NULL || size - 1 >= BUF_MAX_ALLOC || (align != 0 && align != BUF_DEFAULT_ALIGN) ||
-                             !buf_backend_thread_cached(hot),
+                             __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != buf_backend_thread_identity(),
                          0))
         return buf_backend_alloc_general(backend, size, align, status);
-    buf_backend_counters_t *counters = buf_backend_thread_cache.counters;
     void *block = hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN);
     if (__builtin_expect(block == NULL, 0)) {
-        buf_backend_counter_add(&counters->failures, 1);
+        buf_backend_counter_add(&hot->first.failures, 1);
         if (status)
             *status = BUF_ENOMEM;
         return NULL;
     }
-    uint64_t net = buf_backend_counter_add(&counters->bytes_net, size);
-    /* Alone, this thread's net bytes are the instance's live bytes; shared, the slots
-     * are summed (out of line). */
-    if (__builtin_expect(__atomic_load_n(&hot->stats_shared, __ATOMIC_RELAXED) != 0, 0))
-        buf_backend_note_peak_shared(backend, counters);
-    else if (net > __atomic_load_n(&counters->peak, __ATOMIC_RELAXED))
-        __atomic_store_n(&counters->peak, net, __ATOMIC_RELAXED);
-    buf_backend_counter_add(&counters->allocs, 1);
+    /* Alone, the owner's net bytes are the instance's live bytes. */
+    uint64_t net = buf_backend_counter_add(&hot->first.bytes_net, size);
+    if (net > __atomic_load_n(&hot->first.peak, __ATOMIC_RELAXED))
+        __atomic_store_n(&hot->first.peak, net, __ATOMIC_RELAXED);
+    buf_backend_counter_add(&hot->first.allocs, 1);
     if (status)
         *status = BUF_OK;
     return block;
@@ -277,18 +278,24 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
 static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t *backend, void *ptr, size_t size,
                                                                    size_t align)
 {
-    const buf_backend_hot_t *hot = (const buf_backend_hot_t *)(const void *)backend;
-    /* NULL (a no-op), size 0, another alignment, another instance: the general path. */
+    buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
+    /* NULL (a no-op), size 0, another alignment, another thread: the general path. */
     if (__builtin_expect(ptr == NULL || backend == NULL || size == 0 || (align != 0 && align != BUF_DEFAULT_ALIGN) ||
-                             !buf_backend_thread_cached(hot),
+                             __atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) != buf_backend_thread_identity(),
                          0)) {
         buf_backend_free_general(backend, ptr, size, align);
         return;
     }
-    buf_backend_counters_t *counters = buf_backend_thread_cache.counters;
     hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
-    buf_backend_counter_add(&counters->bytes_net, (uint64_t)0 - size);
-    buf_backend_counter_add(&counters->frees, 1);
+    uint64_t net = buf_backend_counter_add(&hot->first.bytes_net, (uint64_t)0 - size);
+    buf_backend_counter_add(&hot->first.frees, 1);
+#if defined(BUF_ASSERT_LEVEL) && BUF_ASSERT_LEVEL >= 2
+    /* While the owner is alone its net bytes are the live bytes: never below zero. */
+    if ((int64_t)net < 0 && __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != 0)
+        buf_backend_live_below_zero(backend);
+#else
+    (void)net;
+#endif
 }
 
 #ifdef __cplusplus
