@@ -247,6 +247,27 @@ static inline uint64_t buf_backend_counter_add(uint64_t *counter, uint64_t amoun
     return value;
 }
 
+/* counter += amount by the counter's only writer, when the value is not needed: on x86-64
+ * one add to memory (its store is one aligned 8-byte write, which readers on other threads
+ * see whole), half the instructions of a load and a store; ThreadSanitizer builds keep the
+ * atomic load and store, so that it checks who reads what. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define BUF_BACKEND_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define BUF_BACKEND_TSAN 1
+#endif
+static inline void buf_backend_counter_bump(uint64_t *counter, uint64_t amount)
+{
+#if defined(__x86_64__) && !defined(BUF_BACKEND_TSAN)
+    __asm__("addq %1, %0" : "+m"(*counter) : "er"(amount));
+#else
+    buf_backend_counter_add(counter, amount);
+#endif
+}
+
 static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align,
                                                                      buf_status_t *status)
 {
@@ -265,11 +286,13 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
             *status = BUF_ENOMEM;
         return NULL;
     }
-    /* Alone, the owner's net bytes are the instance's live bytes. */
+    /* Alone, the owner's net bytes are the instance's live bytes.  (A load and a store
+     * here, not an add to memory and a load: reading back a value just stored measured
+     * slower, 1.20x malloc's time against 1.15x.) */
     uint64_t net = buf_backend_counter_add(&hot->first.bytes_net, size);
     if (net > __atomic_load_n(&hot->first.peak, __ATOMIC_RELAXED))
         __atomic_store_n(&hot->first.peak, net, __ATOMIC_RELAXED);
-    buf_backend_counter_add(&hot->first.allocs, 1);
+    buf_backend_counter_bump(&hot->first.allocs, 1);
     if (status)
         *status = BUF_OK;
     return block;
@@ -287,14 +310,13 @@ static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t
         return;
     }
     hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
-    uint64_t net = buf_backend_counter_add(&hot->first.bytes_net, (uint64_t)0 - size);
-    buf_backend_counter_add(&hot->first.frees, 1);
+    buf_backend_counter_bump(&hot->first.bytes_net, (uint64_t)0 - size);
+    buf_backend_counter_bump(&hot->first.frees, 1);
 #if defined(BUF_ASSERT_LEVEL) && BUF_ASSERT_LEVEL >= 2
     /* While the owner is alone its net bytes are the live bytes: never below zero. */
-    if ((int64_t)net < 0 && __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != 0)
+    if ((int64_t)__atomic_load_n(&hot->first.bytes_net, __ATOMIC_RELAXED) < 0 &&
+        __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != 0)
         buf_backend_live_below_zero(backend);
-#else
-    (void)net;
 #endif
 }
 
