@@ -1,12 +1,15 @@
 /* backend.c — the registry, specs, instances and the statistics every backend shares.
  *
- * Every call from a user goes through here: sizes and alignments are validated once,
- * statistics every backend shares (live/peak bytes, counts) are kept here in per-thread
- * slots merged when read (backend_stats.h: no lock and no atomic read-modify-write on
- * the hot path, though a backend may be used from several threads), and a spec is turned
+ * Sizes and alignments are validated once, statistics every backend shares (live/peak
+ * bytes, counts) are kept in per-thread slots merged when read (backend_stats.h: no lock
+ * and no atomic read-modify-write on the hot path, though a backend may be used from
+ * several threads), and a spec is turned
  * into an instance — a base backend from BUF_BACKEND_LIST, or a decorator from
  * BUF_DECORATOR_LIST wrapped around the instance of the rest of the spec.  This file
  * knows no backend and no decorator by name: each is its own file (backend_registry.h).
+ * The commonest requests never get here: buf_backend_alloc and buf_backend_free are
+ * inlined into the caller (buf_backend.h, "The inlined fast path"), and call the
+ * *_general functions below for everything they do not handle themselves.
  */
 #include "buf_backend.h"
 
