@@ -1,18 +1,22 @@
 /* backend.c — the registry, specs, instances and the statistics every backend shares.
  *
- * Every call from a user goes through here: sizes and alignments are validated once,
- * statistics every backend shares (live/peak bytes, counts) are kept here in per-thread
- * slots merged when read (backend_stats.h: no lock and no atomic read-modify-write on
- * the hot path, though a backend may be used from several threads), and a spec is turned
+ * Sizes and alignments are validated once, statistics every backend shares (live/peak
+ * bytes, counts) are kept in per-thread slots merged when read (backend_stats.h: no lock
+ * and no atomic read-modify-write on the hot path, though a backend may be used from
+ * several threads), and a spec is turned
  * into an instance — a base backend from BUF_BACKEND_LIST, or a decorator from
  * BUF_DECORATOR_LIST wrapped around the instance of the rest of the spec.  This file
  * knows no backend and no decorator by name: each is its own file (backend_registry.h).
+ * The commonest requests never get here: buf_backend_alloc and buf_backend_free are
+ * inlined into the caller (buf_backend.h, "The inlined fast path"), and call the
+ * *_general functions below for everything they do not handle themselves.
  */
 #include "buf_backend.h"
 
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,12 +126,14 @@ size_t buf_page_size(void)
 /* ---- Instances ----------------------------------------------------------------------- */
 #define SPEC_MAX 256
 
+/* The fast path inlined from buf_backend.h reads `hot`: it must come first. */
 struct buf_backend {
+    buf_backend_hot_t hot;        /* ops->alloc, ops->free, the state, the owner and its slot */
     const buf_backend_ops_t *ops; /* a base backend's or a decorator's */
-    void *state;
     backend_stats_t stats;
     char spec[SPEC_MAX];
 };
+_Static_assert(offsetof(struct buf_backend, hot) == 0, "buf_backend.h reads an instance through its hot part");
 
 /* Splits a spec (a writable copy in `text`) into the ops that serve it and their config:
  *   DECORATOR(ARGUMENTS):SPEC  a name from BUF_DECORATOR_LIST; SPEC is opened here, with
@@ -177,20 +183,22 @@ buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *conf
     buf_backend_t *backend = NULL;
     if (status == BUF_OK) {
         backend = calloc(1, sizeof *backend);
-        if (backend && backend_stats_init(&backend->stats) != 0) {
+        if (backend && backend_stats_init(&backend->stats, &backend->hot) != 0) {
             free(backend);
             backend = NULL;
         }
-        status = backend ? ops->create(&instance_config, &backend->state) : BUF_ENOMEM;
+        status = backend ? ops->create(&instance_config, &backend->hot.state) : BUF_ENOMEM;
     }
     if (status != BUF_OK) {
         if (backend)
-            backend_stats_destroy(&backend->stats);
+            backend_stats_destroy(&backend->stats, &backend->hot);
         free(backend);
         buf_backend_close_report(instance_config.inner, NULL); /* a decorator's, if opened */
         return status;
     }
     backend->ops = ops;
+    backend->hot.alloc = ops->alloc;
+    backend->hot.free = ops->free;
     snprintf(backend->spec, sizeof backend->spec, "%s", spec);
     *out = backend;
     return BUF_OK;
@@ -203,16 +211,20 @@ size_t buf_backend_close_report(buf_backend_t *backend, void *report)
     FILE *out = report;
     /* Closing excludes any other use of the instance, so these counts are final. */
     buf_backend_stats_t totals = {0};
-    backend_stats_read(&backend->stats, &totals);
+    bool live_negative = false;
+    backend_stats_read(&backend->stats, &totals, &live_negative);
     BUF_ASSERT(totals.frees <= totals.allocs);
+    /* No operation is in flight: more bytes freed than allocated is a caller's wrong
+     * size (or a framework bug), never a race. */
+    BUF_ASSERT(!live_negative);
     uint64_t counted = totals.allocs - totals.frees;
-    size_t listed = backend->ops->destroy(backend->state, report);
+    size_t listed = backend->ops->destroy(backend->hot.state, report);
     /* Backends that cannot list blocks (malloc, mmap) rely on the counts kept here. */
     size_t outstanding = listed > counted ? listed : (size_t)counted;
     if (out && counted)
         fprintf(out, "%s: %" PRIu64 " block(s), %" PRIu64 " byte(s) still allocated at destroy\n",
                 backend->spec, counted, totals.bytes_live);
-    backend_stats_destroy(&backend->stats);
+    backend_stats_destroy(&backend->stats, &backend->hot);
     free(backend);
     return outstanding;
 }
@@ -222,9 +234,12 @@ size_t buf_backend_close(buf_backend_t *backend)
     return buf_backend_close_report(backend, stderr);
 }
 
-/* ---- Allocate ------------------------------------------------------------------------ */
+/* ---- Allocate ------------------------------------------------------------------------
+ * buf_backend_alloc (inline, buf_backend.h) serves the default alignment on a thread whose
+ * cache holds the instance; everything else comes here. */
+
 /* align 0 becomes the default; then one compare each for "a power of two no larger than
- * a page" and "not too large" (align - 1 < page size rejects 0 too, by wrapping). */
+ * a page" and "not too large". */
 static buf_status_t check_request(size_t size, size_t *align)
 {
     if (*align == 0)
@@ -238,15 +253,15 @@ static buf_status_t check_request(size_t size, size_t *align)
 
 static void *alloc_failed(buf_backend_t *backend, buf_status_t code, buf_status_t *status)
 {
-    backend_stats_slot_t *slot = backend_stats_mine(&backend->stats);
+    buf_backend_slot_t *slot = backend_stats_mine(&backend->stats, &backend->hot);
     if (slot)
-        backend_stats_bump(&slot->failures, 1);
+        buf_backend_counter_add(&slot->failures, 1);
     if (status)
         *status = code;
     return NULL;
 }
 
-void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align, buf_status_t *status)
+void *buf_backend_alloc_general(buf_backend_t *backend, size_t size, size_t align, buf_status_t *status)
 {
     if (!backend) {
         if (status)
@@ -258,17 +273,22 @@ void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align, buf_s
         return alloc_failed(backend, check, status);
     /* The slot first: a thread that cannot get one (out of memory) must not be handed a
      * block the statistics would never see. */
-    backend_stats_slot_t *slot = backend_stats_mine(&backend->stats);
+    buf_backend_slot_t *slot = backend_stats_mine(&backend->stats, &backend->hot);
     if (__builtin_expect(!slot, 0)) {
         if (status)
             *status = BUF_ENOMEM;
         return NULL;
     }
     /* Size 0 gets a unique 1-byte block, freed with size 0 (see buf_backend.h). */
-    void *block = backend->ops->alloc(backend->state, size ? size : 1, align);
-    if (!block)
-        return alloc_failed(backend, BUF_ENOMEM, status);
-    backend_stats_note_alloc(&backend->stats, slot, size);
+    void *block = backend->hot.alloc(backend->hot.state, size ? size : 1, align);
+    if (!block) {
+        buf_backend_counter_add(&slot->failures, 1);
+        if (status)
+            *status = BUF_ENOMEM;
+        return NULL;
+    }
+    backend_stats_note_peak(&backend->stats, slot, buf_backend_counter_add(&slot->bytes_net, size));
+    buf_backend_counter_add(&slot->allocs, 1);
     if (status)
         *status = BUF_OK;
     return block;
@@ -286,22 +306,35 @@ void *buf_backend_calloc(buf_backend_t *backend, size_t size, size_t align, buf_
     return block;
 }
 
-/* ---- Free ---------------------------------------------------------------------------- */
-void buf_backend_free(buf_backend_t *backend, void *ptr, size_t size, size_t align)
+/* ---- Free -----------------------------------------------------------------------------
+ * As for alloc: buf_backend_free (inline) serves the default alignment on a thread whose
+ * cache holds the instance; the rest comes here. */
+void buf_backend_free_general(buf_backend_t *backend, void *ptr, size_t size, size_t align)
 {
     if (!backend || !ptr)
         return;
     if (align == 0)
         align = BUF_DEFAULT_ALIGN;
-    backend->ops->free(backend->state, ptr, size ? size : 1, align);
+    backend->hot.free(backend->hot.state, ptr, size ? size : 1, align);
     /* A free that cannot get its thread a slot (out of memory on this thread's first use
      * of the instance) still frees; only its count is lost, and close then reports one
      * block too many.  Every thread that allocated has a slot, so this is a free on a
      * thread that never allocated from the instance, out of memory. */
-    backend_stats_slot_t *slot = backend_stats_mine(&backend->stats);
-    if (__builtin_expect(slot != NULL, 1))
-        backend_stats_note_free(slot, size);
-    BUF_ASSERT_EXPENSIVE(backend_stats_live_not_negative(&backend->stats));
+    buf_backend_slot_t *slot = backend_stats_mine(&backend->stats, &backend->hot);
+    if (__builtin_expect(slot != NULL, 1)) {
+        uint64_t net = buf_backend_counter_add(&slot->bytes_net, (uint64_t)0 - size);
+        buf_backend_counter_add(&slot->frees, 1);
+        /* With one slot its net bytes are the live bytes (with several, a racing sum can
+         * dip below zero for a moment: close checks the final figure). */
+        BUF_ASSERT_EXPENSIVE(__atomic_load_n(&backend->stats.slot_count, __ATOMIC_RELAXED) > 1 || (int64_t)net >= 0);
+        (void)net;
+    }
+}
+
+void buf_backend_live_below_zero(const buf_backend_t *backend)
+{
+    (void)backend;
+    core_assert_fail("bytes_live >= 0 (a free of more bytes than were allocated)", __FILE__, __LINE__, __func__);
 }
 
 /* ---- Statistics and properties ------------------------------------------------------- */
@@ -313,8 +346,8 @@ void buf_backend_get_stats(const buf_backend_t *backend, buf_backend_stats_t *ou
     if (!backend)
         return;
     buf_backend_t *mutable_backend = (buf_backend_t *)backend;
-    backend->ops->stats(backend->state, out);
-    backend_stats_read(&mutable_backend->stats, out);
+    backend->ops->stats(backend->hot.state, out);
+    backend_stats_read(&mutable_backend->stats, out, NULL);
 }
 
 void buf_backend_get_props(const buf_backend_t *backend, buf_backend_props_t *out)
@@ -326,7 +359,7 @@ void buf_backend_get_props(const buf_backend_t *backend, buf_backend_props_t *ou
         return;
     }
     if (backend->ops->instance_props)
-        backend->ops->instance_props(backend->state, out);
+        backend->ops->instance_props(backend->hot.state, out);
     else
         *out = backend->ops->props;
 }

@@ -2,75 +2,134 @@
 #include "backend_stats.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/core_assert.h"
 
-_Thread_local backend_stats_cache_t backend_stats_last;
+_Static_assert(sizeof(buf_backend_slot_t) == 64, "a statistics slot is one cache line");
 
-static _Atomic uint64_t next_stats_id = 1;
+/* The general path's one-entry cache: the slot of the instance this thread used last. */
+typedef struct {
+    uint64_t stats_id;
+    buf_backend_slot_t *slot;
+} slot_cache_t;
 
-int backend_stats_init(backend_stats_t *stats)
+static _Thread_local slot_cache_t slot_cache;
+
+/* Ids start at 1: a thread's empty cache (id 0) matches no instance. */
+static uint64_t next_stats_id = 1;
+
+/* The identity the fast path compares; pthread_self where there is no thread pointer
+ * (buf_backend_thread_identity returns 0 there, and the fast path is never taken). */
+static uintptr_t thread_identity(void)
 {
-    atomic_init(&stats->slots, NULL);
-    atomic_init(&stats->slot_count, 0);
-    stats->id = atomic_fetch_add(&next_stats_id, 1);
+    uintptr_t identity = buf_backend_thread_identity();
+    return identity ? identity : (uintptr_t)pthread_self();
+}
+
+int backend_stats_init(backend_stats_t *stats, buf_backend_hot_t *hot)
+{
+    __atomic_store_n(&stats->slots, NULL, __ATOMIC_RELAXED);
+    stats->slot_count = 0;
+    stats->id = __atomic_fetch_add(&next_stats_id, 1, __ATOMIC_RELAXED);
+    memset(&hot->first, 0, sizeof hot->first);
+    hot->free_owner = 0;
+    hot->alloc_owner = 0;
     return pthread_mutex_init(&stats->lock, NULL) == 0 ? 0 : -1;
 }
 
-backend_stats_slot_t *backend_stats_slot_lookup(backend_stats_t *stats)
+/* Adds the calling thread's slot: the owner's if no thread has used the instance yet, else
+ * a new one, which ends the owner's inline allocations (see backend_stats.h). */
+static buf_backend_slot_t *slot_add(backend_stats_t *stats, buf_backend_hot_t *hot, uintptr_t self)
 {
-    pthread_t self = pthread_self();
-    backend_stats_slot_t *slot = atomic_load_explicit(&stats->slots, memory_order_acquire);
-    while (slot && !pthread_equal(slot->owner, self))
-        slot = atomic_load_explicit(&slot->next, memory_order_acquire);
-    if (!slot) {
-        /* Only this thread adds a slot for `self`, so none can appear between the scan
-         * and the insertion; the lock orders insertions by different threads. */
-        slot = calloc(1, sizeof *slot);
-        if (!slot)
+    buf_backend_slot_t *fresh = NULL;
+    if (__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) != 0) {
+        fresh = aligned_alloc(sizeof *fresh, sizeof *fresh);
+        if (!fresh)
             return NULL;
-        slot->owner = self;
-        pthread_mutex_lock(&stats->lock);
-        atomic_store_explicit(&slot->next, atomic_load_explicit(&stats->slots, memory_order_relaxed),
-                              memory_order_relaxed);
-        atomic_store_explicit(&stats->slots, slot, memory_order_release);
-        atomic_store_explicit(&stats->slot_count, atomic_load_explicit(&stats->slot_count, memory_order_relaxed) + 1,
-                              memory_order_relaxed);
-        pthread_mutex_unlock(&stats->lock);
+        memset(fresh, 0, sizeof *fresh);
     }
-    /* Ids are never reused, so a cached slot is always this thread's own. */
-    backend_stats_last = (backend_stats_cache_t){stats->id, slot};
+    /* Only this thread adds a slot for `self`, so none can appear between the caller's
+     * scan and this insertion; the lock orders insertions by different threads. */
+    pthread_mutex_lock(&stats->lock);
+    buf_backend_slot_t *slot = &hot->first;
+    if (__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) != 0) {
+        if (!fresh) { /* another thread claimed the owner's slot since the check above */
+            pthread_mutex_unlock(&stats->lock);
+            return slot_add(stats, hot, self);
+        }
+        slot = fresh;
+        fresh = NULL;
+    }
+    slot->thread = self;
+    slot->next = __atomic_load_n(&stats->slots, __ATOMIC_RELAXED);
+    __atomic_store_n(&stats->slots, slot, __ATOMIC_RELEASE);
+    __atomic_store_n(&stats->slot_count, stats->slot_count + 1, __ATOMIC_RELAXED);
+    if (slot == &hot->first) {
+        __atomic_store_n(&hot->free_owner, self, __ATOMIC_RELAXED);
+        if (self == buf_backend_thread_identity())
+            __atomic_store_n(&hot->alloc_owner, self, __ATOMIC_RELAXED);
+    } else {
+        __atomic_store_n(&hot->alloc_owner, 0, __ATOMIC_RELAXED); /* shared from now on */
+    }
+    pthread_mutex_unlock(&stats->lock);
+    free(fresh);
     return slot;
 }
 
-uint64_t backend_stats_live_now(backend_stats_t *stats)
+buf_backend_slot_t *backend_stats_mine(backend_stats_t *stats, buf_backend_hot_t *hot)
 {
-    uint64_t allocated = 0, freed = 0;
-    for (backend_stats_slot_t *slot = atomic_load_explicit(&stats->slots, memory_order_acquire); slot;
-         slot = atomic_load_explicit(&slot->next, memory_order_acquire)) {
-        allocated += atomic_load_explicit(&slot->bytes_allocated, memory_order_relaxed);
-        freed += atomic_load_explicit(&slot->bytes_freed, memory_order_relaxed);
-    }
-    /* Racing threads can make the sum look negative for a moment: no peak then. */
-    return freed < allocated ? allocated - freed : 0;
+    uintptr_t self = thread_identity();
+    if (__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) == self)
+        return &hot->first;
+    if (slot_cache.stats_id == stats->id)
+        return slot_cache.slot;
+    buf_backend_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE);
+    while (slot && slot->thread != self)
+        slot = slot->next;
+    if (!slot && !(slot = slot_add(stats, hot, self)))
+        return NULL;
+    /* Ids are never reused, so a cached slot is always this thread's own. */
+    slot_cache = (slot_cache_t){stats->id, slot};
+    return slot;
 }
 
-void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out)
+/* The instance's live bytes summed over every slot. */
+static uint64_t live_now(backend_stats_t *stats)
 {
-    uint64_t allocated = 0, freed = 0, peak = 0, allocs = 0, frees = 0, failures = 0;
-    for (backend_stats_slot_t *slot = atomic_load_explicit(&stats->slots, memory_order_acquire); slot;
-         slot = atomic_load_explicit(&slot->next, memory_order_acquire)) {
-        allocated += atomic_load_explicit(&slot->bytes_allocated, memory_order_relaxed);
-        freed += atomic_load_explicit(&slot->bytes_freed, memory_order_relaxed);
-        uint64_t slot_peak = atomic_load_explicit(&slot->peak, memory_order_relaxed);
+    uint64_t net = 0;
+    for (buf_backend_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE); slot; slot = slot->next)
+        net += __atomic_load_n(&slot->bytes_net, __ATOMIC_RELAXED);
+    /* Racing threads can make the sum look negative for a moment: no peak then. */
+    return (int64_t)net > 0 ? net : 0;
+}
+
+void backend_stats_note_peak(backend_stats_t *stats, buf_backend_slot_t *slot, uint64_t net)
+{
+    /* One slot: this thread's net bytes are the instance's live bytes. */
+    uint64_t live = __atomic_load_n(&stats->slot_count, __ATOMIC_RELAXED) > 1 ? live_now(stats) : net;
+    if (live > __atomic_load_n(&slot->peak, __ATOMIC_RELAXED))
+        __atomic_store_n(&slot->peak, live, __ATOMIC_RELAXED);
+}
+
+void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out, bool *live_negative)
+{
+    uint64_t net = 0, peak = 0, allocs = 0, frees = 0, failures = 0;
+    for (buf_backend_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE); slot; slot = slot->next) {
+        net += __atomic_load_n(&slot->bytes_net, __ATOMIC_RELAXED);
+        uint64_t slot_peak = __atomic_load_n(&slot->peak, __ATOMIC_RELAXED);
         peak = slot_peak > peak ? slot_peak : peak;
-        allocs += atomic_load_explicit(&slot->allocs, memory_order_relaxed);
-        frees += atomic_load_explicit(&slot->frees, memory_order_relaxed);
-        failures += atomic_load_explicit(&slot->failures, memory_order_relaxed);
+        allocs += __atomic_load_n(&slot->allocs, __ATOMIC_RELAXED);
+        frees += __atomic_load_n(&slot->frees, __ATOMIC_RELAXED);
+        failures += __atomic_load_n(&slot->failures, __ATOMIC_RELAXED);
     }
     /* A read racing with a cross-thread free may count the free but not yet its alloc
-     * (slots are read one after the other): never report negative live bytes. */
-    out->bytes_live = freed < allocated ? allocated - freed : 0;
+     * (slots are read one after the other): never report negative live bytes.  Live
+     * bytes stay far below 2^63 (BUF_MAX_ALLOC is 2^62 - 1 and memory is finite). */
+    bool negative = (int64_t)net < 0;
+    if (live_negative)
+        *live_negative = negative;
+    out->bytes_live = negative ? 0 : net;
     /* The highest live figure any allocation saw; never below the live bytes now. */
     out->bytes_peak = peak > out->bytes_live ? peak : out->bytes_live;
     out->allocs = allocs;
@@ -78,26 +137,17 @@ void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out)
     out->failures = failures;
 }
 
-bool backend_stats_live_not_negative(backend_stats_t *stats)
+void backend_stats_destroy(backend_stats_t *stats, buf_backend_hot_t *hot)
 {
-    uint64_t freed = 0, allocated = 0;
-    for (backend_stats_slot_t *slot = atomic_load(&stats->slots); slot; slot = atomic_load(&slot->next))
-        freed += atomic_load(&slot->bytes_freed);
-    for (backend_stats_slot_t *slot = atomic_load(&stats->slots); slot; slot = atomic_load(&slot->next))
-        allocated += atomic_load(&slot->bytes_allocated);
-    return freed <= allocated;
-}
-
-void backend_stats_destroy(backend_stats_t *stats)
-{
-    backend_stats_slot_t *slot = atomic_load(&stats->slots);
+    buf_backend_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE);
     while (slot) {
-        backend_stats_slot_t *next = atomic_load(&slot->next);
-        free(slot);
+        buf_backend_slot_t *next = slot->next;
+        if (slot != &hot->first)
+            free(slot);
         slot = next;
     }
-    atomic_store(&stats->slots, NULL);
-    if (backend_stats_last.stats_id == stats->id)
-        backend_stats_last = (backend_stats_cache_t){0, NULL};
+    __atomic_store_n(&stats->slots, NULL, __ATOMIC_RELAXED);
+    if (slot_cache.stats_id == stats->id)
+        slot_cache = (slot_cache_t){0, NULL};
     pthread_mutex_destroy(&stats->lock);
 }

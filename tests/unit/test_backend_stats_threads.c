@@ -7,7 +7,8 @@
  *     joined, with blocks freed on other threads than the allocating one, and threads that
  *     have exited (their slots must still count);
  *   - bytes_peak is exact for one thread, and for several threads that take turns (each
- *     operation ordered before the next), cross-thread frees included;
+ *     operation ordered before the next), cross-thread frees included, also when a
+ *     second thread starts using an instance its first thread counted inline;
  *   - close reports exactly the blocks still outstanding, including blocks allocated by
  *     threads that have exited, and releases the rest (the ASan and valgrind stages catch a
  *     block or heap left behind).
@@ -220,6 +221,61 @@ Test(threads_backend_stats, peak_exact_when_threads_take_turns)
                      (unsigned long)true_peak);
         cr_assert_eq(stats.bytes_live, 0, "%s", spec);
         test_close_backend_clean(p.backend);
+    }
+}
+
+/* The first thread to use an instance counts inline in the instance's own slot, and
+ * figures its peak from that slot alone while no other thread has used the instance
+ * (buf_backend.h, "The inlined fast path").  Once a second thread holds a block, the
+ * owner's next allocation must see the instance's live bytes, not only its own: here the
+ * owner holds 1000 bytes, a second thread allocates 5000 and exits holding them, and the
+ * owner's 2000 more take the instance to 8000 — a peak neither thread's own bytes show. */
+#define OWNER_FIRST 1000
+#define JOINER_HELD 5000
+#define OWNER_SECOND 2000
+
+typedef struct {
+    buf_backend_t *backend;
+    void *held;
+} joiner_t;
+
+static void *joiner_main(void *arg)
+{
+    joiner_t *j = arg;
+    j->held = buf_backend_alloc(j->backend, JOINER_HELD, 0, NULL);
+    return NULL;
+}
+
+Test(threads_backend_stats, peak_exact_when_a_second_thread_joins_the_owner)
+{
+    for (size_t s = 0; s < test_backend_spec_count(); s++) {
+        const char *spec = test_backend_spec(s);
+        if (test_spec_injects_failures(spec))
+            continue;
+        buf_backend_t *backend = test_open_backend(spec);
+        void *first = buf_backend_alloc(backend, OWNER_FIRST, 0, NULL);
+        joiner_t joiner = {.backend = backend};
+        pthread_t thread;
+        pthread_create(&thread, NULL, joiner_main, &joiner);
+        pthread_join(thread, NULL);
+        void *second = buf_backend_alloc(backend, OWNER_SECOND, 0, NULL);
+        cr_assert(first && joiner.held && second, "%s", spec);
+        buf_backend_stats_t stats;
+        buf_backend_get_stats(backend, &stats);
+        const uint64_t true_peak = OWNER_FIRST + JOINER_HELD + OWNER_SECOND;
+        cr_assert_eq(stats.bytes_peak, true_peak, "%s: peak %lu, true %lu", spec, (unsigned long)stats.bytes_peak,
+                     (unsigned long)true_peak);
+        cr_assert_eq(stats.bytes_live, true_peak, "%s", spec);
+        /* The owner frees all three, the joiner's block included (a cross-thread free). */
+        buf_backend_free(backend, first, OWNER_FIRST, 0);
+        buf_backend_free(backend, joiner.held, JOINER_HELD, 0);
+        buf_backend_free(backend, second, OWNER_SECOND, 0);
+        buf_backend_get_stats(backend, &stats);
+        cr_assert_eq(stats.allocs, 3, "%s", spec);
+        cr_assert_eq(stats.frees, 3, "%s", spec);
+        cr_assert_eq(stats.bytes_live, 0, "%s", spec);
+        cr_assert_eq(stats.bytes_peak, true_peak, "%s", spec);
+        test_close_backend_clean(backend);
     }
 }
 
