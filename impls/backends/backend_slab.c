@@ -111,7 +111,6 @@ struct slab_heap {
                                        * have run out: alloc's slow path moves past it) */
     slab_t *empty[SLAB_LENGTHS];      /* slabs with no live block, by length, any class */
     arena_t *arena;                   /* the arena this heap carves slabs from */
-    backend_large_stash_t large_stash; /* this thread's freed large blocks (large_cache.h) */
 };
 
 typedef struct slab_state {
@@ -548,8 +547,7 @@ static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size
     unsigned class_index = class_for(request, align);
     if (class_index == CLASS_LARGE)
         return request <= RUN_MAX ? run_alloc(state, size, request)
-                                  : backend_large_cache_alloc(&state->large, heap ? &heap->large_stash : NULL,
-                                                              size, request);
+                                  : backend_large_cache_alloc(&state->large, size, request);
     if (!heap)
         return NULL;
     heap_drain_remote(heap);
@@ -680,7 +678,7 @@ static __attribute__((noinline)) void slab_free_slow(slab_state_t *state, void *
             run_free(state, ptr, size, request);
             return;
         }
-        backend_large_cache_free(&state->large, mine ? &mine->large_stash : NULL, ptr, size, request);
+        backend_large_cache_free(&state->large, ptr, size, request);
         return;
     }
     slab_t *slab = slab_of(ptr);
