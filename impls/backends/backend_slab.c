@@ -17,8 +17,9 @@
  * medium classes above get the fewest units (2, 4 or 8) that hold at least 8 blocks, so
  * a batch of 1000 x 64 KiB recycles blocks from free lists instead of mapping each one.
  * Requests above 64 KiB up to 1 MiB are runs of whole 64 KiB units in run arenas whose
- * free units merge by themselves (section Runs); above 1 MiB, the large path: a mapping
- * each, rounded to a size class and recycled through per-class free lists (large_cache.h).
+ * free units merge by themselves (slab_runs.c, sharing this arena layout: slab_arena.h);
+ * above 1 MiB, the large path: a mapping each, rounded to a size class and recycled
+ * through per-class free lists (large_cache.h).
  *
  * Memory accounting: an arena is reserved whole (PROT_NONE) and committed a 64 KiB unit
  * at a time as blocks are carved, so bytes_os counts what the instance can touch: a
@@ -51,14 +52,13 @@
 #include "mem_annotate.h"
 #include "mem_map.h"
 #include "size_class.h"
+#include "slab_arena.h"
+#include "slab_runs.h"
 #include "thread_heap.h"
 
 /* ---- State --------------------------------------------------------------------------- */
-#define UNIT_SIZE ((size_t)64 << 10)
-#define ARENA_SIZE ((size_t)4 << 20)
-#define UNITS_PER_ARENA (ARENA_SIZE / UNIT_SIZE)
 #define SMALL_MAX ((size_t)8192)   /* classes up to here: one-unit slabs */
-#define MEDIUM_MAX ((size_t)65536) /* classes up to here; above: the large path */
+#define MEDIUM_MAX ((size_t)65536) /* classes up to here; above: runs, then the large path */
 #define CLASS_COUNT 88 /* 8 classes up to 64, then 8 per doubling from 64 to 65536 */
 #define CLASS_LARGE CLASS_COUNT
 #define SLAB_MAX_UNITS 8u
@@ -71,39 +71,6 @@
 /* The most blocks a slab holds: a one-unit slab of 8-byte blocks. */
 #define SLAB_MAX_BLOCKS (UNIT_SIZE / 8)
 
-typedef struct slab_heap slab_heap_t;
-
-/* One per unit.  In a slab's first unit it describes the slab; in its other units only
- * `slab` is used (it points at the first unit's descriptor). */
-typedef struct slab {
-    struct slab *slab;        /* the descriptor of the slab this unit belongs to */
-    void *free_list;          /* freed blocks (owner only); link = first word */
-    uint32_t used;            /* live blocks */
-    uint32_t carved;          /* blocks handed out from the untouched tail so far */
-    uint32_t carve_limit;     /* blocks that fit in the committed bytes */
-    uint32_t block_size;      /* class_size(class_index); runs: units x UNIT_SIZE */
-    uint32_t run_size;        /* runs: the size the live block was handed out for */
-    uint8_t *base;
-    slab_heap_t *heap;        /* owner */
-    struct slab *prev, *next; /* in heap->available[class] or heap->empty[length] */
-    uint32_t capacity;
-    uint16_t class_index;
-    uint8_t units;            /* 1, 2, 4 or 8 */
-    uint32_t committed;       /* bytes from base made usable so far (stays when reused) */
-    bool listed;              /* on heap->available[class_index] */
-    bool in_use;              /* carved from its arena at least once */
-} slab_t;
-
-typedef struct arena {
-    struct arena *next;       /* instance's arena list (slabs) or run arena list */
-    uint32_t units_carved;    /* unit 0 holds this header */
-    uint64_t free_units;      /* run arenas: bit i set when unit i is in no run */
-    uint64_t committed_units; /* run arenas: bit i set once unit i was committed */
-    slab_t units[UNITS_PER_ARENA];
-} arena_t;
-
-_Static_assert(sizeof(arena_t) <= UNIT_SIZE, "arena header must fit in unit 0");
-
 struct slab_heap {
     backend_thread_heap_t base;
     struct slab_state *owner;
@@ -111,16 +78,13 @@ struct slab_heap {
                                        * have run out: alloc's slow path moves past it) */
     slab_t *empty[SLAB_LENGTHS];      /* slabs with no live block, by length, any class */
     arena_t *arena;                   /* the arena this heap carves slabs from */
-    backend_large_stash_t large_stash; /* this thread's freed large blocks (large_cache.h) */
 };
 
 typedef struct slab_state {
     backend_heap_set_t heaps;
     pthread_mutex_t lock;           /* arena list: slow path only */
     arena_t *arenas;
-    pthread_mutex_t run_lock;       /* the run arenas (blocks above MEDIUM_MAX up to RUN_MAX) */
-    arena_t *run_arenas;
-    uint32_t run_arenas_empty;      /* run arenas with every unit free */
+    backend_slab_runs_t runs;       /* requests above MEDIUM_MAX up to RUN_MAX */
     backend_large_cache_t large;    /* requests above RUN_MAX */
     _Atomic uint64_t bytes_os;
     size_t redzone;                 /* mem_redzone(), fixed for the instance's lifetime */
@@ -130,17 +94,6 @@ typedef struct slab_state {
                                      * test for both */
     const char *report_name;        /* "slab", or the backend that embeds this instance */
 } slab_state_t;
-
-static arena_t *arena_of(const void *ptr)
-{
-    return (arena_t *)((uintptr_t)ptr & ~(uintptr_t)(ARENA_SIZE - 1));
-}
-
-static slab_t *slab_of(const void *ptr)
-{
-    arena_t *arena = arena_of(ptr);
-    return arena->units[((uintptr_t)ptr - (uintptr_t)arena) / UNIT_SIZE].slab;
-}
 
 /* ---- Size classes -------------------------------------------------------------------- */
 #define QUANTUM ((size_t)8)
@@ -272,18 +225,18 @@ static bool free_list_contains(const slab_t *slab, const void *block)
 }
 
 /* ---- Arenas and slabs (slow path) ---------------------------------------------------- */
-static size_t arena_header_bytes(void)
+/* Shared with the runs (slab_arena.h). */
+size_t backend_slab_arena_header_bytes(void)
 {
     return round_up(sizeof(arena_t), buf_page_size());
 }
 
-/* A reserved arena with its header committed and counted, on no list. */
-static arena_t *arena_map(slab_state_t *state)
+arena_t *backend_slab_arena_map(_Atomic uint64_t *bytes_os)
 {
     /* Reserved whole, committed COMMIT_STEP at a time (slab_commit_more): bytes_os counts
      * the header's pages and the bytes committed, what the instance can touch. */
     uint8_t *aligned = mem_reserve_self_aligned(ARENA_SIZE);
-    size_t header_bytes = arena_header_bytes();
+    size_t header_bytes = backend_slab_arena_header_bytes();
     if (!aligned)
         return NULL;
     if (!mem_commit(aligned, header_bytes)) {
@@ -292,13 +245,13 @@ static arena_t *arena_map(slab_state_t *state)
     }
     arena_t *arena = (arena_t *)aligned;
     arena->units_carved = 1;
-    atomic_fetch_add_explicit(&state->bytes_os, header_bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(bytes_os, header_bytes, memory_order_relaxed);
     return arena;
 }
 
 static arena_t *arena_new(slab_state_t *state)
 {
-    arena_t *arena = arena_map(state);
+    arena_t *arena = backend_slab_arena_map(&state->bytes_os);
     if (!arena)
         return NULL;
     pthread_mutex_lock(&state->lock);
@@ -379,147 +332,6 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
     return slab;
 }
 
-/* ---- Runs: blocks above MEDIUM_MAX up to RUN_MAX ----------------------------------------
- * A request of 64 KiB - 1 MiB takes a run of whole 64 KiB units in a run arena (the
- * instance's own arenas, shared by all threads under run_lock: these requests are rare
- * beside the small ones, and a lock costs little beside what is done with 64 KiB+).  Each
- * run arena keeps a 64-bit map of its free units, so freed runs merge with their free
- * neighbours by themselves and any later request can reuse them, whatever its size.
- * With a mapping per block recycled per size class instead (large_cache.h), alloc_mixed
- * kept as many idle mappings as live ones (2x its peak request in OS bytes): the per-class
- * free lists could not serve a request of another class.  Units stay committed once used
- * (no syscall in the steady state: an madvise here costs ~5 us, more than 100 pairs); a
- * run arena whose units are all free is unmapped once RUN_EMPTY_ARENAS_KEPT others are. */
-#define RUN_MAX ((size_t)1 << 20)
-#define CLASS_RUN 0xffffu
-#define RUN_EMPTY_ARENAS_KEPT 2
-#define RUN_ARENA_ALL_FREE (~(uint64_t)1) /* every unit but the header's */
-
-static inline uint64_t unit_mask(unsigned start, unsigned count)
-{
-    return (count >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << count) - 1)) << start;
-}
-
-static uint64_t popcount64(uint64_t bits)
-{
-    return (uint64_t)__builtin_popcountll(bits);
-}
-
-/* Bit i set where `count` consecutive set bits of `bits` start at i. */
-static inline uint64_t run_starts(uint64_t bits, unsigned count)
-{
-    for (unsigned k = 1; k < count && bits; k++)
-        bits &= bits >> 1;
-    return bits;
-}
-
-/* A run of `count` free units under run_lock: the first place where every unit is
- * committed already (no syscall, no new bytes), else the first free place, else a new run
- * arena.  (Best fit, with or without the committed pass, held 3-5% more OS bytes on
- * alloc_mixed than this.) */
-static arena_t *run_place(slab_state_t *state, unsigned count, unsigned *start)
-{
-    for (int pass = 0; pass < 2; pass++)
-        for (arena_t *arena = state->run_arenas; arena; arena = arena->next) {
-            uint64_t candidates = arena->free_units;
-            if (pass == 0)
-                candidates &= arena->committed_units;
-            candidates = run_starts(candidates, count);
-            if (candidates) {
-                *start = (unsigned)__builtin_ctzll(candidates);
-                return arena;
-            }
-        }
-    arena_t *arena = arena_map(state);
-    if (!arena)
-        return NULL;
-    arena->free_units = RUN_ARENA_ALL_FREE;
-    arena->committed_units = 0;
-    arena->next = state->run_arenas;
-    state->run_arenas = arena;
-    state->run_arenas_empty++;
-    *start = 1;
-    return arena;
-}
-
-static void *run_alloc(slab_state_t *state, size_t size, size_t request)
-{
-    unsigned count = (unsigned)units_for(request, UNIT_SIZE);
-    BUF_ASSERT(count >= 1 && count < UNITS_PER_ARENA);
-    pthread_mutex_lock(&state->run_lock);
-    unsigned start;
-    arena_t *arena = run_place(state, count, &start);
-    if (!arena) {
-        pthread_mutex_unlock(&state->run_lock);
-        return NULL;
-    }
-    uint64_t mask = unit_mask(start, count);
-    uint8_t *base = (uint8_t *)arena + (size_t)start * UNIT_SIZE;
-    uint64_t uncommitted = mask & ~arena->committed_units;
-    if (uncommitted) {
-        if (!mem_commit(base, (size_t)count * UNIT_SIZE)) {
-            pthread_mutex_unlock(&state->run_lock);
-            return NULL;
-        }
-        arena->committed_units |= mask;
-        atomic_fetch_add_explicit(&state->bytes_os, popcount64(uncommitted) * UNIT_SIZE, memory_order_relaxed);
-    }
-    if (arena->free_units == RUN_ARENA_ALL_FREE)
-        state->run_arenas_empty--;
-    arena->free_units &= ~mask;
-    slab_t *run = &arena->units[start];
-    for (unsigned u = 0; u < count; u++)
-        arena->units[start + u].slab = run;
-    run->base = base;
-    run->units = (uint8_t)count;
-    run->block_size = (uint32_t)(count * UNIT_SIZE);
-    run->class_index = CLASS_RUN;
-    run->heap = NULL;
-    run->used = 1;
-    run->run_size = (uint32_t)size;
-    run->in_use = true;
-    pthread_mutex_unlock(&state->run_lock);
-    mem_poison(base, (size_t)count * UNIT_SIZE);
-    mem_block_handed_out(base, size);
-    return base;
-}
-
-static void run_free(slab_state_t *state, void *ptr, size_t size, size_t request)
-{
-    slab_t *run = slab_of(ptr);
-    arena_t *arena = arena_of(ptr);
-    /* The block must be a live run that starts here, of the length its size needs. */
-    BUF_ASSERT(run != NULL && run->class_index == CLASS_RUN && run->base == ptr);
-    BUF_ASSERT(run->units == units_for(request, UNIT_SIZE) && run->run_size == size);
-    (void)request, (void)size;
-    mem_block_taken_back(ptr, run->block_size);
-    arena_t *unmap = NULL;
-    pthread_mutex_lock(&state->run_lock);
-    BUF_ASSERT(run->used == 1); /* else a second free */
-    run->used = 0;
-    uint64_t mask = unit_mask((unsigned)(run - arena->units), run->units);
-    BUF_ASSERT((arena->free_units & mask) == 0);
-    arena->free_units |= mask;
-    if (arena->free_units == RUN_ARENA_ALL_FREE && ++state->run_arenas_empty > RUN_EMPTY_ARENAS_KEPT) {
-        for (arena_t **link = &state->run_arenas; *link; link = &(*link)->next)
-            if (*link == arena) {
-                *link = arena->next;
-                break;
-            }
-        state->run_arenas_empty--;
-        unmap = arena;
-    }
-    pthread_mutex_unlock(&state->run_lock);
-    if (unmap) {
-        uint64_t bytes = arena_header_bytes() + popcount64(unmap->committed_units) * UNIT_SIZE;
-        mem_unmap(unmap, ARENA_SIZE);
-        atomic_fetch_sub_explicit(&state->bytes_os, bytes, memory_order_relaxed);
-    }
-}
-
-/* Lists the live runs of a run arena. */
-static size_t report_runs(const slab_state_t *state, const arena_t *arena, FILE *out, size_t *reported);
-
 /* ---- Allocate ------------------------------------------------------------------------ */
 static void heap_drain_remote(slab_heap_t *heap); /* (Free) */
 
@@ -544,12 +356,11 @@ static inline void *slab_take_block(slab_t *slab)
 static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size_t size, size_t request,
                                                        size_t align)
 {
-    slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
     unsigned class_index = class_for(request, align);
-    if (class_index == CLASS_LARGE)
-        return request <= RUN_MAX ? run_alloc(state, size, request)
-                                  : backend_large_cache_alloc(&state->large, heap ? &heap->large_stash : NULL,
-                                                              size, request);
+    if (class_index == CLASS_LARGE) /* runs and large blocks belong to no heap */
+        return request <= RUN_MAX ? backend_slab_run_alloc(&state->runs, size, request)
+                                  : backend_large_cache_alloc(&state->large, size, request);
+    slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
     if (!heap)
         return NULL;
     heap_drain_remote(heap);
@@ -607,6 +418,11 @@ void *backend_slab_alloc(void *opaque, size_t size, size_t align)
             }
         }
     }
+    /* Runs go straight to slab_runs.c (a tail call), not through the slow path: calling
+     * out of it cost alloc_pair/slab/262144 ~25 instructions per pair more than the
+     * inlined run code had (prologue, class lookup, a second call). */
+    if (request > MEDIUM_MAX && request <= RUN_MAX)
+        return backend_slab_run_alloc(&state->runs, size, request);
     return slab_alloc_slow(state, size, request, align);
 }
 
@@ -674,15 +490,15 @@ static inline void slab_check_freed_block(const slab_t *slab, const void *ptr, s
 static __attribute__((noinline)) void slab_free_slow(slab_state_t *state, void *ptr, size_t size, size_t request,
                                                      size_t align)
 {
-    slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
-    if (class_for(request, align) == CLASS_LARGE) {
+    if (class_for(request, align) == CLASS_LARGE) { /* runs and large blocks: no heap */
         if (request <= RUN_MAX) {
-            run_free(state, ptr, size, request);
+            backend_slab_run_free(&state->runs, ptr, size, request);
             return;
         }
-        backend_large_cache_free(&state->large, mine ? &mine->large_stash : NULL, ptr, size, request);
+        backend_large_cache_free(&state->large, ptr, size, request);
         return;
     }
+    slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
     slab_t *slab = slab_of(ptr);
     slab_check_freed_block(slab, ptr, request, align);
     mem_block_taken_back(ptr, slab->block_size);
@@ -716,6 +532,10 @@ void backend_slab_free(void *opaque, void *ptr, size_t size, size_t align)
             return;
         }
     }
+    if (request > MEDIUM_MAX && request <= RUN_MAX) { /* runs: as in backend_slab_alloc */
+        backend_slab_run_free(&state->runs, ptr, size, request);
+        return;
+    }
     slab_free_slow(state, ptr, size, request, align);
 }
 
@@ -730,7 +550,7 @@ buf_status_t backend_slab_create_named(const char *report_name, void **state_out
     slab_state_t *state = calloc(1, sizeof *state);
     if (!state)
         return BUF_ENOMEM;
-    if (pthread_mutex_init(&state->lock, NULL) != 0 || pthread_mutex_init(&state->run_lock, NULL) != 0 ||
+    if (pthread_mutex_init(&state->lock, NULL) != 0 || backend_slab_runs_init(&state->runs, &state->bytes_os) != 0 ||
         backend_heap_set_init(&state->heaps, sizeof(slab_heap_t), state, slab_heap_init) != 0) {
         free(state);
         return BUF_ENOMEM;
@@ -782,29 +602,6 @@ static size_t report_slab(const slab_state_t *state, const slab_t *slab, FILE *o
     return found;
 }
 
-static size_t report_runs(const slab_state_t *state, const arena_t *arena, FILE *out, size_t *reported)
-{
-    size_t found = 0;
-    uint64_t live_units = 0;
-    for (unsigned i = 1; i < UNITS_PER_ARENA; i++) {
-        const slab_t *run = &arena->units[i];
-        /* A run's first unit; descriptors of units that were a run's first and are now
-         * free or inside another run say so (used 0, or `slab` pointing elsewhere). */
-        if (run->slab != run || run->class_index != CLASS_RUN || !run->used)
-            continue;
-        live_units |= unit_mask(i, run->units);
-        if (out && *reported < REPORT_LIMIT) {
-            fprintf(out, "%s: outstanding block %p (run of %u x 64 KiB)\n", state->report_name, (void *)run->base,
-                    (unsigned)run->units);
-            ++*reported;
-        }
-        found++;
-    }
-    BUF_ASSERT((live_units & arena->free_units) == 0 && (live_units | arena->free_units) == RUN_ARENA_ALL_FREE);
-    (void)live_units;
-    return found;
-}
-
 size_t backend_slab_destroy(void *opaque, void *report)
 {
     slab_state_t *state = opaque;
@@ -819,8 +616,7 @@ size_t backend_slab_destroy(void *opaque, void *report)
             if (slab->slab == slab && slab->used) /* a slab's first unit */
                 outstanding += report_slab(state, slab, out, &reported);
         }
-    for (arena_t *arena = state->run_arenas; arena; arena = arena->next)
-        outstanding += report_runs(state, arena, out, &reported);
+    outstanding += backend_slab_runs_destroy(&state->runs, out, state->report_name, &reported, REPORT_LIMIT);
     outstanding += backend_large_cache_destroy(&state->large, out, state->report_name, &reported, REPORT_LIMIT);
     if (out && outstanding > REPORT_LIMIT)
         fprintf(out, "%s: ... %zu outstanding blocks in all\n", state->report_name, outstanding);
@@ -829,12 +625,6 @@ size_t backend_slab_destroy(void *opaque, void *report)
         mem_unmap(arena, ARENA_SIZE);
         arena = next;
     }
-    for (arena_t *arena = state->run_arenas; arena;) {
-        arena_t *next = arena->next;
-        mem_unmap(arena, ARENA_SIZE);
-        arena = next;
-    }
-    pthread_mutex_destroy(&state->run_lock);
     pthread_mutex_destroy(&state->lock);
     free(state);
     return outstanding;

@@ -2,7 +2,8 @@
  *
  * The pool backend slices requests below pool_size/2 itself and hands every larger one
  * to a slab instance it owns: blocks up to 64 KiB come from slab size classes (free-list
- * pops, no mapping per block), larger ones from the slab's large path.  These are the
+ * pops, no mapping per block), up to 1 MiB from runs of 64 KiB units (slab_runs.h), larger
+ * ones from the slab's large path (large_cache.h).  These are the
  * slab's own ops functions, callable directly (no vtable hop) with the state that
  * backend_slab_create_named made; they keep the vtable's contracts (buf_backend.h).
  */

@@ -88,32 +88,6 @@ static void all_remove(large_class_t *class, large_header_t *header)
         header->next->prev = header->prev;
 }
 
-/* ---- The thread's stash (owner thread only, no lock) ------------------------------------- */
-static large_header_t *stash_take(backend_large_stash_t *stash, unsigned index)
-{
-    if (!stash)
-        return NULL;
-    for (uint32_t i = 0; i < stash->count; i++)
-        if (stash->classes[i] >= index && stash->classes[i] <= index + LARGE_REUSE_CLASSES) {
-            large_header_t *header = stash->blocks[i];
-            stash->count--;
-            stash->blocks[i] = stash->blocks[stash->count];
-            stash->classes[i] = stash->classes[stash->count];
-            return header;
-        }
-    return NULL;
-}
-
-static bool stash_put(backend_large_stash_t *stash, unsigned index, size_t length, large_header_t *header)
-{
-    if (!stash || stash->count == LARGE_STASH_SLOTS || length > LARGE_STASH_MAX_LENGTH)
-        return false;
-    stash->blocks[stash->count] = header;
-    stash->classes[stash->count] = (uint16_t)index;
-    stash->count++;
-    return true;
-}
-
 /* ---- Allocate ------------------------------------------------------------------------ */
 void backend_large_cache_init(backend_large_cache_t *cache, _Atomic uint64_t *bytes_os)
 {
@@ -142,18 +116,16 @@ static large_header_t *free_list_pop(backend_large_cache_t *cache, unsigned inde
     return header;
 }
 
-void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stash_t *stash, size_t size,
-                                size_t request)
+void *backend_large_cache_alloc(backend_large_cache_t *cache, size_t size, size_t request)
 {
     size_t length;
     unsigned index = class_for(request, &length);
     if (index >= LARGE_CLASS_COUNT)
         return NULL;
-    /* The thread's stash, then the free lists of this class and the next few: a mapping up
-     * to LARGE_REUSE_CLASSES classes larger (at most ~28% more) is already counted as
-     * obtained from the OS, so taking it costs no memory, where a fresh mapping would. */
-    large_header_t *header = stash_take(stash, index);
-    bool from_stash = header != NULL;
+    /* The free lists of this class and the next few: a mapping up to LARGE_REUSE_CLASSES
+     * classes larger (at most ~28% more) is already counted as obtained from the OS, so
+     * taking it costs no memory, where a fresh mapping would. */
+    large_header_t *header = NULL;
     for (unsigned c = index; !header && c <= index + LARGE_REUSE_CLASSES && c < LARGE_CLASS_COUNT; c++)
         header = free_list_pop(cache, c);
     uint8_t *block;
@@ -164,7 +136,7 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stas
         if (header->decommitted) {
             atomic_fetch_add_explicit(cache->bytes_os, decommit_length(header, length), memory_order_relaxed);
             header->decommitted = false;
-        } else if (!from_stash) {
+        } else {
             atomic_fetch_sub_explicit(&cache->idle_committed, length, memory_order_relaxed);
         }
     } else {
@@ -183,7 +155,6 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stas
     }
     atomic_fetch_add_explicit(&cache->live_bytes, length, memory_order_relaxed);
     header->size = size;
-    header->stash = stash;
     mem_poison(block, length - sizeof(large_header_t));
     large_tag_t *tag = tag_at(block, request);
     mem_unpoison(tag, sizeof *tag);
@@ -193,8 +164,7 @@ void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stas
 }
 
 /* ---- Free ---------------------------------------------------------------------------- */
-void backend_large_cache_free(backend_large_cache_t *cache, backend_large_stash_t *stash, void *block,
-                              size_t size, size_t request)
+void backend_large_cache_free(backend_large_cache_t *cache, void *block, size_t size, size_t request)
 {
     /* Opened first: after a free the tag is poisoned with the rest of the block, and a
      * second free must reach the assertion below, not an ASan report. */
@@ -212,8 +182,6 @@ void backend_large_cache_free(backend_large_cache_t *cache, backend_large_stash_
     mem_block_taken_back(block, length - sizeof(large_header_t));
     header->size = LARGE_FREED;
     uint64_t live = atomic_fetch_sub_explicit(&cache->live_bytes, length, memory_order_relaxed) - length;
-    if (stash == header->stash && stash_put(stash, index, length, header))
-        return;
     /* A place on the free list is reserved (free_count) under the lock, and the block goes
      * onto the list only once its pages are settled: no other thread can take it while
      * they are being given back. */
@@ -256,7 +224,7 @@ size_t backend_large_cache_destroy(backend_large_cache_t *cache, FILE *out, cons
     for (unsigned c = 0; c < LARGE_CLASS_COUNT; c++) {
         large_class_t *class = &cache->classes[c];
         size_t length = class_length(c);
-        /* Live, stashed in any thread's heap, or on the free list: every mapping is here. */
+        /* Live or on the free list: every mapping is here. */
         for (large_header_t *header = class->all; header;) {
             large_header_t *next = header->next;
             if (header->size != LARGE_FREED) {

@@ -1,4 +1,7 @@
-/* large_cache.h — the large-allocation path shared by slab and pool.
+/* large_cache.h — the large-allocation path of the slab backend (and so of pool, which
+ * hands its big requests to a slab instance): requests above 1 MiB.  Smaller requests
+ * never come here: slab serves up to 64 KiB from size classes and 64 KiB - 1 MiB from
+ * runs of 64 KiB units (slab_runs.h).
  *
  * A large request gets a mapping of its own, rounded to a size class (size_class.h in
  * pages: whole pages up to 16 pages, then 8 classes per doubling, so rounding wastes at
@@ -11,19 +14,12 @@
  * counts only what is committed, and reuse still costs no mmap.  (Tighter caches that
  * unmapped instead — one budget of 2-16 MiB or 1/8-1/2 of the mapped bytes, or 1-4
  * mappings per class — cost 4-15x the time per alloc_mixed pair, each miss an mmap and
- * each overflow a munmap.)  Each class has its own lock, held only to push or pop a list.
- *
- * In front of the shared lists, each thread keeps a stash of up to LARGE_STASH_SLOTS freed
- * blocks of at most LARGE_STASH_MAX_LENGTH bytes (a mapping for a request of up to 64 KiB)
- * in its backend heap: a thread that frees and reallocates such blocks takes no lock (a
- * lock and unlock cost two atomic read-modify-writes each way, most of a 4 KiB pool pair).
- * The bound keeps what sits idle in stashes at 4 x 72 KiB per thread, counted as overhead.
- * Only the thread that allocated a block stashes it: a block freed on another thread goes
- * to the shared lists, so threads that only free (or free and exit) strand nothing.
- * A stash belongs to a heap, which outlives its thread, so destroy finds every block: all
- * mappings of a class, live, stashed or on the free list, are on the class's `all` list
- * (changed only when a mapping is made or unmapped), and a block is live exactly when its
- * header holds a size rather than LARGE_FREED.
+ * each overflow a munmap.)  Each class has its own lock, held only to push or pop a list:
+ * beside the mmap, page faults and copying that a block above 1 MiB brings, two lock
+ * round trips cost little.  Destroy finds every block: all mappings of a class, live or
+ * on the free list, are on the class's `all` list (changed only when a mapping is made or
+ * unmapped), and a block is live exactly when its header holds a size rather than
+ * LARGE_FREED.
  *
  * A small header at the END of each mapping links it into its class's list of all
  * mappings (so destroy can list outstanding blocks) and records the size it was handed
@@ -54,27 +50,16 @@ typedef struct large_header {
     size_t size;                      /* requested size while live; LARGE_FREED when cached */
     uint8_t *mapping;                 /* the mapping's start: the block */
     unsigned class_index;             /* the mapping's class (may exceed the request's) */
-    struct backend_large_stash *stash; /* the allocating thread's stash: only it keeps the
-                                        * block when freeing it */
     bool decommitted;                 /* cached with its pages given back (all but the
                                        * header's): not counted in bytes_os */
 } large_header_t;
 
 typedef struct large_class {
     pthread_mutex_t lock;
-    large_header_t *all;  /* every mapping of this class: live, stashed or free */
+    large_header_t *all;  /* every mapping of this class: live or free */
     large_header_t *free;
     size_t free_count;
 } large_class_t;
-
-/* A thread's stash of freed large blocks (in its backend heap; owner thread only). */
-#define LARGE_STASH_SLOTS 4
-#define LARGE_STASH_MAX_LENGTH ((size_t)72 << 10)
-typedef struct backend_large_stash {
-    large_header_t *blocks[LARGE_STASH_SLOTS];
-    uint16_t classes[LARGE_STASH_SLOTS];
-    uint32_t count;
-} backend_large_stash_t;
 
 /* Cached mappings keep their pages committed up to this many bytes in all, or 1/8 of the
  * bytes of live large blocks if more; past that a freed mapping stays cached (no munmap,
@@ -94,13 +79,11 @@ typedef struct backend_large_cache {
 
 void backend_large_cache_init(backend_large_cache_t *cache, _Atomic uint64_t *bytes_os);
 /* A block of `size` usable bytes for a request of `request` bytes (size + red zone);
- * NULL when the OS refuses.  `stash` is the calling thread's (NULL: none). */
-void *backend_large_cache_alloc(backend_large_cache_t *cache, backend_large_stash_t *stash, size_t size,
-                                size_t request);
+ * NULL when the OS refuses. */
+void *backend_large_cache_alloc(backend_large_cache_t *cache, size_t size, size_t request);
 /* Takes back a block from backend_large_cache_alloc, with the same size and request, on
- * any thread; `stash` is the calling thread's (NULL: none). */
-void backend_large_cache_free(backend_large_cache_t *cache, backend_large_stash_t *stash, void *block,
-                              size_t size, size_t request);
+ * any thread. */
+void backend_large_cache_free(backend_large_cache_t *cache, void *block, size_t size, size_t request);
 /* Unmaps everything; lists outstanding blocks on `out` (if non-NULL) while fewer than
  * `report_limit` lines have been printed in all (`*reported` counts them).  Returns
  * the number of outstanding blocks. */

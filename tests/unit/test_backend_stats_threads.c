@@ -290,8 +290,8 @@ typedef struct {
 
 static size_t exited_size(int i)
 {
-    /* Every fifth block takes the large path (slab above 8 KiB, pool from 4 KiB), so the
-     * exited thread's heap also holds freed large blocks in its stash. */
+    /* Every fifth block is ~20 KB: a medium slab class on multi-unit slabs (pool hands it
+     * to its slab: pool from 4 KiB), so the exited thread's heap also holds those slabs. */
     return i % 5 == 0 ? (size_t)20000 + (size_t)i : (size_t)(i * 53 % 4000) + 1;
 }
 
@@ -341,9 +341,10 @@ Test(threads_backend_stats, close_counts_blocks_of_exited_threads)
 
 /* ---- Large blocks reused across classes ------------------------------------------------ */
 /* A freed large mapping may serve a later request of a smaller class (large_cache.h), and
- * free must still find its header from the (size, align) it is given.  Sizes step down
- * through neighbouring classes so each request can take the mapping the previous one
- * left; the contents written last must read back, and close must find nothing. */
+ * free must still find its header from the (size, align) it is given.  Sizes (1.16-1.61 MB,
+ * above slab's 1 MiB runs, so the large path) step down through neighbouring classes
+ * (128 KiB apart there) so each request can take the mapping the previous one left; the
+ * contents written last must read back, and close must find nothing. */
 Test(backend_large, freed_mappings_serve_smaller_classes)
 {
     for (size_t s = 0; s < test_backend_spec_count(); s++) {
@@ -351,10 +352,10 @@ Test(backend_large, freed_mappings_serve_smaller_classes)
         if (test_spec_injects_failures(spec))
             continue;
         buf_backend_t *backend = test_open_backend(spec);
-        /* Hold five blocks so the freed ones overflow the thread's stash into the lists. */
+        /* Hold five blocks so each class's free list holds several mappings. */
         uint8_t *held[5];
-        for (int round = 0; round < 20; round++) {
-            size_t size = (size_t)200000 - (size_t)round * 7000;
+        for (int round = 0; round < 12; round++) {
+            size_t size = (size_t)1600000 - (size_t)round * 40000;
             for (int k = 0; k < 5; k++) {
                 held[k] = buf_backend_alloc(backend, size + (size_t)k * 3000, 0, NULL);
                 cr_assert(held[k] != NULL, "%s", spec);
