@@ -2,7 +2,9 @@
  *
  * Rows (every base backend; chunk = the readable's high_water_mark in bytes; full: 1K, 4K,
  * 16K, 64K, 256K, 1M; quick: 4K, 64K, 1M); all on real time, bytes_per_second counting
- * the bytes that entered the stream:
+ * the bytes that entered the stream.  Every readable keeps the default: a fresh block from
+ * the backend for every read, as fs.ReadStream allocates a Buffer per read, so these rows
+ * compare the backends (the report recommends one per family from them):
  *   stream_file/<backend>/<chunk>    the data file through buf_readable_from_fd, each chunk
  *                                    released as it arrives (fs.createReadStream + 'data')
  *   stream_pipe/<backend>/<chunk>    a 64 MiB (at most the file size) memory source (buf_readable_from_memory: the
@@ -26,6 +28,13 @@
  *                                    on a stream)
  *   stream_utf8/<backend>/<chunk>    64 MiB of multilingual UTF-8 text decoded (validated,
  *                                    as Buffer.from(s, 'utf8')) by buf_convert_stream_* in a pipe
+ *   stream_pipe_reuse/malloc/<chunk> stream_pipe's work with block reuse on
+ *   stream_lines_reuse/malloc/<chunk> (buf_readable_set_block_reuse): released blocks are
+ *                                    read into again, so the backend sees ~no allocation
+ *                                    per chunk below 1 MiB chunks (at 1 MiB the budget of
+ *                                    spares is one block) and hardly matters: malloc only.
+ *                                    Against the rows above: what reuse buys a consumer that
+ *                                    releases chunks as they come
  *   baseline_read/<chunk>            a plain read() loop over the data file into one buffer
  *   baseline_read_mmap/<chunk>       the same loop reading each chunk into a fresh anonymous
  *                                    mapping (mmap, read, munmap): what one mapping per
@@ -108,6 +117,7 @@ typedef struct stream_case {
     stream_kind_t kind;
     const char *backend_name;
     size_t chunk;
+    bool reuse_blocks; /* the *_reuse rows: buf_readable_set_block_reuse(readable, true) */
 } stream_case_t;
 
 /* ---- The files (made and warmed once per process, outside any timing) ------------------- */
@@ -321,6 +331,10 @@ static int64_t pass_pipe(stream_run_t *run)
     buf_readable_t *readable = NULL;
     if (buf_readable_from_memory(run->backend, random_source, memory_source_bytes, &run->options, &readable) != BUF_OK)
         return -1;
+    if (buf_readable_set_block_reuse(readable, run->c->reuse_blocks) != BUF_OK) {
+        buf_readable_destroy(readable);
+        return -1;
+    }
     return pipe_to_discard(readable, NULL, 0, false, memory_source_bytes);
 }
 
@@ -339,6 +353,7 @@ static int64_t pass_lines(stream_run_t *run)
     if (lseek(run->fd, 0, SEEK_SET) != 0 || buf_readable_from_fd(run->backend, run->fd, &run->options, &readable) != BUF_OK)
         return -1;
     if (buf_readable_set_read_size(readable, LINES_READ_SIZE) != BUF_OK ||
+        buf_readable_set_block_reuse(readable, run->c->reuse_blocks) != BUF_OK ||
         buf_line_reader_new(readable, 0, &reader) != BUF_OK) {
         buf_readable_destroy(readable);
         return -1;
@@ -680,10 +695,23 @@ void bench_family_stream(const bench_suite_config_t *config)
         for (size_t b = 0; b < buf_backend_count(); b++)
             for (size_t k = 0; k < chunk_count; k++) {
                 stream_case_t *c = family_context(sizeof *c);
-                *c = (stream_case_t){families[f].kind, buf_backend_at(b)->props.name, chunks[k]};
+                *c = (stream_case_t){families[f].kind, buf_backend_at(b)->props.name, chunks[k], false};
                 bench_use_real_time(
                     family_register(bench_stream, c, "%s/%s/%zu", families[f].family, c->backend_name, c->chunk));
             }
+    /* What block reuse buys, on malloc only: with reuse on the backend is asked for ~no
+     * block per chunk, so the other backends would measure the same thing again. */
+    static const struct {
+        const char *family;
+        stream_kind_t kind;
+    } reuse_families[] = {{"stream_pipe_reuse", STREAM_PIPE}, {"stream_lines_reuse", STREAM_LINES}};
+    for (size_t f = 0; f < FAMILY_COUNT(reuse_families); f++)
+        for (size_t k = 0; k < chunk_count; k++) {
+            stream_case_t *c = family_context(sizeof *c);
+            *c = (stream_case_t){reuse_families[f].kind, "malloc", chunks[k], true};
+            bench_use_real_time(
+                family_register(bench_stream, c, "%s/%s/%zu", reuse_families[f].family, c->backend_name, c->chunk));
+        }
     for (size_t k = 0; k < chunk_count; k++) {
         stream_case_t *c = family_context(sizeof *c);
         c->chunk = chunks[k];

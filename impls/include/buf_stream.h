@@ -16,11 +16,11 @@
  * Ownership (who releases what):
  *   - buf_readable_read hands out ONE chunk: a buf_buffer_t holding one reference to an
  *     ArrayBuffer from the readable's backend.  The consumer releases it
- *     (buf_buffer_release) whenever it likes, on any thread.  The readable keeps a few
- *     used-up blocks (at most 4 and 1 MiB) and reads into one again once every chunk of
- *     it is released, so a consumer that releases as it goes allocates nothing per chunk;
- *     a chunk still held is never written.  At the end of the stream (BUF_EOF or an
- *     error) and at destroy the readable gives every block back to its backend.
+ *     (buf_buffer_release) whenever it likes, on any thread.  Each read takes a fresh
+ *     block from the backend (as fs.ReadStream allocates a Buffer per read) unless block
+ *     reuse is turned on (buf_readable_set_block_reuse).  At the end of the stream
+ *     (BUF_EOF or an error) and at destroy the readable gives every block back to its
+ *     backend.
  *   - buf_writable_write takes its OWN reference to the chunk (buf_typed_clone): the caller
  *     still owns the chunk it passed and releases it as usual.  The writable drops its
  *     reference once the bytes are written (or when the writable is destroyed).
@@ -114,6 +114,18 @@ buf_status_t buf_readable_read(buf_readable_t *readable, buf_buffer_t *chunk);
  * the same bytes in the same chunks for a file.  A consumer that stops early may leave
  * bytes read from the fd that were never delivered (bytes_read counts delivered ones). */
 buf_status_t buf_readable_set_read_size(buf_readable_t *readable, size_t read_size);
+/* Block reuse, off by default.  Off: every read takes a fresh block from the backend
+ * (one allocation per chunk, or per read_size block), as fs.ReadStream allocates a fresh
+ * Buffer for every read; the backend's cost is part of every chunk.  On: the readable
+ * keeps used-up blocks as spares, at most 4 of them (SPARE_SLOTS) and 1 MiB in all
+ * (RECYCLE_BUDGET: none at all for blocks above 1 MiB, fewer than 4 above 256 KiB), and
+ * reads into the oldest spare again once every chunk of it has been released.  A chunk
+ * still held is never overwritten: a spare is reused only when the readable holds its
+ * one reference (a held chunk just means a fresh block for that read).  A consumer that
+ * releases chunks as they come (the pipe, the line reader) then makes ~no backend
+ * allocation per chunk — the backend hardly matters any more.  Turning reuse off lets
+ * the spares go at once.  BUF_EINVAL for NULL. */
+buf_status_t buf_readable_set_block_reuse(buf_readable_t *readable, bool on);
 uint64_t buf_readable_bytes_read(const buf_readable_t *readable); /* bytes delivered so far */
 int buf_readable_errno(const buf_readable_t *readable);            /* after BUF_EIO; else 0 */
 void buf_readable_destroy(buf_readable_t *readable);               /* NULL: no-op */

@@ -8,14 +8,17 @@
  * asks for read_size bytes and the chunks are consecutive views of that one block, each
  * at most high_water_mark bytes: fewer system calls per byte, the same chunks.
  *
- * Blocks are reused: a used-up block is kept as a spare (at most SPARE_SLOTS of them and
- * RECYCLE_BUDGET bytes), and the next read takes a spare whose chunks have all been
- * released instead of asking the backend.  A consumer that releases its chunks as they
- * come (the pipe, the line reader) then allocates nothing per chunk: at 1 KiB chunks the
- * backend's alloc and free were ~450 of the ~1,430 instructions a chunk of stream_pipe
- * cost (callgrind, malloc backend).  A chunk still held is never written: a block is
- * reused only when the readable holds its one reference.  At the end of the stream (or
- * an error) every block goes back to the backend.
+ * Every read takes a fresh block from the backend by default, as fs.ReadStream allocates
+ * a fresh Buffer for every read: the backend serves one allocation per block (per chunk
+ * without a read size), which is what the stream benchmark families compare backends on.
+ * Blocks may instead be reused (buf_readable_set_block_reuse): a used-up block is kept as
+ * a spare (at most SPARE_SLOTS of them and RECYCLE_BUDGET bytes), and the next read takes
+ * a spare whose chunks have all been released instead of asking the backend.  A consumer
+ * that releases its chunks as they come (the pipe, the line reader) then allocates
+ * nothing per chunk: at 1 KiB chunks the backend's alloc and free were ~450 of the ~1,430
+ * instructions a chunk of stream_pipe cost (callgrind, malloc backend).  A chunk still
+ * held is never written: a block is reused only when the readable holds its one
+ * reference.  At the end of the stream (or an error) every block goes back to the backend.
  *
  * Results are sticky: the first BUF_EOF or error is remembered and returned by every later
  * call, and bytes_read counts exactly the bytes inside chunks handed out.
@@ -66,7 +69,9 @@ struct buf_readable {
      * is the one to ask: one check a block instead of a scan. */
     buf_buffer_t spare[SPARE_SLOTS];
     size_t spare_head, spare_count;
-    size_t spare_limit;       /* spares kept at most: min(SPARE_SLOTS, RECYCLE_BUDGET / block) */
+    size_t spare_limit;       /* spares kept at most: min(SPARE_SLOTS, RECYCLE_BUDGET / block);
+                               * 0 while reuse is off */
+    bool reuse_blocks;        /* buf_readable_set_block_reuse; off: a fresh block per read */
 };
 
 buf_status_t stream_status_for_errno(int error)
@@ -81,12 +86,24 @@ buf_status_t stream_status_for_errno(int error)
 buf_backend_t *stream_readable_backend(const buf_readable_t *readable) { return readable->backend; }
 size_t stream_readable_chunk_size(const buf_readable_t *readable) { return readable->chunk_size; }
 
-/* Blocks of `bytes` from now on (>= chunk_size), and as many spares as fit the budget. */
+/* Blocks of `bytes` from now on (>= chunk_size), and as many spares as fit the budget
+ * when reuse is on (none when it is off).  The spare ring is indexed modulo spare_limit:
+ * callers empty it (release_spares) before the limit changes. */
 static void set_block_size(buf_readable_t *readable, size_t bytes)
 {
+    BUF_ASSERT(readable->spare_count == 0);
     readable->block_size = bytes;
     const size_t budget_slots = RECYCLE_BUDGET / bytes;
-    readable->spare_limit = budget_slots < SPARE_SLOTS ? budget_slots : SPARE_SLOTS;
+    const size_t slots = budget_slots < SPARE_SLOTS ? budget_slots : SPARE_SLOTS;
+    readable->spare_limit = readable->reuse_blocks ? slots : 0;
+}
+
+/* Lets every spare go (a spare a consumer still holds is freed when they release it). */
+static void release_spares(buf_readable_t *readable)
+{
+    for (size_t i = 0; i < SPARE_SLOTS; i++)
+        buf_buffer_release(&readable->spare[i]);
+    readable->spare_head = readable->spare_count = 0;
 }
 
 /* ---- Creation ------------------------------------------------------------------------------ */
@@ -161,9 +178,7 @@ static void release_blocks(buf_readable_t *readable)
     buf_buffer_release(&readable->block); /* a released view is zeroed */
     readable->block_bytes = NULL;
     readable->filled = readable->delivered = 0;
-    for (size_t i = 0; i < SPARE_SLOTS; i++)
-        buf_buffer_release(&readable->spare[i]);
-    readable->spare_head = readable->spare_count = 0;
+    release_spares(readable);
 }
 
 void buf_readable_destroy(buf_readable_t *readable)
@@ -183,10 +198,22 @@ buf_status_t buf_readable_set_read_size(buf_readable_t *readable, size_t read_si
         return BUF_OK;
     /* The blocks held are of the old size: the current one keeps the bytes it holds (it
      * is let go once they are handed out); the spares go. */
-    for (size_t i = 0; i < SPARE_SLOTS; i++)
-        buf_buffer_release(&readable->spare[i]);
-    readable->spare_head = readable->spare_count = 0;
+    release_spares(readable);
     set_block_size(readable, bytes);
+    return BUF_OK;
+}
+
+buf_status_t buf_readable_set_block_reuse(buf_readable_t *readable, bool on)
+{
+    if (!readable)
+        return BUF_EINVAL;
+    if (on == readable->reuse_blocks)
+        return BUF_OK;
+    /* Turned off, the spares go at once; turned on, the ring starts empty.  The current
+     * block is kept either way (it is retired under the new setting once used up). */
+    release_spares(readable);
+    readable->reuse_blocks = on;
+    set_block_size(readable, readable->block_size);
     return BUF_OK;
 }
 

@@ -244,10 +244,10 @@ Test(stream_readable, read_ahead_gives_the_same_chunks)
     }
 }
 
-/* Blocks are reused only once every chunk of them is released: chunks kept by the
- * consumer keep their bytes while the stream goes on (with and without reading ahead),
- * the backend is asked for far fewer blocks than there are chunks, and everything is
- * given back at the end while the readable still lives. */
+/* With reuse turned on, blocks are reused only once every chunk of them is released:
+ * chunks kept by the consumer keep their bytes while the stream goes on (with and without
+ * reading ahead), the backend is asked for far fewer blocks than there are chunks, and
+ * everything is given back at the end while the readable still lives. */
 Test(stream_readable, held_chunks_keep_their_bytes_and_released_blocks_are_reused)
 {
     enum { HELD_MAX = 64 };
@@ -259,6 +259,7 @@ Test(stream_readable, held_chunks_keep_their_bytes_and_released_blocks_are_reuse
         const buf_readable_options_t options = {.high_water_mark = chunk_size};
         cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, &readable), BUF_OK);
         cr_assert_eq(buf_readable_set_read_size(readable, read_size), BUF_OK);
+        cr_assert_eq(buf_readable_set_block_reuse(readable, true), BUF_OK);
         buf_buffer_t held[HELD_MAX], chunk;
         size_t held_offset[HELD_MAX], held_count = 0, offset = 0, chunks = 0;
         while (buf_readable_read(readable, &chunk) == BUF_OK) {
@@ -287,6 +288,81 @@ Test(stream_readable, held_chunks_keep_their_bytes_and_released_blocks_are_reuse
         free(data);
         test_close_backend_clean(backend);
     }
+}
+
+/* A source that counts its reads, and those asking for a whole block (`block` bytes: the
+ * reads that start a block; a read into the rest of a block after a short one asks for
+ * less): full reads of whatever is asked, `left` bytes in all. */
+typedef struct counting_source {
+    size_t left, block, reads, whole_block_reads;
+} counting_source_t;
+
+static long counting_read(void *context, uint8_t *dst, size_t capacity)
+{
+    counting_source_t *source = context;
+    const size_t count = source->left < capacity ? source->left : capacity;
+    memset(dst, 'x', count);
+    source->left -= count;
+    source->reads++;
+    source->whole_block_reads += capacity == source->block;
+    return (long)count;
+}
+
+/* Reuse is off by default (fs.ReadStream allocates a Buffer per read): every read into a
+ * new block, the last one that finds the end included, gets that block from the backend
+ * even when the consumer releases each chunk at once — so a benchmark of the stream
+ * measures the backend.  One read a chunk: allocations = reads = chunks + 1.  Reading
+ * ahead 8 KiB: one allocation per 8 KiB read (the tail's short read is followed by one
+ * into the same block's rest).  Turning reuse on and off again goes back to that. */
+Test(stream_readable, without_reuse_every_read_is_a_fresh_block)
+{
+    for (size_t read_size = 0; read_size <= 8192; read_size += 8192) {
+        for (int toggled = 0; toggled <= 1; toggled++) {
+            buf_backend_t *backend = test_open_backend("malloc");
+            counting_source_t source = {.left = 300 * 1000, .block = read_size ? read_size : 1000};
+            buf_readable_t *readable = NULL;
+            const buf_readable_options_t options = {.high_water_mark = 1000};
+            cr_assert_eq(buf_readable_from_source(backend, (buf_source_t){counting_read, &source}, &options, &readable),
+                         BUF_OK);
+            cr_assert_eq(buf_readable_set_read_size(readable, read_size), BUF_OK);
+            buf_buffer_t chunk;
+            size_t chunks = 0;
+            if (toggled) { /* on for a few chunks (spares made), then off */
+                cr_assert_eq(buf_readable_set_block_reuse(readable, true), BUF_OK);
+                for (; chunks < 40; chunks++) {
+                    cr_assert_eq(buf_readable_read(readable, &chunk), BUF_OK);
+                    buf_buffer_release(&chunk);
+                }
+                cr_assert_eq(buf_readable_set_block_reuse(readable, false), BUF_OK);
+            }
+            buf_backend_stats_t before, after;
+            buf_backend_get_stats(backend, &before);
+            const size_t reads_before = source.reads, whole_before = source.whole_block_reads;
+            buf_status_t status;
+            while ((status = buf_readable_read(readable, &chunk)) == BUF_OK) {
+                buf_buffer_release(&chunk);
+                chunks++;
+            }
+            cr_assert_eq(status, BUF_EOF);
+            cr_assert_eq(buf_readable_bytes_read(readable), 300 * 1000);
+            buf_backend_get_stats(backend, &after);
+            const size_t reads = source.reads - reads_before, block_reads = source.whole_block_reads - whole_before;
+            cr_expect_eq(after.allocs - before.allocs, block_reads,
+                         "read size %zu%s: %zu blocks from the backend for %zu reads into a new block", read_size,
+                         toggled ? ", reuse on then off" : "", (size_t)(after.allocs - before.allocs), block_reads);
+            if (read_size == 0) {
+                cr_expect_eq(block_reads, reads, "one read a chunk, each into a new block");
+                if (!toggled)
+                    cr_expect_eq(reads, chunks + 1, "one read a chunk and the one that finds the end");
+            } else if (!toggled) {
+                cr_expect_eq(block_reads, 300 * 1000 / 8192 + 1, "one block per 8 KiB");
+            }
+            cr_expect_eq(after.bytes_live, 0, "the ended readable keeps no block");
+            buf_readable_destroy(readable);
+            test_close_backend_clean(backend);
+        }
+    }
+    cr_expect_eq(buf_readable_set_block_reuse(NULL, true), BUF_EINVAL);
 }
 
 Test(stream_readable, default_chunk_is_64k_and_bad_options_fail)

@@ -42,7 +42,7 @@ static buf_status_t pass_through(void *context, const buf_buffer_t *chunk, buf_e
     return emit(emit_context, chunk);
 }
 
-static void run_threaded(const char *spec, size_t length, size_t chunk_size, size_t fail_after)
+static void run_threaded(const char *spec, size_t length, size_t chunk_size, size_t fail_after, bool reuse)
 {
     uint8_t *data = malloc(length);
     for (size_t i = 0; i < length; i++)
@@ -51,6 +51,7 @@ static void run_threaded(const char *spec, size_t length, size_t chunk_size, siz
     buf_readable_t *readable = NULL;
     const buf_readable_options_t read_options = {.high_water_mark = chunk_size};
     cr_assert_eq(buf_readable_from_memory(backend, data, length, &read_options, &readable), BUF_OK);
+    cr_assert_eq(buf_readable_set_block_reuse(readable, reuse), BUF_OK);
     checking_sink_t sink = {.expected = data, .fail_after = fail_after};
     buf_writable_t *writable = NULL;
     cr_assert_eq(buf_writable_to_sink((buf_sink_t){check_writev, &sink}, NULL, &writable), BUF_OK);
@@ -79,8 +80,19 @@ static void run_threaded(const char *spec, size_t length, size_t chunk_size, siz
 Test(threads_stream_pipe, chunks_cross_threads_every_backend)
 {
     for (size_t s = 0; s < test_backend_spec_count(); s++) {
-        run_threaded(test_backend_spec(s), 3000000, 4096, 0);
-        run_threaded(test_backend_spec(s), 20000, 7, 0);
+        run_threaded(test_backend_spec(s), 3000000, 4096, 0, false);
+        run_threaded(test_backend_spec(s), 20000, 7, 0, false);
+    }
+}
+
+/* With block reuse on, the reader thread writes again into blocks whose chunks this
+ * thread released: under TSan, the release of the last chunk must order this thread's
+ * reads of its bytes before the reader's next write (the sink checks every byte). */
+Test(threads_stream_pipe, reused_blocks_cross_threads_every_backend)
+{
+    for (size_t s = 0; s < test_backend_spec_count(); s++) {
+        run_threaded(test_backend_spec(s), 3000000, 4096, 0, true);
+        run_threaded(test_backend_spec(s), 20000, 7, 0, true);
     }
 }
 
@@ -88,5 +100,6 @@ Test(threads_stream_pipe, a_failing_sink_stops_the_reader_and_frees_the_queue)
 {
     for (size_t s = 0; s < test_backend_spec_count(); s++)
         if (!test_spec_injects_failures(test_backend_spec(s)))
-            run_threaded(test_backend_spec(s), 3000000, 4096, 100000);
+            for (int reuse = 0; reuse <= 1; reuse++)
+                run_threaded(test_backend_spec(s), 3000000, 4096, 100000, reuse);
 }
