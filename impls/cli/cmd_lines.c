@@ -112,9 +112,13 @@ static bool count_lines(buf_backend_t *backend, int fd, const char *name, const 
     if (status == BUF_OK)
         status = buf_line_reader_new(readable, options->max_line, &reader);
     /* Lines by the batch: one call a chunk's worth of lines instead of one a line, and
-     * reads of at least LINES_READ_SIZE bytes whatever the chunk size. */
+     * reads of at least LINES_READ_SIZE bytes whatever the chunk size.  The line reader
+     * releases each block's chunks as it goes, so the readable can read into its used-up
+     * blocks again: a count needs no fresh block per read. */
     if (status == BUF_OK)
         status = buf_readable_set_read_size(readable, LINES_READ_SIZE);
+    if (status == BUF_OK)
+        status = buf_readable_set_block_reuse(readable, true);
     buf_line_t batch[LINES_BATCH];
     size_t got = 0;
     count->lines = 0;
