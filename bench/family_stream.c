@@ -34,7 +34,9 @@
  *                                    per chunk below 1 MiB chunks (at 1 MiB the budget of
  *                                    spares is one block) and hardly matters: malloc only.
  *                                    Against the rows above: what reuse buys a consumer that
- *                                    releases chunks as they come
+ *                                    releases chunks as they come.  The scripts know a
+ *                                    FAMILY_reuse family by its suffix: one backend, no
+ *                                    recommendation, compared with FAMILY's rows
  *   baseline_read/<chunk>            a plain read() loop over the data file into one buffer
  *   baseline_read_mmap/<chunk>       the same loop reading each chunk into a fresh anonymous
  *                                    mapping (mmap, read, munmap): what one mapping per

@@ -99,10 +99,10 @@ listed() { "$scratch/build/buf" backends | grep -E "^bump .*fuzz_id=$bump_id " &
 check "buf backends lists both, with their ids" listed
 # Every benchmark row of malloc has its bump twin (the families loop over the registry),
 # except in the families that run on malloc only by design (the stream rows with block
-# reuse on, bench/family_stream.c; scripts/bench-json.js ONE_BACKEND_FAMILIES).
+# reuse on, FAMILY_reuse: bench/family_stream.c; scripts/bench-json.js runsOneBackend).
 benchmarked() {
   local list malloc_rows bump_rows
-  list=$("$scratch/build/bench/bufbench-bench" --benchmark_list_tests | grep -v -E '^stream_(pipe|lines)_reuse/' || true)
+  list=$("$scratch/build/bench/bufbench-bench" --benchmark_list_tests | grep -v -E '^[a-z0-9_]+_reuse/' || true)
   malloc_rows=$(grep -c '/malloc/' <<<"$list" || true)
   bump_rows=$(grep -c '/bump/' <<<"$list" || true)
   echo "bufbench-bench lists $malloc_rows rows of malloc and $bump_rows of bump"
