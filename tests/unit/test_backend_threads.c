@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -150,68 +151,56 @@ static void *free_batch_main(void *arg)
     return NULL;
 }
 
-/* The allocating thread must get back the memory that another thread freed: memory from
- * the OS stays flat over rounds of "allocate here, free there". */
-Test(threads_backend, remote_frees_are_reused_by_the_owner)
+/* Rounds of "allocate `count` blocks of `size` here, free them on another thread": the
+ * allocating thread must get that memory back, so memory from the OS stays flat after the
+ * first round (within one 64 KiB unit).  With `fill`, every block is filled with its index
+ * and checked, so a block handed out twice shows as an overlap. */
+static void expect_remote_frees_reused(const char *spec, size_t size, void **blocks, size_t count, int rounds,
+                                       bool fill)
 {
-    static const char *specs[] = {"slab", "pool"};
-    static void *blocks[4000];
-    for (size_t s = 0; s < 2; s++) {
-        buf_backend_t *backend = test_open_backend(specs[s]);
-        uint64_t after_first = 0;
-        for (int round = 0; round < 6; round++) {
-            for (size_t i = 0; i < 4000; i++)
-                cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, 96, 0, NULL));
-            batch_t batch = {backend, blocks, 4000, 96};
-            pthread_t other;
-            pthread_create(&other, NULL, free_batch_main, &batch);
-            pthread_join(other, NULL);
-            buf_backend_stats_t stats;
-            buf_backend_get_stats(backend, &stats);
-            if (round == 0)
-                after_first = stats.bytes_os;
-            else
-                cr_assert_leq(stats.bytes_os, after_first + (64 << 10), "%s round %d: %llu > %llu", specs[s], round,
-                              (unsigned long long)stats.bytes_os, (unsigned long long)after_first);
+    buf_backend_t *backend = test_open_backend(spec);
+    uint64_t after_first = 0;
+    for (int round = 0; round < rounds; round++) {
+        for (size_t i = 0; i < count; i++) {
+            cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, size, 0, NULL));
+            if (fill)
+                memset(blocks[i], (int)i, size);
         }
-        test_close_backend_clean(backend);
+        for (size_t i = 0; fill && i < count; i++)
+            cr_assert_eq(((uint8_t *)blocks[i])[size - 1], (uint8_t)i, "%s: blocks overlap", spec);
+        batch_t batch = {backend, blocks, count, size};
+        pthread_t other;
+        pthread_create(&other, NULL, free_batch_main, &batch);
+        pthread_join(other, NULL);
+        buf_backend_stats_t stats;
+        buf_backend_get_stats(backend, &stats);
+        if (round == 0)
+            after_first = stats.bytes_os;
+        else
+            cr_assert_leq(stats.bytes_os, after_first + (64 << 10), "%s %zu round %d: %llu > %llu", spec, size,
+                          round, (unsigned long long)stats.bytes_os, (unsigned long long)after_first);
     }
+    test_close_backend_clean(backend);
 }
 
-/* The same for the medium classes (8-64 KiB, slabs of several 64 KiB units) and runs (64
- * KiB - 1 MiB): blocks of 20 KiB, 64 KiB and 200 KiB allocated here and freed on another
- * thread come back, so memory from the OS stays flat and no block is handed out twice. */
+/* Small blocks (96 B). */
+Test(threads_backend, remote_frees_are_reused_by_the_owner)
+{
+    static void *blocks[4000];
+    expect_remote_frees_reused("slab", 96, blocks, 4000, 6, false);
+    expect_remote_frees_reused("pool", 96, blocks, 4000, 6, false);
+}
+
+/* The medium classes (8-64 KiB, slabs of several 64 KiB units) and runs (64 KiB - 1 MiB):
+ * blocks of 20 KiB, 64 KiB and 200 KiB. */
 Test(threads_backend, remote_frees_of_medium_classes_are_reused_by_the_owner)
 {
     static const char *specs[] = {"slab", "pool"};
     static const size_t sizes[] = {20 << 10, 64 << 10, 200 << 10};
     static void *blocks[200];
     for (size_t s = 0; s < 2; s++)
-        for (size_t z = 0; z < 3; z++) {
-            buf_backend_t *backend = test_open_backend(specs[s]);
-            uint64_t after_first = 0;
-            for (int round = 0; round < 4; round++) {
-                for (size_t i = 0; i < 200; i++) {
-                    cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, sizes[z], 0, NULL));
-                    memset(blocks[i], (int)i, sizes[z]);
-                }
-                for (size_t i = 0; i < 200; i++)
-                    cr_assert_eq(((uint8_t *)blocks[i])[sizes[z] - 1], (uint8_t)i, "%s: blocks overlap", specs[s]);
-                batch_t batch = {backend, blocks, 200, sizes[z]};
-                pthread_t other;
-                pthread_create(&other, NULL, free_batch_main, &batch);
-                pthread_join(other, NULL);
-                buf_backend_stats_t stats;
-                buf_backend_get_stats(backend, &stats);
-                if (round == 0)
-                    after_first = stats.bytes_os;
-                else
-                    cr_assert_leq(stats.bytes_os, after_first + (64 << 10), "%s %zu round %d: %llu > %llu",
-                                  specs[s], sizes[z], round, (unsigned long long)stats.bytes_os,
-                                  (unsigned long long)after_first);
-            }
-            test_close_backend_clean(backend);
-        }
+        for (size_t z = 0; z < 3; z++)
+            expect_remote_frees_reused(specs[s], sizes[z], blocks, 200, 4, true);
 }
 
 /* ---- Many threads allocating from one instance at once ------------------------------- */
