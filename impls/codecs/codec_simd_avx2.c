@@ -25,6 +25,23 @@ static inline __m256i *out256(uint8_t *p) { return (__m256i *)(void *)p; }
 static inline const __m128i *in128(const uint8_t *p) { return (const __m128i *)(const void *)p; }
 static inline __m128i *out128(uint8_t *p) { return (__m128i *)(void *)p; }
 
+/* The decoders' last blocks: the `rest` (< 32) characters left, padded with zeros — outside
+ * both alphabets, so a valid run found in the block ends by `rest`. */
+AVX2 static inline __m256i load_padded(const uint8_t *text, size_t rest)
+{
+    uint8_t padded[32] = {0};
+    codec_copy_short(padded, text, rest);
+    return _mm256_loadu_si256(in256(padded));
+}
+
+/* The length of the block's leading run of valid characters (invalid: 0xFF where a
+ * character is not), rounded down to whole groups of `group` (a power of two) characters. */
+AVX2 static inline size_t valid_run(__m256i invalid, size_t group)
+{
+    const uint64_t valid_bits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
+    return (size_t)__builtin_ctzll(~valid_bits) & ~(group - 1); /* bit 32 is always clear */
+}
+
 /* ---- base64 encode: 24 bytes -> 32 characters -------------------------------------------- */
 AVX2 static inline __m256i base64_sextets(__m256i bytes)
 {
@@ -180,18 +197,10 @@ AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_
         base64_store24(dst + out + 24, base64_pack(base64_sextets_of(second, second_high)));
     }
     for (size_t rest; (rest = length - in) >= 4;) {
-        __m256i characters;
-        if (rest >= 32) {
-            characters = _mm256_loadu_si256(in256(text + in));
-        } else { /* padded with zeros, outside the alphabets: the valid run ends by `rest` */
-            uint8_t padded[32] = {0};
-            codec_copy_short(padded, text + in, rest);
-            characters = _mm256_loadu_si256(in256(padded));
-        }
+        const __m256i characters = rest >= 32 ? _mm256_loadu_si256(in256(text + in)) : load_padded(text + in, rest);
         __m256i invalid;
         const __m256i high = base64_classify(characters, &invalid);
-        const uint64_t valid_bits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
-        const size_t used = (size_t)__builtin_ctzll(~valid_bits) & ~(size_t)3; /* bit 32 is always clear */
+        const size_t used = valid_run(invalid, 4);
         if (used == 0)
             break;
         const __m256i packed = base64_pack(base64_sextets_of(characters, high));
@@ -276,18 +285,10 @@ AVX2 static size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *
         _mm256_storeu_si256(out256(dst + in / 2), _mm256_permute4x64_epi64(packed, 0xD8)); /* lanes 0 2 1 3 */
     }
     for (size_t rest; (rest = length - in) >= 2;) {
-        __m256i characters;
-        if (rest >= 32) {
-            characters = _mm256_loadu_si256(in256(text + in));
-        } else { /* padded with zeros, non-digits: the digit run ends by `rest` */
-            uint8_t padded[32] = {0};
-            codec_copy_short(padded, text + in, rest);
-            characters = _mm256_loadu_si256(in256(padded));
-        }
+        const __m256i characters = rest >= 32 ? _mm256_loadu_si256(in256(text + in)) : load_padded(text + in, rest);
         __m256i invalid;
         const __m256i values = hex_digit_values(characters, &invalid);
-        const uint64_t valid_bits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
-        const size_t used = (size_t)__builtin_ctzll(~valid_bits) & ~(size_t)1; /* bit 32 is always clear */
+        const size_t used = valid_run(invalid, 2);
         if (used == 0)
             break;
         const __m256i pairs = _mm256_maddubs_epi16(values, pair_weights);
