@@ -19,12 +19,17 @@
 # backends, the mode).  Google Benchmark's name suffixes become fields
 # (scripts/bench-json.js normalize).  Ends with a ratio summary and the folder's path.
 #
-#   full       5 repetitions of 0.1 s each per row (make bench: <= 20 minutes here)
-#   quick      the reduced grid, 9 repetitions of 0.02 s (<= 3 minutes), the repetitions of
-#              all rows interleaved at random, so a burst of noise spreads over many rows
-#              instead of ruining one (the full grid does not interleave: Google Benchmark
-#              1.7.1 then re-estimates every repetition, 955 s instead of 609 s for the C
-#              rows, past the 20 minutes)
+#   full       7 repetitions of 0.05 s each per row (make bench: <= 20 minutes here)
+#   quick      the reduced grid, 9 repetitions of 0.02 s (<= 3 minutes)
+#              Both interleave the repetitions of all rows at random: this VM runs the same
+#              loop at two speeds minutes apart (baseline_malloc/16 at 12 or 21 ns), so a row
+#              measured in one block of time could land in the other speed than its
+#              baseline, and a ratio of two medians would report the machine, not the code.
+#              Interleaved, every row samples the whole run.  Google Benchmark 1.7.1 then
+#              re-estimates the iteration count in every repetition; 7 x 0.05 s costs what
+#              5 x 0.1 s in blocks cost (measured here: 68 s interleaved at 5 x 0.05 s
+#              against 109 s in blocks at 5 x 0.1 s for the alloc_pair, baseline and base64
+#              rows)
 #   callgrind  the quick grid under callgrind, fixed iteration counts, no threads, SIMD
 #              pinned to scalar: instructions per iteration, the same JSON shape
 set -euo pipefail
@@ -60,7 +65,8 @@ command -v node >/dev/null || die "node (v20) is needed for the JSON processing:
 # ---- The mode's settings -------------------------------------------------------------
 quick_flag=() gb_flags=(--benchmark_color=false)
 case $mode in
-  full) : "${repetitions:=5}" "${min_time:=0.1}" ;;
+  full) : "${repetitions:=7}" "${min_time:=0.05}"
+        gb_flags+=(--benchmark_enable_random_interleaving=true) ;;
   quick) : "${repetitions:=9}" "${min_time:=0.02}"
          quick_flag=(--quick); gb_flags+=(--benchmark_enable_random_interleaving=true) ;;
   callgrind) repetitions=1; quick_flag=(--quick); with_node=0; with_preload=0
