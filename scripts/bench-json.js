@@ -318,6 +318,12 @@ function cmdContext(args) {
 
 const commands = { normalize: cmdNormalize, context: cmdContext, merge: cmdMerge, callgrind: cmdCallgrind, summary: cmdSummary, check: cmdCheck };
 const [command, ...rest] = process.argv.slice(2);
+if (command === '-h' || command === '--help') {
+  // The header comment, without its comment markers.
+  const header = fs.readFileSync(__filename, 'utf8').split('\n').slice(1);
+  console.log(header.slice(0, header.findIndex((line) => !line.startsWith('//'))).map((line) => line.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
 if (!commands[command]) {
   console.error(`usage: bench-json.js {${Object.keys(commands).join('|')}} ...`);
   process.exit(2);

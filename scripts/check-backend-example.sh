@@ -17,6 +17,7 @@
 # committed corpus is linked, not copied.  Ends with "N passed, N failed".
 #   scripts/check-backend-example.sh          (make test runs it as stage backend-example)
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

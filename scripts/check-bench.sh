@@ -12,6 +12,7 @@
 # stripped, Node rows by their mirrored names): three small runs with a FILTER each.
 # Ends with "bench: N passed, N failed".
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

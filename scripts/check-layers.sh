@@ -23,6 +23,7 @@
 #      only buf_* functions of the library; unit tests call an internal function only if a *_testing.h declares it.
 # Prints one line per violation and "check-layers: N passed, N failed"; exits 1 on any.
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 

@@ -4,6 +4,7 @@
 #   scripts/deps.sh --list    print the package list
 # Idempotent: when everything is installed it only says so.
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 
 packages=(
   gcc g++ make clang llvm libclang-rt-14-dev   # compilers, sanitizer + libFuzzer runtimes, llvm-cov

@@ -10,6 +10,7 @@
 # Always replays corpus/<target>/.  Inputs that crash are left out (and listed), so the
 # report shows what the passing inputs reach.
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 
 out=${1:-reports/fuzz/coverage-$(date -u +%Y%m%dT%H%M%SZ)}

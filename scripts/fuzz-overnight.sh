@@ -20,6 +20,7 @@
 #   3+ AFL++ secondaries -S secN with other power schedules (coe, rare, exploit, seek, mmopt,
 #                        lin, quad), every other one with CMPLOG
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 
 # ---- Settings ----------------------------------------------------------------------------

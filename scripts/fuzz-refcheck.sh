@@ -4,6 +4,7 @@
 # and (if present) the shared Node vectors.  Run it after any change to the reference.
 #   scripts/fuzz-refcheck.sh [SEED] [ROUNDS]
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 seed=${1:-$RANDOM}
 rounds=${2:-2000}

@@ -11,6 +11,7 @@
 #   scripts/fuzz-replay.sh [TARGET...]      default: every fuzz target (make -s fuzz-list)
 #   FUZZ_REPLAY_BUILDS="replay replay-asan"  the builds to replay in
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 
 BUILD=${BUILD:-build}

@@ -11,6 +11,7 @@
 # build/fuzz/run/<target>/plain/) and make the script exit non-zero; triage them with
 # scripts/fuzz-triage.sh build/fuzz/run.
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-60}

@@ -12,6 +12,7 @@
 #     REPORT_DIR  default reports/fuzz/triage-<UTC timestamp>
 #   FUZZ_MINIMIZE_SECONDS=30 per bucket (0 skips minimization)
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 cd "$(dirname "$0")/.."
 
 source_dir=${1:-build/fuzz/campaign}

@@ -4,7 +4,11 @@
 # Each stage prints its own runner output; a stage's counts come from its last
 # Criterion "Synthesis" line or "N passed, N failed" line.  A stage that exits non-zero
 # counts as at least one failure even if its output has no counts.
+#   scripts/run-tests.sh        (make test builds first, then runs this; no arguments)
+#   BUILD=build JOBS=2          the build folder and the parallel jobs of the unit stages
 set -uo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
+[[ $# -eq 0 ]] || { echo "run-tests: takes no arguments, got '$1' (see --help)" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 
 BUILD=${BUILD:-build}

@@ -3,6 +3,7 @@
 # "N passed, N failed" lines and prints the total.
 #   tests/cli/run.sh build/buf
 set -uo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 buf=${1:?usage: tests/cli/run.sh PATH_TO_BUF}
 here=$(cd "$(dirname "$0")" && pwd)
 passed=0 failed=0

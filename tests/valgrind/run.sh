@@ -3,6 +3,7 @@
 # must be clean; an overrun, a use after free and a leaked block must each be reported.
 #   tests/valgrind/run.sh build/tests/valgrind_probe
 set -uo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 probe=${1:?usage: tests/valgrind/run.sh PATH_TO_valgrind_probe}
 command -v valgrind >/dev/null || { echo "valgrind not installed: run make deps" >&2; exit 1; }
 passed=0 failed=0
