@@ -133,19 +133,39 @@ static unsigned class_search(size_t request, size_t align)
 /* The class of every request size in 8-byte units, one table per alignment that
  * requests commonly ask for (<= 8: every class qualifies; 16: the default).  The search
  * costs ~90 instructions (a division, a count-leading-zeros and a loop); a table load
- * costs one.  2 x 8193 bytes, filled once per process. */
-#define TABLE_UNITS (MEDIUM_MAX / QUANTUM + 1)
-static uint8_t class_by_units[2][TABLE_UNITS]; /* [0]: align <= 8, [1]: align 16 */
+ * costs one.  Entry i serves requests 8i+1 .. 8i+8, so a row is 8192 entries and the row
+ * for align 16 starts (align & 16) x 512 entries in: a shift and an add, where rows of
+ * 8193 (entry i for requests up to 8i) cost a multiply-by-shifts of four instructions.
+ * 2 x 8192 bytes, filled once per process. */
+#define TABLE_UNITS (MEDIUM_MAX / QUANTUM)
+static uint8_t class_by_units[2 * TABLE_UNITS]; /* [0, TABLE_UNITS): align <= 8, then 16 */
 static uint8_t units_by_class[CLASS_COUNT];
+
+/* The first indexed class (512 bytes): the pair paths tell the two kinds of slab apart by
+ * the class index (alloc) or the request (free) they hold in a register, not by a load. */
+#define FIRST_INDEXED_CLASS 31u
+/* Requests above this (with align <= 16) are in indexed classes: the largest class below
+ * SLAB_INDEXED_MIN_BLOCK, whose alignment (32) covers 16. */
+#define INDEXED_REQUEST_ABOVE ((size_t)480)
+
+static inline size_t table_entry(size_t request, size_t align)
+{
+    BUF_ASSERT(request >= 1 && request <= MEDIUM_MAX && align <= 16);
+    return ((request - 1) >> 3) + (align & 16) * (TABLE_UNITS / 16);
+}
 
 static void class_tables_fill(void)
 {
-    for (size_t units = 0; units < TABLE_UNITS; units++) {
-        class_by_units[0][units] = (uint8_t)class_search(units * QUANTUM, 8);
-        class_by_units[1][units] = (uint8_t)class_search(units * QUANTUM, 16);
+    for (size_t entry = 0; entry < TABLE_UNITS; entry++) {
+        class_by_units[entry] = (uint8_t)class_search((entry + 1) * QUANTUM, 8);
+        class_by_units[TABLE_UNITS + entry] = (uint8_t)class_search((entry + 1) * QUANTUM, 16);
     }
     for (unsigned index = 0; index < CLASS_COUNT; index++)
         units_by_class[index] = (uint8_t)class_units(index);
+    BUF_ASSERT(class_size(FIRST_INDEXED_CLASS) == SLAB_INDEXED_MIN_BLOCK &&
+               class_size(FIRST_INDEXED_CLASS - 1) < SLAB_INDEXED_MIN_BLOCK);
+    BUF_ASSERT(class_search(INDEXED_REQUEST_ABOVE, 16) < FIRST_INDEXED_CLASS &&
+               class_search(INDEXED_REQUEST_ABOVE + 1, 8) >= FIRST_INDEXED_CLASS);
 }
 
 static void class_tables_ready(void)
@@ -160,7 +180,7 @@ static inline unsigned class_for(size_t request, size_t align)
     if (request > MEDIUM_MAX)
         return CLASS_LARGE;
     if (align <= 16)
-        return class_by_units[align > QUANTUM][(request + QUANTUM - 1) / QUANTUM];
+        return class_by_units[table_entry(request ? request : 1, align > QUANTUM ? 16 : 8)];
     return class_search(request, align);
 }
 
@@ -215,9 +235,46 @@ static inline void *free_block_next(void *block)
     return next;
 }
 
-/* For BUF_ASSERT_EXPENSIVE: walks the slab's free list. */
+/* ---- Indexed slabs: free blocks out of band (slab_arena.h) --------------------------- */
+static inline void *indexed_pop(slab_t *slab)
+{
+    BUF_ASSERT(slab->indexed && slab->free_count > 0);
+    return slab->base + ((size_t)slab->free_offsets[--slab->free_count] << SLAB_OFFSET_SHIFT);
+}
+
+static inline void indexed_push(slab_t *slab, const void *block)
+{
+    BUF_ASSERT(slab->indexed && slab->free_count < slab->capacity);
+    slab->free_offsets[slab->free_count++] = (uint16_t)(((const uint8_t *)block - slab->base) >> SLAB_OFFSET_SHIFT);
+}
+
+/* Takes a free block of an indexed slab (the one freed last first), or NULL. */
+static inline void *indexed_take(slab_t *slab)
+{
+    void *block = slab->free_list;
+    if (block) {
+        slab->free_list = NULL;
+        return block;
+    }
+    return slab->free_count ? indexed_pop(slab) : NULL;
+}
+
+static inline void indexed_give(slab_t *slab, void *block)
+{
+    if (slab->free_list)
+        indexed_push(slab, slab->free_list);
+    slab->free_list = block;
+}
+
+/* For BUF_ASSERT_EXPENSIVE: walks the slab's free blocks. */
 static bool free_list_contains(const slab_t *slab, const void *block)
 {
+    if (slab->indexed) {
+        for (uint32_t i = 0; i < slab->free_count; i++)
+            if (slab->base + ((size_t)slab->free_offsets[i] << SLAB_OFFSET_SHIFT) == (const uint8_t *)block)
+                return true;
+        return slab->free_list == block;
+    }
     for (void *free_block = slab->free_list; free_block; free_block = free_block_next(free_block))
         if (free_block == block)
             return true;
@@ -318,7 +375,7 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
             return NULL;
         heap->arena->units_carved += units;
         for (unsigned u = 0; u < units; u++)
-            heap->arena->units[index + u].slab = slab;
+            heap->arena->unit_slab[index + u] = slab;
         slab->in_use = true;
     }
     slab->class_index = (uint16_t)class_index;
@@ -327,6 +384,10 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
     slab->carved = 0;
     slab->used = 0;
     slab->free_list = NULL;
+    slab->indexed = slab->block_size >= SLAB_INDEXED_MIN_BLOCK;
+    slab->free_count = 0;
+    BUF_ASSERT(slab->indexed == (class_index >= FIRST_INDEXED_CLASS));
+    BUF_ASSERT(!slab->indexed || slab->capacity <= SLAB_INDEX_CAPACITY);
     slab->listed = false;
     slab_set_carve_limit(slab);
     return slab;
@@ -338,9 +399,10 @@ static void heap_drain_remote(slab_heap_t *heap); /* (Free) */
 /* The next block of a slab that has one within its committed units, or NULL. */
 static inline void *slab_take_block(slab_t *slab)
 {
-    void *block = slab->free_list;
+    void *block = slab->indexed ? indexed_take(slab) : slab->free_list;
     if (block) {
-        slab->free_list = free_block_next(block);
+        if (!slab->indexed)
+            slab->free_list = free_block_next(block);
     } else if (slab->carved < slab->carve_limit) {
         block = slab->base + (size_t)slab->carved++ * slab->block_size;
     } else {
@@ -401,16 +463,23 @@ void *backend_slab_alloc(void *opaque, size_t size, size_t align)
     /* The pair path: no annotations (they would need the stack and calls; an annotated
      * run takes the slow path, which does everything), a pop or a carve from the head
      * slab of the class. */
-    if (__builtin_expect(request <= state->fast_max && align <= 16 && heap != NULL, 1)) {
+    /* request - 1 < fast_max: 1 <= request <= MEDIUM_MAX (a request of 0 wraps around and
+     * goes the slow path), and never when annotated (fast_max 0). */
+    if (__builtin_expect(request - 1 < state->fast_max && align <= 16 && heap != NULL, 1)) {
         /* align <= 16 here: (align & 16) picks the row without a compare */
-        unsigned class_index = class_by_units[(align & 16) >> 4][(request + QUANTUM - 1) / QUANTUM];
+        unsigned class_index = class_by_units[table_entry(request, align)];
         slab_t *slab = heap->available[class_index];
         if (__builtin_expect(slab != NULL, 1)) {
             void *block = slab->free_list;
             if (block) {
-                slab->free_list = *(void **)block;
+                /* Indexed slabs hold their last freed block here, with no link in it. */
+                slab->free_list = class_index >= FIRST_INDEXED_CLASS ? NULL : *(void **)block;
                 slab->used++;
                 return block;
+            }
+            if (slab->free_count) { /* an indexed slab (intrusive ones keep it 0) */
+                slab->used++;
+                return indexed_pop(slab);
             }
             if (slab->carved < slab->carve_limit) {
                 slab->used++;
@@ -453,10 +522,14 @@ static inline void slab_free_local(slab_heap_t *heap, slab_t *slab, void *block)
     BUF_ASSERT(slab->used > 0);
     BUF_ASSERT((size_t)((uint8_t *)block - slab->base) / slab->block_size < slab->carved);
     BUF_ASSERT_EXPENSIVE(!free_list_contains(slab, block));
-    mem_link_open(block);
-    *(void **)block = slab->free_list;
-    mem_link_close(block);
-    slab->free_list = block;
+    if (slab->indexed) {
+        indexed_give(slab, block);
+    } else {
+        mem_link_open(block);
+        *(void **)block = slab->free_list;
+        mem_link_close(block);
+        slab->free_list = block;
+    }
     slab->used--;
     if (__builtin_expect(!slab->listed || (slab->used == 0 && heap->available[slab->class_index] != slab), 0))
         slab_relist(heap, slab);
@@ -523,8 +596,14 @@ void backend_slab_free(void *opaque, void *ptr, size_t size, size_t align)
         if (__builtin_expect(slab->heap == mine, 1)) { /* never NULL: a miss goes the slow path */
             slab_check_freed_block(slab, ptr, request, align);
             BUF_ASSERT(slab->used > 0); /* the owner's field: read on the owner's thread only */
-            *(void **)ptr = slab->free_list;
-            slab->free_list = ptr;
+            if (request > INDEXED_REQUEST_ABOVE) { /* an indexed slab: the block stays untouched */
+                BUF_ASSERT(slab->indexed);
+                indexed_give(slab, ptr);
+            } else {
+                BUF_ASSERT(!slab->indexed);
+                *(void **)ptr = slab->free_list;
+                slab->free_list = ptr;
+            }
             slab->used--;
             if (__builtin_expect(!slab->listed || (slab->used == 0 && mine->available[slab->class_index] != slab),
                                  0))
@@ -585,8 +664,12 @@ static size_t report_slab(const slab_state_t *state, const slab_t *slab, FILE *o
 {
     size_t block_size = slab->block_size;
     uint8_t is_free[SLAB_MAX_BLOCKS] = {0};
-    for (void *block = slab->free_list; block; block = free_block_next(block))
+    for (void *block = slab->indexed ? NULL : slab->free_list; block; block = free_block_next(block))
         is_free[((uint8_t *)block - slab->base) / block_size] = 1;
+    if (slab->indexed && slab->free_list)
+        is_free[((uint8_t *)slab->free_list - slab->base) / block_size] = 1;
+    for (uint32_t i = 0; i < slab->free_count; i++)
+        is_free[((size_t)slab->free_offsets[i] << SLAB_OFFSET_SHIFT) / block_size] = 1;
     size_t found = 0;
     for (uint32_t i = 0; i < slab->carved; i++) {
         if (is_free[i])
@@ -613,7 +696,7 @@ size_t backend_slab_destroy(void *opaque, void *report)
     for (arena_t *arena = state->arenas; arena; arena = arena->next)
         for (uint32_t i = 1; i < arena->units_carved; i++) {
             const slab_t *slab = &arena->units[i];
-            if (slab->slab == slab && slab->used) /* a slab's first unit */
+            if (arena->unit_slab[i] == slab && slab->used) /* a slab's first unit */
                 outstanding += report_slab(state, slab, out, &reported);
         }
     outstanding += backend_slab_runs_destroy(&state->runs, out, state->report_name, &reported, REPORT_LIMIT);

@@ -107,7 +107,7 @@ void *backend_slab_run_alloc(backend_slab_runs_t *runs, size_t size, size_t requ
     arena->free_units &= ~mask;
     slab_t *run = &arena->units[start];
     for (unsigned u = 0; u < count; u++)
-        arena->units[start + u].slab = run;
+        arena->unit_slab[start + u] = run;
     run->base = base;
     run->units = (uint8_t)count;
     run->block_size = (uint32_t)(count * UNIT_SIZE);
@@ -165,7 +165,7 @@ static size_t report_runs(const arena_t *arena, FILE *out, const char *backend_n
         const slab_t *run = &arena->units[i];
         /* A run's first unit; descriptors of units that were a run's first and are now
          * free or inside another run say so (used 0, or `slab` pointing elsewhere). */
-        if (run->slab != run || run->class_index != CLASS_RUN || !run->used)
+        if (arena->unit_slab[i] != run || run->class_index != CLASS_RUN || !run->used)
             continue;
         live_units |= unit_mask(i, run->units);
         if (out && *reported < report_limit) {
