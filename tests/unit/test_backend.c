@@ -448,6 +448,71 @@ Test(backend, slab_medium_classes_use_multi_unit_slabs)
     test_close_backend_clean(backend);
 }
 
+/* Classes of 512 bytes and more keep their free blocks out of band (the one freed last,
+ * then a stack of offsets in the slab's descriptor).  Across several slabs of a class
+ * (the first and last block of each included), freeing every block in an interleaved order
+ * and allocating as many again must hand back exactly the freed blocks, each once, with
+ * no new memory, and a block freed and allocated again at once must be that block; closing with some of them outstanding must count
+ * exactly those.  480 bytes is the largest class with an intrusive list, for contrast. */
+static void expect_freed_blocks_handed_back_once(const char *spec, size_t size)
+{
+    size_t class = backend_slab_class_size_for(size + BUF_REDZONE, 16);
+    size_t per_slab = backend_slab_span_for(size + BUF_REDZONE, 16) / class;
+    enum { MAX_BLOCKS = 300 }; /* 480-byte class: 136 blocks per one-unit slab */
+    size_t count = 2 * per_slab + 3; /* two whole slabs and three blocks of a third */
+    cr_assert_leq(count, MAX_BLOCKS);
+    uint8_t *blocks[MAX_BLOCKS], *again[MAX_BLOCKS];
+    buf_backend_t *backend = test_open_backend(spec);
+    for (size_t i = 0; i < count; i++) {
+        cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, size, 0, NULL));
+        memset(blocks[i], 0xA5, size);
+    }
+    buf_backend_stats_t before, after;
+    buf_backend_get_stats(backend, &before);
+    for (size_t i = 1; i < count; i += 2) /* odd ones, then even ones from the top down */
+        buf_backend_free(backend, blocks[i], size, 0);
+    for (size_t i = (count - 1) & ~(size_t)1;; i -= 2) {
+        buf_backend_free(backend, blocks[i], size, 0);
+        if (i == 0)
+            break;
+    }
+    for (size_t i = 0; i < count; i++) {
+        cr_assert_not_null(again[i] = buf_backend_alloc(backend, size, 0, NULL));
+        bool was_freed = false;
+        for (size_t k = 0; k < count; k++)
+            was_freed |= again[i] == blocks[k];
+        cr_assert(was_freed, "%s %zu: block %zu (%p) was not one of those freed", spec, size, i, (void *)again[i]);
+        for (size_t k = 0; k < i; k++)
+            cr_assert_neq(again[i], again[k], "%s %zu: block %p handed out twice", spec, size, (void *)again[i]);
+    }
+    /* The block just handed out came from the class's head slab: freed, it is the next. */
+    buf_backend_free(backend, again[count - 1], size, 0);
+    cr_assert_eq(buf_backend_alloc(backend, size, 0, NULL), again[count - 1], "%s %zu: not the block freed last",
+                 spec, size);
+    buf_backend_get_stats(backend, &after);
+    cr_assert_eq(after.bytes_os, before.bytes_os, "%s %zu: new memory for blocks that were free", spec, size);
+    size_t outstanding = count;
+    for (size_t i = 0; i < count; i += 3, outstanding--)
+        buf_backend_free(backend, again[i], size, 0);
+    FILE *report = tmpfile();
+    cr_assert_not_null(report);
+    cr_assert_eq(buf_backend_close_report(backend, report), outstanding, "%s %zu", spec, size);
+    fclose(report);
+#ifdef BUF_HAVE_ASAN
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "%s %zu: close leaked the outstanding blocks", spec, size);
+#endif
+}
+
+Test(backend, slab_out_of_band_free_blocks_come_back_once_each)
+{
+    static const size_t sizes[] = {480, 512, 1000, 4096, 9000, 40 << 10, 64 << 10};
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        expect_freed_blocks_handed_back_once("slab", sizes[z]);
+        if (sizes[z] >= 4096) /* pool hands requests of pool_size/2 (4 KiB) and up to slab */
+            expect_freed_blocks_handed_back_once("pool", sizes[z]);
+    }
+}
+
 /* Committed bytes follow what is carved: one 40 KiB block of a 320+ KiB slab commits a
  * unit, not the whole slab, so bytes_os tells what the instance can touch. */
 Test(backend, slab_commits_medium_slabs_as_they_are_carved)
