@@ -62,12 +62,19 @@
 #define CLASS_COUNT 88 /* 8 classes up to 64, then 8 per doubling from 64 to 65536 */
 #define CLASS_LARGE CLASS_COUNT
 #define SLAB_MAX_UNITS 8u
-#define SLAB_LENGTHS 4 /* 1, 2, 4 or 8 units: one empty list each */
 #define MIN_BLOCKS_PER_SLAB 8u
-/* Bytes committed at a time as carving advances: a unit.  (16 KiB steps cut alloc_mixed's
- * peak OS bytes by ~5%, but an empty slab reused for another class then committed more,
- * so repeated rounds of one workload kept growing bytes_os.) */
-#define COMMIT_STEP UNIT_SIZE
+/* Bytes committed at a time as carving advances, at least: a page, so a slab commits the
+ * pages of the blocks it carved and no more.  Whole units (the step before) held a unit
+ * per class even for a class with a few live blocks: ~2.6 MiB committed and never carved
+ * across alloc_mixed's medium classes at its peak, more across the ~70 small ones (1.47x
+ * its requested bytes; 1.36x with pages, the run holes aside).  Carving commits only past
+ * what a slab ever held, so a steady state makes no syscall; an empty slab goes back to
+ * the class it served when that class needs one again (slab_new), so a workload that runs
+ * again finds each slab committed as far as it needs. */
+#define COMMIT_STEP ((size_t)4096)
+/* Slabs after the head of a class's list that the slow path looks through for one with
+ * committed room before committing more: a bounded walk. */
+#define ROOM_SEARCH_LIMIT 16
 /* The most blocks a slab holds: a one-unit slab of 8-byte blocks. */
 #define SLAB_MAX_BLOCKS (UNIT_SIZE / 8)
 
@@ -76,7 +83,8 @@ struct slab_heap {
     struct slab_state *owner;
     slab_t *available[CLASS_COUNT];   /* slabs with a free or uncarved block (the head may
                                        * have run out: alloc's slow path moves past it) */
-    slab_t *empty[SLAB_LENGTHS];      /* slabs with no live block, by length, any class */
+    slab_t *empty[CLASS_COUNT];       /* slabs with no live block, by the class they last
+                                       * served (any class of their length may take one) */
     arena_t *arena;                   /* the arena this heap carves slabs from */
 };
 
@@ -221,10 +229,6 @@ static void list_remove(slab_t **head, slab_t *slab)
     slab->prev = slab->next = NULL;
 }
 
-static unsigned length_index(unsigned units)
-{
-    return floor_log2(units);
-}
 
 /* Reads the link in a free block's first word (opened and closed for the sanitizers). */
 static inline void *free_block_next(void *block)
@@ -290,7 +294,7 @@ size_t backend_slab_arena_header_bytes(void)
 
 arena_t *backend_slab_arena_map(_Atomic uint64_t *bytes_os)
 {
-    /* Reserved whole, committed COMMIT_STEP at a time (slab_commit_more): bytes_os counts
+    /* Reserved whole, committed a step at a time (slab_commit_more): bytes_os counts
      * the header's pages and the bytes committed, what the instance can touch. */
     uint8_t *aligned = mem_reserve_self_aligned(ARENA_SIZE);
     size_t header_bytes = backend_slab_arena_header_bytes();
@@ -323,10 +327,10 @@ static bool slab_commit_more(slab_t *slab)
 {
     size_t length = (size_t)slab->units * UNIT_SIZE;
     BUF_ASSERT(slab->committed < length);
-    /* Enough for the next block, at least COMMIT_STEP, never past the slab's end. */
+    /* Enough for the next block, at least a step, never past the slab's end. */
+    size_t step = COMMIT_STEP;
     size_t next_block_end = ((size_t)slab->carved + 1) * slab->block_size;
-    size_t target = round_up(next_block_end > slab->committed + COMMIT_STEP ? next_block_end
-                                                                            : slab->committed + COMMIT_STEP,
+    size_t target = round_up(next_block_end > slab->committed + step ? next_block_end : slab->committed + step,
                              buf_page_size());
     if (target > length)
         target = length;
@@ -349,11 +353,20 @@ static void slab_set_carve_limit(slab_t *slab)
 /* A slab for class `class_index`: an empty one of the right length, or fresh units from
  * the heap's arena (a new arena when the current one has too few units left; the rest
  * of the old one stays reserved, never committed). */
-static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
+static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_only)
 {
     unsigned units = units_by_class[class_index];
-    slab_t **empty = &heap->empty[length_index(units)];
+    slab_t **empty = &heap->empty[class_index];
+    /* One that served this class (committed as far as the class carved it), else the most
+     * committed empty slab of another class of the same length (their first on each list,
+     * ~70 classes at most: slow path). */
+    for (unsigned other = 0; !*empty && other < CLASS_COUNT; other++)
+        if (units_by_class[other] == units && heap->empty[other] &&
+            (*empty == NULL || heap->empty[other]->committed > (*empty)->committed))
+            empty = &heap->empty[other];
     slab_t *slab = *empty;
+    if (committed_only && (!slab || slab->committed < class_size(class_index)))
+        return NULL;
     if (slab) {
         BUF_ASSERT(slab->used == 0 && slab->units == units);
         list_remove(empty, slab);
@@ -412,6 +425,17 @@ static inline void *slab_take_block(slab_t *slab)
     return block;
 }
 
+/* A slab after `head` on its class's list with a free block or an uncarved one within
+ * what it committed (a bounded walk), or NULL. */
+static slab_t *slab_with_committed_room(slab_t *head)
+{
+    slab_t *slab = head->next;
+    for (int looked = 0; slab && looked < ROOM_SEARCH_LIMIT; looked++, slab = slab->next)
+        if (slab->free_list || slab->free_count || slab->carved < slab->carve_limit)
+            return slab;
+    return NULL;
+}
+
 /* Everything but a block from the head slab of a class: the large path, other
  * alignments, a class whose head slab ran out (remote frees, more units, the next slab,
  * a new slab). */
@@ -430,7 +454,7 @@ static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size
     for (;;) {
         slab_t *slab = *available;
         if (!slab) {
-            slab = slab_new(heap, class_index);
+            slab = slab_new(heap, class_index, false);
             if (!slab)
                 return NULL;
             list_push(available, slab);
@@ -443,9 +467,21 @@ static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size
             return block;
         }
         if (slab->carved < slab->capacity) {
-            if (!slab_commit_more(slab))
-                return NULL;
-            slab_set_carve_limit(slab);
+            /* Committed room elsewhere first (another slab of the class, or an empty slab
+             * committed far enough): committing more only when none is left keeps a
+             * workload that runs again within the pages it committed the first time. */
+            slab_t *roomy = slab_with_committed_room(slab);
+            if (roomy) {
+                list_remove(available, roomy);
+            } else if ((roomy = slab_new(heap, class_index, true)) != NULL) {
+                roomy->listed = true;
+            } else {
+                if (!slab_commit_more(slab))
+                    return NULL;
+                slab_set_carve_limit(slab);
+                continue;
+            }
+            list_push(available, roomy);
             continue;
         }
         /* Every block is live: off the list until one comes back. */
@@ -510,7 +546,7 @@ static __attribute__((noinline)) void slab_relist(slab_heap_t *heap, slab_t *sla
         list_remove(available, slab);
         slab->listed = false;
         mem_poison(slab->base, slab->committed);
-        list_push(&heap->empty[length_index(slab->units)], slab);
+        list_push(&heap->empty[slab->class_index], slab);
     }
 }
 

@@ -64,7 +64,10 @@ typedef struct arena {
     struct arena *next;       /* instance's arena list (slabs) or run arena list */
     uint32_t units_carved;    /* unit 0 holds this header */
     uint64_t free_units;      /* run arenas: bit i set when unit i is in no run */
-    uint64_t committed_units; /* run arenas: bit i set once unit i was committed */
+    uint64_t committed_units; /* run arenas: bit i set while unit i is committed (counted
+                               * in bytes_os); cleared when its pages are given back */
+    uint64_t writable_units;  /* run arenas: bit i set once unit i was made writable (it
+                               * stays so after its pages are given back: reuse is free) */
     /* Unit i belongs to the slab (or run) described by *unit_slab[i]: one 512-byte table,
      * so the lookup on every free reads one word of a line that stays cached, not a
      * descriptor per unit (~360 bytes apart: 1000 x 64 KiB blocks touched 1000). */

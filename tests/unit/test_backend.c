@@ -600,6 +600,45 @@ Test(backend, runs_merge_freed_neighbours_for_a_larger_block)
     }
 }
 
+/* Free runs left as holes too small for a larger run give their pages back before that run
+ * commits fresh memory, so bytes_os does not climb past its peak by the larger run; the
+ * holes stay usable: runs placed in them again are written whole. */
+Test(backend, runs_holes_give_their_pages_back_before_fresh_memory_and_are_reused)
+{
+    static const char *specs[] = {"slab", "pool"};
+    for (size_t s = 0; s < 2; s++) {
+        buf_backend_t *backend = test_open_backend(specs[s]);
+        enum { RUNS = 31 };                                   /* 2 units each: one run arena */
+        size_t small = 100 << 10, large = (1 << 20) - BUF_REDZONE; /* 16 units */
+        uint8_t *blocks[RUNS];
+        for (int i = 0; i < RUNS; i++) {
+            cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, small, 0, NULL));
+            memset(blocks[i], i, small);
+        }
+        for (int i = 0; i < RUNS; i += 2) /* 16 holes of 2 units: 2 MiB committed, free */
+            buf_backend_free(backend, blocks[i], small, 0);
+        buf_backend_stats_t before, after;
+        buf_backend_get_stats(backend, &before);
+        uint8_t *big = buf_backend_alloc(backend, large, 0, NULL);
+        cr_assert_not_null(big);
+        memset(big, 0x77, large);
+        buf_backend_get_stats(backend, &after);
+        /* Without giving back: + 1 MiB + a new arena's header. */
+        cr_assert_leq(after.bytes_os, before.bytes_os + (128 << 10), "%s: %llu -> %llu", specs[s],
+                      (unsigned long long)before.bytes_os, (unsigned long long)after.bytes_os);
+        for (int i = 0; i < RUNS; i += 2) {
+            cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, small, 0, NULL));
+            memset(blocks[i], i, small);
+        }
+        for (int i = 0; i < RUNS; i++)
+            cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][small - 1] == (uint8_t)i, "%s: run %d", specs[s], i);
+        for (int i = 0; i < RUNS; i++)
+            buf_backend_free(backend, blocks[i], small, 0);
+        buf_backend_free(backend, big, large, 0);
+        test_close_backend_clean(backend);
+    }
+}
+
 Test(backend, pool_slices_small_requests_from_one_chunk)
 {
     buf_backend_t *backend = test_open_backend("pool");
