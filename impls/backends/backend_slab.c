@@ -399,6 +399,7 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_
     slab->free_list = NULL;
     slab->indexed = slab->block_size >= SLAB_INDEXED_MIN_BLOCK;
     slab->free_count = 0;
+    slab->free_offsets = arena_of(slab)->free_offsets[slab - arena_of(slab)->units];
     BUF_ASSERT(slab->indexed == (class_index >= FIRST_INDEXED_CLASS));
     BUF_ASSERT(!slab->indexed || slab->capacity <= SLAB_INDEX_CAPACITY);
     slab->listed = false;
