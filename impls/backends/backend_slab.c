@@ -21,10 +21,19 @@
  * above 1 MiB, the large path: a mapping each, rounded to a size class and recycled
  * through per-class free lists (large_cache.h).
  *
- * Memory accounting: an arena is reserved whole (PROT_NONE) and committed a 64 KiB unit
- * at a time as blocks are carved, so bytes_os counts what the instance can touch: a
- * 512 KiB slab of 64 KiB blocks that has carved 3 has committed 192 KiB, not 512.  Empty
- * slabs wait on their heap's empty list (one per slab length) for any class.
+ * Free blocks: classes below 512 bytes link them through each free block's first word;
+ * classes of 512 bytes and more keep them out of band, the block freed last in the
+ * descriptor and the others on a stack of offsets in the arena header (slab_arena.h), so
+ * a batch of 1000 blocks of 4-64 KiB never touches the blocks (no cache or TLB miss per
+ * block).  The pair paths tell the two kinds apart by the class (alloc) or the request
+ * (free) already in a register.
+ *
+ * Memory accounting: an arena is reserved whole (PROT_NONE) and committed a page at a time
+ * as blocks are carved, so bytes_os counts what the instance can touch: a 512 KiB slab of
+ * 64 KiB blocks that has carved 3 has committed 192 KiB, not 512.  Empty slabs wait on
+ * their heap's empty list of the class they served; a class without one takes the most
+ * committed empty slab of its length, and uses committed room in its other slabs before
+ * committing more, so a workload that runs again takes no new memory.
  *
  * Threads: each thread allocates from its own heap (thread_heap.h); a block freed by a
  * non-owner thread goes onto its heap's remote stack, drained by the owner when a class
