@@ -21,10 +21,19 @@
  * above 1 MiB, the large path: a mapping each, rounded to a size class and recycled
  * through per-class free lists (large_cache.h).
  *
- * Memory accounting: an arena is reserved whole (PROT_NONE) and committed a 64 KiB unit
- * at a time as blocks are carved, so bytes_os counts what the instance can touch: a
- * 512 KiB slab of 64 KiB blocks that has carved 3 has committed 192 KiB, not 512.  Empty
- * slabs wait on their heap's empty list (one per slab length) for any class.
+ * Free blocks: classes below 512 bytes link them through each free block's first word;
+ * classes of 512 bytes and more keep them out of band, the block freed last in the
+ * descriptor and the others on a stack of offsets in the arena header (slab_arena.h), so
+ * a batch of 1000 blocks of 4-64 KiB never touches the blocks (no cache or TLB miss per
+ * block).  The pair paths tell the two kinds apart by the class (alloc) or the request
+ * (free) already in a register.
+ *
+ * Memory accounting: an arena is reserved whole (PROT_NONE) and committed a page at a time
+ * as blocks are carved, so bytes_os counts what the instance can touch: a 512 KiB slab of
+ * 64 KiB blocks that has carved 3 has committed 192 KiB, not 512.  Empty slabs wait on
+ * their heap's empty list of the class they served; a class without one takes the most
+ * committed empty slab of its length, and uses committed room in its other slabs before
+ * committing more, so a workload that runs again takes no new memory.
  *
  * Threads: each thread allocates from its own heap (thread_heap.h); a block freed by a
  * non-owner thread goes onto its heap's remote stack, drained by the owner when a class
@@ -62,12 +71,19 @@
 #define CLASS_COUNT 88 /* 8 classes up to 64, then 8 per doubling from 64 to 65536 */
 #define CLASS_LARGE CLASS_COUNT
 #define SLAB_MAX_UNITS 8u
-#define SLAB_LENGTHS 4 /* 1, 2, 4 or 8 units: one empty list each */
 #define MIN_BLOCKS_PER_SLAB 8u
-/* Bytes committed at a time as carving advances: a unit.  (16 KiB steps cut alloc_mixed's
- * peak OS bytes by ~5%, but an empty slab reused for another class then committed more,
- * so repeated rounds of one workload kept growing bytes_os.) */
-#define COMMIT_STEP UNIT_SIZE
+/* Bytes committed at a time as carving advances, at least: a page, so a slab commits the
+ * pages of the blocks it carved and no more.  Whole units (the step before) held a unit
+ * per class even for a class with a few live blocks: ~2.6 MiB committed and never carved
+ * across alloc_mixed's medium classes at its peak, more across the ~70 small ones (1.47x
+ * its requested bytes; 1.36x with pages, the run holes aside).  Carving commits only past
+ * what a slab ever held, so a steady state makes no syscall; an empty slab goes back to
+ * the class it served when that class needs one again (slab_new), so a workload that runs
+ * again finds each slab committed as far as it needs. */
+#define COMMIT_STEP ((size_t)4096)
+/* Slabs after the head of a class's list that the slow path looks through for one with
+ * committed room before committing more: a bounded walk. */
+#define ROOM_SEARCH_LIMIT 16
 /* The most blocks a slab holds: a one-unit slab of 8-byte blocks. */
 #define SLAB_MAX_BLOCKS (UNIT_SIZE / 8)
 
@@ -76,7 +92,8 @@ struct slab_heap {
     struct slab_state *owner;
     slab_t *available[CLASS_COUNT];   /* slabs with a free or uncarved block (the head may
                                        * have run out: alloc's slow path moves past it) */
-    slab_t *empty[SLAB_LENGTHS];      /* slabs with no live block, by length, any class */
+    slab_t *empty[CLASS_COUNT];       /* slabs with no live block, by the class they last
+                                       * served (any class of their length may take one) */
     arena_t *arena;                   /* the arena this heap carves slabs from */
 };
 
@@ -133,19 +150,39 @@ static unsigned class_search(size_t request, size_t align)
 /* The class of every request size in 8-byte units, one table per alignment that
  * requests commonly ask for (<= 8: every class qualifies; 16: the default).  The search
  * costs ~90 instructions (a division, a count-leading-zeros and a loop); a table load
- * costs one.  2 x 8193 bytes, filled once per process. */
-#define TABLE_UNITS (MEDIUM_MAX / QUANTUM + 1)
-static uint8_t class_by_units[2][TABLE_UNITS]; /* [0]: align <= 8, [1]: align 16 */
+ * costs one.  Entry i serves requests 8i+1 .. 8i+8, so a row is 8192 entries and the row
+ * for align 16 starts (align & 16) x 512 entries in: a shift and an add, where rows of
+ * 8193 (entry i for requests up to 8i) cost a multiply-by-shifts of four instructions.
+ * 2 x 8192 bytes, filled once per process. */
+#define TABLE_UNITS (MEDIUM_MAX / QUANTUM)
+static uint8_t class_by_units[2 * TABLE_UNITS]; /* [0, TABLE_UNITS): align <= 8, then 16 */
 static uint8_t units_by_class[CLASS_COUNT];
+
+/* The first indexed class (512 bytes): the pair paths tell the two kinds of slab apart by
+ * the class index (alloc) or the request (free) they hold in a register, not by a load. */
+#define FIRST_INDEXED_CLASS 31u
+/* Requests above this (with align <= 16) are in indexed classes: the largest class below
+ * SLAB_INDEXED_MIN_BLOCK, whose alignment (32) covers 16. */
+#define INDEXED_REQUEST_ABOVE ((size_t)480)
+
+static inline size_t table_entry(size_t request, size_t align)
+{
+    BUF_ASSERT(request >= 1 && request <= MEDIUM_MAX && align <= 16);
+    return ((request - 1) >> 3) + (align & 16) * (TABLE_UNITS / 16);
+}
 
 static void class_tables_fill(void)
 {
-    for (size_t units = 0; units < TABLE_UNITS; units++) {
-        class_by_units[0][units] = (uint8_t)class_search(units * QUANTUM, 8);
-        class_by_units[1][units] = (uint8_t)class_search(units * QUANTUM, 16);
+    for (size_t entry = 0; entry < TABLE_UNITS; entry++) {
+        class_by_units[entry] = (uint8_t)class_search((entry + 1) * QUANTUM, 8);
+        class_by_units[TABLE_UNITS + entry] = (uint8_t)class_search((entry + 1) * QUANTUM, 16);
     }
     for (unsigned index = 0; index < CLASS_COUNT; index++)
         units_by_class[index] = (uint8_t)class_units(index);
+    BUF_ASSERT(class_size(FIRST_INDEXED_CLASS) == SLAB_INDEXED_MIN_BLOCK &&
+               class_size(FIRST_INDEXED_CLASS - 1) < SLAB_INDEXED_MIN_BLOCK);
+    BUF_ASSERT(class_search(INDEXED_REQUEST_ABOVE, 16) < FIRST_INDEXED_CLASS &&
+               class_search(INDEXED_REQUEST_ABOVE + 1, 8) >= FIRST_INDEXED_CLASS);
 }
 
 static void class_tables_ready(void)
@@ -160,7 +197,7 @@ static inline unsigned class_for(size_t request, size_t align)
     if (request > MEDIUM_MAX)
         return CLASS_LARGE;
     if (align <= 16)
-        return class_by_units[align > QUANTUM][(request + QUANTUM - 1) / QUANTUM];
+        return class_by_units[table_entry(request ? request : 1, align > QUANTUM ? 16 : 8)];
     return class_search(request, align);
 }
 
@@ -201,10 +238,6 @@ static void list_remove(slab_t **head, slab_t *slab)
     slab->prev = slab->next = NULL;
 }
 
-static unsigned length_index(unsigned units)
-{
-    return floor_log2(units);
-}
 
 /* Reads the link in a free block's first word (opened and closed for the sanitizers). */
 static inline void *free_block_next(void *block)
@@ -215,9 +248,46 @@ static inline void *free_block_next(void *block)
     return next;
 }
 
-/* For BUF_ASSERT_EXPENSIVE: walks the slab's free list. */
+/* ---- Indexed slabs: free blocks out of band (slab_arena.h) --------------------------- */
+static inline void *indexed_pop(slab_t *slab)
+{
+    BUF_ASSERT(slab->indexed && slab->free_count > 0);
+    return slab->base + ((size_t)slab->free_offsets[--slab->free_count] << SLAB_OFFSET_SHIFT);
+}
+
+static inline void indexed_push(slab_t *slab, const void *block)
+{
+    BUF_ASSERT(slab->indexed && slab->free_count < slab->capacity);
+    slab->free_offsets[slab->free_count++] = (uint16_t)(((const uint8_t *)block - slab->base) >> SLAB_OFFSET_SHIFT);
+}
+
+/* Takes a free block of an indexed slab (the one freed last first), or NULL. */
+static inline void *indexed_take(slab_t *slab)
+{
+    void *block = slab->free_list;
+    if (block) {
+        slab->free_list = NULL;
+        return block;
+    }
+    return slab->free_count ? indexed_pop(slab) : NULL;
+}
+
+static inline void indexed_give(slab_t *slab, void *block)
+{
+    if (slab->free_list)
+        indexed_push(slab, slab->free_list);
+    slab->free_list = block;
+}
+
+/* For BUF_ASSERT_EXPENSIVE: walks the slab's free blocks. */
 static bool free_list_contains(const slab_t *slab, const void *block)
 {
+    if (slab->indexed) {
+        for (uint32_t i = 0; i < slab->free_count; i++)
+            if (slab->base + ((size_t)slab->free_offsets[i] << SLAB_OFFSET_SHIFT) == (const uint8_t *)block)
+                return true;
+        return slab->free_list == block;
+    }
     for (void *free_block = slab->free_list; free_block; free_block = free_block_next(free_block))
         if (free_block == block)
             return true;
@@ -233,7 +303,7 @@ size_t backend_slab_arena_header_bytes(void)
 
 arena_t *backend_slab_arena_map(_Atomic uint64_t *bytes_os)
 {
-    /* Reserved whole, committed COMMIT_STEP at a time (slab_commit_more): bytes_os counts
+    /* Reserved whole, committed a step at a time (slab_commit_more): bytes_os counts
      * the header's pages and the bytes committed, what the instance can touch. */
     uint8_t *aligned = mem_reserve_self_aligned(ARENA_SIZE);
     size_t header_bytes = backend_slab_arena_header_bytes();
@@ -266,10 +336,10 @@ static bool slab_commit_more(slab_t *slab)
 {
     size_t length = (size_t)slab->units * UNIT_SIZE;
     BUF_ASSERT(slab->committed < length);
-    /* Enough for the next block, at least COMMIT_STEP, never past the slab's end. */
+    /* Enough for the next block, at least a step, never past the slab's end. */
+    size_t step = COMMIT_STEP;
     size_t next_block_end = ((size_t)slab->carved + 1) * slab->block_size;
-    size_t target = round_up(next_block_end > slab->committed + COMMIT_STEP ? next_block_end
-                                                                            : slab->committed + COMMIT_STEP,
+    size_t target = round_up(next_block_end > slab->committed + step ? next_block_end : slab->committed + step,
                              buf_page_size());
     if (target > length)
         target = length;
@@ -292,11 +362,20 @@ static void slab_set_carve_limit(slab_t *slab)
 /* A slab for class `class_index`: an empty one of the right length, or fresh units from
  * the heap's arena (a new arena when the current one has too few units left; the rest
  * of the old one stays reserved, never committed). */
-static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
+static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_only)
 {
     unsigned units = units_by_class[class_index];
-    slab_t **empty = &heap->empty[length_index(units)];
+    slab_t **empty = &heap->empty[class_index];
+    /* One that served this class (committed as far as the class carved it), else the most
+     * committed empty slab of another class of the same length (their first on each list,
+     * ~70 classes at most: slow path). */
+    for (unsigned other = 0; !*empty && other < CLASS_COUNT; other++)
+        if (units_by_class[other] == units && heap->empty[other] &&
+            (*empty == NULL || heap->empty[other]->committed > (*empty)->committed))
+            empty = &heap->empty[other];
     slab_t *slab = *empty;
+    if (committed_only && (!slab || slab->committed < class_size(class_index)))
+        return NULL;
     if (slab) {
         BUF_ASSERT(slab->used == 0 && slab->units == units);
         list_remove(empty, slab);
@@ -318,7 +397,7 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
             return NULL;
         heap->arena->units_carved += units;
         for (unsigned u = 0; u < units; u++)
-            heap->arena->units[index + u].slab = slab;
+            heap->arena->unit_slab[index + u] = slab;
         slab->in_use = true;
     }
     slab->class_index = (uint16_t)class_index;
@@ -327,6 +406,11 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index)
     slab->carved = 0;
     slab->used = 0;
     slab->free_list = NULL;
+    slab->indexed = slab->block_size >= SLAB_INDEXED_MIN_BLOCK;
+    slab->free_count = 0;
+    slab->free_offsets = arena_of(slab)->free_offsets[slab - arena_of(slab)->units];
+    BUF_ASSERT(slab->indexed == (class_index >= FIRST_INDEXED_CLASS));
+    BUF_ASSERT(!slab->indexed || slab->capacity <= SLAB_INDEX_CAPACITY);
     slab->listed = false;
     slab_set_carve_limit(slab);
     return slab;
@@ -338,9 +422,10 @@ static void heap_drain_remote(slab_heap_t *heap); /* (Free) */
 /* The next block of a slab that has one within its committed units, or NULL. */
 static inline void *slab_take_block(slab_t *slab)
 {
-    void *block = slab->free_list;
+    void *block = slab->indexed ? indexed_take(slab) : slab->free_list;
     if (block) {
-        slab->free_list = free_block_next(block);
+        if (!slab->indexed)
+            slab->free_list = free_block_next(block);
     } else if (slab->carved < slab->carve_limit) {
         block = slab->base + (size_t)slab->carved++ * slab->block_size;
     } else {
@@ -348,6 +433,17 @@ static inline void *slab_take_block(slab_t *slab)
     }
     slab->used++;
     return block;
+}
+
+/* A slab after `head` on its class's list with a free block or an uncarved one within
+ * what it committed (a bounded walk), or NULL. */
+static slab_t *slab_with_committed_room(slab_t *head)
+{
+    slab_t *slab = head->next;
+    for (int looked = 0; slab && looked < ROOM_SEARCH_LIMIT; looked++, slab = slab->next)
+        if (slab->free_list || slab->free_count || slab->carved < slab->carve_limit)
+            return slab;
+    return NULL;
 }
 
 /* Everything but a block from the head slab of a class: the large path, other
@@ -368,7 +464,7 @@ static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size
     for (;;) {
         slab_t *slab = *available;
         if (!slab) {
-            slab = slab_new(heap, class_index);
+            slab = slab_new(heap, class_index, false);
             if (!slab)
                 return NULL;
             list_push(available, slab);
@@ -381,9 +477,21 @@ static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size
             return block;
         }
         if (slab->carved < slab->capacity) {
-            if (!slab_commit_more(slab))
-                return NULL;
-            slab_set_carve_limit(slab);
+            /* Committed room elsewhere first (another slab of the class, or an empty slab
+             * committed far enough): committing more only when none is left keeps a
+             * workload that runs again within the pages it committed the first time. */
+            slab_t *roomy = slab_with_committed_room(slab);
+            if (roomy) {
+                list_remove(available, roomy);
+            } else if ((roomy = slab_new(heap, class_index, true)) != NULL) {
+                roomy->listed = true;
+            } else {
+                if (!slab_commit_more(slab))
+                    return NULL;
+                slab_set_carve_limit(slab);
+                continue;
+            }
+            list_push(available, roomy);
             continue;
         }
         /* Every block is live: off the list until one comes back. */
@@ -401,16 +509,23 @@ void *backend_slab_alloc(void *opaque, size_t size, size_t align)
     /* The pair path: no annotations (they would need the stack and calls; an annotated
      * run takes the slow path, which does everything), a pop or a carve from the head
      * slab of the class. */
-    if (__builtin_expect(request <= state->fast_max && align <= 16 && heap != NULL, 1)) {
+    /* request - 1 < fast_max: 1 <= request <= MEDIUM_MAX (a request of 0 wraps around and
+     * goes the slow path), and never when annotated (fast_max 0). */
+    if (__builtin_expect(request - 1 < state->fast_max && align <= 16 && heap != NULL, 1)) {
         /* align <= 16 here: (align & 16) picks the row without a compare */
-        unsigned class_index = class_by_units[(align & 16) >> 4][(request + QUANTUM - 1) / QUANTUM];
+        unsigned class_index = class_by_units[table_entry(request, align)];
         slab_t *slab = heap->available[class_index];
         if (__builtin_expect(slab != NULL, 1)) {
             void *block = slab->free_list;
             if (block) {
-                slab->free_list = *(void **)block;
+                /* Indexed slabs hold their last freed block here, with no link in it. */
+                slab->free_list = class_index >= FIRST_INDEXED_CLASS ? NULL : *(void **)block;
                 slab->used++;
                 return block;
+            }
+            if (slab->free_count) { /* an indexed slab (intrusive ones keep it 0) */
+                slab->used++;
+                return indexed_pop(slab);
             }
             if (slab->carved < slab->carve_limit) {
                 slab->used++;
@@ -441,7 +556,7 @@ static __attribute__((noinline)) void slab_relist(slab_heap_t *heap, slab_t *sla
         list_remove(available, slab);
         slab->listed = false;
         mem_poison(slab->base, slab->committed);
-        list_push(&heap->empty[length_index(slab->units)], slab);
+        list_push(&heap->empty[slab->class_index], slab);
     }
 }
 
@@ -453,10 +568,14 @@ static inline void slab_free_local(slab_heap_t *heap, slab_t *slab, void *block)
     BUF_ASSERT(slab->used > 0);
     BUF_ASSERT((size_t)((uint8_t *)block - slab->base) / slab->block_size < slab->carved);
     BUF_ASSERT_EXPENSIVE(!free_list_contains(slab, block));
-    mem_link_open(block);
-    *(void **)block = slab->free_list;
-    mem_link_close(block);
-    slab->free_list = block;
+    if (slab->indexed) {
+        indexed_give(slab, block);
+    } else {
+        mem_link_open(block);
+        *(void **)block = slab->free_list;
+        mem_link_close(block);
+        slab->free_list = block;
+    }
     slab->used--;
     if (__builtin_expect(!slab->listed || (slab->used == 0 && heap->available[slab->class_index] != slab), 0))
         slab_relist(heap, slab);
@@ -523,8 +642,14 @@ void backend_slab_free(void *opaque, void *ptr, size_t size, size_t align)
         if (__builtin_expect(slab->heap == mine, 1)) { /* never NULL: a miss goes the slow path */
             slab_check_freed_block(slab, ptr, request, align);
             BUF_ASSERT(slab->used > 0); /* the owner's field: read on the owner's thread only */
-            *(void **)ptr = slab->free_list;
-            slab->free_list = ptr;
+            if (request > INDEXED_REQUEST_ABOVE) { /* an indexed slab: the block stays untouched */
+                BUF_ASSERT(slab->indexed);
+                indexed_give(slab, ptr);
+            } else {
+                BUF_ASSERT(!slab->indexed);
+                *(void **)ptr = slab->free_list;
+                slab->free_list = ptr;
+            }
             slab->used--;
             if (__builtin_expect(!slab->listed || (slab->used == 0 && mine->available[slab->class_index] != slab),
                                  0))
@@ -585,8 +710,12 @@ static size_t report_slab(const slab_state_t *state, const slab_t *slab, FILE *o
 {
     size_t block_size = slab->block_size;
     uint8_t is_free[SLAB_MAX_BLOCKS] = {0};
-    for (void *block = slab->free_list; block; block = free_block_next(block))
+    for (void *block = slab->indexed ? NULL : slab->free_list; block; block = free_block_next(block))
         is_free[((uint8_t *)block - slab->base) / block_size] = 1;
+    if (slab->indexed && slab->free_list)
+        is_free[((uint8_t *)slab->free_list - slab->base) / block_size] = 1;
+    for (uint32_t i = 0; i < slab->free_count; i++)
+        is_free[((size_t)slab->free_offsets[i] << SLAB_OFFSET_SHIFT) / block_size] = 1;
     size_t found = 0;
     for (uint32_t i = 0; i < slab->carved; i++) {
         if (is_free[i])
@@ -613,7 +742,7 @@ size_t backend_slab_destroy(void *opaque, void *report)
     for (arena_t *arena = state->arenas; arena; arena = arena->next)
         for (uint32_t i = 1; i < arena->units_carved; i++) {
             const slab_t *slab = &arena->units[i];
-            if (slab->slab == slab && slab->used) /* a slab's first unit */
+            if (arena->unit_slab[i] == slab && slab->used) /* a slab's first unit */
                 outstanding += report_slab(state, slab, out, &reported);
         }
     outstanding += backend_slab_runs_destroy(&state->runs, out, state->report_name, &reported, REPORT_LIMIT);

@@ -8,8 +8,13 @@
  * With a mapping per block recycled per size class instead (large_cache.h), alloc_mixed
  * kept as many idle mappings as live ones (2x its peak request in OS bytes): the per-class
  * free lists could not serve a request of another class.  Units stay committed once used
- * (no syscall in the steady state: an madvise here costs ~5 us, more than 100 pairs); a
- * run arena whose units are all free is unmapped once RUN_EMPTY_ARENAS_KEPT others are.
+ * (no syscall in the steady state: an madvise here costs ~5 us, more than 100 pairs),
+ * except when a run would commit fresh units and so raise the instance's bytes_os above
+ * the highest it has been, while more than RUN_IDLE_KEPT_UNITS free units lie committed in
+ * holes too small for it: then those holes give their pages back first (run_give_back_idle),
+ * so the peak stays flat.  alloc_mixed's run arenas held 7-9 of their 22 committed MiB in
+ * such holes at its peak.  A hole given back stays writable: reusing it needs no syscall.
+ * A run arena whose units are all free is unmapped once RUN_EMPTY_ARENAS_KEPT others are.
  *
  * Kept apart from backend_slab.c, whose size classes are per-thread and lock-free: the
  * two share only the arena layout (slab_arena.h).
@@ -47,6 +52,9 @@ int backend_slab_runs_init(backend_slab_runs_t *runs, _Atomic uint64_t *bytes_os
 {
     runs->arenas = NULL;
     runs->empty_arenas = 0;
+    runs->live_units = runs->idle_units = 0;
+    runs->pages_given_back = 0;
+    runs->bytes_os_high = 0;
     runs->bytes_os = bytes_os;
     return pthread_mutex_init(&runs->lock, NULL) == 0 ? 0 : -1;
 }
@@ -57,27 +65,77 @@ int backend_slab_runs_init(backend_slab_runs_t *runs, _Atomic uint64_t *bytes_os
  * alloc_mixed than this.) */
 static arena_t *run_place(backend_slab_runs_t *runs, unsigned count, unsigned *start)
 {
-    for (int pass = 0; pass < 2; pass++)
-        for (arena_t *arena = runs->arenas; arena; arena = arena->next) {
-            uint64_t candidates = arena->free_units;
-            if (pass == 0)
-                candidates &= arena->committed_units;
-            candidates = run_starts(candidates, count);
-            if (candidates) {
-                *start = (unsigned)__builtin_ctzll(candidates);
-                return arena;
+    for (arena_t *arena = runs->arenas; arena; arena = arena->next) {
+        uint64_t candidates = run_starts(arena->free_units & arena->committed_units, count);
+        if (candidates) {
+            *start = (unsigned)__builtin_ctzll(candidates);
+            return arena;
+        }
+    }
+    /* No place is committed whole: the place that needs the fewest new units, so holes of
+     * committed units fill up before fresh memory is committed around them. */
+    arena_t *best = NULL;
+    unsigned best_new = count + 1;
+    for (arena_t *arena = runs->arenas; arena && best_new > 1; arena = arena->next)
+        for (uint64_t candidates = run_starts(arena->free_units, count); candidates; candidates &= candidates - 1) {
+            unsigned at = (unsigned)__builtin_ctzll(candidates);
+            unsigned fresh = (unsigned)popcount64(unit_mask(at, count) & ~arena->committed_units);
+            if (fresh < best_new) {
+                best_new = fresh;
+                best = arena;
+                *start = at;
             }
         }
+    if (best)
+        return best;
     arena_t *arena = backend_slab_arena_map(runs->bytes_os);
     if (!arena)
         return NULL;
     arena->free_units = RUN_ARENA_ALL_FREE;
     arena->committed_units = 0;
+    arena->writable_units = 0;
     arena->next = runs->arenas;
     runs->arenas = arena;
     runs->empty_arenas++;
     *start = 1;
     return arena;
+}
+
+/* ---- Giving pages back --------------------------------------------------------------- */
+/* Free committed units kept however the runs grow: a few runs' worth, so a working set
+ * that frees and reallocates runs of similar sizes keeps its memory (no syscall). */
+#define RUN_IDLE_KEPT_UNITS 16u /* 1 MiB */
+
+/* Under the lock (the units must not be handed out meanwhile): a run is about to commit
+ * `needed` fresh units while free committed units lie idle in holes too small for it
+ * (alloc_mixed's run arenas held 7-9 of their 22 committed MiB so at its peak).  Gives
+ * back the pages of such idle spans, one madvise each, until `needed` units are given or
+ * only RUN_IDLE_KEPT_UNITS remain, so the committed total stays flat instead of growing.
+ * The spans stay writable: reusing them later needs no syscall.  `taking` (in
+ * `taking_arena`) are the units the run is about to use. */
+static void run_give_back_idle(backend_slab_runs_t *runs, const arena_t *taking_arena, uint64_t taking,
+                               uint32_t needed)
+{
+    for (arena_t *arena = runs->arenas; arena && needed && runs->idle_units > RUN_IDLE_KEPT_UNITS;
+         arena = arena->next) {
+        uint64_t idle = arena->free_units & arena->committed_units & ~(arena == taking_arena ? taking : 0);
+        while (idle && needed && runs->idle_units > RUN_IDLE_KEPT_UNITS) {
+            unsigned low = (unsigned)__builtin_ctzll(idle);
+            unsigned high = low;
+            while (high < UNITS_PER_ARENA && (idle & ((uint64_t)1 << high)))
+                high++;
+            uint64_t span = unit_mask(low, high - low);
+            idle &= ~span;
+            if (!mem_decommit((uint8_t *)arena + (size_t)low * UNIT_SIZE, (size_t)(high - low) * UNIT_SIZE))
+                return; /* the pages stay counted: nothing changed */
+            uint32_t given = high - low;
+            arena->committed_units &= ~span;
+            runs->idle_units -= given;
+            runs->pages_given_back += given;
+            needed = given >= needed ? 0 : needed - given;
+            atomic_fetch_sub_explicit(runs->bytes_os, (uint64_t)given * UNIT_SIZE, memory_order_relaxed);
+        }
+    }
 }
 
 void *backend_slab_run_alloc(backend_slab_runs_t *runs, size_t size, size_t request)
@@ -94,20 +152,31 @@ void *backend_slab_run_alloc(backend_slab_runs_t *runs, size_t size, size_t requ
     uint64_t mask = unit_mask(start, count);
     uint8_t *base = (uint8_t *)arena + (size_t)start * UNIT_SIZE;
     uint64_t uncommitted = mask & ~arena->committed_units;
+    uint64_t fresh_bytes = popcount64(uncommitted) * UNIT_SIZE;
+    if (uncommitted && runs->idle_units > RUN_IDLE_KEPT_UNITS &&
+        atomic_load_explicit(runs->bytes_os, memory_order_relaxed) + fresh_bytes > runs->bytes_os_high)
+        run_give_back_idle(runs, arena, mask, (uint32_t)popcount64(uncommitted));
     if (uncommitted) {
-        if (!mem_commit(base, (size_t)count * UNIT_SIZE)) {
+        if ((mask & ~arena->writable_units) && !mem_commit(base, (size_t)count * UNIT_SIZE)) {
             pthread_mutex_unlock(&runs->lock);
             return NULL;
         }
         arena->committed_units |= mask;
+        arena->writable_units |= mask;
         atomic_fetch_add_explicit(runs->bytes_os, popcount64(uncommitted) * UNIT_SIZE, memory_order_relaxed);
     }
+    uint64_t bytes_os_now = atomic_load_explicit(runs->bytes_os, memory_order_relaxed);
+    if (bytes_os_now > runs->bytes_os_high)
+        runs->bytes_os_high = bytes_os_now;
+    BUF_ASSERT(runs->idle_units >= count - popcount64(uncommitted));
+    runs->idle_units -= count - (uint32_t)popcount64(uncommitted);
+    runs->live_units += count;
     if (arena->free_units == RUN_ARENA_ALL_FREE)
         runs->empty_arenas--;
     arena->free_units &= ~mask;
     slab_t *run = &arena->units[start];
     for (unsigned u = 0; u < count; u++)
-        arena->units[start + u].slab = run;
+        arena->unit_slab[start + u] = run;
     run->base = base;
     run->units = (uint8_t)count;
     run->block_size = (uint32_t)(count * UNIT_SIZE);
@@ -138,6 +207,8 @@ void backend_slab_run_free(backend_slab_runs_t *runs, void *ptr, size_t size, si
     uint64_t mask = unit_mask((unsigned)(run - arena->units), run->units);
     BUF_ASSERT((arena->free_units & mask) == 0);
     arena->free_units |= mask;
+    runs->live_units -= run->units;
+    runs->idle_units += run->units;
     if (arena->free_units == RUN_ARENA_ALL_FREE && ++runs->empty_arenas > RUN_EMPTY_ARENAS_KEPT) {
         for (arena_t **link = &runs->arenas; *link; link = &(*link)->next)
             if (*link == arena) {
@@ -145,6 +216,7 @@ void backend_slab_run_free(backend_slab_runs_t *runs, void *ptr, size_t size, si
                 break;
             }
         runs->empty_arenas--;
+        runs->idle_units -= (uint32_t)popcount64(arena->committed_units);
         unmap = arena;
     }
     pthread_mutex_unlock(&runs->lock);
@@ -165,7 +237,7 @@ static size_t report_runs(const arena_t *arena, FILE *out, const char *backend_n
         const slab_t *run = &arena->units[i];
         /* A run's first unit; descriptors of units that were a run's first and are now
          * free or inside another run say so (used 0, or `slab` pointing elsewhere). */
-        if (run->slab != run || run->class_index != CLASS_RUN || !run->used)
+        if (arena->unit_slab[i] != run || run->class_index != CLASS_RUN || !run->used)
             continue;
         live_units |= unit_mask(i, run->units);
         if (out && *reported < report_limit) {

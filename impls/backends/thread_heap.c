@@ -17,7 +17,7 @@ typedef struct {
 
 static _Thread_local heap_cache_entry_t heap_cache[HEAP_CACHE_SLOTS];
 static _Thread_local unsigned heap_cache_next;
-_Thread_local backend_heap_last_t backend_heap_last;
+_Thread_local backend_heap_last_t backend_heap_last BACKEND_HEAP_LAST_TLS;
 
 static _Atomic uint64_t next_set_id = 1;
 

@@ -448,6 +448,72 @@ Test(backend, slab_medium_classes_use_multi_unit_slabs)
     test_close_backend_clean(backend);
 }
 
+/* Classes of 512 bytes and more keep their free blocks out of band (the one freed last,
+ * then a stack of offsets in the slab's descriptor).  Across several slabs of a class
+ * (the first and last block of each included), freeing every block in an interleaved order
+ * and allocating as many again must hand back exactly the freed blocks, each once, with
+ * no new memory, and a block freed and allocated again at once must be that block; closing with some of them outstanding must count
+ * exactly those.  480 bytes is the largest class with an intrusive list, for contrast. */
+static void expect_freed_blocks_handed_back_once(const char *spec, size_t size)
+{
+    size_t class = backend_slab_class_size_for(size + BUF_REDZONE, 16);
+    size_t per_slab = backend_slab_span_for(size + BUF_REDZONE, 16) / class;
+    enum { MAX_BLOCKS = 300 }; /* 480-byte class: 136 blocks per one-unit slab */
+    size_t count = 2 * per_slab + 3; /* two whole slabs and three blocks of a third */
+    cr_assert_leq(count, MAX_BLOCKS);
+    uint8_t *blocks[MAX_BLOCKS], *again[MAX_BLOCKS];
+    buf_backend_t *backend = test_open_backend(spec);
+    for (size_t i = 0; i < count; i++) {
+        cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, size, 0, NULL));
+        memset(blocks[i], 0xA5, size);
+    }
+    buf_backend_stats_t before, after;
+    buf_backend_get_stats(backend, &before);
+    for (size_t i = 1; i < count; i += 2) /* odd ones, then even ones from the top down */
+        buf_backend_free(backend, blocks[i], size, 0);
+    for (size_t i = (count - 1) & ~(size_t)1;; i -= 2) {
+        buf_backend_free(backend, blocks[i], size, 0);
+        if (i == 0)
+            break;
+    }
+    for (size_t i = 0; i < count; i++) {
+        cr_assert_not_null(again[i] = buf_backend_alloc(backend, size, 0, NULL));
+        bool was_freed = false;
+        for (size_t k = 0; k < count; k++)
+            was_freed |= again[i] == blocks[k];
+        cr_assert(was_freed, "%s %zu: block %zu (%p) was not one of those freed", spec, size, i, (void *)again[i]);
+        for (size_t k = 0; k < i; k++)
+            cr_assert_neq(again[i], again[k], "%s %zu: block %p handed out twice", spec, size, (void *)again[i]);
+    }
+    /* The block just handed out came from the class's head slab: freed, it is the next. */
+    buf_backend_free(backend, again[count - 1], size, 0);
+    cr_assert_eq(buf_backend_alloc(backend, size, 0, NULL), again[count - 1], "%s %zu: not the block freed last",
+                 spec, size);
+    buf_backend_get_stats(backend, &after);
+    cr_assert_eq(after.bytes_os, before.bytes_os, "%s %zu: new memory for blocks that were free", spec, size);
+    size_t outstanding = count;
+    for (size_t i = 0; i < count; i += 3, outstanding--)
+        buf_backend_free(backend, again[i], size, 0);
+    FILE *report = tmpfile();
+    cr_assert_not_null(report);
+    cr_assert_eq(buf_backend_close_report(backend, report), outstanding, "%s %zu", spec, size);
+    fclose(report);
+#ifdef BUF_HAVE_ASAN
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "%s %zu: close leaked the outstanding blocks", spec, size);
+#endif
+}
+
+Test(backend, slab_out_of_band_free_blocks_come_back_once_each)
+{
+    /* The largest: the 64 KiB class, red zone included (sanitizer builds add BUF_REDZONE). */
+    static const size_t sizes[] = {480, 512, 1000, 4096, 9000, 40 << 10, (64 << 10) - BUF_REDZONE};
+    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+        expect_freed_blocks_handed_back_once("slab", sizes[z]);
+        if (sizes[z] >= 4096) /* pool hands requests of pool_size/2 (4 KiB) and up to slab */
+            expect_freed_blocks_handed_back_once("pool", sizes[z]);
+    }
+}
+
 /* Committed bytes follow what is carved: one 40 KiB block of a 320+ KiB slab commits a
  * unit, not the whole slab, so bytes_os tells what the instance can touch. */
 Test(backend, slab_commits_medium_slabs_as_they_are_carved)
@@ -531,6 +597,45 @@ Test(backend, runs_merge_freed_neighbours_for_a_larger_block)
         cr_assert_leq(after.bytes_os, before.bytes_os, "%s: the freed runs did not serve the larger block (%llu > %llu)",
                       specs[s], (unsigned long long)after.bytes_os, (unsigned long long)before.bytes_os);
         buf_backend_free(backend, merged, large, 0);
+        test_close_backend_clean(backend);
+    }
+}
+
+/* Free runs left as holes too small for a larger run give their pages back before that run
+ * commits fresh memory, so bytes_os does not climb past its peak by the larger run; the
+ * holes stay usable: runs placed in them again are written whole. */
+Test(backend, runs_holes_give_their_pages_back_before_fresh_memory_and_are_reused)
+{
+    static const char *specs[] = {"slab", "pool"};
+    for (size_t s = 0; s < 2; s++) {
+        buf_backend_t *backend = test_open_backend(specs[s]);
+        enum { RUNS = 31 };                                   /* 2 units each: one run arena */
+        size_t small = 100 << 10, large = (1 << 20) - BUF_REDZONE; /* 16 units */
+        uint8_t *blocks[RUNS];
+        for (int i = 0; i < RUNS; i++) {
+            cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, small, 0, NULL));
+            memset(blocks[i], i, small);
+        }
+        for (int i = 0; i < RUNS; i += 2) /* 16 holes of 2 units: 2 MiB committed, free */
+            buf_backend_free(backend, blocks[i], small, 0);
+        buf_backend_stats_t before, after;
+        buf_backend_get_stats(backend, &before);
+        uint8_t *big = buf_backend_alloc(backend, large, 0, NULL);
+        cr_assert_not_null(big);
+        memset(big, 0x77, large);
+        buf_backend_get_stats(backend, &after);
+        /* Without giving back: + 1 MiB + a new arena's header. */
+        cr_assert_leq(after.bytes_os, before.bytes_os + (128 << 10), "%s: %llu -> %llu", specs[s],
+                      (unsigned long long)before.bytes_os, (unsigned long long)after.bytes_os);
+        for (int i = 0; i < RUNS; i += 2) {
+            cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, small, 0, NULL));
+            memset(blocks[i], i, small);
+        }
+        for (int i = 0; i < RUNS; i++)
+            cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][small - 1] == (uint8_t)i, "%s: run %d", specs[s], i);
+        for (int i = 0; i < RUNS; i++)
+            buf_backend_free(backend, blocks[i], small, 0);
+        buf_backend_free(backend, big, large, 0);
         test_close_backend_clean(backend);
     }
 }

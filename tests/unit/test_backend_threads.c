@@ -191,15 +191,16 @@ Test(threads_backend, remote_frees_are_reused_by_the_owner)
     expect_remote_frees_reused("pool", 96, blocks, 4000, 6, false);
 }
 
-/* The medium classes (8-64 KiB, slabs of several 64 KiB units) and runs (64 KiB - 1 MiB):
- * blocks of 20 KiB, 64 KiB and 200 KiB. */
+/* Classes with free blocks out of band (512 B and up: 512 B and 4 KiB one-unit slabs), the
+ * medium classes (8-64 KiB, slabs of several 64 KiB units) and runs (64 KiB - 1 MiB):
+ * blocks of 512 B, 4 KiB, 20 KiB, 64 KiB and 200 KiB. */
 Test(threads_backend, remote_frees_of_medium_classes_are_reused_by_the_owner)
 {
     static const char *specs[] = {"slab", "pool"};
-    static const size_t sizes[] = {20 << 10, 64 << 10, 200 << 10};
+    static const size_t sizes[] = {512, 4 << 10, 20 << 10, 64 << 10, 200 << 10};
     static void *blocks[200];
     for (size_t s = 0; s < 2; s++)
-        for (size_t z = 0; z < 3; z++)
+        for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
             expect_remote_frees_reused(specs[s], sizes[z], blocks, 200, 4, true);
 }
 
