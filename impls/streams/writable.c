@@ -127,7 +127,10 @@ static void queue_pop(buf_writable_t *writable)
 {
     queued_chunk_t *head = queue_at(writable, 0);
     writable->queued_bytes -= head->length - writable->head_offset;
-    buf_buffer_release(&head->view);
+    /* the slot's view dies here: drop its reference without clearing the view as
+     * buf_buffer_release would (the slot is written again before it is read) */
+    buf_arraybuffer_release(head->view.buffer);
+    head->view.buffer = NULL;
     writable->queue_head = (writable->queue_head + 1) & (writable->queue_capacity - 1);
     writable->queue_count--;
     writable->head_offset = 0;
