@@ -310,17 +310,20 @@ buf_status_t buf_line_reader_next(buf_line_reader_t *reader, const uint8_t **lin
 
 /* ---- Batches ---------------------------------------------------------------------------- */
 /* A batch scans the rest of the held chunk in one pass, 64 bytes a step: each step gives
- * the block's \n positions as a 64-bit mask (lowest first) and says whether the block
- * holds a \r at all.  \r is rare in text, so its exact positions are computed only for a
- * block that has one; the lines before that \r are still handed out here, the \r's line
- * is left to the general path.  This folds the separate memchr pass for \r that the
- * single-line API needs (find_line_end) into the \n scan: at 1 KiB chunks that pass and
- * its set-up were ~150 instructions a chunk (callgrind, stream_lines/malloc/1024).
+ * the block's \n positions as a 64-bit mask (lowest first).  With AVX2 the same step says
+ * whether the block holds a \r at all (two more compares and a vptest): \r is rare in
+ * text, so its exact positions are computed only for a block that has one; the lines
+ * before that \r are still handed out here, the \r's line is left to the general path.
+ * That folds the separate memchr pass for \r into the \n scan (at 1 KiB chunks the pass
+ * and its set-up were ~150 instructions a chunk, callgrind, stream_lines/malloc/1024).
+ * SSE2 has no one-instruction "any byte set" test: folded there, the \r test cost ~15
+ * instructions a block, more than glibc's memchr over the region (~0.1 a byte), so the
+ * SSE2 kernel scans \n only, up to the chunk's next \r found by memchr once (kept in
+ * next_return, as the single-line path keeps it).
  *
- * Two kernels, chosen when the reader is made: SSE2 (every x86-64; 16 bytes a compare) and
- * AVX2 (32 bytes a compare, ~2/3 of SSE2's instructions a block) when buf_simd_level()
- * says AVX2 — so BUFBENCH_SIMD=scalar (callgrind runs) pins the SSE2 one.  Both give the
- * same lines (test_stream_lines compares them); elsewhere a plain byte loop does. */
+ * The AVX2 kernel runs when buf_simd_level() says AVX2 at the reader's creation, so
+ * BUFBENCH_SIMD=scalar (callgrind runs) pins the SSE2 one.  Both give the same lines
+ * (test_stream_lines compares them); without SSE2 a plain byte loop does. */
 typedef struct block_marks {
     uint64_t newlines; /* bit i: byte i of the block is \n */
     bool has_return;   /* some byte of the block is \r */
@@ -356,8 +359,8 @@ static inline __attribute__((always_inline)) block_marks_t sse2_marks(const uint
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #define LINES_HAVE_AVX2 1
-/* AVX2 machines all have POPCNT and BMI1 (tzcnt): the kernel's function may use them */
-#define AVX2_FUNCTION __attribute__((target("avx2,popcnt,bmi")))
+/* AVX2 machines all have BMI1 (tzcnt): the kernel's function may use it */
+#define AVX2_FUNCTION __attribute__((target("avx2,bmi")))
 static inline __attribute__((always_inline)) AVX2_FUNCTION block_marks_t avx2_marks(const uint8_t *block)
 {
     const __m256i *lanes = (const __m256i *)(const void *)block;
@@ -415,17 +418,14 @@ static inline __attribute__((always_inline)) bool scan_block(scan_state_t *state
             go_on = false;
         }
     }
-    const size_t room = state->capacity - state->count;
-    if (__builtin_expect(room < 64, 0) && (size_t)__builtin_popcountll(newlines) > room) {
-        /* room for fewer lines than the block holds: keep the first `room` only */
-        uint64_t beyond = newlines;
-        for (size_t kept = 0; kept < room; kept++)
-            beyond &= beyond - 1;
-        newlines &= (beyond & -beyond) - 1;
-        go_on = false;
-    }
+    /* a block holds at most 64 lines: with that much room left no line needs a check */
+    const bool roomy = state->capacity - state->count >= 64;
     size_t start = state->start, count = state->count;
     for (; newlines != 0; newlines &= newlines - 1) {
+        if (!roomy && count == state->capacity) {
+            go_on = false;
+            break;
+        }
         const size_t end = at + (size_t)__builtin_ctzll(newlines);
         if (checked && end - start > state->max_line) {
             go_on = false;
@@ -451,10 +451,12 @@ static inline __attribute__((always_inline)) bool scan_block(scan_state_t *state
  * hold a line that long (`checked`). */
 static inline __attribute__((always_inline)) size_t scan_lines(buf_line_reader_t *reader, buf_line_t *lines,
                                                                size_t capacity,
-                                                               block_marks_t (*marks)(const uint8_t *), bool checked)
+                                                               block_marks_t (*marks)(const uint8_t *), bool checked,
+                                                               size_t length)
 {
     const uint8_t *const bytes = reader->chunk_bytes;
-    const size_t length = reader->chunk_length, max_line = reader->max_line;
+    const size_t max_line = reader->max_line;
+    const bool to_chunk_end = length == reader->chunk_length; /* else `length` is a \r's offset */
     size_t start = reader->position;
     if (length < 64) {
         buf_line_t *out = lines, *const full = lines + capacity;
@@ -468,7 +470,7 @@ static inline __attribute__((always_inline)) size_t scan_lines(buf_line_reader_t
             *out++ = (buf_line_t){bytes + start, at - start};
             start = at + 1;
         }
-        if (at == length)
+        if (at == length && to_chunk_end)
             reader->open_tail_from = start;
         reader->position = start;
         return (size_t)(out - lines);
@@ -481,7 +483,8 @@ static inline __attribute__((always_inline)) size_t scan_lines(buf_line_reader_t
     for (; length - at > 64; at += 64)
         if (!scan_block(&state, lines, at, 0, marks(bytes + at), bytes + at, checked))
             goto done;
-    if (scan_block(&state, lines, at, at - (length - 64), marks(bytes + length - 64), bytes + length - 64, checked))
+    if (scan_block(&state, lines, at, at - (length - 64), marks(bytes + length - 64), bytes + length - 64, checked) &&
+        to_chunk_end)
         reader->open_tail_from = state.start; /* no \n or \r after the last line */
 done:
     reader->position = state.start;
@@ -489,18 +492,39 @@ done:
 }
 
 #if defined(__SSE2__)
+/* SSE2 has no one-instruction "any byte set" test: folding the \r test into its block
+ * step costs ~15 instructions a block (8 compares and ors, a mask), more than glibc's
+ * memchr for \r over the region first (~0.1 instruction a byte, callgrind): at 64 KiB
+ * chunks 61,700 against 35,800 instructions a chunk.  So this kernel scans \n only, up
+ * to the region's first \r (where the general path takes over, as for a folded \r). */
+static inline __attribute__((always_inline)) block_marks_t sse2_newline_marks(const uint8_t *block)
+{
+    return (block_marks_t){sse2_mask(block, '\n'), false};
+}
+
 static size_t scan_lines_sse2(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity)
 {
-    if (reader->chunk_length - reader->position > reader->max_line)
-        return scan_lines(reader, lines, capacity, sse2_marks, true);
-    return scan_lines(reader, lines, capacity, sse2_marks, false);
+    /* the chunk's next \r, looked up again only once the reader has passed it (shared
+     * with the single-line path's find_line_end) */
+    if (!reader->next_return_known || reader->next_return < reader->position) {
+        const uint8_t *carriage =
+            memchr(reader->chunk_bytes + reader->position, '\r', reader->chunk_length - reader->position);
+        reader->next_return = carriage ? (size_t)(carriage - reader->chunk_bytes) : reader->chunk_length;
+        reader->next_return_known = true;
+    }
+    const size_t length = reader->next_return;
+    if (length == reader->position)
+        return 0; /* the \r's line: the general path's */
+    if (length - reader->position > reader->max_line)
+        return scan_lines(reader, lines, capacity, sse2_newline_marks, true, length);
+    return scan_lines(reader, lines, capacity, sse2_newline_marks, false, length);
 }
 #if defined(LINES_HAVE_AVX2)
 static AVX2_FUNCTION size_t scan_lines_avx2(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity)
 {
     if (reader->chunk_length - reader->position > reader->max_line)
-        return scan_lines(reader, lines, capacity, avx2_marks, true);
-    return scan_lines(reader, lines, capacity, avx2_marks, false);
+        return scan_lines(reader, lines, capacity, avx2_marks, true, reader->chunk_length);
+    return scan_lines(reader, lines, capacity, avx2_marks, false, reader->chunk_length);
 }
 #endif
 #else
@@ -516,7 +540,7 @@ static block_marks_t bytewise_marks(const uint8_t *block)
 
 static size_t scan_lines_bytewise(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity)
 {
-    return scan_lines(reader, lines, capacity, bytewise_marks, true);
+    return scan_lines(reader, lines, capacity, bytewise_marks, true, reader->chunk_length);
 }
 #endif
 
