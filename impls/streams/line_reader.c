@@ -341,21 +341,6 @@ static inline __attribute__((always_inline)) uint64_t sse2_mask(const uint8_t *b
     return mask;
 }
 
-static inline __attribute__((always_inline)) block_marks_t sse2_marks(const uint8_t *block)
-{
-    const __m128i *lanes = (const __m128i *)(const void *)block;
-    const __m128i newline = _mm_set1_epi8('\n'), carriage = _mm_set1_epi8('\r');
-    const __m128i a = _mm_loadu_si128(lanes), b = _mm_loadu_si128(lanes + 1), c = _mm_loadu_si128(lanes + 2),
-                  d = _mm_loadu_si128(lanes + 3);
-    uint64_t mask = (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, newline));
-    mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, newline)) << 16;
-    mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(c, newline)) << 32;
-    mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(d, newline)) << 48;
-    const __m128i returns = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, carriage), _mm_cmpeq_epi8(b, carriage)),
-                                         _mm_or_si128(_mm_cmpeq_epi8(c, carriage), _mm_cmpeq_epi8(d, carriage)));
-    return (block_marks_t){mask, _mm_movemask_epi8(returns) != 0};
-}
-
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #define LINES_HAVE_AVX2 1
