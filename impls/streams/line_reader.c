@@ -22,12 +22,13 @@
  * version; their set-up was ~65 instructions a line of 64 bytes (callgrind,
  * bench stream_lines at 64 KiB chunks).
  *
- * A batch (buf_line_reader_next_batch) does better still on the same region: one pass
- * over it, 64 bytes at a time with SSE2 compares whose bit masks give every \n of the
- * block (no per-line memchr set-up at all, ~60-byte lines are one \n a block), and one
- * call for up to a whole chunk's lines instead of one call a line.  Everything else in a
- * batch (a new chunk, the carry, \r) goes through the same general path one line at a
- * time, so a batch is exactly the lines of as many buf_line_reader_next calls.
+ * A batch (buf_line_reader_next_batch) does better still: one pass over the rest of the
+ * chunk, 64 bytes at a time with SSE2 or AVX2 compares whose bit masks give every \n of
+ * the block and say whether it holds a \r (no memchr for \r, no per-line memchr set-up
+ * at all; ~60-byte lines are one \n a block), and one call for up to a whole chunk's
+ * lines instead of one call a line.  Everything else in a batch (a new chunk, the carry,
+ * a \r) goes through the same general path one line at a time, so a batch is exactly the
+ * lines of as many buf_line_reader_next calls.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,9 @@ struct buf_line_reader {
     bool carry_delivered;   /* the carry was the last line handed out: empty it first */
     bool saw_return;        /* the last chunk ended in \r: a \n starting the next is its pair */
     buf_status_t final_status; /* BUF_OK while lines come; then BUF_EOF or the error */
+    bool avx2;              /* batches scan with the AVX2 kernel (buf_simd_level() at creation) */
+    size_t open_tail_from;  /* the held chunk has no \n or \r from here to its end (a batch
+                             * scan found none): SIZE_MAX when not known */
 };
 
 buf_status_t buf_line_reader_new(buf_readable_t *readable, size_t max_line, buf_line_reader_t **out)
@@ -68,6 +72,8 @@ buf_status_t buf_line_reader_new(buf_readable_t *readable, size_t max_line, buf_
     reader->backend = stream_readable_backend(readable);
     reader->max_line = max_line ? max_line : BUF_STREAM_DEFAULT_MAX_LINE;
     reader->final_status = BUF_OK;
+    reader->avx2 = buf_simd_level() >= BUF_SIMD_AVX2;
+    reader->open_tail_from = SIZE_MAX;
     *out = reader;
     return BUF_OK;
 }
@@ -113,10 +119,22 @@ static buf_status_t carry_append(buf_line_reader_t *reader, const uint8_t *bytes
 
 /* ---- Splitting ------------------------------------------------------------------------------ */
 /* The offset of the first \n or \r at or after the reader's position in its chunk, or
- * chunk_length if there is none. */
-static size_t find_line_end(buf_line_reader_t *reader)
+ * chunk_length if there is none.  For a batch (`line_by_line` false) the general path
+ * only takes a chunk's first line and its unterminated last one, the batch scan the
+ * lines between: a \r is then looked for only before the line's \n, never through the
+ * whole chunk (that pass was ~6,800 instructions a 64 KiB chunk, callgrind). */
+static size_t find_line_end(buf_line_reader_t *reader, bool line_by_line)
 {
     const size_t from = reader->position;
+    if (!line_by_line) {
+        if (from >= reader->open_tail_from)
+            return reader->chunk_length; /* the batch scan found no line end there */
+        const uint8_t *start = reader->chunk_bytes + from;
+        const uint8_t *newline = memchr(start, '\n', reader->chunk_length - from);
+        const size_t until = newline ? (size_t)(newline - start) : reader->chunk_length - from;
+        const uint8_t *carriage = memchr(start, '\r', until);
+        return from + (carriage ? (size_t)(carriage - start) : until);
+    }
     if (!reader->next_return_known || reader->next_return < from) {
         const uint8_t *found = memchr(reader->chunk_bytes + from, '\r', reader->chunk_length - from);
         reader->next_return = found ? (size_t)(found - reader->chunk_bytes) : reader->chunk_length;
@@ -131,6 +149,7 @@ static buf_status_t stop(buf_line_reader_t *reader, buf_status_t status)
     buf_buffer_release(&reader->chunk);
     reader->chunk_length = reader->position = reader->pending_length = 0;
     reader->next_return_known = false;
+    reader->open_tail_from = SIZE_MAX;
     return reader->final_status = status;
 }
 
@@ -158,6 +177,7 @@ static buf_status_t next_chunk(buf_line_reader_t *reader)
             reader->chunk_length = pending_length + next_length;
             reader->position = 0;
             reader->next_return_known = false;
+            reader->open_tail_from = SIZE_MAX;
             return BUF_OK;
         }
         const buf_status_t carried = carry_append(reader, pending, pending_length);
@@ -170,6 +190,7 @@ static buf_status_t next_chunk(buf_line_reader_t *reader)
     buf_buffer_release(&reader->chunk);
     reader->chunk_length = reader->position = 0;
     reader->next_return_known = false;
+    reader->open_tail_from = SIZE_MAX;
     if (status != BUF_OK)
         return status;
     reader->chunk = next;
@@ -182,7 +203,8 @@ static buf_status_t next_chunk(buf_line_reader_t *reader)
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static buf_status_t next_line_any(buf_line_reader_t *reader, const uint8_t **line, size_t *length)
+static buf_status_t next_line_any(buf_line_reader_t *reader, const uint8_t **line, size_t *length,
+                                  bool line_by_line)
 {
     if (reader->final_status != BUF_OK)
         return reader->final_status;
@@ -213,7 +235,7 @@ static buf_status_t next_line_any(buf_line_reader_t *reader, const uint8_t **lin
                 continue;
             }
         }
-        const size_t end_offset = find_line_end(reader);
+        const size_t end_offset = find_line_end(reader, line_by_line);
         if (end_offset == reader->chunk_length) { /* the line goes on in the next chunk */
             if (reader->carry_length == 0) {
                 /* left where it is until the next chunk shows whether it continues it */
@@ -283,55 +305,241 @@ buf_status_t buf_line_reader_next(buf_line_reader_t *reader, const uint8_t **lin
             return BUF_OK;
         }
     }
-    return next_line_any(reader, line, length);
+    return next_line_any(reader, line, length, true);
 }
 
 /* ---- Batches ---------------------------------------------------------------------------- */
-/* Hands out up to capacity \n-terminated lines of the fast region (in_fast_region) and
- * moves the position past them; stops at the first line it cannot hand out (none left
- * before the next \r, or one longer than max_line) and leaves it to the general path. */
-static size_t scan_fast_region(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity)
-{
-    const uint8_t *const bytes = reader->chunk_bytes;
-    const size_t limit = reader->next_return, max_line = reader->max_line;
-    size_t start = reader->position, count = 0;
+/* A batch scans the rest of the held chunk in one pass, 64 bytes a step: each step gives
+ * the block's \n positions as a 64-bit mask (lowest first).  With AVX2 the same step says
+ * whether the block holds a \r at all (two more compares and a vptest): \r is rare in
+ * text, so its exact positions are computed only for a block that has one; the lines
+ * before that \r are still handed out here, the \r's line is left to the general path.
+ * That folds the separate memchr pass for \r into the \n scan (at 1 KiB chunks the pass
+ * and its set-up were ~150 instructions a chunk, callgrind, stream_lines/malloc/1024).
+ * SSE2 has no one-instruction "any byte set" test: folded there, the \r test cost ~15
+ * instructions a block, more than glibc's memchr over the region (~0.1 a byte), so the
+ * SSE2 kernel scans \n only, up to the chunk's next \r found by memchr once (kept in
+ * next_return, as the single-line path keeps it).
+ *
+ * The AVX2 kernel runs when buf_simd_level() says AVX2 at the reader's creation, so
+ * BUFBENCH_SIMD=scalar (callgrind runs) pins the SSE2 one.  Both give the same lines
+ * (test_stream_lines compares them); without SSE2 a plain byte loop does. */
+typedef struct block_marks {
+    uint64_t newlines; /* bit i: byte i of the block is \n */
+    bool has_return;   /* some byte of the block is \r */
+} block_marks_t;
+
 #if defined(__SSE2__)
-    /* 64-byte blocks, wholly before the \r (so inside the chunk); a block's \n bits one
-     * per byte in a 64-bit mask, taken lowest first. */
-    const __m128i newline = _mm_set1_epi8('\n');
-    for (size_t at = start; at + 64 <= limit; at += 64) {
-        const __m128i *block = (const __m128i *)(bytes + at);
-        uint64_t mask = (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(block), newline));
-        mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(block + 1), newline)) << 16;
-        mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(block + 2), newline)) << 32;
-        mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(block + 3), newline)) << 48;
-        for (; mask != 0; mask &= mask - 1) {
-            const size_t end = at + (size_t)__builtin_ctzll(mask);
-            if (end - start > max_line)
-                goto done;
-            lines[count++] = (buf_line_t){bytes + start, end - start};
-            start = end + 1;
-            if (count == capacity)
-                goto done;
+static inline __attribute__((always_inline)) uint64_t sse2_mask(const uint8_t *block, char byte)
+{
+    const __m128i wanted = _mm_set1_epi8(byte);
+    const __m128i *lanes = (const __m128i *)(const void *)block;
+    uint64_t mask = (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(lanes), wanted));
+    mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(lanes + 1), wanted)) << 16;
+    mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(lanes + 2), wanted)) << 32;
+    mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(lanes + 3), wanted)) << 48;
+    return mask;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define LINES_HAVE_AVX2 1
+/* AVX2 machines all have BMI1 (tzcnt): the kernel's function may use it */
+#define AVX2_FUNCTION __attribute__((target("avx2,bmi")))
+static inline __attribute__((always_inline)) AVX2_FUNCTION block_marks_t avx2_marks(const uint8_t *block)
+{
+    const __m256i *lanes = (const __m256i *)(const void *)block;
+    const __m256i newline = _mm256_set1_epi8('\n'), carriage = _mm256_set1_epi8('\r');
+    const __m256i low = _mm256_loadu_si256(lanes), high = _mm256_loadu_si256(lanes + 1);
+    const uint64_t mask = (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(low, newline)) |
+                          (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(high, newline)) << 32;
+    const __m256i returns = _mm256_or_si256(_mm256_cmpeq_epi8(low, carriage), _mm256_cmpeq_epi8(high, carriage));
+    return (block_marks_t){mask, !_mm256_testz_si256(returns, returns)};
+}
+#endif
+#endif
+
+/* The exact \r positions of a block that has one (CRLF text: every line's block). */
+static inline __attribute__((always_inline)) uint64_t return_mask(const uint8_t *block)
+{
+#if defined(__SSE2__)
+    return sse2_mask(block, '\r');
+#else
+    uint64_t mask = 0;
+    for (size_t i = 0; i < 64; i++)
+        mask |= (uint64_t)(block[i] == '\r') << i;
+    return mask;
+#endif
+}
+
+/* True when the lines from the reader's position on can be handed out straight from its
+ * chunk up to the next \r: nothing carried, no pending \r, bytes left. */
+static inline bool in_batch_region(const buf_line_reader_t *reader)
+{
+    return reader->final_status == BUF_OK && reader->carry_length == 0 && !reader->saw_return &&
+           reader->position < reader->chunk_length && reader->position < reader->open_tail_from;
+}
+
+/* What a scan carries from block to block (a local of scan_lines: kept in registers). */
+typedef struct scan_state {
+    const uint8_t *bytes;
+    size_t start; /* where the next line starts */
+    size_t count, capacity, max_line;
+} scan_state_t;
+
+/* The lines of one block: `marks` of the 64 bytes at `block`, whose first `skip` bytes
+ * were scanned already, the rest starting at chunk offset `at`.  True when the scan may
+ * go on past the block: no \r in it, room left, no over-long line. */
+static inline __attribute__((always_inline)) bool scan_block(scan_state_t *state, buf_line_t *lines, size_t at,
+                                                             size_t skip, block_marks_t marks, const uint8_t *block,
+                                                             bool checked)
+{
+    uint64_t newlines = marks.newlines >> skip;
+    bool go_on = true;
+    if (__builtin_expect(marks.has_return, 0)) {
+        const uint64_t returns = return_mask(block) >> skip;
+        if (returns != 0) {
+            newlines &= (returns & -returns) - 1; /* only the \n before the first \r */
+            go_on = false;
         }
     }
-#endif
-    /* the last bytes before the \r (or all of them without SSE2) */
-    while (count < capacity && start < limit) {
-        const uint8_t *found = memchr(bytes + start, '\n', limit - start);
-        if (!found)
+    /* a block holds at most 64 lines: with that much room left no line needs a check */
+    const bool roomy = state->capacity - state->count >= 64;
+    size_t start = state->start, count = state->count;
+    for (; newlines != 0; newlines &= newlines - 1) {
+        if (!roomy && count == state->capacity) {
+            go_on = false;
             break;
-        const size_t end = (size_t)(found - bytes);
-        if (end - start > max_line)
+        }
+        const size_t end = at + (size_t)__builtin_ctzll(newlines);
+        if (checked && end - start > state->max_line) {
+            go_on = false;
             break;
-        lines[count++] = (buf_line_t){bytes + start, end - start};
+        }
+        lines[count].bytes = state->bytes + start;
+        lines[count].length = end - start;
+        count++;
         start = end + 1;
     }
-#if defined(__SSE2__)
+    state->start = start;
+    state->count = count;
+    return go_on;
+}
+
+/* Hands out up to capacity \n-terminated lines from the reader's position and moves it
+ * past them; stops before the first \r, a line longer than max_line, or the chunk's
+ * unterminated last line, and leaves that to the general path (open_tail_from records
+ * that the rest has no line end, so the general path does not search it again).
+ * `marks` is the kernel (constant in each instantiation, so it inlines).  Per line this
+ * is ~8 instructions (ctz, two stores, the mask step); the capacity is checked once a
+ * block (a block holds at most 64 lines), the max_line test only when the region could
+ * hold a line that long (`checked`). */
+static inline __attribute__((always_inline)) size_t scan_lines(buf_line_reader_t *reader, buf_line_t *lines,
+                                                               size_t capacity,
+                                                               block_marks_t (*marks)(const uint8_t *), bool checked,
+                                                               size_t length)
+{
+    const uint8_t *const bytes = reader->chunk_bytes;
+    const size_t max_line = reader->max_line;
+    const bool to_chunk_end = length == reader->chunk_length; /* else `length` is a \r's offset */
+    size_t start = reader->position;
+    if (length < 64) {
+        buf_line_t *out = lines, *const full = lines + capacity;
+        /* a chunk too short for one block (tiny test chunks): byte by byte */
+        size_t at = start;
+        for (; at < length && bytes[at] != '\r' && out < full; at++) {
+            if (bytes[at] != '\n')
+                continue;
+            if (at - start > max_line)
+                break;
+            *out++ = (buf_line_t){bytes + start, at - start};
+            start = at + 1;
+        }
+        if (at == length && to_chunk_end)
+            reader->open_tail_from = start;
+        reader->position = start;
+        return (size_t)(out - lines);
+    }
+    /* Whole blocks, then the chunk's last 64 bytes with the bits before `at` dropped
+     * (those bytes are the chunk's too, already scanned): the loop itself has no shift
+     * and no end test but its own. */
+    scan_state_t state = {bytes, start, 0, capacity, max_line};
+    size_t at = start;
+    for (; length - at > 64; at += 64)
+        if (!scan_block(&state, lines, at, 0, marks(bytes + at), bytes + at, checked))
+            goto done;
+    if (scan_block(&state, lines, at, at - (length - 64), marks(bytes + length - 64), bytes + length - 64, checked) &&
+        to_chunk_end)
+        reader->open_tail_from = state.start; /* no \n or \r after the last line */
 done:
+    reader->position = state.start;
+    return state.count;
+}
+
+#if defined(__SSE2__)
+/* SSE2 has no one-instruction "any byte set" test: folding the \r test into its block
+ * step costs ~15 instructions a block (8 compares and ors, a mask), more than glibc's
+ * memchr for \r over the region first (~0.1 instruction a byte, callgrind): at 64 KiB
+ * chunks 61,700 against 35,800 instructions a chunk.  So this kernel scans \n only, up
+ * to the region's first \r (where the general path takes over, as for a folded \r). */
+static inline __attribute__((always_inline)) block_marks_t sse2_newline_marks(const uint8_t *block)
+{
+    return (block_marks_t){sse2_mask(block, '\n'), false};
+}
+
+static size_t scan_lines_sse2(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity)
+{
+    /* the chunk's next \r, looked up again only once the reader has passed it (shared
+     * with the single-line path's find_line_end) */
+    if (!reader->next_return_known || reader->next_return < reader->position) {
+        const uint8_t *carriage =
+            memchr(reader->chunk_bytes + reader->position, '\r', reader->chunk_length - reader->position);
+        reader->next_return = carriage ? (size_t)(carriage - reader->chunk_bytes) : reader->chunk_length;
+        reader->next_return_known = true;
+    }
+    const size_t length = reader->next_return;
+    if (length == reader->position)
+        return 0; /* the \r's line: the general path's */
+    if (length - reader->position > reader->max_line)
+        return scan_lines(reader, lines, capacity, sse2_newline_marks, true, length);
+    return scan_lines(reader, lines, capacity, sse2_newline_marks, false, length);
+}
+#if defined(LINES_HAVE_AVX2)
+static AVX2_FUNCTION size_t scan_lines_avx2(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity)
+{
+    if (reader->chunk_length - reader->position > reader->max_line)
+        return scan_lines(reader, lines, capacity, avx2_marks, true, reader->chunk_length);
+    return scan_lines(reader, lines, capacity, avx2_marks, false, reader->chunk_length);
+}
 #endif
-    reader->position = start;
-    return count;
+#else
+static block_marks_t bytewise_marks(const uint8_t *block)
+{
+    block_marks_t marks = {0, false};
+    for (size_t i = 0; i < 64; i++) {
+        marks.newlines |= (uint64_t)(block[i] == '\n') << i;
+        marks.has_return |= block[i] == '\r';
+    }
+    return marks;
+}
+
+static size_t scan_lines_bytewise(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity)
+{
+    return scan_lines(reader, lines, capacity, bytewise_marks, true, reader->chunk_length);
+}
+#endif
+
+static size_t scan_batch(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity)
+{
+#if defined(LINES_HAVE_AVX2)
+    if (reader->avx2)
+        return scan_lines_avx2(reader, lines, capacity);
+#endif
+#if defined(__SSE2__)
+    return scan_lines_sse2(reader, lines, capacity);
+#else
+    return scan_lines_bytewise(reader, lines, capacity);
+#endif
 }
 
 buf_status_t buf_line_reader_next_batch(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity, size_t *count)
@@ -341,19 +549,19 @@ buf_status_t buf_line_reader_next_batch(buf_line_reader_t *reader, buf_line_t *l
     if (!reader || !lines || capacity == 0 || !count)
         return BUF_EINVAL;
     size_t got = 0;
-    for (;;) {
-        if (got < capacity && in_fast_region(reader))
-            got += scan_fast_region(reader, lines + got, capacity - got);
-        /* anything else may replace the chunk or refill the carry that earlier lines of
-         * the batch point into: only for the first line */
-        if (got > 0)
-            break;
-        const buf_status_t status = next_line_any(reader, &lines[0].bytes, &lines[0].length);
+    if (in_batch_region(reader))
+        got = scan_batch(reader, lines, capacity);
+    if (got == 0) {
+        /* The general path may replace the chunk or refill the carry that earlier lines
+         * of a batch point into: only for the first line.  The scan then goes on in the
+         * same chunk (it never takes another): a new chunk's lines come in one call,
+         * not its first line in one and the rest in the next. */
+        const buf_status_t status = next_line_any(reader, &lines[0].bytes, &lines[0].length, false);
         if (status != BUF_OK)
             return status;
         got = 1;
-        if (reader->carry_delivered)
-            break; /* the carry must not be emptied before the next call */
+        if (!reader->carry_delivered && capacity > 1 && in_batch_region(reader))
+            got += scan_batch(reader, lines + 1, capacity - 1);
     }
     *count = got;
     return BUF_OK;

@@ -26,6 +26,13 @@ buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *
 buf_status_t stream_writable_write_known(buf_writable_t *writable, const buf_buffer_t *chunk, const uint8_t *bytes,
                                          size_t length, bool *full);
 
+/* The same, taking over the caller's reference to the chunk instead of adding one (the
+ * pipe, which read the chunk and has no other use for it): queued, or released at once
+ * when it is empty or the write fails — either way the caller no longer owns it.  Two
+ * reference-count changes (atomic read-modify-writes) a chunk fewer. */
+buf_status_t stream_writable_write_owned(buf_writable_t *writable, const buf_buffer_t *chunk, const uint8_t *bytes,
+                                         size_t length, bool *full);
+
 /* EPIPE -> BUF_EPIPE, ENOMEM -> BUF_ENOMEM, anything else -> BUF_EIO (errno kept by the
  * stream that saw it). */
 buf_status_t stream_status_for_errno(int error);

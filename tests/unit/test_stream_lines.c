@@ -100,12 +100,15 @@ static void expect_lines(buf_readable_t *readable, const uint8_t *data, size_t l
 
 /* A line reader (max_line 0: no limit) over `length` bytes in memory read in chunks of
  * `chunk` bytes (0: the stream default); the caller destroys the reader, then *readable. */
+static size_t memory_read_size; /* buf_readable_set_read_size of the next memory_line_reader; 0: none */
+
 static buf_line_reader_t *memory_line_reader(buf_backend_t *backend, const uint8_t *data, size_t length, size_t chunk,
                                              size_t max_line, buf_readable_t **readable)
 {
     const buf_readable_options_t options = {.high_water_mark = chunk};
     *readable = NULL;
     cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, readable), BUF_OK);
+    cr_assert_eq(buf_readable_set_read_size(*readable, memory_read_size), BUF_OK);
     buf_line_reader_t *reader = NULL;
     cr_assert_eq(buf_line_reader_new(*readable, max_line, &reader), BUF_OK);
     return reader;
@@ -412,6 +415,60 @@ Test(stream_lines, batches_are_the_lines_one_by_one)
         }
         test_close_backend_clean(backend);
     }
+    free(data);
+}
+
+/* Dense text for the batch scan's 64-byte blocks: short lines (several a block), \r, \r\n
+ * and \n\r placed anywhere, on and around block edges, and long runs without a line end. */
+static size_t block_edge_text(uint8_t *data, size_t capacity, uint32_t *seed)
+{
+    size_t length = 0;
+    while (length + 200 < capacity) {
+        *seed = *seed * 1103515245u + 12345u;
+        const uint32_t pick = *seed >> 8;
+        const size_t line = pick % 8 == 0 ? 70 + pick % 130 : pick % 24;
+        for (size_t i = 0; i < line; i++)
+            data[length++] = (uint8_t)('a' + (i + pick) % 26);
+        static const char *const ends[] = {"\n", "\n", "\n", "\r", "\r\n", "\n\r", "\n\n"};
+        const char *end = ends[(pick >> 12) % 7];
+        memcpy(data + length, end, strlen(end));
+        length += strlen(end);
+    }
+    return length;
+}
+
+/* Every batch kernel (SSE2 at the scalar level, AVX2 where this machine has it) gives the
+ * lines of buf_line_reader_next: chunks shorter than a block, of exactly one, across
+ * blocks; batches smaller than, equal to and larger than a block's worth of lines; an
+ * over-long line; chunks cut from one read-ahead block (joined in place). */
+Test(stream_lines, batch_kernels_give_the_lines_one_by_one_at_every_simd_level)
+{
+    static const buf_simd_level_t levels[] = {BUF_SIMD_SCALAR, BUF_SIMD_AVX2};
+    static const size_t chunks[] = {1, 13, 63, 64, 65, 200, 4096};
+    static const size_t capacities[] = {1, 3, 64, 65, 256};
+    static const size_t max_lines[] = {0, 40};
+    const buf_simd_level_t level_before = buf_simd_level();
+    uint8_t *data = malloc(12000);
+    buf_backend_t *backend = test_open_backend("malloc");
+    for (size_t l = 0; l < 2; l++) {
+        if (!buf_simd_level_available(levels[l]))
+            continue;
+        cr_assert_eq(buf_simd_level_set(levels[l]), BUF_OK);
+        uint32_t seed = 1234;
+        for (size_t round = 0; round < 2 * 7 * 5; round++) {
+            const size_t length = block_edge_text(data, 12000, &seed);
+            const size_t chunk = chunks[round % 7], capacity = capacities[round % 5];
+            memory_read_size = round % 2 ? 0 : 4096 + chunk;
+            char what[160];
+            snprintf(what, sizeof what, "%s, round %zu (chunk %zu, read size %zu, batch %zu)",
+                     buf_simd_level_name(levels[l]), round, chunk, memory_read_size, capacity);
+            expect_batches_equal_lines(backend, data, length, chunk, max_lines[(round / 7) % 2],
+                                       capacity, false, what);
+        }
+    }
+    memory_read_size = 0;
+    buf_simd_level_set(level_before);
+    test_close_backend_clean(backend);
     free(data);
 }
 
