@@ -195,8 +195,8 @@ size_t codec_encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t 
     case BUF_ENC_LATIN1: return codec_latin1_encode_write(bytes, length, dst);
     case BUF_ENC_ASCII: return codec_ascii_encode_write(bytes, length, dst);
     case BUF_ENC_HEX: return codec_hex_encode_write(bytes, length, dst);
-    case BUF_ENC_BASE64: return codec_base64_encode_write(bytes, length, dst, false);
-    case BUF_ENC_BASE64URL: return codec_base64_encode_write(bytes, length, dst, true);
+    case BUF_ENC_BASE64: return codec_kernels()->base64_encode_write(bytes, length, dst, false);
+    case BUF_ENC_BASE64URL: return codec_kernels()->base64_encode_write(bytes, length, dst, true);
     default: BUF_ASSERT(!"encoding checked by the caller"); return 0;
     }
 }
@@ -210,7 +210,7 @@ size_t codec_decode_write(buf_encoding_t encoding, const uint8_t *text, size_t l
     case BUF_ENC_ASCII: return codec_latin1_decode_write(text, length, dst);
     case BUF_ENC_HEX: return codec_hex_decode_write(text, length, dst);
     case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return codec_base64_decode_write(text, length, dst);
+    case BUF_ENC_BASE64URL: return codec_kernels()->base64_decode_write(text, length, dst);
     default: BUF_ASSERT(!"encoding checked by the caller"); return 0;
     }
 }

@@ -76,6 +76,13 @@ typedef struct codec_kernels {
      * text's last block stored once more): the scalar code writes those positions again,
      * and they are inside the output, since sanitizing never shrinks text. */
     size_t (*utf8_valid_prefix)(const uint8_t *text, size_t length, uint8_t *dst);
+    /* The one-shot writers (codec.c's codec_encode_write / codec_decode_write): the whole
+     * conversion, with the result codec_base64_*_write gives.  A level with a kernel worth
+     * inlining (avx2) writes its own: the last short block, the last partial group and the
+     * '=' padding in one padded SIMD block, and no table indirection per block; the other
+     * levels point at codec_base64_*_write, which call the kernels above. */
+    size_t (*base64_encode_write)(const uint8_t *bytes, size_t length, uint8_t *dst, bool url);
+    size_t (*base64_decode_write)(const uint8_t *text, size_t length, uint8_t *dst);
 } codec_kernels_t;
 
 /* Copies n <= 32 bytes with two overlapping moves of 16, 8 or 4 bytes (or up to three

@@ -181,7 +181,8 @@ AVX2 static inline __m256i base64_classify(__m256i characters, __m256i *invalid)
  * one 32-byte store whose last 8 bytes the second register's exact 24-byte store
  * overwrites, so nothing lands past the consumed output (the destination may be exactly
  * the decoded size). */
-AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_t *dst)
+AVX2 static inline __attribute__((always_inline)) size_t base64_decode_64s(const uint8_t *text, size_t length,
+                                                                          uint8_t *dst)
 {
     size_t in = 0, out = 0;
     for (; in + 64 <= length; in += 64, out += 48) {
@@ -196,6 +197,12 @@ AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_
         _mm256_storeu_si256(out256(dst + out), base64_pack(base64_sextets_of(first, first_high)));
         base64_store24(dst + out + 24, base64_pack(base64_sextets_of(second, second_high)));
     }
+    return in;
+}
+
+AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    size_t in = base64_decode_64s(text, length, dst), out = in / 4 * 3;
     for (size_t rest; (rest = length - in) >= 4;) {
         const __m256i characters = rest >= 32 ? _mm256_loadu_si256(in256(text + in)) : load_padded(text + in, rest);
         __m256i invalid;
@@ -217,6 +224,88 @@ AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_
             break;
     }
     return in;
+}
+
+/* ---- base64 one-shot writers -------------------------------------------------------------
+ * The whole conversion at this level (codec_internal.h: base64_*_write), the kernel
+ * inlined.  The scalar writers finish a kernel's work with a group loop and the ending
+ * byte by byte (~100 instructions a call on a 64-byte row); here the last short block
+ * carries the ending too: encode writes the last partial group and its '=' padding from
+ * the padded block, decode takes the last group of 2 or 3 characters before the '=' (or
+ * the end) from it.  Only text the block cannot finish (a skipped character, a byte
+ * >= 0x80) goes on in the scalar writer, from the last whole group. */
+AVX2 static inline __m256i byte_positions(void)
+{
+    return _mm256_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+                            25, 26, 27, 28, 29, 30, 31);
+}
+
+AVX2 static size_t avx2_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
+{
+    const __m256i offsets = url ? BOTH_LANES('A', 'a' - 26, BASE64_DIGIT_OFFSETS, '-' - 62, '_' - 63, 0, 0)
+                                : BOTH_LANES('A', 'a' - 26, BASE64_DIGIT_OFFSETS, '+' - 62, '/' - 63, 0, 0);
+    size_t in = 0, out = 0;
+    for (; in + 52 <= length; in += 48, out += 64) {
+        const __m256i first = base64_encode24(bytes + in, offsets), second = base64_encode24(bytes + in + 24, offsets);
+        _mm256_storeu_si256(out256(dst + out), first);
+        _mm256_storeu_si256(out256(dst + out + 32), second);
+    }
+    for (; in + 28 <= length; in += 24, out += 32)
+        _mm256_storeu_si256(out256(dst + out), base64_encode24(bytes + in, offsets));
+    /* up to 27 bytes are left: a block of 24, then the last 0..24 bytes with the ending */
+    while (in < length) {
+        const size_t block = length - in > 24 ? 24 : length - in, rest = block % 3;
+        const size_t data = block / 3 * 4 + (rest ? rest + 1 : 0); /* characters of data */
+        const size_t total = url || !rest ? data : data + 3 - rest; /* with the '=' padding */
+        uint8_t padded[28] = {0}, characters[32];
+        codec_copy_short(padded, bytes + in, block);
+        __m256i encoded = base64_encode24(padded, offsets);
+        if (total > data) /* the zero bytes of the padding gave 'A's past the data: '=' */
+            encoded = _mm256_blendv_epi8(encoded, _mm256_set1_epi8('='),
+                                         _mm256_cmpgt_epi8(byte_positions(), _mm256_set1_epi8((char)(data - 1))));
+        _mm256_storeu_si256(out256(characters), encoded);
+        codec_copy_short(dst + out, characters, total);
+        in += block;
+        out += total;
+    }
+    return out;
+}
+
+AVX2 static size_t avx2_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    size_t in = base64_decode_64s(text, length, dst), out = in / 4 * 3;
+    for (size_t rest; (rest = length - in) > 0;) {
+        const __m256i characters = rest >= 32 ? _mm256_loadu_si256(in256(text + in)) : load_padded(text + in, rest);
+        __m256i invalid;
+        const __m256i high = base64_classify(characters, &invalid);
+        size_t run = valid_run(invalid, 1); /* the padded block's zeros end it by `rest` */
+        if (run == 32) {
+            base64_store24(dst + out, base64_pack(base64_sextets_of(characters, high)));
+            in += 32;
+            out += 24;
+            continue;
+        }
+        /* Decoding ends at the first '=' or at the end: the last group of 2 or 3 characters
+         * gives 1 or 2 bytes, a single leftover character none.  Anything else ends the run
+         * of alphabet characters: the scalar writer goes on from the last whole group. */
+        const bool ends = in + run == length || text[in + run] == '=';
+        if (!ends)
+            run &= ~(size_t)3;
+        const size_t produced = run / 4 * 3 + (ends && run % 4 >= 2 ? run % 4 - 1 : 0);
+        if (produced) {
+            /* sextets past the run are zeroed: a junk value would carry into the group's bytes */
+            const __m256i sextets = _mm256_and_si256(base64_sextets_of(characters, high),
+                                                     _mm256_cmpgt_epi8(_mm256_set1_epi8((char)run), byte_positions()));
+            uint8_t bytes[32];
+            _mm256_storeu_si256(out256(bytes), base64_pack(sextets));
+            codec_copy_short(dst + out, bytes, produced);
+            out += produced;
+        }
+        if (ends)
+            return out;
+        return out + codec_base64_decode_write(text + in + run, length - in - run, dst + out);
+    }
+    return out;
 }
 
 /* ---- hex --------------------------------------------------------------------------------- */
@@ -384,5 +473,7 @@ const codec_kernels_t codec_kernels_avx2 = {
     .utf16_ascii_narrow = avx2_utf16_ascii_narrow,
     .ascii_mask = avx2_ascii_mask,
     .utf8_valid_prefix = codec_utf8_avx2_valid_prefix, /* codec_utf8_avx2.c */
+    .base64_encode_write = avx2_base64_encode_write,
+    .base64_decode_write = avx2_base64_decode_write,
 };
 #endif
