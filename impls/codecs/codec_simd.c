@@ -52,8 +52,8 @@ const codec_kernels_t codec_kernels_scalar = {
     .utf16_ascii_narrow = nothing_converted,
     .ascii_mask = nothing_converted,
     .utf8_valid_prefix = nothing_converted,
-    .base64_encode_write = codec_base64_encode_write, /* the scalar writers themselves */
-    .base64_decode_write = codec_base64_decode_write,
+    .encode_write = CODEC_ENCODE_WRITERS(codec_base64_standard_encode_write, codec_base64url_encode_write),
+    .decode_write = CODEC_DECODE_WRITERS(codec_hex_decode_write, codec_base64_decode_write),
 };
 
 /* ---- Levels ------------------------------------------------------------------------------ */
