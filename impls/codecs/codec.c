@@ -199,7 +199,8 @@ static __attribute__((noinline)) size_t first_write(bool decode, buf_encoding_t 
     return (decode ? kernels->decode_write : kernels->encode_write)[encoding](input, length, dst);
 }
 
-__attribute__((noinline)) size_t codec_encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst)
+__attribute__((noinline)) size_t codec_encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
+                                                    uint8_t *dst)
 {
     BUF_ASSERT((unsigned)encoding < BUF_ENC_COUNT);
     const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
@@ -375,12 +376,12 @@ static __attribute__((noinline)) buf_status_t utf8_convert(const uint8_t *text, 
 }
 
 /* utf8 either way, the shortest case: ASCII text of 16..64 bytes (a 64-byte row, a short
- * string) is loaded as four overlapping 16-byte blocks (two up to 32 bytes), checked by
- * two tests of their high bits (the first block's alone first) and stored back from the same registers, here in the public
- * function itself: no call, and no register saved for utf8_convert's general path (a
- * 64-byte ASCII encode: 96 -> 64 instructions a call, callgrind, avx2).  ASCII is
- * well-formed UTF-8 and converts to itself; anything else takes utf8_convert.  SSE2 is
- * in every x86-64 CPU, so this needs no SIMD level; elsewhere utf8_convert does it all. */
+ * string) is loaded as four overlapping 16-byte blocks (two up to 32 bytes), checked by two
+ * tests of their high bits (the first block's alone first) and stored back from the same
+ * registers, before utf8_convert and its saved registers (a 64-byte ASCII encode: 96 -> 59
+ * instructions a call, callgrind, avx2).  ASCII is well-formed UTF-8 and converts to
+ * itself; anything else takes utf8_convert.  SSE2 is in every x86-64 CPU, so this needs no
+ * SIMD level; elsewhere utf8_convert does it all. */
 #if defined(__SSE2__)
 #include <emmintrin.h>
 static inline bool short_ascii_copy(const uint8_t *text, size_t length, uint8_t *dst, size_t dst_capacity)
