@@ -84,24 +84,25 @@ typedef struct codec_kernels {
      * scalar writer (codec_*_write) writes.  Most entries are those scalar writers, which
      * call the kernels above; a level with a kernel worth inlining has its own (avx2:
      * base64 both ways, with the last short block, the last partial group and the '='
-     * padding in one SIMD block; latin1 both ways and ascii decode, ASCII copied whole).  One indexed load replaces a switch,
+     * padding in one SIMD block; utf16le and latin1 both ways and ascii decode, ASCII
+     * converted whole).  One indexed load replaces a switch,
      * the table load and the kernel's indirect call (CODEC_WRITERS below). */
     codec_writer_t encode_write[BUF_ENC_COUNT];
     codec_writer_t decode_write[BUF_ENC_COUNT];
 } codec_kernels_t;
 
-/* The scalar writers of every encoding but those given (latin1 both ways, which is also
- * ascii's decode; hex decode; base64): a level's table says `.encode_write =
+/* The scalar writers of every encoding but those given (utf16le and latin1 both ways,
+ * latin1's decode also ascii's; hex decode; base64): a level's table says `.encode_write =
  * CODEC_ENCODE_WRITERS(...)` and names its own writers or the scalar ones there. */
-#define CODEC_ENCODE_WRITERS(latin1, base64, base64url)                                                    \
+#define CODEC_ENCODE_WRITERS(utf16le, latin1, base64, base64url)                                           \
     {                                                                                                      \
-        [BUF_ENC_UTF8] = codec_utf8_sanitize_write, [BUF_ENC_UTF16LE] = codec_utf16le_encode_write,        \
+        [BUF_ENC_UTF8] = codec_utf8_sanitize_write, [BUF_ENC_UTF16LE] = (utf16le),                         \
         [BUF_ENC_LATIN1] = (latin1), [BUF_ENC_ASCII] = codec_ascii_encode_write,                           \
         [BUF_ENC_HEX] = codec_hex_encode_write, [BUF_ENC_BASE64] = (base64), [BUF_ENC_BASE64URL] = (base64url) \
     }
-#define CODEC_DECODE_WRITERS(latin1, hex, base64)                                                          \
+#define CODEC_DECODE_WRITERS(utf16le, latin1, hex, base64)                                                 \
     {                                                                                                      \
-        [BUF_ENC_UTF8] = codec_utf8_sanitize_write, [BUF_ENC_UTF16LE] = codec_utf16le_decode_write,        \
+        [BUF_ENC_UTF8] = codec_utf8_sanitize_write, [BUF_ENC_UTF16LE] = (utf16le),                         \
         [BUF_ENC_LATIN1] = (latin1), [BUF_ENC_ASCII] = (latin1), [BUF_ENC_HEX] = (hex),                    \
         [BUF_ENC_BASE64] = (base64), [BUF_ENC_BASE64URL] = (base64)                                        \
     }

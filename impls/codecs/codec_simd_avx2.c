@@ -551,6 +551,69 @@ AVX2 static size_t avx2_ascii_widen(const uint8_t *text, size_t length, uint8_t 
     return in;
 }
 
+/* ---- utf16le one-shot writers ----------------------------------------------------------------
+ * As latin1's: ASCII text (ASCII units) whole, the last block overlapping the converted
+ * ones, no frame and no kernel-table call; the scalar writer goes on from the first block
+ * holding anything else (after ASCII, so at a character or unit boundary, with no
+ * surrogate pair cut). */
+AVX2 static inline void widen32(__m256i block, uint8_t *dst)
+{
+    _mm256_storeu_si256(out256(dst), _mm256_cvtepu8_epi16(_mm256_castsi256_si128(block)));
+    _mm256_storeu_si256(out256(dst + 32), _mm256_cvtepu8_epi16(_mm256_extracti128_si256(block, 1)));
+}
+
+AVX2 static size_t avx2_utf16le_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    size_t in = 0;
+    if (length >= 32) {
+        for (; in + 32 <= length; in += 32) {
+            const __m256i block = _mm256_loadu_si256(in256(text + in));
+            if (_mm256_movemask_epi8(block))
+                break;
+            widen32(block, dst + 2 * in);
+        }
+        if (in < length && in + 32 > length) {
+            const __m256i last = _mm256_loadu_si256(in256(text + length - 32));
+            if (!_mm256_movemask_epi8(last)) {
+                widen32(last, dst + 2 * (length - 32));
+                return 2 * length;
+            }
+        }
+        if (in == length)
+            return 2 * length;
+    }
+    return 2 * in + codec_utf16le_decode_write(text + in, length - in, dst + 2 * in);
+}
+
+AVX2 static inline __m256i narrow64(const uint8_t *bytes)
+{
+    const __m256i a = _mm256_loadu_si256(in256(bytes)), b = _mm256_loadu_si256(in256(bytes + 32));
+    return _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xD8);
+}
+
+AVX2 static inline bool units_are_ascii64(const uint8_t *bytes)
+{
+    const __m256i a = _mm256_loadu_si256(in256(bytes)), b = _mm256_loadu_si256(in256(bytes + 32));
+    return _mm256_testz_si256(_mm256_or_si256(a, b), _mm256_set1_epi16((short)0xFF80));
+}
+
+AVX2 static size_t avx2_utf16le_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
+{
+    const size_t whole_units = length & ~(size_t)1; /* an odd last byte is dropped */
+    size_t in = 0;
+    if (whole_units >= 64) {
+        for (; in + 64 <= whole_units && units_are_ascii64(bytes + in); in += 64)
+            _mm256_storeu_si256(out256(dst + in / 2), narrow64(bytes + in));
+        if (in < whole_units && in + 64 > whole_units && units_are_ascii64(bytes + whole_units - 64)) {
+            _mm256_storeu_si256(out256(dst + (whole_units - 64) / 2), narrow64(bytes + whole_units - 64));
+            return whole_units / 2;
+        }
+        if (in == whole_units)
+            return whole_units / 2;
+    }
+    return in / 2 + codec_utf16le_encode_write(bytes + in, length - in, dst + in / 2);
+}
+
 AVX2 static size_t avx2_utf16_ascii_narrow(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
     const __m256i not_ascii = _mm256_set1_epi16((short)0xFF80);
@@ -585,8 +648,9 @@ const codec_kernels_t codec_kernels_avx2 = {
     .utf16_ascii_narrow = avx2_utf16_ascii_narrow,
     .ascii_mask = avx2_ascii_mask,
     .utf8_valid_prefix = codec_utf8_avx2_valid_prefix, /* codec_utf8_avx2.c */
-    .encode_write = CODEC_ENCODE_WRITERS(avx2_latin1_encode_write, avx2_base64_standard_encode_write,
-                                         avx2_base64url_encode_write),
-    .decode_write = CODEC_DECODE_WRITERS(avx2_latin1_decode_write, codec_hex_decode_write, avx2_base64_decode_write),
+    .encode_write = CODEC_ENCODE_WRITERS(avx2_utf16le_encode_write, avx2_latin1_encode_write,
+                                         avx2_base64_standard_encode_write, avx2_base64url_encode_write),
+    .decode_write = CODEC_DECODE_WRITERS(avx2_utf16le_decode_write, avx2_latin1_decode_write, codec_hex_decode_write,
+                                         avx2_base64_decode_write),
 };
 #endif
