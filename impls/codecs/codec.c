@@ -416,6 +416,14 @@ static inline bool short_ascii_copy(const uint8_t *text, size_t length, uint8_t 
  * call needs saved registers) nor utf8_convert (six saved for its general path) put their
  * prologue on the short path: a leaf that saves nothing.  They take the public functions'
  * arguments as they are (the encoding is utf8), so the dispatch moves no register. */
+/* Out of line and not cloned: gcc's clone without the constant `utf8' argument made the
+ * dispatch in buf_encode/buf_decode move every register down one place and back. */
+#if defined(__clang__)
+#define CODEC_ENTRY __attribute__((noinline))
+#else
+#define CODEC_ENTRY __attribute__((noinline, noclone))
+#endif
+
 CODEC_INLINE buf_status_t utf8_entry(const uint8_t *text, size_t length, uint8_t *dst, size_t dst_capacity,
                                      size_t *written,
                                      buf_status_t (*checked)(buf_encoding_t, const uint8_t *, size_t, uint8_t *,
@@ -429,7 +437,7 @@ CODEC_INLINE buf_status_t utf8_entry(const uint8_t *text, size_t length, uint8_t
     return utf8_convert(text, length, dst, dst_capacity, written, checked);
 }
 
-static __attribute__((noinline, noclone)) buf_status_t utf8_encode_entry(buf_encoding_t utf8, const uint8_t *bytes,
+static CODEC_ENTRY buf_status_t utf8_encode_entry(buf_encoding_t utf8, const uint8_t *bytes,
                                                                 size_t length, uint8_t *dst, size_t dst_capacity,
                                                                 size_t *written)
 {
@@ -437,7 +445,7 @@ static __attribute__((noinline, noclone)) buf_status_t utf8_encode_entry(buf_enc
     return utf8_entry(bytes, length, dst, dst_capacity, written, encode_checked);
 }
 
-static __attribute__((noinline, noclone)) buf_status_t utf8_decode_entry(buf_encoding_t utf8, const uint8_t *text,
+static CODEC_ENTRY buf_status_t utf8_decode_entry(buf_encoding_t utf8, const uint8_t *text,
                                                                 size_t length, uint8_t *dst, size_t dst_capacity,
                                                                 size_t *written)
 {
