@@ -506,7 +506,9 @@ AVX2 static inline __attribute__((always_inline)) size_t ascii_copy_whole(const 
 {
     if (length < 32)
         return 0;
-    size_t in = ascii_run(text, length, dst, true);
+    /* the 64-byte steps are the ascii_copy kernel's own loop, called: inlined here, the same
+     * instructions ran 4 KiB of latin1 encode at 31 GB/s against the kernel's 40 */
+    size_t in = length >= 128 ? avx2_ascii_copy(text, length, dst) : ascii_run(text, length, dst, true);
     for (; in + 32 <= length; in += 32) {
         const __m256i block = _mm256_loadu_si256(in256(text + in));
         if (_mm256_movemask_epi8(block))
