@@ -631,8 +631,16 @@ AVX2 static size_t avx2_utf16_ascii_narrow(const uint8_t *bytes, size_t length, 
 
 AVX2 static size_t avx2_ascii_mask(const uint8_t *bytes, size_t length, uint8_t *dst)
 {
+    /* 64 bytes per step: the 32-byte loop's five instructions ran at half speed (64 KiB:
+     * 30 -> 20 GB/s) when a change elsewhere in the file moved them across a 64-byte
+     * boundary (the op cache's window); two stores per step hide that */
     const __m256i low_seven = _mm256_set1_epi8(0x7F);
     size_t in = 0;
+    for (; in + 64 <= length; in += 64) {
+        _mm256_storeu_si256(out256(dst + in), _mm256_and_si256(_mm256_loadu_si256(in256(bytes + in)), low_seven));
+        _mm256_storeu_si256(out256(dst + in + 32),
+                            _mm256_and_si256(_mm256_loadu_si256(in256(bytes + in + 32)), low_seven));
+    }
     for (; in + 32 <= length; in += 32)
         _mm256_storeu_si256(out256(dst + in), _mm256_and_si256(_mm256_loadu_si256(in256(bytes + in)), low_seven));
     return in;
