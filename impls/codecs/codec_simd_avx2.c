@@ -80,16 +80,21 @@ AVX2 static inline size_t valid_run(__m256i invalid, size_t group)
 }
 
 /* ---- base64 encode: 24 bytes -> 32 characters -------------------------------------------- */
-AVX2 static inline __m256i base64_sextets(__m256i bytes)
+/* The four sextets of each group, from its bytes grouped as [b1 b0 b2 b1] per 32-bit lane. */
+AVX2 static inline __m256i base64_split(__m256i grouped)
 {
-    const __m256i grouped = _mm256_shuffle_epi8(
-        bytes, _mm256_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10, 1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7,
-                                10, 9, 11, 10));
     const __m256i first_third = _mm256_mulhi_epu16(_mm256_and_si256(grouped, _mm256_set1_epi32(0x0FC0FC00)),
                                                    _mm256_set1_epi32(0x04000040));
     const __m256i second_fourth = _mm256_mullo_epi16(_mm256_and_si256(grouped, _mm256_set1_epi32(0x003F03F0)),
                                                      _mm256_set1_epi32(0x01000010));
     return _mm256_or_si256(first_third, second_fourth);
+}
+
+AVX2 static inline __m256i base64_sextets(__m256i bytes)
+{
+    return base64_split(_mm256_shuffle_epi8(
+        bytes, _mm256_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10, 1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7,
+                                10, 9, 11, 10)));
 }
 
 /* The character of each sextet: sextet + offset[range], the range index being
@@ -296,10 +301,24 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_encode_write(con
     const __m256i offsets = url ? BOTH_LANES('A', 'a' - 26, BASE64_DIGIT_OFFSETS, '-' - 62, '_' - 63, 0, 0)
                                 : BOTH_LANES('A', 'a' - 26, BASE64_DIGIT_OFFSETS, '+' - 62, '/' - 63, 0, 0);
     size_t in = 0, out = 0;
+    if (length >= 76) { /* the first 24 bytes (nothing before them to load from), when a step follows */
+        _mm256_storeu_si256(out256(dst), base64_encode24(bytes, offsets));
+        in = 24;
+        out = 32;
+    }
+    /* From byte 24 on, each 24-byte block is one 32-byte load from 4 bytes before it (bytes
+     * 4..15 in the lower lane, 16..27 in the upper: each lane's 12 where the shuffle wants
+     * them), instead of two 16-byte loads and an insert: 4 KiB 0.753 -> 0.717 instructions
+     * per byte (callgrind), 64 KiB 12.3 -> 13.7 GB/s (alternating runs of both builds). */
+    const __m256i grouped_from_shifted = _mm256_setr_epi8(5, 4, 6, 5, 8, 7, 9, 8, 11, 10, 12, 11, 14, 13, 15, 14, 1, 0,
+                                                          2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
     for (; in + 52 <= length; in += 48, out += 64) {
-        const __m256i first = base64_encode24(bytes + in, offsets), second = base64_encode24(bytes + in + 24, offsets);
-        _mm256_storeu_si256(out256(dst + out), first);
-        _mm256_storeu_si256(out256(dst + out + 32), second);
+        const __m256i first = _mm256_loadu_si256(in256(bytes + in - 4));
+        const __m256i second = _mm256_loadu_si256(in256(bytes + in + 20));
+        _mm256_storeu_si256(out256(dst + out),
+                            base64_characters(base64_split(_mm256_shuffle_epi8(first, grouped_from_shifted)), offsets));
+        _mm256_storeu_si256(out256(dst + out + 32),
+                            base64_characters(base64_split(_mm256_shuffle_epi8(second, grouped_from_shifted)), offsets));
     }
     for (; in + 28 <= length; in += 24, out += 32)
         _mm256_storeu_si256(out256(dst + out), base64_encode24(bytes + in, offsets));
