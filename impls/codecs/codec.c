@@ -186,33 +186,37 @@ static size_t node_byte_length(buf_encoding_t encoding, const uint8_t *text, siz
 }
 
 /* ---- Writers (only called with a destination of at least the exact size) ----------------
- * Also the streaming codecs' converters (codec_stream.c) for a piece of whole characters. */
-size_t codec_encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst)
+ * Also the streaming codecs' converters (codec_stream.c) for a piece of whole characters.
+ * One indexed call into the level's table (codec_internal.h: encode_write, decode_write).
+ * Kept out of line: inlined, the table load (whose first call chooses the level) and the
+ * indirect call made buf_encode/buf_decode save three registers on every path. */
+/* The first conversion of the process chooses the level, then writes: out of line, so the
+ * writers below reach the table by a tail call and save no registers (4 saved otherwise). */
+static __attribute__((noinline)) size_t first_write(bool decode, buf_encoding_t encoding, const uint8_t *input,
+                                                    size_t length, uint8_t *dst)
 {
-    switch (encoding) {
-    case BUF_ENC_UTF8: return codec_utf8_sanitize_write(bytes, length, dst);
-    case BUF_ENC_UTF16LE: return codec_utf16le_encode_write(bytes, length, dst);
-    case BUF_ENC_LATIN1: return codec_latin1_encode_write(bytes, length, dst);
-    case BUF_ENC_ASCII: return codec_ascii_encode_write(bytes, length, dst);
-    case BUF_ENC_HEX: return codec_hex_encode_write(bytes, length, dst);
-    case BUF_ENC_BASE64: return codec_base64_encode_write(bytes, length, dst, false);
-    case BUF_ENC_BASE64URL: return codec_base64_encode_write(bytes, length, dst, true);
-    default: BUF_ASSERT(!"encoding checked by the caller"); return 0;
-    }
+    const codec_kernels_t *kernels = codec_kernels_select();
+    return (decode ? kernels->decode_write : kernels->encode_write)[encoding](input, length, dst);
 }
 
-size_t codec_decode_write(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst)
+__attribute__((noinline)) size_t codec_encode_write(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
+                                                    uint8_t *dst)
 {
-    switch (encoding) {
-    case BUF_ENC_UTF8: return codec_utf8_sanitize_write(text, length, dst);
-    case BUF_ENC_UTF16LE: return codec_utf16le_decode_write(text, length, dst);
-    case BUF_ENC_LATIN1:
-    case BUF_ENC_ASCII: return codec_latin1_decode_write(text, length, dst);
-    case BUF_ENC_HEX: return codec_hex_decode_write(text, length, dst);
-    case BUF_ENC_BASE64:
-    case BUF_ENC_BASE64URL: return codec_base64_decode_write(text, length, dst);
-    default: BUF_ASSERT(!"encoding checked by the caller"); return 0;
-    }
+    BUF_ASSERT((unsigned)encoding < BUF_ENC_COUNT);
+    const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
+    if (!kernels)
+        return first_write(false, encoding, bytes, length, dst);
+    return kernels->encode_write[encoding](bytes, length, dst);
+}
+
+__attribute__((noinline)) size_t codec_decode_write(buf_encoding_t encoding, const uint8_t *text, size_t length,
+                                                    uint8_t *dst)
+{
+    BUF_ASSERT((unsigned)encoding < BUF_ENC_COUNT);
+    const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
+    if (!kernels)
+        return first_write(true, encoding, text, length, dst);
+    return kernels->decode_write[encoding](text, length, dst);
 }
 
 static size_t strict_offset(buf_encoding_t encoding, const uint8_t *text, size_t length)
@@ -371,6 +375,84 @@ static __attribute__((noinline)) buf_status_t utf8_convert(const uint8_t *text, 
     return checked(BUF_ENC_UTF8, text, length, dst, dst_capacity, written);
 }
 
+/* utf8 either way, the shortest case: ASCII text of 16..64 bytes (a 64-byte row, a short
+ * string) is loaded as four overlapping 16-byte blocks (two up to 32 bytes), checked by two
+ * tests of their high bits (the first block's alone first) and stored back from the same
+ * registers, before utf8_convert and its saved registers (a 64-byte ASCII encode: 96 -> 59
+ * instructions a call, callgrind, avx2).  ASCII is well-formed UTF-8 and converts to
+ * itself; anything else takes utf8_convert.  SSE2 is in every x86-64 CPU, so this needs no
+ * SIMD level; elsewhere utf8_convert does it all. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+static inline bool short_ascii_copy(const uint8_t *text, size_t length, uint8_t *dst, size_t dst_capacity)
+{
+    if (!text || !dst || length - 16 > 48 || dst_capacity < length)
+        return false;
+    const __m128i first = _mm_loadu_si128((const __m128i *)(const void *)text);
+    if (_mm_movemask_epi8(first)) /* multilingual text leaves here, ~10 instructions in */
+        return false;
+    const size_t middle = length > 32 ? 16 : 0, last = length > 32 ? length - 32 : 0;
+    const __m128i second = _mm_loadu_si128((const __m128i *)(const void *)(text + middle));
+    const __m128i third = _mm_loadu_si128((const __m128i *)(const void *)(text + last));
+    const __m128i fourth = _mm_loadu_si128((const __m128i *)(const void *)(text + length - 16));
+    if (_mm_movemask_epi8(_mm_or_si128(second, _mm_or_si128(third, fourth))))
+        return false;
+    _mm_storeu_si128((__m128i *)(void *)dst, first);
+    _mm_storeu_si128((__m128i *)(void *)(dst + middle), second);
+    _mm_storeu_si128((__m128i *)(void *)(dst + last), third);
+    _mm_storeu_si128((__m128i *)(void *)(dst + length - 16), fourth);
+    return true;
+}
+#else
+static inline bool short_ascii_copy(const uint8_t *text, size_t length, uint8_t *dst, size_t dst_capacity)
+{
+    (void)text, (void)length, (void)dst, (void)dst_capacity;
+    return false;
+}
+#endif
+
+/* The utf8 entries of buf_encode/buf_decode: the short ASCII copy, else (a tail call)
+ * utf8_convert.  Functions of their own, so neither the public functions (whose writer
+ * call needs saved registers) nor utf8_convert (six saved for its general path) put their
+ * prologue on the short path: a leaf that saves nothing.  They take the public functions'
+ * arguments as they are (the encoding is utf8), so the dispatch moves no register. */
+/* Out of line and not cloned: gcc's clone without the constant `utf8' argument made the
+ * dispatch in buf_encode/buf_decode move every register down one place and back. */
+#if defined(__clang__)
+#define CODEC_ENTRY __attribute__((noinline))
+#else
+#define CODEC_ENTRY __attribute__((noinline, noclone))
+#endif
+
+CODEC_INLINE buf_status_t utf8_entry(const uint8_t *text, size_t length, uint8_t *dst, size_t dst_capacity,
+                                     size_t *written,
+                                     buf_status_t (*checked)(buf_encoding_t, const uint8_t *, size_t, uint8_t *,
+                                                             size_t, size_t *))
+{
+    if (short_ascii_copy(text, length, dst, dst_capacity)) {
+        if (written)
+            *written = length;
+        return BUF_OK;
+    }
+    return utf8_convert(text, length, dst, dst_capacity, written, checked);
+}
+
+static CODEC_ENTRY buf_status_t utf8_encode_entry(buf_encoding_t utf8, const uint8_t *bytes,
+                                                                size_t length, uint8_t *dst, size_t dst_capacity,
+                                                                size_t *written)
+{
+    (void)utf8;
+    return utf8_entry(bytes, length, dst, dst_capacity, written, encode_checked);
+}
+
+static CODEC_ENTRY buf_status_t utf8_decode_entry(buf_encoding_t utf8, const uint8_t *text,
+                                                                size_t length, uint8_t *dst, size_t dst_capacity,
+                                                                size_t *written)
+{
+    (void)utf8;
+    return utf8_entry(text, length, dst, dst_capacity, written, decode_checked);
+}
+
 /* ---- encode: bytes -> UTF-8 text ----------------------------------------------------- */
 buf_status_t buf_encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
 {
@@ -386,7 +468,7 @@ buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t le
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     if (encoding == BUF_ENC_UTF8)
-        return utf8_convert(bytes, length, dst, dst_capacity, written, encode_checked);
+        return utf8_encode_entry(encoding, bytes, length, dst, dst_capacity, written);
     return convert_into(&encoding_direction, encode_checked, encoding, bytes, length, dst, dst_capacity, written);
 }
 
@@ -410,7 +492,7 @@ buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t len
                         uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     if (encoding == BUF_ENC_UTF8)
-        return utf8_convert(text, length, dst, dst_capacity, written, decode_checked);
+        return utf8_decode_entry(encoding, text, length, dst, dst_capacity, written);
     return convert_into(&decoding_direction, decode_checked, encoding, text, length, dst, dst_capacity, written);
 }
 

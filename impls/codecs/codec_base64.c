@@ -71,6 +71,16 @@ size_t codec_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *d
     return out;
 }
 
+size_t codec_base64_standard_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
+{
+    return codec_base64_encode_write(bytes, length, dst, false);
+}
+
+size_t codec_base64url_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst)
+{
+    return codec_base64_encode_write(bytes, length, dst, true);
+}
+
 /* ---- decode: text -> bytes -----------------------------------------------------------
  * The fast path hands whole blocks of pure alphabet characters to the SIMD kernel, then
  * converts four ASCII alphabet characters at a time; at anything else (skipped character,

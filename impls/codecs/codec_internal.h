@@ -45,6 +45,9 @@
  * Kernels never read past `length` input bytes and never write past the output of what
  * they consumed (unaligned access through loadu/storeu only).
  */
+/* A one-shot writer: input -> dst (room for the exact output), returns the bytes written. */
+typedef size_t (*codec_writer_t)(const uint8_t *input, size_t length, uint8_t *dst);
+
 typedef struct codec_kernels {
     buf_simd_level_t level;
     /* base64: consumes a multiple of 3 bytes, writes 4 characters per 3 (url: - _) */
@@ -76,7 +79,33 @@ typedef struct codec_kernels {
      * text's last block stored once more): the scalar code writes those positions again,
      * and they are inside the output, since sanitizing never shrinks text. */
     size_t (*utf8_valid_prefix)(const uint8_t *text, size_t length, uint8_t *dst);
+    /* The one-shot writers by encoding (codec.c's codec_encode_write / codec_decode_write
+     * are one indexed call through these): the whole conversion, each writing what the
+     * scalar writer (codec_*_write) writes.  Most entries are those scalar writers, which
+     * call the kernels above; a level with a kernel worth inlining has its own (avx2:
+     * base64 both ways, with the last short block, the last partial group and the '='
+     * padding in one SIMD block; utf16le and latin1 both ways and ascii decode, ASCII
+     * converted whole).  One indexed load replaces a switch,
+     * the table load and the kernel's indirect call (CODEC_WRITERS below). */
+    codec_writer_t encode_write[BUF_ENC_COUNT];
+    codec_writer_t decode_write[BUF_ENC_COUNT];
 } codec_kernels_t;
+
+/* The scalar writers of every encoding but those given (utf16le and latin1 both ways,
+ * latin1's decode also ascii's; hex decode; base64): a level's table says `.encode_write =
+ * CODEC_ENCODE_WRITERS(...)` and names its own writers or the scalar ones there. */
+#define CODEC_ENCODE_WRITERS(utf16le, latin1, base64, base64url)                                           \
+    {                                                                                                      \
+        [BUF_ENC_UTF8] = codec_utf8_sanitize_write, [BUF_ENC_UTF16LE] = (utf16le),                         \
+        [BUF_ENC_LATIN1] = (latin1), [BUF_ENC_ASCII] = codec_ascii_encode_write,                           \
+        [BUF_ENC_HEX] = codec_hex_encode_write, [BUF_ENC_BASE64] = (base64), [BUF_ENC_BASE64URL] = (base64url) \
+    }
+#define CODEC_DECODE_WRITERS(utf16le, latin1, hex, base64)                                                 \
+    {                                                                                                      \
+        [BUF_ENC_UTF8] = codec_utf8_sanitize_write, [BUF_ENC_UTF16LE] = (utf16le),                         \
+        [BUF_ENC_LATIN1] = (latin1), [BUF_ENC_ASCII] = (latin1), [BUF_ENC_HEX] = (hex),                    \
+        [BUF_ENC_BASE64] = (base64), [BUF_ENC_BASE64URL] = (base64)                                        \
+    }
 
 /* Copies n <= 32 bytes with two overlapping moves of 16, 8 or 4 bytes (or up to three
  * single bytes): how the kernels read and write a last, short block through a padded copy.
@@ -318,6 +347,8 @@ size_t codec_hex_strict_offset(const uint8_t *text, size_t length);
 
 size_t codec_base64_encode_length(size_t length, bool url);
 size_t codec_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst, bool url);
+size_t codec_base64_standard_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst); /* url false */
+size_t codec_base64url_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst);         /* url true */
 size_t codec_base64_decode_length(const uint8_t *text, size_t length);
 size_t codec_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
 size_t codec_base64_byte_length(const uint8_t *text, size_t length);

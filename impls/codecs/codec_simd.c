@@ -52,6 +52,10 @@ const codec_kernels_t codec_kernels_scalar = {
     .utf16_ascii_narrow = nothing_converted,
     .ascii_mask = nothing_converted,
     .utf8_valid_prefix = nothing_converted,
+    .encode_write = CODEC_ENCODE_WRITERS(codec_utf16le_encode_write, codec_latin1_encode_write,
+                                         codec_base64_standard_encode_write, codec_base64url_encode_write),
+    .decode_write = CODEC_DECODE_WRITERS(codec_utf16le_decode_write, codec_latin1_decode_write,
+                                         codec_hex_decode_write, codec_base64_decode_write),
 };
 
 /* ---- Levels ------------------------------------------------------------------------------ */

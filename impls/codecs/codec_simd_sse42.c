@@ -293,5 +293,9 @@ const codec_kernels_t codec_kernels_sse42 = {
     .utf16_ascii_narrow = sse42_utf16_ascii_narrow,
     .ascii_mask = sse42_ascii_mask,
     .utf8_valid_prefix = codec_utf8_sse42_valid_prefix, /* codec_utf8_sse42.c */
+    .encode_write = CODEC_ENCODE_WRITERS(codec_utf16le_encode_write, codec_latin1_encode_write,
+                                         codec_base64_standard_encode_write, codec_base64url_encode_write),
+    .decode_write = CODEC_DECODE_WRITERS(codec_utf16le_decode_write, codec_latin1_decode_write,
+                                         codec_hex_decode_write, codec_base64_decode_write),
 };
 #endif
