@@ -53,7 +53,6 @@ int backend_slab_runs_init(backend_slab_runs_t *runs, _Atomic uint64_t *bytes_os
     runs->arenas = NULL;
     runs->empty_arenas = 0;
     runs->live_units = runs->idle_units = 0;
-    runs->pages_given_back = 0;
     runs->bytes_os_high = 0;
     runs->bytes_os = bytes_os;
     return pthread_mutex_init(&runs->lock, NULL) == 0 ? 0 : -1;
@@ -131,7 +130,6 @@ static void run_give_back_idle(backend_slab_runs_t *runs, const arena_t *taking_
             uint32_t given = high - low;
             arena->committed_units &= ~span;
             runs->idle_units -= given;
-            runs->pages_given_back += given;
             needed = given >= needed ? 0 : needed - given;
             atomic_fetch_sub_explicit(runs->bytes_os, (uint64_t)given * UNIT_SIZE, memory_order_relaxed);
         }
