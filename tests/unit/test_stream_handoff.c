@@ -135,22 +135,7 @@ static long collect_writev(void *context, const struct iovec *iov, int iovcnt)
         return -EIO;
     if (sink->calls_left > 0)
         sink->calls_left--;
-    size_t accepted = 0;
-    for (int i = 0; i < iovcnt; i++) {
-        size_t take = iov[i].iov_len;
-        if (sink->max_per_call && accepted + take > sink->max_per_call)
-            take = sink->max_per_call - accepted;
-        if (sink->length + take > sink->capacity) {
-            sink->capacity = (sink->length + take) * 2;
-            sink->bytes = realloc(sink->bytes, sink->capacity);
-        }
-        memcpy(sink->bytes + sink->length, iov[i].iov_base, take);
-        sink->length += take;
-        accepted += take;
-        if (take < iov[i].iov_len)
-            break;
-    }
-    return (long)accepted;
+    return (long)test_sink_append(&sink->bytes, &sink->length, &sink->capacity, sink->max_per_call, iov, iovcnt);
 }
 
 static buf_status_t pass_through(void *context, const buf_buffer_t *chunk, buf_emit_fn emit, void *emit_context)

@@ -4,6 +4,8 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,4 +137,26 @@ void test_bytes_to_hex(const uint8_t *bytes, size_t length, char *out)
     for (size_t i = 0; i < length; i++)
         sprintf(out + 2 * i, "%02x", bytes[i]);
     out[2 * length] = '\0';
+}
+
+size_t test_sink_append(uint8_t **bytes, size_t *length, size_t *capacity, size_t max_per_call,
+                        const struct iovec *iov, int iovcnt)
+{
+    size_t accepted = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        size_t take = iov[i].iov_len;
+        if (max_per_call && accepted + take > max_per_call)
+            take = max_per_call - accepted;
+        if (*length + take > *capacity) {
+            *capacity = (*length + take) * 2;
+            *bytes = realloc(*bytes, *capacity);
+            cr_assert_not_null(*bytes, "test sink: out of memory for %zu bytes", *capacity);
+        }
+        memcpy(*bytes + *length, iov[i].iov_base, take);
+        *length += take;
+        accepted += take;
+        if (take < iov[i].iov_len)
+            break;
+    }
+    return accepted;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf_backend.h"
 
@@ -23,6 +24,14 @@ buf_backend_props_t test_spec_props(const char *spec);
 buf_backend_t *test_open_backend(const char *spec);
 /* Closes and asserts that no block is outstanding and bytes_live is 0. */
 void test_close_backend_clean(buf_backend_t *backend);
+
+struct iovec;
+/* The body of a test sink's writev: appends the iovecs to *bytes (grown with realloc;
+ * *length bytes used of *capacity), at most max_per_call bytes in all (0: everything),
+ * stopping after the first iovec it takes only part of, as a short write does.  Returns
+ * the bytes accepted; fails the test if memory runs out. */
+size_t test_sink_append(uint8_t **bytes, size_t *length, size_t *capacity, size_t max_per_call,
+                        const struct iovec *iov, int iovcnt);
 
 /* Runs body(context) in a child process, which ends with _exit(body's return value): no
  * atexit handlers run, so no leak check of what the child leaves behind.  Returns the
