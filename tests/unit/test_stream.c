@@ -27,18 +27,7 @@
 #include "buf_stream.h"
 #include "test_support.h"
 
-/* ---- Inputs and a writer thread ----------------------------------------------------------- */
-static uint8_t *make_input(size_t length, uint32_t seed)
-{
-    uint8_t *data = malloc(length ? length : 1);
-    cr_assert_not_null(data);
-    for (size_t i = 0; i < length; i++) {
-        seed = seed * 1103515245u + 12345u;
-        data[i] = (uint8_t)(seed >> 16);
-    }
-    return data;
-}
-
+/* ---- A writer thread ----------------------------------------------------------- */
 typedef struct writer {
     pthread_t thread;
     int fd;
@@ -172,7 +161,7 @@ Test(stream_readable, memory_every_backend_and_chunk_size)
         buf_backend_t *backend = test_open_backend(spec);
         for (size_t c = 0; c < CHUNK_SIZE_COUNT; c++) {
             const size_t length = input_length_for(chunk_sizes[c]);
-            uint8_t *data = make_input(length, (uint32_t)(s * 31 + c));
+            uint8_t *data = test_random_bytes(length, (uint32_t)(s * 31 + c));
             buf_readable_t *readable = NULL;
             const buf_readable_options_t options = {.high_water_mark = chunk_sizes[c]};
             cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, &readable), BUF_OK);
@@ -193,7 +182,7 @@ Test(stream_readable, fds_every_backend_and_chunk_size)
         for (fd_kind_t kind = FD_FILE; kind <= FD_UNIX; kind++) {
             for (size_t c = 0; c < CHUNK_SIZE_COUNT; c++) {
                 const size_t length = input_length_for(chunk_sizes[c]);
-                uint8_t *data = make_input(length, (uint32_t)(kind * 7 + c));
+                uint8_t *data = test_random_bytes(length, (uint32_t)(kind * 7 + c));
                 writer_t writer;
                 bool has_writer;
                 int fd = open_reading_end(kind, data, length, &writer, &has_writer);
@@ -224,7 +213,7 @@ Test(stream_readable, read_ahead_gives_the_same_chunks)
         for (fd_kind_t kind = FD_FILE; kind <= FD_UNIX; kind++) {
             for (size_t c = 0; c < sizeof small_chunks / sizeof small_chunks[0]; c++) {
                 const size_t chunk = small_chunks[c], length = 100 * 1000 + c;
-                uint8_t *data = make_input(length, (uint32_t)(kind * 5 + c));
+                uint8_t *data = test_random_bytes(length, (uint32_t)(kind * 5 + c));
                 writer_t writer;
                 bool has_writer;
                 int fd = open_reading_end(kind, data, length, &writer, &has_writer);
@@ -254,7 +243,7 @@ Test(stream_readable, held_chunks_keep_their_bytes_and_released_blocks_are_reuse
     for (size_t read_size = 0; read_size <= 8192; read_size += 8192) {
         buf_backend_t *backend = test_open_backend("slab");
         const size_t chunk_size = 1000, length = 300 * 1000;
-        uint8_t *data = make_input(length, 99);
+        uint8_t *data = test_random_bytes(length, 99);
         buf_readable_t *readable = NULL;
         const buf_readable_options_t options = {.high_water_mark = chunk_size};
         cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, &readable), BUF_OK);
@@ -369,7 +358,7 @@ Test(stream_readable, default_chunk_is_64k_and_bad_options_fail)
 {
     buf_backend_t *backend = test_open_backend("malloc");
     const size_t length = 200000;
-    uint8_t *data = make_input(length, 1);
+    uint8_t *data = test_random_bytes(length, 1);
     buf_readable_t *readable = NULL;
     cr_assert_eq(buf_readable_from_memory(backend, data, length, NULL, &readable), BUF_OK);
     buf_buffer_t chunk;
@@ -513,7 +502,7 @@ Test(stream_writable, fd_file_and_a_reader_that_went_away)
     unlink(path);
     buf_writable_t *writable = NULL;
     cr_assert_eq(buf_writable_to_fd(fd, NULL, &writable), BUF_OK);
-    uint8_t *data = make_input(100000, 5);
+    uint8_t *data = test_random_bytes(100000, 5);
     buf_buffer_t chunk;
     cr_assert_eq(buf_buffer_from_bytes(backend, data, 100000, &chunk), BUF_OK);
     cr_assert_eq(buf_writable_write(writable, &chunk, NULL), BUF_OK);
@@ -578,7 +567,7 @@ Test(stream_pipe, output_is_input_and_in_flight_is_bounded_whatever_the_size)
         const size_t sizes[] = {100000, 4u << 20};
         for (size_t k = 0; k < 2; k++) {
             const size_t length = sizes[k];
-            uint8_t *data = make_input(length, (uint32_t)k);
+            uint8_t *data = test_random_bytes(length, (uint32_t)k);
             for (size_t i = 0; i < length; i++)
                 data[i] = (uint8_t)('a' + data[i] % 26);
             const buf_readable_options_t read_options = {.high_water_mark = 4096};

@@ -23,24 +23,13 @@
 #include "buf_stream.h"
 #include "test_support.h"
 
-static uint8_t *make_input(size_t length, uint32_t seed)
-{
-    uint8_t *data = malloc(length ? length : 1);
-    cr_assert_not_null(data);
-    for (size_t i = 0; i < length; i++) {
-        seed = seed * 1103515245u + 12345u;
-        data[i] = (uint8_t)(seed >> 16);
-    }
-    return data;
-}
-
 /* ---- The readable's views ---------------------------------------------------------------- */
 /* Reads everything; each chunk must equal the checked view of its range. */
 static void expect_checked_views(buf_backend_t *backend, size_t chunk, size_t read_size, bool reuse,
                                  const char *spec)
 {
     const size_t length = 20000 + chunk;
-    uint8_t *data = make_input(length, (uint32_t)(chunk + read_size));
+    uint8_t *data = test_random_bytes(length, (uint32_t)(chunk + read_size));
     const buf_readable_options_t options = {.high_water_mark = chunk};
     buf_readable_t *readable = NULL;
     cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, &readable), BUF_OK);
@@ -95,7 +84,7 @@ Test(stream_handoff, without_reuse_a_released_whole_chunk_is_freed_at_once)
         if (test_spec_injects_failures(spec))
             continue; /* exact counts: no injected failure */
         buf_backend_t *backend = test_open_backend(spec);
-        uint8_t *data = make_input(3 * 4096, 5);
+        uint8_t *data = test_random_bytes(3 * 4096, 5);
         for (int reuse = 0; reuse < 2; reuse++) {
             const buf_readable_options_t options = {.high_water_mark = 4096};
             buf_readable_t *readable = NULL;
@@ -181,7 +170,7 @@ Test(stream_handoff, pipe_without_transforms_equals_the_general_path)
         for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
             /* 200 chunks, at most ~50 KB: mmap's one mapping a chunk stays quick */
             const size_t chunk = chunks[c], length = (chunk * 200 < 50000 ? chunk * 200 : 50000) + c;
-            uint8_t *data = make_input(length, (uint32_t)c);
+            uint8_t *data = test_random_bytes(length, (uint32_t)c);
             const size_t bounds[] = {0, 2 * chunk, 3 * chunk + 5, 65536};
             for (size_t b = 0; b < 4; b++)
                 for (size_t m = 0; m < 2; m++)

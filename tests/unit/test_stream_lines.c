@@ -180,10 +180,10 @@ Test(stream_lines, the_example_at_every_chunk_size)
 static size_t random_text(uint8_t *data, size_t capacity, uint32_t *seed)
 {
     static const uint8_t alphabet[] = {'a', 'b', '\r', '\n', '\r', '\n', 0xc3, 0xa9, ' ', 0};
-    *seed = *seed * 1103515245u + 12345u;
+    test_lcg_next(seed);
     const size_t length = (*seed >> 8) % capacity;
     for (size_t i = 0; i < length; i++) {
-        *seed = *seed * 1103515245u + 12345u;
+        test_lcg_next(seed);
         const uint32_t pick = (*seed >> 12) % 16;
         data[i] = pick < sizeof alphabet ? alphabet[pick] : (uint8_t)('c' + pick);
         if (pick == 15 && i + 300 < length) { /* now and then a long line */
@@ -338,7 +338,7 @@ static size_t newline_text(uint8_t *data, size_t capacity, uint32_t *seed)
 {
     size_t length = 0;
     for (;;) {
-        *seed = *seed * 1103515245u + 12345u;
+        test_lcg_next(seed);
         const size_t line = (*seed >> 8) % 151;
         if (length + line + 2 > capacity)
             return length;
@@ -424,7 +424,7 @@ static size_t block_edge_text(uint8_t *data, size_t capacity, uint32_t *seed)
 {
     size_t length = 0;
     while (length + 200 < capacity) {
-        *seed = *seed * 1103515245u + 12345u;
+        test_lcg_next(seed);
         const uint32_t pick = *seed >> 8;
         const size_t line = pick % 8 == 0 ? 70 + pick % 130 : pick % 24;
         for (size_t i = 0; i < line; i++)

@@ -160,3 +160,12 @@ size_t test_sink_append(uint8_t **bytes, size_t *length, size_t *capacity, size_
     }
     return accepted;
 }
+
+uint8_t *test_random_bytes(size_t length, uint32_t seed)
+{
+    uint8_t *data = malloc(length ? length : 1);
+    cr_assert_not_null(data);
+    for (size_t i = 0; i < length; i++)
+        data[i] = (uint8_t)(test_lcg_next(&seed) >> 16);
+    return data;
+}

@@ -25,6 +25,18 @@ buf_backend_t *test_open_backend(const char *spec);
 /* Closes and asserts that no block is outstanding and bytes_live is 0. */
 void test_close_backend_clean(buf_backend_t *backend);
 
+/* The tests' pseudo-random numbers: one step of a 32-bit linear congruential generator
+ * (the constants of the C standard's example rand), returning the new state.  The same
+ * seed gives the same sequence on every run, so a failure can be replayed. */
+static inline uint32_t test_lcg_next(uint32_t *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return *seed;
+}
+/* `length` bytes drawn from test_lcg_next(seed) (bits 16-23 of each state), in a block
+ * from malloc of at least one byte, for the caller to free; fails the test if memory runs out. */
+uint8_t *test_random_bytes(size_t length, uint32_t seed);
+
 struct iovec;
 /* The body of a test sink's writev: appends the iovecs to *bytes (grown with realloc;
  * *length bytes used of *capacity), at most max_per_call bytes in all (0: everything),
