@@ -267,11 +267,10 @@ static inline __m128i low_bits_signed(__m128i lanes, int bits)
     return _mm_srai_epi32(_mm_slli_epi32(lanes, 32 - bits), 32 - bits);
 }
 
-/* Elements through numconv, one by one: the block that failed its test, the element
- * before the aligned part, the tail.  Out of line, so that the packed loop keeps its
- * values in registers instead of saving them around a call it rarely makes. */
-__attribute__((noinline, cold)) static void store_slowly(uint8_t *dst, const double *values, size_t count,
-                                                        buf_kind_t kind)
+/* The packed loops' element-by-element fallback, shared with the AVX2 loops
+ * (typed_range_kernels.h). */
+__attribute__((noinline, cold)) void model_range_store_slowly(uint8_t *dst, const double *values, size_t count,
+                                                            buf_kind_t kind)
 {
     const size_t size = buf_kind_size(kind);
     for (size_t i = 0; i < count; i++)
@@ -290,19 +289,19 @@ static inline size_t unaligned_head(const double *values, size_t count)
     static void name(uint8_t *dst, const double *values, size_t count)                                               \
     {                                                                                                                  \
         const size_t head = unaligned_head(values, count);                                                             \
-        store_slowly(dst, values, head, kind);                                                                         \
+        model_range_store_slowly(dst, values, head, kind);                                                             \
         size_t i = head;                                                                                               \
         for (; i + STORE_BLOCK <= count; i += STORE_BLOCK) {                                                           \
             const __m128i a = truncate4(values + i), b = truncate4(values + i + 4);                                    \
             const __m128i c = truncate4(values + i + 8), d = truncate4(values + i + 12);                               \
             if (!no_indefinite(a, b, c, d)) {                                                                          \
-                store_slowly(dst + i * (size), values + i, STORE_BLOCK, kind);                                         \
+                model_range_store_slowly(dst + i * (size), values + i, STORE_BLOCK, kind);                             \
                 continue;                                                                                              \
             }                                                                                                          \
             uint8_t *block = dst + i * (size);                                                                         \
             __VA_ARGS__                                                                                                \
         }                                                                                                              \
-        store_slowly(dst + i * (size), values + i, count - i, kind);                                                   \
+        model_range_store_slowly(dst + i * (size), values + i, count - i, kind);                                       \
     }
 #define STORE_VECTOR(address, vector) _mm_storeu_si128((__m128i *)(void *)(address), vector)
 DEFINE_STORE_SSE2(store_wrapped32, 4, BUF_KIND_UINT32, STORE_VECTOR(block, a); STORE_VECTOR(block + 16, b);
@@ -354,13 +353,13 @@ static inline __m128 narrow4(const double *values)
 static void store_float32(uint8_t *dst, const double *values, size_t count)
 {
     const size_t head = unaligned_head(values, count);
-    store_slowly(dst, values, head, BUF_KIND_FLOAT32);
+    model_range_store_slowly(dst, values, head, BUF_KIND_FLOAT32);
     size_t i = head;
     for (; i + STORE_BLOCK <= count; i += STORE_BLOCK) {
         const __m128 a = narrow4(values + i), b = narrow4(values + i + 4);
         const __m128 c = narrow4(values + i + 8), d = narrow4(values + i + 12);
         if (_mm_movemask_ps(_mm_or_ps(_mm_cmpunord_ps(a, b), _mm_cmpunord_ps(c, d))) != 0) {
-            store_slowly(dst + i * 4, values + i, STORE_BLOCK, BUF_KIND_FLOAT32);
+            model_range_store_slowly(dst + i * 4, values + i, STORE_BLOCK, BUF_KIND_FLOAT32);
             continue;
         }
         float *block = (float *)(void *)(dst + i * 4);
@@ -369,7 +368,7 @@ static void store_float32(uint8_t *dst, const double *values, size_t count)
         _mm_storeu_ps(block + 8, c);
         _mm_storeu_ps(block + 12, d);
     }
-    store_slowly(dst + i * 4, values + i, count - i, BUF_KIND_FLOAT32);
+    model_range_store_slowly(dst + i * 4, values + i, count - i, BUF_KIND_FLOAT32);
 }
 
 /* Loads of the 32-bit kinds, eight elements a step (two vectors: the loop's own

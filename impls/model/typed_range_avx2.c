@@ -40,16 +40,6 @@
 
 /* ==== Stores ============================================================================= */
 
-/* Elements through numconv, one by one: a block that failed its test, and the tail.  Out
- * of line and cold, so the packed loop keeps its vectors in registers. */
-__attribute__((noinline, cold)) static void store_slowly(buf_kind_t kind, uint8_t *dst, const double *values,
-                                                        size_t count)
-{
-    const size_t size = buf_kind_size(kind);
-    for (size_t i = 0; i < count; i++)
-        model_store_number(kind, dst + i * size, values[i]);
-}
-
 /* Four doubles truncated to four int32 lanes: one VCVTTPD2DQ with a memory operand.
  * The stores below stay 16 bytes wide: joining two of these into a 32-byte vector costs a
  * VINSERTI128 each, and a 32-byte store to the view's 16-byte-aligned bytes splits a
@@ -108,10 +98,10 @@ AVX2_FUNCTION static inline void store16_wrapped8(uint8_t *block, __m128i a, __m
             if (lanes_are_exact(a, b, c, d))                                                                           \
                 store16(dst + i * (size), a, b, c, d);                                                                 \
             else                                                                                                       \
-                store_slowly(kind, dst + i * (size), values + i, STORE_BLOCK);                                        \
+                model_range_store_slowly(dst + i * (size), values + i, STORE_BLOCK, kind);                             \
         }                                                                                                              \
         if (i < count)                                                                                                 \
-            store_slowly(kind, dst + i * (size), values + i, count - i);                                               \
+            model_range_store_slowly(dst + i * (size), values + i, count - i, kind);                                   \
     }
 DEFINE_STORE_WRAPPED(store_wrapped32, 4, BUF_KIND_UINT32, store16_wrapped32)
 DEFINE_STORE_WRAPPED(store_wrapped16, 2, BUF_KIND_UINT16, store16_wrapped16)
@@ -157,7 +147,7 @@ AVX2_FUNCTION static void store_float32(uint8_t *dst, const double *values, size
         const __m128 a = narrow4(values + i), b = narrow4(values + i + 4);
         const __m128 c = narrow4(values + i + 8), d = narrow4(values + i + 12);
         if (_mm_movemask_ps(_mm_or_ps(_mm_cmpunord_ps(a, b), _mm_cmpunord_ps(c, d))) != 0) {
-            store_slowly(BUF_KIND_FLOAT32, dst + i * 4, values + i, STORE_BLOCK);
+            model_range_store_slowly(dst + i * 4, values + i, STORE_BLOCK, BUF_KIND_FLOAT32);
             continue;
         }
         float *block = (float *)(void *)(dst + i * 4);
@@ -167,7 +157,7 @@ AVX2_FUNCTION static void store_float32(uint8_t *dst, const double *values, size
         _mm_storeu_ps(block + 12, d);
     }
     if (i < count)
-        store_slowly(BUF_KIND_FLOAT32, dst + i * 4, values + i, count - i);
+        model_range_store_slowly(dst + i * 4, values + i, count - i, BUF_KIND_FLOAT32);
 }
 
 AVX2_FUNCTION void model_range_store_avx2(buf_kind_t kind, uint8_t *dst, const double *values, size_t count)

@@ -22,6 +22,12 @@
 #define MODEL_RANGE_HAVE_AVX2 0
 #endif
 
+/* Stores elements [0, count) one by one through numconv (model_store_number): the block a
+ * packed loop's test rejected, the head before alignment, the tail.  Out of line and cold,
+ * so that the packed loops (SSE2 in typed_range.c, AVX2 in typed_range_avx2.c) keep their
+ * vectors in registers instead of saving them around a call they rarely make. */
+void model_range_store_slowly(uint8_t *dst, const double *values, size_t count, buf_kind_t kind);
+
 #if MODEL_RANGE_HAVE_AVX2
 /* Elements [0, count) of a number kind other than Float64, exactly as buf_typed_get /
  * buf_typed_set convert them.  Callers have run every check, and only call these on a
