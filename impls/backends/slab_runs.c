@@ -52,7 +52,7 @@ int backend_slab_runs_init(backend_slab_runs_t *runs, _Atomic uint64_t *bytes_os
 {
     runs->arenas = NULL;
     runs->empty_arenas = 0;
-    runs->live_units = runs->idle_units = 0;
+    runs->idle_units = 0;
     runs->bytes_os_high = 0;
     runs->bytes_os = bytes_os;
     return pthread_mutex_init(&runs->lock, NULL) == 0 ? 0 : -1;
@@ -168,7 +168,6 @@ void *backend_slab_run_alloc(backend_slab_runs_t *runs, size_t size, size_t requ
         runs->bytes_os_high = bytes_os_now;
     BUF_ASSERT(runs->idle_units >= count - popcount64(uncommitted));
     runs->idle_units -= count - (uint32_t)popcount64(uncommitted);
-    runs->live_units += count;
     if (arena->free_units == RUN_ARENA_ALL_FREE)
         runs->empty_arenas--;
     arena->free_units &= ~mask;
@@ -205,7 +204,6 @@ void backend_slab_run_free(backend_slab_runs_t *runs, void *ptr, size_t size, si
     uint64_t mask = unit_mask((unsigned)(run - arena->units), run->units);
     BUF_ASSERT((arena->free_units & mask) == 0);
     arena->free_units |= mask;
-    runs->live_units -= run->units;
     runs->idle_units += run->units;
     if (arena->free_units == RUN_ARENA_ALL_FREE && ++runs->empty_arenas > RUN_EMPTY_ARENAS_KEPT) {
         for (arena_t **link = &runs->arenas; *link; link = &(*link)->next)

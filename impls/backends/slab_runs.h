@@ -23,7 +23,6 @@ typedef struct backend_slab_runs {
     pthread_mutex_t lock;        /* the run arenas and their maps */
     arena_t *arenas;
     uint32_t empty_arenas;       /* run arenas with every unit free */
-    uint32_t live_units;         /* units in live runs */
     uint32_t idle_units;         /* free units that are committed (their pages held) */
     uint64_t bytes_os_high;      /* the highest *bytes_os a run allocation has seen */
     _Atomic uint64_t *bytes_os;  /* the owning instance's counter of bytes from the OS */
