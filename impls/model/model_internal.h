@@ -60,6 +60,37 @@ static inline bool model_typed_is_live(const buf_typed_t *view)
     return true;
 }
 
+/* ==== A typed view's extent ===============================================================
+ * One definition of IsTypedArrayOutOfBounds and [[ArrayLength]] against the buffer's
+ * CURRENT byte length, inline: buf_typed_is_out_of_bounds / buf_typed_length (typed_view.c)
+ * are these, and the bulk calls (typed_range.c) run them once per call without the three
+ * out-of-line calls and two re-checks that going through the public functions cost. */
+
+/* BYTES_PER_ELEMENT of a valid kind: 1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8 in buf_kind_t order,
+ * as two bits of log2 per kind in one constant (no table load, which after a bulk call
+ * that streamed its 32 KiB through the L1 is an L2 access). */
+static inline size_t model_kind_size(buf_kind_t kind)
+{
+    BUF_ASSERT(model_kind_is_valid(kind));
+    return (size_t)1 << ((0x3fa940u >> (2u * (unsigned)kind)) & 3u);
+}
+
+/* The element count of a live view, or -1 when the view is out of bounds (its offset, or
+ * for a fixed-length view its end, past the buffer's current byte length: detached
+ * buffers have length 0).  fixed_length * size was checked against a byte length
+ * <= 2^53 at construction, so nothing here overflows. */
+static inline int64_t model_typed_length_or_out_of_bounds(const buf_typed_t *view)
+{
+    BUF_ASSERT(model_typed_is_live(view));
+    const int64_t buffer_length = (int64_t)view->buffer->byte_length;
+    const int64_t size = (int64_t)model_kind_size(view->kind);
+    if (view->byte_offset > buffer_length)
+        return -1;
+    if (view->length_tracking)
+        return (buffer_length - view->byte_offset) / size;
+    return view->byte_offset + view->fixed_length * size > buffer_length ? -1 : view->fixed_length;
+}
+
 static inline bool model_buffer_is_live(const buf_buffer_t *buf)
 {
     return model_typed_is_live(buf) && buf->kind == BUF_KIND_UINT8;

@@ -11,25 +11,18 @@
 
 /* ==== Kinds ============================================================================ */
 
-static const struct {
-    const char *name;
-    size_t size;
-} kind_table[BUF_KIND_COUNT] = {
-    [BUF_KIND_INT8] = {"Int8Array", 1},
-    [BUF_KIND_UINT8] = {"Uint8Array", 1},
-    [BUF_KIND_UINT8_CLAMPED] = {"Uint8ClampedArray", 1},
-    [BUF_KIND_INT16] = {"Int16Array", 2},
-    [BUF_KIND_UINT16] = {"Uint16Array", 2},
-    [BUF_KIND_INT32] = {"Int32Array", 4},
-    [BUF_KIND_UINT32] = {"Uint32Array", 4},
-    [BUF_KIND_FLOAT32] = {"Float32Array", 4},
-    [BUF_KIND_FLOAT64] = {"Float64Array", 8},
-    [BUF_KIND_BIGINT64] = {"BigInt64Array", 8},
-    [BUF_KIND_BIGUINT64] = {"BigUint64Array", 8},
+/* The JS names; the sizes are model_kind_size (model_internal.h). */
+static const char *const kind_names[BUF_KIND_COUNT] = {
+    [BUF_KIND_INT8] = "Int8Array",         [BUF_KIND_UINT8] = "Uint8Array",
+    [BUF_KIND_UINT8_CLAMPED] = "Uint8ClampedArray", [BUF_KIND_INT16] = "Int16Array",
+    [BUF_KIND_UINT16] = "Uint16Array",     [BUF_KIND_INT32] = "Int32Array",
+    [BUF_KIND_UINT32] = "Uint32Array",     [BUF_KIND_FLOAT32] = "Float32Array",
+    [BUF_KIND_FLOAT64] = "Float64Array",   [BUF_KIND_BIGINT64] = "BigInt64Array",
+    [BUF_KIND_BIGUINT64] = "BigUint64Array",
 };
 
-const char *buf_kind_name(buf_kind_t kind) { return model_kind_is_valid(kind) ? kind_table[kind].name : "unknown"; }
-size_t buf_kind_size(buf_kind_t kind) { return model_kind_is_valid(kind) ? kind_table[kind].size : 0; }
+const char *buf_kind_name(buf_kind_t kind) { return model_kind_is_valid(kind) ? kind_names[kind] : "unknown"; }
+size_t buf_kind_size(buf_kind_t kind) { return model_kind_is_valid(kind) ? model_kind_size(kind) : 0; }
 bool buf_kind_is_bigint(buf_kind_t kind) { return kind == BUF_KIND_BIGINT64 || kind == BUF_KIND_BIGUINT64; }
 
 buf_status_t buf_kind_parse(const char *name, buf_kind_t *out)
@@ -37,7 +30,7 @@ buf_status_t buf_kind_parse(const char *name, buf_kind_t *out)
     if (!name || !out)
         return BUF_EINVAL;
     for (int k = 0; k < BUF_KIND_COUNT; k++) {
-        const char *full = kind_table[k].name;
+        const char *full = kind_names[k];
         size_t stem = strlen(full) - strlen("Array");
         if (strcmp(name, full) == 0 || (strlen(name) == stem && strncmp(name, full, stem) == 0)) {
             *out = (buf_kind_t)k;
@@ -51,26 +44,15 @@ buf_status_t buf_kind_parse(const char *name, buf_kind_t *out)
 
 bool buf_typed_is_out_of_bounds(const buf_typed_t *view)
 {
-    if (!model_typed_is_live(view))
-        return true;
-    int64_t buffer_length = (int64_t)view->buffer->byte_length;
-    if (view->byte_offset > buffer_length)
-        return true;
-    if (view->length_tracking)
-        return false;
-    /* fixed_length * size was checked against a byte length <= 2^53 at construction. */
-    int64_t end = view->byte_offset + view->fixed_length * (int64_t)buf_kind_size(view->kind);
-    return end > buffer_length;
+    return !model_typed_is_live(view) || model_typed_length_or_out_of_bounds(view) < 0;
 }
 
 int64_t buf_typed_length(const buf_typed_t *view)
 {
-    if (buf_typed_is_out_of_bounds(view))
+    if (!model_typed_is_live(view))
         return 0;
-    if (!view->length_tracking)
-        return view->fixed_length;
-    int64_t available = (int64_t)view->buffer->byte_length - view->byte_offset;
-    return available / (int64_t)buf_kind_size(view->kind);
+    const int64_t length = model_typed_length_or_out_of_bounds(view);
+    return length < 0 ? 0 : length;
 }
 
 int64_t buf_typed_byte_length(const buf_typed_t *view)

@@ -171,12 +171,14 @@ Test(model_typed_range, number_stores_equal_per_element_stores_for_every_kind)
     test_close_backend_clean(backend);
 }
 
-/* One odd value at every position of two blocks of ordinary ones: each lane of each packed
+/* One odd value at every position of three blocks of ordinary ones: each lane of each packed
  * conversion must catch it (a test that looked at half the lanes would store a wrong value
- * here), and the blocks around must still take the fast path correctly. */
+ * here), and the blocks around must still take the fast path correctly.  -NaN is there
+ * for Float32: a packed conversion keeps its sign where numconv stores the one canonical
+ * NaN, which +NaN already is, so only -NaN shows a lane the NaN test skipped. */
 Test(model_typed_range, one_odd_value_in_any_lane_goes_the_exact_way)
 {
-    static const double odd_values[] = {NAN, INFINITY, -INFINITY, -0.0, 2147483648.0, -2147483649.0, 4294967301.0,
+    static const double odd_values[] = {NAN, -NAN, INFINITY, -INFINITY, -0.0, 2147483648.0, -2147483649.0, 4294967301.0,
                                         9007199254740993.0, -1e300, 0x1.ffffffp127, 255.5, -0.5};
     enum { SPAN = 48 }; /* three blocks of 16 */
     buf_backend_t *backend = test_open_backend("malloc");
@@ -193,6 +195,83 @@ Test(model_typed_range, one_odd_value_in_any_lane_goes_the_exact_way)
                     values[position] = odd_values[v];
                     expect_stores_equal(backend, (buf_kind_t)k, level, values, SPAN, 0, SPAN);
                 }
+        }
+    }
+    cr_assert_eq(buf_simd_level_set(in_use), BUF_OK);
+    test_close_backend_clean(backend);
+}
+
+/* Every count from 0 to 65 (every tail after 0 to 4 whole 16-element blocks, which the
+ * AVX2 stores take two at a time and then one; the AVX2 loads also step by 4), from an
+ * even and an odd start, with each of
+ * the values where a packed conversion and ECMAScript's part ways put LAST, in the tail:
+ * NaN of either sign (one canonical NaN in Float32, 0 in the integers), -0 and +0, +-Infinity, 2^31 (the int32
+ * indefinite's neighbour), 2^32 (wraps to 0), -2^31 - 1, 1e300, and the subnormals
+ * (5e-324, -1e-310: +-0 in Float32, with its sign).  The whole view is compared, so a
+ * loop that stored one element too many (or one too few) fails as well as a wrong value. */
+Test(model_typed_range, every_tail_length_stores_every_edge_exactly)
+{
+    static const double edge_values[] = {NAN, -NAN,    -0.0,          0.0,     INFINITY, -INFINITY, 2147483648.0,
+                                         4294967296.0, -2147483649.0, 1e300,   5e-324,   -1e-310,   -2147483648.0};
+    enum { MAX_COUNT = 65, LENGTH = MAX_COUNT + 2 };
+    buf_backend_t *backend = test_open_backend("malloc");
+    const buf_simd_level_t in_use = buf_simd_level();
+    FOR_EACH_SIMD_LEVEL(level) {
+        for (int k = 0; k < BUF_KIND_COUNT; k++) {
+            if (buf_kind_is_bigint((buf_kind_t)k))
+                continue;
+            for (size_t count = 0; count <= MAX_COUNT; count++)
+                for (int64_t start = 0; start < 2; start++)
+                    for (size_t e = 0; e < sizeof edge_values / sizeof edge_values[0]; e++) {
+                        double values[LENGTH];
+                        for (int64_t i = 0; i < LENGTH; i++)
+                            values[i] = (double)(i * 7 % 41) - 20.5; /* ordinary: the packed path */
+                        if (count > 0)
+                            values[start + (int64_t)count - 1] = edge_values[e];
+                        expect_stores_equal(backend, (buf_kind_t)k, level, values, LENGTH, start, count);
+                    }
+        }
+    }
+    cr_assert_eq(buf_simd_level_set(in_use), BUF_OK);
+    test_close_backend_clean(backend);
+}
+
+/* The loads' tails the same way: every count 0..65 from an even and an odd start, each
+ * value equal to the per-element get's, and the caller's array untouched past count. */
+Test(model_typed_range, every_tail_length_loads_exactly_count_elements)
+{
+    enum { MAX_COUNT = 65, LENGTH = MAX_COUNT + 2 };
+    buf_backend_t *backend = test_open_backend("malloc");
+    const buf_simd_level_t in_use = buf_simd_level();
+    FOR_EACH_SIMD_LEVEL(level) {
+        uint64_t state = 0x7461696c73ull;
+        for (int k = 0; k < BUF_KIND_COUNT; k++) {
+            const buf_kind_t kind = (buf_kind_t)k;
+            if (buf_kind_is_bigint(kind))
+                continue;
+            buf_typed_t view = new_view(backend, kind, LENGTH);
+            uint8_t *bytes = view_bytes(&view);
+            for (size_t i = 0; i < LENGTH * buf_kind_size(kind); i++)
+                bytes[i] = (uint8_t)next_random(&state);
+            for (size_t count = 0; count <= MAX_COUNT; count++)
+                for (int64_t start = 0; start < 2; start++) {
+                    double out[LENGTH + 1];
+                    for (size_t i = 0; i <= LENGTH; i++)
+                        out[i] = -7.0;
+                    cr_assert_eq(buf_typed_get_range(&view, start, count, out), BUF_OK);
+                    for (int64_t i = 0; i < (int64_t)count; i++) {
+                        double each;
+                        cr_assert_eq(buf_typed_get(&view, start + i, &each), BUF_OK);
+                        cr_assert(memcmp(&each, &out[i], sizeof each) == 0 || (isnan(each) && isnan(out[i])),
+                                  "%s at %s, [%lld, +%zu): [%lld]: bulk %.17g, per element %.17g",
+                                  buf_kind_name(kind), buf_simd_level_name(level), (long long)start, count,
+                                  (long long)(start + i), out[i], each);
+                    }
+                    for (size_t i = count; i <= LENGTH; i++)
+                        cr_assert_eq(out[i], -7.0, "%s at %s: a get of %zu wrote out[%zu]", buf_kind_name(kind),
+                                     buf_simd_level_name(level), count, i);
+                }
+            buf_typed_release(&view);
         }
     }
     cr_assert_eq(buf_simd_level_set(in_use), BUF_OK);
