@@ -169,8 +169,7 @@ static buf_status_t arraybuffer_create(buf_backend_t *backend, size_t byte_lengt
     atomic_init(&ab->refcount, 1);
     ab->byte_length = byte_length;
     ab->max_byte_length = max_byte_length;
-    ab->resizable = traits & ARRAYBUFFER_RESIZABLE;
-    ab->next_free = NULL;
+    ab->resizable = traits & ARRAYBUFFER_RESIZABLE; /* next_free is set when the header is cached */
     *out = ab;
     return BUF_OK;
 }
