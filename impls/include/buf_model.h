@@ -3,22 +3,23 @@
  *
  * The model in one picture:
  *
- *     buf_arraybuffer_t (refcounted, heap)          one block from a backend:
- *       +-----------------+---------------------------------------------+
- *       | header (private)| data: max_byte_length bytes reserved         |
- *       +-----------------+---------------------------------------------+
- *                          ^ byte_length bytes are live (<= max_byte_length)
+ *     buf_arraybuffer_t (refcounted)      its data: one block from a backend
+ *       +-----------------+               +---------------------------------------------+
+ *       | header (private)|-------------->| max_byte_length bytes reserved               |
+ *       +-----------------+               +---------------------------------------------+
+ *                                           ^ byte_length bytes are live (<= max_byte_length)
  *        ^        ^        ^
  *        |        |        +-- buf_buffer_t   (Node Buffer = a Uint8 typed view)
  *        |        +----------- buf_dataview_t
  *        +-------------------- buf_typed_t    (one of 11 kinds)
  *
  * Ownership (who releases what):
- *   - An ArrayBuffer is one block from the backend it was created with (header and data
- *     together); it carries a reference count.  Every function that hands out a
- *     buf_arraybuffer_t* hands out ONE reference, released with buf_arraybuffer_release;
- *     the last release frees the block to that backend.  The backend must outlive every
- *     ArrayBuffer made from it.
+ *   - An ArrayBuffer's data is one block of exactly max_byte_length bytes from the
+ *     backend it was created with (the small header is the model's own, as V8 keeps the
+ *     object apart from its backing store); it carries a reference count.  Every
+ *     function that hands out a buf_arraybuffer_t* hands out ONE reference, released
+ *     with buf_arraybuffer_release; the last release frees the block to that backend.
+ *     The backend must outlive every ArrayBuffer made from it.
  *   - Views (buf_typed_t, buf_dataview_t, buf_buffer_t) are small value structs the caller
  *     owns (on the stack, in an array, anywhere).  A successfully constructed view holds
  *     one reference to its ArrayBuffer: THE VIEW KEEPS ITS BACKING STORE ALIVE until

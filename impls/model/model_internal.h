@@ -12,31 +12,36 @@
 #include "buf_model.h"
 #include "core/core_assert.h"
 
-/* ==== The ArrayBuffer block ================================================================ */
+/* ==== The ArrayBuffer ====================================================================== */
 
-/* One backend block holds the header, then (at MODEL_DATA_OFFSET) max_byte_length bytes
- * of data.  byte_length <= max_byte_length always; for a fixed buffer they are equal.
+/* The header (this struct) and the data are two allocations, as V8 keeps a JSArrayBuffer
+ * on its own heap and the backing store in the embedder's allocator: the backend is asked
+ * for exactly max_byte_length bytes of data (alignment 16), and the header comes from the
+ * model's per-thread cache of freed headers (arraybuffer.c), else from malloc.
+ * byte_length <= max_byte_length always; for a fixed buffer they are equal.
  *
  * The reference count is atomic because references move between threads (as V8's
  * BackingStore is shared: a stream hands a chunk to another thread, which releases it
  * there).  Retain is a relaxed increment (a new reference is always made from one the
  * caller already holds, so nothing needs ordering); release is an acq_rel decrement, so
  * the thread that frees the block sees every write any other holder made before its
- * release.  The count is >= 1 for as long as anyone may look at the header: the last
- * release frees the header with the data, so 0 is never observable. */
+ * release — or, when an acquire load shows the count at 1, no decrement at all: the
+ * caller's reference is the only one, and nobody can make another from it.  The count is
+ * >= 1 for as long as anyone may look at the header: the last release frees the data and
+ * recycles the header, so 0 is never observable. */
 struct buf_arraybuffer {
-    buf_backend_t *backend; /* the block's owner: the last release frees it there */
-    uint8_t *data;          /* block + MODEL_DATA_OFFSET; never moves */
+    buf_backend_t *backend; /* the data's owner: the last release frees it there */
+    uint8_t *data;          /* max_byte_length bytes from backend; never moves */
     atomic_size_t refcount; /* >= 1 while reachable */
     size_t byte_length;
-    size_t max_byte_length;
-    size_t block_size;      /* exactly what was asked of the backend */
+    size_t max_byte_length; /* exactly what was asked of the backend */
     bool resizable;
+    struct buf_arraybuffer *next_free; /* while the header waits in a thread's cache; the last
+                                        * field (ASan poisons the cached header up to it) */
 };
 
 /* Data starts 16-byte aligned so Float64/BigInt views of offset 0 are naturally aligned. */
 #define MODEL_BLOCK_ALIGN 16u
-#define MODEL_DATA_OFFSET ((sizeof(struct buf_arraybuffer) + MODEL_BLOCK_ALIGN - 1) & ~(size_t)(MODEL_BLOCK_ALIGN - 1))
 
 /* ==== Liveness ============================================================================ */
 
