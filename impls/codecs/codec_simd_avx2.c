@@ -412,61 +412,74 @@ AVX2 static size_t avx2_hex_encode(const uint8_t *bytes, size_t length, uint8_t 
     return in;
 }
 
-/* Hex digits by nibbles, as base64's classification: a character is a digit when the bit
- * of its high nibble (row 3: 0-9; rows 4 and 6: A-F, a-f) is clear in the entry of its low
- * nibble; every other row has a bit that every entry sets.  A digit's value is its low
- * nibble, plus 9 in rows 4 and 6.  Returns the values; a nonzero byte of *invalid marks a
- * non-digit. */
-#define HEX_ROW_DIGITS 0x01
-#define HEX_ROW_LETTERS 0x02
-#define HEX_ROW_OTHER 0x04
-AVX2 static inline __m256i hex_digit_values(__m256i characters, __m256i *invalid)
+/* Hex digit values by arithmetic alone (no lookups: the shuffle ports stay free for the
+ * packing, and each step is seven one-cycle operations on any vector port): every byte
+ * becomes its value 0..15 if it is a digit and something >= 16 if not, so one test of
+ * the high nibbles of all of them (or of several registers ORed) is the validity check.
+ *   digits:  c + 0xC6 puts '0'..'9' at 0xF6..0xFF and ':'..'?' at 0..5; a saturating
+ *            subtraction of 6 takes them to 0xF0..0xF9 and ':'..'?' to 0 (everything
+ *            else lands outside 0xF0..0xF9), and - 0xF0 gives 0..9 for digits, 16 for
+ *            ':'..'?' and 16..255 for all other bytes;
+ *   letters: (c & 0xDF) - 'A' is 0..5 for A-F and a-f only (bit 7 stays, so 0xC1 does not
+ *            pass for 'A'); a saturating + 10 gives 10..15 for them and 16..255 for the rest;
+ *   value:   the unsigned minimum of the two, below 16 exactly for the 22 digits. */
+AVX2 static inline __m256i hex_digit_values(__m256i characters)
 {
-    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
-    const __m256i invalid_rows_by_low_nibble = BOTH_LANES(
-        HEX_ROW_OTHER | HEX_ROW_LETTERS, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER,
-        HEX_ROW_OTHER, HEX_ROW_OTHER | HEX_ROW_LETTERS, HEX_ROW_OTHER | HEX_ROW_LETTERS, HEX_ROW_OTHER | HEX_ROW_LETTERS,
-        HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS, HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS,
-        HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS, HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS,
-        HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS, HEX_ROW_OTHER | HEX_ROW_LETTERS | HEX_ROW_DIGITS);
-    const __m256i row_bits = BOTH_LANES(HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_DIGITS, HEX_ROW_LETTERS,
-                                        HEX_ROW_OTHER, HEX_ROW_LETTERS, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER,
-                                        HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER, HEX_ROW_OTHER,
-                                        HEX_ROW_OTHER);
-    const __m256i letter_offset = BOTH_LANES(0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
-    const __m256i low = _mm256_and_si256(characters, nibble_mask);
-    *invalid = _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low), _mm256_shuffle_epi8(row_bits, high));
-    return _mm256_add_epi8(low, _mm256_shuffle_epi8(letter_offset, high));
+    const __m256i digits = _mm256_sub_epi8(
+        _mm256_subs_epu8(_mm256_add_epi8(characters, _mm256_set1_epi8((char)0xC6)), _mm256_set1_epi8(6)),
+        _mm256_set1_epi8((char)0xF0));
+    const __m256i letters = _mm256_adds_epu8(
+        _mm256_sub_epi8(_mm256_and_si256(characters, _mm256_set1_epi8((char)0xDF)), _mm256_set1_epi8('A')),
+        _mm256_set1_epi8(10));
+    return _mm256_min_epu8(digits, letters);
 }
 
-/* 64 digits per step (one validity test for both registers), then block by block, each
- * decoded up to its first non-digit in whole pairs (the last short block through a copy
- * padded with zeros, its bytes written through a copy), so the scalar code meets the pair
- * that stops the decoding right away. */
+/* True when every byte of `values` (hex_digit_values) is a digit's value. */
+AVX2 static inline bool hex_all_digits(__m256i values)
+{
+    return _mm256_testz_si256(values, _mm256_set1_epi8((char)0xF0));
+}
+
+/* 32 digit values -> 16 bytes (high digit * 16 + low digit) in each 16-bit lane's low byte */
+AVX2 static inline __m256i hex_pairs_of(__m256i values)
+{
+    return _mm256_maddubs_epi16(values, _mm256_set1_epi16(0x0110));
+}
+
+/* 128 digits per step (one validity test for four registers), then 32 at a time, then
+ * block by block, each decoded up to its first non-digit in whole pairs (the last short
+ * block through a copy padded with zeros, its bytes written through a copy), so the
+ * scalar code meets the pair that stops the decoding right away. */
 AVX2 static size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *dst)
 {
-    const __m256i pair_weights = _mm256_set1_epi16(0x0110); /* high digit * 16 + low digit */
     size_t in = 0;
-    for (; in + 64 <= length; in += 64) {
-        __m256i first_invalid, second_invalid;
-        const __m256i first = hex_digit_values(_mm256_loadu_si256(in256(text + in)), &first_invalid);
-        const __m256i second = hex_digit_values(_mm256_loadu_si256(in256(text + in + 32)), &second_invalid);
-        const __m256i invalid = _mm256_or_si256(first_invalid, second_invalid);
-        if (!_mm256_testz_si256(invalid, invalid))
-            break; /* the blocks below take the pairs before the first non-digit */
-        const __m256i packed = _mm256_packus_epi16(_mm256_maddubs_epi16(first, pair_weights),
-                                                   _mm256_maddubs_epi16(second, pair_weights));
-        _mm256_storeu_si256(out256(dst + in / 2), _mm256_permute4x64_epi64(packed, 0xD8)); /* lanes 0 2 1 3 */
+    for (; in + 128 <= length; in += 128) {
+        const __m256i a = hex_digit_values(_mm256_loadu_si256(in256(text + in)));
+        const __m256i b = hex_digit_values(_mm256_loadu_si256(in256(text + in + 32)));
+        const __m256i c = hex_digit_values(_mm256_loadu_si256(in256(text + in + 64)));
+        const __m256i d = hex_digit_values(_mm256_loadu_si256(in256(text + in + 96)));
+        if (!hex_all_digits(_mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d))))
+            break; /* the steps below take the pairs before the first non-digit */
+        const __m256i first = _mm256_packus_epi16(hex_pairs_of(a), hex_pairs_of(b));
+        const __m256i second = _mm256_packus_epi16(hex_pairs_of(c), hex_pairs_of(d));
+        _mm256_storeu_si256(out256(dst + in / 2), _mm256_permute4x64_epi64(first, 0xD8)); /* lanes 0 2 1 3 */
+        _mm256_storeu_si256(out256(dst + in / 2 + 32), _mm256_permute4x64_epi64(second, 0xD8));
+    }
+    for (; in + 32 <= length; in += 32) {
+        const __m256i values = hex_digit_values(_mm256_loadu_si256(in256(text + in)));
+        if (!hex_all_digits(values))
+            break;
+        const __m256i pairs = hex_pairs_of(values);
+        _mm_storeu_si128(out128(dst + in / 2),
+                         _mm_packus_epi16(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1)));
     }
     for (size_t rest; (rest = length - in) >= 2;) {
         const __m256i characters = rest >= 32 ? _mm256_loadu_si256(in256(text + in)) : load_last_block_out_of_line(text, in, length);
-        __m256i invalid;
-        const __m256i values = hex_digit_values(characters, &invalid);
-        const size_t used = valid_run(invalid, 2);
+        const __m256i values = hex_digit_values(characters);
+        const size_t used = valid_run(_mm256_and_si256(values, _mm256_set1_epi8((char)0xF0)), 2);
         if (used == 0)
             break;
-        const __m256i pairs = _mm256_maddubs_epi16(values, pair_weights);
+        const __m256i pairs = hex_pairs_of(values);
         const __m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(pairs), _mm256_extracti128_si256(pairs, 1));
         if (used == 32) {
             _mm_storeu_si128(out128(dst + in / 2), bytes);
