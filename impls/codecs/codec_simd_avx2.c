@@ -450,7 +450,7 @@ AVX2 static inline __m256i hex_pairs_of(__m256i values)
  * block by block, each decoded up to its first non-digit in whole pairs (the last short
  * block through a copy padded with zeros, its bytes written through a copy), so the
  * scalar code meets the pair that stops the decoding right away. */
-AVX2 static size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *dst)
+AVX2 static __attribute__((noinline)) size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *dst)
 {
     size_t in = 0;
     for (; in + 128 <= length; in += 128) {
@@ -493,6 +493,19 @@ AVX2 static size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *
             break;
     }
     return in;
+}
+
+/* The one-shot writer: text of digits only (a whole buffer's hex) is the kernel's alone,
+ * called directly, no scalar writer around it (its frame and the kernel-table call); at
+ * the first pair that is not two digits the scalar writer goes on from that pair.  The
+ * kernel stays out of line: inlined here, gcc's loop kept a flag in a register through
+ * every step (4 KiB: 3274 -> 3509 instructions a call, callgrind). */
+AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    const size_t used = avx2_hex_decode(text, length, dst);
+    if (used == length)
+        return used / 2;
+    return used / 2 + codec_hex_decode_write(text + used, length - used, dst + used / 2);
 }
 
 /* ---- ASCII --------------------------------------------------------------------------------- */
@@ -692,7 +705,7 @@ const codec_kernels_t codec_kernels_avx2 = {
     .utf8_valid_prefix = codec_utf8_avx2_valid_prefix, /* codec_utf8_avx2.c */
     .encode_write = CODEC_ENCODE_WRITERS(avx2_utf16le_encode_write, avx2_latin1_encode_write,
                                          avx2_base64_standard_encode_write, avx2_base64url_encode_write),
-    .decode_write = CODEC_DECODE_WRITERS(avx2_utf16le_decode_write, avx2_latin1_decode_write, codec_hex_decode_write,
+    .decode_write = CODEC_DECODE_WRITERS(avx2_utf16le_decode_write, avx2_latin1_decode_write, avx2_hex_decode_write,
                                          avx2_base64_decode_write),
 };
 #endif
