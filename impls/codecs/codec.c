@@ -137,7 +137,8 @@ CODEC_INLINE size_t decode_bound_for_input(buf_encoding_t encoding, const uint8_
     (void)bound;
     /* Two '=' at most: well-formed padding has no more, and stripping fewer than all of a
      * longer run only leaves the bound higher (it grows with the length), never below the
-     * decoded size; the loop over every trailing '=' cost a 64-byte row 9 instructions (242 -> 233 a call, callgrind, avx2). */
+     * decoded size.  The loop over every trailing '=' cost a 64-byte row 9 instructions
+     * (242 -> 233 a call, callgrind, avx2). */
     size_t data = length;
     if (data > 0 && text[data - 1] == '=') {
         data--;
