@@ -423,21 +423,45 @@ AVX2 static size_t avx2_hex_encode(const uint8_t *bytes, size_t length, uint8_t 
  *   letters: (c & 0xDF) - 'A' is 0..5 for A-F and a-f only (bit 7 stays, so 0xC1 does not
  *            pass for 'A'); a saturating + 10 gives 10..15 for them and 16..255 for the rest;
  *   value:   the unsigned minimum of the two, below 16 exactly for the 22 digits. */
-AVX2 static inline __m256i hex_digit_values(__m256i characters)
+/* The constants (c + 0xC6, 6, - 0xF0, the case bit cleared, - 'A', 10, the high nibble), loaded
+ * from one table through a pointer the compiler cannot see into (as
+ * codec_utf8_avx2.c does): _mm256_set1_epi8 made gcc build each from a general register
+ * (mov, vmovd, vpbroadcastb), three instructions where a load is one. */
+#define REPEAT8(b) b, b, b, b, b, b, b, b
+#define ROW32(b) {REPEAT8(b), REPEAT8(b), REPEAT8(b), REPEAT8(b)}
+static const uint8_t hex_constant_rows[7][32] __attribute__((aligned(32))) = {
+    ROW32(0xC6), ROW32(6), ROW32(0x10), ROW32(0xDF), ROW32(0xBF), ROW32(10), ROW32(0xF0),
+};
+typedef struct hex_constants {
+    __m256i plus_c6, six, minus_f0, case_bit_clear, minus_a, ten, high_nibble;
+} hex_constants_t;
+
+AVX2 static inline hex_constants_t hex_constants(void)
 {
-    const __m256i digits = _mm256_sub_epi8(
-        _mm256_subs_epu8(_mm256_add_epi8(characters, _mm256_set1_epi8((char)0xC6)), _mm256_set1_epi8(6)),
-        _mm256_set1_epi8((char)0xF0));
-    const __m256i letters = _mm256_adds_epu8(
-        _mm256_sub_epi8(_mm256_and_si256(characters, _mm256_set1_epi8((char)0xDF)), _mm256_set1_epi8('A')),
-        _mm256_set1_epi8(10));
+    const uint8_t(*rows)[32] = hex_constant_rows;
+    __asm__("" : "+r"(rows)); /* an address the compiler no longer knows the contents of */
+    const hex_constants_t k = {
+        _mm256_load_si256((const __m256i *)(const void *)rows[0]), _mm256_load_si256((const __m256i *)(const void *)rows[1]),
+        _mm256_load_si256((const __m256i *)(const void *)rows[2]), _mm256_load_si256((const __m256i *)(const void *)rows[3]),
+        _mm256_load_si256((const __m256i *)(const void *)rows[4]), _mm256_load_si256((const __m256i *)(const void *)rows[5]),
+        _mm256_load_si256((const __m256i *)(const void *)rows[6]),
+    };
+    return k;
+}
+
+AVX2 static inline __m256i hex_digit_values(const hex_constants_t *k, __m256i characters)
+{
+    const __m256i digits =
+        _mm256_add_epi8(_mm256_subs_epu8(_mm256_add_epi8(characters, k->plus_c6), k->six), k->minus_f0);
+    const __m256i letters =
+        _mm256_adds_epu8(_mm256_add_epi8(_mm256_and_si256(characters, k->case_bit_clear), k->minus_a), k->ten);
     return _mm256_min_epu8(digits, letters);
 }
 
 /* True when every byte of `values` (hex_digit_values) is a digit's value. */
-AVX2 static inline bool hex_all_digits(__m256i values)
+AVX2 static inline bool hex_all_digits(const hex_constants_t *k, __m256i values)
 {
-    return _mm256_testz_si256(values, _mm256_set1_epi8((char)0xF0));
+    return _mm256_testz_si256(values, k->high_nibble);
 }
 
 /* 32 digit values -> 16 bytes (high digit * 16 + low digit) in each 16-bit lane's low byte */
@@ -452,13 +476,14 @@ AVX2 static inline __m256i hex_pairs_of(__m256i values)
  * scalar code meets the pair that stops the decoding right away. */
 AVX2 static __attribute__((noinline)) size_t avx2_hex_decode(const uint8_t *text, size_t length, uint8_t *dst)
 {
+    const hex_constants_t k = hex_constants();
     size_t in = 0;
     for (; in + 128 <= length; in += 128) {
-        const __m256i a = hex_digit_values(_mm256_loadu_si256(in256(text + in)));
-        const __m256i b = hex_digit_values(_mm256_loadu_si256(in256(text + in + 32)));
-        const __m256i c = hex_digit_values(_mm256_loadu_si256(in256(text + in + 64)));
-        const __m256i d = hex_digit_values(_mm256_loadu_si256(in256(text + in + 96)));
-        if (!hex_all_digits(_mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d))))
+        const __m256i a = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in)));
+        const __m256i b = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in + 32)));
+        const __m256i c = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in + 64)));
+        const __m256i d = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in + 96)));
+        if (!hex_all_digits(&k, _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d))))
             break; /* the steps below take the pairs before the first non-digit */
         const __m256i first = _mm256_packus_epi16(hex_pairs_of(a), hex_pairs_of(b));
         const __m256i second = _mm256_packus_epi16(hex_pairs_of(c), hex_pairs_of(d));
@@ -466,8 +491,8 @@ AVX2 static __attribute__((noinline)) size_t avx2_hex_decode(const uint8_t *text
         _mm256_storeu_si256(out256(dst + in / 2 + 32), _mm256_permute4x64_epi64(second, 0xD8));
     }
     for (; in + 32 <= length; in += 32) {
-        const __m256i values = hex_digit_values(_mm256_loadu_si256(in256(text + in)));
-        if (!hex_all_digits(values))
+        const __m256i values = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in)));
+        if (!hex_all_digits(&k, values))
             break;
         const __m256i pairs = hex_pairs_of(values);
         _mm_storeu_si128(out128(dst + in / 2),
@@ -475,8 +500,8 @@ AVX2 static __attribute__((noinline)) size_t avx2_hex_decode(const uint8_t *text
     }
     for (size_t rest; (rest = length - in) >= 2;) {
         const __m256i characters = rest >= 32 ? _mm256_loadu_si256(in256(text + in)) : load_last_block_out_of_line(text, in, length);
-        const __m256i values = hex_digit_values(characters);
-        const size_t used = valid_run(_mm256_and_si256(values, _mm256_set1_epi8((char)0xF0)), 2);
+        const __m256i values = hex_digit_values(&k, characters);
+        const size_t used = valid_run(_mm256_and_si256(values, k.high_nibble), 2);
         if (used == 0)
             break;
         const __m256i pairs = hex_pairs_of(values);
