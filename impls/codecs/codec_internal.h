@@ -84,9 +84,9 @@ typedef struct codec_kernels {
      * scalar writer (codec_*_write) writes.  Most entries are those scalar writers, which
      * call the kernels above; a level with a kernel worth inlining has its own (avx2:
      * base64 both ways, with the last short block, the last partial group and the '='
-     * padding in one SIMD block; utf16le and latin1 both ways and ascii decode, ASCII
-     * converted whole).  One indexed load replaces a switch,
-     * the table load and the kernel's indirect call (CODEC_WRITERS below). */
+     * padding in one SIMD block; hex decode, digits only; utf16le and latin1 both ways and
+     * ascii decode, ASCII converted whole).  One indexed load replaces a switch, the table
+     * load and the kernel's indirect call (CODEC_WRITERS below). */
     codec_writer_t encode_write[BUF_ENC_COUNT];
     codec_writer_t decode_write[BUF_ENC_COUNT];
 } codec_kernels_t;
