@@ -223,6 +223,11 @@ buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *conf
     backend->ops = ops;
     backend->hot.alloc = ops->alloc;
     backend->hot.free = ops->free;
+    /* Both or neither (buf_backend.h); set before the first use opens their paths. */
+    if (ops->plain_alloc && ops->plain_free) {
+        backend->hot.plain_alloc = ops->plain_alloc;
+        backend->hot.plain_free = ops->plain_free;
+    }
     snprintf(backend->spec, sizeof backend->spec, "%s", spec);
     *out = backend;
     return BUF_OK;
@@ -311,7 +316,8 @@ void *buf_backend_alloc_general(buf_backend_t *backend, size_t size, size_t alig
             *status = BUF_ENOMEM;
         return NULL;
     }
-    backend_stats_note_peak(&backend->stats, slot, buf_backend_counter_add(&slot->bytes_net, size));
+    uint64_t room = buf_backend_counter_add(&slot->room, (uint64_t)0 - size);
+    backend_stats_note_peak(&backend->stats, slot, __atomic_load_n(&slot->mark, __ATOMIC_RELAXED) - room);
     buf_backend_counter_add(&slot->allocs, 1);
     if (status)
         *status = BUF_OK;
@@ -346,13 +352,18 @@ void buf_backend_free_general(buf_backend_t *backend, void *ptr, size_t size, si
      * thread that never allocated from the instance, out of memory. */
     buf_backend_slot_t *slot = backend_stats_mine(&backend->stats, &backend->hot);
     if (__builtin_expect(slot != NULL, 1)) {
-        uint64_t net = buf_backend_counter_add(&slot->bytes_net, (uint64_t)0 - size);
+        uint64_t net = __atomic_load_n(&slot->mark, __ATOMIC_RELAXED) - buf_backend_counter_add(&slot->room, size);
         buf_backend_counter_add(&slot->frees, 1);
         /* With one slot its net bytes are the live bytes (with several, a racing sum can
          * dip below zero for a moment: close checks the final figure). */
         BUF_ASSERT_EXPENSIVE(__atomic_load_n(&backend->stats.slot_count, __ATOMIC_RELAXED) > 1 || (int64_t)net >= 0);
         (void)net;
     }
+}
+
+void buf_backend_raise_peak(buf_backend_t *backend)
+{
+    backend_stats_raise_peak(&backend->stats, &backend->hot);
 }
 
 void buf_backend_live_below_zero(const buf_backend_t *backend)
