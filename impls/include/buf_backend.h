@@ -177,7 +177,7 @@ size_t buf_page_size(void);
  * own alloc (or free) plus a few instructions: a size compare, a thread compare, the
  * call, three counter instructions on alloc and two on free (bench: alloc_pair/malloc
  * beside baseline_malloc; callgrind per pair at 64 B: malloc alone 138, through the
- * framework 157 — it was 177 with the counters as loads, stores and a peak compare, and
+ * framework 155 — it was 177 with the counters as loads, stores and a peak compare, and
  * the backend's wrapper called with state and alignment).
  * A full call into the library cost ~115 instructions per alloc-free pair on top of
  * malloc's ~140 (argument checks, saving the callee-saved registers that the values living
@@ -332,24 +332,12 @@ static inline bool buf_backend_counter_take_below_zero(uint64_t *counter, uint64
 #endif
 }
 
-static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align,
-                                                                     buf_status_t *status)
+/* The owner's figures after its inline allocation returned `block`.  Each inline path has
+ * its own copy, so neither jumps back to a shared tail. */
+static inline __attribute__((always_inline)) void *buf_backend_alloc_counted(buf_backend_t *backend, void *block,
+                                                                             size_t size, buf_status_t *status)
 {
     buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
-    /* One compare for 1 <= size <= BUF_MAX_ALLOC (size 0 wraps: the general path turns it
-     * into a unique 1-byte block); the default alignment.  With constant arguments (the
-     * usual call) the compiler folds both away. */
-    if (__builtin_expect(backend == NULL || size - 1 >= BUF_MAX_ALLOC || (align != 0 && align != BUF_DEFAULT_ALIGN), 0))
-        return buf_backend_alloc_general(backend, size, align, status);
-    /* The owner, alone: the plain entry point if the backend has one (a single compare
-     * for malloc), else the backend's alloc (one compare more). */
-    void *block;
-    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_alloc_owner, __ATOMIC_RELAXED)), 1))
-        block = hot->plain_alloc(size);
-    else if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1))
-        block = hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN);
-    else
-        return buf_backend_alloc_general(backend, size, align, status);
     if (__builtin_expect(block == NULL, 0)) {
         buf_backend_counter_add(&hot->first.failures, 1);
         if (status)
@@ -366,6 +354,39 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
     return block;
 }
 
+/* The owner's figures after its inline free. */
+static inline __attribute__((always_inline)) void buf_backend_free_counted(buf_backend_t *backend, size_t size)
+{
+    buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
+    buf_backend_counter_bump(&hot->first.room, size);
+    buf_backend_counter_bump(&hot->first.frees, 1);
+#if defined(BUF_ASSERT_LEVEL) && BUF_ASSERT_LEVEL >= 2
+    /* While the owner is alone its net bytes are the live bytes: never below zero. */
+    if ((int64_t)(__atomic_load_n(&hot->first.mark, __ATOMIC_RELAXED) -
+                  __atomic_load_n(&hot->first.room, __ATOMIC_RELAXED)) < 0 &&
+        __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != 0)
+        buf_backend_live_below_zero(backend);
+#endif
+}
+
+static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align,
+                                                                     buf_status_t *status)
+{
+    buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
+    /* One compare for 1 <= size <= BUF_MAX_ALLOC (size 0 wraps: the general path turns it
+     * into a unique 1-byte block); the default alignment.  With constant arguments (the
+     * usual call) the compiler folds both away. */
+    if (__builtin_expect(backend == NULL || size - 1 >= BUF_MAX_ALLOC || (align != 0 && align != BUF_DEFAULT_ALIGN), 0))
+        return buf_backend_alloc_general(backend, size, align, status);
+    /* The owner, alone: the plain entry point if the backend has one (a single compare
+     * for malloc), else the backend's alloc (one compare more). */
+    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_alloc_owner, __ATOMIC_RELAXED)), 1))
+        return buf_backend_alloc_counted(backend, hot->plain_alloc(size), size, status);
+    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1))
+        return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
+    return buf_backend_alloc_general(backend, size, align, status);
+}
+
 static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t *backend, void *ptr, size_t size,
                                                                    size_t align)
 {
@@ -379,23 +400,15 @@ static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t
      * (size 0 is turned into 1 by the general path), else the general path. */
     if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_free_owner, __ATOMIC_RELAXED)), 1)) {
         hot->plain_free(ptr);
+        buf_backend_free_counted(backend, size);
     } else if (__builtin_expect(size != 0 &&
                                     buf_backend_is_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED)),
                                 1)) {
         hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
+        buf_backend_free_counted(backend, size);
     } else {
         buf_backend_free_general(backend, ptr, size, align);
-        return;
     }
-    buf_backend_counter_bump(&hot->first.room, size);
-    buf_backend_counter_bump(&hot->first.frees, 1);
-#if defined(BUF_ASSERT_LEVEL) && BUF_ASSERT_LEVEL >= 2
-    /* While the owner is alone its net bytes are the live bytes: never below zero. */
-    if ((int64_t)(__atomic_load_n(&hot->first.mark, __ATOMIC_RELAXED) -
-                  __atomic_load_n(&hot->first.room, __ATOMIC_RELAXED)) < 0 &&
-        __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != 0)
-        buf_backend_live_below_zero(backend);
-#endif
 }
 
 #ifdef __cplusplus
