@@ -75,4 +75,9 @@ const buf_backend_ops_t backend_malloc_ops = {
     .alloc = malloc_backend_alloc,
     .free = malloc_backend_free,
     .stats = malloc_backend_stats,
+    /* malloc(size) is malloc_backend_alloc at the default alignment (glibc's blocks are
+     * 16-byte aligned), free(ptr) is malloc_backend_free: the inline paths call libc with
+     * nothing to pass and no wrapper. */
+    .plain_alloc = malloc,
+    .plain_free = free,
 };

@@ -20,11 +20,12 @@ static _Thread_local slot_cache_t slot_cache;
 static uint64_t next_stats_id = 1;
 
 /* The identity the fast path compares; pthread_self where there is no thread pointer
- * (buf_backend_thread_identity returns 0 there, and the fast path is never taken). */
+ * (buf_backend_thread_identity returns BUF_BACKEND_NO_IDENTITY there, which matches no
+ * owner, so the fast path is never taken). */
 static uintptr_t thread_identity(void)
 {
     uintptr_t identity = buf_backend_thread_identity();
-    return identity ? identity : (uintptr_t)pthread_self();
+    return identity != BUF_BACKEND_NO_IDENTITY ? identity : (uintptr_t)pthread_self();
 }
 
 int backend_stats_init(backend_stats_t *stats, buf_backend_hot_t *hot)
@@ -35,6 +36,8 @@ int backend_stats_init(backend_stats_t *stats, buf_backend_hot_t *hot)
     memset(&hot->first, 0, sizeof hot->first);
     hot->free_owner = 0;
     hot->alloc_owner = 0;
+    hot->plain_free_owner = 0;
+    hot->plain_alloc_owner = 0;
     return pthread_mutex_init(&stats->lock, NULL) == 0 ? 0 : -1;
 }
 
@@ -66,11 +69,20 @@ static buf_backend_slot_t *slot_add(backend_stats_t *stats, buf_backend_hot_t *h
     __atomic_store_n(&stats->slots, slot, __ATOMIC_RELEASE);
     __atomic_store_n(&stats->slot_count, stats->slot_count + 1, __ATOMIC_RELAXED);
     if (slot == &hot->first) {
+        /* The plain words open the plain entry points' inline paths, which skip the
+         * others' compares: only for a backend that has them. */
+        bool plain = hot->plain_alloc != NULL;
         __atomic_store_n(&hot->free_owner, self, __ATOMIC_RELAXED);
-        if (self == buf_backend_thread_identity())
+        if (plain)
+            __atomic_store_n(&hot->plain_free_owner, self, __ATOMIC_RELAXED);
+        if (self == buf_backend_thread_identity()) {
             __atomic_store_n(&hot->alloc_owner, self, __ATOMIC_RELAXED);
-    } else {
-        __atomic_store_n(&hot->alloc_owner, 0, __ATOMIC_RELAXED); /* shared from now on */
+            if (plain)
+                __atomic_store_n(&hot->plain_alloc_owner, self, __ATOMIC_RELAXED);
+        }
+    } else { /* shared from now on */
+        __atomic_store_n(&hot->alloc_owner, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&hot->plain_alloc_owner, 0, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&stats->lock);
     free(fresh);
@@ -94,12 +106,20 @@ buf_backend_slot_t *backend_stats_mine(backend_stats_t *stats, buf_backend_hot_t
     return slot;
 }
 
+uint64_t backend_stats_slot_net(const buf_backend_slot_t *slot)
+{
+    /* The mark first, with acquire: backend_stats_raise_peak stores room 0 before it
+     * releases the new mark, so a reader that sees the new mark sees room 0 or later. */
+    uint64_t mark = __atomic_load_n(&slot->mark, __ATOMIC_ACQUIRE);
+    return mark - __atomic_load_n(&slot->room, __ATOMIC_RELAXED);
+}
+
 /* The instance's live bytes summed over every slot. */
 static uint64_t live_now(backend_stats_t *stats)
 {
     uint64_t net = 0;
     for (buf_backend_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE); slot; slot = slot->next)
-        net += __atomic_load_n(&slot->bytes_net, __ATOMIC_RELAXED);
+        net += backend_stats_slot_net(slot);
     /* Racing threads can make the sum look negative for a moment: no peak then. */
     return (int64_t)net > 0 ? net : 0;
 }
@@ -112,11 +132,23 @@ void backend_stats_note_peak(backend_stats_t *stats, buf_backend_slot_t *slot, u
         __atomic_store_n(&slot->peak, live, __ATOMIC_RELAXED);
 }
 
+void backend_stats_raise_peak(backend_stats_t *stats, buf_backend_hot_t *hot)
+{
+    buf_backend_slot_t *slot = &hot->first;
+    /* Only the owner writes its slot: these loads see its own last stores. */
+    uint64_t net = __atomic_load_n(&slot->mark, __ATOMIC_RELAXED) - __atomic_load_n(&slot->room, __ATOMIC_RELAXED);
+    /* room 0 before the mark (see backend_stats_slot_net): a reader in between reads the
+     * old mark, a figure between the net bytes before this allocation and after it. */
+    __atomic_store_n(&slot->room, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&slot->mark, net, __ATOMIC_RELEASE);
+    backend_stats_note_peak(stats, slot, net);
+}
+
 void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out, bool *live_negative)
 {
     uint64_t net = 0, peak = 0, allocs = 0, frees = 0, failures = 0;
     for (buf_backend_slot_t *slot = __atomic_load_n(&stats->slots, __ATOMIC_ACQUIRE); slot; slot = slot->next) {
-        net += __atomic_load_n(&slot->bytes_net, __ATOMIC_RELAXED);
+        net += backend_stats_slot_net(slot);
         uint64_t slot_peak = __atomic_load_n(&slot->peak, __ATOMIC_RELAXED);
         peak = slot_peak > peak ? slot_peak : peak;
         allocs += __atomic_load_n(&slot->allocs, __ATOMIC_RELAXED);

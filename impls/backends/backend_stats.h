@@ -70,6 +70,11 @@ void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out, bool *
 /* The calling thread's slot: the owner's, the cached one, a scan, else a new one (the
  * owner's if unclaimed; a second slot makes alloc_owner 0).  NULL if out of memory. */
 buf_backend_slot_t *backend_stats_mine(backend_stats_t *stats, buf_backend_hot_t *hot);
+/* A slot's net bytes (mark - room, modulo 2^64), read by any thread. */
+uint64_t backend_stats_slot_net(const buf_backend_slot_t *slot);
+/* The owner's inline allocation took room below zero (buf_backend_raise_peak): mark := the
+ * net bytes, room := 0, and the peak noted.  Owner thread only. */
+void backend_stats_raise_peak(backend_stats_t *stats, buf_backend_hot_t *hot);
 /* The peak after an allocation took `slot`'s net bytes to `net`. */
 void backend_stats_note_peak(backend_stats_t *stats, buf_backend_slot_t *slot, uint64_t net);
 

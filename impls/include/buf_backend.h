@@ -119,6 +119,15 @@ typedef struct buf_backend_ops {
     /* Optional: fill props for this instance (variants may differ from ops->props,
      * e.g. mmap:guard has guard_pages). NULL means ops->props. */
     void (*instance_props)(void *state, buf_backend_props_t *out);
+    /* Optional, both or neither (malloc): libc-shaped entry points with no state and no
+     * alignment, which the inlined fast path calls directly for default-alignment
+     * requests instead of alloc and free: plain_alloc(size) must do what
+     * alloc(state, size, BUF_DEFAULT_ALIGN) does for 1 <= size <= BUF_MAX_ALLOC, and
+     * plain_free(ptr) what free(state, ptr, size, BUF_DEFAULT_ALIGN) does for a block of
+     * any size (the fast path passes it blocks allocated with size 0, too).  Argument
+     * moves and a wrapper's compare and jumps fewer per pair. */
+    void *(*plain_alloc)(size_t size);
+    void (*plain_free)(void *ptr);
 } buf_backend_ops_t;
 
 /* ---- Registry ------------------------------------------------------------------------ */
@@ -166,7 +175,10 @@ size_t buf_page_size(void);
  * buf_backend_alloc and buf_backend_free are inlined into the caller, so that a request
  * with the default alignment, on the thread that uses the instance, costs the backend's
  * own alloc (or free) plus a few instructions: a size compare, a thread compare, the
- * indirect call, two or three counters (bench: alloc_pair/malloc beside baseline_malloc).
+ * call, three counter instructions on alloc and two on free (bench: alloc_pair/malloc
+ * beside baseline_malloc; callgrind per pair at 64 B: malloc alone 138, through the
+ * framework 155 — it was 177 with the counters as loads, stores and a peak compare, and
+ * the backend's wrapper called with state and alignment).
  * A full call into the library cost ~115 instructions per alloc-free pair on top of
  * malloc's ~140 (argument checks, saving the callee-saved registers that the values living
  * across the indirect call need, the thread-local slot lookup, statistics behind two
@@ -176,13 +188,22 @@ size_t buf_page_size(void);
  * buf_backend_free only, never these types, fields or functions (their layout may change
  * in any version, and writing them breaks the statistics).  They are public only because
  * inline code must see them:
- *   - an open instance starts with buf_backend_hot_t: the backend's alloc and free, its
- *     state, the identity of its first user thread (its "owner") and the owner's slot of
- *     counters.  Statistics are kept per thread (impls/backends/backend_stats.h); every
- *     other thread's slot hangs off the owner's, found out of line;
+ *   - an open instance starts with buf_backend_hot_t: the backend's alloc and free (and
+ *     its plain entry points, if it has them), its state, the identity of its first user
+ *     thread (its "owner") and the owner's slot of counters.  Statistics are kept per
+ *     thread (impls/backends/backend_stats.h); every other thread's slot hangs off the
+ *     owner's, found out of line;
  *   - the owner's slot is written by the owner only, read by any thread that merges the
- *     figures (buf_backend_get_stats, close): hence the relaxed atomic loads and stores,
- *     and never a read-modify-write (DESIGN.md: "never shared atomics on the hot path");
+ *     figures (buf_backend_get_stats, close): hence relaxed atomic loads and stores, or on
+ *     x86-64 one add or subtract to memory (one aligned 8-byte store, which a reader sees
+ *     whole), and never a locked read-modify-write (DESIGN.md: "never shared atomics on
+ *     the hot path");
+ *   - live and peak bytes cost one word on the hot path: a slot keeps its net bytes as
+ *     mark - room, where mark is the net figure at the slot's last new peak and room how
+ *     far below it the net bytes are now.  An allocation subtracts its size from room,
+ *     a free adds it; only when room goes below zero (a new peak, once per run-up) does an
+ *     out-of-line call move mark up and room back to 0.  While room >= 0 the net bytes are
+ *     at most mark, which is at most the peak: there is nothing to compare;
  *   - a thread's identity is its thread pointer (one register read on x86-64 and
  *     AArch64, which the compiler keeps in a register across a loop); a thread that
  *     starts after the owner exited may get the same one, and then continues its slot
@@ -196,35 +217,50 @@ size_t buf_page_size(void);
  * costs what inlining saves. */
 /* One thread's figures for one instance: a "slot", one 64-byte cache line. */
 typedef struct buf_backend_slot {
-    uint64_t bytes_net; /* bytes this thread allocated minus bytes it freed, modulo 2^64 (a
-                         * thread that frees other threads' blocks goes "negative") */
+    uint64_t room;      /* mark - net bytes, modulo 2^64, where net bytes are the bytes this
+                         * thread allocated minus the bytes it freed (a thread that frees
+                         * other threads' blocks goes "negative") */
+    uint64_t mark;      /* the net bytes when room was last set to 0 (the owner's last new
+                         * peak while alone); written before room is read against it */
     uint64_t peak;      /* the highest instance live bytes an allocation of this thread saw */
     uint64_t allocs;    /* successful allocations by this thread */
     uint64_t frees;     /* frees by this thread (of any thread's blocks) */
     uint64_t failures;  /* failed allocations by this thread */
     uintptr_t thread;   /* the owning thread's identity (buf_backend_thread_identity) */
     struct buf_backend_slot *next; /* the next slot of the instance (set before publication) */
-    uint64_t unused;
 } buf_backend_slot_t;
 
 typedef struct buf_backend_hot {
+    /* The owner's identity while it may take an inline path, one word per path: the
+     * plain pair for a backend with plain entry points, alloc_owner and free_owner for
+     * every backend.  0 until the first use (0 is no thread's identity); the two alloc
+     * words go back to 0 once a second thread uses the instance. */
+    uintptr_t plain_alloc_owner;
+    uintptr_t plain_free_owner;
+    uintptr_t alloc_owner;
+    uintptr_t free_owner;   /* also: the owner's identity, for backend_stats.c */
     void *(*alloc)(void *state, size_t size, size_t align); /* the backend's ops->alloc */
     void (*free)(void *state, void *ptr, size_t size, size_t align); /* ops->free */
     void *state;            /* the backend's instance state */
-    uintptr_t free_owner;   /* the owner's identity; 0 until the first use */
-    uintptr_t alloc_owner;  /* the owner's identity while it alone has used the instance;
-                             * 0 before and after (0 is no thread's identity) */
+    void *(*plain_alloc)(size_t size); /* ops->plain_alloc, or NULL */
+    void (*plain_free)(void *ptr);     /* ops->plain_free, or NULL */
     buf_backend_slot_t first __attribute__((aligned(64))); /* the owner's slot */
 } buf_backend_hot_t;
 
 /* The slow ways (out of line; for the inline functions below only). */
 void *buf_backend_alloc_general(buf_backend_t *backend, size_t size, size_t align, buf_status_t *status);
 void buf_backend_free_general(buf_backend_t *backend, void *ptr, size_t size, size_t align);
+/* The owner's inline allocation took its slot's room below zero: a new peak.  Moves the
+ * mark up to the net bytes and room back to 0, and records the peak. */
+void buf_backend_raise_peak(buf_backend_t *backend);
 /* Assertion builds (BUF_ASSERT_LEVEL >= 2): stops the program with an assertion message
  * when a free took the live bytes below zero (a free with a larger size than its alloc). */
 _Noreturn void buf_backend_live_below_zero(const buf_backend_t *backend);
 
-/* The calling thread's identity: its thread pointer, never 0. */
+/* The calling thread's identity: its thread pointer, never 0; BUF_BACKEND_NO_IDENTITY
+ * where there is no thread pointer (then backend_stats.c identifies threads by
+ * pthread_self, and every call takes the general path). */
+#define BUF_BACKEND_NO_IDENTITY (~(uintptr_t)0)
 static inline uintptr_t buf_backend_thread_identity(void)
 {
 #if defined(__x86_64__)
@@ -234,7 +270,21 @@ static inline uintptr_t buf_backend_thread_identity(void)
 #elif defined(__aarch64__)
     return (uintptr_t)__builtin_thread_pointer();
 #else
-    return 0; /* no fast path: owners are never 0, so every call takes the general path */
+    return BUF_BACKEND_NO_IDENTITY; /* no fast path: no owner is ever this value */
+#endif
+}
+
+/* Whether `owner` (an owner word) is the calling thread: on x86-64 one compare with the
+ * thread pointer's word in memory (cmp %fs:0, reg, the branch taken on its flags) instead
+ * of a load of it into a register and a compare: one instruction less per check. */
+static inline bool buf_backend_is_calling_thread(uintptr_t owner)
+{
+#if defined(__x86_64__) && defined(__GCC_ASM_FLAG_OUTPUTS__)
+    bool same;
+    __asm__("cmpq %%fs:0, %1" : "=@ccz"(same) : "r"(owner));
+    return same;
+#else
+    return owner == buf_backend_thread_identity();
 #endif
 }
 
@@ -268,56 +318,97 @@ static inline void buf_backend_counter_bump(uint64_t *counter, uint64_t amount)
 #endif
 }
 
-static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align,
-                                                                     buf_status_t *status)
+/* counter -= amount by the counter's only writer; true when the result, read as signed, is
+ * below zero.  On x86-64 one subtract to memory whose sign flag is the answer (a compiler
+ * that cannot take flags from an asm gets the load, subtract and store). */
+static inline bool buf_backend_counter_take_below_zero(uint64_t *counter, uint64_t amount)
+{
+#if defined(__x86_64__) && !defined(BUF_BACKEND_TSAN) && defined(__GCC_ASM_FLAG_OUTPUTS__)
+    bool negative;
+    __asm__("subq %2, %0" : "+m"(*counter), "=@ccs"(negative) : "er"(amount));
+    return negative;
+#else
+    return (int64_t)buf_backend_counter_add(counter, (uint64_t)0 - amount) < 0;
+#endif
+}
+
+/* The owner's figures after its inline allocation returned `block`.  Each inline path has
+ * its own copy, so neither jumps back to a shared tail. */
+static inline __attribute__((always_inline)) void *buf_backend_alloc_counted(buf_backend_t *backend, void *block,
+                                                                             size_t size, buf_status_t *status)
 {
     buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
-    /* One compare for 1 <= size <= BUF_MAX_ALLOC (size 0 wraps: the general path turns it
-     * into a unique 1-byte block); the default alignment; the owner, alone.  With
-     * constant arguments (the usual call) the compiler folds the first two away. */
-    if (__builtin_expect(backend == NULL || size - 1 >= BUF_MAX_ALLOC || (align != 0 && align != BUF_DEFAULT_ALIGN) ||
-                             __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != buf_backend_thread_identity(),
-                         0))
-        return buf_backend_alloc_general(backend, size, align, status);
-    void *block = hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN);
     if (__builtin_expect(block == NULL, 0)) {
         buf_backend_counter_add(&hot->first.failures, 1);
         if (status)
             *status = BUF_ENOMEM;
         return NULL;
     }
-    /* Alone, the owner's net bytes are the instance's live bytes.  (A load and a store
-     * here, not an add to memory and a load: reading back a value just stored measured
-     * slower, 1.20x malloc's time against 1.15x.) */
-    uint64_t net = buf_backend_counter_add(&hot->first.bytes_net, size);
-    if (net > __atomic_load_n(&hot->first.peak, __ATOMIC_RELAXED))
-        __atomic_store_n(&hot->first.peak, net, __ATOMIC_RELAXED);
+    /* Alone, the owner's net bytes are the instance's live bytes: below the mark (room
+     * >= 0) they are below the peak; past it, a new peak. */
+    if (__builtin_expect(buf_backend_counter_take_below_zero(&hot->first.room, size), 0))
+        buf_backend_raise_peak(backend);
     buf_backend_counter_bump(&hot->first.allocs, 1);
     if (status)
         *status = BUF_OK;
     return block;
 }
 
+/* The owner's figures after its inline free. */
+static inline __attribute__((always_inline)) void buf_backend_free_counted(buf_backend_t *backend, size_t size)
+{
+    buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
+    buf_backend_counter_bump(&hot->first.room, size);
+    buf_backend_counter_bump(&hot->first.frees, 1);
+#if defined(BUF_ASSERT_LEVEL) && BUF_ASSERT_LEVEL >= 2
+    /* While the owner is alone its net bytes are the live bytes: never below zero. */
+    if ((int64_t)(__atomic_load_n(&hot->first.mark, __ATOMIC_RELAXED) -
+                  __atomic_load_n(&hot->first.room, __ATOMIC_RELAXED)) < 0 &&
+        __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != 0)
+        buf_backend_live_below_zero(backend);
+#endif
+}
+
+static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align,
+                                                                     buf_status_t *status)
+{
+    buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
+    /* One compare for 1 <= size <= BUF_MAX_ALLOC (size 0 wraps: the general path turns it
+     * into a unique 1-byte block); the default alignment.  With constant arguments (the
+     * usual call) the compiler folds both away. */
+    if (__builtin_expect(backend == NULL || size - 1 >= BUF_MAX_ALLOC || (align != 0 && align != BUF_DEFAULT_ALIGN), 0))
+        return buf_backend_alloc_general(backend, size, align, status);
+    /* The owner, alone: the plain entry point if the backend has one (a single compare
+     * for malloc), else the backend's alloc (one compare more). */
+    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_alloc_owner, __ATOMIC_RELAXED)), 1))
+        return buf_backend_alloc_counted(backend, hot->plain_alloc(size), size, status);
+    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1))
+        return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
+    return buf_backend_alloc_general(backend, size, align, status);
+}
+
 static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t *backend, void *ptr, size_t size,
                                                                    size_t align)
 {
     buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
-    /* NULL (a no-op), size 0, another alignment, another thread: the general path. */
-    if (__builtin_expect(ptr == NULL || backend == NULL || size == 0 || (align != 0 && align != BUF_DEFAULT_ALIGN) ||
-                             __atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) != buf_backend_thread_identity(),
-                         0)) {
+    /* NULL (a no-op), another alignment: the general path. */
+    if (__builtin_expect(ptr == NULL || backend == NULL || (align != 0 && align != BUF_DEFAULT_ALIGN), 0)) {
         buf_backend_free_general(backend, ptr, size, align);
         return;
     }
-    hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
-    buf_backend_counter_bump(&hot->first.bytes_net, (uint64_t)0 - size);
-    buf_backend_counter_bump(&hot->first.frees, 1);
-#if defined(BUF_ASSERT_LEVEL) && BUF_ASSERT_LEVEL >= 2
-    /* While the owner is alone its net bytes are the live bytes: never below zero. */
-    if ((int64_t)__atomic_load_n(&hot->first.bytes_net, __ATOMIC_RELAXED) < 0 &&
-        __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != 0)
-        buf_backend_live_below_zero(backend);
-#endif
+    /* The owner: the plain entry point (any size, 0 included), else the backend's free
+     * (size 0 is turned into 1 by the general path), else the general path. */
+    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_free_owner, __ATOMIC_RELAXED)), 1)) {
+        hot->plain_free(ptr);
+        buf_backend_free_counted(backend, size);
+    } else if (__builtin_expect(size != 0 &&
+                                    buf_backend_is_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED)),
+                                1)) {
+        hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
+        buf_backend_free_counted(backend, size);
+    } else {
+        buf_backend_free_general(backend, ptr, size, align);
+    }
 }
 
 #ifdef __cplusplus
