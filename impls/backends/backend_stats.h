@@ -28,8 +28,9 @@
  *                  frees blocks other threads allocated has a "negative" net, and the sum
  *                  is exact all the same.
  *   bytes_peak     the highest live figure an allocation saw right after it.  While one
- *                  thread has used the instance that is its own net bytes, compared
- *                  inline.  Once a second thread adds its slot it clears alloc_owner (under
+ *                  thread has used the instance that is its own net bytes, kept inline
+ *                  as room below the mark of its last peak (a new peak only when room
+ *                  goes below zero; buf_backend.h).  Once a second thread adds its slot it clears alloc_owner (under
  *                  the lock, before its own first operation), so every allocation takes
  *                  the general path and sums every slot's net bytes (one load per thread
  *                  that has used the instance: the price of not sharing a counter), which
