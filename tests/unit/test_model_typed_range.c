@@ -102,6 +102,17 @@ static uint8_t *view_bytes(const buf_typed_t *view)
     return buf_arraybuffer_data(view->buffer) + buf_typed_byte_offset(view);
 }
 
+/* A fresh view whose bytes are random: every bit pattern of the kind (negative values,
+ * NaN payloads, denormals). */
+static buf_typed_t new_random_view(buf_backend_t *backend, buf_kind_t kind, int64_t length, uint64_t *state)
+{
+    buf_typed_t view = new_view(backend, kind, length);
+    uint8_t *bytes = view_bytes(&view);
+    for (size_t i = 0; i < (size_t)length * buf_kind_size(kind); i++)
+        bytes[i] = (uint8_t)next_random(state);
+    return view;
+}
+
 /* ==== Values: bulk == per element, at every SIMD level ==================================== */
 
 /* The bulk calls pick their loops by the SIMD level (buf_codec.h): the SSE2 / portable
@@ -249,10 +260,7 @@ Test(model_typed_range, every_tail_length_loads_exactly_count_elements)
             const buf_kind_t kind = (buf_kind_t)k;
             if (buf_kind_is_bigint(kind))
                 continue;
-            buf_typed_t view = new_view(backend, kind, LENGTH);
-            uint8_t *bytes = view_bytes(&view);
-            for (size_t i = 0; i < LENGTH * buf_kind_size(kind); i++)
-                bytes[i] = (uint8_t)next_random(&state);
+            buf_typed_t view = new_random_view(backend, kind, LENGTH, &state);
             for (size_t count = 0; count <= MAX_COUNT; count++)
                 for (int64_t start = 0; start < 2; start++) {
                     double out[LENGTH + 1];
@@ -291,10 +299,7 @@ Test(model_typed_range, number_loads_equal_per_element_loads_for_every_kind)
             const buf_kind_t kind = (buf_kind_t)k;
             if (buf_kind_is_bigint(kind))
                 continue;
-            buf_typed_t view = new_view(backend, kind, VALUE_COUNT);
-            uint8_t *bytes = view_bytes(&view);
-            for (size_t i = 0; i < VALUE_COUNT * buf_kind_size(kind); i++)
-                bytes[i] = (uint8_t)next_random(&state); /* every pattern: negative, NaN, denormal */
+            buf_typed_t view = new_random_view(backend, kind, VALUE_COUNT, &state);
             static double bulk[VALUE_COUNT];
             for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
                 const int64_t start = ranges[r].start;
