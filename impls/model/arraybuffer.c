@@ -100,6 +100,15 @@ static inline buf_arraybuffer_t *header_take(void)
     return header;
 }
 
+/* Onto the cache, which has room for it; poisoned while it waits. */
+static inline void header_push(header_cache_t *cache, buf_arraybuffer_t *header)
+{
+    cache->room--;
+    header->next_free = cache->first;
+    cache->first = header;
+    HEADER_POISON(header);
+}
+
 /* The thread's first header to keep: hook its cache to thread exit (once per thread),
  * or free the header when the hook cannot be had or the thread is exiting. */
 static void header_give_slowly(buf_arraybuffer_t *header)
@@ -115,10 +124,7 @@ static void header_give_slowly(buf_arraybuffer_t *header)
         free(header);
         return;
     }
-    cache->room--;
-    header->next_free = cache->first;
-    cache->first = header;
-    HEADER_POISON(header);
+    header_push(cache, header);
 }
 
 /* A header whose ArrayBuffer is gone: kept in this thread's cache while it has room. */
@@ -129,10 +135,7 @@ static inline void header_give(buf_arraybuffer_t *header)
         header_give_slowly(header);
         return;
     }
-    cache->room--;
-    header->next_free = cache->first;
-    cache->first = header;
-    HEADER_POISON(header);
+    header_push(cache, header);
 }
 
 /* ==== Creation ========================================================================= */

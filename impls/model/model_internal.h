@@ -71,6 +71,13 @@ static inline bool model_typed_is_live(const buf_typed_t *view)
  * are these, and the bulk calls (typed_range.c) run them once per call without the three
  * out-of-line calls and two re-checks that going through the public functions cost. */
 
+/* BigInt64Array and BigUint64Array, whose elements are BigInts, not Numbers: inline, as
+ * the bulk calls test it on every call (buf_kind_is_bigint is this). */
+static inline bool model_kind_is_bigint(buf_kind_t kind)
+{
+    return kind == BUF_KIND_BIGINT64 || kind == BUF_KIND_BIGUINT64;
+}
+
 /* BYTES_PER_ELEMENT of a valid kind: 1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8 in buf_kind_t order,
  * as two bits of log2 per kind in one constant (no table load, which after a bulk call
  * that streamed its 32 KiB through the L1 is an L2 access). */

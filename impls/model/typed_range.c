@@ -63,12 +63,6 @@ static inline buf_status_t range_start(const buf_typed_t *view, int64_t index, s
     return BUF_OK;
 }
 
-/* The number kinds: everything but the two BigInt kinds (buf_kind_is_bigint, inline). */
-static inline bool kind_is_number(const buf_typed_t *view)
-{
-    return view->kind != BUF_KIND_BIGINT64 && view->kind != BUF_KIND_BIGUINT64;
-}
-
 /* ==== Loads ============================================================================ */
 
 /* Blocks of a fixed STORE_BLOCK elements through local arrays: a loop with a known trip
@@ -493,7 +487,7 @@ buf_status_t buf_typed_get_range(const buf_typed_t *view, int64_t index, size_t 
 {
     uint8_t *src;
     const buf_status_t status =
-        range_start(view, index, count, out != NULL, view && kind_is_number(view), &src);
+        range_start(view, index, count, out != NULL, view && !model_kind_is_bigint(view->kind), &src);
     if (status != BUF_OK || count == 0)
         return status;
     if (view->kind == BUF_KIND_FLOAT64) { /* the same 8 bytes */
@@ -524,7 +518,7 @@ buf_status_t buf_typed_set_range(const buf_typed_t *view, int64_t index, size_t 
 {
     uint8_t *dst;
     const buf_status_t status =
-        range_start(view, index, count, values != NULL, view && kind_is_number(view), &dst);
+        range_start(view, index, count, values != NULL, view && !model_kind_is_bigint(view->kind), &dst);
     if (status != BUF_OK || count == 0)
         return status;
     if (view->kind == BUF_KIND_FLOAT64) { /* the same 8 bytes */
@@ -580,11 +574,11 @@ buf_status_t buf_typed_get_biguint_range(const buf_typed_t *view, int64_t index,
 
 buf_status_t buf_typed_set_bigint_range(const buf_typed_t *view, int64_t index, size_t count, const int64_t *values)
 {
-    return copy_bigints(view, index, count, NULL, values, view && !kind_is_number(view));
+    return copy_bigints(view, index, count, NULL, values, view && model_kind_is_bigint(view->kind));
 }
 
 buf_status_t buf_typed_set_biguint_range(const buf_typed_t *view, int64_t index, size_t count,
                                          const uint64_t *values)
 {
-    return copy_bigints(view, index, count, NULL, values, view && !kind_is_number(view));
+    return copy_bigints(view, index, count, NULL, values, view && model_kind_is_bigint(view->kind));
 }

@@ -23,7 +23,7 @@ static const char *const kind_names[BUF_KIND_COUNT] = {
 
 const char *buf_kind_name(buf_kind_t kind) { return model_kind_is_valid(kind) ? kind_names[kind] : "unknown"; }
 size_t buf_kind_size(buf_kind_t kind) { return model_kind_is_valid(kind) ? model_kind_size(kind) : 0; }
-bool buf_kind_is_bigint(buf_kind_t kind) { return kind == BUF_KIND_BIGINT64 || kind == BUF_KIND_BIGUINT64; }
+bool buf_kind_is_bigint(buf_kind_t kind) { return model_kind_is_bigint(kind); }
 
 buf_status_t buf_kind_parse(const char *name, buf_kind_t *out)
 {
