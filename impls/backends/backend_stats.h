@@ -30,8 +30,9 @@
  *   bytes_peak     the highest live figure an allocation saw right after it.  While one
  *                  thread has used the instance that is its own net bytes, kept inline
  *                  as room below the mark of its last peak (a new peak only when room
- *                  goes below zero; buf_backend.h).  Once a second thread adds its slot it clears alloc_owner (under
- *                  the lock, before its own first operation), so every allocation takes
+ *                  goes below zero; buf_backend.h).  Once a second thread adds its slot
+ *                  it clears alloc_owner (under the lock, before its own first
+ *                  operation), so every allocation takes
  *                  the general path and sums every slot's net bytes (one load per thread
  *                  that has used the instance: the price of not sharing a counter), which
  *                  is exact whenever threads take turns — each operation ordered before
