@@ -380,9 +380,6 @@ typedef struct utf8_call {
     size_t *written;
 } utf8_call_t;
 
-/* utf8's checked path is the same both ways (the same bound, exact length and writer, and
- * no look at the input before the length), so the entry of both directions is one
- * function and its fallback is encode_checked. */
 /* The text was not all well-formed (the kernel stopped at `valid`): the scalar reader goes
  * on from there, and if it meets an ill-formed subpart, the general path measures and
  * writes U+FFFD. */
@@ -450,7 +447,9 @@ static inline bool short_ascii_copy(const uint8_t *text, size_t length, uint8_t 
 
 /* The utf8 entry of buf_encode and buf_decode: the checks, the short ASCII copy, else (a
  * tail call) utf8_copy_whole, or with arguments the one-pass case cannot take, the checked
- * path.  A function of its own, so neither the public functions (whose writer call needs
+ * path.  utf8's checked path is the same both ways (the same bound, exact length and
+ * writer, and no look at the input before the length), so both directions share this
+ * entry and its fallbacks call encode_checked.  A function of its own, so neither the public functions (whose writer call needs
  * saved registers) nor utf8_copy_whole put their prologue on the short path: a leaf that
  * saves nothing.  It takes the public functions' arguments as they are (the encoding is
  * utf8), so the dispatch and the tail calls move no register.  Out of line and not cloned:
