@@ -29,9 +29,10 @@ buf_status_t stream_writable_write_known(buf_writable_t *writable, const buf_buf
 /* The same, taking over the caller's reference to the chunk instead of adding one (the
  * pipe, which read the chunk and has no other use for it): queued, or released at once
  * when it is empty or the write fails — either way the caller no longer owns it.  Two
- * reference-count changes (atomic read-modify-writes) a chunk fewer. */
+ * reference-count changes (atomic read-modify-writes) a chunk fewer.  *queued is set to
+ * buf_writable_queued's figure after the write, whatever the status. */
 buf_status_t stream_writable_write_owned(buf_writable_t *writable, const buf_buffer_t *chunk, const uint8_t *bytes,
-                                         size_t length, bool *full);
+                                         size_t length, size_t *queued);
 
 /* EPIPE -> BUF_EPIPE, ENOMEM -> BUF_ENOMEM, anything else -> BUF_EIO (errno kept by the
  * stream that saw it). */
