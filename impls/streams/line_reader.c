@@ -165,12 +165,16 @@ static buf_status_t next_chunk(buf_line_reader_t *reader)
     buf_buffer_t next;
     const uint8_t *next_bytes = NULL;
     size_t next_length = 0;
-    const buf_status_t status = stream_readable_read_known(reader->readable, &next, &next_bytes, &next_length);
+    /* the held chunk's reference may move into the next chunk (same block): then
+     * reader->chunk is zeroed, and its release below does nothing */
+    const buf_arraybuffer_t *const held_block = reader->chunk.buffer;
+    const buf_status_t status =
+        stream_readable_read_continuing(reader->readable, &reader->chunk, &next, &next_bytes, &next_length);
     if (reader->pending_length > 0) {
         const uint8_t *pending = reader->pending;
         const size_t pending_length = reader->pending_length;
         reader->pending_length = 0;
-        if (status == BUF_OK && next.buffer == reader->chunk.buffer && next_bytes == pending + pending_length) {
+        if (status == BUF_OK && next.buffer == held_block && next_bytes == pending + pending_length) {
             buf_buffer_release(&reader->chunk);
             reader->chunk = next;
             reader->chunk_bytes = pending;

@@ -445,6 +445,30 @@ buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *
     return BUF_OK;
 }
 
+buf_status_t stream_readable_read_continuing(buf_readable_t *readable, buf_buffer_t *held, buf_buffer_t *chunk,
+                                             const uint8_t **bytes, size_t *length_out)
+{
+    if (!readable || !chunk || !held)
+        return BUF_EINVAL;
+    if (readable->final_status != BUF_OK || held->buffer == NULL || held->buffer != readable->block.buffer ||
+        readable->filled == readable->delivered)
+        return stream_readable_read_known(readable, chunk, bytes, length_out);
+    /* The next chunk is a view of the block's bytes already read: what the general path
+     * below hands out (a part of the block; the whole block only comes from a fresh read),
+     * on held's reference. */
+    size_t length = readable->filled - readable->delivered;
+    if (length > readable->chunk_size)
+        length = readable->chunk_size;
+    BUF_ASSERT(length < readable->block_capacity);
+    *bytes = readable->block_bytes + readable->delivered;
+    *length_out = length;
+    readable->bytes_read += (uint64_t)length;
+    *chunk = block_view(held->buffer, readable->delivered, length);
+    *held = (buf_buffer_t){0};
+    readable->delivered += length;
+    return BUF_OK;
+}
+
 /* ---- Queries ------------------------------------------------------------------------------- */
 uint64_t buf_readable_bytes_read(const buf_readable_t *readable) { return readable ? readable->bytes_read : 0; }
 int buf_readable_errno(const buf_readable_t *readable) { return readable ? readable->saved_errno : 0; }
