@@ -152,8 +152,10 @@ typedef enum arraybuffer_traits {
     ARRAYBUFFER_ZEROED = 1u << 1,    /* contents zero (else unspecified: allocUnsafe) */
 } arraybuffer_traits_t;
 
-/* The one allocation path: every ArrayBuffer is born here. */
-static buf_status_t arraybuffer_create(buf_backend_t *backend, size_t byte_length, size_t max_byte_length,
+/* The one allocation path: every ArrayBuffer is born here.  Inlined into each public
+ * entry point, where the traits are constants (the zeroing branch folds away) and the
+ * call's register saves go: stream_pipe/malloc/1024 allocates an ArrayBuffer a chunk. */
+static inline __attribute__((always_inline)) buf_status_t arraybuffer_create(buf_backend_t *backend, size_t byte_length, size_t max_byte_length,
                                        arraybuffer_traits_t traits, buf_arraybuffer_t **out)
 {
     BUF_ASSERT(byte_length <= max_byte_length);

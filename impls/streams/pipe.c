@@ -253,8 +253,7 @@ static buf_status_t run_direct(pipe_run_t *run)
         }
         if (queued + 2 * length > peak)
             peak = queued + 2 * length;
-        status = stream_writable_write_owned(writable, &chunk, bytes, length, NULL);
-        queued = buf_writable_queued(writable);
+        status = stream_writable_write_owned(writable, &chunk, bytes, length, &queued);
         if (length + queued > peak)
             peak = length + queued;
         if (status != BUF_OK)

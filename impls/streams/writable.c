@@ -136,6 +136,20 @@ static void queue_pop(buf_writable_t *writable)
     writable->head_offset = 0;
 }
 
+/* The whole queue was written (the common case: a sink or a pipe takes everything):
+ * every chunk's reference goes without the per-chunk offset arithmetic of a short write
+ * (~10 instructions a chunk of stream_pipe at 1 KiB, callgrind). */
+static void queue_release_written(buf_writable_t *writable)
+{
+    for (size_t i = 0; i < writable->queue_count; i++) {
+        queued_chunk_t *chunk = queue_at(writable, i);
+        buf_arraybuffer_release(chunk->view.buffer);
+        chunk->view.buffer = NULL;
+    }
+    writable->queue_head = writable->queue_count = 0;
+    writable->head_offset = writable->queued_bytes = 0;
+}
+
 static void queue_release_all(buf_writable_t *writable)
 {
     while (writable->queue_count)
@@ -218,6 +232,10 @@ static buf_status_t write_queue(buf_writable_t *writable)
             return fail(writable, EIO); /* a sink that accepts nothing would spin forever */
         BUF_ASSERT((size_t)written <= writable->queued_bytes);
         writable->bytes_written += (uint64_t)written;
+        if ((size_t)written == writable->queued_bytes && writable->queue_count <= IOV_MAX) {
+            queue_release_written(writable);
+            break;
+        }
         size_t left = (size_t)written;
         while (left > 0) {
             const size_t head_left = queue_at(writable, 0)->length - writable->head_offset;
@@ -293,10 +311,33 @@ buf_status_t stream_writable_write_known(buf_writable_t *writable, const buf_buf
     return write_chunk(writable, chunk, false, bytes, length, full);
 }
 
+/* The pipe's path: the chunk's reference moves in, and the bytes queued after the write
+ * come back (the pipe's in-flight count needs them: a call to buf_writable_queued a
+ * chunk less).  An open writable with room in its ring, given bytes, queues them here
+ * without write_chunk's refusal cases; anything else takes write_chunk.  ~25 of the
+ * ~70 instructions a chunk the two calls cost at 1 KiB (callgrind, stream_pipe/malloc). */
 buf_status_t stream_writable_write_owned(buf_writable_t *writable, const buf_buffer_t *chunk, const uint8_t *bytes,
-                                         size_t length, bool *full)
+                                         size_t length, size_t *queued)
 {
-    return write_chunk(writable, chunk, true, bytes, length, full);
+    buf_status_t status = BUF_OK;
+    if (__builtin_expect(writable->error != BUF_OK || writable->ended || length == 0 ||
+                             writable->queue_count == writable->queue_capacity,
+                         0)) {
+        status = write_chunk(writable, chunk, true, bytes, length, NULL);
+    } else {
+        queued_chunk_t *slot = queue_at(writable, writable->queue_count);
+        slot->view = *chunk; /* the reference moves */
+        slot->bytes = bytes;
+        slot->length = length;
+        writable->queue_count++;
+        writable->queued_bytes += length;
+        if (writable->queued_bytes >= writable->high_water_mark) {
+            writable->drain_pending = true;
+            status = write_queue(writable);
+        }
+    }
+    *queued = writable->queued_bytes;
+    return status;
 }
 
 buf_status_t buf_writable_flush(buf_writable_t *writable)
