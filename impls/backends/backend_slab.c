@@ -97,6 +97,9 @@ struct slab_heap {
     slab_t *empty[CLASS_COUNT];       /* slabs with no live block, by the class they last
                                        * served (any class of their length may take one) */
     arena_t *arena;                   /* the arena this heap carves slabs from */
+    uint64_t empty_classes[2];        /* bit c: empty[c] holds a slab (slab_new and the
+                                       * give-back visit those lists, not all 88) */
+    unsigned trim_cursor;             /* the class the next look for free tails starts at */
 };
 
 typedef struct slab_state {
@@ -109,6 +112,7 @@ typedef struct slab_state {
     /* The highest bytes_os a commit (of a slab or of a run) has seen: a commit that would
      * pass it gives back idle pages first.  Relaxed: a heuristic, any thread. */
     _Atomic uint64_t bytes_os_high;
+    _Atomic uint64_t give_back_quiet_below; /* no look for idle pages below this bytes_os */
     size_t redzone;                 /* mem_redzone(), fixed for the instance's lifetime */
     bool annotated;                 /* mem_annotating(): the tools watch, every call goes the
                                      * slow path that tells them */
@@ -243,6 +247,33 @@ static void list_remove(slab_t **head, slab_t *slab)
     slab->prev = slab->next = NULL;
 }
 
+static void empty_push(slab_heap_t *heap, slab_t *slab)
+{
+    unsigned index = slab->class_index;
+    list_push(&heap->empty[index], slab);
+    heap->empty_classes[index / 64] |= (uint64_t)1 << (index % 64);
+}
+
+static void empty_remove(slab_heap_t *heap, unsigned index, slab_t *slab)
+{
+    list_remove(&heap->empty[index], slab);
+    if (!heap->empty[index])
+        heap->empty_classes[index / 64] &= ~((uint64_t)1 << (index % 64));
+}
+
+/* The next class after `after` (from the first, for -1) whose empty list holds a slab, or
+ * CLASS_COUNT. */
+static unsigned empty_class_next(const slab_heap_t *heap, int after)
+{
+    for (unsigned word = after < 0 ? 0 : (unsigned)(after + 1) / 64; word < 2; word++) {
+        uint64_t bits = heap->empty_classes[word];
+        if (after >= 0 && word == (unsigned)(after + 1) / 64)
+            bits &= ~(uint64_t)0 << ((unsigned)(after + 1) % 64);
+        if (bits)
+            return word * 64 + (unsigned)__builtin_ctzll(bits);
+    }
+    return CLASS_COUNT;
+}
 
 /* Reads the link in a free block's first word (opened and closed for the sanitizers). */
 static inline void *free_block_next(void *block)
@@ -358,13 +389,29 @@ static void slab_set_carve_limit(slab_t *slab)
  * mapped read-write (slab->writable), so carving them again counts them in bytes_os with
  * no mprotect.  Only at a commit above the high mark, so the pair paths and a steady
  * state (commits below the mark) make no call: an madvise costs ~1-5 us.  alloc_mixed's
- * overhead: slab 1.2893 -> 1.2316, pool 1.3208 -> 1.2626 (the classes of 4-64 KiB are
- * pool's blocks above pool_size / 2). */
+ * overhead: slab 1.2893 -> 1.2304, pool 1.3208 -> 1.2593 (the classes of 4-64 KiB are
+ * pool's blocks above pool_size / 2); its instructions per pair stay where they were
+ * because slab_new finds empty slabs through a bitmap now (empty_classes), which paid
+ * for the looks (slab 160.9 -> 146.5 without them). */
 
+/* Slabs a commit looks at for a free tail (going round the indexed classes from where the
+ * last look stopped): alloc_mixed's instructions per pair (callgrind, ops 2000-4000 after
+ * the fill) and overhead with 8 / 16 / 48 / all: pool 198.7 / 204.7 / 202.4 / 202.4 and
+ * 1.2973 (with 32 KiB trims) / 1.2916 / 1.2593 / 1.2593; slab 149.8 / 157.6 / 160.8 /
+ * 170.3 and 1.2798 / 1.2579 / 1.2304 / 1.2200 (main before: pool 202.6, slab 160.9). */
+#define TRIM_LOOK_LIMIT 48u
+/* Pages given back and still writable commit again (accounting only, no syscall) this much
+ * at a time rather than a page: a trimmed slab carving again takes fewer slow paths. */
+#define RECOMMIT_STEP ((size_t)64 << 10)
+/* After a look that found less than the commit needed, no look until bytes_os passes the
+ * commit's mark by this much: the climb to a new peak (every commit above the mark, with
+ * nothing idle yet) pays one look per 64 KiB, not one per commit. */
+#define GIVE_BACK_QUIET ((size_t)64 << 10)
 /* The least a trim gives back, or it is not worth its madvise: alloc_mixed's overhead
  * with 4 / 16 / 64 / 128 KiB: pool 1.2640 / 1.2626 / 1.2768 / 1.2931, slab 1.2121 / 1.2316
- * / 1.2489 / 1.2631, with ~0.5 madvise per 1000 pairs more than without trims in the first
- * 700 000 pairs at 16 KiB (~1.3 at 4 KiB) and none more in the steady state. */
+ * / 1.2489 / 1.2631 (looking at every slab), with ~0.5 madvise per 1000 pairs more than
+ * without trims in the first 700 000 pairs at 16 KiB (~1.3 at 4 KiB) and none more in
+ * the steady state. */
 #define TRIM_MIN_BYTES ((size_t)16 << 10)
 /* The number of carved blocks of an indexed slab up to its last live one. */
 static uint32_t slab_live_prefix(const slab_t *slab)
@@ -385,6 +432,10 @@ static uint32_t slab_live_prefix(const slab_t *slab)
 static size_t slab_trim(slab_state_t *state, slab_t *slab)
 {
     BUF_ASSERT(slab->indexed && slab->capacity <= SLAB_INDEX_CAPACITY);
+    /* The live blocks need `used` blocks' pages at least: most slabs are rejected here,
+     * before the walk of their free set. */
+    if (round_up((size_t)slab->used * slab->block_size, buf_page_size()) + TRIM_MIN_BYTES > slab->committed)
+        return 0;
     uint32_t prefix = slab_live_prefix(slab);
     size_t keep = round_up((size_t)prefix * slab->block_size, buf_page_size());
     if (keep + TRIM_MIN_BYTES > slab->committed)
@@ -411,11 +462,12 @@ static size_t slab_trim(slab_state_t *state, slab_t *slab)
 /* Gives back idle pages of the heap (empty slabs whole, then the free tails of indexed
  * slabs that have live blocks), the largest classes first, until `needed` bytes are given
  * or none is left; never those of `committing`, the slab about to commit. */
-static void heap_give_back_idle(slab_heap_t *heap, const slab_t *committing, size_t needed)
+static size_t heap_give_back_idle(slab_heap_t *heap, const slab_t *committing, size_t needed)
 {
     slab_state_t *state = heap->owner;
     size_t given = 0;
-    for (unsigned index = CLASS_COUNT; index-- > 0 && given < needed;)
+    for (unsigned index = empty_class_next(heap, -1); index < CLASS_COUNT && given < needed;
+         index = empty_class_next(heap, (int)index))
         for (slab_t *slab = heap->empty[index]; slab && given < needed; slab = slab->next) {
             BUF_ASSERT(slab->used == 0 && slab != committing);
             if (slab->committed == 0 || !mem_decommit(slab->base, slab->committed))
@@ -424,20 +476,38 @@ static void heap_give_back_idle(slab_heap_t *heap, const slab_t *committing, siz
             atomic_fetch_sub_explicit(&state->bytes_os, slab->committed, memory_order_relaxed);
             slab->committed = 0;
         }
-    for (unsigned index = CLASS_COUNT; index-- > FIRST_INDEXED_CLASS && given < needed;)
-        for (slab_t *slab = heap->available[index]; slab && given < needed; slab = slab->next)
+    /* Free tails: a bounded look (TRIM_LOOK_LIMIT slabs) going round the indexed classes
+     * from where the last one stopped, so a commit pays for a few descriptors, not ~60
+     * classes' lists. */
+    unsigned looked = 0, index = heap->trim_cursor;
+    for (unsigned classes = 0; classes < CLASS_COUNT - FIRST_INDEXED_CLASS; classes++) {
+        if (given >= needed || looked >= TRIM_LOOK_LIMIT)
+            break;
+        if (index < FIRST_INDEXED_CLASS || index >= CLASS_COUNT)
+            index = FIRST_INDEXED_CLASS;
+        for (slab_t *slab = heap->available[index]; slab && given < needed && looked < TRIM_LOOK_LIMIT;
+             slab = slab->next, looked++)
             if (slab != committing)
                 given += slab_trim(state, slab);
+        index++;
+    }
+    heap->trim_cursor = index;
+    return given;
 }
 
-/* Before `slab` commits `grown` more bytes: gives back empty slabs' pages if the commit
- * would raise bytes_os above its high mark. */
+/* Before `slab` commits `grown` more bytes: gives back idle pages if the commit would
+ * raise bytes_os above its high mark. */
 static void slab_before_commit(slab_t *slab, size_t grown)
 {
     slab_state_t *state = slab->heap->owner;
     uint64_t now = atomic_load_explicit(&state->bytes_os, memory_order_relaxed);
-    if (now + grown > atomic_load_explicit(&state->bytes_os_high, memory_order_relaxed))
-        heap_give_back_idle(slab->heap, slab, grown);
+    uint64_t wanted = now + grown;
+    if (wanted <= atomic_load_explicit(&state->bytes_os_high, memory_order_relaxed) ||
+        wanted <= atomic_load_explicit(&state->give_back_quiet_below, memory_order_relaxed))
+        return;
+    size_t given = heap_give_back_idle(slab->heap, slab, grown);
+    if (given < grown)
+        atomic_store_explicit(&state->give_back_quiet_below, wanted + GIVE_BACK_QUIET, memory_order_relaxed);
 }
 
 static void slab_after_commit(slab_state_t *state)
@@ -453,12 +523,16 @@ static bool slab_commit_more(slab_t *slab)
     size_t length = (size_t)slab->units * UNIT_SIZE;
     BUF_ASSERT(slab->committed < length);
     /* Enough for the next block, at least a step, never past the slab's end. */
-    size_t step = COMMIT_STEP;
+    /* Pages given back and still writable cost no syscall to commit again: a larger
+     * step there, so a trimmed slab carving again takes fewer trips through here. */
+    size_t step = slab->committed < slab->writable && RECOMMIT_STEP > COMMIT_STEP ? RECOMMIT_STEP : COMMIT_STEP;
     size_t next_block_end = ((size_t)slab->carved + 1) * slab->block_size;
     size_t target = round_up(next_block_end > slab->committed + step ? next_block_end : slab->committed + step,
                              buf_page_size());
     if (target > length)
         target = length;
+    if (step > COMMIT_STEP && target > slab->writable && next_block_end <= slab->writable)
+        target = slab->writable; /* the larger step stops where the syscalls start */
     uint8_t *start = slab->base + slab->committed;
     size_t grown = target - slab->committed;
     slab_before_commit(slab, grown);
@@ -481,20 +555,20 @@ static bool slab_commit_more(slab_t *slab)
 static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_only)
 {
     unsigned units = units_by_class[class_index];
-    slab_t **empty = &heap->empty[class_index];
-    /* One that served this class (committed as far as the class carved it), else the most
-     * committed empty slab of another class of the same length (their first on each list,
-     * ~70 classes at most: slow path). */
-    for (unsigned other = 0; !*empty && other < CLASS_COUNT; other++)
-        if (units_by_class[other] == units && heap->empty[other] &&
-            (*empty == NULL || heap->empty[other]->committed > (*empty)->committed))
-            empty = &heap->empty[other];
-    slab_t *slab = *empty;
+    /* One that served this class (committed as far as the class carved it), else the
+     * first empty slab of another class of the same length (the classes with an empty
+     * slab are a bitmap: a few bits, not 88 lists). */
+    unsigned from = class_index;
+    if (!heap->empty[from])
+        for (from = empty_class_next(heap, -1); from < CLASS_COUNT && units_by_class[from] != units;
+             from = empty_class_next(heap, (int)from))
+            ;
+    slab_t *slab = from < CLASS_COUNT ? heap->empty[from] : NULL;
     if (committed_only && (!slab || slab->committed < class_size(class_index)))
         return NULL;
     if (slab) {
         BUF_ASSERT(slab->used == 0 && slab->units == units);
-        list_remove(empty, slab);
+        empty_remove(heap, from, slab);
     } else {
         if (!heap->arena || heap->arena->units_carved + units > UNITS_PER_ARENA) {
             heap->arena = arena_new(heap->owner);
@@ -673,7 +747,7 @@ static __attribute__((noinline)) void slab_relist(slab_heap_t *heap, slab_t *sla
         list_remove(available, slab);
         slab->listed = false;
         mem_poison(slab->base, slab->committed);
-        list_push(&heap->empty[slab->class_index], slab);
+        empty_push(heap, slab);
     }
 }
 

@@ -72,3 +72,31 @@ Test(slab_give_back, idle_pages_go_back_before_the_peak_rises)
     check_give_back("slab");
     check_give_back("pool");
 }
+
+/* Property: an empty slab serves another class of its length (the classes holding empty
+ * slabs are a bitmap that slab_new reads): after two one-unit slabs of 5 KiB blocks are
+ * freed, the second waits on the empty list, and the first block of 6 KiB starts at its
+ * base instead of fresh units. */
+#define FIVE_KIB ((size_t)5 << 10)
+#define FIVE_KIB_PER_SLAB 12 /* 64 KiB / 5 KiB */
+#define SIX_KIB ((size_t)6 << 10)
+
+Test(slab_give_back, an_empty_slab_serves_another_class_of_its_length)
+{
+    buf_backend_t *backend = test_open_backend("slab");
+    void *five[2 * FIVE_KIB_PER_SLAB];
+    for (int i = 0; i < 2 * FIVE_KIB_PER_SLAB; i++) {
+        five[i] = buf_backend_alloc(backend, FIVE_KIB, 0, NULL);
+        cr_assert_not_null(five[i]);
+    }
+    /* The first slab first: it goes back on its class's list and stays its head, so the
+     * second, emptied after it, is the one that moves to the empty list. */
+    for (int i = 0; i < 2 * FIVE_KIB_PER_SLAB; i++)
+        buf_backend_free(backend, five[i], FIVE_KIB, 0);
+    void *six = buf_backend_alloc(backend, SIX_KIB, 0, NULL);
+    cr_assert_not_null(six);
+    cr_assert_eq(six, five[FIVE_KIB_PER_SLAB], "6 KiB block at %p, not at the empty slab's base %p", six,
+                 five[FIVE_KIB_PER_SLAB]);
+    buf_backend_free(backend, six, SIX_KIB, 0);
+    test_close_backend_clean(backend);
+}
