@@ -389,10 +389,11 @@ static void slab_set_carve_limit(slab_t *slab)
  * mapped read-write (slab->writable), so carving them again counts them in bytes_os with
  * no mprotect.  Only at a commit above the high mark, so the pair paths and a steady
  * state (commits below the mark) make no call: an madvise costs ~1-5 us.  alloc_mixed's
- * overhead: slab 1.2893 -> 1.2304, pool 1.3208 -> 1.2593 (the classes of 4-64 KiB are
- * pool's blocks above pool_size / 2); its instructions per pair stay where they were
- * because slab_new finds empty slabs through a bitmap now (empty_classes), which paid
- * for the looks (slab 160.9 -> 146.5 without them). */
+ * overhead: slab 1.2893 -> 1.2525, pool 1.3208 -> 1.2542 (the classes of 4-64 KiB are
+ * pool's blocks above pool_size / 2); its instructions per pair stay near where they
+ * were (callgrind, ops 2000-4000 after the fill: slab 160.9 -> 162.1, pool 202.6 ->
+ * 208.3) because slab_new finds empty slabs through a bitmap now (empty_classes), which
+ * pays for most of the looks (slab 146.5 with no give-back at all). */
 
 /* Slabs a commit looks at for a free tail (going round the indexed classes from where the
  * last look stopped): alloc_mixed's instructions per pair (callgrind, ops 2000-4000 after
@@ -413,6 +414,17 @@ static void slab_set_carve_limit(slab_t *slab)
  * without trims in the first 700 000 pairs at 16 KiB (~1.3 at 4 KiB) and none more in
  * the steady state. */
 #define TRIM_MIN_BYTES ((size_t)16 << 10)
+/* Where a give-back of `wanted` bytes (at least TRIM_MIN_BYTES) starts in a range of
+ * `committed` bytes whose first `keep` must stay: the top of the range goes, no more than
+ * the commit needs, so bytes_os stays at its peak rather than falling far below it (a
+ * program run twice then ends the second run where it ended the first: the backend_ops
+ * fuzz target checks that). */
+static size_t give_back_start(size_t committed, size_t keep, size_t wanted)
+{
+    size_t amount = round_up(wanted > TRIM_MIN_BYTES ? wanted : TRIM_MIN_BYTES, buf_page_size());
+    return committed - keep > amount ? committed - amount : keep;
+}
+
 /* The number of carved blocks of an indexed slab up to its last live one. */
 static uint32_t slab_live_prefix(const slab_t *slab)
 {
@@ -429,7 +441,7 @@ static uint32_t slab_live_prefix(const slab_t *slab)
 
 /* Gives back the pages of an indexed slab (owner thread) above its last live block;
  * returns the bytes given. */
-static size_t slab_trim(slab_state_t *state, slab_t *slab)
+static size_t slab_trim(slab_state_t *state, slab_t *slab, size_t wanted)
 {
     BUF_ASSERT(slab->indexed && slab->capacity <= SLAB_INDEX_CAPACITY);
     /* The live blocks need `used` blocks' pages at least: most slabs are rejected here,
@@ -440,19 +452,26 @@ static size_t slab_trim(slab_state_t *state, slab_t *slab)
     size_t keep = round_up((size_t)prefix * slab->block_size, buf_page_size());
     if (keep + TRIM_MIN_BYTES > slab->committed)
         return 0;
+    keep = give_back_start(slab->committed, keep, wanted);
     if (!mem_decommit(slab->base + keep, slab->committed - keep))
         return 0; /* the OS refused: the pages stay counted, the blocks stay free */
-    /* The free blocks at or above `prefix` leave the free set (carving reaches them). */
+    /* The carved blocks from the one that `keep` ends in up leave the free set (carving
+     * reaches them again); below it they stay free.  (Pages above the carved blocks,
+     * committed ahead of carving, just go.) */
+    uint32_t first_gone = (uint32_t)(keep / slab->block_size);
+    if (first_gone > slab->carved)
+        first_gone = slab->carved;
+    BUF_ASSERT(first_gone >= prefix && first_gone <= slab->carved);
     uint32_t kept = 0;
     for (uint32_t i = 0; i < slab->free_count; i++)
-        if (((size_t)slab->free_offsets[i] << SLAB_OFFSET_SHIFT) / slab->block_size < prefix)
+        if (((size_t)slab->free_offsets[i] << SLAB_OFFSET_SHIFT) / slab->block_size < first_gone)
             slab->free_offsets[kept++] = slab->free_offsets[i];
     slab->free_count = (uint8_t)kept;
-    if (slab->free_list && (size_t)((uint8_t *)slab->free_list - slab->base) / slab->block_size >= prefix)
+    if (slab->free_list && (size_t)((uint8_t *)slab->free_list - slab->base) / slab->block_size >= first_gone)
         slab->free_list = NULL;
-    BUF_ASSERT(slab->used + (slab->free_list != NULL) + slab->free_count == prefix);
+    BUF_ASSERT(slab->used + (slab->free_list != NULL) + slab->free_count == first_gone);
     size_t given = slab->committed - keep;
-    slab->carved = prefix;
+    slab->carved = first_gone;
     slab->committed = (uint32_t)keep;
     slab_set_carve_limit(slab);
     atomic_fetch_sub_explicit(&state->bytes_os, given, memory_order_relaxed);
@@ -470,11 +489,14 @@ static size_t heap_give_back_idle(slab_heap_t *heap, const slab_t *committing, s
          index = empty_class_next(heap, (int)index))
         for (slab_t *slab = heap->empty[index]; slab && given < needed; slab = slab->next) {
             BUF_ASSERT(slab->used == 0 && slab != committing);
-            if (slab->committed == 0 || !mem_decommit(slab->base, slab->committed))
-                continue; /* nothing to give, or the OS refused: the pages stay counted */
-            given += slab->committed;
-            atomic_fetch_sub_explicit(&state->bytes_os, slab->committed, memory_order_relaxed);
-            slab->committed = 0;
+            if (slab->committed == 0)
+                continue;
+            size_t keep = give_back_start(slab->committed, 0, needed - given);
+            if (!mem_decommit(slab->base + keep, slab->committed - keep))
+                continue; /* the OS refused: the pages stay counted */
+            given += slab->committed - keep;
+            atomic_fetch_sub_explicit(&state->bytes_os, slab->committed - keep, memory_order_relaxed);
+            slab->committed = (uint32_t)keep;
         }
     /* Free tails: a bounded look (TRIM_LOOK_LIMIT slabs) going round the indexed classes
      * from where the last one stopped, so a commit pays for a few descriptors, not ~60
@@ -488,7 +510,7 @@ static size_t heap_give_back_idle(slab_heap_t *heap, const slab_t *committing, s
         for (slab_t *slab = heap->available[index]; slab && given < needed && looked < TRIM_LOOK_LIMIT;
              slab = slab->next, looked++)
             if (slab != committing)
-                given += slab_trim(state, slab);
+                given += slab_trim(state, slab, needed - given);
         index++;
     }
     heap->trim_cursor = index;

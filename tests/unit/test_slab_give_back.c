@@ -77,9 +77,9 @@ Test(slab_give_back, idle_pages_go_back_before_the_peak_rises)
  * slabs are a bitmap that slab_new reads): after two one-unit slabs of 5 KiB blocks are
  * freed, the second waits on the empty list, and the first block of 6 KiB starts at its
  * base instead of fresh units. */
-#define FIVE_KIB ((size_t)5 << 10)
-#define FIVE_KIB_PER_SLAB 12 /* 64 KiB / 5 KiB */
-#define SIX_KIB ((size_t)6 << 10)
+#define FIVE_KIB ((size_t)5000) /* class 5120 with a red zone of up to 120 bytes */
+#define FIVE_KIB_PER_SLAB 12 /* 64 KiB / 5120 */
+#define SIX_KIB ((size_t)6000)  /* class 6144 */
 
 Test(slab_give_back, an_empty_slab_serves_another_class_of_its_length)
 {
