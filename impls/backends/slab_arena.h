@@ -52,7 +52,10 @@ typedef struct slab {
     uint32_t capacity;
     uint16_t class_index;     /* runs: CLASS_RUN (slab_runs.c) */
     uint8_t units;            /* 1, 2, 4 or 8; runs: 1-63 */
-    uint32_t committed;       /* bytes from base made usable so far (stays when reused) */
+    uint32_t committed;       /* bytes from base made usable so far (stays when reused;
+                               * counted in bytes_os; less once idle pages go back) */
+    uint32_t writable;        /* bytes from base made read-write at some point (pages given
+                               * back stay so: committing them again needs no mprotect) */
     bool listed;              /* on heap->available[class_index] */
     bool in_use;              /* carved from its arena at least once */
     bool indexed;             /* block_size >= SLAB_INDEXED_MIN_BLOCK: free blocks out of

@@ -48,13 +48,13 @@ static inline uint64_t run_starts(uint64_t bits, unsigned count)
     return bits;
 }
 
-int backend_slab_runs_init(backend_slab_runs_t *runs, _Atomic uint64_t *bytes_os)
+int backend_slab_runs_init(backend_slab_runs_t *runs, _Atomic uint64_t *bytes_os, _Atomic uint64_t *bytes_os_high)
 {
     runs->arenas = NULL;
     runs->empty_arenas = 0;
     runs->idle_units = 0;
-    runs->bytes_os_high = 0;
     runs->bytes_os = bytes_os;
+    runs->bytes_os_high = bytes_os_high;
     return pthread_mutex_init(&runs->lock, NULL) == 0 ? 0 : -1;
 }
 
@@ -152,7 +152,8 @@ void *backend_slab_run_alloc(backend_slab_runs_t *runs, size_t size, size_t requ
     uint64_t uncommitted = mask & ~arena->committed_units;
     uint64_t fresh_bytes = popcount64(uncommitted) * UNIT_SIZE;
     if (uncommitted && runs->idle_units > RUN_IDLE_KEPT_UNITS &&
-        atomic_load_explicit(runs->bytes_os, memory_order_relaxed) + fresh_bytes > runs->bytes_os_high)
+        atomic_load_explicit(runs->bytes_os, memory_order_relaxed) + fresh_bytes >
+            atomic_load_explicit(runs->bytes_os_high, memory_order_relaxed))
         run_give_back_idle(runs, arena, mask, (uint32_t)popcount64(uncommitted));
     if (uncommitted) {
         if ((mask & ~arena->writable_units) && !mem_commit(base, (size_t)count * UNIT_SIZE)) {
@@ -164,8 +165,8 @@ void *backend_slab_run_alloc(backend_slab_runs_t *runs, size_t size, size_t requ
         atomic_fetch_add_explicit(runs->bytes_os, popcount64(uncommitted) * UNIT_SIZE, memory_order_relaxed);
     }
     uint64_t bytes_os_now = atomic_load_explicit(runs->bytes_os, memory_order_relaxed);
-    if (bytes_os_now > runs->bytes_os_high)
-        runs->bytes_os_high = bytes_os_now;
+    if (bytes_os_now > atomic_load_explicit(runs->bytes_os_high, memory_order_relaxed))
+        atomic_store_explicit(runs->bytes_os_high, bytes_os_now, memory_order_relaxed);
     BUF_ASSERT(runs->idle_units >= count - popcount64(uncommitted));
     runs->idle_units -= count - (uint32_t)popcount64(uncommitted);
     if (arena->free_units == RUN_ARENA_ALL_FREE)

@@ -24,12 +24,13 @@ typedef struct backend_slab_runs {
     arena_t *arenas;
     uint32_t empty_arenas;       /* run arenas with every unit free */
     uint32_t idle_units;         /* free units that are committed (their pages held) */
-    uint64_t bytes_os_high;      /* the highest *bytes_os a run allocation has seen */
-    _Atomic uint64_t *bytes_os;  /* the owning instance's counter of bytes from the OS */
+    _Atomic uint64_t *bytes_os;  /* the owning instance's counter of bytes from the OS ... */
+    _Atomic uint64_t *bytes_os_high; /* ... and the highest it has been at a commit (runs'
+                                  * and size classes' alike: one peak to keep flat) */
 } backend_slab_runs_t;
 
 /* Returns 0, or -1 if the lock could not be created. */
-int backend_slab_runs_init(backend_slab_runs_t *runs, _Atomic uint64_t *bytes_os);
+int backend_slab_runs_init(backend_slab_runs_t *runs, _Atomic uint64_t *bytes_os, _Atomic uint64_t *bytes_os_high);
 /* A run for a request of `request` bytes (size + red zone, above 64 KiB, at most RUN_MAX)
  * handed out for `size`; NULL when the OS refuses.  Any thread. */
 void *backend_slab_run_alloc(backend_slab_runs_t *runs, size_t size, size_t request);
