@@ -205,9 +205,26 @@ AVX2 static inline void base64_store24(uint8_t *dst, __m256i packed)
 
 /* The high nibbles of 32 characters, and the classification's verdict: a nonzero byte in
  * *invalid marks a character outside both alphabets ('=' included). */
-AVX2 static inline __m256i base64_classify(__m256i characters, __m256i *invalid)
+/* 0x0F in every byte, loaded from a row through a pointer the compiler cannot see into (as
+ * hex_constants below) by the loops after base64_decode_64s: _mm256_set1_epi8(0x0F) made
+ * gcc build it from a general register (movabs, vmovq, vpbroadcastq) again in each of
+ * them.  base64_decode_64s's one loop keeps _mm256_set1_epi8, built once before it: the
+ * row's load, which stores through uint8_t may alias, came back in every step (4 KiB:
+ * +170 instructions a call). */
+static const uint8_t low_nibble_row[32] __attribute__((aligned(32))) = {
+    0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F,
+    0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F, 0x0F,
+};
+
+AVX2 static inline __m256i low_nibbles(void)
 {
-    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    const uint8_t *row = low_nibble_row;
+    __asm__("" : "+r"(row));
+    return _mm256_load_si256((const __m256i *)(const void *)row);
+}
+
+AVX2 static inline __m256i base64_classify(__m256i characters, __m256i nibble_mask, __m256i *invalid)
+{
     const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
     *invalid = base64_invalid(high, _mm256_and_si256(characters, nibble_mask));
     return high;
@@ -226,13 +243,14 @@ AVX2 static inline __m256i base64_classify(__m256i characters, __m256i *invalid)
 AVX2 static inline __attribute__((always_inline)) size_t base64_decode_64s(const uint8_t *text, size_t length,
                                                                           uint8_t *dst)
 {
+    const __m256i nibble_mask = _mm256_set1_epi8(0x0F); /* one loop: gcc builds it once, before it */
     size_t in = 0, out = 0;
     for (; in + 64 <= length; in += 64, out += 48) {
         const __m256i first = _mm256_loadu_si256(in256(text + in));
         const __m256i second = _mm256_loadu_si256(in256(text + in + 32));
         __m256i first_invalid, second_invalid;
-        const __m256i first_high = base64_classify(first, &first_invalid);
-        const __m256i second_high = base64_classify(second, &second_invalid);
+        const __m256i first_high = base64_classify(first, nibble_mask, &first_invalid);
+        const __m256i second_high = base64_classify(second, nibble_mask, &second_invalid);
         const __m256i invalid = _mm256_or_si256(first_invalid, second_invalid);
         if (!_mm256_testz_si256(invalid, invalid))
             break; /* the blocks below take the valid groups of the two */
@@ -244,11 +262,12 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_64s(const
 
 AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_t *dst)
 {
+    const __m256i nibble_mask = low_nibbles();
     size_t in = base64_decode_64s(text, length, dst), out = in / 4 * 3;
     for (size_t rest; (rest = length - in) >= 4;) {
         const __m256i characters = rest >= 32 ? _mm256_loadu_si256(in256(text + in)) : load_last_block(text, in, length);
         __m256i invalid;
-        const __m256i high = base64_classify(characters, &invalid);
+        const __m256i high = base64_classify(characters, nibble_mask, &invalid);
         const size_t used = valid_run(invalid, 4);
         if (used == 0)
             break;
@@ -362,11 +381,12 @@ AVX2 static size_t avx2_base64url_encode_write(const uint8_t *bytes, size_t leng
 AVX2 static __attribute__((noinline)) size_t base64_decode_write_from(const uint8_t *text, size_t in, size_t length,
                                                                      uint8_t *dst)
 {
+    const __m256i nibble_mask = low_nibbles();
     size_t out = in / 4 * 3;
     for (size_t rest; (rest = length - in) > 0;) {
         const __m256i characters = rest >= 32 ? _mm256_loadu_si256(in256(text + in)) : load_last_block(text, in, length);
         __m256i invalid;
-        const __m256i high = base64_classify(characters, &invalid);
+        const __m256i high = base64_classify(characters, nibble_mask, &invalid);
         size_t run = valid_run(invalid, 1); /* the last block's zeros end it by the text's end */
         if (run == 32) {
             base64_store24(dst + out, base64_pack(base64_sextets_of(characters, high)));
@@ -426,6 +446,48 @@ static inline size_t base64_decode_ending(const uint8_t *ending, size_t count, u
     return 2;
 }
 
+/* The text's whole groups decoded: its ending (base64_decode_ending), or when that is
+ * something else, the general writer from the ending on.  Out of line, reached by a tail
+ * call: inlined, its scalar registers gave the writer a frame (four saved registers and
+ * an aligned stack: 12 instructions a call). */
+AVX2 static __attribute__((noinline)) size_t base64_decode_ending_or_rest(const uint8_t *text, size_t length,
+                                                                         size_t groups_end, uint8_t *dst)
+{
+    const size_t out = groups_end / 4 * 3;
+    const size_t ending_bytes = base64_decode_ending(text + groups_end, length - groups_end, dst + out);
+    if (ending_bytes == SIZE_MAX)
+        return base64_decode_write_from(text, groups_end, length, dst);
+    return out + ending_bytes;
+}
+
+/* 32..96 characters of whole groups (groups_end of them, a multiple of 4) as three blocks
+ * of 32 with one validity test, no loop: the first at 0, the second at 32 (or, below 64
+ * characters, ending where the text does), the third ending where the text does, the
+ * blocks overlapping where the text is shorter than 96 (their bytes written again, the
+ * same).  False, nothing known written, if any character is outside the alphabets.
+ * Straight-line code keeps every constant in a register: the 64-byte row's 84 characters
+ * through the 64-step loop and a last block went 161 -> ~110 instructions in the writer
+ * (callgrind, avx2). */
+AVX2 static inline __attribute__((always_inline)) bool base64_decode_short_groups(const uint8_t *text,
+                                                                                size_t groups_end, uint8_t *dst)
+{
+    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    const size_t last = groups_end - 32, second = groups_end >= 64 ? 32 : last;
+    const __m256i a = _mm256_loadu_si256(in256(text)), b = _mm256_loadu_si256(in256(text + second)),
+                  c = _mm256_loadu_si256(in256(text + last));
+    __m256i a_invalid, b_invalid, c_invalid;
+    const __m256i a_high = base64_classify(a, nibble_mask, &a_invalid);
+    const __m256i b_high = base64_classify(b, nibble_mask, &b_invalid);
+    const __m256i c_high = base64_classify(c, nibble_mask, &c_invalid);
+    const __m256i invalid = _mm256_or_si256(a_invalid, _mm256_or_si256(b_invalid, c_invalid));
+    if (!_mm256_testz_si256(invalid, invalid))
+        return false;
+    base64_store24(dst, base64_pack(base64_sextets_of(a, a_high)));
+    base64_store24(dst + second / 4 * 3, base64_pack(base64_sextets_of(b, b_high)));
+    base64_store24(dst + last / 4 * 3, base64_pack(base64_sextets_of(c, c_high)));
+    return true;
+}
+
 /* The one-shot writer.  Well-formed text (Buffer.toString('base64') of anything, the
  * rows' input) is its whole groups of data, then an ending of 0..4 characters (the last
  * group's 2 or 3, or 4 with '=' padding): the groups go 64 characters per step and 32 at
@@ -436,34 +498,39 @@ static inline size_t base64_decode_ending(const uint8_t *ending, size_t count, u
  * writer (callgrind, avx2).  At the first block holding anything but alphabet characters
  * (a skipped character, a byte >= 0x80, an early '=') or an ending of anything else,
  * base64_decode_write_from goes on from the last whole group before it. */
+/* More than 96 characters of whole groups: the steps of 64 (base64_decode_64s, which stops
+ * before a step holding anything else), then one loop for the block of 32 and the last
+ * block, so their constants are loaded once.  Out of line: its registers gave the
+ * writer's short path a frame (four saved registers, an aligned stack). */
+AVX2 static __attribute__((noinline)) size_t base64_decode_long(const uint8_t *text, size_t length, size_t groups_end,
+                                                               uint8_t *dst)
+{
+    const __m256i nibble_mask = low_nibbles();
+    for (size_t in = base64_decode_64s(text, groups_end, dst); in < groups_end;) {
+        /* a group boundary either way: groups_end is one, and 32 characters are 8 groups */
+        const size_t at = in + 32 <= groups_end ? in : groups_end - 32;
+        const __m256i characters = _mm256_loadu_si256(in256(text + at));
+        __m256i invalid;
+        const __m256i high = base64_classify(characters, nibble_mask, &invalid);
+        if (!_mm256_testz_si256(invalid, invalid))
+            return base64_decode_write_from(text, in, length, dst);
+        base64_store24(dst + at / 4 * 3, base64_pack(base64_sextets_of(characters, high)));
+        in = at + 32;
+    }
+    return base64_decode_ending_or_rest(text, length, groups_end, dst);
+}
+
 AVX2 static size_t avx2_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     const size_t ending = length % 4 ? length % 4 : length && text[length - 1] == '=' ? 4 : 0;
     const size_t groups_end = length - ending;
     if (groups_end < 32)
         return base64_decode_write_from(text, 0, length, dst);
-    size_t in = base64_decode_64s(text, groups_end, dst);
-    for (; in + 32 <= groups_end; in += 32) {
-        const __m256i characters = _mm256_loadu_si256(in256(text + in));
-        __m256i invalid;
-        const __m256i high = base64_classify(characters, &invalid);
-        if (!_mm256_testz_si256(invalid, invalid))
-            return base64_decode_write_from(text, in, length, dst);
-        base64_store24(dst + in / 4 * 3, base64_pack(base64_sextets_of(characters, high)));
-    }
-    if (in < groups_end) {
-        const size_t last = groups_end - 32; /* a group boundary: groups_end is one, 32 is 8 groups */
-        const __m256i characters = _mm256_loadu_si256(in256(text + last));
-        __m256i invalid;
-        const __m256i high = base64_classify(characters, &invalid);
-        if (!_mm256_testz_si256(invalid, invalid))
-            return base64_decode_write_from(text, in, length, dst);
-        base64_store24(dst + last / 4 * 3, base64_pack(base64_sextets_of(characters, high)));
-    }
-    const size_t out = groups_end / 4 * 3, ending_bytes = base64_decode_ending(text + groups_end, ending, dst + out);
-    if (ending_bytes == SIZE_MAX)
-        return base64_decode_write_from(text, groups_end, length, dst);
-    return out + ending_bytes;
+    if (groups_end > 96)
+        return base64_decode_long(text, length, groups_end, dst);
+    if (!base64_decode_short_groups(text, groups_end, dst))
+        return base64_decode_write_from(text, 0, length, dst);
+    return base64_decode_ending_or_rest(text, length, groups_end, dst);
 }
 
 /* ---- hex --------------------------------------------------------------------------------- */
