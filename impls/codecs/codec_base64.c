@@ -11,10 +11,8 @@
 #include "codec_internal.h"
 
 /* ---- Tables ------------------------------------------------------------------------- */
-static const char standard_alphabet[65] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char url_alphabet[65] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const char codec_base64_alphabet[65] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const char codec_base64url_alphabet[65] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* Sextet values (codec_internal.h: shared with the SIMD writers' text endings); both
  * special values have bit 7 set, so one test rejects a group. */
@@ -47,7 +45,7 @@ size_t codec_base64_encode_length(size_t length, bool url)
 
 size_t codec_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
 {
-    const char *alphabet = url ? url_alphabet : standard_alphabet;
+    const char *alphabet = url ? codec_base64url_alphabet : codec_base64_alphabet;
     size_t in = codec_kernels()->base64_encode(bytes, length, dst, url), out = in / 3 * 4;
     for (; in + 3 <= length; in += 3, out += 4) {
         const uint32_t group = ((uint32_t)bytes[in] << 16) | ((uint32_t)bytes[in + 1] << 8) | bytes[in + 2];
