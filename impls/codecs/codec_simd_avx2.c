@@ -582,8 +582,86 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_long(const uint8_t *t
     return base64_decode_ending_or_rest(text, length, groups_end, dst);
 }
 
+/* Text of 36..96 characters whose length is not 4k + 1, ending in one of the ways
+ * well-formed text ends, in three blocks of 32 with one validity test and no scalar
+ * ending: the first at 0, the second at 32 (or 4 characters before the third), the third
+ * at the last group boundary s it can start from (4 <= s <= 64) and holding the text's
+ * ending made whole:
+ *   - length 4k, no '=' at the end: whole groups, the third block is the last 32;
+ *   - length 4k ending in '=' (QQ== or QUI=): the '=' among the last two characters read
+ *     as 'A' (sextet 0), so the last group gives its 1 or 2 bytes and zeros after them;
+ *   - length 4k + 2 or 4k + 3 (base64url's unpadded QQ, QUI): the last 32 characters
+ *     moved down by 2 or 1 across the lanes and 'A's put after them, the same.
+ * The first two blocks end at or before the last group, so they are the text as it is.
+ * The third block's bytes go out as 16 from its start and 8 ending exactly at the
+ * decoded end, so nothing lands past it.  Returns the decoded size, or SIZE_MAX (bytes
+ * written, all within that size's prefix of well-formed text) when any block holds
+ * something else: a skipped character, a byte >= 0x80, a '=' anywhere else (x===).  The
+ * 64-byte rows: base64 (88 characters, QQ==) and base64url (86, QQ) 210 and 194 -> ~150
+ * instructions a call (callgrind, avx2). */
+AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_text(const uint8_t *text, size_t length,
+                                                                                uint8_t *dst)
+{
+    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    const size_t rest = length % 4;
+    size_t last, partial; /* the third block's start, and the bytes of the text's last group */
+    __m256i c;
+    if (rest == 0) {
+        last = length - 32;
+        c = _mm256_loadu_si256(in256(text + last));
+        partial = 3;
+        if (text[length - 1] == '=') {
+            partial = text[length - 2] == '=' ? 1 : 2;
+            const __m256i equals_to_a = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'A' - '=', 'A' - '=');
+            c = _mm256_add_epi8(c, _mm256_and_si256(_mm256_cmpeq_epi8(c, _mm256_set1_epi8('=')), equals_to_a));
+        }
+    } else {
+        last = length - rest - 28;
+        partial = rest - 1;
+        const __m256i tail = _mm256_loadu_si256(in256(text + length - 32));
+        const __m256i upper_then_zero = _mm256_permute2x128_si256(tail, tail, 0x81);
+        if (rest == 2)
+            c = _mm256_or_si256(_mm256_alignr_epi8(upper_then_zero, tail, 2),
+                                _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                 0, 0, 0, 0, 0, 0, 0, 'A', 'A'));
+        else
+            c = _mm256_or_si256(_mm256_alignr_epi8(upper_then_zero, tail, 1),
+                                _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                 0, 0, 0, 0, 0, 0, 0, 0, 'A'));
+    }
+    const size_t second = last >= 36 ? 32 : last - 4;
+    const __m256i a = _mm256_loadu_si256(in256(text)), b = _mm256_loadu_si256(in256(text + second));
+    __m256i a_invalid, b_invalid, c_invalid;
+    const __m256i a_high = base64_classify(a, nibble_mask, &a_invalid);
+    const __m256i b_high = base64_classify(b, nibble_mask, &b_invalid);
+    const __m256i c_high = base64_classify(c, nibble_mask, &c_invalid);
+    const __m256i invalid = _mm256_or_si256(a_invalid, _mm256_or_si256(b_invalid, c_invalid));
+    if (!_mm256_testz_si256(invalid, invalid))
+        return SIZE_MAX;
+    base64_store24(dst, base64_pack(base64_sextets_of(a, a_high)));
+    base64_store24(dst + second / 4 * 3, base64_pack(base64_sextets_of(b, b_high)));
+    const __m256i packed = base64_pack(base64_sextets_of(c, c_high));
+    const __m128i low = _mm256_castsi256_si128(packed), high = _mm256_extracti128_si256(packed, 1);
+    uint8_t *const out = dst + last / 4 * 3;
+    _mm_storeu_si128(out128(out), low);
+    if (partial == 3)
+        _mm_storel_epi64(out128(out + 16), high);
+    else if (partial == 2)
+        _mm_storel_epi64(out128(out + 15), _mm_alignr_epi8(high, low, 15));
+    else
+        _mm_storel_epi64(out128(out + 14), _mm_alignr_epi8(high, low, 14));
+    return last / 4 * 3 + 21 + partial;
+}
+
 AVX2 static size_t avx2_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
+    if (length >= 36 && length <= 96 && length % 4 != 1) {
+        const size_t out = base64_decode_short_text(text, length, dst);
+        if (out != SIZE_MAX)
+            return out;
+        return base64_decode_write_from(text, 0, length, dst);
+    }
     const size_t ending = length % 4 ? length % 4 : length && text[length - 1] == '=' ? 4 : 0;
     const size_t groups_end = length - ending;
     if (groups_end < 32)
