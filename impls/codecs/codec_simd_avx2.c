@@ -658,7 +658,7 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_long(const uint8_t *t
 AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_text(const uint8_t *text, size_t length,
                                                                                 uint8_t *dst)
 {
-    const __m256i nibble_mask = _mm256_set1_epi8(0x0F);
+    const __m256i nibble_mask = low_nibbles(); /* one load; gcc built _mm256_set1_epi8 in three */
     const size_t rest = length % 4;
     size_t last, partial; /* the third block's start, and the bytes of the text's last group */
     __m256i c;
