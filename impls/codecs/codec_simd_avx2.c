@@ -445,7 +445,8 @@ AVX2 static inline __m256i base64_encode24_inside(const base64_encode_constants_
  * the groups do), the third ending where the groups do, overlapping where the groups are
  * fewer than 72 bytes (their characters written again, the same); then the last 1 or 2
  * bytes and the '=' padding by lookup.  No padded copy in, no copy out: a 64-byte row
- * went 228 -> ~160 instructions a call (callgrind, avx2). */
+ * went 228 -> 163 instructions a call, base64url 217 -> 159 (callgrind, avx2, with the
+ * encode entry in codec.c and the constants loaded from a table). */
 AVX2 static inline __attribute__((always_inline)) size_t base64_encode_short(const uint8_t *bytes, size_t length,
                                                                            size_t groups, uint8_t *dst, bool url)
 {
@@ -583,9 +584,9 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_ending_or_rest(const 
  * characters, ending where the text does), the third ending where the text does, the
  * blocks overlapping where the text is shorter than 96 (their bytes written again, the
  * same).  False, nothing known written, if any character is outside the alphabets.
- * Straight-line code keeps every constant in a register: the 64-byte row's 84 characters
- * through the 64-step loop and a last block went 161 -> ~110 instructions in the writer
- * (callgrind, avx2). */
+ * Straight-line code keeps every constant in a register (the 64-step loop and a last block
+ * spilled three of them to an aligned stack frame): the 64-byte row 233 -> 210
+ * instructions a call before its ending went into the block (callgrind, avx2). */
 AVX2 static inline __attribute__((always_inline)) bool base64_decode_short_groups(const uint8_t *text,
                                                                                 size_t groups_end, uint8_t *dst)
 {
@@ -606,16 +607,6 @@ AVX2 static inline __attribute__((always_inline)) bool base64_decode_short_group
     return true;
 }
 
-/* The one-shot writer.  Well-formed text (Buffer.toString('base64') of anything, the
- * rows' input) is its whole groups of data, then an ending of 0..4 characters (the last
- * group's 2 or 3, or 4 with '=' padding): the groups go 64 characters per step and 32 at
- * a time, the last (fewer than 32) through one more block of 32 that ENDS at the last
- * whole group and overlaps the decoded ones (their bytes written again, the same), so its
- * 24 bytes end exactly at the data's bytes: no padded copy in, no copy out; the ending is
- * three lookups.  A 64-byte row (88 characters) went 154 -> ~100 instructions in the
- * writer (callgrind, avx2).  At the first block holding anything but alphabet characters
- * (a skipped character, a byte >= 0x80, an early '=') or an ending of anything else,
- * base64_decode_write_from goes on from the last whole group before it. */
 /* More than 96 characters of whole groups: the steps of 64 (base64_decode_64s, which stops
  * before a step holding anything else), then one loop for the block of 32 and the last
  * block, so their constants are loaded once.  Out of line: its registers gave the
@@ -653,8 +644,8 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_long(const uint8_t *t
  * decoded end, so nothing lands past it.  Returns the decoded size, or SIZE_MAX (bytes
  * written, all within that size's prefix of well-formed text) when any block holds
  * something else: a skipped character, a byte >= 0x80, a '=' anywhere else (x===).  The
- * 64-byte rows: base64 (88 characters, QQ==) and base64url (86, QQ) 210 and 194 -> ~150
- * instructions a call (callgrind, avx2). */
+ * 64-byte rows: base64 (88 characters, QQ==) and base64url (86, QQ) 210 and 194 -> 185
+ * and 175 instructions a call (callgrind, avx2; 233 and 211 at the start). */
 AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_text(const uint8_t *text, size_t length,
                                                                                 uint8_t *dst)
 {
@@ -710,6 +701,17 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
     return last / 4 * 3 + 21 + partial;
 }
 
+/* The one-shot writer.  Well-formed text (Buffer.toString('base64') of anything, the
+ * rows' input) is its whole groups of data, then an ending of 0..4 characters (the last
+ * group's 2 or 3, or 4 with '=' padding): the groups go 64 characters per step and 32 at
+ * a time, the last (fewer than 32) through one more block of 32 that ENDS at the last
+ * whole group and overlaps the decoded ones (their bytes written again, the same), so its
+ * 24 bytes end exactly at the data's bytes: no padded copy in, no copy out; the ending is
+ * three lookups (base64_decode_long); text of 36..96 characters takes
+ * base64_decode_short_text, its ending inside the last block, and other short text
+ * base64_decode_short_groups.  At the first block holding anything but alphabet characters
+ * (a skipped character, a byte >= 0x80, an early '=') or an ending of anything else,
+ * base64_decode_write_from goes on from the last whole group before it. */
 AVX2 static size_t avx2_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     if (length >= 36 && length <= 96 && length % 4 != 1) {
@@ -886,8 +888,8 @@ AVX2 static inline bool hex_decode_block(const hex_constants_t *k, const uint8_t
  * the decoded ones (their bytes written again, the same): no padded copy, no scalar tail,
  * and an odd last character is dropped as Node drops it.  The kernel's frame (its
  * constants spilled to an aligned stack area for the loops after the 128-step) and the
- * call to it are gone from this path: a 64-byte row 163 -> 144 instructions a call
- * (callgrind, avx2).  Longer text takes the kernel's loop (inlined here as a loop, gcc
+ * call to it are gone from this path: a 64-byte row 165 -> 121 instructions a call
+ * (callgrind, avx2; codec.c's entry included).  Longer text takes the kernel's loop (inlined: gcc
  * kept copies of the constants in the step: 4 KiB 3250 -> 3357).  At the first block
  * holding anything but digits, hex_decode_write_from goes on from that block. */
 AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
