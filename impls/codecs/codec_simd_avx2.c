@@ -641,9 +641,8 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_long(const uint8_t *t
  *     moved down by 2 or 1 across the lanes and 'A's put after them, the same.
  * The first two blocks end at or before the last group, so they are the text as it is.
  * The third block's bytes go out as 16 from its start and 8 ending exactly at the
- * decoded end, so nothing lands past it.  Returns the decoded size, or SIZE_MAX (bytes
- * written, all within that size's prefix of well-formed text) when any block holds
- * something else: a skipped character, a byte >= 0x80, a '=' anywhere else (x===).  The
+ * decoded end, so nothing lands past it.  Returns the decoded size, or SIZE_MAX (nothing
+ * written: the test comes before any store) when any block holds something else: a skipped character, a byte >= 0x80, a '=' anywhere else (x===).  The
  * 64-byte rows: base64 (88 characters, QQ==) and base64url (86, QQ) 210 and 194 -> 185
  * and 175 instructions a call (callgrind, avx2; 233 and 211 at the start). */
 AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_text(const uint8_t *text, size_t length,
