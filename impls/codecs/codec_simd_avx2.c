@@ -313,6 +313,47 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_64s(const
     return in;
 }
 
+/* 128 characters per step for long text (base64_decode_long): four registers, one validity
+ * test for all four (the OR of their verdicts), the first three blocks' 24 bytes each as one
+ * 32-byte store whose last 8 the next block's store overwrites, the fourth's exactly (16 +
+ * 8), so nothing lands past the step's 96 bytes.  Against two steps of 64 this saves one
+ * test and branch, one exact store (3 instructions for 1) and one round of the loop's
+ * counters per 128 characters.  Stops before a step holding anything outside the
+ * alphabets; the caller's steps of 64 and blocks of 32 take it from there. */
+AVX2 static inline __attribute__((always_inline)) size_t base64_decode_128s(const uint8_t *text, size_t length,
+                                                                           uint8_t *dst)
+{
+    const __m256i nibble_mask = _mm256_set1_epi8(0x0F); /* one loop: gcc builds it once, before it */
+    const uint8_t *in = text;
+    const uint8_t *const last_step = length >= 128 ? text + length - 128 : text - 1;
+    for (; in <= last_step; in += 128, dst += 96) {
+        const __m256i a = _mm256_loadu_si256(in256(in)), b = _mm256_loadu_si256(in256(in + 32));
+        const __m256i c = _mm256_loadu_si256(in256(in + 64)), d = _mm256_loadu_si256(in256(in + 96));
+        /* block by block, the verdicts OR-ed into one register as they come and the
+         * sextets made before the test: five registers live across the blocks.  The empty
+         * asm ends each block's live range there; without it gcc interleaved the four
+         * blocks and spilled three lookups to the stack every step. */
+        __m256i invalid, block_invalid;
+        __m256i a_sextets = base64_sextets_of(a, base64_classify(a, nibble_mask, &invalid));
+        __asm__("" : "+x"(a_sextets), "+x"(invalid));
+        __m256i b_sextets = base64_sextets_of(b, base64_classify(b, nibble_mask, &block_invalid));
+        invalid = _mm256_or_si256(invalid, block_invalid);
+        __asm__("" : "+x"(b_sextets), "+x"(invalid));
+        __m256i c_sextets = base64_sextets_of(c, base64_classify(c, nibble_mask, &block_invalid));
+        invalid = _mm256_or_si256(invalid, block_invalid);
+        __asm__("" : "+x"(c_sextets), "+x"(invalid));
+        const __m256i d_sextets = base64_sextets_of(d, base64_classify(d, nibble_mask, &block_invalid));
+        invalid = _mm256_or_si256(invalid, block_invalid);
+        if (!_mm256_testz_si256(invalid, invalid))
+            break;
+        _mm256_storeu_si256(out256(dst), base64_pack(a_sextets));
+        _mm256_storeu_si256(out256(dst + 24), base64_pack(b_sextets));
+        _mm256_storeu_si256(out256(dst + 48), base64_pack(c_sextets));
+        base64_store24(dst + 72, base64_pack(d_sextets));
+    }
+    return (size_t)(in - text);
+}
+
 AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_t *dst)
 {
     const __m256i nibble_mask = low_nibbles();
@@ -615,7 +656,10 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_long(const uint8_t *t
                                                                uint8_t *dst)
 {
     const __m256i nibble_mask = low_nibbles();
-    for (size_t in = base64_decode_64s(text, groups_end, dst); in < groups_end;) {
+    const size_t long_steps = base64_decode_128s(text, groups_end, dst);
+    for (size_t in = long_steps + base64_decode_64s(text + long_steps, groups_end - long_steps,
+                                                    dst + long_steps / 4 * 3);
+         in < groups_end;) {
         /* a group boundary either way: groups_end is one, and 32 characters are 8 groups */
         const size_t at = in + 32 <= groups_end ? in : groups_end - 32;
         const __m256i characters = _mm256_loadu_si256(in256(text + at));
