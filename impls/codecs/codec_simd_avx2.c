@@ -221,6 +221,29 @@ AVX2 static inline __m256i base64_invalid(__m256i high, __m256i low)
     return _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low), _mm256_shuffle_epi8(row_bits, high));
 }
 
+/* The same classification the other way round, for the steps of 128: a nonzero byte marks
+ * a character of the alphabets, its row's bit in the set of rows that hold a valid
+ * character with its low nibble.  The low-nibble lookup reads the raw character: a byte
+ * >= 0x80 makes pshufb give 0 (invalid), so the 0x0F mask of the low nibbles is not
+ * needed, and the steps fold their four verdicts with a byte minimum (any zero byte:
+ * stop).  base64_invalid's rows by low nibble, complemented within ROW2..ROW7. */
+#define VALID_ROWS(invalid_rows) (0x3F & ~(invalid_rows))
+AVX2 static inline __m256i base64_valid(__m256i high, __m256i characters)
+{
+    const __m256i valid_rows_by_low_nibble = BOTH_LANES(
+        VALID_ROWS(ROW_OTHER | ROW2 | ROW4 | ROW6), VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2),
+        VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2),
+        VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2),
+        VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2 | ROW3), VALID_ROWS(ROW_OTHER | ROW3 | ROW5 | ROW7),
+        VALID_ROWS(ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7), VALID_ROWS(ROW_OTHER | ROW3 | ROW5 | ROW7),
+        VALID_ROWS(ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7), VALID_ROWS(ROW_OTHER | ROW3 | ROW7));
+    /* rows 0, 1 and 8..15 get ROW_OTHER, which no entry above holds */
+    const __m256i row_bits = BOTH_LANES(ROW_OTHER, ROW_OTHER, ROW2, ROW3, ROW4, ROW5, ROW6, ROW7, ROW_OTHER, ROW_OTHER,
+                                        ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER);
+    return _mm256_and_si256(_mm256_shuffle_epi8(valid_rows_by_low_nibble, characters),
+                            _mm256_shuffle_epi8(row_bits, high));
+}
+
 /* Sextet values of 32 VALID characters in 4 operations: character + offset[index], the
  * index being the high nibble plus a small amount picked by the low nibble.  With the
  * amounts 7 for low nibble D and 10 for F (0 otherwise) every valid character lands on an
@@ -329,21 +352,25 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_128s(cons
     for (; in <= last_step; in += 128, dst += 96) {
         const __m256i a = _mm256_loadu_si256(in256(in)), b = _mm256_loadu_si256(in256(in + 32));
         const __m256i c = _mm256_loadu_si256(in256(in + 64)), d = _mm256_loadu_si256(in256(in + 96));
-        /* block by block, the verdicts OR-ed into one register as they come and the
+        /* block by block, the verdicts folded into one register as they come and the
          * sextets made before the test: five registers live across the blocks.  The empty
          * asm ends each block's live range there; without it gcc interleaved the four
          * blocks and spilled three lookups to the stack every step. */
-        __m256i invalid, block_invalid;
-        __m256i a_sextets = base64_sextets_of(a, base64_classify(a, nibble_mask, &invalid));
-        __asm__("" : "+x"(a_sextets), "+x"(invalid));
-        __m256i b_sextets = base64_sextets_of(b, base64_classify(b, nibble_mask, &block_invalid));
-        invalid = _mm256_or_si256(invalid, block_invalid);
-        __asm__("" : "+x"(b_sextets), "+x"(invalid));
-        __m256i c_sextets = base64_sextets_of(c, base64_classify(c, nibble_mask, &block_invalid));
-        invalid = _mm256_or_si256(invalid, block_invalid);
-        __asm__("" : "+x"(c_sextets), "+x"(invalid));
-        const __m256i d_sextets = base64_sextets_of(d, base64_classify(d, nibble_mask, &block_invalid));
-        invalid = _mm256_or_si256(invalid, block_invalid);
+        const __m256i a_high = _mm256_and_si256(_mm256_srli_epi32(a, 4), nibble_mask);
+        __m256i valid = base64_valid(a_high, a), a_sextets = base64_sextets_of(a, a_high);
+        __asm__("" : "+x"(a_sextets), "+x"(valid));
+        const __m256i b_high = _mm256_and_si256(_mm256_srli_epi32(b, 4), nibble_mask);
+        valid = _mm256_min_epu8(valid, base64_valid(b_high, b));
+        __m256i b_sextets = base64_sextets_of(b, b_high);
+        __asm__("" : "+x"(b_sextets), "+x"(valid));
+        const __m256i c_high = _mm256_and_si256(_mm256_srli_epi32(c, 4), nibble_mask);
+        valid = _mm256_min_epu8(valid, base64_valid(c_high, c));
+        __m256i c_sextets = base64_sextets_of(c, c_high);
+        __asm__("" : "+x"(c_sextets), "+x"(valid));
+        const __m256i d_high = _mm256_and_si256(_mm256_srli_epi32(d, 4), nibble_mask);
+        valid = _mm256_min_epu8(valid, base64_valid(d_high, d));
+        const __m256i d_sextets = base64_sextets_of(d, d_high);
+        const __m256i invalid = _mm256_cmpeq_epi8(valid, _mm256_setzero_si256());
         if (!_mm256_testz_si256(invalid, invalid))
             break;
         _mm256_storeu_si256(out256(dst), base64_pack(a_sextets));
