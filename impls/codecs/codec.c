@@ -399,7 +399,12 @@ static __attribute__((noinline)) buf_status_t utf8_copy_whole(buf_encoding_t utf
                                                               uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     (void)utf8;
-    const utf8_call_t call = {text, length, dst, dst_capacity, written};
+    utf8_call_t call = {text, length, dst, dst_capacity, written};
+    /* The struct's contents unknown to the compiler from here: it reads length and written
+     * back from it after the kernel, instead of keeping them in two saved registers too
+     * (a push, a move and a pop each: 147 -> 142 instructions a call, a 64-byte
+     * multilingual encode, callgrind, avx2). */
+    __asm__("" : "+m"(call));
     const size_t valid = codec_kernels()->utf8_valid_prefix(text, length, dst);
     if (valid != call.length)
         return utf8_copy_rest(&call, valid);
@@ -476,6 +481,51 @@ static CODEC_ENTRY buf_status_t utf8_entry(buf_encoding_t utf8, const uint8_t *t
     return encode_checked(utf8, text, length, dst, dst_capacity, written);
 }
 
+/* ---- hex, base64 and base64url: the bound check and the level's writer ------------------
+ * One entry per direction for the three binary-to-text encodings: the pointer checks, the
+ * one capacity test their bound needs (no switch over every encoding, no call through
+ * codec_encode_write / codec_decode_write), the writer of the level in use by one indexed
+ * call, the count stored.  What fails here (NULL or tight arguments, the first conversion
+ * of the process, which chooses the level) goes to the checked path, which decides every
+ * case as before.  Around the writer, 64-byte rows (callgrind, avx2): base64 decode 63 ->
+ * 57 instructions (buf_decode and codec_decode_write before, buf_decode and this entry
+ * now), hex decode 37 -> 35, base64 encode 52 -> 41. */
+static CODEC_ENTRY buf_status_t binary_text_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length,
+                                                         uint8_t *dst, size_t dst_capacity, size_t *written)
+{
+    const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
+    /* hex: length / 2; base64: the bound of the text before its '=' padding (no larger
+     * than the plain bound, and exactly the decoded size of well-formed text) */
+    if (text && dst && kernels &&
+        dst_capacity >= (encoding == BUF_ENC_HEX ? length / 2 : decode_bound_for_input(encoding, text, length, 0))) {
+        const size_t out = kernels->decode_write[encoding](text, length, dst);
+        BUF_ASSERT(out <= dst_capacity);
+        if (written)
+            *written = out;
+        return BUF_OK;
+    }
+    return decode_checked(encoding, text, length, dst, dst_capacity, written);
+}
+
+static CODEC_ENTRY buf_status_t binary_text_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
+                                                         uint8_t *dst, size_t dst_capacity, size_t *written)
+{
+    const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
+    /* hex: 2 characters a byte; base64: 4 a started group of 3 (base64url's unpadded text
+     * is shorter: a destination between the two takes the checked path's exact length).
+     * Both fit in size_t below SIZE_MAX / 2 bytes; longer input (where the bound may
+     * overflow) takes the checked path, which says so. */
+    if (bytes && dst && kernels && length <= SIZE_MAX / 2 &&
+        dst_capacity >= (encoding == BUF_ENC_HEX ? 2 * length : (length + 2) / 3 * 4)) {
+        const size_t out = kernels->encode_write[encoding](bytes, length, dst);
+        BUF_ASSERT(out <= dst_capacity);
+        if (written)
+            *written = out;
+        return BUF_OK;
+    }
+    return encode_checked(encoding, bytes, length, dst, dst_capacity, written);
+}
+
 /* ---- encode: bytes -> UTF-8 text ----------------------------------------------------- */
 buf_status_t buf_encode_bound(buf_encoding_t encoding, size_t length, size_t *out)
 {
@@ -492,6 +542,8 @@ buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t le
 {
     if (encoding == BUF_ENC_UTF8)
         return utf8_entry(encoding, bytes, length, dst, dst_capacity, written);
+    if (encoding >= BUF_ENC_HEX && encoding <= BUF_ENC_BASE64URL)
+        return binary_text_encode_entry(encoding, bytes, length, dst, dst_capacity, written);
     return convert_into(&encoding_direction, encode_checked, encoding, bytes, length, dst, dst_capacity, written);
 }
 
@@ -516,6 +568,8 @@ buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t len
 {
     if (encoding == BUF_ENC_UTF8)
         return utf8_entry(encoding, text, length, dst, dst_capacity, written);
+    if (encoding >= BUF_ENC_HEX && encoding <= BUF_ENC_BASE64URL)
+        return binary_text_decode_entry(encoding, text, length, dst, dst_capacity, written);
     return convert_into(&decoding_direction, decode_checked, encoding, text, length, dst, dst_capacity, written);
 }
 

@@ -11,16 +11,15 @@
 #include "codec_internal.h"
 
 /* ---- Tables ------------------------------------------------------------------------- */
-static const char standard_alphabet[65] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char url_alphabet[65] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const char codec_base64_alphabet[65] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const char codec_base64url_alphabet[65] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* Sextet values; both special values have bit 7 set, so one test rejects a group. */
-#define PAD 0xFE /* '=': stops decoding */
-#define NO_ 0xFF /* skipped */
+/* Sextet values (codec_internal.h: shared with the SIMD writers' text endings); both
+ * special values have bit 7 set, so one test rejects a group. */
+#define PAD CODEC_BASE64_PAD
+#define NO_ CODEC_BASE64_SKIP
 #define ROW16(e) e, e, e, e, e, e, e, e, e, e, e, e, e, e, e, e
-static const uint8_t sextet_values[256] = {
+const uint8_t codec_base64_sextet_values[256] = {
     ROW16(NO_), ROW16(NO_),
     /* 20..2F: + is 62, - is 62 (url), / is 63 */
     NO_, NO_, NO_, NO_, NO_, NO_, NO_, NO_, NO_, NO_, NO_, 62, NO_, 62, NO_, 63,
@@ -46,7 +45,7 @@ size_t codec_base64_encode_length(size_t length, bool url)
 
 size_t codec_base64_encode_write(const uint8_t *bytes, size_t length, uint8_t *dst, bool url)
 {
-    const char *alphabet = url ? url_alphabet : standard_alphabet;
+    const char *alphabet = url ? codec_base64url_alphabet : codec_base64_alphabet;
     size_t in = codec_kernels()->base64_encode(bytes, length, dst, url), out = in / 3 * 4;
     for (; in + 3 <= length; in += 3, out += 4) {
         const uint32_t group = ((uint32_t)bytes[in] << 16) | ((uint32_t)bytes[in + 1] << 8) | bytes[in + 2];
@@ -105,8 +104,8 @@ static inline size_t base64_decode_whole_groups(const codec_kernels_t *kernels, 
         }
     }
     while (pos + 4 <= length) {
-        const uint32_t a = sextet_values[text[pos]], b = sextet_values[text[pos + 1]],
-                       c = sextet_values[text[pos + 2]], d = sextet_values[text[pos + 3]];
+        const uint32_t a = codec_base64_sextet_values[text[pos]], b = codec_base64_sextet_values[text[pos + 1]],
+                       c = codec_base64_sextet_values[text[pos + 2]], d = codec_base64_sextet_values[text[pos + 3]];
         if ((a | b | c | d) & 0x80)
             break;
         const uint32_t quad = (a << 18) | (b << 12) | (c << 6) | d;
@@ -181,7 +180,7 @@ static inline __attribute__((always_inline)) size_t base64_decode_run(const uint
             unit = text[units.pos++]; /* ASCII is its own code unit: no reader bookkeeping */
         else if ((unit = codec_text_units_next(&units)) < 0)
             break;
-        const uint8_t value = sextet_values[unit & 0xFF];
+        const uint8_t value = codec_base64_sextet_values[unit & 0xFF];
         if (value == PAD) {
             *stopped = true;
             break;
@@ -228,7 +227,7 @@ size_t codec_base64_decode_write(const uint8_t *text, size_t length, uint8_t *ds
     uint32_t group = 0;
     unsigned sextets = 0;
     while (pos < length && text[pos] < 0x80) {
-        const uint8_t value = sextet_values[text[pos++]];
+        const uint8_t value = codec_base64_sextet_values[text[pos++]];
         if (value == PAD)
             return base64_decode_last_group(group, sextets, dst, out, true);
         if (value != NO_ && base64_take_sextet(value, &group, &sextets, dst, &out, true))
@@ -282,7 +281,7 @@ size_t codec_base64_strict_offset(const uint8_t *text, size_t length)
     bool stop_truncated = false;
     int32_t unit;
     while ((unit = codec_text_units_next(&units)) >= 0) {
-        const uint8_t value = sextet_values[unit & 0xFF];
+        const uint8_t value = codec_base64_sextet_values[unit & 0xFF];
         if (value == PAD) {
             stop_offset = units.unit_offset;
             stop_truncated = unit >= 0x80;
@@ -368,7 +367,7 @@ bool codec_base64_stream_strict(buf_codec_stream_t *stream, const uint8_t *text,
     int32_t unit;
     while ((unit = codec_text_units_next(&units)) >= 0) {
         const uint64_t offset = base + units.unit_offset;
-        const uint8_t value = sextet_values[unit & 0xFF];
+        const uint8_t value = codec_base64_sextet_values[unit & 0xFF];
         if (stream->strict_state == STRICT_PADDING) {
             if (unit == '=' && stream->strict_bits > 0) {
                 stream->strict_bits--;

@@ -352,6 +352,14 @@ size_t codec_base64url_encode_write(const uint8_t *bytes, size_t length, uint8_t
 size_t codec_base64_decode_length(const uint8_t *text, size_t length);
 size_t codec_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst);
 size_t codec_base64_byte_length(const uint8_t *text, size_t length);
+/* The characters of each sextet value: base64's (+ /) and base64url's (- _). */
+extern const char codec_base64_alphabet[65];
+extern const char codec_base64url_alphabet[65];
+/* The sextet value of each byte of base64 text, either alphabet: 0..63, or one of these
+ * two (bit 7 set in both, so one test of a group's OR rejects it). */
+#define CODEC_BASE64_PAD 0xFE  /* '=': decoding stops */
+#define CODEC_BASE64_SKIP 0xFF /* any other byte: skipped (or part of a character that is) */
+extern const uint8_t codec_base64_sextet_values[256];
 size_t codec_base64_strict_offset(const uint8_t *text, size_t length);
 
 /* ---- Dispatch (codec.c) ---------------------------------------------------------------

@@ -16,7 +16,10 @@
  *   - well-formed base64, base64url and hex text of 0..130 bytes (the kernels decode it
  *     whole, the last short block included), which must decode to its bytes, and the same
  *     text with the endings the kernels stop at ('=' placement: padding removed, one '='
- *     too many, data after the padding; MIME line breaks; a bad character in the last group).
+ *     too many, data after the padding; MIME line breaks; a bad character in the last group);
+ *   - well-formed text of every length 0..300 characters with one stop character at every
+ *     position, into exact-size destinations (the avx2 writers' whole-text paths and their
+ *     limits: base64 decode 96 characters, hex decode 256, base64 encode 74 bytes).
  * A level this machine lacks is skipped with a message naming it (Criterion counts it).
  */
 #include <criterion/criterion.h>
@@ -369,6 +372,95 @@ static void check_every_byte_value(buf_simd_level_t level)
 Test(codec_simd, every_byte_value_decodes_as_scalar_at_sse42) { check_every_byte_value(BUF_SIMD_SSE42); }
 Test(codec_simd, every_byte_value_decodes_as_scalar_at_avx2) { check_every_byte_value(BUF_SIMD_AVX2); }
 Test(codec_simd, every_byte_value_decodes_as_scalar_at_avx512) { check_every_byte_value(BUF_SIMD_AVX512); }
+
+/* ---- Whole text of every length, with one stop at every position ----------------------
+ * The avx2 one-shot writers take whole text without a loop up to a limit (base64 decode:
+ * 96 characters of whole groups as three overlapping blocks and a 0..4-character ending;
+ * hex decode: 256 digits; base64 encode: 74 bytes) and with loops beyond it, the last
+ * block overlapping the ones before.  So text of every length from 0 to 300 characters
+ * (both sides of every limit, every overlap), well-formed (the encode of random bytes),
+ * and the same text with one character the writers stop at (skipped, '=', a bad digit, a
+ * byte >= 0x80, U+013D whose low byte is '=') at every position, the padding's and the
+ * ending's included, must convert exactly as the scalar level converts it, into a
+ * destination of the exact size (its own heap block: the ASan build sees a write past
+ * it).  Lighter than expect_same_as_scalar (one conversion each way), so it can cover
+ * every position of every length. */
+static size_t convert_exact(buf_simd_level_t level, bool decode, buf_encoding_t encoding, const uint8_t *input,
+                            size_t length, uint8_t *out)
+{
+    cr_assert_eq(buf_simd_level_set(level), BUF_OK);
+    size_t exact = 0, written = 0;
+    cr_assert_eq(decode ? buf_decode_length(encoding, input, length, &exact)
+                        : buf_encode_length(encoding, input, length, &exact),
+                 BUF_OK);
+    uint8_t *block = malloc(exact ? exact : 1);
+    cr_assert_not_null(block);
+    buf_status_t status;
+    written = convert(decode, encoding, input, length, block, exact, &status);
+    cr_assert_eq(status, BUF_OK, "%s %s %s: an exact-size destination failed", buf_simd_level_name(level),
+                 buf_encoding_name(encoding), failure_context);
+    cr_assert_eq(written, exact, "%s %s %s: %zu bytes written, exact length %zu", buf_simd_level_name(level),
+                 buf_encoding_name(encoding), failure_context, written, exact);
+    memcpy(out, block, written);
+    free(block);
+    return written;
+}
+
+static void expect_exact_as_scalar(buf_simd_level_t level, bool decode, buf_encoding_t encoding,
+                                   const uint8_t *input, size_t length)
+{
+    static uint8_t scalar[4 * 300], simd[4 * 300];
+    const size_t scalar_length = convert_exact(BUF_SIMD_SCALAR, decode, encoding, input, length, scalar);
+    const size_t simd_length = convert_exact(level, decode, encoding, input, length, simd);
+    cr_assert_eq(simd_length, scalar_length, "%s %s %s %s: %zu bytes, scalar %zu", buf_simd_level_name(level),
+                 buf_encoding_name(encoding), decode ? "decode" : "encode", failure_context, simd_length,
+                 scalar_length);
+    cr_assert(memcmp(simd, scalar, scalar_length) == 0, "%s %s %s %s: other bytes than scalar",
+              buf_simd_level_name(level), buf_encoding_name(encoding), decode ? "decode" : "encode",
+              failure_context);
+}
+
+static void check_every_stop(buf_simd_level_t level)
+{
+    if (!buf_simd_level_available(level))
+        cr_skip_test("SIMD level %s: not available on this machine (CPU or build), skipped",
+                     buf_simd_level_name(level));
+    static const buf_encoding_t encodings[] = {BUF_ENC_BASE64, BUF_ENC_BASE64URL, BUF_ENC_HEX};
+    static const special_t stops[] = {S("*"), S("="), S("g"), S("\n"), S("\xc4\xbd"), S("\x80")};
+    enum { MAX_TEXT = 300 };
+    static uint8_t bytes[MAX_TEXT], text[MAX_TEXT + 4], variant[MAX_TEXT + 4];
+    uint64_t rng = 0x73746f70ull + (uint64_t)level; /* "stop" */
+    for (size_t e = 0; e < sizeof encodings / sizeof encodings[0]; e++) {
+        const buf_encoding_t encoding = encodings[e];
+        for (size_t size = 0;; size++) {
+            size_t length = 0;
+            cr_assert_eq(buf_encode_length(encoding, bytes, size, &length), BUF_OK);
+            if (length > MAX_TEXT)
+                break;
+            for (size_t i = 0; i < size; i++)
+                bytes[i] = (uint8_t)rng_next(&rng);
+            snprintf(failure_context, sizeof failure_context, "(%zu random bytes)", size);
+            expect_exact_as_scalar(level, false, encoding, bytes, size);
+            cr_assert_eq(buf_simd_level_set(BUF_SIMD_SCALAR), BUF_OK);
+            cr_assert_eq(buf_encode(encoding, bytes, size, text, sizeof text, &length), BUF_OK);
+            snprintf(failure_context, sizeof failure_context, "(the text of %zu bytes)", size);
+            expect_exact_as_scalar(level, true, encoding, text, length);
+            for (size_t s = 0; s < sizeof stops / sizeof stops[0]; s++)
+                for (size_t position = 0; position + stops[s].length <= length; position++) {
+                    memcpy(variant, text, length);
+                    memcpy(variant + position, stops[s].bytes, stops[s].length);
+                    snprintf(failure_context, sizeof failure_context, "(the text of %zu bytes, stop #%zu at %zu)",
+                             size, s, position);
+                    expect_exact_as_scalar(level, true, encoding, variant, length);
+                }
+        }
+    }
+    cr_assert_eq(buf_simd_level_set(BUF_SIMD_SCALAR), BUF_OK);
+}
+
+Test(codec_simd, every_stop_in_text_of_every_length_at_sse42) { check_every_stop(BUF_SIMD_SSE42); }
+Test(codec_simd, every_stop_in_text_of_every_length_at_avx2) { check_every_stop(BUF_SIMD_AVX2); }
+Test(codec_simd, every_stop_in_text_of_every_length_at_avx512) { check_every_stop(BUF_SIMD_AVX512); }
 
 Test(codec_simd, sse42_matches_scalar) { check_level(BUF_SIMD_SSE42); }
 Test(codec_simd, avx2_matches_scalar) { check_level(BUF_SIMD_AVX2); }
