@@ -205,14 +205,14 @@ static void empty_remove(slab_heap_t *heap, unsigned index, slab_t *slab)
         heap->empty_classes[index / 64] &= ~((uint64_t)1 << (index % 64));
 }
 
-/* The next class after `after` (from the first, for -1) whose empty list holds a slab, or
- * CLASS_COUNT. */
-unsigned backend_slab_empty_class_next(const slab_heap_t *heap, int after)
+/* The next class after `after` whose empty list holds a slab, or CLASS_COUNT (from the
+ * first class: empty_class_first, slab_state.h). */
+unsigned backend_slab_empty_class_after(const slab_heap_t *heap, unsigned after)
 {
-    for (unsigned word = after < 0 ? 0 : (unsigned)(after + 1) / 64; word < 2; word++) {
+    for (unsigned word = (after + 1) / 64; word < 2; word++) {
         uint64_t bits = heap->empty_classes[word];
-        if (after >= 0 && word == (unsigned)(after + 1) / 64)
-            bits &= ~(uint64_t)0 << ((unsigned)(after + 1) % 64);
+        if (word == (after + 1) / 64)
+            bits &= ~(uint64_t)0 << ((after + 1) % 64);
         if (bits)
             return word * 64 + (unsigned)__builtin_ctzll(bits);
     }
@@ -278,8 +278,8 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_
      * slab are a bitmap: a few bits, not 88 lists). */
     unsigned from = class_index;
     if (!heap->empty[from])
-        for (from = backend_slab_empty_class_next(heap, -1); from < CLASS_COUNT && units_by_class[from] != units;
-             from = backend_slab_empty_class_next(heap, (int)from))
+        for (from = empty_class_first(heap); from < CLASS_COUNT && units_by_class[from] != units;
+             from = backend_slab_empty_class_after(heap, from))
             ;
     slab_t *slab = from < CLASS_COUNT ? heap->empty[from] : NULL;
     if (committed_only && (!slab || slab->committed < class_size(class_index)))

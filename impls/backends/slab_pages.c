@@ -184,8 +184,8 @@ static size_t heap_give_back_idle(slab_heap_t *heap, const slab_t *committing, s
 {
     slab_state_t *state = heap->owner;
     size_t given = 0;
-    for (unsigned index = backend_slab_empty_class_next(heap, -1); index < CLASS_COUNT && given < needed;
-         index = backend_slab_empty_class_next(heap, (int)index))
+    for (unsigned index = empty_class_first(heap); index < CLASS_COUNT && given < needed;
+         index = backend_slab_empty_class_after(heap, index))
         for (slab_t *slab = heap->empty[index]; slab && given < needed; slab = slab->next) {
             BUF_ASSERT(slab->used == 0 && slab != committing);
             if (slab->committed == 0)

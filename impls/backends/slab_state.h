@@ -77,10 +77,20 @@ static inline void slab_set_carve_limit(slab_t *slab)
     slab->carve_limit = (uint32_t)(fit < slab->capacity ? fit : slab->capacity);
 }
 
+/* The first class whose empty list holds a slab, or CLASS_COUNT: two words of a bitmap,
+ * inline (as the compiler inlined it when one file held every caller); the walk on from
+ * there is backend_slab_empty_class_after. */
+static inline unsigned empty_class_first(const slab_heap_t *heap)
+{
+    for (unsigned word = 0; word < 2; word++)
+        if (heap->empty_classes[word])
+            return word * 64 + (unsigned)__builtin_ctzll(heap->empty_classes[word]);
+    return CLASS_COUNT;
+}
+
 /* backend_slab.c */
-/* The next class after `after` (from the first, for -1) whose empty list holds a slab, or
- * CLASS_COUNT. */
-unsigned backend_slab_empty_class_next(const slab_heap_t *heap, int after);
+/* The next class after `after` whose empty list holds a slab, or CLASS_COUNT. */
+unsigned backend_slab_empty_class_after(const slab_heap_t *heap, unsigned after);
 /* Owner thread: frees the blocks other threads left on the heap's remote stack. */
 void backend_slab_heap_drain_remote(slab_heap_t *heap);
 /* Fills the size-class tables, once per process. */
