@@ -28,14 +28,8 @@
  * block).  The pair paths tell the two kinds apart by the class (alloc) or the request
  * (free) already in a register.
  *
- * Memory accounting: an arena is reserved whole (PROT_NONE) and committed a page at a time
- * as blocks are carved, so bytes_os counts what the instance can touch: a 512 KiB slab of
- * 64 KiB blocks that has carved 3 has committed 192 KiB, not 512.  Empty slabs wait on
- * their heap's empty list of the class they served; a class without one takes the most
- * committed empty slab of its length, and uses committed room in its other slabs before
- * committing more, so a workload that runs again takes no new memory.  A commit that would
- * raise bytes_os above its highest so far first gives idle pages back (empty slabs, and
- * the free tails of slabs of 512 bytes and more: "Giving idle pages back" below).
+ * Memory accounting and giving idle pages back: slab_pages.c.  Create, destroy and the
+ * vtable: slab_lifecycle.c.  The state types and shared helpers: slab_state.h.
  *
  * Threads: each thread allocates from its own heap (thread_heap.h); a block freed by a
  * non-owner thread goes onto its heap's remote stack, drained by the owner when a class
@@ -65,63 +59,16 @@
 #include "size_class.h"
 #include "slab_arena.h"
 #include "slab_runs.h"
+#include "slab_state.h"
 #include "thread_heap.h"
 
-/* ---- State --------------------------------------------------------------------------- */
+/* ---- Size classes -------------------------------------------------------------------- */
 #define SMALL_MAX ((size_t)8192)   /* classes up to here: one-unit slabs */
-#define MEDIUM_MAX ((size_t)65536) /* classes up to here; above: runs, then the large path */
-#define CLASS_COUNT 88 /* 8 classes up to 64, then 8 per doubling from 64 to 65536 */
-#define CLASS_LARGE CLASS_COUNT
 #define SLAB_MAX_UNITS 8u
 #define MIN_BLOCKS_PER_SLAB 8u
-/* Bytes committed at a time as carving advances, at least: a page, so a slab commits the
- * pages of the blocks it carved and no more.  Whole units (the step before) held a unit
- * per class even for a class with a few live blocks: ~2.6 MiB committed and never carved
- * across alloc_mixed's medium classes at its peak, more across the ~70 small ones (1.47x
- * its requested bytes; 1.36x with pages, the run holes aside).  Carving commits only past
- * what a slab ever held, so a steady state makes no syscall; an empty slab goes back to
- * the class it served when that class needs one again (slab_new), so a workload that runs
- * again finds each slab committed as far as it needs. */
-#define COMMIT_STEP ((size_t)4096)
 /* Slabs after the head of a class's list that the slow path looks through for one with
  * committed room before committing more: a bounded walk. */
 #define ROOM_SEARCH_LIMIT 16
-/* The most blocks a slab holds: a one-unit slab of 8-byte blocks. */
-#define SLAB_MAX_BLOCKS (UNIT_SIZE / 8)
-
-struct slab_heap {
-    backend_thread_heap_t base;
-    struct slab_state *owner;
-    slab_t *available[CLASS_COUNT];   /* slabs with a free or uncarved block (the head may
-                                       * have run out: alloc's slow path moves past it) */
-    slab_t *empty[CLASS_COUNT];       /* slabs with no live block, by the class they last
-                                       * served (any class of their length may take one) */
-    arena_t *arena;                   /* the arena this heap carves slabs from */
-    uint64_t empty_classes[2];        /* bit c: empty[c] holds a slab (slab_new and the
-                                       * give-back visit those lists, not all 88) */
-    unsigned trim_cursor;             /* the class the next look for free tails starts at */
-};
-
-typedef struct slab_state {
-    backend_heap_set_t heaps;
-    pthread_mutex_t lock;           /* arena list: slow path only */
-    arena_t *arenas;
-    backend_slab_runs_t runs;       /* requests above MEDIUM_MAX up to RUN_MAX */
-    backend_large_cache_t large;    /* requests above RUN_MAX */
-    _Atomic uint64_t bytes_os;
-    /* The highest bytes_os a commit (of a slab or of a run) has seen: a commit that would
-     * pass it gives back idle pages first.  Relaxed: a heuristic, any thread. */
-    _Atomic uint64_t bytes_os_high;
-    _Atomic uint64_t give_back_quiet_below; /* no look for idle pages below this bytes_os */
-    size_t redzone;                 /* mem_redzone(), fixed for the instance's lifetime */
-    bool annotated;                 /* mem_annotating(): the tools watch, every call goes the
-                                     * slow path that tells them */
-    size_t fast_max;                /* MEDIUM_MAX, or 0 when annotated: the pair paths' one
-                                     * test for both */
-    const char *report_name;        /* "slab", or the backend that embeds this instance */
-} slab_state_t;
-
-/* ---- Size classes -------------------------------------------------------------------- */
 #define QUANTUM ((size_t)8)
 #define LINEAR_CLASSES 8u /* 8, 16, ..., 64 bytes */
 
@@ -167,9 +114,6 @@ static unsigned class_search(size_t request, size_t align)
 static uint8_t class_by_units[2 * TABLE_UNITS]; /* [0, TABLE_UNITS): align <= 8, then 16 */
 static uint8_t units_by_class[CLASS_COUNT];
 
-/* The first indexed class (512 bytes): the pair paths tell the two kinds of slab apart by
- * the class index (alloc) or the request (free) they hold in a register, not by a load. */
-#define FIRST_INDEXED_CLASS 31u
 /* Requests above this (with align <= 16) are in indexed classes: the largest class below
  * SLAB_INDEXED_MIN_BLOCK, whose alignment (32) covers 16. */
 #define INDEXED_REQUEST_ABOVE ((size_t)480)
@@ -194,7 +138,7 @@ static void class_tables_fill(void)
                class_search(INDEXED_REQUEST_ABOVE + 1, 8) >= FIRST_INDEXED_CLASS);
 }
 
-static void class_tables_ready(void)
+void backend_slab_class_tables_ready(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, class_tables_fill);
@@ -213,7 +157,7 @@ static inline unsigned class_for(size_t request, size_t align)
 /* Exposed for the unit tests (size-class waste bound). */
 size_t backend_slab_class_size_for(size_t size, size_t align)
 {
-    class_tables_ready();
+    backend_slab_class_tables_ready();
     unsigned index = class_for(size, align);
     BUF_ASSERT(index == class_search(size, align));
     return index == CLASS_LARGE ? 0 : class_size(index);
@@ -221,7 +165,7 @@ size_t backend_slab_class_size_for(size_t size, size_t align)
 
 size_t backend_slab_span_for(size_t size, size_t align)
 {
-    class_tables_ready();
+    backend_slab_class_tables_ready();
     unsigned index = class_for(size, align);
     return index == CLASS_LARGE ? 0 : class_units(index) * UNIT_SIZE;
 }
@@ -261,27 +205,18 @@ static void empty_remove(slab_heap_t *heap, unsigned index, slab_t *slab)
         heap->empty_classes[index / 64] &= ~((uint64_t)1 << (index % 64));
 }
 
-/* The next class after `after` (from the first, for -1) whose empty list holds a slab, or
- * CLASS_COUNT. */
-static unsigned empty_class_next(const slab_heap_t *heap, int after)
+/* The next class after `after` whose empty list holds a slab, or CLASS_COUNT (from the
+ * first class: empty_class_first, slab_state.h). */
+unsigned backend_slab_empty_class_after(const slab_heap_t *heap, unsigned after)
 {
-    for (unsigned word = after < 0 ? 0 : (unsigned)(after + 1) / 64; word < 2; word++) {
+    for (unsigned word = (after + 1) / 64; word < 2; word++) {
         uint64_t bits = heap->empty_classes[word];
-        if (after >= 0 && word == (unsigned)(after + 1) / 64)
-            bits &= ~(uint64_t)0 << ((unsigned)(after + 1) % 64);
+        if (word == (after + 1) / 64)
+            bits &= ~(uint64_t)0 << ((after + 1) % 64);
         if (bits)
             return word * 64 + (unsigned)__builtin_ctzll(bits);
     }
     return CLASS_COUNT;
-}
-
-/* Reads the link in a free block's first word (opened and closed for the sanitizers). */
-static inline void *free_block_next(void *block)
-{
-    mem_link_open(block);
-    void *next = *(void **)block;
-    mem_link_close(block);
-    return next;
 }
 
 /* ---- Indexed slabs: free blocks out of band (slab_arena.h) --------------------------- */
@@ -330,246 +265,7 @@ static bool free_list_contains(const slab_t *slab, const void *block)
     return false;
 }
 
-/* ---- Arenas and slabs (slow path) ---------------------------------------------------- */
-/* Shared with the runs (slab_arena.h). */
-size_t backend_slab_arena_header_bytes(void)
-{
-    return round_up(sizeof(arena_t), buf_page_size());
-}
-
-arena_t *backend_slab_arena_map(_Atomic uint64_t *bytes_os)
-{
-    /* Reserved whole, committed a step at a time (slab_commit_more): bytes_os counts
-     * the header's pages and the bytes committed, what the instance can touch. */
-    uint8_t *aligned = mem_reserve_self_aligned(ARENA_SIZE);
-    size_t header_bytes = backend_slab_arena_header_bytes();
-    if (!aligned)
-        return NULL;
-    if (!mem_commit(aligned, header_bytes)) {
-        munmap(aligned, ARENA_SIZE);
-        return NULL;
-    }
-    arena_t *arena = (arena_t *)aligned;
-    arena->units_carved = 1;
-    atomic_fetch_add_explicit(bytes_os, header_bytes, memory_order_relaxed);
-    return arena;
-}
-
-static arena_t *arena_new(slab_state_t *state)
-{
-    arena_t *arena = backend_slab_arena_map(&state->bytes_os);
-    if (!arena)
-        return NULL;
-    pthread_mutex_lock(&state->lock);
-    arena->next = state->arenas;
-    state->arenas = arena;
-    pthread_mutex_unlock(&state->lock);
-    return arena;
-}
-
-static void slab_set_carve_limit(slab_t *slab)
-{
-    size_t fit = (size_t)slab->committed / slab->block_size;
-    slab->carve_limit = (uint32_t)(fit < slab->capacity ? fit : slab->capacity);
-}
-
-/* ---- Giving idle pages back (slow path) ---------------------------------------------- */
-/* A slab keeps the pages it carved: its class (or, once it is empty, another class of its
- * length) finds them committed when it needs blocks again.  Classes come and go, though:
- * at alloc_mixed's peak the 4-64 KiB classes had committed 7.3 MiB for 2.4 MiB of live
- * blocks (3.7 MiB at the requested peak), 0.7 MiB of it in empty slabs and most of the
- * rest in free blocks above a slab's last live one, left by a class that once had more.
- * So when a commit would raise bytes_os above the highest it has been, the heap's idle
- * pages go back first, one madvise per slab, until as many bytes are given as the commit
- * takes: the peak stays flat instead of growing.  A slab gives back its free tail: the
- * carved blocks above its last live one leave its free set and carving restarts there
- * (committing again as it goes, like a fresh slab).  Only indexed slabs (512 bytes and
- * more) are trimmed: their free set is out of band, 128 entries at most, while a list
- * through the blocks of a small class would mean touching them.  Pages given back stay
- * mapped read-write (slab->writable), so carving them again counts them in bytes_os with
- * no mprotect.  Only at a commit above the high mark, so the pair paths and a steady
- * state (commits below the mark) make no call: an madvise costs ~1-5 us.  alloc_mixed's
- * overhead: slab 1.2893 -> 1.2525, pool 1.3208 -> 1.2542 (the classes of 4-64 KiB are
- * pool's blocks above pool_size / 2); its instructions per pair stay near where they
- * were (callgrind, ops 2000-4000 after the fill: slab 160.9 -> 162.1, pool 202.6 ->
- * 208.3) because slab_new finds empty slabs through a bitmap now (empty_classes), which
- * pays for most of the looks (slab 146.5 with no give-back at all). */
-
-/* Slabs a commit looks at for a free tail (going round the indexed classes from where the
- * last look stopped): alloc_mixed's instructions per pair (callgrind, ops 2000-4000 after
- * the fill) and overhead with 8 / 16 / 48 / all: pool 198.7 / 204.7 / 202.4 / 202.4 and
- * 1.2973 (with 32 KiB trims) / 1.2916 / 1.2593 / 1.2593; slab 149.8 / 157.6 / 160.8 /
- * 170.3 and 1.2798 / 1.2579 / 1.2304 / 1.2200 (main before: pool 202.6, slab 160.9). */
-#define TRIM_LOOK_LIMIT 48u
-/* Pages given back and still writable commit again (accounting only, no syscall) this much
- * at a time rather than a page: a trimmed slab carving again takes fewer slow paths. */
-#define RECOMMIT_STEP ((size_t)64 << 10)
-/* After a look that found less than the commit needed, no look until bytes_os passes the
- * commit's mark by this much: the climb to a new peak (every commit above the mark, with
- * nothing idle yet) pays one look per 64 KiB, not one per commit. */
-#define GIVE_BACK_QUIET ((size_t)64 << 10)
-/* The least a trim gives back, or it is not worth its madvise: alloc_mixed's overhead
- * with 4 / 16 / 64 / 128 KiB: pool 1.2640 / 1.2626 / 1.2768 / 1.2931, slab 1.2121 / 1.2316
- * / 1.2489 / 1.2631 (looking at every slab), with ~0.5 madvise per 1000 pairs more than
- * without trims in the first 700 000 pairs at 16 KiB (~1.3 at 4 KiB) and none more in
- * the steady state. */
-#define TRIM_MIN_BYTES ((size_t)16 << 10)
-/* Where a give-back of `wanted` bytes (at least TRIM_MIN_BYTES) starts in a range of
- * `committed` bytes whose first `keep` must stay: the top of the range goes, no more than
- * the commit needs, so bytes_os stays at its peak rather than falling far below it (a
- * program run twice then ends the second run where it ended the first: the backend_ops
- * fuzz target checks that). */
-static size_t give_back_start(size_t committed, size_t keep, size_t wanted)
-{
-    size_t amount = round_up(wanted > TRIM_MIN_BYTES ? wanted : TRIM_MIN_BYTES, buf_page_size());
-    return committed - keep > amount ? committed - amount : keep;
-}
-
-/* The number of carved blocks of an indexed slab up to its last live one. */
-static uint32_t slab_live_prefix(const slab_t *slab)
-{
-    bool is_free[SLAB_INDEX_CAPACITY] = {false};
-    if (slab->free_list)
-        is_free[(size_t)((const uint8_t *)slab->free_list - slab->base) / slab->block_size] = true;
-    for (uint32_t i = 0; i < slab->free_count; i++)
-        is_free[((size_t)slab->free_offsets[i] << SLAB_OFFSET_SHIFT) / slab->block_size] = true;
-    uint32_t prefix = slab->carved;
-    while (prefix > 0 && is_free[prefix - 1])
-        prefix--;
-    return prefix;
-}
-
-/* Gives back the pages of an indexed slab (owner thread) above its last live block;
- * returns the bytes given. */
-static size_t slab_trim(slab_state_t *state, slab_t *slab, size_t wanted)
-{
-    BUF_ASSERT(slab->indexed && slab->capacity <= SLAB_INDEX_CAPACITY);
-    /* The live blocks need `used` blocks' pages at least: most slabs are rejected here,
-     * before the walk of their free set. */
-    if (round_up((size_t)slab->used * slab->block_size, buf_page_size()) + TRIM_MIN_BYTES > slab->committed)
-        return 0;
-    uint32_t prefix = slab_live_prefix(slab);
-    size_t keep = round_up((size_t)prefix * slab->block_size, buf_page_size());
-    if (keep + TRIM_MIN_BYTES > slab->committed)
-        return 0;
-    keep = give_back_start(slab->committed, keep, wanted);
-    if (!mem_decommit(slab->base + keep, slab->committed - keep))
-        return 0; /* the OS refused: the pages stay counted, the blocks stay free */
-    /* The carved blocks from the one that `keep` ends in up leave the free set (carving
-     * reaches them again); below it they stay free.  (Pages above the carved blocks,
-     * committed ahead of carving, just go.) */
-    uint32_t first_gone = (uint32_t)(keep / slab->block_size);
-    if (first_gone > slab->carved)
-        first_gone = slab->carved;
-    BUF_ASSERT(first_gone >= prefix && first_gone <= slab->carved);
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < slab->free_count; i++)
-        if (((size_t)slab->free_offsets[i] << SLAB_OFFSET_SHIFT) / slab->block_size < first_gone)
-            slab->free_offsets[kept++] = slab->free_offsets[i];
-    slab->free_count = (uint8_t)kept;
-    if (slab->free_list && (size_t)((uint8_t *)slab->free_list - slab->base) / slab->block_size >= first_gone)
-        slab->free_list = NULL;
-    BUF_ASSERT(slab->used + (slab->free_list != NULL) + slab->free_count == first_gone);
-    size_t given = slab->committed - keep;
-    slab->carved = first_gone;
-    slab->committed = (uint32_t)keep;
-    slab_set_carve_limit(slab);
-    atomic_fetch_sub_explicit(&state->bytes_os, given, memory_order_relaxed);
-    return given;
-}
-
-/* Gives back idle pages of the heap (empty slabs whole, then the free tails of indexed
- * slabs that have live blocks), the largest classes first, until `needed` bytes are given
- * or none is left; never those of `committing`, the slab about to commit. */
-static size_t heap_give_back_idle(slab_heap_t *heap, const slab_t *committing, size_t needed)
-{
-    slab_state_t *state = heap->owner;
-    size_t given = 0;
-    for (unsigned index = empty_class_next(heap, -1); index < CLASS_COUNT && given < needed;
-         index = empty_class_next(heap, (int)index))
-        for (slab_t *slab = heap->empty[index]; slab && given < needed; slab = slab->next) {
-            BUF_ASSERT(slab->used == 0 && slab != committing);
-            if (slab->committed == 0)
-                continue;
-            size_t keep = give_back_start(slab->committed, 0, needed - given);
-            if (!mem_decommit(slab->base + keep, slab->committed - keep))
-                continue; /* the OS refused: the pages stay counted */
-            given += slab->committed - keep;
-            atomic_fetch_sub_explicit(&state->bytes_os, slab->committed - keep, memory_order_relaxed);
-            slab->committed = (uint32_t)keep;
-        }
-    /* Free tails: a bounded look (TRIM_LOOK_LIMIT slabs) going round the indexed classes
-     * from where the last one stopped, so a commit pays for a few descriptors, not ~60
-     * classes' lists. */
-    unsigned looked = 0, index = heap->trim_cursor;
-    for (unsigned classes = 0; classes < CLASS_COUNT - FIRST_INDEXED_CLASS; classes++) {
-        if (given >= needed || looked >= TRIM_LOOK_LIMIT)
-            break;
-        if (index < FIRST_INDEXED_CLASS || index >= CLASS_COUNT)
-            index = FIRST_INDEXED_CLASS;
-        for (slab_t *slab = heap->available[index]; slab && given < needed && looked < TRIM_LOOK_LIMIT;
-             slab = slab->next, looked++)
-            if (slab != committing)
-                given += slab_trim(state, slab, needed - given);
-        index++;
-    }
-    heap->trim_cursor = index;
-    return given;
-}
-
-/* Before `slab` commits `grown` more bytes: gives back idle pages if the commit would
- * raise bytes_os above its high mark. */
-static void slab_before_commit(slab_t *slab, size_t grown)
-{
-    slab_state_t *state = slab->heap->owner;
-    uint64_t now = atomic_load_explicit(&state->bytes_os, memory_order_relaxed);
-    uint64_t wanted = now + grown;
-    if (wanted <= atomic_load_explicit(&state->bytes_os_high, memory_order_relaxed) ||
-        wanted <= atomic_load_explicit(&state->give_back_quiet_below, memory_order_relaxed))
-        return;
-    size_t given = heap_give_back_idle(slab->heap, slab, grown);
-    if (given < grown)
-        atomic_store_explicit(&state->give_back_quiet_below, wanted + GIVE_BACK_QUIET, memory_order_relaxed);
-}
-
-static void slab_after_commit(slab_state_t *state)
-{
-    uint64_t now = atomic_load_explicit(&state->bytes_os, memory_order_relaxed);
-    if (now > atomic_load_explicit(&state->bytes_os_high, memory_order_relaxed))
-        atomic_store_explicit(&state->bytes_os_high, now, memory_order_relaxed);
-}
-
-/* Commits the next unit of the slab and lets carving reach the blocks that now fit. */
-static bool slab_commit_more(slab_t *slab)
-{
-    size_t length = (size_t)slab->units * UNIT_SIZE;
-    BUF_ASSERT(slab->committed < length);
-    /* Enough for the next block, at least a step, never past the slab's end. */
-    /* Pages given back and still writable cost no syscall to commit again: a larger
-     * step there, so a trimmed slab carving again takes fewer trips through here. */
-    size_t step = slab->committed < slab->writable && RECOMMIT_STEP > COMMIT_STEP ? RECOMMIT_STEP : COMMIT_STEP;
-    size_t next_block_end = ((size_t)slab->carved + 1) * slab->block_size;
-    size_t target = round_up(next_block_end > slab->committed + step ? next_block_end : slab->committed + step,
-                             buf_page_size());
-    if (target > length)
-        target = length;
-    if (step > COMMIT_STEP && target > slab->writable && next_block_end <= slab->writable)
-        target = slab->writable; /* the larger step stops where the syscalls start */
-    uint8_t *start = slab->base + slab->committed;
-    size_t grown = target - slab->committed;
-    slab_before_commit(slab, grown);
-    if (target > slab->writable) {
-        uint8_t *protected_start = slab->base + (slab->writable > slab->committed ? slab->writable : slab->committed);
-        if (!mem_commit(protected_start, (size_t)(slab->base + target - protected_start)))
-            return false;
-        slab->writable = (uint32_t)target;
-    }
-    mem_poison(start, grown);
-    atomic_fetch_add_explicit(&slab->heap->owner->bytes_os, grown, memory_order_relaxed);
-    slab->committed = (uint32_t)target;
-    slab_after_commit(slab->heap->owner);
-    return true;
-}
+/* ---- Slabs (slow path) --------------------------------------------------------------- */
 
 /* A slab for class `class_index`: an empty one of the right length, or fresh units from
  * the heap's arena (a new arena when the current one has too few units left; the rest
@@ -582,8 +278,8 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_
      * slab are a bitmap: a few bits, not 88 lists). */
     unsigned from = class_index;
     if (!heap->empty[from])
-        for (from = empty_class_next(heap, -1); from < CLASS_COUNT && units_by_class[from] != units;
-             from = empty_class_next(heap, (int)from))
+        for (from = empty_class_first(heap); from < CLASS_COUNT && units_by_class[from] != units;
+             from = backend_slab_empty_class_after(heap, from))
             ;
     slab_t *slab = from < CLASS_COUNT ? heap->empty[from] : NULL;
     if (committed_only && (!slab || slab->committed < class_size(class_index)))
@@ -593,7 +289,7 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_
         empty_remove(heap, from, slab);
     } else {
         if (!heap->arena || heap->arena->units_carved + units > UNITS_PER_ARENA) {
-            heap->arena = arena_new(heap->owner);
+            heap->arena = backend_slab_arena_new(heap->owner);
             if (!heap->arena)
                 return NULL;
         }
@@ -606,7 +302,7 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_
         slab->writable = 0;
         slab->carved = 0;
         slab->block_size = (uint32_t)class_size(class_index);
-        if (!slab_commit_more(slab))
+        if (!backend_slab_commit_more(slab))
             return NULL;
         heap->arena->units_carved += units;
         for (unsigned u = 0; u < units; u++)
@@ -630,7 +326,6 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_
 }
 
 /* ---- Allocate ------------------------------------------------------------------------ */
-static void heap_drain_remote(slab_heap_t *heap); /* (Free) */
 
 /* The next block of a slab that has one within its committed units, or NULL. */
 static inline void *slab_take_block(slab_t *slab)
@@ -672,7 +367,7 @@ static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size
     slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine(&state->heaps);
     if (!heap)
         return NULL;
-    heap_drain_remote(heap);
+    backend_slab_heap_drain_remote(heap);
     slab_t **available = &heap->available[class_index];
     for (;;) {
         slab_t *slab = *available;
@@ -699,7 +394,7 @@ static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size
             } else if ((roomy = slab_new(heap, class_index, true)) != NULL) {
                 roomy->listed = true;
             } else {
-                if (!slab_commit_more(slab))
+                if (!backend_slab_commit_more(slab))
                     return NULL;
                 slab_set_carve_limit(slab);
                 continue;
@@ -794,7 +489,7 @@ static inline void slab_free_local(slab_heap_t *heap, slab_t *slab, void *block)
         slab_relist(heap, slab);
 }
 
-static void heap_drain_remote(slab_heap_t *heap)
+void backend_slab_heap_drain_remote(slab_heap_t *heap)
 {
     void *block = backend_thread_heap_take_remote(&heap->base);
     while (block) {
@@ -876,128 +571,3 @@ void backend_slab_free(void *opaque, void *ptr, size_t size, size_t align)
     }
     slab_free_slow(state, ptr, size, request, align);
 }
-
-/* ---- Create and destroy -------------------------------------------------------------- */
-static void slab_heap_init(void *owner, backend_thread_heap_t *base)
-{
-    ((slab_heap_t *)base)->owner = owner;
-}
-
-buf_status_t backend_slab_create_named(const char *report_name, void **state_out)
-{
-    slab_state_t *state = calloc(1, sizeof *state);
-    if (!state)
-        return BUF_ENOMEM;
-    if (pthread_mutex_init(&state->lock, NULL) != 0 || backend_slab_runs_init(&state->runs, &state->bytes_os, &state->bytes_os_high) != 0 ||
-        backend_heap_set_init(&state->heaps, sizeof(slab_heap_t), state, slab_heap_init) != 0) {
-        free(state);
-        return BUF_ENOMEM;
-    }
-    state->redzone = mem_redzone();
-    state->annotated = mem_annotating();
-    state->fast_max = state->annotated ? 0 : MEDIUM_MAX;
-    state->report_name = report_name;
-    class_tables_ready();
-    backend_large_cache_init(&state->large, &state->bytes_os);
-    *state_out = state;
-    return BUF_OK;
-}
-
-static buf_status_t slab_create(const buf_backend_config_t *config, void **state_out)
-{
-    if (config && config->option)
-        return BUF_EINVAL;
-    return backend_slab_create_named("slab", state_out);
-}
-
-static void drain_visit(void *owner, backend_thread_heap_t *heap)
-{
-    (void)owner;
-    heap_drain_remote((slab_heap_t *)heap);
-}
-
-#define REPORT_LIMIT 20
-
-/* Lists live blocks of one slab: carved blocks that are not on its free list. */
-static size_t report_slab(const slab_state_t *state, const slab_t *slab, FILE *out, size_t *reported)
-{
-    size_t block_size = slab->block_size;
-    uint8_t is_free[SLAB_MAX_BLOCKS] = {0};
-    for (void *block = slab->indexed ? NULL : slab->free_list; block; block = free_block_next(block))
-        is_free[((uint8_t *)block - slab->base) / block_size] = 1;
-    if (slab->indexed && slab->free_list)
-        is_free[((uint8_t *)slab->free_list - slab->base) / block_size] = 1;
-    for (uint32_t i = 0; i < slab->free_count; i++)
-        is_free[((size_t)slab->free_offsets[i] << SLAB_OFFSET_SHIFT) / block_size] = 1;
-    size_t found = 0;
-    for (uint32_t i = 0; i < slab->carved; i++) {
-        if (is_free[i])
-            continue;
-        if (out && *reported < REPORT_LIMIT) {
-            fprintf(out, "%s: outstanding block %p (class %zu bytes)\n", state->report_name,
-                    (void *)(slab->base + i * block_size), block_size);
-            ++*reported;
-        }
-        found++;
-    }
-    BUF_ASSERT(found == slab->used);
-    return found;
-}
-
-size_t backend_slab_destroy(void *opaque, void *report)
-{
-    slab_state_t *state = opaque;
-    FILE *out = report;
-    /* Remote frees still on any heap's stack (exited threads' included) go back first,
-     * so only live blocks are reported. */
-    backend_heap_set_destroy(&state->heaps, drain_visit);
-    size_t outstanding = 0, reported = 0;
-    for (arena_t *arena = state->arenas; arena; arena = arena->next)
-        for (uint32_t i = 1; i < arena->units_carved; i++) {
-            const slab_t *slab = &arena->units[i];
-            if (arena->unit_slab[i] == slab && slab->used) /* a slab's first unit */
-                outstanding += report_slab(state, slab, out, &reported);
-        }
-    outstanding += backend_slab_runs_destroy(&state->runs, out, state->report_name, &reported, REPORT_LIMIT);
-    outstanding += backend_large_cache_destroy(&state->large, out, state->report_name, &reported, REPORT_LIMIT);
-    if (out && outstanding > REPORT_LIMIT)
-        fprintf(out, "%s: ... %zu outstanding blocks in all\n", state->report_name, outstanding);
-    for (arena_t *arena = state->arenas; arena;) {
-        arena_t *next = arena->next;
-        mem_unmap(arena, ARENA_SIZE);
-        arena = next;
-    }
-    pthread_mutex_destroy(&state->lock);
-    free(state);
-    return outstanding;
-}
-
-/* ---- Stats --------------------------------------------------------------------------- */
-uint64_t backend_slab_bytes_os(void *opaque)
-{
-    slab_state_t *state = opaque;
-    return atomic_load(&state->bytes_os);
-}
-
-static void slab_stats(void *opaque, buf_backend_stats_t *out)
-{
-    out->bytes_os = backend_slab_bytes_os(opaque);
-    out->bytes_os_process_wide = false;
-}
-
-/* ---- The vtable ---------------------------------------------------------------------- */
-const buf_backend_ops_t backend_slab_ops = {
-    .props = {.name = "slab",
-              .description = "size classes (<=12.5% waste) up to 64 KiB on 64-512 KiB slabs; 64 KiB units up to 1 MiB; mappings above",
-              .zeroed = false,
-              .guard_pages = false,
-              .cross_thread_free = true,
-              .concurrent_alloc = true,
-              .close_releases_blocks = true},
-    .fuzz_id = 1,
-    .create = slab_create,
-    .destroy = backend_slab_destroy,
-    .alloc = backend_slab_alloc,
-    .free = backend_slab_free,
-    .stats = slab_stats,
-};

@@ -19,7 +19,7 @@
 #define ARENA_SIZE ((size_t)4 << 20)
 #define UNITS_PER_ARENA (ARENA_SIZE / UNIT_SIZE)
 
-typedef struct slab_heap slab_heap_t; /* backend_slab.c: a thread's heap */
+typedef struct slab_heap slab_heap_t; /* slab_state.h: a thread's heap */
 
 /* Slabs whose blocks are 512 bytes or more (at most 64 KiB / 512 = 128 blocks) keep their
  * free blocks out of band: the one freed last in the descriptor's `free_list` (its first
