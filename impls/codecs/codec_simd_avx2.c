@@ -651,6 +651,27 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_ending_or_rest(const 
     return out + ending_bytes;
 }
 
+/* Three blocks of characters with one validity test: false, nothing written, if any holds
+ * a character outside the alphabets; else the first two blocks' 24 bytes each stored at
+ * dst_a and dst_b, and the third's packed bytes returned for the caller to store (whole,
+ * or only up to the text's decoded end).  The short paths below share it. */
+AVX2 static inline __attribute__((always_inline)) bool base64_decode_three(__m256i a, __m256i b, __m256i c,
+                                                                         __m256i nibble_mask, uint8_t *dst_a,
+                                                                         uint8_t *dst_b, __m256i *c_packed)
+{
+    __m256i a_invalid, b_invalid, c_invalid;
+    const __m256i a_high = base64_classify(a, nibble_mask, &a_invalid);
+    const __m256i b_high = base64_classify(b, nibble_mask, &b_invalid);
+    const __m256i c_high = base64_classify(c, nibble_mask, &c_invalid);
+    const __m256i invalid = _mm256_or_si256(a_invalid, _mm256_or_si256(b_invalid, c_invalid));
+    if (!_mm256_testz_si256(invalid, invalid))
+        return false;
+    base64_store24(dst_a, base64_pack(base64_sextets_of(a, a_high)));
+    base64_store24(dst_b, base64_pack(base64_sextets_of(b, b_high)));
+    *c_packed = base64_pack(base64_sextets_of(c, c_high));
+    return true;
+}
+
 /* 32..96 characters of whole groups (groups_end of them, a multiple of 4) as three blocks
  * of 32 with one validity test, no loop: the first at 0, the second at 32 (or, below 64
  * characters, ending where the text does), the third ending where the text does, the
@@ -666,16 +687,10 @@ AVX2 static inline __attribute__((always_inline)) bool base64_decode_short_group
     const size_t last = groups_end - 32, second = groups_end >= 64 ? 32 : last;
     const __m256i a = _mm256_loadu_si256(in256(text)), b = _mm256_loadu_si256(in256(text + second)),
                   c = _mm256_loadu_si256(in256(text + last));
-    __m256i a_invalid, b_invalid, c_invalid;
-    const __m256i a_high = base64_classify(a, nibble_mask, &a_invalid);
-    const __m256i b_high = base64_classify(b, nibble_mask, &b_invalid);
-    const __m256i c_high = base64_classify(c, nibble_mask, &c_invalid);
-    const __m256i invalid = _mm256_or_si256(a_invalid, _mm256_or_si256(b_invalid, c_invalid));
-    if (!_mm256_testz_si256(invalid, invalid))
+    __m256i c_packed;
+    if (!base64_decode_three(a, b, c, nibble_mask, dst, dst + second / 4 * 3, &c_packed))
         return false;
-    base64_store24(dst, base64_pack(base64_sextets_of(a, a_high)));
-    base64_store24(dst + second / 4 * 3, base64_pack(base64_sextets_of(b, b_high)));
-    base64_store24(dst + last / 4 * 3, base64_pack(base64_sextets_of(c, c_high)));
+    base64_store24(dst + last / 4 * 3, c_packed);
     return true;
 }
 
@@ -753,16 +768,9 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
     }
     const size_t second = last >= 36 ? 32 : last - 4;
     const __m256i a = _mm256_loadu_si256(in256(text)), b = _mm256_loadu_si256(in256(text + second));
-    __m256i a_invalid, b_invalid, c_invalid;
-    const __m256i a_high = base64_classify(a, nibble_mask, &a_invalid);
-    const __m256i b_high = base64_classify(b, nibble_mask, &b_invalid);
-    const __m256i c_high = base64_classify(c, nibble_mask, &c_invalid);
-    const __m256i invalid = _mm256_or_si256(a_invalid, _mm256_or_si256(b_invalid, c_invalid));
-    if (!_mm256_testz_si256(invalid, invalid))
+    __m256i packed;
+    if (!base64_decode_three(a, b, c, nibble_mask, dst, dst + second / 4 * 3, &packed))
         return SIZE_MAX;
-    base64_store24(dst, base64_pack(base64_sextets_of(a, a_high)));
-    base64_store24(dst + second / 4 * 3, base64_pack(base64_sextets_of(b, b_high)));
-    const __m256i packed = base64_pack(base64_sextets_of(c, c_high));
     const __m128i low = _mm256_castsi256_si128(packed), high = _mm256_extracti128_si256(packed, 1);
     uint8_t *const out = dst + last / 4 * 3;
     _mm_storeu_si128(out128(out), low);
