@@ -133,6 +133,20 @@ static bool switch_to_level(buf_simd_level_t level)
     for (buf_simd_level_t level = BUF_SIMD_SCALAR; level < BUF_SIMD_LEVEL_COUNT; level++)                            \
         if (switch_to_level(level))
 
+/* A bulk load's values against the per-element get's at the same indexes, bit for bit
+ * (a NaN matching any NaN). */
+static void expect_loads_equal(const buf_typed_t *view, buf_kind_t kind, buf_simd_level_t level, int64_t start,
+                               size_t count, const double *bulk)
+{
+    for (int64_t i = 0; i < (int64_t)count; i++) {
+        double each;
+        cr_assert_eq(buf_typed_get(view, start + i, &each), BUF_OK);
+        cr_assert(memcmp(&each, &bulk[i], sizeof each) == 0 || (isnan(each) && isnan(bulk[i])),
+                  "%s at %s, [%lld, +%zu): [%lld]: bulk %.17g, per element %.17g", buf_kind_name(kind),
+                  buf_simd_level_name(level), (long long)start, count, (long long)(start + i), bulk[i], each);
+    }
+}
+
 /* Stores values[start, start + count) through buf_typed_set_range into one view and element
  * by element into another; the bytes of the whole views must be identical. */
 static void expect_stores_equal(buf_backend_t *backend, buf_kind_t kind, buf_simd_level_t level, const double *values,
@@ -267,14 +281,7 @@ Test(model_typed_range, every_tail_length_loads_exactly_count_elements)
                     for (size_t i = 0; i <= LENGTH; i++)
                         out[i] = -7.0;
                     cr_assert_eq(buf_typed_get_range(&view, start, count, out), BUF_OK);
-                    for (int64_t i = 0; i < (int64_t)count; i++) {
-                        double each;
-                        cr_assert_eq(buf_typed_get(&view, start + i, &each), BUF_OK);
-                        cr_assert(memcmp(&each, &out[i], sizeof each) == 0 || (isnan(each) && isnan(out[i])),
-                                  "%s at %s, [%lld, +%zu): [%lld]: bulk %.17g, per element %.17g",
-                                  buf_kind_name(kind), buf_simd_level_name(level), (long long)start, count,
-                                  (long long)(start + i), out[i], each);
-                    }
+                    expect_loads_equal(&view, kind, level, start, count, out);
                     for (size_t i = count; i <= LENGTH; i++)
                         cr_assert_eq(out[i], -7.0, "%s at %s: a get of %zu wrote out[%zu]", buf_kind_name(kind),
                                      buf_simd_level_name(level), count, i);
@@ -307,13 +314,7 @@ Test(model_typed_range, number_loads_equal_per_element_loads_for_every_kind)
                 for (size_t i = 0; i < VALUE_COUNT; i++)
                     bulk[i] = -7.0;
                 cr_assert_eq(buf_typed_get_range(&view, start, count, bulk), BUF_OK);
-                for (int64_t i = 0; i < (int64_t)count; i++) {
-                    double each;
-                    cr_assert_eq(buf_typed_get(&view, start + i, &each), BUF_OK);
-                    cr_assert(memcmp(&each, &bulk[i], sizeof each) == 0 || (isnan(each) && isnan(bulk[i])),
-                              "%s at %s: [%lld]: bulk %.17g, per element %.17g", buf_kind_name(kind),
-                              buf_simd_level_name(level), (long long)(start + i), bulk[i], each);
-                }
+                expect_loads_equal(&view, kind, level, start, count, bulk);
                 cr_assert_eq(bulk[count], -7.0, "%s at %s: a get of %zu wrote past its end", buf_kind_name(kind),
                              buf_simd_level_name(level), count);
             }
