@@ -454,9 +454,9 @@ static inline bool short_ascii_copy(const uint8_t *text, size_t length, uint8_t 
  * tail call) utf8_copy_whole, or with arguments the one-pass case cannot take, the checked
  * path.  utf8's checked path is the same both ways (the same bound, exact length and
  * writer, and no look at the input before the length), so both directions share this
- * entry and its fallbacks call encode_checked.  A function of its own, so neither the public functions (whose writer call needs
- * saved registers) nor utf8_copy_whole put their prologue on the short path: a leaf that
- * saves nothing.  It takes the public functions' arguments as they are (the encoding is
+ * entry and its fallbacks call encode_checked.  A function of its own, so neither the
+ * public functions (whose writer call needs saved registers) nor utf8_copy_whole put
+ * their prologue on the short path: a leaf that saves nothing.  It takes the public functions' arguments as they are (the encoding is
  * utf8), so the dispatch and the tail calls move no register.  Out of line and not cloned:
  * gcc's clone without the constant `utf8' argument made the dispatch in
  * buf_encode/buf_decode move every register down one place and back. */
