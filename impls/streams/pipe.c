@@ -210,8 +210,9 @@ static buf_status_t pipe_finish(pipe_run_t *run, buf_status_t status, buf_pipe_r
 
 /* ---- One thread ------------------------------------------------------------------------------ */
 /* No transform: each chunk goes from the readable straight into the writable's queue, its
- * reference moved twice (readable -> here -> writable, stream_writable_write_owned) and
- * never counted up or down on the way; no stage, no lock test, no publishing call.  The
+ * reference moved twice (readable -> here -> writable, stream_writable_write_owned_fast)
+ * and never counted up or down on the way; no stage, no lock test, no publishing call;
+ * the common read and write inlined here (stream_internal.h).  The
  * bound and the peak are the general loop's to the byte (the same checks at the same
  * points: before the read, before the write, after it), so test_stream's in-flight
  * figures hold for both.  At 1 KiB chunks the general loop's bookkeeping was ~250 of the
@@ -236,7 +237,7 @@ static buf_status_t run_direct(pipe_run_t *run)
         buf_buffer_t chunk;
         const uint8_t *bytes;
         size_t length;
-        status = stream_readable_read_known(readable, &chunk, &bytes, &length);
+        status = stream_readable_read_fast(readable, &chunk, &bytes, &length);
         if (status != BUF_OK) {
             status = status == BUF_EOF ? buf_writable_end(writable) : finish_after_source_error(run, status);
             queued = buf_writable_queued(writable);
@@ -253,7 +254,7 @@ static buf_status_t run_direct(pipe_run_t *run)
         }
         if (queued + 2 * length > peak)
             peak = queued + 2 * length;
-        status = stream_writable_write_owned(writable, &chunk, bytes, length, &queued);
+        status = stream_writable_write_owned_fast(writable, &chunk, bytes, length, &queued);
         if (length + queued > peak)
             peak = length + queued;
         if (status != BUF_OK)

@@ -35,34 +35,6 @@
 #define IOV_MAX 1024
 #endif
 
-/* ---- State ------------------------------------------------------------------------------ */
-/* A queued chunk: the writable's reference, and its bytes and length as write() was given
- * them (what is written is the chunk as it was then, as Node writes the Buffer it was
- * handed) — at 1 KiB chunks asking the view again for each writev and each pop was ~200
- * instructions a chunk (callgrind, stream_pipe). */
-typedef struct queued_chunk {
-    buf_buffer_t view;
-    const uint8_t *bytes;
-    size_t length;
-} queued_chunk_t;
-
-struct buf_writable {
-    int fd;          /* -1 for a sink */
-    buf_sink_t sink;
-    size_t high_water_mark;
-    void (*on_drain)(void *context);
-    void *drain_context;
-    queued_chunk_t *queue; /* ring of queued chunks, each one reference of the writable's */
-    size_t queue_head, queue_count, queue_capacity;
-    size_t head_offset;  /* bytes of queue[queue_head] already written */
-    size_t queued_bytes; /* bytes queued and not yet written */
-    bool drain_pending;  /* write said "full": call on_drain when the queue empties */
-    bool ended;
-    uint64_t bytes_written;
-    buf_status_t error;  /* BUF_OK until the first failure */
-    int saved_errno;
-};
-
 /* ---- Creation ------------------------------------------------------------------------------ */
 static buf_status_t writable_new(int fd, buf_sink_t sink, const buf_writable_options_t *options, buf_writable_t **out)
 {
@@ -311,33 +283,21 @@ buf_status_t stream_writable_write_known(buf_writable_t *writable, const buf_buf
     return write_chunk(writable, chunk, false, bytes, length, full);
 }
 
-/* The pipe's path: the chunk's reference moves in, and the bytes queued after the write
- * come back (the pipe's in-flight count needs them: a call to buf_writable_queued a
- * chunk less).  An open writable with room in its ring, given bytes, queues them here
- * without write_chunk's refusal cases; anything else takes write_chunk.  ~25 of the
- * ~70 instructions a chunk the two calls cost at 1 KiB (callgrind, stream_pipe/malloc). */
+/* The pipe's path (stream_writable_write_owned_fast takes the common case inline): the
+ * chunk's reference moves in, and the bytes queued after the write come back (the pipe's
+ * in-flight count needs them: a call to buf_writable_queued a chunk less). */
 buf_status_t stream_writable_write_owned(buf_writable_t *writable, const buf_buffer_t *chunk, const uint8_t *bytes,
                                          size_t length, size_t *queued)
 {
-    buf_status_t status = BUF_OK;
-    if (__builtin_expect(writable->error != BUF_OK || writable->ended || length == 0 ||
-                             writable->queue_count == writable->queue_capacity,
-                         0)) {
-        status = write_chunk(writable, chunk, true, bytes, length, NULL);
-    } else {
-        queued_chunk_t *slot = queue_at(writable, writable->queue_count);
-        slot->view = *chunk; /* the reference moves */
-        slot->bytes = bytes;
-        slot->length = length;
-        writable->queue_count++;
-        writable->queued_bytes += length;
-        if (writable->queued_bytes >= writable->high_water_mark) {
-            writable->drain_pending = true;
-            status = write_queue(writable);
-        }
-    }
+    const buf_status_t status = write_chunk(writable, chunk, true, bytes, length, NULL);
     *queued = writable->queued_bytes;
     return status;
+}
+
+buf_status_t stream_writable_write_out(buf_writable_t *writable)
+{
+    writable->drain_pending = true;
+    return write_queue(writable);
 }
 
 buf_status_t buf_writable_flush(buf_writable_t *writable)
