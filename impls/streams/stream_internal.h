@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "buf_model.h"
 #include "buf_stream.h"
@@ -68,25 +69,24 @@ struct buf_readable {
 };
 
 /* ---- The writable's state (writable.c) --------------------------------------------------- */
-/* A queued chunk: the writable's reference, and its bytes and length as write() was given
- * them (what is written is the chunk as it was then, as Node writes the Buffer it was
- * handed) — at 1 KiB chunks asking the view again for each writev and each pop was ~200
- * instructions a chunk (callgrind, stream_pipe). */
-typedef struct queued_chunk {
-    buf_buffer_t view;
-    const uint8_t *bytes;
-    size_t length;
-} queued_chunk_t;
-
 struct buf_writable {
     int fd;          /* -1 for a sink */
     buf_sink_t sink;
     size_t high_water_mark;
     void (*on_drain)(void *context);
     void *drain_context;
-    queued_chunk_t *queue; /* ring of queued chunks, each one reference of the writable's */
+    /* The queue: queue_count chunks from slot queue_head of two arrays with one index.
+     * Chunks are added at the end, and a write pass takes them from the front until the
+     * queue is empty, when it starts at slot 0 again: so queue_head is 0 outside a pass
+     * (and after an error), the queue never wraps, and a writev is handed the array
+     * itself.  pending[i] is the bytes of chunk i not yet written — as write() was given
+     * them, the head's start advanced past a short write — so no iovec array is built per
+     * write (~20 instructions a chunk of stream_pipe at 1 KiB, callgrind).  owners[i] is
+     * the chunk's ArrayBuffer: the one reference the writable holds for it.  Both arrays
+     * live in one allocation (queue_capacity slots each, 16 at first, doubled as needed). */
+    struct iovec *pending;
+    buf_arraybuffer_t **owners;
     size_t queue_head, queue_count, queue_capacity;
-    size_t head_offset;  /* bytes of queue[queue_head] already written */
     size_t queued_bytes; /* bytes queued and not yet written */
     bool drain_pending;  /* write said "full": call on_drain when the queue empties */
     bool ended;
@@ -188,13 +188,10 @@ static inline buf_status_t stream_writable_write_owned_fast(buf_writable_t *writ
                              writable->queue_count == writable->queue_capacity,
                          0))
         return stream_writable_write_owned(writable, chunk, bytes, length, queued);
-    BUF_ASSERT((writable->queue_capacity & (writable->queue_capacity - 1)) == 0);
-    queued_chunk_t *slot =
-        &writable->queue[(writable->queue_head + writable->queue_count) & (writable->queue_capacity - 1)];
-    slot->view = *chunk; /* the reference moves */
-    slot->bytes = bytes;
-    slot->length = length;
-    writable->queue_count++;
+    BUF_ASSERT(writable->queue_head == 0); /* outside a write pass (writable.c) */
+    const size_t slot = writable->queue_count++;
+    writable->pending[slot] = (struct iovec){.iov_base = (void *)bytes, .iov_len = length};
+    writable->owners[slot] = chunk->buffer; /* the reference moves */
     const size_t queued_bytes = writable->queued_bytes += length;
     buf_status_t status = BUF_OK;
     if (queued_bytes >= writable->high_water_mark)
