@@ -255,6 +255,10 @@ Test(stream_faults, allocation_failure_mid_stream)
         }
         cr_expect(status == BUF_ENOMEM || (status == BUF_EOF && delivered == INPUT_LENGTH), "%s", buf_status_name(status));
         cr_expect_eq(buf_readable_bytes_read(readable), delivered);
+        /* the end is sticky: no later read asks the backend again (one in five would fail) */
+        for (int again = 0; again < 4; again++)
+            cr_expect_eq(buf_readable_read(readable, &chunk), status, "read %d after the end", again + 1);
+        cr_expect_eq(buf_readable_bytes_read(readable), delivered);
         buf_readable_destroy(readable);
         test_close_backend_clean(backend);
         for (int threaded = 0; threaded < 2; threaded++)
