@@ -232,12 +232,34 @@ static buf_status_t run_direct(pipe_run_t *run)
             if (status != BUF_OK)
                 break;
         }
-        if (queued + chunk_size > peak)
-            peak = queued + chunk_size; /* the chunk being read */
         buf_buffer_t chunk;
         const uint8_t *bytes;
         size_t length;
-        status = stream_readable_read_fast(readable, &chunk, &bytes, &length);
+        if (stream_readable_next_is_whole_block(readable)) {
+            /* A whole block of chunk_size bytes: the checks of the general path below,
+             * known here.  The bound just tested leaves room for the chunk twice (no flush
+             * after the read), and the figure after the read, queued + 2 x chunk_size, is
+             * the highest of the three (before the read it is queued + chunk_size; after
+             * the write, chunk_size + the queue, which is queued + chunk_size, or
+             * chunk_size when the writable wrote its queue out). */
+            length = chunk_size;
+            if (queued + 2 * length > peak)
+                peak = queued + 2 * length;
+            status = stream_readable_read_whole_block(readable, &chunk, &bytes);
+            if (status != BUF_OK) {
+                status = finish_after_source_error(run, status);
+                queued = buf_writable_queued(writable);
+                break;
+            }
+            status = stream_writable_write_owned_fast(writable, &chunk, bytes, length, &queued);
+            BUF_ASSERT(length + queued <= peak);
+            if (status != BUF_OK)
+                break;
+            continue;
+        }
+        if (queued + chunk_size > peak)
+            peak = queued + chunk_size; /* the chunk being read */
+        status = stream_readable_read_known(readable, &chunk, &bytes, &length);
         if (status != BUF_OK) {
             status = status == BUF_EOF ? buf_writable_end(writable) : finish_after_source_error(run, status);
             queued = buf_writable_queued(writable);

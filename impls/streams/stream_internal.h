@@ -153,17 +153,23 @@ static inline buf_buffer_t stream_block_view(buf_arraybuffer_t *ab, size_t offse
                           .byte_offset = (int64_t)offset, .fixed_length = (int64_t)length};
 }
 
-/* stream_readable_read_known, with the common chunk of a memory readable taken here: a
- * block from the backend, the bytes copied in, the block handed out whole (the readable
- * keeps no reference), none of the general path's bookkeeping of a block filled and
- * handed out in parts.  Every other chunk, and every end, is read_known's. */
-static inline buf_status_t stream_readable_read_fast(buf_readable_t *readable, buf_buffer_t *chunk,
-                                                     const uint8_t **bytes, size_t *length_out)
+/* True when the next chunk of the readable is the common one of a memory readable: a whole
+ * block of chunk_size bytes of its own, read by stream_readable_read_whole_block. */
+static inline bool stream_readable_next_is_whole_block(const buf_readable_t *readable)
 {
+    return readable->whole_memory_blocks && readable->block.buffer == NULL &&
+           readable->length - readable->offset >= readable->chunk_size;
+}
+
+/* That chunk (chunk_size bytes): a block from the backend, the bytes copied in, the block
+ * handed out whole (the readable keeps no reference), none of the general path's
+ * bookkeeping of a block filled and handed out in parts.  BUF_OK, or the allocation's
+ * failure, which ends the stream. */
+static inline buf_status_t stream_readable_read_whole_block(buf_readable_t *readable, buf_buffer_t *chunk,
+                                                            const uint8_t **bytes)
+{
+    BUF_ASSERT(stream_readable_next_is_whole_block(readable));
     const size_t length = readable->chunk_size;
-    if (!readable->whole_memory_blocks || readable->block.buffer != NULL ||
-        readable->length - readable->offset < length)
-        return stream_readable_read_known(readable, chunk, bytes, length_out);
     buf_arraybuffer_t *block = NULL;
     const buf_status_t status = buf_arraybuffer_alloc_unsafe(readable->backend, (int64_t)length, &block);
     if (status != BUF_OK)
@@ -174,8 +180,18 @@ static inline buf_status_t stream_readable_read_fast(buf_readable_t *readable, b
     readable->bytes_read += (uint64_t)length;
     *chunk = stream_block_view(block, 0, length);
     *bytes = data;
-    *length_out = length;
     return BUF_OK;
+}
+
+/* stream_readable_read_known, with the common chunk of a memory readable taken here.
+ * Every other chunk, and every end, is read_known's. */
+static inline buf_status_t stream_readable_read_fast(buf_readable_t *readable, buf_buffer_t *chunk,
+                                                     const uint8_t **bytes, size_t *length_out)
+{
+    if (!stream_readable_next_is_whole_block(readable))
+        return stream_readable_read_known(readable, chunk, bytes, length_out);
+    *length_out = readable->chunk_size;
+    return stream_readable_read_whole_block(readable, chunk, bytes);
 }
 
 /* stream_writable_write_owned, with the common write taken here: an open writable with
