@@ -245,13 +245,19 @@ static buf_status_t run_direct(pipe_run_t *run)
             length = chunk_size;
             if (queued + 2 * length > peak)
                 peak = queued + 2 * length;
-            status = stream_readable_read_whole_block(readable, &chunk, &bytes);
+            buf_arraybuffer_t *block = NULL;
+            status = stream_readable_read_whole_block(readable, &block, &bytes);
             if (status != BUF_OK) {
                 status = finish_after_source_error(run, status);
                 queued = buf_writable_queued(writable);
                 break;
             }
-            status = stream_writable_write_owned_fast(writable, &chunk, bytes, length, &queued);
+            if (stream_writable_append(writable, block, bytes, length, &status)) {
+                queued = buf_writable_queued(writable);
+            } else { /* the writable refuses it: the general write says why */
+                chunk = stream_block_view(block, 0, length);
+                status = stream_writable_write_owned(writable, &chunk, bytes, length, &queued);
+            }
             BUF_ASSERT(length + queued <= peak);
             if (status != BUF_OK)
                 break;

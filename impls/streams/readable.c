@@ -325,10 +325,8 @@ buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *
         return BUF_EINVAL;
     if (readable->final_status != BUF_OK)
         return readable->final_status;
-    if (stream_readable_next_is_whole_block(readable)) {
-        *length_out = readable->chunk_size;
-        return stream_readable_read_whole_block(readable, chunk, bytes);
-    }
+    if (stream_readable_next_is_whole_block(readable))
+        return stream_readable_read_fast(readable, chunk, bytes, length_out); /* takes it */
     if (readable->filled == readable->delivered) {
         /* Nothing read is left to hand out: read more, into the rest of the current block
          * when a whole chunk still fits there (a short read ahead), else into a block of

@@ -90,6 +90,7 @@ struct buf_writable {
     size_t queued_bytes; /* bytes queued and not yet written */
     bool drain_pending;  /* write said "full": call on_drain when the queue empties */
     bool ended;
+    bool accepting;      /* error == BUF_OK && !ended: one test for the inlined write */
     uint64_t bytes_written;
     buf_status_t error;  /* BUF_OK until the first failure */
     int saved_errno;
@@ -162,10 +163,11 @@ static inline bool stream_readable_next_is_whole_block(const buf_readable_t *rea
 }
 
 /* That chunk (chunk_size bytes): a block from the backend, the bytes copied in, the block
- * handed out whole (the readable keeps no reference), none of the general path's
- * bookkeeping of a block filled and handed out in parts.  BUF_OK, or the allocation's
- * failure, which ends the stream. */
-static inline buf_status_t stream_readable_read_whole_block(buf_readable_t *readable, buf_buffer_t *chunk,
+ * handed out whole in *block (its one reference: the readable keeps none; the chunk is
+ * stream_block_view(*block, 0, chunk_size)), none of the general path's bookkeeping of a
+ * block filled and handed out in parts.  BUF_OK, or the allocation's failure, which ends
+ * the stream. */
+static inline buf_status_t stream_readable_read_whole_block(buf_readable_t *readable, buf_arraybuffer_t **block_out,
                                                             const uint8_t **bytes)
 {
     BUF_ASSERT(stream_readable_next_is_whole_block(readable));
@@ -178,7 +180,7 @@ static inline buf_status_t stream_readable_read_whole_block(buf_readable_t *read
     memcpy(data, readable->data + readable->offset, length);
     readable->offset += length;
     readable->bytes_read += (uint64_t)length;
-    *chunk = stream_block_view(block, 0, length);
+    *block_out = block;
     *bytes = data;
     return BUF_OK;
 }
@@ -190,28 +192,42 @@ static inline buf_status_t stream_readable_read_fast(buf_readable_t *readable, b
 {
     if (!stream_readable_next_is_whole_block(readable))
         return stream_readable_read_known(readable, chunk, bytes, length_out);
-    *length_out = readable->chunk_size;
-    return stream_readable_read_whole_block(readable, chunk, bytes);
+    buf_arraybuffer_t *block = NULL;
+    const buf_status_t status = stream_readable_read_whole_block(readable, &block, bytes);
+    if (status == BUF_OK) {
+        *chunk = stream_block_view(block, 0, readable->chunk_size);
+        *length_out = readable->chunk_size;
+    }
+    return status;
 }
 
-/* stream_writable_write_owned, with the common write taken here: an open writable with
- * room in its ring, given bytes, queues them; the queue is written out once it reaches
- * the mark.  *queued is the queued bytes after the write, whatever the status. */
-static inline buf_status_t stream_writable_write_owned_fast(buf_writable_t *writable, const buf_buffer_t *chunk,
-                                                            const uint8_t *bytes, size_t length, size_t *queued)
+/* The common write, inlined: an accepting writable with room in its queue takes `ab`'s
+ * reference with its bytes [bytes, bytes + length), length > 0, and writes the queue out
+ * once it reaches the mark.  False when it cannot (the caller then takes the general
+ * path, which says why). */
+static inline bool stream_writable_append(buf_writable_t *writable, buf_arraybuffer_t *ab, const uint8_t *bytes,
+                                          size_t length, buf_status_t *status)
 {
-    if (__builtin_expect(writable->error != BUF_OK || writable->ended || length == 0 ||
-                             writable->queue_count == writable->queue_capacity,
-                         0))
-        return stream_writable_write_owned(writable, chunk, bytes, length, queued);
+    BUF_ASSERT(length > 0);
+    if (__builtin_expect(!writable->accepting || writable->queue_count == writable->queue_capacity, 0))
+        return false;
     BUF_ASSERT(writable->queue_head == 0); /* outside a write pass (writable.c) */
     const size_t slot = writable->queue_count++;
     writable->pending[slot] = (struct iovec){.iov_base = (void *)bytes, .iov_len = length};
-    writable->owners[slot] = chunk->buffer; /* the reference moves */
+    writable->owners[slot] = ab; /* the reference moves */
     const size_t queued_bytes = writable->queued_bytes += length;
-    buf_status_t status = BUF_OK;
-    if (queued_bytes >= writable->high_water_mark)
-        status = stream_writable_write_out(writable);
+    *status = queued_bytes >= writable->high_water_mark ? stream_writable_write_out(writable) : BUF_OK;
+    return true;
+}
+
+/* stream_writable_write_owned, with the common write taken here.  *queued is the queued
+ * bytes after the write, whatever the status. */
+static inline buf_status_t stream_writable_write_owned_fast(buf_writable_t *writable, const buf_buffer_t *chunk,
+                                                            const uint8_t *bytes, size_t length, size_t *queued)
+{
+    buf_status_t status;
+    if (length == 0 || !stream_writable_append(writable, chunk->buffer, bytes, length, &status))
+        return stream_writable_write_owned(writable, chunk, bytes, length, queued);
     *queued = writable->queued_bytes;
     return status;
 }

@@ -52,6 +52,7 @@ static buf_status_t writable_new(int fd, buf_sink_t sink, const buf_writable_opt
         writable->drain_context = options->drain_context;
     }
     writable->error = BUF_OK;
+    writable->accepting = true;
     *out = writable;
     return BUF_OK;
 }
@@ -189,6 +190,7 @@ static buf_status_t fail(buf_writable_t *writable, int error)
 {
     writable->saved_errno = error;
     writable->error = stream_status_for_errno(error);
+    writable->accepting = false;
     queue_release_all(writable);
     writable->drain_pending = false;
     return writable->error;
@@ -310,6 +312,7 @@ buf_status_t buf_writable_end(buf_writable_t *writable)
         return BUF_EINVAL;
     buf_status_t status = buf_writable_flush(writable);
     writable->ended = true;
+    writable->accepting = false;
     return status;
 }
 
