@@ -313,9 +313,7 @@ buf_status_t buf_readable_read(buf_readable_t *readable, buf_buffer_t *chunk)
 {
     const uint8_t *bytes;
     size_t length;
-    if (!readable || !chunk)
-        return BUF_EINVAL;
-    return stream_readable_read_fast(readable, chunk, &bytes, &length);
+    return stream_readable_read_known(readable, chunk, &bytes, &length);
 }
 
 buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *chunk, const uint8_t **bytes,
