@@ -46,7 +46,7 @@ buf_status_t stream_status_for_errno(int error)
 buf_backend_t *stream_readable_backend(const buf_readable_t *readable) { return readable->backend; }
 size_t stream_readable_chunk_size(const buf_readable_t *readable) { return readable->chunk_size; }
 
-/* Keeps whole_memory_blocks true exactly while stream_readable_read_fast may take the next
+/* Keeps whole_memory_blocks true exactly while stream_readable_read_whole_block may take the next
  * chunk: a memory readable, running, one chunk a block, no spares. */
 static void note_settings(buf_readable_t *readable)
 {
@@ -323,8 +323,15 @@ buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *
         return BUF_EINVAL;
     if (readable->final_status != BUF_OK)
         return readable->final_status;
-    if (stream_readable_next_is_whole_block(readable))
-        return stream_readable_read_fast(readable, chunk, bytes, length_out); /* takes it */
+    if (stream_readable_next_is_whole_block(readable)) {
+        buf_arraybuffer_t *block = NULL;
+        const buf_status_t status = stream_readable_read_whole_block(readable, &block, bytes);
+        if (status == BUF_OK) {
+            *chunk = stream_block_view(block, 0, readable->chunk_size);
+            *length_out = readable->chunk_size;
+        }
+        return status;
+    }
     if (readable->filled == readable->delivered) {
         /* Nothing read is left to hand out: read more, into the rest of the current block
          * when a whole chunk still fits there (a short read ahead), else into a block of

@@ -3,10 +3,10 @@
  * The readable's backend and chunk size (the line reader grows its carry buffer from the
  * same backend, the pipe sizes its in-flight bound from the chunk size), the one mapping
  * from an errno to a status, so readable, writable and pipe agree on it, and the state of
- * a readable and a writable: the pipe's per-chunk path (stream_readable_read_fast,
- * stream_writable_write_owned_fast) is inlined into its loop from here, where a call
- * into readable.c and one into writable.c per chunk, each testing again what the pipe
- * knows, were ~85 of the ~580 instructions a chunk of stream_pipe/malloc/1024 (callgrind).
+ * a readable and a writable: the pipe's per-chunk path (stream_readable_read_whole_block,
+ * stream_writable_append) is inlined into its loop from here, where a call into
+ * readable.c and one into writable.c per chunk, each testing again what the pipe knows,
+ * were ~85 of the ~580 instructions a chunk of stream_pipe/malloc/1024 (callgrind).
  * Everything else about the two structs is readable.c's and writable.c's alone.
  */
 #ifndef STREAM_INTERNAL_H
@@ -62,7 +62,7 @@ struct buf_readable {
                                * 0 while reuse is off */
     bool reuse_blocks;        /* buf_readable_set_block_reuse; off: a fresh block per read */
     /* A memory readable still running whose every chunk is a whole block of its own (no
-     * read size, no spares): what stream_readable_read_fast tests first, kept up to date by
+     * read size, no spares): what stream_readable_next_is_whole_block tests first, kept up to date by
      * every change of those settings and by the end of the stream (readable.c,
      * note_settings). */
     bool whole_memory_blocks;
@@ -95,7 +95,6 @@ struct buf_writable {
     buf_status_t error;  /* BUF_OK until the first failure */
     int saved_errno;
 };
-
 
 buf_backend_t *stream_readable_backend(const buf_readable_t *readable);
 size_t stream_readable_chunk_size(const buf_readable_t *readable);
@@ -183,22 +182,6 @@ static inline buf_status_t stream_readable_read_whole_block(buf_readable_t *read
     *block_out = block;
     *bytes = data;
     return BUF_OK;
-}
-
-/* stream_readable_read_known, with the common chunk of a memory readable taken here.
- * Every other chunk, and every end, is read_known's. */
-static inline buf_status_t stream_readable_read_fast(buf_readable_t *readable, buf_buffer_t *chunk,
-                                                     const uint8_t **bytes, size_t *length_out)
-{
-    if (!stream_readable_next_is_whole_block(readable))
-        return stream_readable_read_known(readable, chunk, bytes, length_out);
-    buf_arraybuffer_t *block = NULL;
-    const buf_status_t status = stream_readable_read_whole_block(readable, &block, bytes);
-    if (status == BUF_OK) {
-        *chunk = stream_block_view(block, 0, readable->chunk_size);
-        *length_out = readable->chunk_size;
-    }
-    return status;
 }
 
 /* The common write, inlined: an accepting writable with room in its queue takes `ab`'s
