@@ -210,8 +210,9 @@ static buf_status_t pipe_finish(pipe_run_t *run, buf_status_t status, buf_pipe_r
 
 /* ---- One thread ------------------------------------------------------------------------------ */
 /* No transform: each chunk goes from the readable straight into the writable's queue, its
- * reference moved twice (readable -> here -> writable, stream_writable_write_owned) and
- * never counted up or down on the way; no stage, no lock test, no publishing call.  The
+ * reference moved twice (readable -> here -> writable, stream_writable_write_owned_fast)
+ * and never counted up or down on the way; no stage, no lock test, no publishing call;
+ * the common read and write inlined here (stream_internal.h).  The
  * bound and the peak are the general loop's to the byte (the same checks at the same
  * points: before the read, before the write, after it), so test_stream's in-flight
  * figures hold for both.  At 1 KiB chunks the general loop's bookkeeping was ~250 of the
@@ -231,11 +232,39 @@ static buf_status_t run_direct(pipe_run_t *run)
             if (status != BUF_OK)
                 break;
         }
-        if (queued + chunk_size > peak)
-            peak = queued + chunk_size; /* the chunk being read */
         buf_buffer_t chunk;
         const uint8_t *bytes;
         size_t length;
+        if (stream_readable_next_is_whole_block(readable)) {
+            /* A whole block of chunk_size bytes: the checks of the general path below,
+             * known here.  The bound just tested leaves room for the chunk twice (no flush
+             * after the read), and the figure after the read, queued + 2 x chunk_size, is
+             * the highest of the three (before the read it is queued + chunk_size; after
+             * the write, chunk_size + the queue, which is queued + chunk_size, or
+             * chunk_size when the writable wrote its queue out). */
+            length = chunk_size;
+            if (queued + 2 * length > peak)
+                peak = queued + 2 * length;
+            buf_arraybuffer_t *block = NULL;
+            status = stream_readable_read_whole_block(readable, &block, &bytes);
+            if (status != BUF_OK) {
+                status = finish_after_source_error(run, status);
+                queued = buf_writable_queued(writable);
+                break;
+            }
+            if (stream_writable_append(writable, block, bytes, length, &status)) {
+                queued = buf_writable_queued(writable);
+            } else { /* the writable refuses it: the general write says why */
+                chunk = stream_block_view(block, 0, length);
+                status = stream_writable_write_owned(writable, &chunk, bytes, length, &queued);
+            }
+            BUF_ASSERT(length + queued <= peak);
+            if (status != BUF_OK)
+                break;
+            continue;
+        }
+        if (queued + chunk_size > peak)
+            peak = queued + chunk_size; /* the chunk being read */
         status = stream_readable_read_known(readable, &chunk, &bytes, &length);
         if (status != BUF_OK) {
             status = status == BUF_EOF ? buf_writable_end(writable) : finish_after_source_error(run, status);
@@ -253,7 +282,7 @@ static buf_status_t run_direct(pipe_run_t *run)
         }
         if (queued + 2 * length > peak)
             peak = queued + 2 * length;
-        status = stream_writable_write_owned(writable, &chunk, bytes, length, &queued);
+        status = stream_writable_write_owned_fast(writable, &chunk, bytes, length, &queued);
         if (length + queued > peak)
             peak = length + queued;
         if (status != BUF_OK)

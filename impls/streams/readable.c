@@ -34,47 +34,6 @@
 #include "core/core_assert.h"
 #include "stream_internal.h"
 
-/* ---- State ------------------------------------------------------------------------------ */
-typedef enum readable_kind { READABLE_FD, READABLE_MEMORY, READABLE_SOURCE } readable_kind_t;
-
-/* Spare blocks kept for reuse at most: the pipe holds ~3 chunks at once (its default bound
- * is 4 chunks), the line reader one; a fifth would rarely be free.  And at most
- * RECYCLE_BUDGET bytes of them, so a readable of 64 MiB chunks keeps none. */
-#define SPARE_SLOTS 4
-_Static_assert((SPARE_SLOTS & (SPARE_SLOTS - 1)) == 0, "the spare ring's index is taken modulo SPARE_SLOTS");
-#define RECYCLE_BUDGET ((size_t)1024 * 1024)
-
-struct buf_readable {
-    buf_backend_t *backend;
-    readable_kind_t kind;
-    int fd;                   /* READABLE_FD */
-    const uint8_t *data;      /* READABLE_MEMORY: data[offset, length) still to deliver */
-    size_t length, offset;
-    buf_source_t source;      /* READABLE_SOURCE */
-    size_t chunk_size;
-    size_t block_size;        /* bytes of each block: max(chunk_size, read_size) */
-    uint64_t bytes_read;
-    buf_status_t final_status; /* BUF_OK while the stream runs; then BUF_EOF or the error */
-    int saved_errno;
-    /* The block being read into and handed out, as a view of all of it (the readable's one
-     * reference): bytes [0, filled) were read, [0, delivered) handed out in chunks.  A
-     * chunk of the whole block is a clone of the view (~20 instructions; a new view of
-     * the ArrayBuffer is ~95).  Empty (buffer NULL) when there is none. */
-    buf_buffer_t block;
-    uint8_t *block_bytes;
-    size_t block_capacity;    /* the current block's size (block_size when it was taken) */
-    size_t filled, delivered;
-    /* Retired blocks, views of all of each, oldest first (a ring of spare_count from
-     * spare_head), reused once no chunk of theirs is held.  Consumers release chunks
-     * mostly in the order they got them (the pipe, the line reader), so the oldest spare
-     * is the one to ask: one check a block instead of a scan. */
-    buf_buffer_t spare[SPARE_SLOTS];
-    size_t spare_head, spare_count;
-    size_t spare_limit;       /* spares kept at most: min(SPARE_SLOTS, RECYCLE_BUDGET / block);
-                               * 0 while reuse is off */
-    bool reuse_blocks;        /* buf_readable_set_block_reuse; off: a fresh block per read */
-};
-
 buf_status_t stream_status_for_errno(int error)
 {
     if (error == EPIPE)
@@ -86,6 +45,14 @@ buf_status_t stream_status_for_errno(int error)
 
 buf_backend_t *stream_readable_backend(const buf_readable_t *readable) { return readable->backend; }
 size_t stream_readable_chunk_size(const buf_readable_t *readable) { return readable->chunk_size; }
+
+/* Keeps whole_memory_blocks true exactly while stream_readable_read_whole_block may take the next
+ * chunk: a memory readable, running, one chunk a block, no spares. */
+static void note_settings(buf_readable_t *readable)
+{
+    readable->whole_memory_blocks = readable->kind == READABLE_MEMORY && readable->final_status == BUF_OK &&
+                                    readable->spare_limit == 0 && readable->block_size == readable->chunk_size;
+}
 
 /* Blocks of `bytes` from now on (>= chunk_size), and as many spares as fit the budget
  * when reuse is on (none when it is off).  The spare ring is indexed modulo SPARE_SLOTS
@@ -99,6 +66,7 @@ static void set_block_size(buf_readable_t *readable, size_t bytes)
     const size_t budget_slots = RECYCLE_BUDGET / bytes;
     const size_t slots = budget_slots < SPARE_SLOTS ? budget_slots : SPARE_SLOTS;
     readable->spare_limit = readable->reuse_blocks ? slots : 0;
+    note_settings(readable);
 }
 
 /* Lets every spare go (a spare a consumer still holds is freed when they release it). */
@@ -125,8 +93,8 @@ static buf_status_t readable_new(buf_backend_t *backend, readable_kind_t kind, c
     readable->kind = kind;
     readable->fd = -1;
     readable->chunk_size = chunk_size;
-    set_block_size(readable, chunk_size);
     readable->final_status = BUF_OK;
+    set_block_size(readable, chunk_size);
     *out = readable;
     return BUF_OK;
 }
@@ -307,19 +275,6 @@ static void retire_block(buf_readable_t *readable)
     readable->spare[(readable->spare_head + readable->spare_count++) % SPARE_SLOTS] = retired;
 }
 
-/* A Buffer over bytes [offset, offset + length) of a fixed ArrayBuffer that holds them,
- * taking over the reference the caller passes: what buf_buffer_from_arraybuffer(ab,
- * offset, length) builds (a Uint8Array view, fixed length) without its argument checks,
- * which cannot fail here (the readable made the block and keeps every range inside it).
- * Those checks and the view they build were ~125 instructions a chunk of stream_pipe at
- * 1 KiB (callgrind); test_stream pins the two views as equal. */
-static inline buf_buffer_t block_view(buf_arraybuffer_t *ab, size_t offset, size_t length)
-{
-    BUF_ASSERT(offset + length <= (size_t)buf_arraybuffer_byte_length(ab));
-    return (buf_buffer_t){.buffer = ab, .kind = BUF_KIND_UINT8, .length_tracking = false,
-                          .byte_offset = (int64_t)offset, .fixed_length = (int64_t)length};
-}
-
 /* Makes a block current: a spare nobody holds any more, else a new one from the backend
  * (buf_arraybuffer_alloc_unsafe: nothing is zeroed, every byte handed out is read first). */
 static buf_status_t take_block(buf_readable_t *readable)
@@ -336,7 +291,7 @@ static buf_status_t take_block(buf_readable_t *readable)
         buf_status_t status = buf_arraybuffer_alloc_unsafe(readable->backend, (int64_t)readable->block_size, &block);
         if (status != BUF_OK)
             return status;
-        readable->block = block_view(block, 0, readable->block_size); /* the view holds it now */
+        readable->block = stream_block_view(block, 0, readable->block_size); /* the view holds it now */
     }
     readable->block_bytes = buf_arraybuffer_data(readable->block.buffer); /* the view starts at 0 */
     readable->block_capacity = readable->block_size;
@@ -345,10 +300,12 @@ static buf_status_t take_block(buf_readable_t *readable)
 }
 
 /* The stream is over (BUF_EOF or an error): remember it, give back every block. */
-static buf_status_t finish(buf_readable_t *readable, buf_status_t status)
+buf_status_t stream_readable_finish(buf_readable_t *readable, buf_status_t status)
 {
     release_blocks(readable);
-    return readable->final_status = status;
+    readable->final_status = status;
+    note_settings(readable);
+    return status;
 }
 
 /* ---- Reading ------------------------------------------------------------------------------- */
@@ -359,36 +316,6 @@ buf_status_t buf_readable_read(buf_readable_t *readable, buf_buffer_t *chunk)
     return stream_readable_read_known(readable, chunk, &bytes, &length);
 }
 
-/* True when the next chunk of a memory readable is a whole fresh block: no block held,
- * no spares, blocks of one chunk (no read size), and a whole chunk left to copy. */
-static inline bool next_is_whole_memory_block(const buf_readable_t *readable)
-{
-    return readable->kind == READABLE_MEMORY && readable->block.buffer == NULL && readable->spare_limit == 0 &&
-           readable->block_size == readable->chunk_size && readable->length - readable->offset >= readable->chunk_size;
-}
-
-/* That chunk: a block from the backend, the bytes copied in, the block handed out whole
- * (the readable keeps no reference).  What the general path below does for it, without
- * its bookkeeping of a block being filled and handed out in parts: ~35 of the ~110
- * instructions a chunk of stream_pipe/malloc/1024 spent in the readable (callgrind). */
-static buf_status_t read_whole_memory_block(buf_readable_t *readable, buf_buffer_t *chunk, const uint8_t **bytes,
-                                            size_t *length_out)
-{
-    const size_t length = readable->chunk_size;
-    buf_arraybuffer_t *block = NULL;
-    const buf_status_t status = buf_arraybuffer_alloc_unsafe(readable->backend, (int64_t)length, &block);
-    if (status != BUF_OK)
-        return finish(readable, status);
-    uint8_t *data = buf_arraybuffer_data(block);
-    memcpy(data, readable->data + readable->offset, length);
-    readable->offset += length;
-    readable->bytes_read += (uint64_t)length;
-    *chunk = block_view(block, 0, length);
-    *bytes = data;
-    *length_out = length;
-    return BUF_OK;
-}
-
 buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *chunk, const uint8_t **bytes,
                                         size_t *length_out)
 {
@@ -396,28 +323,35 @@ buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *
         return BUF_EINVAL;
     if (readable->final_status != BUF_OK)
         return readable->final_status;
-    if (next_is_whole_memory_block(readable))
-        return read_whole_memory_block(readable, chunk, bytes, length_out);
+    if (stream_readable_next_is_whole_block(readable)) {
+        buf_arraybuffer_t *block = NULL;
+        const buf_status_t status = stream_readable_read_whole_block(readable, &block, bytes);
+        if (status == BUF_OK) {
+            *chunk = stream_block_view(block, 0, readable->chunk_size);
+            *length_out = readable->chunk_size;
+        }
+        return status;
+    }
     if (readable->filled == readable->delivered) {
         /* Nothing read is left to hand out: read more, into the rest of the current block
          * when a whole chunk still fits there (a short read ahead), else into a block of
          * its own. */
         if (readable->kind == READABLE_MEMORY && readable->offset == readable->length)
-            return finish(readable, BUF_EOF); /* nothing to allocate for */
+            return stream_readable_finish(readable, BUF_EOF); /* nothing to allocate for */
         if (readable->block.buffer != NULL && readable->block_capacity - readable->filled < readable->chunk_size)
             retire_block(readable);
         if (readable->block.buffer == NULL) {
             buf_status_t status = take_block(readable);
             if (status != BUF_OK)
-                return finish(readable, status);
+                return stream_readable_finish(readable, status);
         }
         const long count = read_some(readable, readable->block_bytes + readable->filled,
                                      readable->block_capacity - readable->filled);
         if (count <= 0) {
             if (count == 0)
-                return finish(readable, BUF_EOF);
+                return stream_readable_finish(readable, BUF_EOF);
             readable->saved_errno = (int)-count;
-            return finish(readable, stream_status_for_errno((int)-count));
+            return stream_readable_finish(readable, stream_status_for_errno((int)-count));
         }
         readable->filled += (size_t)count;
     }
@@ -440,7 +374,7 @@ buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *
         readable->filled = readable->delivered = 0;
         return BUF_OK;
     }
-    *chunk = block_view(buf_arraybuffer_retain(readable->block.buffer), readable->delivered, length);
+    *chunk = stream_block_view(buf_arraybuffer_retain(readable->block.buffer), readable->delivered, length);
     readable->delivered += length;
     return BUF_OK;
 }
@@ -463,7 +397,7 @@ buf_status_t stream_readable_read_continuing(buf_readable_t *readable, buf_buffe
     *bytes = readable->block_bytes + readable->delivered;
     *length_out = length;
     readable->bytes_read += (uint64_t)length;
-    *chunk = block_view(held->buffer, readable->delivered, length);
+    *chunk = stream_block_view(held->buffer, readable->delivered, length);
     *held = (buf_buffer_t){0};
     readable->delivered += length;
     return BUF_OK;

@@ -1,8 +1,13 @@
 /* stream_internal.h — what the stream layer's files share and nobody else sees.
  *
  * The readable's backend and chunk size (the line reader grows its carry buffer from the
- * same backend, the pipe sizes its in-flight bound from the chunk size), and the one
- * mapping from an errno to a status, so readable, writable and pipe agree on it.
+ * same backend, the pipe sizes its in-flight bound from the chunk size), the one mapping
+ * from an errno to a status, so readable, writable and pipe agree on it, and the state of
+ * a readable and a writable: the pipe's per-chunk path (stream_readable_read_whole_block,
+ * stream_writable_append) is inlined into its loop from here, where a call into
+ * readable.c and one into writable.c per chunk, each testing again what the pipe knows,
+ * were ~85 of the ~580 instructions a chunk of stream_pipe/malloc/1024 (callgrind).
+ * Everything else about the two structs is readable.c's and writable.c's alone.
  */
 #ifndef STREAM_INTERNAL_H
 #define STREAM_INTERNAL_H
@@ -10,8 +15,86 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/uio.h>
 
+#include "buf_model.h"
 #include "buf_stream.h"
+#include "core/core_assert.h"
+
+/* ---- The readable's state (readable.c) --------------------------------------------------- */
+typedef enum readable_kind { READABLE_FD, READABLE_MEMORY, READABLE_SOURCE } readable_kind_t;
+
+/* Spare blocks kept for reuse at most: the pipe holds ~3 chunks at once (its default bound
+ * is 4 chunks), the line reader one; a fifth would rarely be free.  And at most
+ * RECYCLE_BUDGET bytes of them, so a readable of 64 MiB chunks keeps none. */
+#define SPARE_SLOTS 4
+_Static_assert((SPARE_SLOTS & (SPARE_SLOTS - 1)) == 0, "the spare ring's index is taken modulo SPARE_SLOTS");
+#define RECYCLE_BUDGET ((size_t)1024 * 1024)
+
+struct buf_readable {
+    buf_backend_t *backend;
+    readable_kind_t kind;
+    int fd;                   /* READABLE_FD */
+    const uint8_t *data;      /* READABLE_MEMORY: data[offset, length) still to deliver */
+    size_t length, offset;
+    buf_source_t source;      /* READABLE_SOURCE */
+    size_t chunk_size;
+    size_t block_size;        /* bytes of each block: max(chunk_size, read_size) */
+    uint64_t bytes_read;
+    buf_status_t final_status; /* BUF_OK while the stream runs; then BUF_EOF or the error */
+    int saved_errno;
+    /* The block being read into and handed out, as a view of all of it (the readable's one
+     * reference): bytes [0, filled) were read, [0, delivered) handed out in chunks.  A
+     * chunk of the whole block is a clone of the view (~20 instructions; a new view of
+     * the ArrayBuffer is ~95).  Empty (buffer NULL) when there is none. */
+    buf_buffer_t block;
+    uint8_t *block_bytes;
+    size_t block_capacity;    /* the current block's size (block_size when it was taken) */
+    size_t filled, delivered;
+    /* Retired blocks, views of all of each, oldest first (a ring of spare_count from
+     * spare_head), reused once no chunk of theirs is held.  Consumers release chunks
+     * mostly in the order they got them (the pipe, the line reader), so the oldest spare
+     * is the one to ask: one check a block instead of a scan. */
+    buf_buffer_t spare[SPARE_SLOTS];
+    size_t spare_head, spare_count;
+    size_t spare_limit;       /* spares kept at most: min(SPARE_SLOTS, RECYCLE_BUDGET / block);
+                               * 0 while reuse is off */
+    bool reuse_blocks;        /* buf_readable_set_block_reuse; off: a fresh block per read */
+    /* A memory readable still running whose every chunk is a whole block of its own (no
+     * read size, no spares): what stream_readable_next_is_whole_block tests first, kept up to date by
+     * every change of those settings and by the end of the stream (readable.c,
+     * note_settings). */
+    bool whole_memory_blocks;
+};
+
+/* ---- The writable's state (writable.c) --------------------------------------------------- */
+struct buf_writable {
+    int fd;          /* -1 for a sink */
+    buf_sink_t sink;
+    size_t high_water_mark;
+    void (*on_drain)(void *context);
+    void *drain_context;
+    /* The queue: queue_count chunks from slot queue_head of two arrays with one index.
+     * Chunks are added at the end, and a write pass takes them from the front until the
+     * queue is empty, when it starts at slot 0 again: so queue_head is 0 outside a pass
+     * (and after an error), the queue never wraps, and a writev is handed the array
+     * itself.  pending[i] is the bytes of chunk i not yet written — as write() was given
+     * them, the head's start advanced past a short write — so no iovec array is built per
+     * write (~20 instructions a chunk of stream_pipe at 1 KiB, callgrind).  owners[i] is
+     * the chunk's ArrayBuffer: the one reference the writable holds for it.  Both arrays
+     * live in one allocation (queue_capacity slots each, 16 at first, doubled as needed). */
+    struct iovec *pending;
+    buf_arraybuffer_t **owners;
+    size_t queue_head, queue_count, queue_capacity;
+    size_t queued_bytes; /* bytes queued and not yet written */
+    bool drain_pending;  /* write said "full": call on_drain when the queue empties */
+    bool ended;
+    bool accepting;      /* error == BUF_OK && !ended: one test for the inlined write */
+    uint64_t bytes_written;
+    buf_status_t error;  /* BUF_OK until the first failure */
+    int saved_errno;
+};
 
 buf_backend_t *stream_readable_backend(const buf_readable_t *readable);
 size_t stream_readable_chunk_size(const buf_readable_t *readable);
@@ -47,5 +130,89 @@ buf_status_t stream_writable_write_owned(buf_writable_t *writable, const buf_buf
 /* EPIPE -> BUF_EPIPE, ENOMEM -> BUF_ENOMEM, anything else -> BUF_EIO (errno kept by the
  * stream that saw it). */
 buf_status_t stream_status_for_errno(int error);
+
+/* The end of the stream (BUF_EOF or an error): remembered, every block given back; returns
+ * the status. */
+buf_status_t stream_readable_finish(buf_readable_t *readable, buf_status_t status);
+
+/* A writable's queue reached its mark after a write: written out now (Node's "full"; the
+ * drain callback runs once it is empty).  The status of the write. */
+buf_status_t stream_writable_write_out(buf_writable_t *writable);
+
+/* ---- The pipe's per-chunk path, inlined ------------------------------------------------- */
+/* A Buffer over bytes [offset, offset + length) of a fixed ArrayBuffer that holds them,
+ * taking over the reference the caller passes: what buf_buffer_from_arraybuffer(ab,
+ * offset, length) builds (a Uint8Array view, fixed length) without its argument checks,
+ * which cannot fail here (the readable made the block and keeps every range inside it).
+ * Those checks and the view they build were ~125 instructions a chunk of stream_pipe at
+ * 1 KiB (callgrind); test_stream pins the two views as equal. */
+static inline buf_buffer_t stream_block_view(buf_arraybuffer_t *ab, size_t offset, size_t length)
+{
+    BUF_ASSERT(offset + length <= (size_t)buf_arraybuffer_byte_length(ab));
+    return (buf_buffer_t){.buffer = ab, .kind = BUF_KIND_UINT8, .length_tracking = false,
+                          .byte_offset = (int64_t)offset, .fixed_length = (int64_t)length};
+}
+
+/* True when the next chunk of the readable is the common one of a memory readable: a whole
+ * block of chunk_size bytes of its own, read by stream_readable_read_whole_block. */
+static inline bool stream_readable_next_is_whole_block(const buf_readable_t *readable)
+{
+    return readable->whole_memory_blocks && readable->block.buffer == NULL &&
+           readable->length - readable->offset >= readable->chunk_size;
+}
+
+/* That chunk (chunk_size bytes): a block from the backend, the bytes copied in, the block
+ * handed out whole in *block (its one reference: the readable keeps none; the chunk is
+ * stream_block_view(*block, 0, chunk_size)), none of the general path's bookkeeping of a
+ * block filled and handed out in parts.  BUF_OK, or the allocation's failure, which ends
+ * the stream. */
+static inline buf_status_t stream_readable_read_whole_block(buf_readable_t *readable, buf_arraybuffer_t **block_out,
+                                                            const uint8_t **bytes)
+{
+    BUF_ASSERT(stream_readable_next_is_whole_block(readable));
+    const size_t length = readable->chunk_size;
+    buf_arraybuffer_t *block = NULL;
+    const buf_status_t status = buf_arraybuffer_alloc_unsafe(readable->backend, (int64_t)length, &block);
+    if (status != BUF_OK)
+        return stream_readable_finish(readable, status);
+    uint8_t *data = buf_arraybuffer_data(block);
+    memcpy(data, readable->data + readable->offset, length);
+    readable->offset += length;
+    readable->bytes_read += (uint64_t)length;
+    *block_out = block;
+    *bytes = data;
+    return BUF_OK;
+}
+
+/* The common write, inlined: an accepting writable with room in its queue takes `ab`'s
+ * reference with its bytes [bytes, bytes + length), length > 0, and writes the queue out
+ * once it reaches the mark.  False when it cannot (the caller then takes the general
+ * path, which says why). */
+static inline bool stream_writable_append(buf_writable_t *writable, buf_arraybuffer_t *ab, const uint8_t *bytes,
+                                          size_t length, buf_status_t *status)
+{
+    BUF_ASSERT(length > 0);
+    if (__builtin_expect(!writable->accepting || writable->queue_count == writable->queue_capacity, 0))
+        return false;
+    BUF_ASSERT(writable->queue_head == 0); /* outside a write pass (writable.c) */
+    const size_t slot = writable->queue_count++;
+    writable->pending[slot] = (struct iovec){.iov_base = (void *)bytes, .iov_len = length};
+    writable->owners[slot] = ab; /* the reference moves */
+    const size_t queued_bytes = writable->queued_bytes += length;
+    *status = queued_bytes >= writable->high_water_mark ? stream_writable_write_out(writable) : BUF_OK;
+    return true;
+}
+
+/* stream_writable_write_owned, with the common write taken here.  *queued is the queued
+ * bytes after the write, whatever the status. */
+static inline buf_status_t stream_writable_write_owned_fast(buf_writable_t *writable, const buf_buffer_t *chunk,
+                                                            const uint8_t *bytes, size_t length, size_t *queued)
+{
+    buf_status_t status;
+    if (length == 0 || !stream_writable_append(writable, chunk->buffer, bytes, length, &status))
+        return stream_writable_write_owned(writable, chunk, bytes, length, queued);
+    *queued = writable->queued_bytes;
+    return status;
+}
 
 #endif

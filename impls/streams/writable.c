@@ -7,8 +7,8 @@
  * whatever is queued.
  *
  * Writing: one writev per batch of up to IOV_MAX chunks (1024 on Linux); a short write
- * advances through the queue (a partly written head chunk keeps its offset) and the rest
- * is written again.  EINTR is retried, EAGAIN waits with poll(2).  SIGPIPE is held back
+ * advances through the queue (a partly written head chunk's start moves past what was
+ * written) and the rest is written again.  EINTR is retried, EAGAIN waits with poll(2).  SIGPIPE is held back
  * around the fd's writev so a reader that went away is the status BUF_EPIPE, never a
  * signal that kills the process.
  *
@@ -35,34 +35,6 @@
 #define IOV_MAX 1024
 #endif
 
-/* ---- State ------------------------------------------------------------------------------ */
-/* A queued chunk: the writable's reference, and its bytes and length as write() was given
- * them (what is written is the chunk as it was then, as Node writes the Buffer it was
- * handed) — at 1 KiB chunks asking the view again for each writev and each pop was ~200
- * instructions a chunk (callgrind, stream_pipe). */
-typedef struct queued_chunk {
-    buf_buffer_t view;
-    const uint8_t *bytes;
-    size_t length;
-} queued_chunk_t;
-
-struct buf_writable {
-    int fd;          /* -1 for a sink */
-    buf_sink_t sink;
-    size_t high_water_mark;
-    void (*on_drain)(void *context);
-    void *drain_context;
-    queued_chunk_t *queue; /* ring of queued chunks, each one reference of the writable's */
-    size_t queue_head, queue_count, queue_capacity;
-    size_t head_offset;  /* bytes of queue[queue_head] already written */
-    size_t queued_bytes; /* bytes queued and not yet written */
-    bool drain_pending;  /* write said "full": call on_drain when the queue empties */
-    bool ended;
-    uint64_t bytes_written;
-    buf_status_t error;  /* BUF_OK until the first failure */
-    int saved_errno;
-};
-
 /* ---- Creation ------------------------------------------------------------------------------ */
 static buf_status_t writable_new(int fd, buf_sink_t sink, const buf_writable_options_t *options, buf_writable_t **out)
 {
@@ -80,6 +52,7 @@ static buf_status_t writable_new(int fd, buf_sink_t sink, const buf_writable_opt
         writable->drain_context = options->drain_context;
     }
     writable->error = BUF_OK;
+    writable->accepting = true;
     *out = writable;
     return BUF_OK;
 }
@@ -99,62 +72,64 @@ buf_status_t buf_writable_to_sink(buf_sink_t sink, const buf_writable_options_t 
 }
 
 /* ---- The queue ------------------------------------------------------------------------------ */
-/* The capacity is a power of two (16, doubled as it grows): a mask, not a division — the
- * `%` here and in queue_pop were ~4 divisions a chunk, ~100 cycles at 1 KiB chunks. */
-static inline queued_chunk_t *queue_at(buf_writable_t *writable, size_t index)
-{
-    BUF_ASSERT((writable->queue_capacity & (writable->queue_capacity - 1)) == 0);
-    return &writable->queue[(writable->queue_head + index) & (writable->queue_capacity - 1)];
-}
-
+/* Twice the room (16 slots at first). */
 static bool queue_grow(buf_writable_t *writable)
 {
+    BUF_ASSERT(writable->queue_head == 0);
     const size_t capacity = writable->queue_capacity ? writable->queue_capacity * 2 : 16;
-    queued_chunk_t *grown = malloc(capacity * sizeof *grown);
-    if (!grown)
+    struct iovec *pending = malloc(capacity * (sizeof *pending + sizeof *writable->owners));
+    if (!pending)
         return false;
-    for (size_t i = 0; i < writable->queue_count; i++)
-        grown[i] = *queue_at(writable, i);
-    free(writable->queue);
-    writable->queue = grown;
+    buf_arraybuffer_t **owners = (buf_arraybuffer_t **)(pending + capacity);
+    if (writable->queue_count) {
+        memcpy(pending, writable->pending, writable->queue_count * sizeof *pending);
+        memcpy(owners, writable->owners, writable->queue_count * sizeof *owners);
+    }
+    free(writable->pending);
+    writable->pending = pending;
+    writable->owners = owners;
     writable->queue_capacity = capacity;
-    writable->queue_head = 0;
     return true;
 }
 
-/* Drops the head chunk (fully written, or abandoned after an error). */
+/* Queues `length` bytes at `bytes` (length > 0, room in the arrays) with `owner`, a
+ * reference the queue now holds. */
+static void queue_push(buf_writable_t *writable, buf_arraybuffer_t *owner, const uint8_t *bytes, size_t length)
+{
+    BUF_ASSERT(writable->queue_head == 0 && writable->queue_count < writable->queue_capacity);
+    const size_t slot = writable->queue_count++;
+    writable->pending[slot] = (struct iovec){.iov_base = (void *)bytes, .iov_len = length};
+    writable->owners[slot] = owner;
+    writable->queued_bytes += length;
+}
+
+/* Drops the head chunk (fully written, or abandoned after an error); the queue starts at
+ * slot 0 again once it is empty. */
 static void queue_pop(buf_writable_t *writable)
 {
-    queued_chunk_t *head = queue_at(writable, 0);
-    writable->queued_bytes -= head->length - writable->head_offset;
-    /* the slot's view dies here: drop its reference without clearing the view as
-     * buf_buffer_release would (the slot is written again before it is read) */
-    buf_arraybuffer_release(head->view.buffer);
-    head->view.buffer = NULL;
-    writable->queue_head = (writable->queue_head + 1) & (writable->queue_capacity - 1);
-    writable->queue_count--;
-    writable->head_offset = 0;
+    const size_t head = writable->queue_head;
+    writable->queued_bytes -= writable->pending[head].iov_len;
+    buf_arraybuffer_release(writable->owners[head]);
+    writable->owners[head] = NULL;
+    writable->queue_head = --writable->queue_count ? head + 1 : 0;
 }
 
 /* The whole queue was written (the common case: a sink or a pipe takes everything):
- * every chunk's reference goes without the per-chunk offset arithmetic of a short write
- * (~10 instructions a chunk of stream_pipe at 1 KiB, callgrind). */
+ * every chunk's reference goes, with none of a short write's per-chunk arithmetic. */
 static void queue_release_written(buf_writable_t *writable)
 {
-    for (size_t i = 0; i < writable->queue_count; i++) {
-        queued_chunk_t *chunk = queue_at(writable, i);
-        buf_arraybuffer_release(chunk->view.buffer);
-        chunk->view.buffer = NULL;
-    }
+    buf_arraybuffer_t **owners = writable->owners + writable->queue_head;
+    for (size_t i = 0; i < writable->queue_count; i++)
+        buf_arraybuffer_release(owners[i]);
     writable->queue_head = writable->queue_count = 0;
-    writable->head_offset = writable->queued_bytes = 0;
+    writable->queued_bytes = 0;
 }
 
 static void queue_release_all(buf_writable_t *writable)
 {
     while (writable->queue_count)
         queue_pop(writable);
-    BUF_ASSERT(writable->queued_bytes == 0);
+    BUF_ASSERT(writable->queued_bytes == 0 && writable->queue_head == 0);
 }
 
 /* ---- Writing out ------------------------------------------------------------------------------ */
@@ -180,21 +155,13 @@ static long fd_writev(int fd, const struct iovec *iov, int count)
     return written < 0 ? -error : written;
 }
 
-/* One writev of the queue's first IOV_MAX chunks: bytes written or -errno (EINTR and
+/* One writev of `count` iovecs to the fd or the sink: bytes written or -errno (EINTR and
  * EAGAIN handled here). */
-static long write_batch(buf_writable_t *writable)
+static long write_iov(buf_writable_t *writable, const struct iovec *iov, int count)
 {
-    struct iovec iov[IOV_MAX];
-    const size_t count = writable->queue_count < IOV_MAX ? writable->queue_count : IOV_MAX;
-    for (size_t i = 0; i < count; i++) {
-        const queued_chunk_t *chunk = queue_at(writable, i);
-        const size_t skip = i == 0 ? writable->head_offset : 0;
-        iov[i].iov_base = (uint8_t *)chunk->bytes + skip;
-        iov[i].iov_len = chunk->length - skip;
-    }
     for (;;) {
-        const long written = writable->fd >= 0 ? fd_writev(writable->fd, iov, (int)count)
-                                               : writable->sink.writev(writable->sink.context, iov, (int)count);
+        const long written = writable->fd >= 0 ? fd_writev(writable->fd, iov, count)
+                                               : writable->sink.writev(writable->sink.context, iov, count);
         if (written >= 0)
             return written;
         if (written == -EINTR)
@@ -212,10 +179,18 @@ static long write_batch(buf_writable_t *writable)
     }
 }
 
+/* One writev of the queue's first IOV_MAX chunks, straight from the queue's iovecs. */
+static long write_batch(buf_writable_t *writable)
+{
+    const size_t count = writable->queue_count < IOV_MAX ? writable->queue_count : IOV_MAX;
+    return write_iov(writable, writable->pending + writable->queue_head, (int)count);
+}
+
 static buf_status_t fail(buf_writable_t *writable, int error)
 {
     writable->saved_errno = error;
     writable->error = stream_status_for_errno(error);
+    writable->accepting = false;
     queue_release_all(writable);
     writable->drain_pending = false;
     return writable->error;
@@ -238,13 +213,14 @@ static buf_status_t write_queue(buf_writable_t *writable)
         }
         size_t left = (size_t)written;
         while (left > 0) {
-            const size_t head_left = queue_at(writable, 0)->length - writable->head_offset;
-            if (left < head_left) {
-                writable->head_offset += left;
+            struct iovec *head = &writable->pending[writable->queue_head];
+            if (left < head->iov_len) { /* the rest of the head is written next */
+                head->iov_base = (uint8_t *)head->iov_base + left;
+                head->iov_len -= left;
                 writable->queued_bytes -= left;
                 break;
             }
-            left -= head_left;
+            left -= head->iov_len;
             queue_pop(writable);
         }
     }
@@ -286,15 +262,8 @@ static buf_status_t write_chunk(buf_writable_t *writable, const buf_buffer_t *ch
         if (refused != BUF_OK)
             return refused;
     } else {
-        queued_chunk_t *slot = queue_at(writable, writable->queue_count);
-        if (owned)
-            slot->view = *chunk; /* the reference moves */
-        else
-            buf_typed_clone(chunk, &slot->view);
-        slot->bytes = bytes;
-        slot->length = length;
-        writable->queue_count++;
-        writable->queued_bytes += length;
+        /* the reference moves in, or a new one is taken (what buf_typed_clone takes) */
+        queue_push(writable, owned ? chunk->buffer : buf_arraybuffer_retain(chunk->buffer), bytes, length);
     }
     const bool is_full = writable->queued_bytes >= writable->high_water_mark;
     if (full)
@@ -311,33 +280,21 @@ buf_status_t stream_writable_write_known(buf_writable_t *writable, const buf_buf
     return write_chunk(writable, chunk, false, bytes, length, full);
 }
 
-/* The pipe's path: the chunk's reference moves in, and the bytes queued after the write
- * come back (the pipe's in-flight count needs them: a call to buf_writable_queued a
- * chunk less).  An open writable with room in its ring, given bytes, queues them here
- * without write_chunk's refusal cases; anything else takes write_chunk.  ~25 of the
- * ~70 instructions a chunk the two calls cost at 1 KiB (callgrind, stream_pipe/malloc). */
+/* The pipe's path (stream_writable_write_owned_fast takes the common case inline): the
+ * chunk's reference moves in, and the bytes queued after the write come back (the pipe's
+ * in-flight count needs them: a call to buf_writable_queued a chunk less). */
 buf_status_t stream_writable_write_owned(buf_writable_t *writable, const buf_buffer_t *chunk, const uint8_t *bytes,
                                          size_t length, size_t *queued)
 {
-    buf_status_t status = BUF_OK;
-    if (__builtin_expect(writable->error != BUF_OK || writable->ended || length == 0 ||
-                             writable->queue_count == writable->queue_capacity,
-                         0)) {
-        status = write_chunk(writable, chunk, true, bytes, length, NULL);
-    } else {
-        queued_chunk_t *slot = queue_at(writable, writable->queue_count);
-        slot->view = *chunk; /* the reference moves */
-        slot->bytes = bytes;
-        slot->length = length;
-        writable->queue_count++;
-        writable->queued_bytes += length;
-        if (writable->queued_bytes >= writable->high_water_mark) {
-            writable->drain_pending = true;
-            status = write_queue(writable);
-        }
-    }
+    const buf_status_t status = write_chunk(writable, chunk, true, bytes, length, NULL);
     *queued = writable->queued_bytes;
     return status;
+}
+
+buf_status_t stream_writable_write_out(buf_writable_t *writable)
+{
+    writable->drain_pending = true;
+    return write_queue(writable);
 }
 
 buf_status_t buf_writable_flush(buf_writable_t *writable)
@@ -355,6 +312,7 @@ buf_status_t buf_writable_end(buf_writable_t *writable)
         return BUF_EINVAL;
     buf_status_t status = buf_writable_flush(writable);
     writable->ended = true;
+    writable->accepting = false;
     return status;
 }
 
@@ -367,6 +325,6 @@ void buf_writable_destroy(buf_writable_t *writable)
     if (!writable)
         return;
     queue_release_all(writable);
-    free(writable->queue);
+    free(writable->pending);
     free(writable);
 }

@@ -204,3 +204,58 @@ Test(stream_handoff, pipe_without_transforms_equals_the_general_path)
         test_close_backend_clean(backend); /* every chunk was released: none moved twice or lost */
     }
 }
+
+/* ---- A writable that no longer takes chunks ------------------------------------------------ */
+static long accept_everything(void *context, const struct iovec *iov, int iovcnt)
+{
+    (void)context;
+    long total = 0;
+    for (int i = 0; i < iovcnt; i++)
+        total += (long)iov[i].iov_len;
+    return total;
+}
+
+static long fail_with_eio(void *context, const struct iovec *iov, int iovcnt)
+{
+    (void)context;
+    (void)iov;
+    (void)iovcnt;
+    return -EIO;
+}
+
+/* The pipe's inlined write asks the writable one question (does it still take chunks?):
+ * an ended writable refuses the first chunk with BUF_EINVAL, one that failed before with its
+ * error, and either way the chunk is released and nothing more is read. */
+Test(stream_handoff, a_writable_that_ended_or_failed_refuses_the_first_chunk)
+{
+    buf_backend_t *backend = test_open_backend("slab");
+    const size_t length = 8 * 1024;
+    uint8_t *data = test_random_bytes(length, 7);
+    for (int failed = 0; failed < 2; failed++) {
+        buf_writable_t *writable = NULL;
+        const buf_sink_t sink = {failed ? fail_with_eio : accept_everything, NULL};
+        cr_assert_eq(buf_writable_to_sink(sink, NULL, &writable), BUF_OK);
+        /* one chunk first, so the queue has room: the refusal is the writable's state alone */
+        buf_buffer_t chunk;
+        cr_assert_eq(buf_buffer_alloc(backend, 16, &chunk), BUF_OK);
+        cr_assert_eq(buf_writable_write(writable, &chunk, NULL), BUF_OK);
+        buf_buffer_release(&chunk);
+        if (failed)
+            cr_assert_eq(buf_writable_flush(writable), BUF_EIO); /* the writable holds BUF_EIO */
+        else
+            cr_assert_eq(buf_writable_end(writable), BUF_OK); /* written, then ended */
+        const buf_status_t expected = failed ? BUF_EIO : BUF_EINVAL;
+        buf_readable_t *readable = NULL;
+        const buf_readable_options_t options = {.high_water_mark = 1024};
+        cr_assert_eq(buf_readable_from_memory(backend, data, length, &options, &readable), BUF_OK);
+        buf_pipe_result_t result;
+        cr_expect_eq(buf_pipe_run(readable, NULL, 0, writable, NULL, &result), expected, "%s writable",
+                     failed ? "a failed" : "an ended");
+        cr_expect_eq(result.bytes_read, 1024, "one chunk read, then the pipe stopped");
+        cr_expect_eq(result.bytes_written, failed ? 0 : 16, "the writable's count: nothing of the pipe's");
+        buf_readable_destroy(readable);
+        buf_writable_destroy(writable);
+    }
+    free(data);
+    test_close_backend_clean(backend); /* the refused chunk went back */
+}
