@@ -490,8 +490,8 @@ static CODEC_ENTRY buf_status_t utf8_entry(buf_encoding_t utf8, const uint8_t *t
  * case as before.  Around the writer, 64-byte rows (callgrind, avx2): base64 decode 63 ->
  * 57 instructions (buf_decode and codec_decode_write before, buf_decode and this entry
  * now), hex decode 37 -> 35, base64 encode 52 -> 41. */
-static CODEC_ENTRY buf_status_t binary_text_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length,
-                                                         uint8_t *dst, size_t dst_capacity, size_t *written)
+CODEC_ENTRY buf_status_t codec_binary_text_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length,
+                                                       uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
     /* hex: length / 2; base64: the bound of the text before its '=' padding (no larger
@@ -507,8 +507,8 @@ static CODEC_ENTRY buf_status_t binary_text_decode_entry(buf_encoding_t encoding
     return decode_checked(encoding, text, length, dst, dst_capacity, written);
 }
 
-static CODEC_ENTRY buf_status_t binary_text_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
-                                                         uint8_t *dst, size_t dst_capacity, size_t *written)
+CODEC_ENTRY buf_status_t codec_binary_text_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
+                                                       uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
     /* hex: 2 characters a byte; base64: 4 a started group of 3 (base64url's unpadded text
@@ -524,6 +524,21 @@ static CODEC_ENTRY buf_status_t binary_text_encode_entry(buf_encoding_t encoding
         return BUF_OK;
     }
     return encode_checked(encoding, bytes, length, dst, dst_capacity, written);
+}
+
+/* hex, base64 and base64url either way: the level's entry by one indexed jump (a tail
+ * call: buf_encode and buf_decode keep no frame), codec.c's own entries above unless the
+ * level has a short path of its own (codec_internal.h: encode_entry, decode_entry).  Before
+ * the first conversion of the process no level is chosen yet: the checked path chooses it. */
+CODEC_INLINE buf_status_t binary_text_entry(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst,
+                                            size_t dst_capacity, size_t *written, bool decode)
+{
+    const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
+    if (!kernels)
+        return decode ? decode_checked(encoding, input, length, dst, dst_capacity, written)
+                      : encode_checked(encoding, input, length, dst, dst_capacity, written);
+    return (decode ? kernels->decode_entry : kernels->encode_entry)[encoding](encoding, input, length, dst,
+                                                                             dst_capacity, written);
 }
 
 /* ---- encode: bytes -> UTF-8 text ----------------------------------------------------- */
@@ -543,7 +558,7 @@ buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t le
     if (encoding == BUF_ENC_UTF8)
         return utf8_entry(encoding, bytes, length, dst, dst_capacity, written);
     if (encoding >= BUF_ENC_HEX && encoding <= BUF_ENC_BASE64URL)
-        return binary_text_encode_entry(encoding, bytes, length, dst, dst_capacity, written);
+        return binary_text_entry(encoding, bytes, length, dst, dst_capacity, written, false);
     return convert_into(&encoding_direction, encode_checked, encoding, bytes, length, dst, dst_capacity, written);
 }
 
@@ -569,7 +584,7 @@ buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t len
     if (encoding == BUF_ENC_UTF8)
         return utf8_entry(encoding, text, length, dst, dst_capacity, written);
     if (encoding >= BUF_ENC_HEX && encoding <= BUF_ENC_BASE64URL)
-        return binary_text_decode_entry(encoding, text, length, dst, dst_capacity, written);
+        return binary_text_entry(encoding, text, length, dst, dst_capacity, written, true);
     return convert_into(&decoding_direction, decode_checked, encoding, text, length, dst, dst_capacity, written);
 }
 

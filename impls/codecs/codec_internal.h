@@ -48,6 +48,11 @@
 /* A one-shot writer: input -> dst (room for the exact output), returns the bytes written. */
 typedef size_t (*codec_writer_t)(const uint8_t *input, size_t length, uint8_t *dst);
 
+/* An entry: buf_encode's / buf_decode's own arguments, nothing checked yet.  buf_encode and
+ * buf_decode send hex, base64 and base64url to the level's entry by one indexed jump. */
+typedef buf_status_t (*codec_entry_t)(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst,
+                                      size_t dst_capacity, size_t *written);
+
 typedef struct codec_kernels {
     buf_simd_level_t level;
     /* base64: consumes a multiple of 3 bytes, writes 4 characters per 3 (url: - _) */
@@ -89,7 +94,25 @@ typedef struct codec_kernels {
      * load and the kernel's indirect call (CODEC_WRITERS below). */
     codec_writer_t encode_write[BUF_ENC_COUNT];
     codec_writer_t decode_write[BUF_ENC_COUNT];
+    /* The entries of hex, base64 and base64url (the other encodings' are unused), each
+     * the whole public call: most are codec.c's checked entries (codec_binary_text_*_entry:
+     * pointer and capacity checks, then the writer above); a level with a short path worth
+     * taking before those checks has its own (avx2: base64 and base64url of 64-byte rows'
+     * sizes, the capacity test folded into the kernel, which knows the exact size), and
+     * goes to codec.c's entry for anything else (CODEC_ENTRIES below). */
+    codec_entry_t encode_entry[BUF_ENC_COUNT];
+    codec_entry_t decode_entry[BUF_ENC_COUNT];
 } codec_kernels_t;
+
+/* codec.c's entries (any level): the pointer checks, one capacity test, the level's writer. */
+buf_status_t codec_binary_text_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst,
+                                            size_t dst_capacity, size_t *written);
+buf_status_t codec_binary_text_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst,
+                                            size_t dst_capacity, size_t *written);
+#define CODEC_ENTRIES(checked_entry, base64, base64url)                                                  \
+    {                                                                                                    \
+        [BUF_ENC_HEX] = (checked_entry), [BUF_ENC_BASE64] = (base64), [BUF_ENC_BASE64URL] = (base64url) \
+    }
 
 /* The scalar writers of every encoding but those given (utf16le and latin1 both ways,
  * latin1's decode also ascii's; hex decode; base64): a level's table says `.encode_write =
