@@ -395,8 +395,8 @@ static __attribute__((noinline)) buf_status_t utf8_copy_rest(const utf8_call_t *
 
 /* The public functions' arguments as they are (the encoding is utf8), so no register moves
  * on the way in. */
-static __attribute__((noinline)) buf_status_t utf8_copy_whole(buf_encoding_t utf8, const uint8_t *text, size_t length,
-                                                              uint8_t *dst, size_t dst_capacity, size_t *written)
+__attribute__((noinline)) buf_status_t codec_utf8_copy_whole(buf_encoding_t utf8, const uint8_t *text, size_t length,
+                                                             uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     (void)utf8;
     utf8_call_t call = {text, length, dst, dst_capacity, written};
@@ -451,7 +451,7 @@ static inline bool short_ascii_copy(const uint8_t *text, size_t length, uint8_t 
 #endif
 
 /* The utf8 entry of buf_encode and buf_decode: the checks, the short ASCII copy, else (a
- * tail call) utf8_copy_whole, or with arguments the one-pass case cannot take, the checked
+ * tail call) the level's utf8_copy_whole, or with arguments the one-pass case cannot take, the checked
  * path.  utf8's checked path is the same both ways (the same bound, exact length and
  * writer, and no look at the input before the length), so both directions share this
  * entry and its fallbacks call encode_checked.  A function of its own, so neither the
@@ -475,8 +475,12 @@ static CODEC_ENTRY buf_status_t utf8_entry(buf_encoding_t utf8, const uint8_t *t
                 *written = length;
             return BUF_OK;
         }
+        /* the level's one-pass conversion (codec_internal.h: utf8_copy_whole); before the
+         * first conversion of the process, codec_utf8_copy_whole, which chooses the level */
+        const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
         if (length <= SIZE_MAX / 3) /* not needed by the short copy: 64 bytes at most */
-            return utf8_copy_whole(utf8, text, length, dst, dst_capacity, written);
+            return (kernels ? kernels->utf8_copy_whole : codec_utf8_copy_whole)(utf8, text, length, dst,
+                                                                                 dst_capacity, written);
     }
     return encode_checked(utf8, text, length, dst, dst_capacity, written);
 }

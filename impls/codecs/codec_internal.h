@@ -102,7 +102,17 @@ typedef struct codec_kernels {
      * goes to codec.c's entry for anything else (CODEC_ENTRIES below). */
     codec_entry_t encode_entry[BUF_ENC_COUNT];
     codec_entry_t decode_entry[BUF_ENC_COUNT];
+    /* utf8 either way once the arguments are checked (text and dst not NULL, dst_capacity
+     * >= length, length <= SIZE_MAX / 3) and the short ASCII copy did not take the text:
+     * the one-pass check-and-copy, else the general path.  codec.c's codec_utf8_copy_whole
+     * (the kernel above by an indirect call) at most levels; avx2 has its own for texts of
+     * 32..64 bytes, with the kernel inlined (codec_utf8_avx2.c). */
+    codec_entry_t utf8_copy_whole;
 } codec_kernels_t;
+
+/* codec.c's one-pass utf8 conversion, the checks passed (utf8_copy_whole above). */
+buf_status_t codec_utf8_copy_whole(buf_encoding_t utf8, const uint8_t *text, size_t length, uint8_t *dst,
+                                   size_t dst_capacity, size_t *written);
 
 /* codec.c's entries (any level): the pointer checks, one capacity test, the level's writer. */
 buf_status_t codec_binary_text_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst,
@@ -160,6 +170,8 @@ extern const codec_kernels_t codec_kernels_avx2;
 /* The UTF-8 kernels have files of their own (codec_utf8_sse42.c, codec_utf8_avx2.c). */
 size_t codec_utf8_sse42_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst);
 size_t codec_utf8_avx2_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst);
+buf_status_t codec_utf8_avx2_copy_whole(buf_encoding_t utf8, const uint8_t *text, size_t length, uint8_t *dst,
+                                        size_t dst_capacity, size_t *written);
 #endif
 
 /* The kernels of the level in use: one atomic load; the first call chooses the level. */

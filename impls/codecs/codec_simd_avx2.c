@@ -1277,5 +1277,6 @@ const codec_kernels_t codec_kernels_avx2 = {
                                   avx2_base64url_encode_entry),
     .decode_entry = CODEC_ENTRIES(codec_binary_text_decode_entry, avx2_base64_decode_entry,
                                   avx2_base64url_decode_entry),
+    .utf8_copy_whole = codec_utf8_avx2_copy_whole, /* codec_utf8_avx2.c */
 };
 #endif

@@ -301,5 +301,6 @@ const codec_kernels_t codec_kernels_sse42 = {
                                   codec_binary_text_encode_entry),
     .decode_entry = CODEC_ENTRIES(codec_binary_text_decode_entry, codec_binary_text_decode_entry,
                                   codec_binary_text_decode_entry),
+    .utf8_copy_whole = codec_utf8_copy_whole,
 };
 #endif
