@@ -49,7 +49,7 @@
 typedef size_t (*codec_writer_t)(const uint8_t *input, size_t length, uint8_t *dst);
 
 /* An entry: buf_encode's / buf_decode's own arguments, nothing checked yet.  buf_encode and
- * buf_decode send hex, base64 and base64url to the level's entry by one indexed jump. */
+ * buf_decode send base64 and base64url to the level's entry by one indexed jump. */
 typedef buf_status_t (*codec_entry_t)(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst,
                                       size_t dst_capacity, size_t *written);
 
@@ -94,8 +94,8 @@ typedef struct codec_kernels {
      * load and the kernel's indirect call (CODEC_WRITERS below). */
     codec_writer_t encode_write[BUF_ENC_COUNT];
     codec_writer_t decode_write[BUF_ENC_COUNT];
-    /* The entries of hex, base64 and base64url (the other encodings' are unused), each
-     * the whole public call: most are codec.c's checked entries (codec_binary_text_*_entry:
+    /* The entries of base64 and base64url (the other encodings' are unused), each the
+     * whole public call: most are codec.c's checked entries (codec_binary_text_*_entry:
      * pointer and capacity checks, then the writer above); a level with a short path worth
      * taking before those checks has its own (avx2: base64 and base64url of 64-byte rows'
      * sizes, the capacity test folded into the kernel, which knows the exact size), and
@@ -114,14 +114,15 @@ typedef struct codec_kernels {
 buf_status_t codec_utf8_copy_whole(buf_encoding_t utf8, const uint8_t *text, size_t length, uint8_t *dst,
                                    size_t dst_capacity, size_t *written);
 
-/* codec.c's entries (any level): the pointer checks, one capacity test, the level's writer. */
+/* codec.c's entries of hex, base64 and base64url (any level): the pointer checks, one
+ * capacity test, the level's writer. */
 buf_status_t codec_binary_text_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst,
                                             size_t dst_capacity, size_t *written);
 buf_status_t codec_binary_text_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst,
                                             size_t dst_capacity, size_t *written);
-#define CODEC_ENTRIES(checked_entry, base64, base64url)                                                  \
-    {                                                                                                    \
-        [BUF_ENC_HEX] = (checked_entry), [BUF_ENC_BASE64] = (base64), [BUF_ENC_BASE64URL] = (base64url) \
+#define CODEC_ENTRIES(base64, base64url)                         \
+    {                                                            \
+        [BUF_ENC_BASE64] = (base64), [BUF_ENC_BASE64URL] = (base64url) \
     }
 
 /* The scalar writers of every encoding but those given (utf16le and latin1 both ways,

@@ -1323,10 +1323,8 @@ const codec_kernels_t codec_kernels_avx2 = {
                                          avx2_base64_standard_encode_write, avx2_base64url_encode_write),
     .decode_write = CODEC_DECODE_WRITERS(avx2_utf16le_decode_write, avx2_latin1_decode_write, avx2_hex_decode_write,
                                          avx2_base64_decode_write),
-    .encode_entry = CODEC_ENTRIES(codec_binary_text_encode_entry, avx2_base64_standard_encode_entry,
-                                  avx2_base64url_encode_entry),
-    .decode_entry = CODEC_ENTRIES(codec_binary_text_decode_entry, avx2_base64_decode_entry,
-                                  avx2_base64url_decode_entry),
+    .encode_entry = CODEC_ENTRIES(avx2_base64_standard_encode_entry, avx2_base64url_encode_entry),
+    .decode_entry = CODEC_ENTRIES(avx2_base64_decode_entry, avx2_base64url_decode_entry),
     .utf8_copy_whole = codec_utf8_avx2_copy_whole, /* codec_utf8_avx2.c */
 };
 #endif
