@@ -707,7 +707,8 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_ending_or_rest(const 
  * or only up to the text's decoded end).  The short paths below share it. */
 AVX2 static inline __attribute__((always_inline)) bool base64_decode_three(__m256i a, __m256i b, __m256i c,
                                                                          __m256i nibble_mask, uint8_t *dst_a,
-                                                                         uint8_t *dst_b, __m256i *c_packed)
+                                                                         uint8_t *dst_b, __m256i *c_packed,
+                                                                         bool a_overwritten_by_b)
 {
     __m256i a_invalid, b_invalid, c_invalid;
     const __m256i a_high = base64_classify(a, nibble_mask, &a_invalid);
@@ -716,7 +717,12 @@ AVX2 static inline __attribute__((always_inline)) bool base64_decode_three(__m25
     const __m256i invalid = _mm256_or_si256(a_invalid, _mm256_or_si256(b_invalid, c_invalid));
     if (!_mm256_testz_si256(invalid, invalid))
         return false;
-    base64_store24(dst_a, base64_pack(base64_sextets_of(a, a_high)));
+    /* the first block's 24 bytes as one 32-byte store when the second's store writes its
+     * last 8 again (the caller knows: dst_b = dst_a + 24) */
+    if (a_overwritten_by_b)
+        _mm256_storeu_si256(out256(dst_a), base64_pack(base64_sextets_of(a, a_high)));
+    else
+        base64_store24(dst_a, base64_pack(base64_sextets_of(a, a_high)));
     base64_store24(dst_b, base64_pack(base64_sextets_of(b, b_high)));
     *c_packed = base64_pack(base64_sextets_of(c, c_high));
     return true;
@@ -738,7 +744,7 @@ AVX2 static inline __attribute__((always_inline)) bool base64_decode_short_group
     const __m256i a = _mm256_loadu_si256(in256(text)), b = _mm256_loadu_si256(in256(text + second)),
                   c = _mm256_loadu_si256(in256(text + last));
     __m256i c_packed;
-    if (!base64_decode_three(a, b, c, nibble_mask, dst, dst + second / 4 * 3, &c_packed))
+    if (!base64_decode_three(a, b, c, nibble_mask, dst, dst + second / 4 * 3, &c_packed, false))
         return false;
     base64_store24(dst + last / 4 * 3, c_packed);
     return true;
@@ -786,7 +792,8 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_long(const uint8_t *t
  * 64-byte rows: base64 (88 characters, QQ==) and base64url (86, QQ) 210 and 194 -> 185
  * and 175 instructions a call (callgrind, avx2; 233 and 211 at the start). */
 AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_text(const uint8_t *text, size_t length,
-                                                                                uint8_t *dst, size_t dst_capacity)
+                                                                                uint8_t *dst, size_t dst_capacity,
+                                                                                bool from_68)
 {
     const __m256i nibble_mask = low_nibbles(); /* one load; gcc built _mm256_set1_epi8 in three */
     const size_t rest = length % 4;
@@ -824,15 +831,33 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
     const size_t decoded = last / 4 * 3 + 21 + partial; /* well-formed text's exact size */
     if (decoded > dst_capacity)
         return SIZE_MAX;
-    const size_t second = last >= 36 ? 32 : last - 4;
+    /* from 68 characters on the third block starts at 36 or more and the second at 32 (the
+     * first's bytes then end under the second's); below, last - 4 <= 32 */
+    const size_t second = from_68 ? 32 : last - 4;
     const __m256i a = _mm256_loadu_si256(in256(text)), b = _mm256_loadu_si256(in256(text + second));
     __m256i packed;
-    if (!base64_decode_three(a, b, c, nibble_mask, dst, dst + second / 4 * 3, &packed))
+    if (!base64_decode_three(a, b, c, nibble_mask, dst, dst + second / 4 * 3, &packed, from_68))
         return SIZE_MAX;
     const __m128i low = _mm256_castsi256_si128(packed), high = _mm256_extracti128_si256(packed, 1);
     _mm_storeu_si128(out128(dst + last / 4 * 3), low);
     _mm_storel_epi64(out128(dst + decoded - 8), _mm_shuffle_epi8(_mm_alignr_epi8(high, low, 8), tail_indexes));
     return decoded;
+}
+
+/* The entries' base64_decode_short_text for text of 36..96 characters whose length is not
+ * 4k + 1, in two copies (68..96, 36..67; the writer below chooses the same way) so the second block's start is a constant in the longer one
+ * (a `last >= 36 ? 32 : last - 4` held a register for its 36, which gcc then saved) and
+ * its first block goes out as one 32-byte store; SIZE_MAX for other lengths. */
+AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short(const uint8_t *text, size_t length,
+                                                                           uint8_t *dst, size_t dst_capacity)
+{
+    if (length % 4 == 1)
+        return SIZE_MAX;
+    if (length - 68 <= 96 - 68)
+        return base64_decode_short_text(text, length, dst, dst_capacity, true);
+    if (length - 36 <= 67 - 36)
+        return base64_decode_short_text(text, length, dst, dst_capacity, false);
+    return SIZE_MAX;
 }
 
 /* The one-shot writer.  Well-formed text (Buffer.toString('base64') of anything, the
@@ -849,7 +874,8 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
 AVX2 static size_t avx2_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     if (length >= 36 && length <= 96 && length % 4 != 1) {
-        const size_t out = base64_decode_short_text(text, length, dst, SIZE_MAX);
+        const size_t out = length >= 68 ? base64_decode_short_text(text, length, dst, SIZE_MAX, true)
+                                        : base64_decode_short_text(text, length, dst, SIZE_MAX, false);
         if (out != SIZE_MAX)
             return out;
         return base64_decode_write_from(text, 0, length, dst);
@@ -879,8 +905,8 @@ AVX2 static inline __attribute__((always_inline)) buf_status_t
 base64_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst, size_t dst_capacity,
                     size_t *written)
 {
-    if (length - 36 <= 96 - 36 && length % 4 != 1 && text && dst) {
-        const size_t out = base64_decode_short_text(text, length, dst, dst_capacity);
+    if (text && dst) {
+        const size_t out = base64_decode_short(text, length, dst, dst_capacity);
         if (out != SIZE_MAX) {
             if (written)
                 *written = out;
