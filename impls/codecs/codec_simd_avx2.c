@@ -937,9 +937,13 @@ AVX2 static inline __attribute__((always_inline)) buf_status_t
 base64_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst, size_t dst_capacity,
                     size_t *written, bool url)
 {
-    /* base64url is unpadded: 4 characters per 3 bytes, rounded up */
-    const size_t encoded = url ? (4 * length + 2) / 3 : (length + 2) / 3 * 4;
-    if (length - 24 <= 74 - 24 && dst_capacity >= encoded && bytes && dst) {
+    /* Room for the output without a division (gcc's 64-bit division by 3 is a `mul`, which
+     * takes rdx, the length's register: moves around it): base64, 4 characters per started
+     * group, needs 4 * ceil(length / 3) <= capacity, that is length <= 3 * floor(capacity /
+     * 4); base64url, unpadded, ceil(4 * length / 3) <= capacity, that is 4 * length <= 3 *
+     * capacity (a capacity of 99 or more holds any 74 bytes: no overflow). */
+    const bool room = url ? dst_capacity >= 99 || 4 * length <= 3 * dst_capacity : length <= dst_capacity / 4 * 3;
+    if (length - 24 <= 74 - 24 && room && bytes && dst) {
         const size_t out = base64_encode_short(bytes, length, length / 3 * 3, dst, url);
         if (written)
             *written = out;
