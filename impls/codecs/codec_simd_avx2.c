@@ -804,10 +804,15 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
         c = _mm256_loadu_si256(in256(text + last));
         partial = 3;
         if (text[length - 1] == '=') {
-            partial = text[length - 2] == '=' ? 1 : 2;
-            const __m256i equals_to_a = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'A' - '=', 'A' - '=');
-            c = _mm256_add_epi8(c, _mm256_and_si256(_mm256_cmpeq_epi8(c, _mm256_set1_epi8('=')), equals_to_a));
+            /* the '=' known where it is: one constant added, no compare (nor a '=' built in
+             * a register, which took one of the saved ones) */
+            const __m256i last_to_a = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'A' - '=');
+            const __m256i last_two_to_a = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                           0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'A' - '=', 'A' - '=');
+            const bool two = text[length - 2] == '=';
+            partial = two ? 1 : 2;
+            c = _mm256_add_epi8(c, two ? last_two_to_a : last_to_a);
         }
     } else {
         last = length - rest - 28;
