@@ -21,7 +21,10 @@
  * (capacity >= bound, or capacity >= exact length), and the counters need no overflow
  * checks: codec.c calls anything only after the direction's bound was shown to fit in
  * size_t, and no count exceeds it.  Inputs and outputs are never NULL here (codec.c
- * substitutes an empty array), so no pointer arithmetic touches NULL.
+ * substitutes an empty array), so no pointer arithmetic touches NULL.  The levels' entries
+ * (codec_kernels_t: encode_entry, decode_entry) are the exception: they take the public
+ * call's arguments as they are, test pointers and capacity themselves, and leave every
+ * case they do not take to codec.c's checked entries.
  */
 #ifndef CODEC_INTERNAL_H
 #define CODEC_INTERNAL_H
