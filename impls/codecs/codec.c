@@ -395,8 +395,8 @@ static __attribute__((noinline)) buf_status_t utf8_copy_rest(const utf8_call_t *
 
 /* The public functions' arguments as they are (the encoding is utf8), so no register moves
  * on the way in. */
-static __attribute__((noinline)) buf_status_t utf8_copy_whole(buf_encoding_t utf8, const uint8_t *text, size_t length,
-                                                              uint8_t *dst, size_t dst_capacity, size_t *written)
+__attribute__((noinline)) buf_status_t codec_utf8_copy_whole(buf_encoding_t utf8, const uint8_t *text, size_t length,
+                                                             uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     (void)utf8;
     utf8_call_t call = {text, length, dst, dst_capacity, written};
@@ -451,7 +451,7 @@ static inline bool short_ascii_copy(const uint8_t *text, size_t length, uint8_t 
 #endif
 
 /* The utf8 entry of buf_encode and buf_decode: the checks, the short ASCII copy, else (a
- * tail call) utf8_copy_whole, or with arguments the one-pass case cannot take, the checked
+ * tail call) the level's utf8_copy_whole, or with arguments the one-pass case cannot take, the checked
  * path.  utf8's checked path is the same both ways (the same bound, exact length and
  * writer, and no look at the input before the length), so both directions share this
  * entry and its fallbacks call encode_checked.  A function of its own, so neither the
@@ -475,8 +475,12 @@ static CODEC_ENTRY buf_status_t utf8_entry(buf_encoding_t utf8, const uint8_t *t
                 *written = length;
             return BUF_OK;
         }
+        /* the level's one-pass conversion (codec_internal.h: utf8_copy_whole); before the
+         * first conversion of the process, codec_utf8_copy_whole, which chooses the level */
+        const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
         if (length <= SIZE_MAX / 3) /* not needed by the short copy: 64 bytes at most */
-            return utf8_copy_whole(utf8, text, length, dst, dst_capacity, written);
+            return (kernels ? kernels->utf8_copy_whole : codec_utf8_copy_whole)(utf8, text, length, dst,
+                                                                                 dst_capacity, written);
     }
     return encode_checked(utf8, text, length, dst, dst_capacity, written);
 }
@@ -490,8 +494,8 @@ static CODEC_ENTRY buf_status_t utf8_entry(buf_encoding_t utf8, const uint8_t *t
  * case as before.  Around the writer, 64-byte rows (callgrind, avx2): base64 decode 63 ->
  * 57 instructions (buf_decode and codec_decode_write before, buf_decode and this entry
  * now), hex decode 37 -> 35, base64 encode 52 -> 41. */
-static CODEC_ENTRY buf_status_t binary_text_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length,
-                                                         uint8_t *dst, size_t dst_capacity, size_t *written)
+CODEC_ENTRY buf_status_t codec_binary_text_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length,
+                                                       uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
     /* hex: length / 2; base64: the bound of the text before its '=' padding (no larger
@@ -507,8 +511,8 @@ static CODEC_ENTRY buf_status_t binary_text_decode_entry(buf_encoding_t encoding
     return decode_checked(encoding, text, length, dst, dst_capacity, written);
 }
 
-static CODEC_ENTRY buf_status_t binary_text_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
-                                                         uint8_t *dst, size_t dst_capacity, size_t *written)
+CODEC_ENTRY buf_status_t codec_binary_text_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
+                                                       uint8_t *dst, size_t dst_capacity, size_t *written)
 {
     const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
     /* hex: 2 characters a byte; base64: 4 a started group of 3 (base64url's unpadded text
@@ -524,6 +528,23 @@ static CODEC_ENTRY buf_status_t binary_text_encode_entry(buf_encoding_t encoding
         return BUF_OK;
     }
     return encode_checked(encoding, bytes, length, dst, dst_capacity, written);
+}
+
+/* base64 and base64url either way: the level's entry by one indexed jump (a tail call:
+ * buf_encode and buf_decode keep no frame), codec.c's own entries above unless the level
+ * has a short path of its own (codec_internal.h: encode_entry, decode_entry).  Before the
+ * first conversion of the process no level is chosen yet: the checked path chooses it.
+ * hex goes to codec.c's entry directly (no level has one of its own): through the table
+ * its 64-byte rows had cost 4 instructions more a call. */
+CODEC_INLINE buf_status_t base64_entry(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst,
+                                            size_t dst_capacity, size_t *written, bool decode)
+{
+    const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
+    if (!kernels)
+        return decode ? decode_checked(encoding, input, length, dst, dst_capacity, written)
+                      : encode_checked(encoding, input, length, dst, dst_capacity, written);
+    return (decode ? kernels->decode_entry : kernels->encode_entry)[encoding](encoding, input, length, dst,
+                                                                             dst_capacity, written);
 }
 
 /* ---- encode: bytes -> UTF-8 text ----------------------------------------------------- */
@@ -542,8 +563,10 @@ buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t le
 {
     if (encoding == BUF_ENC_UTF8)
         return utf8_entry(encoding, bytes, length, dst, dst_capacity, written);
-    if (encoding >= BUF_ENC_HEX && encoding <= BUF_ENC_BASE64URL)
-        return binary_text_encode_entry(encoding, bytes, length, dst, dst_capacity, written);
+    if (encoding == BUF_ENC_HEX) /* no level has an entry of its own for hex: no hop through the table */
+        return codec_binary_text_encode_entry(encoding, bytes, length, dst, dst_capacity, written);
+    if (encoding == BUF_ENC_BASE64 || encoding == BUF_ENC_BASE64URL)
+        return base64_entry(encoding, bytes, length, dst, dst_capacity, written, false);
     return convert_into(&encoding_direction, encode_checked, encoding, bytes, length, dst, dst_capacity, written);
 }
 
@@ -568,8 +591,10 @@ buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t len
 {
     if (encoding == BUF_ENC_UTF8)
         return utf8_entry(encoding, text, length, dst, dst_capacity, written);
-    if (encoding >= BUF_ENC_HEX && encoding <= BUF_ENC_BASE64URL)
-        return binary_text_decode_entry(encoding, text, length, dst, dst_capacity, written);
+    if (encoding == BUF_ENC_HEX) /* no level has an entry of its own for hex: no hop through the table */
+        return codec_binary_text_decode_entry(encoding, text, length, dst, dst_capacity, written);
+    if (encoding == BUF_ENC_BASE64 || encoding == BUF_ENC_BASE64URL)
+        return base64_entry(encoding, text, length, dst, dst_capacity, written, true);
     return convert_into(&decoding_direction, decode_checked, encoding, text, length, dst, dst_capacity, written);
 }
 

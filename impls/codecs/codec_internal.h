@@ -21,7 +21,10 @@
  * (capacity >= bound, or capacity >= exact length), and the counters need no overflow
  * checks: codec.c calls anything only after the direction's bound was shown to fit in
  * size_t, and no count exceeds it.  Inputs and outputs are never NULL here (codec.c
- * substitutes an empty array), so no pointer arithmetic touches NULL.
+ * substitutes an empty array), so no pointer arithmetic touches NULL.  The levels' entries
+ * (codec_kernels_t: encode_entry, decode_entry) are the exception: they take the public
+ * call's arguments as they are, test pointers and capacity themselves, and leave every
+ * case they do not take to codec.c's checked entries.
  */
 #ifndef CODEC_INTERNAL_H
 #define CODEC_INTERNAL_H
@@ -47,6 +50,11 @@
  */
 /* A one-shot writer: input -> dst (room for the exact output), returns the bytes written. */
 typedef size_t (*codec_writer_t)(const uint8_t *input, size_t length, uint8_t *dst);
+
+/* An entry: buf_encode's / buf_decode's own arguments, nothing checked yet.  buf_encode and
+ * buf_decode send base64 and base64url to the level's entry by one indexed jump. */
+typedef buf_status_t (*codec_entry_t)(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst,
+                                      size_t dst_capacity, size_t *written);
 
 typedef struct codec_kernels {
     buf_simd_level_t level;
@@ -89,7 +97,36 @@ typedef struct codec_kernels {
      * load and the kernel's indirect call (CODEC_WRITERS below). */
     codec_writer_t encode_write[BUF_ENC_COUNT];
     codec_writer_t decode_write[BUF_ENC_COUNT];
+    /* The entries of base64 and base64url (the other encodings' are unused), each the
+     * whole public call: most are codec.c's checked entries (codec_binary_text_*_entry:
+     * pointer and capacity checks, then the writer above); a level with a short path worth
+     * taking before those checks has its own (avx2: base64 and base64url of 64-byte rows'
+     * sizes, the capacity test folded into the kernel, which knows the exact size), and
+     * goes to codec.c's entry for anything else (CODEC_ENTRIES below). */
+    codec_entry_t encode_entry[BUF_ENC_COUNT];
+    codec_entry_t decode_entry[BUF_ENC_COUNT];
+    /* utf8 either way once the arguments are checked (text and dst not NULL, dst_capacity
+     * >= length, length <= SIZE_MAX / 3) and the short ASCII copy did not take the text:
+     * the one-pass check-and-copy, else the general path.  codec.c's codec_utf8_copy_whole
+     * (the kernel above by an indirect call) at most levels; avx2 has its own for texts of
+     * 32..64 bytes, with the kernel inlined (codec_utf8_avx2.c). */
+    codec_entry_t utf8_copy_whole;
 } codec_kernels_t;
+
+/* codec.c's one-pass utf8 conversion, the checks passed (utf8_copy_whole above). */
+buf_status_t codec_utf8_copy_whole(buf_encoding_t utf8, const uint8_t *text, size_t length, uint8_t *dst,
+                                   size_t dst_capacity, size_t *written);
+
+/* codec.c's entries of hex, base64 and base64url (any level): the pointer checks, one
+ * capacity test, the level's writer. */
+buf_status_t codec_binary_text_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst,
+                                            size_t dst_capacity, size_t *written);
+buf_status_t codec_binary_text_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst,
+                                            size_t dst_capacity, size_t *written);
+#define CODEC_ENTRIES(base64, base64url)                         \
+    {                                                            \
+        [BUF_ENC_BASE64] = (base64), [BUF_ENC_BASE64URL] = (base64url) \
+    }
 
 /* The scalar writers of every encoding but those given (utf16le and latin1 both ways,
  * latin1's decode also ascii's; hex decode; base64): a level's table says `.encode_write =
@@ -137,6 +174,8 @@ extern const codec_kernels_t codec_kernels_avx2;
 /* The UTF-8 kernels have files of their own (codec_utf8_sse42.c, codec_utf8_avx2.c). */
 size_t codec_utf8_sse42_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst);
 size_t codec_utf8_avx2_valid_prefix(const uint8_t *text, size_t length, uint8_t *dst);
+buf_status_t codec_utf8_avx2_copy_whole(buf_encoding_t utf8, const uint8_t *text, size_t length, uint8_t *dst,
+                                        size_t dst_capacity, size_t *written);
 #endif
 
 /* The kernels of the level in use: one atomic load; the first call chooses the level. */

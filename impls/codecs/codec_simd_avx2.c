@@ -512,6 +512,53 @@ AVX2 static inline __m256i base64_encode24_inside(const base64_encode_constants_
     return base64_characters_with(k, base64_sextets_with(k, chunk), offsets);
 }
 
+/* Input of 32..71 bytes ending in a partial group (1 or 2 bytes after `group_count` whole
+ * ones): three blocks of 8 groups, the third holding the last 7 whole groups and the partial
+ * one, its bytes past the input zero, its characters ending exactly at the output's end, so
+ * the ending needs no scalar lookups.  That block is the input's last 32 bytes moved down
+ * across the lanes (6 or 5 bytes: 4 + 21 + rest of them land where the 48-byte step's
+ * shuffle, which reads each block from 4 bytes before it, wants them; zeros come in at the
+ * top).  Its zero bytes give sextets 0, 'A': base64 adds '=' - 'A' where the padding goes
+ * (the block's 32 characters are then exactly the output's last 32); base64url, unpadded,
+ * ends 1 or 2 characters short of the block: its characters move up by that much and
+ * are stored first, ending at the output's end, and the two other blocks' stores then
+ * write the characters the move left as zeros (a first block or, from 16 groups on, a
+ * second one covers them).  Against the scalar ending, the 64-byte rows: base64 159 ->
+ * 140, base64url 154 -> 139 instructions a call (callgrind, avx2). */
+AVX2 static inline __attribute__((always_inline)) size_t
+base64_encode_short_with_ending(const base64_encode_constants_t *k, const uint8_t *bytes, size_t length,
+                                size_t group_count, size_t rest, uint8_t *dst, __m256i offsets, bool url)
+{
+    const __m256i grouped_from_shifted = _mm256_setr_epi8(5, 4, 6, 5, 8, 7, 9, 8, 11, 10, 12, 11, 14, 13, 15, 14, 1, 0,
+                                                          2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
+    /* the second block inside the whole groups (its 24 bytes inside the input); below 16
+     * whole groups the first and third blocks cover all but it overlaps them anyway */
+    const size_t all_groups = group_count + 1, second_group = group_count >= 16 ? 8 : group_count - 8;
+    const __m256i tail = _mm256_loadu_si256(in256(bytes + length - 32));
+    const __m256i upper_then_zero = _mm256_permute2x128_si256(tail, tail, 0x81);
+    const __m256i block = rest == 1 ? _mm256_alignr_epi8(upper_then_zero, tail, 6)
+                                    : _mm256_alignr_epi8(upper_then_zero, tail, 5);
+    __m256i last = base64_characters_with(k, base64_split_with(k, _mm256_shuffle_epi8(block, grouped_from_shifted)),
+                                          offsets);
+    size_t out;
+    if (url) {
+        out = 4 * group_count + rest + 1;
+        const __m256i zero_then_lower = _mm256_permute2x128_si256(last, last, 0x08);
+        last = rest == 1 ? _mm256_alignr_epi8(last, zero_then_lower, 14) : _mm256_alignr_epi8(last, zero_then_lower, 15);
+        _mm256_storeu_si256(out256(dst + out - 32), last);
+    } else {
+        out = 4 * all_groups;
+        const __m256i one_pad = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                 0, 0, 0, 0, 0, 0, 0, '=' - 'A');
+        const __m256i two_pads = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                  0, 0, 0, 0, 0, 0, 0, '=' - 'A', '=' - 'A');
+        _mm256_storeu_si256(out256(dst + out - 32), _mm256_add_epi8(last, rest == 1 ? two_pads : one_pad));
+    }
+    _mm256_storeu_si256(out256(dst), base64_encode24_inside(k, bytes, offsets));
+    _mm256_storeu_si256(out256(dst + 4 * second_group), base64_encode24_inside(k, bytes + 3 * second_group, offsets));
+    return out;
+}
+
 /* Input of 24..74 bytes (whole groups `groups` = 24..72 bytes of them) with no loop: three
  * blocks of 24 bytes, the first at 0, the second at 24 (or, below 48 bytes, ending where
  * the groups do), the third ending where the groups do, overlapping where the groups are
@@ -526,12 +573,15 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_encode_short(con
                                 : BOTH_LANES('A', 'a' - 26, BASE64_DIGIT_OFFSETS, '+' - 62, '/' - 63, 0, 0);
     const base64_encode_constants_t k = base64_encode_constants_loaded();
     /* in whole groups: one division by 3 (a multiply) instead of three */
-    const size_t group_count = groups / 3, last_group = group_count - 8, second_group = group_count >= 16 ? 8 : last_group;
+    const size_t group_count = groups / 3;
+    const size_t rest = length - groups;
+    if (rest && length >= 32 && length <= 71)
+        return base64_encode_short_with_ending(&k, bytes, length, group_count, rest, dst, offsets, url);
+    const size_t last_group = group_count - 8, second_group = group_count >= 16 ? 8 : last_group;
     _mm256_storeu_si256(out256(dst), base64_encode24_inside(&k, bytes, offsets));
     _mm256_storeu_si256(out256(dst + 4 * second_group), base64_encode24_inside(&k, bytes + 3 * second_group, offsets));
     _mm256_storeu_si256(out256(dst + 4 * last_group), base64_encode24_inside(&k, bytes + 3 * last_group, offsets));
     size_t out = 4 * group_count;
-    const size_t rest = length - groups;
     if (rest) {
         const char *alphabet = url ? codec_base64url_alphabet : codec_base64_alphabet;
         const uint32_t first_byte = bytes[groups], second_byte = rest == 2 ? bytes[groups + 1] : 0;
@@ -657,7 +707,8 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_ending_or_rest(const 
  * or only up to the text's decoded end).  The short paths below share it. */
 AVX2 static inline __attribute__((always_inline)) bool base64_decode_three(__m256i a, __m256i b, __m256i c,
                                                                          __m256i nibble_mask, uint8_t *dst_a,
-                                                                         uint8_t *dst_b, __m256i *c_packed)
+                                                                         uint8_t *dst_b, __m256i *c_packed,
+                                                                         bool a_overwritten_by_b)
 {
     __m256i a_invalid, b_invalid, c_invalid;
     const __m256i a_high = base64_classify(a, nibble_mask, &a_invalid);
@@ -666,7 +717,12 @@ AVX2 static inline __attribute__((always_inline)) bool base64_decode_three(__m25
     const __m256i invalid = _mm256_or_si256(a_invalid, _mm256_or_si256(b_invalid, c_invalid));
     if (!_mm256_testz_si256(invalid, invalid))
         return false;
-    base64_store24(dst_a, base64_pack(base64_sextets_of(a, a_high)));
+    /* the first block's 24 bytes as one 32-byte store when the second's store writes its
+     * last 8 again (the caller knows: dst_b = dst_a + 24) */
+    if (a_overwritten_by_b)
+        _mm256_storeu_si256(out256(dst_a), base64_pack(base64_sextets_of(a, a_high)));
+    else
+        base64_store24(dst_a, base64_pack(base64_sextets_of(a, a_high)));
     base64_store24(dst_b, base64_pack(base64_sextets_of(b, b_high)));
     *c_packed = base64_pack(base64_sextets_of(c, c_high));
     return true;
@@ -688,7 +744,7 @@ AVX2 static inline __attribute__((always_inline)) bool base64_decode_short_group
     const __m256i a = _mm256_loadu_si256(in256(text)), b = _mm256_loadu_si256(in256(text + second)),
                   c = _mm256_loadu_si256(in256(text + last));
     __m256i c_packed;
-    if (!base64_decode_three(a, b, c, nibble_mask, dst, dst + second / 4 * 3, &c_packed))
+    if (!base64_decode_three(a, b, c, nibble_mask, dst, dst + second / 4 * 3, &c_packed, false))
         return false;
     base64_store24(dst + last / 4 * 3, c_packed);
     return true;
@@ -736,7 +792,8 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_long(const uint8_t *t
  * 64-byte rows: base64 (88 characters, QQ==) and base64url (86, QQ) 210 and 194 -> 185
  * and 175 instructions a call (callgrind, avx2; 233 and 211 at the start). */
 AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_text(const uint8_t *text, size_t length,
-                                                                                uint8_t *dst)
+                                                                                uint8_t *dst, size_t dst_capacity,
+                                                                                bool from_68)
 {
     const __m256i nibble_mask = low_nibbles(); /* one load; gcc built _mm256_set1_epi8 in three */
     const size_t rest = length % 4;
@@ -747,10 +804,15 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
         c = _mm256_loadu_si256(in256(text + last));
         partial = 3;
         if (text[length - 1] == '=') {
-            partial = text[length - 2] == '=' ? 1 : 2;
-            const __m256i equals_to_a = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'A' - '=', 'A' - '=');
-            c = _mm256_add_epi8(c, _mm256_and_si256(_mm256_cmpeq_epi8(c, _mm256_set1_epi8('=')), equals_to_a));
+            /* the '=' known where it is: one constant added, no compare (nor a '=' built in
+             * a register, which took one of the saved ones) */
+            const __m256i last_to_a = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'A' - '=');
+            const __m256i last_two_to_a = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                           0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'A' - '=', 'A' - '=');
+            const bool two = text[length - 2] == '=';
+            partial = two ? 1 : 2;
+            c = _mm256_add_epi8(c, two ? last_two_to_a : last_to_a);
         }
     } else {
         last = length - rest - 28;
@@ -766,21 +828,41 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
                                 _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                                  0, 0, 0, 0, 0, 0, 0, 0, 'A'));
     }
-    const size_t second = last >= 36 ? 32 : last - 4;
+    /* the 8 bytes ending at the decoded end, 13 + partial.. of the third block's bytes, as
+     * indexes into its bytes 8..23: taken now, so no register holds `partial` across the
+     * blocks (with it, and the arguments kept for the fallback, gcc saved three) */
+    __m128i tail_indexes = _mm_loadl_epi64(in128((const uint8_t *)slide + 5 + partial));
+    __asm__("" : "+x"(tail_indexes)); /* loaded here: gcc moved the load (and `partial`) to the end */
+    const size_t decoded = last / 4 * 3 + 21 + partial; /* well-formed text's exact size */
+    if (decoded > dst_capacity)
+        return SIZE_MAX;
+    /* from 68 characters on the third block starts at 36 or more and the second at 32 (the
+     * first's bytes then end under the second's); below, last - 4 <= 32 */
+    const size_t second = from_68 ? 32 : last - 4;
     const __m256i a = _mm256_loadu_si256(in256(text)), b = _mm256_loadu_si256(in256(text + second));
     __m256i packed;
-    if (!base64_decode_three(a, b, c, nibble_mask, dst, dst + second / 4 * 3, &packed))
+    if (!base64_decode_three(a, b, c, nibble_mask, dst, dst + second / 4 * 3, &packed, from_68))
         return SIZE_MAX;
     const __m128i low = _mm256_castsi256_si128(packed), high = _mm256_extracti128_si256(packed, 1);
-    uint8_t *const out = dst + last / 4 * 3;
-    _mm_storeu_si128(out128(out), low);
-    if (partial == 3)
-        _mm_storel_epi64(out128(out + 16), high);
-    else if (partial == 2)
-        _mm_storel_epi64(out128(out + 15), _mm_alignr_epi8(high, low, 15));
-    else
-        _mm_storel_epi64(out128(out + 14), _mm_alignr_epi8(high, low, 14));
-    return last / 4 * 3 + 21 + partial;
+    _mm_storeu_si128(out128(dst + last / 4 * 3), low);
+    _mm_storel_epi64(out128(dst + decoded - 8), _mm_shuffle_epi8(_mm_alignr_epi8(high, low, 8), tail_indexes));
+    return decoded;
+}
+
+/* The entries' base64_decode_short_text for text of 36..96 characters whose length is not
+ * 4k + 1, in two copies (68..96, 36..67; the writer below chooses the same way) so the second block's start is a constant in the longer one
+ * (a `last >= 36 ? 32 : last - 4` held a register for its 36, which gcc then saved) and
+ * its first block goes out as one 32-byte store; SIZE_MAX for other lengths. */
+AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short(const uint8_t *text, size_t length,
+                                                                           uint8_t *dst, size_t dst_capacity)
+{
+    if (length % 4 == 1)
+        return SIZE_MAX;
+    if (length - 68 <= 96 - 68)
+        return base64_decode_short_text(text, length, dst, dst_capacity, true);
+    if (length - 36 <= 67 - 36)
+        return base64_decode_short_text(text, length, dst, dst_capacity, false);
+    return SIZE_MAX;
 }
 
 /* The one-shot writer.  Well-formed text (Buffer.toString('base64') of anything, the
@@ -797,7 +879,8 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
 AVX2 static size_t avx2_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     if (length >= 36 && length <= 96 && length % 4 != 1) {
-        const size_t out = base64_decode_short_text(text, length, dst);
+        const size_t out = length >= 68 ? base64_decode_short_text(text, length, dst, SIZE_MAX, true)
+                                        : base64_decode_short_text(text, length, dst, SIZE_MAX, false);
         if (out != SIZE_MAX)
             return out;
         return base64_decode_write_from(text, 0, length, dst);
@@ -811,6 +894,80 @@ AVX2 static size_t avx2_base64_decode_write(const uint8_t *text, size_t length, 
     if (!base64_decode_short_groups(text, groups_end, dst))
         return base64_decode_write_from(text, 0, length, dst);
     return base64_decode_ending_or_rest(text, length, groups_end, dst);
+}
+
+/* ---- base64 entries ---------------------------------------------------------------------
+ * buf_decode / buf_encode of base64 and base64url come here first (codec_internal.h:
+ * decode_entry, encode_entry): the sizes of the short paths above (text of 36..96
+ * characters, 24..74 bytes) go straight to them, the capacity test folded in (the short
+ * paths know the exact size: decode before its validity test, so nothing is written when
+ * the destination is too small), and anything else (other sizes, NULL pointers, a text
+ * the short path does not take, a small destination) to codec.c's checked entry, which
+ * decides every case as before.  Leaves that save no register: codec.c's entry had the
+ * padding-aware bound (~17 instructions a call) and kept `written` across its call of
+ * the writer (~7). */
+AVX2 static inline __attribute__((always_inline)) buf_status_t
+base64_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst, size_t dst_capacity,
+                    size_t *written)
+{
+    if (text && dst) {
+        const size_t out = base64_decode_short(text, length, dst, dst_capacity);
+        if (out != SIZE_MAX) {
+            if (written)
+                *written = out;
+            return BUF_OK;
+        }
+    }
+    return codec_binary_text_decode_entry(encoding, text, length, dst, dst_capacity, written);
+}
+
+/* One entry per alphabet although both decode alike: the fallback's encoding is then a
+ * constant, not a register kept across the kernel (the kernel's scalar values had used
+ * up the caller-saved registers and saved four others: 9 instructions a call). */
+AVX2 static buf_status_t avx2_base64_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length,
+                                                  uint8_t *dst, size_t dst_capacity, size_t *written)
+{
+    (void)encoding;
+    return base64_decode_entry(BUF_ENC_BASE64, text, length, dst, dst_capacity, written);
+}
+
+AVX2 static buf_status_t avx2_base64url_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length,
+                                                     uint8_t *dst, size_t dst_capacity, size_t *written)
+{
+    (void)encoding;
+    return base64_decode_entry(BUF_ENC_BASE64URL, text, length, dst, dst_capacity, written);
+}
+
+AVX2 static inline __attribute__((always_inline)) buf_status_t
+base64_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length, uint8_t *dst, size_t dst_capacity,
+                    size_t *written, bool url)
+{
+    /* Room for the output without a division (gcc's 64-bit division by 3 is a `mul`, which
+     * takes rdx, the length's register: moves around it): base64, 4 characters per started
+     * group, needs 4 * ceil(length / 3) <= capacity, that is length <= 3 * floor(capacity /
+     * 4); base64url, unpadded, ceil(4 * length / 3) <= capacity, that is 4 * length <= 3 *
+     * capacity (a capacity of 99 or more holds any 74 bytes: no overflow). */
+    const bool room = url ? dst_capacity >= 99 || 4 * length <= 3 * dst_capacity : length <= dst_capacity / 4 * 3;
+    if (length - 24 <= 74 - 24 && room && bytes && dst) {
+        const size_t out = base64_encode_short(bytes, length, length / 3 * 3, dst, url);
+        if (written)
+            *written = out;
+        return BUF_OK;
+    }
+    return codec_binary_text_encode_entry(encoding, bytes, length, dst, dst_capacity, written);
+}
+
+AVX2 static buf_status_t avx2_base64_standard_encode_entry(buf_encoding_t encoding, const uint8_t *bytes,
+                                                           size_t length, uint8_t *dst, size_t dst_capacity,
+                                                           size_t *written)
+{
+    return base64_encode_entry(encoding, bytes, length, dst, dst_capacity, written, false);
+}
+
+AVX2 static buf_status_t avx2_base64url_encode_entry(buf_encoding_t encoding, const uint8_t *bytes, size_t length,
+                                                     uint8_t *dst, size_t dst_capacity, size_t *written)
+{
+    return base64_encode_entry(encoding, bytes, length, dst, dst_capacity, written, true);
 }
 
 /* ---- hex --------------------------------------------------------------------------------- */
@@ -1201,5 +1358,8 @@ const codec_kernels_t codec_kernels_avx2 = {
                                          avx2_base64_standard_encode_write, avx2_base64url_encode_write),
     .decode_write = CODEC_DECODE_WRITERS(avx2_utf16le_decode_write, avx2_latin1_decode_write, avx2_hex_decode_write,
                                          avx2_base64_decode_write),
+    .encode_entry = CODEC_ENTRIES(avx2_base64_standard_encode_entry, avx2_base64url_encode_entry),
+    .decode_entry = CODEC_ENTRIES(avx2_base64_decode_entry, avx2_base64url_decode_entry),
+    .utf8_copy_whole = codec_utf8_avx2_copy_whole, /* codec_utf8_avx2.c */
 };
 #endif
