@@ -128,6 +128,12 @@ typedef struct buf_backend_ops {
      * moves and a wrapper's compare and jumps fewer per pair. */
     void *(*plain_alloc)(size_t size);
     void (*plain_free)(void *ptr);
+    /* Optional: the backend's own per-thread cache of freed blocks, which the inlined fast
+     * path pops and pushes without calling the backend ("The backend's front" below).
+     * Called once, right after create; returns the instance's front, or NULL when this
+     * instance has none (tools watching blocks, the backend's switch off).  NULL member:
+     * no front, the fast path exactly as without this member. */
+    struct buf_backend_front *(*front)(void *state);
 } buf_backend_ops_t;
 
 /* ---- Registry ------------------------------------------------------------------------ */
@@ -215,6 +221,49 @@ size_t buf_page_size(void);
  * (the peak then sums every slot).  The two are always inlined: gcc -O2 otherwise keeps
  * buf_backend_alloc out of line in a file that calls it from many places, and the call
  * costs what inlining saves. */
+/* ---- The backend's front ---------------------------------------------------------------
+ * A backend may keep a bounded cache of freed blocks per size class that the owner
+ * thread's inline paths use without calling it (SLUB's per-cpu freelists, tcmalloc's
+ * thread cache): the slab backend does.  It publishes, through ops->front:
+ *   - its size-class table for the default alignment: class_of[(size - 1) >> 3] is the
+ *     class of every request of 1 .. max bytes;
+ *   - one stack per class, held out of band: block pointers and a count, never a link
+ *     written into a freed block (a batch then touches no freed block, and a tool that
+ *     poisons freed blocks would keep them poisoned).
+ * The owner's inline allocation of 1 .. max bytes pops its class's stack if it holds a
+ * block, else calls the backend's alloc as without a front; the owner's inline free pushes
+ * if the stack has room (count < capacity), else calls the backend's free.  No refill and
+ * no flush on these paths: a miss costs one test more than a backend without a front.
+ * What the backend promises by publishing one:
+ *   - any block of a class serves any request of that class (the class size covers it,
+ *     with the default alignment);
+ *   - its free accepts a cached block with size class_bytes[class] and the default
+ *     alignment (the framework gives blocks back that way: it does not keep their
+ *     request sizes);
+ *   - capacity bounds each stack (at most BUF_BACKEND_FRONT_BLOCKS), chosen by the backend
+ *     so that the cache never holds much memory.
+ * What the framework keeps: the statistics exactly as without a front (a cached block
+ * counts as freed, a pop as an allocation; bytes_os stays the backend's figure: cached
+ * blocks are its committed memory).  Only the owner touches the stacks; once a second
+ * thread uses the instance, the owner's next general call gives every cached block back
+ * (the backend's free) and turns the front off for good, and close gives them back before
+ * destroy, so that destroy lists only the caller's blocks.  Decorators never get a front,
+ * nor does the instance a decorator wraps (every call must reach the decorator). */
+#define BUF_BACKEND_FRONT_BLOCKS 7 /* with the count and capacity, a stack is one 64-byte line */
+typedef struct buf_backend_front_stack {
+    uint32_t count;    /* blocks held: blocks[0 .. count) */
+    uint32_t capacity; /* the most it may hold (0: the class is never cached) */
+    void *blocks[BUF_BACKEND_FRONT_BLOCKS];
+} buf_backend_front_stack_t;
+
+typedef struct buf_backend_front {
+    size_t max;                        /* requests of 1 .. max bytes go through the front */
+    const uint8_t *class_of;           /* entry (size - 1) >> 3: the class of a request */
+    buf_backend_front_stack_t *stacks; /* one per class, written by the owner only */
+    const uint32_t *class_bytes;       /* the size a cached block of a class is freed with */
+    size_t class_count;                /* classes (stacks) */
+} buf_backend_front_t;
+
 /* One thread's figures for one instance: a "slot", one 64-byte cache line. */
 typedef struct buf_backend_slot {
     uint64_t room;      /* mark - net bytes, modulo 2^64, where net bytes are the bytes this
@@ -244,6 +293,11 @@ typedef struct buf_backend_hot {
     void *state;            /* the backend's instance state */
     void *(*plain_alloc)(size_t size); /* ops->plain_alloc, or NULL */
     void (*plain_free)(void *ptr);     /* ops->plain_free, or NULL */
+    /* The backend's front, copied from it at open ("The backend's front"): front_max is
+     * 0 while there is none or it is off, so one compare gates both inline paths. */
+    size_t front_max;
+    const uint8_t *front_class_of;
+    buf_backend_front_stack_t *front_stacks;
     buf_backend_slot_t first __attribute__((aligned(64))); /* the owner's slot */
 } buf_backend_hot_t;
 
@@ -332,6 +386,21 @@ static inline bool buf_backend_counter_take_below_zero(uint64_t *counter, uint64
 #endif
 }
 
+/* The owner's figures after its inline allocation got `block` (not NULL). */
+static inline __attribute__((always_inline)) void *buf_backend_alloc_succeeded(buf_backend_t *backend, void *block,
+                                                                               size_t size, buf_status_t *status)
+{
+    buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
+    /* Alone, the owner's net bytes are the instance's live bytes: below the mark (room
+     * >= 0) they are below the peak; past it, a new peak. */
+    if (__builtin_expect(buf_backend_counter_take_below_zero(&hot->first.room, size), 0))
+        buf_backend_raise_peak(backend);
+    buf_backend_counter_bump(&hot->first.allocs, 1);
+    if (status)
+        *status = BUF_OK;
+    return block;
+}
+
 /* The owner's figures after its inline allocation returned `block`.  Each inline path has
  * its own copy, so neither jumps back to a shared tail. */
 static inline __attribute__((always_inline)) void *buf_backend_alloc_counted(buf_backend_t *backend, void *block,
@@ -344,14 +413,25 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc_counted(buf
             *status = BUF_ENOMEM;
         return NULL;
     }
-    /* Alone, the owner's net bytes are the instance's live bytes: below the mark (room
-     * >= 0) they are below the peak; past it, a new peak. */
-    if (__builtin_expect(buf_backend_counter_take_below_zero(&hot->first.room, size), 0))
-        buf_backend_raise_peak(backend);
-    buf_backend_counter_bump(&hot->first.allocs, 1);
-    if (status)
-        *status = BUF_OK;
-    return block;
+    return buf_backend_alloc_succeeded(backend, block, size, status);
+}
+
+/* The owner's inline allocation that popped `block` from the backend's front: never
+ * NULL, counted as any allocation (the front is invisible in the figures). */
+static inline __attribute__((always_inline)) void *buf_backend_front_pop(buf_backend_t *backend,
+                                                                         buf_backend_front_stack_t *stack,
+                                                                         uint32_t count, size_t size,
+                                                                         buf_status_t *status)
+{
+    stack->count = count - 1;
+    return buf_backend_alloc_succeeded(backend, stack->blocks[count - 1], size, status);
+}
+
+/* The stack of the front's class for a request of 1 .. front_max bytes. */
+static inline __attribute__((always_inline)) buf_backend_front_stack_t *buf_backend_front_stack_for(
+    const buf_backend_hot_t *hot, size_t size)
+{
+    return &hot->front_stacks[hot->front_class_of[(size - 1) >> 3]];
 }
 
 /* The owner's figures after its inline free. */
@@ -382,8 +462,17 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
      * for malloc), else the backend's alloc (one compare more). */
     if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_alloc_owner, __ATOMIC_RELAXED)), 1))
         return buf_backend_alloc_counted(backend, hot->plain_alloc(size), size, status);
-    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1))
+    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1)) {
+        /* The backend's front: a block of the request's class if its stack holds one
+         * (front_max is 0 without a front); a miss calls the backend as without one. */
+        if (__builtin_expect(size <= __atomic_load_n(&hot->front_max, __ATOMIC_RELAXED), 1)) {
+            buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
+            uint32_t count = stack->count;
+            if (__builtin_expect(count != 0, 1))
+                return buf_backend_front_pop(backend, stack, count, size, status);
+        }
         return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
+    }
     return buf_backend_alloc_general(backend, size, align, status);
 }
 
@@ -400,6 +489,20 @@ static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t
      * (size 0 is turned into 1 by the general path), else the general path. */
     if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_free_owner, __ATOMIC_RELAXED)), 1)) {
         hot->plain_free(ptr);
+        buf_backend_free_counted(backend, size);
+    } else if (__builtin_expect(size - 1 < __atomic_load_n(&hot->front_max, __ATOMIC_RELAXED) &&
+                                    buf_backend_is_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED)),
+                                1)) {
+        /* The owner, 1 .. front_max bytes (size 0 wraps past it; front_max is 0 without a
+         * front): onto the class's stack if it has room, else the backend's free. */
+        buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
+        uint32_t count = stack->count;
+        if (__builtin_expect(count < stack->capacity, 1)) {
+            stack->blocks[count] = ptr;
+            stack->count = count + 1;
+        } else {
+            hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
+        }
         buf_backend_free_counted(backend, size);
     } else if (__builtin_expect(size != 0 &&
                                     buf_backend_is_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED)),
