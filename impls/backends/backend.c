@@ -132,7 +132,7 @@ struct buf_backend {
     buf_backend_hot_t hot;        /* ops->alloc, ops->free, the state, the owner and its slot */
     const buf_backend_ops_t *ops; /* a base backend's or a decorator's */
     /* The backend's front (buf_backend.h, "The backend's front"), or NULL: kept after it
-     * is turned off (hot.front_max 0) for the blocks close or the owner gives back. */
+     * is turned off (hot.front_stacks NULL) for the blocks close or the owner gives back. */
     buf_backend_front_t *front;
     backend_stats_t stats;
     char spec[SPEC_MAX];
@@ -171,11 +171,13 @@ static void front_give_back(buf_backend_t *backend)
     }
 }
 
-/* Off for good: no inline path reads a stack after this (front_max 0 fails both compares),
- * and what the stacks held goes back to the backend. */
+/* Off for good: no inline path reads a stack after this (the front's owner words match no
+ * thread), and what the stacks held goes back to the backend. */
 static void front_turn_off(buf_backend_t *backend)
 {
-    __atomic_store_n(&backend->hot.front_max, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&backend->hot.front_alloc_owner, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&backend->hot.front_free_owner, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&backend->hot.front_stacks, NULL, __ATOMIC_RELAXED);
     front_give_back(backend);
 }
 
@@ -186,7 +188,7 @@ static void front_turn_off(buf_backend_t *backend)
 static inline void front_follow_sharing(buf_backend_t *backend, const buf_backend_slot_t *slot)
 {
     if (__builtin_expect(slot == &backend->hot.first, 0) &&
-        __atomic_load_n(&backend->hot.front_max, __ATOMIC_RELAXED) != 0 &&
+        __atomic_load_n(&backend->hot.front_stacks, __ATOMIC_RELAXED) != NULL &&
         __atomic_load_n(&backend->hot.alloc_owner, __ATOMIC_RELAXED) == 0)
         front_turn_off(backend);
 }
@@ -194,14 +196,15 @@ static inline void front_follow_sharing(buf_backend_t *backend, const buf_backen
 /* The front's stack for a request, or NULL (none, or off): for backend_testing.h. */
 static const buf_backend_front_stack_t *front_stack_of(const buf_backend_t *backend, size_t size)
 {
-    if (!backend || size == 0 || size > __atomic_load_n(&backend->hot.front_max, __ATOMIC_RELAXED))
+    if (!backend || size == 0 || size > BUF_BACKEND_FRONT_MAX ||
+        !__atomic_load_n(&backend->hot.front_stacks, __ATOMIC_RELAXED))
         return NULL;
     return buf_backend_front_stack_for(&backend->hot, size);
 }
 
 bool backend_front_is_on(const buf_backend_t *backend)
 {
-    return backend && __atomic_load_n(&backend->hot.front_max, __ATOMIC_RELAXED) != 0;
+    return backend && __atomic_load_n(&backend->hot.front_stacks, __ATOMIC_RELAXED) != NULL;
 }
 
 size_t backend_front_held(const buf_backend_t *backend, size_t size)
@@ -249,7 +252,7 @@ static buf_status_t parse_spec(char *text, const buf_backend_config_t *caller_co
         /* Every call must reach the decorator's inner instance as the decorator makes it
          * (not used yet: nothing is cached, nothing to give back). */
         if (status == BUF_OK)
-            __atomic_store_n(&config->inner->hot.front_max, 0, __ATOMIC_RELAXED);
+            __atomic_store_n(&config->inner->hot.front_stacks, NULL, __ATOMIC_RELAXED);
         return status;
     }
     if (colon) {
@@ -302,14 +305,12 @@ buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *conf
         backend->hot.plain_free = ops->plain_free;
     }
     /* The backend's front, if it publishes one for this instance; set before the first use
-     * opens the inline paths. */
+     * opens the inline paths (the owner's front words: backend_stats.c). */
     backend->front = ops->front ? ops->front(backend->hot.state) : NULL;
     if (backend->front) {
-        BUF_ASSERT(backend->front->max > 0 && backend->front->class_of && backend->front->stacks &&
-                   backend->front->class_bytes);
+        BUF_ASSERT(backend->front->class_of && backend->front->stacks && backend->front->class_bytes);
         backend->hot.front_class_of = backend->front->class_of;
         backend->hot.front_stacks = backend->front->stacks;
-        backend->hot.front_max = backend->front->max;
     }
     snprintf(backend->spec, sizeof backend->spec, "%s", spec);
     *out = backend;

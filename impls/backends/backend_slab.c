@@ -226,8 +226,8 @@ void backend_slab_front_init(slab_state_t *state)
     }
     BUF_ASSERT(total <= FRONT_TOTAL_BYTES_MAX);
     (void)total;
-    state->front = (buf_backend_front_t){.max = MEDIUM_MAX,
-                                         .class_of = &class_by_units[TABLE_UNITS],
+    _Static_assert(BUF_BACKEND_FRONT_MAX == MEDIUM_MAX, "the front serves the slab classes, 1 .. 64 KiB");
+    state->front = (buf_backend_front_t){.class_of = &class_by_units[TABLE_UNITS],
                                          .stacks = state->front_stacks,
                                          .class_bytes = bytes_by_class,
                                          .class_count = CLASS_COUNT};

@@ -38,6 +38,8 @@ int backend_stats_init(backend_stats_t *stats, buf_backend_hot_t *hot)
     hot->alloc_owner = 0;
     hot->plain_free_owner = 0;
     hot->plain_alloc_owner = 0;
+    hot->front_free_owner = 0;
+    hot->front_alloc_owner = 0;
     return pthread_mutex_init(&stats->lock, NULL) == 0 ? 0 : -1;
 }
 
@@ -72,17 +74,25 @@ static buf_backend_slot_t *slot_add(backend_stats_t *stats, buf_backend_hot_t *h
         /* The plain words open the plain entry points' inline paths, which skip the
          * others' compares: only for a backend that has them. */
         bool plain = hot->plain_alloc != NULL;
+        /* Likewise the front's words, for a backend that published one (buf_backend.h,
+         * "The backend's front"), unless it was withheld (a decorator's inner instance). */
+        bool front = __atomic_load_n(&hot->front_stacks, __ATOMIC_RELAXED) != NULL;
         __atomic_store_n(&hot->free_owner, self, __ATOMIC_RELAXED);
         if (plain)
             __atomic_store_n(&hot->plain_free_owner, self, __ATOMIC_RELAXED);
+        if (front)
+            __atomic_store_n(&hot->front_free_owner, self, __ATOMIC_RELAXED);
         if (self == buf_backend_thread_identity()) {
             __atomic_store_n(&hot->alloc_owner, self, __ATOMIC_RELAXED);
             if (plain)
                 __atomic_store_n(&hot->plain_alloc_owner, self, __ATOMIC_RELAXED);
+            if (front)
+                __atomic_store_n(&hot->front_alloc_owner, self, __ATOMIC_RELAXED);
         }
     } else { /* shared from now on */
         __atomic_store_n(&hot->alloc_owner, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&hot->plain_alloc_owner, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&hot->front_alloc_owner, 0, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&stats->lock);
     free(fresh);

@@ -226,14 +226,19 @@ size_t buf_page_size(void);
  * thread's inline paths use without calling it (SLUB's per-cpu freelists, tcmalloc's
  * thread cache): the slab backend does.  It publishes, through ops->front:
  *   - its size-class table for the default alignment: class_of[(size - 1) >> 3] is the
- *     class of every request of 1 .. max bytes;
+ *     class of every request of 1 .. BUF_BACKEND_FRONT_MAX bytes (a fixed range, so that
+ *     the inline paths compare with a constant: a class the backend never caches has
+ *     capacity 0);
  *   - one stack per class, held out of band: block pointers and a count, never a link
  *     written into a freed block (a batch then touches no freed block, and a tool that
  *     poisons freed blocks would keep them poisoned).
- * The owner's inline allocation of 1 .. max bytes pops its class's stack if it holds a
+ * The owner's inline allocation of 1 .. BUF_BACKEND_FRONT_MAX bytes pops its class's stack if it holds a
  * block, else calls the backend's alloc as without a front; the owner's inline free pushes
  * if the stack has room (count < capacity), else calls the backend's free.  No refill and
- * no flush on these paths: a miss costs one test more than a backend without a front.
+ * no flush on these paths: a miss costs the class lookup and one test more than a backend
+ * without a front.  The owner reaches the front through owner words of its own
+ * (front_alloc_owner, front_free_owner), compared where a backend without a front compares
+ * alloc_owner and free_owner: no compare more for slab, one for the others.
  * What the backend promises by publishing one:
  *   - any block of a class serves any request of that class (the class size covers it,
  *     with the default alignment);
@@ -250,6 +255,7 @@ size_t buf_page_size(void);
  * destroy, so that destroy lists only the caller's blocks.  Decorators never get a front,
  * nor does the instance a decorator wraps (every call must reach the decorator). */
 #define BUF_BACKEND_FRONT_BLOCKS 7 /* with the count and capacity, a stack is one 64-byte line */
+#define BUF_BACKEND_FRONT_MAX ((size_t)65536) /* requests of 1 .. this go through a front */
 typedef struct buf_backend_front_stack {
     uint32_t count;    /* blocks held: blocks[0 .. count) */
     uint32_t capacity; /* the most it may hold (0: the class is never cached) */
@@ -257,8 +263,8 @@ typedef struct buf_backend_front_stack {
 } buf_backend_front_stack_t;
 
 typedef struct buf_backend_front {
-    size_t max;                        /* requests of 1 .. max bytes go through the front */
-    const uint8_t *class_of;           /* entry (size - 1) >> 3: the class of a request */
+    const uint8_t *class_of;           /* entry (size - 1) >> 3: the class of a request of
+                                        * 1 .. BUF_BACKEND_FRONT_MAX bytes */
     buf_backend_front_stack_t *stacks; /* one per class, written by the owner only */
     const uint32_t *class_bytes;       /* the size a cached block of a class is freed with */
     size_t class_count;                /* classes (stacks) */
@@ -288,14 +294,18 @@ typedef struct buf_backend_hot {
     uintptr_t plain_free_owner;
     uintptr_t alloc_owner;
     uintptr_t free_owner;   /* also: the owner's identity, for backend_stats.c */
+    /* The owner's words for a backend with a front, instead of alloc_owner and free_owner
+     * on the inline paths ("The backend's front"); 0 without one.  front_alloc_owner
+     * goes back to 0 with alloc_owner; both go to 0 when the front is turned off. */
+    uintptr_t front_alloc_owner;
+    uintptr_t front_free_owner;
     void *(*alloc)(void *state, size_t size, size_t align); /* the backend's ops->alloc */
     void (*free)(void *state, void *ptr, size_t size, size_t align); /* ops->free */
     void *state;            /* the backend's instance state */
     void *(*plain_alloc)(size_t size); /* ops->plain_alloc, or NULL */
     void (*plain_free)(void *ptr);     /* ops->plain_free, or NULL */
-    /* The backend's front, copied from it at open ("The backend's front"): front_max is
-     * 0 while there is none or it is off, so one compare gates both inline paths. */
-    size_t front_max;
+    /* The backend's front, copied from it at open ("The backend's front"); NULL stacks:
+     * none, or off for good. */
     const uint8_t *front_class_of;
     buf_backend_front_stack_t *front_stacks;
     buf_backend_slot_t first __attribute__((aligned(64))); /* the owner's slot */
@@ -427,7 +437,7 @@ static inline __attribute__((always_inline)) void *buf_backend_front_pop(buf_bac
     return buf_backend_alloc_succeeded(backend, stack->blocks[count - 1], size, status);
 }
 
-/* The stack of the front's class for a request of 1 .. front_max bytes. */
+/* The stack of the front's class for a request of 1 .. BUF_BACKEND_FRONT_MAX bytes. */
 static inline __attribute__((always_inline)) buf_backend_front_stack_t *buf_backend_front_stack_for(
     const buf_backend_hot_t *hot, size_t size)
 {
@@ -462,10 +472,10 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
      * for malloc), else the backend's alloc (one compare more). */
     if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_alloc_owner, __ATOMIC_RELAXED)), 1))
         return buf_backend_alloc_counted(backend, hot->plain_alloc(size), size, status);
-    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1)) {
-        /* The backend's front: a block of the request's class if its stack holds one
-         * (front_max is 0 without a front); a miss calls the backend as without one. */
-        if (__builtin_expect(size <= __atomic_load_n(&hot->front_max, __ATOMIC_RELAXED), 1)) {
+    /* The owner of a backend with a front: a block of the request's class if its stack
+     * holds one; a miss calls the backend as without a front. */
+    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->front_alloc_owner, __ATOMIC_RELAXED)), 1)) {
+        if (__builtin_expect(size <= BUF_BACKEND_FRONT_MAX, 1)) {
             buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
             uint32_t count = stack->count;
             if (__builtin_expect(count != 0, 1))
@@ -473,6 +483,8 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
         }
         return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
     }
+    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1))
+        return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
     return buf_backend_alloc_general(backend, size, align, status);
 }
 
@@ -490,11 +502,12 @@ static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t
     if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_free_owner, __ATOMIC_RELAXED)), 1)) {
         hot->plain_free(ptr);
         buf_backend_free_counted(backend, size);
-    } else if (__builtin_expect(size - 1 < __atomic_load_n(&hot->front_max, __ATOMIC_RELAXED) &&
-                                    buf_backend_is_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED)),
+    } else if (__builtin_expect(buf_backend_is_calling_thread(
+                                    __atomic_load_n(&hot->front_free_owner, __ATOMIC_RELAXED)) &&
+                                    size - 1 < BUF_BACKEND_FRONT_MAX,
                                 1)) {
-        /* The owner, 1 .. front_max bytes (size 0 wraps past it; front_max is 0 without a
-         * front): onto the class's stack if it has room, else the backend's free. */
+        /* The owner of a backend with a front, 1 .. BUF_BACKEND_FRONT_MAX bytes (size 0
+         * wraps past it): onto the class's stack if it has room, else the backend's free. */
         buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
         uint32_t count = stack->count;
         if (__builtin_expect(count < stack->capacity, 1)) {
