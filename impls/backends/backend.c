@@ -176,20 +176,25 @@ static void front_give_back(buf_backend_t *backend)
 static void front_turn_off(buf_backend_t *backend)
 {
     __atomic_store_n(&backend->hot.front_alloc_owner, 0, __ATOMIC_RELAXED);
+    /* The owner's frees call the backend inline again (its allocations stay general:
+     * a second thread came, or the instance is closing). */
+    if (__atomic_load_n(&backend->hot.front_free_owner, __ATOMIC_RELAXED) != 0)
+        __atomic_store_n(&backend->hot.free_owner, __atomic_load_n(&backend->hot.owner, __ATOMIC_RELAXED),
+                         __ATOMIC_RELAXED);
     __atomic_store_n(&backend->hot.front_free_owner, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&backend->hot.front_stacks, NULL, __ATOMIC_RELAXED);
     front_give_back(backend);
 }
 
 /* After the general path found the calling thread's slot: the owner (its slot is the
- * first) turns the front off once a second thread has used the instance (alloc_owner 0:
- * backend_stats.c clears it when a second slot is added).  A non-owner returns at the
+ * first) turns the front off once a second thread has used the instance
+ * (front_alloc_owner 0: backend_stats.c clears it when a second slot is added).  A non-owner returns at the
  * first compare and never touches the front. */
 static inline void front_follow_sharing(buf_backend_t *backend, const buf_backend_slot_t *slot)
 {
     if (__builtin_expect(slot == &backend->hot.first, 0) &&
         __atomic_load_n(&backend->hot.front_stacks, __ATOMIC_RELAXED) != NULL &&
-        __atomic_load_n(&backend->hot.alloc_owner, __ATOMIC_RELAXED) == 0)
+        __atomic_load_n(&backend->hot.front_alloc_owner, __ATOMIC_RELAXED) == 0)
         front_turn_off(backend);
 }
 

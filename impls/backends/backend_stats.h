@@ -70,7 +70,8 @@ void backend_stats_destroy(backend_stats_t *stats, buf_backend_hot_t *hot);
  * flight, frees of more bytes than were allocated (a caller's wrong size). */
 void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out, bool *live_negative);
 /* The calling thread's slot: the owner's, the cached one, a scan, else a new one (the
- * owner's if unclaimed; a second slot makes alloc_owner 0).  NULL if out of memory. */
+ * owner's if unclaimed; a second slot makes alloc_owner and front_alloc_owner 0).  NULL
+ * if out of memory. */
 buf_backend_slot_t *backend_stats_mine(backend_stats_t *stats, buf_backend_hot_t *hot);
 /* A slot's net bytes (mark - room, modulo 2^64), read by any thread. */
 uint64_t backend_stats_slot_net(const buf_backend_slot_t *slot);

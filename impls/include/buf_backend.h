@@ -237,8 +237,9 @@ size_t buf_page_size(void);
  * if the stack has room (count < capacity), else calls the backend's free.  No refill and
  * no flush on these paths: a miss costs the class lookup and one test more than a backend
  * without a front.  The owner reaches the front through owner words of its own
- * (front_alloc_owner, front_free_owner), compared where a backend without a front compares
- * alloc_owner and free_owner: no compare more for slab, one for the others.
+ * (front_alloc_owner, front_free_owner), compared after alloc_owner and free_owner, which
+ * stay 0 for a backend with a front: a backend without one runs exactly the code it ran
+ * before fronts existed, and slab pays one failed compare on each path.
  * What the backend promises by publishing one:
  *   - any block of a class serves any request of that class (the class size covers it,
  *     with the default alignment);
@@ -293,12 +294,15 @@ typedef struct buf_backend_hot {
     uintptr_t plain_alloc_owner;
     uintptr_t plain_free_owner;
     uintptr_t alloc_owner;
-    uintptr_t free_owner;   /* also: the owner's identity, for backend_stats.c */
+    uintptr_t free_owner;
     /* The owner's words for a backend with a front, instead of alloc_owner and free_owner
-     * on the inline paths ("The backend's front"); 0 without one.  front_alloc_owner
-     * goes back to 0 with alloc_owner; both go to 0 when the front is turned off. */
+     * (which stay 0 then) on the inline paths ("The backend's front"); 0 without one.
+     * front_alloc_owner goes back to 0 with alloc_owner; when the front is turned off
+     * both go to 0 and free_owner takes the owner's identity (alloc_owner stays 0: it
+     * is turned off once a second thread came). */
     uintptr_t front_alloc_owner;
     uintptr_t front_free_owner;
+    uintptr_t owner;        /* the first user's identity, for backend_stats.c (0: none yet) */
     void *(*alloc)(void *state, size_t size, size_t align); /* the backend's ops->alloc */
     void (*free)(void *state, void *ptr, size_t size, size_t align); /* ops->free */
     void *state;            /* the backend's instance state */
@@ -444,6 +448,22 @@ static inline __attribute__((always_inline)) buf_backend_front_stack_t *buf_back
     return &hot->front_stacks[hot->front_class_of[(size - 1) >> 3]];
 }
 
+/* The owner's inline free of a block of 1 .. BUF_BACKEND_FRONT_MAX bytes onto its class's
+ * stack; false if the size is outside the front or the stack is full. */
+static inline __attribute__((always_inline)) bool buf_backend_front_push(buf_backend_hot_t *hot, void *ptr,
+                                                                         size_t size)
+{
+    if (__builtin_expect(size > BUF_BACKEND_FRONT_MAX, 0))
+        return false;
+    buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
+    uint32_t count = stack->count;
+    if (__builtin_expect(count >= stack->capacity, 0))
+        return false;
+    stack->blocks[count] = ptr;
+    stack->count = count + 1;
+    return true;
+}
+
 /* The owner's figures after its inline free. */
 static inline __attribute__((always_inline)) void buf_backend_free_counted(buf_backend_t *backend, size_t size)
 {
@@ -454,7 +474,8 @@ static inline __attribute__((always_inline)) void buf_backend_free_counted(buf_b
     /* While the owner is alone its net bytes are the live bytes: never below zero. */
     if ((int64_t)(__atomic_load_n(&hot->first.mark, __ATOMIC_RELAXED) -
                   __atomic_load_n(&hot->first.room, __ATOMIC_RELAXED)) < 0 &&
-        __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != 0)
+        (__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) |
+         __atomic_load_n(&hot->front_alloc_owner, __ATOMIC_RELAXED)) != 0)
         buf_backend_live_below_zero(backend);
 #endif
 }
@@ -472,6 +493,8 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
      * for malloc), else the backend's alloc (one compare more). */
     if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_alloc_owner, __ATOMIC_RELAXED)), 1))
         return buf_backend_alloc_counted(backend, hot->plain_alloc(size), size, status);
+    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1))
+        return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
     /* The owner of a backend with a front: a block of the request's class if its stack
      * holds one; a miss calls the backend as without a front. */
     if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->front_alloc_owner, __ATOMIC_RELAXED)), 1)) {
@@ -483,8 +506,6 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
         }
         return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
     }
-    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1))
-        return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
     return buf_backend_alloc_general(backend, size, align, status);
 }
 
@@ -502,25 +523,18 @@ static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t
     if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_free_owner, __ATOMIC_RELAXED)), 1)) {
         hot->plain_free(ptr);
         buf_backend_free_counted(backend, size);
-    } else if (__builtin_expect(buf_backend_is_calling_thread(
-                                    __atomic_load_n(&hot->front_free_owner, __ATOMIC_RELAXED)) &&
-                                    size - 1 < BUF_BACKEND_FRONT_MAX,
-                                1)) {
-        /* The owner of a backend with a front, 1 .. BUF_BACKEND_FRONT_MAX bytes (size 0
-         * wraps past it): onto the class's stack if it has room, else the backend's free. */
-        buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
-        uint32_t count = stack->count;
-        if (__builtin_expect(count < stack->capacity, 1)) {
-            stack->blocks[count] = ptr;
-            stack->count = count + 1;
-        } else {
-            hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
-        }
-        buf_backend_free_counted(backend, size);
     } else if (__builtin_expect(size != 0 &&
                                     buf_backend_is_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED)),
                                 1)) {
         hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
+        buf_backend_free_counted(backend, size);
+    } else if (__builtin_expect(size != 0 && buf_backend_is_calling_thread(
+                                                 __atomic_load_n(&hot->front_free_owner, __ATOMIC_RELAXED)),
+                                1)) {
+        /* The owner of a backend with a front: 1 .. BUF_BACKEND_FRONT_MAX bytes onto the
+         * class's stack if it has room, else (and above) the backend's free. */
+        if (!buf_backend_front_push(hot, ptr, size))
+            hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
         buf_backend_free_counted(backend, size);
     } else {
         buf_backend_free_general(backend, ptr, size, align);
