@@ -289,8 +289,9 @@ typedef struct buf_backend_slot {
 typedef struct buf_backend_hot {
     /* The owner's identity while it may take an inline path, one word per path: the
      * plain pair for a backend with plain entry points, alloc_owner and free_owner for
-     * every backend.  0 until the first use (0 is no thread's identity); the two alloc
-     * words go back to 0 once a second thread uses the instance. */
+     * every backend without a front, the front's pair below for one with a front.  0
+     * until the first use (0 is no thread's identity); the alloc words go back to 0 once
+     * a second thread uses the instance. */
     uintptr_t plain_alloc_owner;
     uintptr_t plain_free_owner;
     uintptr_t alloc_owner;
