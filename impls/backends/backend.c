@@ -131,6 +131,9 @@ size_t buf_page_size(void)
 struct buf_backend {
     buf_backend_hot_t hot;        /* ops->alloc, ops->free, the state, the owner and its slot */
     const buf_backend_ops_t *ops; /* a base backend's or a decorator's */
+    /* The backend's front (buf_backend.h, "The backend's front"), or NULL: kept after it
+     * is turned off (hot.front_stacks NULL) for the blocks close or the owner gives back. */
+    buf_backend_front_t *front;
     backend_stats_t stats;
     char spec[SPEC_MAX];
 };
@@ -146,6 +149,79 @@ static size_t instance_bytes(void)
 {
     size_t page = buf_page_size();
     return (sizeof(struct buf_backend) + page - 1) / page * page;
+}
+
+/* ---- The backend's front (buf_backend.h, "The backend's front") ----------------------
+ * The inline paths pop and push; here the front is published at open, withheld from a
+ * decorator's inner instance, and given back (every cached block to the backend's free)
+ * when a second thread has used the instance or at close. */
+
+/* Every cached block back to the backend, freed with its class's size.  Their frees were
+ * counted when they were cached: the figures do not move.  The owner only, or close. */
+static void front_give_back(buf_backend_t *backend)
+{
+    buf_backend_front_t *front = backend->front;
+    if (!front)
+        return;
+    for (size_t class_index = 0; class_index < front->class_count; class_index++) {
+        buf_backend_front_stack_t *stack = &front->stacks[class_index];
+        while (stack->count)
+            backend->hot.free(backend->hot.state, stack->blocks[--stack->count], front->class_bytes[class_index],
+                              BUF_DEFAULT_ALIGN);
+    }
+}
+
+/* Off for good: no inline path reads a stack after this (the front's owner words match no
+ * thread), and what the stacks held goes back to the backend. */
+static void front_turn_off(buf_backend_t *backend)
+{
+    __atomic_store_n(&backend->hot.front_alloc_owner, 0, __ATOMIC_RELAXED);
+    /* The owner's frees call the backend inline again (its allocations stay general:
+     * a second thread came, or the instance is closing). */
+    if (__atomic_load_n(&backend->hot.front_free_owner, __ATOMIC_RELAXED) != 0)
+        __atomic_store_n(&backend->hot.free_owner, __atomic_load_n(&backend->hot.owner, __ATOMIC_RELAXED),
+                         __ATOMIC_RELAXED);
+    __atomic_store_n(&backend->hot.front_free_owner, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&backend->hot.front_stacks, NULL, __ATOMIC_RELAXED);
+    front_give_back(backend);
+}
+
+/* After the general path found the calling thread's slot: the owner (its slot is the
+ * first) turns the front off once a second thread has used the instance
+ * (front_alloc_owner 0: backend_stats.c clears it when a second slot is added).  A non-owner returns at the
+ * first compare and never touches the front. */
+static inline void front_follow_sharing(buf_backend_t *backend, const buf_backend_slot_t *slot)
+{
+    if (__builtin_expect(slot == &backend->hot.first, 0) &&
+        __atomic_load_n(&backend->hot.front_stacks, __ATOMIC_RELAXED) != NULL &&
+        __atomic_load_n(&backend->hot.front_alloc_owner, __ATOMIC_RELAXED) == 0)
+        front_turn_off(backend);
+}
+
+/* The front's stack for a request, or NULL (none, or off): for backend_testing.h. */
+static const buf_backend_front_stack_t *front_stack_of(const buf_backend_t *backend, size_t size)
+{
+    if (!backend || size == 0 || size > BUF_BACKEND_FRONT_MAX ||
+        !__atomic_load_n(&backend->hot.front_stacks, __ATOMIC_RELAXED))
+        return NULL;
+    return buf_backend_front_stack_for(&backend->hot, size);
+}
+
+bool backend_front_is_on(const buf_backend_t *backend)
+{
+    return backend && __atomic_load_n(&backend->hot.front_stacks, __ATOMIC_RELAXED) != NULL;
+}
+
+size_t backend_front_held(const buf_backend_t *backend, size_t size)
+{
+    const buf_backend_front_stack_t *stack = front_stack_of(backend, size);
+    return stack ? stack->count : 0;
+}
+
+size_t backend_front_capacity(const buf_backend_t *backend, size_t size)
+{
+    const buf_backend_front_stack_t *stack = front_stack_of(backend, size);
+    return stack ? stack->capacity : 0;
 }
 
 static buf_backend_t *instance_allocate(void)
@@ -177,7 +253,12 @@ static buf_status_t parse_spec(char *text, const buf_backend_config_t *caller_co
             return BUF_EINVAL;
         *close = '\0';
         config->arguments = paren + 1;
-        return buf_backend_open(close + 2, caller_config, &config->inner);
+        buf_status_t status = buf_backend_open(close + 2, caller_config, &config->inner);
+        /* Every call must reach the decorator's inner instance as the decorator makes it
+         * (not used yet: nothing is cached, nothing to give back). */
+        if (status == BUF_OK)
+            __atomic_store_n(&config->inner->hot.front_stacks, NULL, __ATOMIC_RELAXED);
+        return status;
     }
     if (colon) {
         *colon = '\0';
@@ -228,6 +309,14 @@ buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *conf
         backend->hot.plain_alloc = ops->plain_alloc;
         backend->hot.plain_free = ops->plain_free;
     }
+    /* The backend's front, if it publishes one for this instance; set before the first use
+     * opens the inline paths (the owner's front words: backend_stats.c). */
+    backend->front = ops->front ? ops->front(backend->hot.state) : NULL;
+    if (backend->front) {
+        BUF_ASSERT(backend->front->class_of && backend->front->stacks && backend->front->class_bytes);
+        backend->hot.front_class_of = backend->front->class_of;
+        backend->hot.front_stacks = backend->front->stacks;
+    }
     snprintf(backend->spec, sizeof backend->spec, "%s", spec);
     *out = backend;
     return BUF_OK;
@@ -238,6 +327,9 @@ size_t buf_backend_close_report(buf_backend_t *backend, void *report)
     if (!backend)
         return 0;
     FILE *out = report;
+    /* Closing excludes any other use of the instance: what the front holds goes back to
+     * the backend first, so that destroy lists only the caller's blocks. */
+    front_turn_off(backend);
     /* Closing excludes any other use of the instance, so these counts are final. */
     buf_backend_stats_t totals = {0};
     bool live_negative = false;
@@ -308,6 +400,7 @@ void *buf_backend_alloc_general(buf_backend_t *backend, size_t size, size_t alig
             *status = BUF_ENOMEM;
         return NULL;
     }
+    front_follow_sharing(backend, slot);
     /* Size 0 gets a unique 1-byte block, freed with size 0 (see buf_backend.h). */
     void *block = backend->hot.alloc(backend->hot.state, size ? size : 1, align);
     if (!block) {
@@ -345,12 +438,16 @@ void buf_backend_free_general(buf_backend_t *backend, void *ptr, size_t size, si
         return;
     if (align == 0)
         align = BUF_DEFAULT_ALIGN;
+    /* The slot first: on the owner, this call may be the one that turns the front off
+     * now that a second thread uses the instance. */
+    buf_backend_slot_t *slot = backend_stats_mine(&backend->stats, &backend->hot);
+    if (__builtin_expect(slot != NULL, 1))
+        front_follow_sharing(backend, slot);
     backend->hot.free(backend->hot.state, ptr, size ? size : 1, align);
     /* A free that cannot get its thread a slot (out of memory on this thread's first use
      * of the instance) still frees; only its count is lost, and close then reports one
      * block too many.  Every thread that allocated has a slot, so this is a free on a
      * thread that never allocated from the instance, out of memory. */
-    buf_backend_slot_t *slot = backend_stats_mine(&backend->stats, &backend->hot);
     if (__builtin_expect(slot != NULL, 1)) {
         uint64_t net = __atomic_load_n(&slot->mark, __ATOMIC_RELAXED) - buf_backend_counter_add(&slot->room, size);
         buf_backend_counter_add(&slot->frees, 1);

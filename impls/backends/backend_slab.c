@@ -113,6 +113,7 @@ static unsigned class_search(size_t request, size_t align)
 #define TABLE_UNITS (MEDIUM_MAX / QUANTUM)
 static uint8_t class_by_units[2 * TABLE_UNITS]; /* [0, TABLE_UNITS): align <= 8, then 16 */
 static uint8_t units_by_class[CLASS_COUNT];
+static uint32_t bytes_by_class[CLASS_COUNT]; /* class_size, for the front's give-back */
 
 /* Requests above this (with align <= 16) are in indexed classes: the largest class below
  * SLAB_INDEXED_MIN_BLOCK, whose alignment (32) covers 16. */
@@ -130,8 +131,10 @@ static void class_tables_fill(void)
         class_by_units[entry] = (uint8_t)class_search((entry + 1) * QUANTUM, 8);
         class_by_units[TABLE_UNITS + entry] = (uint8_t)class_search((entry + 1) * QUANTUM, 16);
     }
-    for (unsigned index = 0; index < CLASS_COUNT; index++)
+    for (unsigned index = 0; index < CLASS_COUNT; index++) {
         units_by_class[index] = (uint8_t)class_units(index);
+        bytes_by_class[index] = (uint32_t)class_size(index);
+    }
     BUF_ASSERT(class_size(FIRST_INDEXED_CLASS) == SLAB_INDEXED_MIN_BLOCK &&
                class_size(FIRST_INDEXED_CLASS - 1) < SLAB_INDEXED_MIN_BLOCK);
     BUF_ASSERT(class_search(INDEXED_REQUEST_ABOVE, 16) < FIRST_INDEXED_CLASS &&
@@ -168,6 +171,66 @@ size_t backend_slab_span_for(size_t size, size_t align)
     backend_slab_class_tables_ready();
     unsigned index = class_for(size, align);
     return index == CLASS_LARGE ? 0 : class_units(index) * UNIT_SIZE;
+}
+
+/* ---- The front: the thread cache the framework's inline paths use -----------------------
+ * buf_backend.h ("The backend's front"): the owner thread of the framework's instance pops
+ * and pushes freed blocks on one out-of-band stack per class, for default-alignment
+ * requests of 1 .. MEDIUM_MAX bytes, without calling backend_slab_alloc or
+ * backend_slab_free (callgrind, alloc_pair/slab/64: the call and slab's pair paths were
+ * ~90 of the 110 instructions per pair).  What we promise by publishing it holds here:
+ * the align-16 row of class_by_units is the table, a block of a class serves every
+ * request of it, and backend_slab_free takes a block back with its class's size (it
+ * looks the class up from the block's slab, never from the size, save assertions that
+ * the size names the class: a class size names itself in the align-16 row, since every
+ * class that row reaches is 16-aligned).
+ *
+ * Bounds: a stack holds at most FRONT_BLOCKS_MAX blocks (7: one 64-byte line with its
+ * count) and at most FRONT_CLASS_BYTES bytes, but always one block, so that an alloc-free
+ * pair of any size up to 64 KiB hits.  Summed over the 80 classes the align-16 row
+ * reaches, the most a front holds is 944 KiB (classes up to 1 KiB: 7 blocks, 64 KiB of
+ * the 80; 2 KiB: 4; 4 KiB: 2; the 24 classes from 8 KiB to 64 KiB: one each, 750 KiB of
+ * it), checked when the first front is made.  alloc_mixed (a 14 MiB working set of random
+ * sizes) keeps its overhead at peak OS / peak live bytes <= 1.3: the cached blocks stay
+ * committed slab memory counted in bytes_os, and with 8 KiB per class the blocks a front
+ * holds there are a few hundred KiB at most (README, "Allocation performance").
+ *
+ * Off (slab publishes no front): when annotated (ASan builds, valgrind watching: every
+ * free must reach the slow path that poisons the block), for the option "nocache"
+ * (slab:nocache) and when the environment has BUFBENCH_SLAB_CACHE=0 (read at create), so
+ * that a benchmark can measure slab's own pair paths. */
+#define FRONT_BLOCKS_MAX 7u
+#define FRONT_CLASS_BYTES ((size_t)8192)
+#define FRONT_TOTAL_BYTES_MAX ((size_t)944 << 10)
+
+static uint32_t front_capacity(unsigned class_index)
+{
+    size_t size = class_size(class_index);
+    size_t blocks = FRONT_CLASS_BYTES / size;
+    blocks = blocks < 1 ? 1 : blocks;
+    return (uint32_t)(blocks < FRONT_BLOCKS_MAX ? blocks : FRONT_BLOCKS_MAX);
+}
+
+void backend_slab_front_init(slab_state_t *state)
+{
+    _Static_assert(FRONT_BLOCKS_MAX <= BUF_BACKEND_FRONT_BLOCKS, "a stack holds at most BUF_BACKEND_FRONT_BLOCKS");
+    _Static_assert(TABLE_UNITS >= (MEDIUM_MAX - 1) / QUANTUM + 1, "the align-16 row covers 1 .. MEDIUM_MAX");
+    size_t total = 0;
+    for (unsigned class_index = 0; class_index < CLASS_COUNT; class_index++) {
+        /* Only the classes the align-16 row reaches can ever hold a block. */
+        bool reached = lowest_set_bit(class_size(class_index)) >= BUF_DEFAULT_ALIGN;
+        buf_backend_front_stack_t *stack = &state->front_stacks[class_index];
+        stack->count = 0;
+        stack->capacity = reached ? front_capacity(class_index) : 0;
+        total += stack->capacity * class_size(class_index);
+    }
+    BUF_ASSERT(total <= FRONT_TOTAL_BYTES_MAX);
+    (void)total;
+    _Static_assert(BUF_BACKEND_FRONT_MAX == MEDIUM_MAX, "the front serves the slab classes, 1 .. 64 KiB");
+    state->front = (buf_backend_front_t){.class_of = &class_by_units[TABLE_UNITS],
+                                         .stacks = state->front_stacks,
+                                         .class_bytes = bytes_by_class,
+                                         .class_count = CLASS_COUNT};
 }
 
 /* ---- Lists --------------------------------------------------------------------------- */

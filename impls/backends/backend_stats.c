@@ -38,6 +38,9 @@ int backend_stats_init(backend_stats_t *stats, buf_backend_hot_t *hot)
     hot->alloc_owner = 0;
     hot->plain_free_owner = 0;
     hot->plain_alloc_owner = 0;
+    hot->front_free_owner = 0;
+    hot->front_alloc_owner = 0;
+    hot->owner = 0;
     return pthread_mutex_init(&stats->lock, NULL) == 0 ? 0 : -1;
 }
 
@@ -46,7 +49,7 @@ int backend_stats_init(backend_stats_t *stats, buf_backend_hot_t *hot)
 static buf_backend_slot_t *slot_add(backend_stats_t *stats, buf_backend_hot_t *hot, uintptr_t self)
 {
     buf_backend_slot_t *fresh = NULL;
-    if (__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) != 0) {
+    if (__atomic_load_n(&hot->owner, __ATOMIC_RELAXED) != 0) {
         fresh = aligned_alloc(sizeof *fresh, sizeof *fresh);
         if (!fresh)
             return NULL;
@@ -56,7 +59,7 @@ static buf_backend_slot_t *slot_add(backend_stats_t *stats, buf_backend_hot_t *h
      * scan and this insertion; the lock orders insertions by different threads. */
     pthread_mutex_lock(&stats->lock);
     buf_backend_slot_t *slot = &hot->first;
-    if (__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) != 0) {
+    if (__atomic_load_n(&hot->owner, __ATOMIC_RELAXED) != 0) {
         if (!fresh) { /* another thread claimed the owner's slot since the check above */
             pthread_mutex_unlock(&stats->lock);
             return slot_add(stats, hot, self);
@@ -72,17 +75,22 @@ static buf_backend_slot_t *slot_add(backend_stats_t *stats, buf_backend_hot_t *h
         /* The plain words open the plain entry points' inline paths, which skip the
          * others' compares: only for a backend that has them. */
         bool plain = hot->plain_alloc != NULL;
-        __atomic_store_n(&hot->free_owner, self, __ATOMIC_RELAXED);
+        /* Likewise the front's words, for a backend that published one (buf_backend.h,
+         * "The backend's front"), unless it was withheld (a decorator's inner instance). */
+        bool front = __atomic_load_n(&hot->front_stacks, __ATOMIC_RELAXED) != NULL;
+        __atomic_store_n(&hot->owner, self, __ATOMIC_RELAXED);
+        __atomic_store_n(front ? &hot->front_free_owner : &hot->free_owner, self, __ATOMIC_RELAXED);
         if (plain)
             __atomic_store_n(&hot->plain_free_owner, self, __ATOMIC_RELAXED);
         if (self == buf_backend_thread_identity()) {
-            __atomic_store_n(&hot->alloc_owner, self, __ATOMIC_RELAXED);
+            __atomic_store_n(front ? &hot->front_alloc_owner : &hot->alloc_owner, self, __ATOMIC_RELAXED);
             if (plain)
                 __atomic_store_n(&hot->plain_alloc_owner, self, __ATOMIC_RELAXED);
         }
     } else { /* shared from now on */
         __atomic_store_n(&hot->alloc_owner, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&hot->plain_alloc_owner, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&hot->front_alloc_owner, 0, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&stats->lock);
     free(fresh);
@@ -92,7 +100,7 @@ static buf_backend_slot_t *slot_add(backend_stats_t *stats, buf_backend_hot_t *h
 buf_backend_slot_t *backend_stats_mine(backend_stats_t *stats, buf_backend_hot_t *hot)
 {
     uintptr_t self = thread_identity();
-    if (__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED) == self)
+    if (__atomic_load_n(&hot->owner, __ATOMIC_RELAXED) == self)
         return &hot->first;
     if (slot_cache.stats_id == stats->id)
         return slot_cache.slot;

@@ -31,14 +31,14 @@
  *                  thread has used the instance that is its own net bytes, kept inline
  *                  as room below the mark of its last peak (a new peak only when room
  *                  goes below zero; buf_backend.h).  Once a second thread adds its slot
- *                  it clears alloc_owner (under the lock, before its own first
+ *                  it clears alloc_owner and front_alloc_owner (under the lock, before its own first
  *                  operation), so every allocation takes
  *                  the general path and sums every slot's net bytes (one load per thread
  *                  that has used the instance: the price of not sharing a counter), which
  *                  is exact whenever threads take turns — each operation ordered before
  *                  the next, as by a handoff through a lock, a queue or a join (the fuzz
  *                  target's cross-thread frees, for one): the owner's next allocation
- *                  after such a handoff sees alloc_owner cleared.  With threads allocating
+ *                  after such a handoff sees them cleared.  With threads allocating
  *                  at the same moment, a sum can miss or overshoot a peak by the
  *                  operations in flight on other threads.
  *                  tests/unit/test_backend_stats_threads.c checks the exact cases.
@@ -70,7 +70,8 @@ void backend_stats_destroy(backend_stats_t *stats, buf_backend_hot_t *hot);
  * flight, frees of more bytes than were allocated (a caller's wrong size). */
 void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out, bool *live_negative);
 /* The calling thread's slot: the owner's, the cached one, a scan, else a new one (the
- * owner's if unclaimed; a second slot makes alloc_owner 0).  NULL if out of memory. */
+ * owner's if unclaimed; a second slot makes alloc_owner and front_alloc_owner 0).  NULL
+ * if out of memory. */
 buf_backend_slot_t *backend_stats_mine(backend_stats_t *stats, buf_backend_hot_t *hot);
 /* A slot's net bytes (mark - room, modulo 2^64), read by any thread. */
 uint64_t backend_stats_slot_net(const buf_backend_slot_t *slot);

@@ -7,6 +7,7 @@
 #ifndef BUF_BACKEND_TESTING_H
 #define BUF_BACKEND_TESTING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mem_annotate.h"
@@ -15,5 +16,13 @@
 size_t backend_slab_class_size_for(size_t size, size_t align);
 /* The bytes of the slabs that serve that class (a run of 64 KiB units); 0: large path. */
 size_t backend_slab_span_for(size_t size, size_t align);
+
+/* The backend's front (buf_backend.h): whether the instance has one turned on, and, for a
+ * request of `size` bytes with the default alignment, how many blocks its class's stack
+ * holds and may hold (0 and 0 when off or outside the front). */
+typedef struct buf_backend buf_backend_t;
+bool backend_front_is_on(const buf_backend_t *backend);
+size_t backend_front_held(const buf_backend_t *backend, size_t size);
+size_t backend_front_capacity(const buf_backend_t *backend, size_t size);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf_backend.h"
 #include "backend_slab.h"
@@ -32,9 +33,12 @@ static void slab_heap_init(void *owner, backend_thread_heap_t *base)
 
 buf_status_t backend_slab_create_named(const char *report_name, void **state_out)
 {
-    slab_state_t *state = calloc(1, sizeof *state);
+    /* Aligned: the front's stacks are one cache line each. */
+    size_t state_bytes = (sizeof(slab_state_t) + 63) / 64 * 64;
+    slab_state_t *state = aligned_alloc(64, state_bytes);
     if (!state)
         return BUF_ENOMEM;
+    memset(state, 0, state_bytes);
     if (pthread_mutex_init(&state->lock, NULL) != 0 || backend_slab_runs_init(&state->runs, &state->bytes_os, &state->bytes_os_high) != 0 ||
         backend_heap_set_init(&state->heaps, sizeof(slab_heap_t), state, slab_heap_init) != 0) {
         free(state);
@@ -45,16 +49,36 @@ buf_status_t backend_slab_create_named(const char *report_name, void **state_out
     state->fast_max = state->annotated ? 0 : MEDIUM_MAX;
     state->report_name = report_name;
     backend_slab_class_tables_ready();
+    backend_slab_front_init(state);
     backend_large_cache_init(&state->large, &state->bytes_os);
     *state_out = state;
     return BUF_OK;
 }
 
+/* The front (backend_slab.c, "The front") is on unless the spec is slab:nocache or the
+ * environment has BUFBENCH_SLAB_CACHE=0 (README: to measure slab's own pair paths); an
+ * annotated instance never has one. */
 static buf_status_t slab_create(const buf_backend_config_t *config, void **state_out)
 {
-    if (config && config->option)
-        return BUF_EINVAL;
-    return backend_slab_create_named("slab", state_out);
+    bool no_cache = false;
+    if (config && config->option) {
+        if (strcmp(config->option, "nocache") != 0)
+            return BUF_EINVAL;
+        no_cache = true;
+    }
+    const char *setting = getenv("BUFBENCH_SLAB_CACHE");
+    if (setting && strcmp(setting, "0") == 0)
+        no_cache = true;
+    buf_status_t status = backend_slab_create_named("slab", state_out);
+    if (status == BUF_OK)
+        ((slab_state_t *)*state_out)->front_published = !no_cache && !((slab_state_t *)*state_out)->annotated;
+    return status;
+}
+
+static buf_backend_front_t *slab_front(void *opaque)
+{
+    slab_state_t *state = opaque;
+    return state->front_published ? &state->front : NULL;
 }
 
 static void drain_visit(void *owner, backend_thread_heap_t *heap)
@@ -147,4 +171,5 @@ const buf_backend_ops_t backend_slab_ops = {
     .alloc = backend_slab_alloc,
     .free = backend_slab_free,
     .stats = slab_stats,
+    .front = slab_front,
 };

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf_backend.h"
 #include "large_cache.h"
 #include "mem_annotate.h"
 #include "slab_arena.h"
@@ -59,6 +60,13 @@ typedef struct slab_state {
     size_t fast_max;                /* MEDIUM_MAX, or 0 when annotated: the pair paths' one
                                      * test for both */
     const char *report_name;        /* "slab", or the backend that embeds this instance */
+    /* The thread cache the framework's inline paths pop and push (buf_backend.h, "The
+     * backend's front"; backend_slab.c, "The front"): published unless annotated or
+     * switched off.  The stacks, one line per class, are written by the owner thread of
+     * the framework's instance only. */
+    buf_backend_front_t front;
+    bool front_published;           /* slab_front hands it out (slab_lifecycle.c) */
+    buf_backend_front_stack_t front_stacks[CLASS_COUNT] __attribute__((aligned(64)));
 } slab_state_t;
 
 /* Reads the link in a free block's first word (opened and closed for the sanitizers). */
@@ -95,6 +103,8 @@ unsigned backend_slab_empty_class_after(const slab_heap_t *heap, unsigned after)
 void backend_slab_heap_drain_remote(slab_heap_t *heap);
 /* Fills the size-class tables, once per process. */
 void backend_slab_class_tables_ready(void);
+/* Fills state->front and its stacks' capacities (the tables must be ready). */
+void backend_slab_front_init(slab_state_t *state);
 
 /* slab_pages.c */
 /* A new arena on the instance's list, or NULL. */

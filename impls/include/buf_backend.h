@@ -128,6 +128,12 @@ typedef struct buf_backend_ops {
      * moves and a wrapper's compare and jumps fewer per pair. */
     void *(*plain_alloc)(size_t size);
     void (*plain_free)(void *ptr);
+    /* Optional: the backend's own per-thread cache of freed blocks, which the inlined fast
+     * path pops and pushes without calling the backend ("The backend's front" below).
+     * Called once, right after create; returns the instance's front, or NULL when this
+     * instance has none (tools watching blocks, the backend's switch off).  NULL member:
+     * no front, the fast path exactly as without this member. */
+    struct buf_backend_front *(*front)(void *state);
 } buf_backend_ops_t;
 
 /* ---- Registry ------------------------------------------------------------------------ */
@@ -215,6 +221,56 @@ size_t buf_page_size(void);
  * (the peak then sums every slot).  The two are always inlined: gcc -O2 otherwise keeps
  * buf_backend_alloc out of line in a file that calls it from many places, and the call
  * costs what inlining saves. */
+/* ---- The backend's front ---------------------------------------------------------------
+ * A backend may keep a bounded cache of freed blocks per size class that the owner
+ * thread's inline paths use without calling it (SLUB's per-cpu freelists, tcmalloc's
+ * thread cache): the slab backend does.  It publishes, through ops->front:
+ *   - its size-class table for the default alignment: class_of[(size - 1) >> 3] is the
+ *     class of every request of 1 .. BUF_BACKEND_FRONT_MAX bytes (a fixed range, so that
+ *     the inline paths compare with a constant: a class the backend never caches has
+ *     capacity 0);
+ *   - one stack per class, held out of band: block pointers and a count, never a link
+ *     written into a freed block (a batch then touches no freed block, and a tool that
+ *     poisons freed blocks would keep them poisoned).
+ * The owner's inline allocation of 1 .. BUF_BACKEND_FRONT_MAX bytes pops its class's stack if it holds a
+ * block, else calls the backend's alloc as without a front; the owner's inline free pushes
+ * if the stack has room (count < capacity), else calls the backend's free.  No refill and
+ * no flush on these paths: a miss costs the class lookup and one test more than a backend
+ * without a front.  The owner reaches the front through owner words of its own
+ * (front_alloc_owner, front_free_owner), compared after alloc_owner and free_owner, which
+ * stay 0 for a backend with a front: a backend without one runs exactly the code it ran
+ * before fronts existed, and slab pays one failed compare on each path.
+ * What the backend promises by publishing one:
+ *   - any block of a class serves any request of that class (the class size covers it,
+ *     with the default alignment);
+ *   - its free accepts a cached block with size class_bytes[class] and the default
+ *     alignment (the framework gives blocks back that way: it does not keep their
+ *     request sizes);
+ *   - capacity bounds each stack (at most BUF_BACKEND_FRONT_BLOCKS), chosen by the backend
+ *     so that the cache never holds much memory.
+ * What the framework keeps: the statistics exactly as without a front (a cached block
+ * counts as freed, a pop as an allocation; bytes_os stays the backend's figure: cached
+ * blocks are its committed memory).  Only the owner touches the stacks; once a second
+ * thread uses the instance, the owner's next general call gives every cached block back
+ * (the backend's free) and turns the front off for good, and close gives them back before
+ * destroy, so that destroy lists only the caller's blocks.  Decorators never get a front,
+ * nor does the instance a decorator wraps (every call must reach the decorator). */
+#define BUF_BACKEND_FRONT_BLOCKS 7 /* with the count and capacity, a stack is one 64-byte line */
+#define BUF_BACKEND_FRONT_MAX ((size_t)65536) /* requests of 1 .. this go through a front */
+typedef struct buf_backend_front_stack {
+    uint32_t count;    /* blocks held: blocks[0 .. count) */
+    uint32_t capacity; /* the most it may hold (0: the class is never cached) */
+    void *blocks[BUF_BACKEND_FRONT_BLOCKS];
+} buf_backend_front_stack_t;
+
+typedef struct buf_backend_front {
+    const uint8_t *class_of;           /* entry (size - 1) >> 3: the class of a request of
+                                        * 1 .. BUF_BACKEND_FRONT_MAX bytes */
+    buf_backend_front_stack_t *stacks; /* one per class, written by the owner only */
+    const uint32_t *class_bytes;       /* the size a cached block of a class is freed with */
+    size_t class_count;                /* classes (stacks) */
+} buf_backend_front_t;
+
 /* One thread's figures for one instance: a "slot", one 64-byte cache line. */
 typedef struct buf_backend_slot {
     uint64_t room;      /* mark - net bytes, modulo 2^64, where net bytes are the bytes this
@@ -233,17 +289,30 @@ typedef struct buf_backend_slot {
 typedef struct buf_backend_hot {
     /* The owner's identity while it may take an inline path, one word per path: the
      * plain pair for a backend with plain entry points, alloc_owner and free_owner for
-     * every backend.  0 until the first use (0 is no thread's identity); the two alloc
-     * words go back to 0 once a second thread uses the instance. */
+     * every backend without a front, the front's pair below for one with a front.  0
+     * until the first use (0 is no thread's identity); the alloc words go back to 0 once
+     * a second thread uses the instance. */
     uintptr_t plain_alloc_owner;
     uintptr_t plain_free_owner;
     uintptr_t alloc_owner;
-    uintptr_t free_owner;   /* also: the owner's identity, for backend_stats.c */
+    uintptr_t free_owner;
+    /* The owner's words for a backend with a front, instead of alloc_owner and free_owner
+     * (which stay 0 then) on the inline paths ("The backend's front"); 0 without one.
+     * front_alloc_owner goes back to 0 with alloc_owner; when the front is turned off
+     * both go to 0 and free_owner takes the owner's identity (alloc_owner stays 0: it
+     * is turned off once a second thread came). */
+    uintptr_t front_alloc_owner;
+    uintptr_t front_free_owner;
+    uintptr_t owner;        /* the first user's identity, for backend_stats.c (0: none yet) */
     void *(*alloc)(void *state, size_t size, size_t align); /* the backend's ops->alloc */
     void (*free)(void *state, void *ptr, size_t size, size_t align); /* ops->free */
     void *state;            /* the backend's instance state */
     void *(*plain_alloc)(size_t size); /* ops->plain_alloc, or NULL */
     void (*plain_free)(void *ptr);     /* ops->plain_free, or NULL */
+    /* The backend's front, copied from it at open ("The backend's front"); NULL stacks:
+     * none, or off for good. */
+    const uint8_t *front_class_of;
+    buf_backend_front_stack_t *front_stacks;
     buf_backend_slot_t first __attribute__((aligned(64))); /* the owner's slot */
 } buf_backend_hot_t;
 
@@ -332,6 +401,21 @@ static inline bool buf_backend_counter_take_below_zero(uint64_t *counter, uint64
 #endif
 }
 
+/* The owner's figures after its inline allocation got `block` (not NULL). */
+static inline __attribute__((always_inline)) void *buf_backend_alloc_succeeded(buf_backend_t *backend, void *block,
+                                                                               size_t size, buf_status_t *status)
+{
+    buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
+    /* Alone, the owner's net bytes are the instance's live bytes: below the mark (room
+     * >= 0) they are below the peak; past it, a new peak. */
+    if (__builtin_expect(buf_backend_counter_take_below_zero(&hot->first.room, size), 0))
+        buf_backend_raise_peak(backend);
+    buf_backend_counter_bump(&hot->first.allocs, 1);
+    if (status)
+        *status = BUF_OK;
+    return block;
+}
+
 /* The owner's figures after its inline allocation returned `block`.  Each inline path has
  * its own copy, so neither jumps back to a shared tail. */
 static inline __attribute__((always_inline)) void *buf_backend_alloc_counted(buf_backend_t *backend, void *block,
@@ -344,14 +428,41 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc_counted(buf
             *status = BUF_ENOMEM;
         return NULL;
     }
-    /* Alone, the owner's net bytes are the instance's live bytes: below the mark (room
-     * >= 0) they are below the peak; past it, a new peak. */
-    if (__builtin_expect(buf_backend_counter_take_below_zero(&hot->first.room, size), 0))
-        buf_backend_raise_peak(backend);
-    buf_backend_counter_bump(&hot->first.allocs, 1);
-    if (status)
-        *status = BUF_OK;
-    return block;
+    return buf_backend_alloc_succeeded(backend, block, size, status);
+}
+
+/* The owner's inline allocation that popped `block` from the backend's front: never
+ * NULL, counted as any allocation (the front is invisible in the figures). */
+static inline __attribute__((always_inline)) void *buf_backend_front_pop(buf_backend_t *backend,
+                                                                         buf_backend_front_stack_t *stack,
+                                                                         uint32_t count, size_t size,
+                                                                         buf_status_t *status)
+{
+    stack->count = count - 1;
+    return buf_backend_alloc_succeeded(backend, stack->blocks[count - 1], size, status);
+}
+
+/* The stack of the front's class for a request of 1 .. BUF_BACKEND_FRONT_MAX bytes. */
+static inline __attribute__((always_inline)) buf_backend_front_stack_t *buf_backend_front_stack_for(
+    const buf_backend_hot_t *hot, size_t size)
+{
+    return &hot->front_stacks[hot->front_class_of[(size - 1) >> 3]];
+}
+
+/* The owner's inline free of a block of 1 .. BUF_BACKEND_FRONT_MAX bytes onto its class's
+ * stack; false if the size is outside the front or the stack is full. */
+static inline __attribute__((always_inline)) bool buf_backend_front_push(buf_backend_hot_t *hot, void *ptr,
+                                                                         size_t size)
+{
+    if (__builtin_expect(size > BUF_BACKEND_FRONT_MAX, 0))
+        return false;
+    buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
+    uint32_t count = stack->count;
+    if (__builtin_expect(count >= stack->capacity, 0))
+        return false;
+    stack->blocks[count] = ptr;
+    stack->count = count + 1;
+    return true;
 }
 
 /* The owner's figures after its inline free. */
@@ -364,7 +475,8 @@ static inline __attribute__((always_inline)) void buf_backend_free_counted(buf_b
     /* While the owner is alone its net bytes are the live bytes: never below zero. */
     if ((int64_t)(__atomic_load_n(&hot->first.mark, __ATOMIC_RELAXED) -
                   __atomic_load_n(&hot->first.room, __ATOMIC_RELAXED)) < 0 &&
-        __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != 0)
+        (__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) |
+         __atomic_load_n(&hot->front_alloc_owner, __ATOMIC_RELAXED)) != 0)
         buf_backend_live_below_zero(backend);
 #endif
 }
@@ -384,6 +496,17 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
         return buf_backend_alloc_counted(backend, hot->plain_alloc(size), size, status);
     if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1))
         return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
+    /* The owner of a backend with a front: a block of the request's class if its stack
+     * holds one; a miss calls the backend as without a front. */
+    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->front_alloc_owner, __ATOMIC_RELAXED)), 1)) {
+        if (__builtin_expect(size <= BUF_BACKEND_FRONT_MAX, 1)) {
+            buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
+            uint32_t count = stack->count;
+            if (__builtin_expect(count != 0, 1))
+                return buf_backend_front_pop(backend, stack, count, size, status);
+        }
+        return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
+    }
     return buf_backend_alloc_general(backend, size, align, status);
 }
 
@@ -405,6 +528,14 @@ static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t
                                     buf_backend_is_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED)),
                                 1)) {
         hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
+        buf_backend_free_counted(backend, size);
+    } else if (__builtin_expect(size != 0 && buf_backend_is_calling_thread(
+                                                 __atomic_load_n(&hot->front_free_owner, __ATOMIC_RELAXED)),
+                                1)) {
+        /* The owner of a backend with a front: 1 .. BUF_BACKEND_FRONT_MAX bytes onto the
+         * class's stack if it has room, else (and above) the backend's free. */
+        if (!buf_backend_front_push(hot, ptr, size))
+            hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
         buf_backend_free_counted(backend, size);
     } else {
         buf_backend_free_general(backend, ptr, size, align);

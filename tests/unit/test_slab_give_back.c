@@ -69,7 +69,9 @@ static void check_give_back(const char *spec)
 
 Test(slab_give_back, idle_pages_go_back_before_the_peak_rises)
 {
-    check_give_back("slab");
+    /* slab alone: its front (thread cache) would keep the last freed 60 KiB block, the
+     * top one, which then is in use as far as the slab's pages are concerned. */
+    check_give_back("slab:nocache");
     check_give_back("pool");
 }
 

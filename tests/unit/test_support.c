@@ -29,6 +29,7 @@ static void build_specs(void)
     for (size_t i = 0; i < buf_backend_count(); i++)
         add_spec(buf_backend_at(i)->props.name);
     add_spec("mmap:guard");
+    add_spec("slab:nocache"); /* slab without its front (thread cache): its own pair paths */
     for (size_t i = 0; i < buf_backend_count(); i++) {
         snprintf(spec, sizeof spec, "fail(7,0.05):%s", buf_backend_at(i)->props.name);
         add_spec(spec);

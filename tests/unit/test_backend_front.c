@@ -1,0 +1,271 @@
+/* test_backend_front.c — the slab backend's front (its thread cache), on one thread.
+ *
+ * buf_backend.h ("The backend's front"): slab publishes its align-16 size-class table and
+ * one out-of-band stack of freed blocks per class; the owner's inline free pushes while
+ * the stack has room, its inline allocation pops while the stack holds a block, and
+ * everything else goes to slab as without a front.  Properties checked here:
+ *   - hit: a freed block comes back for the next request of its class, newest first;
+ *   - miss: an empty stack hands the request to slab (a block no stack held);
+ *   - a full stack sends the free to slab (which hands that block out again once the
+ *     stack is empty: nothing is lost or handed out twice);
+ *   - bounds: at most 7 blocks and 8 KiB per class (one block above), 944 KiB in all;
+ *   - the figures after every step of a random sequence equal a model's, as without a
+ *     front (a cached block counts as freed);
+ *   - close gives cached blocks back before destroy: nothing is reported outstanding;
+ *   - off: slab:nocache, BUFBENCH_SLAB_CACHE=0, a decorator, the backends without one, and
+ *     every annotated build (ASan: every free must reach slab, which poisons the block).
+ * Threads (a second thread, cross-thread frees of cached blocks): test_backend_front_threads.c.
+ */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends/backend_testing.h"
+#include "buf_backend.h"
+#include "test_support.h"
+
+static const size_t pair_sizes[] = {16, 64, 256, 1000, 4096, 16384, 65536};
+#define PAIR_SIZE_COUNT (sizeof pair_sizes / sizeof pair_sizes[0])
+
+/* The front is on for plain slab unless the build annotates blocks. */
+static bool front_expected(void) { return !mem_annotating(); }
+
+static buf_backend_t *open_slab_with_front(void)
+{
+    buf_backend_t *backend = test_open_backend("slab");
+    if (!front_expected()) {
+        cr_assert(!backend_front_is_on(backend), "an annotated build must not get slab's front");
+        buf_backend_close(backend);
+        cr_skip_test("blocks are annotated in this build: slab publishes no front");
+    }
+    cr_assert(backend_front_is_on(backend), "slab publishes its front");
+    return backend;
+}
+
+Test(backend_front, a_freed_block_serves_the_next_request_of_its_class)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    for (size_t i = 0; i < PAIR_SIZE_COUNT; i++) {
+        size_t size = pair_sizes[i];
+        void *block = buf_backend_alloc(backend, size, 0, NULL);
+        cr_assert_not_null(block);
+        memset(block, 0x5a, size);
+        cr_assert_eq(backend_front_held(backend, size), 0, "size %zu: nothing cached yet", size);
+        buf_backend_free(backend, block, size, 0);
+        cr_assert_eq(backend_front_held(backend, size), 1, "size %zu: the free is cached", size);
+        /* Any request of the class: one byte less than the class shares it. */
+        void *again = buf_backend_alloc(backend, size - 1, BUF_DEFAULT_ALIGN, NULL);
+        cr_assert_eq(again, block, "size %zu: the cached block comes back", size);
+        cr_assert_eq(backend_front_held(backend, size), 0);
+        buf_backend_free(backend, again, size - 1, BUF_DEFAULT_ALIGN);
+    }
+    test_close_backend_clean(backend);
+}
+
+Test(backend_front, an_empty_stack_hands_the_request_to_slab)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    void *first = buf_backend_alloc(backend, 64, 0, NULL);
+    void *second = buf_backend_alloc(backend, 64, 0, NULL);
+    cr_assert(first && second && first != second, "two live blocks are distinct");
+    cr_assert_eq(backend_front_held(backend, 64), 0);
+    /* Other alignments and sizes past the front never touch it. */
+    void *aligned = buf_backend_alloc(backend, 64, 64, NULL);
+    cr_assert_not_null(aligned);
+    buf_backend_free(backend, aligned, 64, 64);
+    cr_assert_eq(backend_front_held(backend, 64), 0, "an align-64 free is not cached");
+    void *run = buf_backend_alloc(backend, 65537, 0, NULL);
+    cr_assert_not_null(run);
+    buf_backend_free(backend, run, 65537, 0);
+    cr_assert_eq(backend_front_held(backend, 65537), 0, "a request past 64 KiB is not cached");
+    buf_backend_free(backend, first, 64, 0);
+    buf_backend_free(backend, second, 64, 0);
+    cr_assert_eq(backend_front_held(backend, 64), 2);
+    test_close_backend_clean(backend);
+}
+
+/* Frees capacity + 2 blocks: the stack takes `capacity`, slab the rest; allocating them
+ * again gives the stack's newest first, then slab's (its free list is newest first too),
+ * each block exactly once. */
+static void check_full_stack_bypass(buf_backend_t *backend, size_t size)
+{
+    size_t capacity = backend_front_capacity(backend, size);
+    cr_assert(capacity >= 1 && capacity <= BUF_BACKEND_FRONT_BLOCKS, "size %zu: capacity %zu", size, capacity);
+    size_t count = capacity + 2;
+    void *blocks[BUF_BACKEND_FRONT_BLOCKS + 2];
+    for (size_t i = 0; i < count; i++) {
+        blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
+        cr_assert_not_null(blocks[i]);
+    }
+    for (size_t i = 0; i < count; i++) {
+        buf_backend_free(backend, blocks[i], size, 0);
+        size_t expected = i + 1 < capacity ? i + 1 : capacity;
+        cr_assert_eq(backend_front_held(backend, size), expected, "size %zu free %zu: held %zu, expected %zu", size,
+                     i, backend_front_held(backend, size), expected);
+    }
+    for (size_t i = 0; i < count; i++) {
+        /* The stack: blocks[capacity - 1] down to blocks[0]; then slab: the last freed first. */
+        void *expected = i < capacity ? blocks[capacity - 1 - i] : blocks[count - 1 - (i - capacity)];
+        void *block = buf_backend_alloc(backend, size, 0, NULL);
+        cr_assert_eq(block, expected, "size %zu alloc %zu: %p, expected %p", size, i, block, expected);
+    }
+    for (size_t i = 0; i < count; i++)
+        buf_backend_free(backend, blocks[i], size, 0);
+}
+
+Test(backend_front, a_full_stack_sends_the_free_to_slab)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    for (size_t i = 0; i < PAIR_SIZE_COUNT; i++)
+        check_full_stack_bypass(backend, pair_sizes[i]);
+    test_close_backend_clean(backend);
+}
+
+Test(backend_front, each_class_holds_at_most_seven_blocks_and_8_KiB)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    size_t total = 0, last_class = 0;
+    for (size_t size = 16; size <= 65536; size += 16) {
+        size_t class_bytes = backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN);
+        size_t capacity = backend_front_capacity(backend, size);
+        cr_assert(capacity >= 1, "size %zu: every class of the front holds a block", size);
+        cr_assert(capacity <= 7, "size %zu: capacity %zu above 7 blocks", size, capacity);
+        cr_assert(capacity == 1 || capacity * class_bytes <= 8192, "size %zu: %zu blocks of %zu bytes above 8 KiB",
+                  size, capacity, class_bytes);
+        if (class_bytes != last_class)
+            total += capacity * class_bytes;
+        last_class = class_bytes;
+    }
+    cr_assert_leq(total, (size_t)944 << 10, "the front may hold %zu bytes in all", total);
+    test_close_backend_clean(backend);
+}
+
+/* ---- The figures against a model ------------------------------------------------------ */
+typedef struct {
+    uint64_t live, peak, allocs, frees;
+} model_t;
+
+static void expect_figures(buf_backend_t *backend, const model_t *model, int step)
+{
+    buf_backend_stats_t stats;
+    buf_backend_get_stats(backend, &stats);
+    const char *spec = buf_backend_spec(backend);
+    cr_assert_eq(stats.bytes_live, model->live, "%s step %d: bytes_live %llu, expected %llu", spec, step,
+                 (unsigned long long)stats.bytes_live, (unsigned long long)model->live);
+    cr_assert_eq(stats.bytes_peak, model->peak, "%s step %d: bytes_peak %llu, expected %llu", spec, step,
+                 (unsigned long long)stats.bytes_peak, (unsigned long long)model->peak);
+    cr_assert_eq(stats.allocs, model->allocs, "%s step %d: allocs %llu, expected %llu", spec, step,
+                 (unsigned long long)stats.allocs, (unsigned long long)model->allocs);
+    cr_assert_eq(stats.frees, model->frees, "%s step %d: frees %llu, expected %llu", spec, step,
+                 (unsigned long long)stats.frees, (unsigned long long)model->frees);
+}
+
+#define LIVE_MAX 48
+
+typedef struct {
+    uint8_t *block;
+    size_t size, align;
+    uint8_t fill;
+} live_block_t;
+
+/* Random allocations (mostly a few sizes, so that stacks fill and empty; some other
+ * alignments, size 0, sizes past the front) and frees; the figures after every step, and
+ * every live block keeps its bytes (a block handed out twice would be overwritten). */
+static void run_against_model(const char *spec, uint32_t seed)
+{
+    static const size_t sizes[] = {0, 8, 16, 24, 64, 100, 256, 480, 481, 4096, 9000, 65536, 65537, 200000};
+    buf_backend_t *backend = test_open_backend(spec);
+    live_block_t live[LIVE_MAX];
+    size_t live_count = 0;
+    model_t model = {0};
+    for (int step = 0; step < 4000; step++) {
+        uint32_t r = test_lcg_next(&seed);
+        bool rising = (step / 50) % 2 == 0;
+        bool allocate = live_count == 0 || (live_count < LIVE_MAX && (r % 4 != 0) == rising);
+        if (allocate) {
+            size_t size = sizes[(r >> 8) % (sizeof sizes / sizeof sizes[0])];
+            size_t align = (r >> 16) % 6 == 0 ? 64 : (r >> 16) % 6 == 1 ? 8 : 0;
+            void *block = buf_backend_alloc(backend, size, align, NULL);
+            cr_assert_not_null(block, "step %d: alloc(%zu, %zu)", step, size, align);
+            uint8_t fill = (uint8_t)(r >> 24);
+            memset(block, fill, size);
+            live[live_count++] = (live_block_t){block, size, align, fill};
+            model.live += size;
+            model.allocs++;
+            model.peak = model.live > model.peak ? model.live : model.peak;
+        } else {
+            size_t index = (r >> 8) % live_count;
+            live_block_t gone = live[index];
+            for (size_t i = 0; i < gone.size; i++)
+                cr_assert_eq(gone.block[i], gone.fill, "step %d: a live block of %zu bytes changed at %zu", step,
+                             gone.size, i);
+            buf_backend_free(backend, gone.block, gone.size, gone.align);
+            live[index] = live[--live_count];
+            model.live -= gone.size;
+            model.frees++;
+        }
+        expect_figures(backend, &model, step);
+    }
+    while (live_count) {
+        live_block_t gone = live[--live_count];
+        buf_backend_free(backend, gone.block, gone.size, gone.align);
+        model.live -= gone.size;
+        model.frees++;
+    }
+    expect_figures(backend, &model, -1);
+    test_close_backend_clean(backend);
+}
+
+Test(backend_front, the_figures_equal_a_model_after_every_step)
+{
+    run_against_model("slab", 1);
+    run_against_model("slab", 77);
+    run_against_model("slab:nocache", 1);
+}
+
+/* ---- Close ------------------------------------------------------------------------------ */
+Test(backend_front, close_gives_cached_blocks_back_before_destroy)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    for (size_t i = 0; i < PAIR_SIZE_COUNT; i++) {
+        void *blocks[3];
+        for (int b = 0; b < 3; b++)
+            blocks[b] = buf_backend_alloc(backend, pair_sizes[i], 0, NULL);
+        for (int b = 0; b < 3; b++)
+            buf_backend_free(backend, blocks[b], pair_sizes[i], 0);
+        cr_assert_geq(backend_front_held(backend, pair_sizes[i]), 1);
+    }
+    FILE *report = tmpfile();
+    cr_assert_not_null(report);
+    size_t outstanding = buf_backend_close_report(backend, report);
+    long reported = ftell(report);
+    fclose(report);
+    cr_assert_eq(outstanding, 0, "close reported %zu outstanding blocks: cached blocks count as freed", outstanding);
+    cr_assert_eq(reported, 0, "close wrote %ld bytes of report", reported);
+}
+
+/* ---- Off ---------------------------------------------------------------------------------- */
+Test(backend_front, the_switches_and_the_other_backends_have_no_front)
+{
+    static const char *without[] = {"slab:nocache", "malloc", "mmap", "mmap:guard", "pool", "fail(1,0):slab"};
+    for (size_t i = 0; i < sizeof without / sizeof without[0]; i++) {
+        buf_backend_t *backend = test_open_backend(without[i]);
+        cr_assert(!backend_front_is_on(backend), "%s has no front", without[i]);
+        void *block = buf_backend_alloc(backend, 64, 0, NULL);
+        buf_backend_free(backend, block, 64, 0);
+        cr_assert_eq(backend_front_held(backend, 64), 0, "%s cached a block", without[i]);
+        test_close_backend_clean(backend);
+    }
+    cr_assert_eq(setenv("BUFBENCH_SLAB_CACHE", "0", 1), 0);
+    buf_backend_t *switched_off = test_open_backend("slab");
+    cr_assert_eq(unsetenv("BUFBENCH_SLAB_CACHE"), 0);
+    cr_assert(!backend_front_is_on(switched_off), "BUFBENCH_SLAB_CACHE=0 turns slab's front off");
+    test_close_backend_clean(switched_off);
+    buf_backend_t *unknown = NULL;
+    cr_assert_eq(buf_backend_open("slab:cache", NULL, &unknown), BUF_EINVAL, "slab accepts one option, nocache");
+    buf_backend_t *plain = test_open_backend("slab");
+    cr_assert_eq(backend_front_is_on(plain), front_expected(), "plain slab: front %s", front_expected() ? "on" : "off");
+    test_close_backend_clean(plain);
+}

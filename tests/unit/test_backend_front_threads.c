@@ -1,0 +1,156 @@
+/* test_backend_front_threads.c — the slab backend's front (thread cache) with a second thread.
+ *
+ * Only the owner thread touches the front's stacks (buf_backend.h, "The backend's front").
+ * Properties:
+ *   - once a second thread has used the instance, the owner's next general call gives
+ *     every cached block back to slab and the front stays off: slab then hands out exactly
+ *     those blocks again (none stranded, none lost), and the figures stay exact;
+ *   - a block that went through the front may be freed on another thread, and a block
+ *     another thread allocated may be cached by the owner and given back later: close
+ *     reports nothing outstanding, and every figure is exact.
+ * The suite is named threads_* so that `make test` runs it under ThreadSanitizer too.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "backends/backend_testing.h"
+#include "buf_backend.h"
+#include "test_support.h"
+
+#define BLOCK_SIZE 64
+#define CACHED 5 /* below the 64-byte class's capacity of 7 */
+
+/* The calling thread allocates a block and frees the one it is handed (if any). */
+typedef struct {
+    buf_backend_t *backend;
+    void *to_free;
+    void *allocated;
+} visit_t;
+
+static void *visitor_main(void *arg)
+{
+    visit_t *visit = arg;
+    visit->allocated = buf_backend_alloc(visit->backend, BLOCK_SIZE, 0, NULL);
+    if (visit->to_free)
+        buf_backend_free(visit->backend, visit->to_free, BLOCK_SIZE, 0);
+    return NULL;
+}
+
+static void run_visitor(visit_t *visit)
+{
+    pthread_t thread;
+    cr_assert_eq(pthread_create(&thread, NULL, visitor_main, visit), 0);
+    cr_assert_eq(pthread_join(thread, NULL), 0);
+    cr_assert_not_null(visit->allocated);
+}
+
+static void expect_counts(buf_backend_t *backend, uint64_t live, uint64_t allocs, uint64_t frees, const char *when)
+{
+    buf_backend_stats_t stats;
+    buf_backend_get_stats(backend, &stats);
+    cr_assert_eq(stats.bytes_live, live, "%s: bytes_live %llu, expected %llu", when,
+                 (unsigned long long)stats.bytes_live, (unsigned long long)live);
+    cr_assert_eq(stats.allocs, allocs, "%s: allocs %llu, expected %llu", when, (unsigned long long)stats.allocs,
+                 (unsigned long long)allocs);
+    cr_assert_eq(stats.frees, frees, "%s: frees %llu, expected %llu", when, (unsigned long long)stats.frees,
+                 (unsigned long long)frees);
+}
+
+static buf_backend_t *open_slab_with_front(void)
+{
+    buf_backend_t *backend = test_open_backend("slab");
+    if (!backend_front_is_on(backend)) {
+        buf_backend_close(backend);
+        cr_skip_test("blocks are annotated in this build: slab publishes no front");
+    }
+    return backend;
+}
+
+Test(threads_backend_front, a_second_thread_turns_it_off_and_slab_gets_every_block_back)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    void *blocks[CACHED];
+    for (int i = 0; i < CACHED; i++)
+        blocks[i] = buf_backend_alloc(backend, BLOCK_SIZE, 0, NULL);
+    for (int i = 0; i < CACHED; i++)
+        buf_backend_free(backend, blocks[i], BLOCK_SIZE, 0);
+    cr_assert_eq(backend_front_held(backend, BLOCK_SIZE), CACHED);
+    expect_counts(backend, 0, CACHED, CACHED, "cached");
+
+    /* A second thread allocates (its own heap): the owner's allocations leave the inline
+     * path; its next one gives the front back and turns it off. */
+    visit_t visit = {backend, NULL, NULL};
+    run_visitor(&visit);
+    expect_counts(backend, BLOCK_SIZE, CACHED + 1, CACHED, "after the visitor");
+    void *first = buf_backend_alloc(backend, BLOCK_SIZE, 0, NULL);
+    cr_assert(!backend_front_is_on(backend), "the owner's general call turns the front off");
+    cr_assert_eq(backend_front_held(backend, BLOCK_SIZE), 0);
+    /* Slab has the cached blocks on its free list, newest first: the given-back order is
+     * the stack's, top first, so the first given back (blocks[CACHED - 1]) is the oldest. */
+    void *again[CACHED];
+    again[0] = first;
+    for (int i = 1; i < CACHED; i++)
+        again[i] = buf_backend_alloc(backend, BLOCK_SIZE, 0, NULL);
+    for (int i = 0; i < CACHED; i++)
+        cr_assert_eq(again[i], blocks[i], "block %d: %p, expected the given-back %p", i, again[i], blocks[i]);
+    expect_counts(backend, (uint64_t)(CACHED + 1) * BLOCK_SIZE, 2 * CACHED + 1, CACHED, "allocated again");
+
+    /* Off for good: the owner's frees reach slab now. */
+    for (int i = 0; i < CACHED; i++)
+        buf_backend_free(backend, again[i], BLOCK_SIZE, 0);
+    cr_assert_eq(backend_front_held(backend, BLOCK_SIZE), 0, "a free after the front is off is not cached");
+    buf_backend_free(backend, visit.allocated, BLOCK_SIZE, 0);
+    expect_counts(backend, 0, 2 * CACHED + 1, 2 * CACHED + 1, "all freed");
+    test_close_backend_clean(backend);
+}
+
+Test(threads_backend_front, cached_blocks_cross_threads_and_close_finds_none_outstanding)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    /* Through the front: freed (cached), allocated again (a hit), freed by another thread. */
+    void *block = buf_backend_alloc(backend, BLOCK_SIZE, 0, NULL);
+    buf_backend_free(backend, block, BLOCK_SIZE, 0);
+    void *hit = buf_backend_alloc(backend, BLOCK_SIZE, 0, NULL);
+    cr_assert_eq(hit, block, "the cached block comes back");
+    memset(hit, 0x11, BLOCK_SIZE);
+    visit_t visit = {backend, hit, NULL};
+    run_visitor(&visit);
+    expect_counts(backend, BLOCK_SIZE, 3, 2, "after the cross-thread free");
+
+    /* The visitor's block, freed by the owner: its frees are still inline (only the alloc
+     * words close), so it goes onto the stack, whose next general call gives it back to
+     * the visitor's heap (a remote free). */
+    buf_backend_free(backend, visit.allocated, BLOCK_SIZE, 0);
+    expect_counts(backend, 0, 3, 3, "the visitor's block freed by the owner");
+    void *after = buf_backend_alloc(backend, BLOCK_SIZE, 0, NULL);
+    cr_assert_not_null(after);
+    cr_assert(!backend_front_is_on(backend));
+    memset(after, 0x22, BLOCK_SIZE);
+    buf_backend_free(backend, after, BLOCK_SIZE, 0);
+
+    /* More blocks for the stacks of other classes, and a second visit, then close. */
+    visit_t second = {backend, NULL, NULL};
+    run_visitor(&second);
+    buf_backend_free(backend, second.allocated, BLOCK_SIZE, 0);
+    expect_counts(backend, 0, 5, 5, "before close");
+    test_close_backend_clean(backend);
+}
+
+/* The owner caches blocks of several classes, a second thread comes, and the owner
+ * closes without another call: close gives everything back. */
+Test(threads_backend_front, close_after_a_second_thread_gives_the_stacks_back)
+{
+    static const size_t sizes[] = {16, 256, 4096, 65536};
+    buf_backend_t *backend = open_slab_with_front();
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        void *block = buf_backend_alloc(backend, sizes[i], 0, NULL);
+        buf_backend_free(backend, block, sizes[i], 0);
+        cr_assert_eq(backend_front_held(backend, sizes[i]), 1);
+    }
+    visit_t visit = {backend, NULL, NULL};
+    run_visitor(&visit);
+    buf_backend_free(backend, visit.allocated, BLOCK_SIZE, 0);
+    test_close_backend_clean(backend);
+}
