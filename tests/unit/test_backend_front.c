@@ -143,25 +143,6 @@ Test(backend_front, each_class_holds_at_most_seven_blocks_and_8_KiB)
 }
 
 /* ---- The figures against a model ------------------------------------------------------ */
-typedef struct {
-    uint64_t live, peak, allocs, frees;
-} model_t;
-
-static void expect_figures(buf_backend_t *backend, const model_t *model, int step)
-{
-    buf_backend_stats_t stats;
-    buf_backend_get_stats(backend, &stats);
-    const char *spec = buf_backend_spec(backend);
-    cr_assert_eq(stats.bytes_live, model->live, "%s step %d: bytes_live %llu, expected %llu", spec, step,
-                 (unsigned long long)stats.bytes_live, (unsigned long long)model->live);
-    cr_assert_eq(stats.bytes_peak, model->peak, "%s step %d: bytes_peak %llu, expected %llu", spec, step,
-                 (unsigned long long)stats.bytes_peak, (unsigned long long)model->peak);
-    cr_assert_eq(stats.allocs, model->allocs, "%s step %d: allocs %llu, expected %llu", spec, step,
-                 (unsigned long long)stats.allocs, (unsigned long long)model->allocs);
-    cr_assert_eq(stats.frees, model->frees, "%s step %d: frees %llu, expected %llu", spec, step,
-                 (unsigned long long)stats.frees, (unsigned long long)model->frees);
-}
-
 #define LIVE_MAX 48
 
 typedef struct {
@@ -179,7 +160,7 @@ static void run_against_model(const char *spec, uint32_t seed)
     buf_backend_t *backend = test_open_backend(spec);
     live_block_t live[LIVE_MAX];
     size_t live_count = 0;
-    model_t model = {0};
+    test_figures_t model = {0};
     for (int step = 0; step < 4000; step++) {
         uint32_t r = test_lcg_next(&seed);
         bool rising = (step / 50) % 2 == 0;
@@ -206,7 +187,7 @@ static void run_against_model(const char *spec, uint32_t seed)
             model.live -= gone.size;
             model.frees++;
         }
-        expect_figures(backend, &model, step);
+        test_expect_figures(backend, &model, step);
     }
     while (live_count) {
         live_block_t gone = live[--live_count];
@@ -214,7 +195,7 @@ static void run_against_model(const char *spec, uint32_t seed)
         model.live -= gone.size;
         model.frees++;
     }
-    expect_figures(backend, &model, -1);
+    test_expect_figures(backend, &model, -1);
     test_close_backend_clean(backend);
 }
 

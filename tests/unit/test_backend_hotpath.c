@@ -22,24 +22,6 @@
 #include "test_support.h"
 
 /* ---- The model -------------------------------------------------------------------------- */
-typedef struct {
-    uint64_t live, peak, allocs, frees;
-} model_t;
-
-static void expect_figures(buf_backend_t *backend, const model_t *model, const char *spec, int step)
-{
-    buf_backend_stats_t stats;
-    buf_backend_get_stats(backend, &stats);
-    cr_expect_eq(stats.bytes_live, model->live, "%s step %d: bytes_live %llu, expected %llu", spec, step,
-                 (unsigned long long)stats.bytes_live, (unsigned long long)model->live);
-    cr_expect_eq(stats.bytes_peak, model->peak, "%s step %d: bytes_peak %llu, expected %llu", spec, step,
-                 (unsigned long long)stats.bytes_peak, (unsigned long long)model->peak);
-    cr_expect_eq(stats.allocs, model->allocs, "%s step %d: allocs %llu, expected %llu", spec, step,
-                 (unsigned long long)stats.allocs, (unsigned long long)model->allocs);
-    cr_expect_eq(stats.frees, model->frees, "%s step %d: frees %llu, expected %llu", spec, step,
-                 (unsigned long long)stats.frees, (unsigned long long)model->frees);
-}
-
 #define LIVE_MAX 64
 
 typedef struct {
@@ -56,7 +38,7 @@ static void run_rises_and_falls(const char *spec, uint32_t seed, int steps)
     buf_backend_t *backend = test_open_backend(spec);
     live_block_t live[LIVE_MAX];
     size_t live_count = 0;
-    model_t model = {0};
+    test_figures_t model = {0};
     for (int step = 0; step < steps; step++) {
         uint32_t r = test_lcg_next(&seed);
         /* Phases of 64 steps: mostly allocating, then mostly freeing. */
@@ -88,7 +70,7 @@ static void run_rises_and_falls(const char *spec, uint32_t seed, int steps)
             model.frees++;
             live[at] = live[--live_count];
         }
-        expect_figures(backend, &model, spec, step);
+        test_expect_figures(backend, &model, step);
     }
     while (live_count) {
         live_count--;
@@ -96,7 +78,7 @@ static void run_rises_and_falls(const char *spec, uint32_t seed, int steps)
         model.live -= live[live_count].size;
         model.frees++;
     }
-    expect_figures(backend, &model, spec, steps);
+    test_expect_figures(backend, &model, steps);
     test_close_backend_clean(backend);
 }
 
@@ -121,15 +103,15 @@ Test(backend_hotpath, pairs_at_the_mark_keep_the_peak)
         /* One byte more than the mark: a new peak. */
         void *bigger = buf_backend_alloc(backend, 97, 0, NULL);
         cr_assert_not_null(bigger);
-        model_t model = {.live = 97, .peak = 97, .allocs = 101, .frees = 100};
-        expect_figures(backend, &model, spec, 0);
+        test_figures_t model = {.live = 97, .peak = 97, .allocs = 101, .frees = 100};
+        test_expect_figures(backend, &model, 0);
         /* Below the peak again, then two blocks that together pass it. */
         buf_backend_free(backend, bigger, 97, 0);
         void *first = buf_backend_alloc(backend, 60, 0, NULL);
         void *second = buf_backend_alloc(backend, 60, 0, NULL);
         cr_assert(first && second);
-        model = (model_t){.live = 120, .peak = 120, .allocs = 103, .frees = 101};
-        expect_figures(backend, &model, spec, 1);
+        model = (test_figures_t){.live = 120, .peak = 120, .allocs = 103, .frees = 101};
+        test_expect_figures(backend, &model, 1);
         buf_backend_free(backend, first, 60, 0);
         buf_backend_free(backend, second, 60, 0);
         test_close_backend_clean(backend);
@@ -148,12 +130,12 @@ Test(backend_hotpath, size_zero_blocks_counted_on_every_path)
         void *small = buf_backend_alloc(backend, 10, 0, NULL);
         cr_assert(zero && other_zero && small, "%s", spec);
         cr_expect_neq(zero, other_zero, "%s: size-0 blocks are unique", spec);
-        model_t model = {.live = 10, .peak = 10, .allocs = 3, .frees = 0};
-        expect_figures(backend, &model, spec, 0);
+        test_figures_t model = {.live = 10, .peak = 10, .allocs = 3, .frees = 0};
+        test_expect_figures(backend, &model, 0);
         buf_backend_free(backend, zero, 0, 0);
         buf_backend_free(backend, other_zero, 0, 16);
         model.frees = 2;
-        expect_figures(backend, &model, spec, 1);
+        test_expect_figures(backend, &model, 1);
         buf_backend_free(backend, small, 10, 0);
         test_close_backend_clean(backend);
     }

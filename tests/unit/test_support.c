@@ -170,3 +170,18 @@ uint8_t *test_random_bytes(size_t length, uint32_t seed)
         data[i] = (uint8_t)(test_lcg_next(&seed) >> 16);
     return data;
 }
+
+void test_expect_figures(buf_backend_t *backend, const test_figures_t *model, int step)
+{
+    buf_backend_stats_t stats;
+    buf_backend_get_stats(backend, &stats);
+    const char *spec = buf_backend_spec(backend);
+    cr_assert_eq(stats.bytes_live, model->live, "%s step %d: bytes_live %llu, expected %llu", spec, step,
+                 (unsigned long long)stats.bytes_live, (unsigned long long)model->live);
+    cr_assert_eq(stats.bytes_peak, model->peak, "%s step %d: bytes_peak %llu, expected %llu", spec, step,
+                 (unsigned long long)stats.bytes_peak, (unsigned long long)model->peak);
+    cr_assert_eq(stats.allocs, model->allocs, "%s step %d: allocs %llu, expected %llu", spec, step,
+                 (unsigned long long)stats.allocs, (unsigned long long)model->allocs);
+    cr_assert_eq(stats.frees, model->frees, "%s step %d: frees %llu, expected %llu", spec, step,
+                 (unsigned long long)stats.frees, (unsigned long long)model->frees);
+}

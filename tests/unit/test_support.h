@@ -25,6 +25,15 @@ buf_backend_t *test_open_backend(const char *spec);
 /* Closes and asserts that no block is outstanding and bytes_live is 0. */
 void test_close_backend_clean(buf_backend_t *backend);
 
+/* The figures a backend instance must report after a sequence of allocs and frees, as a
+ * test's model keeps them (live and peak bytes, counts). */
+typedef struct {
+    uint64_t live, peak, allocs, frees;
+} test_figures_t;
+/* Asserts that the instance's statistics equal the model's figures; a failure names the
+ * instance's spec and the step (any number the test counts by). */
+void test_expect_figures(buf_backend_t *backend, const test_figures_t *model, int step);
+
 /* The tests' pseudo-random numbers: one step of a 32-bit linear congruential generator
  * (the constants of the C standard's example rand), returning the new state.  The same
  * seed gives the same sequence on every run, so a failure can be replayed. */
