@@ -849,10 +849,11 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
     return decoded;
 }
 
-/* The entries' base64_decode_short_text for text of 36..96 characters whose length is not
- * 4k + 1, in two copies (68..96, 36..67; the writer below chooses the same way) so the second block's start is a constant in the longer one
- * (a `last >= 36 ? 32 : last - 4` held a register for its 36, which gcc then saved) and
- * its first block goes out as one 32-byte store; SIZE_MAX for other lengths. */
+/* base64_decode_short_text for text of 36..96 characters whose length is not 4k + 1 (the
+ * entries' and the writer's), in two copies (68..96, 36..67) so the second block's start
+ * is a constant in the longer one (a `last >= 36 ? 32 : last - 4` held a register for
+ * its 36, which gcc then saved) and its first block goes out as one 32-byte store;
+ * SIZE_MAX for other lengths. */
 AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short(const uint8_t *text, size_t length,
                                                                            uint8_t *dst, size_t dst_capacity)
 {
@@ -879,8 +880,7 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short(con
 AVX2 static size_t avx2_base64_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
 {
     if (length >= 36 && length <= 96 && length % 4 != 1) {
-        const size_t out = length >= 68 ? base64_decode_short_text(text, length, dst, SIZE_MAX, true)
-                                        : base64_decode_short_text(text, length, dst, SIZE_MAX, false);
+        const size_t out = base64_decode_short(text, length, dst, SIZE_MAX);
         if (out != SIZE_MAX)
             return out;
         return base64_decode_write_from(text, 0, length, dst);
