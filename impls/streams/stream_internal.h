@@ -149,14 +149,14 @@ buf_status_t stream_writable_write_out(buf_writable_t *writable);
 /* glibc (2.36) copies 4 KiB and more with `rep movsb` (its rep_movsb_threshold with AVX2:
  * 2,048 x 32 / 16 bytes), and on this machine's AMD EPYC that runs ~3x slower when the
  * destination sits 1 to 31 bytes past the source modulo 64: 4 KiB copies over a 64 MiB
- * source took 27-38 ms at those offsets and 8-12 ms at 0 and 32-60 (best of 9 passes,
+ * source took 27-38 ms at those offsets and 8-14 ms at 0 and 32-60 (best of 9 passes,
  * every 4th offset; the kernel's copy into user memory shows the same step, 240 against
  * 50-80 ms for 256 MiB of read(2)s into 16 mod 64).  Backends place blocks where they
  * like: glibc's 4 KiB blocks take the four offsets mod 64 in turn, so a memory readable
- * on malloc copied one chunk in four at a third of the speed.  Below the threshold glibc
- * copies with vector loads and stores, 9-12 ms at every offset, so a copy that would take
- * the slow path goes in pieces of STREAM_COPY_PIECE bytes instead (two calls a 4 KiB
- * chunk; the test is ~5 instructions a chunk). */
+ * on malloc copied one chunk in three or four at a third of the speed.  Below the
+ * threshold glibc copies with vector loads and stores, 9-12 ms at 0, 16, 32 and 48 bytes
+ * ahead, so a copy that would take the slow path goes in pieces of STREAM_COPY_PIECE
+ * bytes instead (two calls a 4 KiB chunk; the test is ~5 instructions a chunk). */
 #define STREAM_COPY_REP_MOVSB_FROM ((size_t)4096)
 #define STREAM_COPY_PIECE ((size_t)2048)
 

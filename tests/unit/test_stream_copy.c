@@ -40,8 +40,9 @@ Test(stream_copy, copies_every_length_at_every_offset)
     static const size_t lengths[] = {1, 2047, 2048, 2049, 4095, 4096, 4097, 6144, 6145, 65536 + 17};
     enum { GUARD = 64 };
     const size_t most = 65536 + 17;
+    const size_t target_size = (most + 2 * GUARD + 128 + 63) / 64 * 64; /* aligned_alloc: a multiple of 64 */
     uint8_t *source = test_random_bytes(most + 128, 11);
-    uint8_t *target = aligned_alloc(64, most + 2 * GUARD + 128);
+    uint8_t *target = aligned_alloc(64, target_size);
     cr_assert(target != NULL);
     for (size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++)
         for (size_t ahead = 0; ahead < 64; ahead++) {
@@ -49,12 +50,12 @@ Test(stream_copy, copies_every_length_at_every_offset)
             const uint8_t *src = source + 64; /* source + 64 is 16-aligned at least */
             uint8_t *dst = target + GUARD + (((uintptr_t)src + ahead - (uintptr_t)(target + GUARD)) & 63);
             cr_assert_eq(((uintptr_t)dst - (uintptr_t)src) & 63, ahead);
-            memset(target, 0xa5, most + 2 * GUARD + 128);
+            memset(target, 0xa5, target_size);
             stream_copy(dst, src, length);
             cr_assert(memcmp(dst, src, length) == 0, "length %zu, %zu ahead: the bytes", length, ahead);
             for (const uint8_t *p = target; p < dst; p++)
                 cr_assert_eq(*p, 0xa5, "length %zu, %zu ahead: a byte before the copy", length, ahead);
-            for (const uint8_t *p = dst + length; p < target + most + 2 * GUARD + 128; p++)
+            for (const uint8_t *p = dst + length; p < target + target_size; p++)
                 cr_assert_eq(*p, 0xa5, "length %zu, %zu ahead: a byte after the copy", length, ahead);
         }
     free(target);
