@@ -145,39 +145,6 @@ buf_status_t stream_readable_reused_block(buf_readable_t *readable, buf_arraybuf
  * drain callback runs once it is empty).  The status of the write. */
 buf_status_t stream_writable_write_out(buf_writable_t *writable);
 
-/* ---- Copying a memory readable's bytes into a block ---------------------------------------- */
-/* glibc (2.36) copies 4 KiB and more with `rep movsb` (its rep_movsb_threshold with AVX2:
- * 2,048 x 32 / 16 bytes), and on this machine's AMD EPYC that runs ~3x slower when the
- * destination sits 1 to 31 bytes past the source modulo 64: 4 KiB copies over a 64 MiB
- * source took 27-38 ms at those offsets and 8-14 ms at 0 and 32-60 (best of 9 passes,
- * every 4th offset; the kernel's copy into user memory shows the same step, 240 against
- * 50-80 ms for 256 MiB of read(2)s into 16 mod 64).  Backends place blocks where they
- * like: glibc's 4 KiB blocks take the four offsets mod 64 in turn, so a memory readable
- * on malloc copied one chunk in three or four at a third of the speed.  Below the
- * threshold glibc copies with vector loads and stores, 9-12 ms at 0, 16, 32 and 48 bytes
- * ahead, so a copy that would take the slow path goes in pieces of STREAM_COPY_PIECE
- * bytes instead (two calls a 4 KiB chunk; the test is ~5 instructions a chunk). */
-#define STREAM_COPY_REP_MOVSB_FROM ((size_t)4096)
-#define STREAM_COPY_PIECE ((size_t)2048)
-
-static inline bool stream_copy_would_crawl(const uint8_t *dst, const uint8_t *src, size_t length)
-{
-    const size_t ahead = ((uintptr_t)dst - (uintptr_t)src) & 63;
-    return length >= STREAM_COPY_REP_MOVSB_FROM && ahead - 1 < 31; /* 1 <= ahead <= 31 */
-}
-
-static inline void stream_copy(uint8_t *dst, const uint8_t *src, size_t length)
-{
-    if (__builtin_expect(!stream_copy_would_crawl(dst, src, length), 1)) {
-        memcpy(dst, src, length);
-        return;
-    }
-    size_t done = 0;
-    for (; length - done > STREAM_COPY_PIECE; done += STREAM_COPY_PIECE)
-        memcpy(dst + done, src + done, STREAM_COPY_PIECE);
-    memcpy(dst + done, src + done, length - done);
-}
-
 /* ---- The pipe's per-chunk path, inlined ------------------------------------------------- */
 /* A Buffer over bytes [offset, offset + length) of a fixed ArrayBuffer that holds them,
  * taking over the reference the caller passes: what buf_buffer_from_arraybuffer(ab,
@@ -218,7 +185,7 @@ static inline buf_status_t stream_readable_read_whole_block(buf_readable_t *read
     if (status != BUF_OK)
         return stream_readable_finish(readable, status);
     uint8_t *data = buf_arraybuffer_data(block);
-    stream_copy(data, readable->data + readable->offset, length);
+    memcpy(data, readable->data + readable->offset, length);
     readable->offset += length;
     readable->bytes_read += (uint64_t)length;
     *block_out = block;
