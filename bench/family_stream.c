@@ -613,12 +613,13 @@ static void bench_baseline_memcpy_pipe(bench_state_t *state, void *context)
     const stream_case_t *c = context;
     if (!prepare_sources(state))
         return;
-    /* On 64 bytes, as slab's and pool's blocks are: the copy's speed depends on where the
-     * destination sits against the source modulo 64 (glibc's `rep movsb` from 4 KiB runs
-     * ~3x slower 1-31 bytes ahead, stream_internal.h), and a malloc'd buffer landed
-     * wherever the process's earlier allocations left it, so one run in four timed a slow
-     * baseline that flattered every stream_pipe row from 4 KiB up.  On 64 bytes the
-     * baseline is the fast copy in every run, and the very copy slab and pool rows make. */
+    /* On 64 bytes, as slab's and pool's blocks are: the copy's speed into one fixed buffer
+     * depends on where it sits against the source modulo 64 (glibc's `rep movsb` from 4 KiB
+     * runs ~3x slower 1-31 bytes ahead on this EPYC: README, Streams -> Performance), and a
+     * malloc'd buffer landed wherever the process's earlier allocations left it, so one
+     * run in four timed a slow baseline that flattered every stream_pipe row from 4 KiB
+     * up.  On 64 bytes the baseline is the fast copy in every run, and the very copy slab
+     * and pool rows make. */
     uint8_t *chunk = aligned_alloc(64, (c->chunk + 63) / 64 * 64);
     bool failed = chunk == NULL;
     int64_t bytes = 0;
