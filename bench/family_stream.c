@@ -43,7 +43,8 @@
  *                                    allocation costs a reader, the floor for
  *                                    stream_file/mmap (its page faults and zeroing included)
  *   baseline_memcpy_pipe/<chunk>     stream_pipe's work without the stream layer: the same
- *                                    memory source memcpy'd chunk by chunk into one buffer.
+ *                                    memory source memcpy'd chunk by chunk into one buffer
+ *                                    (on 64 bytes, as slab and pool blocks are).
  *                                    baseline_memcpy/<chunk> copies one chunk that stays in
  *                                    cache, while the pipe's source streams from memory, so
  *                                    only this row measures the same bytes moving
@@ -612,7 +613,14 @@ static void bench_baseline_memcpy_pipe(bench_state_t *state, void *context)
     const stream_case_t *c = context;
     if (!prepare_sources(state))
         return;
-    uint8_t *chunk = malloc(c->chunk);
+    /* On 64 bytes, as slab's and pool's blocks are: the copy's speed into one fixed buffer
+     * depends on where it sits against the source modulo 64 (glibc's `rep movsb` from 4 KiB
+     * runs ~3x slower 1-31 bytes ahead on this EPYC: README, Streams -> Performance), and a
+     * malloc'd buffer landed wherever the process's earlier allocations left it, so one
+     * run in four timed a slow baseline that flattered every stream_pipe row from 4 KiB
+     * up.  On 64 bytes the baseline is the fast copy in every run, and the very copy slab
+     * and pool rows make. */
+    uint8_t *chunk = aligned_alloc(64, (c->chunk + 63) / 64 * 64);
     bool failed = chunk == NULL;
     int64_t bytes = 0;
     if (!failed)

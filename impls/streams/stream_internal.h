@@ -135,6 +135,12 @@ buf_status_t stream_status_for_errno(int error);
  * the status. */
 buf_status_t stream_readable_finish(buf_readable_t *readable, buf_status_t status);
 
+/* With reuse on, the block of the next whole-block chunk (stream_readable_read_whole_block):
+ * the oldest spare once nobody holds it, else a new one from the backend; the block is
+ * the newest spare (the ring's reference) and *out one more reference, the chunk's.  The
+ * allocation's failure leaves the ring as it was. */
+buf_status_t stream_readable_reused_block(buf_readable_t *readable, buf_arraybuffer_t **out);
+
 /* A writable's queue reached its mark after a write: written out now (Node's "full"; the
  * drain callback runs once it is empty).  The status of the write. */
 buf_status_t stream_writable_write_out(buf_writable_t *writable);
@@ -161,18 +167,21 @@ static inline bool stream_readable_next_is_whole_block(const buf_readable_t *rea
            readable->length - readable->offset >= readable->chunk_size;
 }
 
-/* That chunk (chunk_size bytes): a block from the backend, the bytes copied in, the block
- * handed out whole in *block (its one reference: the readable keeps none; the chunk is
- * stream_block_view(*block, 0, chunk_size)), none of the general path's bookkeeping of a
- * block filled and handed out in parts.  BUF_OK, or the allocation's failure, which ends
- * the stream. */
+/* That chunk (chunk_size bytes): a block from the backend (with reuse on, a free spare
+ * when there is one: stream_readable_reused_block), the bytes copied in, the block handed
+ * out whole in *block (a reference of the chunk's own: with reuse off the readable keeps
+ * none, with reuse on its spare ring keeps one; the chunk is stream_block_view(*block, 0,
+ * chunk_size)), none of the general path's bookkeeping of a block filled and handed out
+ * in parts.  BUF_OK, or the allocation's failure, which ends the stream. */
 static inline buf_status_t stream_readable_read_whole_block(buf_readable_t *readable, buf_arraybuffer_t **block_out,
                                                             const uint8_t **bytes)
 {
     BUF_ASSERT(stream_readable_next_is_whole_block(readable));
     const size_t length = readable->chunk_size;
     buf_arraybuffer_t *block = NULL;
-    const buf_status_t status = buf_arraybuffer_alloc_unsafe(readable->backend, (int64_t)length, &block);
+    const buf_status_t status = readable->spare_limit == 0
+                                    ? buf_arraybuffer_alloc_unsafe(readable->backend, (int64_t)length, &block)
+                                    : stream_readable_reused_block(readable, &block);
     if (status != BUF_OK)
         return stream_readable_finish(readable, status);
     uint8_t *data = buf_arraybuffer_data(block);

@@ -139,13 +139,15 @@ typedef struct pipe_outcome {
     collecting_sink_t sink;
 } pipe_outcome_t;
 
-static pipe_outcome_t run_pipe(buf_backend_t *backend, const uint8_t *data, size_t length, size_t chunk,
-                               size_t max_in_flight, size_t max_per_call, int failing_call, bool with_transform)
+static pipe_outcome_t run_pipe_reusing(buf_backend_t *backend, const uint8_t *data, size_t length, size_t chunk,
+                                       size_t max_in_flight, size_t max_per_call, int failing_call,
+                                       bool with_transform, bool reuse)
 {
     pipe_outcome_t outcome = {.sink = {.max_per_call = max_per_call, .calls_left = failing_call}};
     const buf_readable_options_t read_options = {.high_water_mark = chunk};
     buf_readable_t *readable = NULL;
     cr_assert_eq(buf_readable_from_memory(backend, data, length, &read_options, &readable), BUF_OK);
+    cr_assert_eq(buf_readable_set_block_reuse(readable, reuse), BUF_OK);
     buf_writable_t *writable = NULL;
     cr_assert_eq(buf_writable_to_sink((buf_sink_t){collect_writev, &outcome.sink}, NULL, &writable), BUF_OK);
     const buf_transform_t transform = {pass_through, NULL, NULL};
@@ -155,6 +157,13 @@ static pipe_outcome_t run_pipe(buf_backend_t *backend, const uint8_t *data, size
     buf_writable_destroy(writable);
     buf_readable_destroy(readable);
     return outcome;
+}
+
+static pipe_outcome_t run_pipe(buf_backend_t *backend, const uint8_t *data, size_t length, size_t chunk,
+                               size_t max_in_flight, size_t max_per_call, int failing_call, bool with_transform)
+{
+    return run_pipe_reusing(backend, data, length, chunk, max_in_flight, max_per_call, failing_call, with_transform,
+                            false);
 }
 
 Test(stream_handoff, pipe_without_transforms_equals_the_general_path)
@@ -202,6 +211,53 @@ Test(stream_handoff, pipe_without_transforms_equals_the_general_path)
             free(data);
         }
         test_close_backend_clean(backend); /* every chunk was released: none moved twice or lost */
+    }
+}
+
+/* With block reuse on, the pipe without transforms takes each block from the readable's
+ * spares on its inlined path (stream_readable_reused_block): the same bytes, counters and
+ * peak as the general path with reuse, a handful of blocks from the backend for hundreds
+ * of chunks (a spare is read into again once the writable has let it go), and none left
+ * once the readable is gone. */
+Test(stream_handoff, pipe_with_reuse_reads_into_released_blocks_as_the_general_path_does)
+{
+    static const size_t chunks[] = {7, 1000, 4096};
+    for (size_t s = 0; s < test_backend_spec_count(); s++) {
+        const char *spec = test_backend_spec(s);
+        if (test_spec_injects_failures(spec))
+            continue; /* exact counts; test_stream_faults covers allocation failures */
+        buf_backend_t *backend = test_open_backend(spec);
+        for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+            const size_t chunk = chunks[c], length = 300 * chunk + c; /* 300 chunks and a short tail */
+            uint8_t *data = test_random_bytes(length, (uint32_t)(40 + c));
+            buf_backend_stats_t before, after;
+            pipe_outcome_t outcome[2];
+            uint64_t blocks[2];
+            for (int general = 0; general < 2; general++) {
+                buf_backend_get_stats(backend, &before);
+                outcome[general] = run_pipe_reusing(backend, data, length, chunk, 0, 0, -1, general, true);
+                buf_backend_get_stats(backend, &after);
+                blocks[general] = after.allocs - before.allocs;
+                cr_expect_eq(after.bytes_live, before.bytes_live, "%s, chunk %zu, %s path: every block went back",
+                             spec, chunk, general ? "general" : "direct");
+                cr_expect_eq(outcome[general].status, BUF_OK, "%s, chunk %zu", spec, chunk);
+                cr_assert_eq(outcome[general].sink.length, length, "%s, chunk %zu", spec, chunk);
+                cr_expect(memcmp(outcome[general].sink.bytes, data, length) == 0, "%s, chunk %zu, %s path: the bytes",
+                          spec, chunk, general ? "general" : "direct");
+                free(outcome[general].sink.bytes);
+            }
+            cr_expect_eq(outcome[0].result.bytes_read, outcome[1].result.bytes_read);
+            cr_expect_eq(outcome[0].result.peak_in_flight, outcome[1].result.peak_in_flight,
+                         "%s, chunk %zu: peak %llu, general %llu", spec, chunk,
+                         (unsigned long long)outcome[0].result.peak_in_flight,
+                         (unsigned long long)outcome[1].result.peak_in_flight);
+            /* the bound of 4 chunks keeps at most 4 blocks held; the allocations beyond the
+             * blocks are the pipe's own (its stage array) and the writable's queue */
+            cr_expect_leq(blocks[0], 10, "%s, chunk %zu: %llu allocations for 301 chunks with reuse", spec, chunk,
+                          (unsigned long long)blocks[0]);
+            free(data);
+        }
+        test_close_backend_clean(backend);
     }
 }
 
