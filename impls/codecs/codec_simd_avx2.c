@@ -847,9 +847,13 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
                                                  0, 0, 0, 0, 0, 0, 0, 0, 'A'));
     }
     /* the 8 bytes ending at the decoded end, 13 + partial.. of the third block's bytes, as
-     * indexes into its bytes 8..23: taken now, so no register holds `partial` across the
-     * blocks (with it, and the arguments kept for the fallback, gcc saved three) */
-    __m128i tail_indexes = _mm_loadl_epi64(in128((const uint8_t *)slide + 5 + partial));
+     * indexes into its bytes 8..23 (5 + partial .. 12 + partial): taken now, so no register
+     * holds `partial` across the blocks (with it, and the arguments kept for the fallback,
+     * gcc saved three).  Made from `partial` as one 64-bit immediate per branch (gcc folds
+     * the product), not loaded from `slide`: the table's address took a register, the
+     * tenth live one, and the entry saved three (push and pop of rbp, r12 and rbx, and the
+     * frame: 7 instructions a 64-byte call). */
+    __m128i tail_indexes = _mm_cvtsi64_si128((long long)(0x0C0B0A0908070605ull + partial * 0x0101010101010101ull));
     __asm__("" : "+x"(tail_indexes)); /* loaded here: gcc moved the load (and `partial`) to the end */
     const size_t decoded = last / 4 * 3 + 21 + partial; /* well-formed text's exact size */
     if (decoded > dst_capacity)
