@@ -261,16 +261,32 @@ AVX2 static inline __m256i base64_sextets_of(__m256i characters, __m256i high)
     return _mm256_add_epi8(characters, _mm256_shuffle_epi8(offset_by_index, index));
 }
 
-/* 32 sextets -> 24 bytes at the bottom of the register (the top 8 bytes are don't-care) */
-AVX2 static inline __m256i base64_pack(__m256i sextets)
+/* 32 sextets -> 12 bytes at the bottom of each 16-byte lane (the top 4 of each are
+ * don't-care) */
+AVX2 static inline __m256i base64_pack_lanes(__m256i sextets)
 {
     const __m256i pairs = _mm256_maddubs_epi16(sextets, _mm256_set1_epi32(0x01400140));
     const __m256i groups = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00011000));
-    const __m256i lanes = _mm256_shuffle_epi8(groups, _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1,
-                                                                       -1, 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1,
-                                                                       -1, -1, -1));
+    return _mm256_shuffle_epi8(groups, _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2, 1, 0,
+                                                        6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1));
+}
+
+/* 32 sextets -> 24 bytes at the bottom of the register (the top 8 bytes are don't-care) */
+AVX2 static inline __m256i base64_pack(__m256i sextets)
+{
     /* 12 bytes at the bottom of each lane -> 24 bytes at the bottom of the register */
-    return _mm256_permutevar8x32_epi32(lanes, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7));
+    return _mm256_permutevar8x32_epi32(base64_pack_lanes(sextets), _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7));
+}
+
+/* The 24 bytes of base64_pack_lanes as two 16-byte stores, each lane's 12 and 4 bytes
+ * past them: bytes dst + 24..27 are written with don't-care bytes that a later store must
+ * overwrite.  No lane-crossing permute (3 cycles of latency on the two shuffle pipes,
+ * which the lookups already keep busy): the upper lane goes out by vextracti128 to
+ * memory, a store. */
+AVX2 static inline void base64_store_lanes(uint8_t *dst, __m256i lanes)
+{
+    _mm_storeu_si128(out128(dst), _mm256_castsi256_si128(lanes));
+    _mm_storeu_si128(out128(dst + 12), _mm256_extracti128_si256(lanes, 1));
 }
 
 AVX2 static inline void base64_store24(uint8_t *dst, __m256i packed)
@@ -337,9 +353,10 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_64s(const
 }
 
 /* 128 characters per step for long text (base64_decode_long): four registers, one validity
- * test for all four (the OR of their verdicts), the first three blocks' 24 bytes each as one
- * 32-byte store whose last 8 the next block's store overwrites, the fourth's exactly (16 +
- * 8), so nothing lands past the step's 96 bytes.  Against two steps of 64 this saves one
+ * test for all four (the OR of their verdicts), the first three blocks' 24 bytes each as
+ * two 16-byte stores of the lanes' 12 (base64_store_lanes: no lane permute) whose last 4
+ * the next block's store overwrites, the fourth's exactly (16 + 8, permuted), so nothing
+ * lands past the step's 96 bytes.  Against two steps of 64 this saves one
  * test and branch, one exact store (3 instructions for 1) and one round of the loop's
  * counters per 128 characters.  Stops before a step holding anything outside the
  * alphabets; the caller's steps of 64 and blocks of 32 take it from there. */
@@ -377,9 +394,9 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_128s(cons
         const __m256i invalid = _mm256_cmpeq_epi8(valid, zero);
         if (!_mm256_testz_si256(invalid, invalid))
             break;
-        _mm256_storeu_si256(out256(dst), base64_pack(a_sextets));
-        _mm256_storeu_si256(out256(dst + 24), base64_pack(b_sextets));
-        _mm256_storeu_si256(out256(dst + 48), base64_pack(c_sextets));
+        base64_store_lanes(dst, base64_pack_lanes(a_sextets));
+        base64_store_lanes(dst + 24, base64_pack_lanes(b_sextets));
+        base64_store_lanes(dst + 48, base64_pack_lanes(c_sextets));
         base64_store24(dst + 72, base64_pack(d_sextets));
     }
     return (size_t)(in - text);
@@ -717,10 +734,11 @@ AVX2 static inline __attribute__((always_inline)) bool base64_decode_three(__m25
     const __m256i invalid = _mm256_or_si256(a_invalid, _mm256_or_si256(b_invalid, c_invalid));
     if (!_mm256_testz_si256(invalid, invalid))
         return false;
-    /* the first block's 24 bytes as one 32-byte store when the second's store writes its
-     * last 8 again (the caller knows: dst_b = dst_a + 24) */
+    /* the first block's 24 bytes as two 16-byte stores, no lane permute, when the
+     * second's store writes the 4 bytes after them again (the caller knows: dst_b =
+     * dst_a + 24) */
     if (a_overwritten_by_b)
-        _mm256_storeu_si256(out256(dst_a), base64_pack(base64_sextets_of(a, a_high)));
+        base64_store_lanes(dst_a, base64_pack_lanes(base64_sextets_of(a, a_high)));
     else
         base64_store24(dst_a, base64_pack(base64_sextets_of(a, a_high)));
     base64_store24(dst_b, base64_pack(base64_sextets_of(b, b_high)));
@@ -829,9 +847,13 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
                                                  0, 0, 0, 0, 0, 0, 0, 0, 'A'));
     }
     /* the 8 bytes ending at the decoded end, 13 + partial.. of the third block's bytes, as
-     * indexes into its bytes 8..23: taken now, so no register holds `partial` across the
-     * blocks (with it, and the arguments kept for the fallback, gcc saved three) */
-    __m128i tail_indexes = _mm_loadl_epi64(in128((const uint8_t *)slide + 5 + partial));
+     * indexes into its bytes 8..23 (5 + partial .. 12 + partial): taken now, so no register
+     * holds `partial` across the blocks (with it, and the arguments kept for the fallback,
+     * gcc saved three).  Made from `partial` as one 64-bit immediate per branch (gcc folds
+     * the product), not loaded from `slide`: the table's address took a register, the
+     * tenth live one, and the entry saved three (push and pop of rbp, r12 and rbx, and the
+     * frame: 7 instructions a 64-byte call). */
+    __m128i tail_indexes = _mm_cvtsi64_si128((long long)(0x0C0B0A0908070605ull + partial * 0x0101010101010101ull));
     __asm__("" : "+x"(tail_indexes)); /* loaded here: gcc moved the load (and `partial`) to the end */
     const size_t decoded = last / 4 * 3 + 21 + partial; /* well-formed text's exact size */
     if (decoded > dst_capacity)
@@ -852,7 +874,7 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short_tex
 /* base64_decode_short_text for text of 36..96 characters whose length is not 4k + 1 (the
  * entries' and the writer's), in two copies (68..96, 36..67) so the second block's start
  * is a constant in the longer one (a `last >= 36 ? 32 : last - 4` held a register for
- * its 36, which gcc then saved) and its first block goes out as one 32-byte store;
+ * its 36, which gcc then saved) and its first block goes out as two lane stores;
  * SIZE_MAX for other lengths. */
 AVX2 static inline __attribute__((always_inline)) size_t base64_decode_short(const uint8_t *text, size_t length,
                                                                            uint8_t *dst, size_t dst_capacity)
