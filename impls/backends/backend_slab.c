@@ -211,6 +211,9 @@ static uint32_t front_capacity(unsigned class_index)
     return (uint32_t)(blocks < FRONT_BLOCKS_MAX ? blocks : FRONT_BLOCKS_MAX);
 }
 
+static void *front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack);
+static void front_free_miss(void *opaque, void *ptr, buf_backend_front_stack_t *stack);
+
 void backend_slab_front_init(slab_state_t *state)
 {
     _Static_assert(FRONT_BLOCKS_MAX <= BUF_BACKEND_FRONT_BLOCKS, "a stack holds at most BUF_BACKEND_FRONT_BLOCKS");
@@ -230,7 +233,9 @@ void backend_slab_front_init(slab_state_t *state)
     state->front = (buf_backend_front_t){.class_of = &class_by_units[TABLE_UNITS],
                                          .stacks = state->front_stacks,
                                          .class_bytes = bytes_by_class,
-                                         .class_count = CLASS_COUNT};
+                                         .class_count = CLASS_COUNT,
+                                         .alloc_miss = front_alloc_miss,
+                                         .free_miss = front_free_miss};
 }
 
 /* ---- Lists --------------------------------------------------------------------------- */
@@ -472,6 +477,32 @@ static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size
     }
 }
 
+/* The pair path's take: a block from the head slab of the class (its last freed block, a
+ * pop of its free blocks, or the next uncarved block within what it committed), or NULL
+ * when the class has no head slab or it ran out (the slow path moves on). */
+static inline __attribute__((always_inline)) void *slab_take_from_head(slab_heap_t *heap, unsigned class_index)
+{
+    slab_t *slab = heap->available[class_index];
+    if (__builtin_expect(slab != NULL, 1)) {
+        void *block = slab->free_list;
+        if (block) {
+            /* Indexed slabs hold their last freed block here, with no link in it. */
+            slab->free_list = class_index >= FIRST_INDEXED_CLASS ? NULL : *(void **)block;
+            slab->used++;
+            return block;
+        }
+        if (slab->free_count) { /* an indexed slab (intrusive ones keep it 0) */
+            slab->used++;
+            return indexed_pop(slab);
+        }
+        if (slab->carved < slab->carve_limit) {
+            slab->used++;
+            return slab->base + (size_t)slab->carved++ * slab->block_size;
+        }
+    }
+    return NULL;
+}
+
 void *backend_slab_alloc(void *opaque, size_t size, size_t align)
 {
     slab_state_t *state = opaque;
@@ -484,25 +515,9 @@ void *backend_slab_alloc(void *opaque, size_t size, size_t align)
      * goes the slow path), and never when annotated (fast_max 0). */
     if (__builtin_expect(request - 1 < state->fast_max && align <= 16 && heap != NULL, 1)) {
         /* align <= 16 here: (align & 16) picks the row without a compare */
-        unsigned class_index = class_by_units[table_entry(request, align)];
-        slab_t *slab = heap->available[class_index];
-        if (__builtin_expect(slab != NULL, 1)) {
-            void *block = slab->free_list;
-            if (block) {
-                /* Indexed slabs hold their last freed block here, with no link in it. */
-                slab->free_list = class_index >= FIRST_INDEXED_CLASS ? NULL : *(void **)block;
-                slab->used++;
-                return block;
-            }
-            if (slab->free_count) { /* an indexed slab (intrusive ones keep it 0) */
-                slab->used++;
-                return indexed_pop(slab);
-            }
-            if (slab->carved < slab->carve_limit) {
-                slab->used++;
-                return slab->base + (size_t)slab->carved++ * slab->block_size;
-            }
-        }
+        void *block = slab_take_from_head(heap, class_by_units[table_entry(request, align)]);
+        if (__builtin_expect(block != NULL, 1))
+            return block;
     }
     /* Runs go straight to slab_runs.c (a tail call), not through the slow path: calling
      * out of it cost alloc_pair/slab/262144 ~25 instructions per pair more than the
@@ -600,6 +615,25 @@ static __attribute__((noinline)) void slab_free_slow(slab_state_t *state, void *
     backend_thread_heap_push_remote(&slab->heap->base, ptr);
 }
 
+/* The pair path's give: the owner's block back onto its slab, whose kind the caller knows
+ * from a value in a register (the request, or the class). */
+static inline __attribute__((always_inline)) void slab_give_mine(slab_heap_t *mine, slab_t *slab, void *ptr,
+                                                                 bool indexed)
+{
+    BUF_ASSERT(slab->used > 0); /* the owner's field: read on the owner's thread only */
+    if (indexed) { /* an indexed slab: the block stays untouched */
+        BUF_ASSERT(slab->indexed);
+        indexed_give(slab, ptr);
+    } else {
+        BUF_ASSERT(!slab->indexed);
+        *(void **)ptr = slab->free_list;
+        slab->free_list = ptr;
+    }
+    slab->used--;
+    if (__builtin_expect(!slab->listed || (slab->used == 0 && mine->available[slab->class_index] != slab), 0))
+        slab_relist(mine, slab);
+}
+
 void backend_slab_free(void *opaque, void *ptr, size_t size, size_t align)
 {
     slab_state_t *state = opaque;
@@ -612,19 +646,7 @@ void backend_slab_free(void *opaque, void *ptr, size_t size, size_t align)
         slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
         if (__builtin_expect(slab->heap == mine, 1)) { /* never NULL: a miss goes the slow path */
             slab_check_freed_block(slab, ptr, request, align);
-            BUF_ASSERT(slab->used > 0); /* the owner's field: read on the owner's thread only */
-            if (request > INDEXED_REQUEST_ABOVE) { /* an indexed slab: the block stays untouched */
-                BUF_ASSERT(slab->indexed);
-                indexed_give(slab, ptr);
-            } else {
-                BUF_ASSERT(!slab->indexed);
-                *(void **)ptr = slab->free_list;
-                slab->free_list = ptr;
-            }
-            slab->used--;
-            if (__builtin_expect(!slab->listed || (slab->used == 0 && mine->available[slab->class_index] != slab),
-                                 0))
-                slab_relist(mine, slab);
+            slab_give_mine(mine, slab, ptr, request > INDEXED_REQUEST_ABOVE);
             return;
         }
     }
@@ -633,4 +655,49 @@ void backend_slab_free(void *opaque, void *ptr, size_t size, size_t align)
         return;
     }
     slab_free_slow(state, ptr, size, request, align);
+}
+
+/* ---- The front's misses ---------------------------------------------------------------
+ * The framework's inline paths call these with the stack of the class they looked up in
+ * the align-16 row of class_by_units (buf_backend.h, "The backend's front"): an alloc
+ * whose stack is empty, a free whose stack is full.  The class is the stack's index (a
+ * subtract and a shift).  They do what backend_slab_alloc and backend_slab_free do after
+ * their size checks and class lookup (a front exists only when the instance is not
+ * annotated: no red zone, fast_max is MEDIUM_MAX), and fall into the same slow paths with
+ * the class's size as the request (a class size names itself in the align-16 row). */
+static inline unsigned front_class_of_stack(const slab_state_t *state, const buf_backend_front_stack_t *stack)
+{
+    BUF_ASSERT(stack >= state->front_stacks && stack < state->front_stacks + CLASS_COUNT);
+    BUF_ASSERT(state->redzone == 0 && state->fast_max == MEDIUM_MAX);
+    return (unsigned)(stack - state->front_stacks);
+}
+
+static void *front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack)
+{
+    slab_state_t *state = opaque;
+    unsigned class_index = front_class_of_stack(state, stack);
+    slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
+    if (__builtin_expect(heap != NULL, 1)) {
+        void *block = slab_take_from_head(heap, class_index);
+        if (__builtin_expect(block != NULL, 1))
+            return block;
+    }
+    size_t request = bytes_by_class[class_index];
+    BUF_ASSERT(class_for(request, BUF_DEFAULT_ALIGN) == class_index);
+    return slab_alloc_slow(state, request, request, BUF_DEFAULT_ALIGN);
+}
+
+static void front_free_miss(void *opaque, void *ptr, buf_backend_front_stack_t *stack)
+{
+    slab_state_t *state = opaque;
+    unsigned class_index = front_class_of_stack(state, stack);
+    slab_t *slab = slab_of(ptr);
+    slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
+    if (__builtin_expect(slab->heap == mine, 1)) {
+        slab_check_freed_block(slab, ptr, bytes_by_class[class_index], BUF_DEFAULT_ALIGN);
+        slab_give_mine(mine, slab, ptr, class_index >= FIRST_INDEXED_CLASS);
+        return;
+    }
+    size_t request = bytes_by_class[class_index];
+    slab_free_slow(state, ptr, request, request, BUF_DEFAULT_ALIGN);
 }
