@@ -672,15 +672,59 @@ static inline unsigned front_class_of_stack(const slab_state_t *state, const buf
     return (unsigned)(stack - state->front_stacks);
 }
 
+/* A miss of a linked class (below 512 bytes) whose head slab has free blocks takes up to
+ * half the stack's capacity more from its free list (three for these classes' seven-block
+ * stacks): a run of allocations then calls here once per four blocks, and a free after
+ * the refill finds room.  The walk reads the links slab's own alloc would read.  The
+ * indexed classes (512 bytes and more) take one block: their stacks hold one to seven
+ * blocks, and refilling them cost the one- and two-block classes more per call than the
+ * calls it saved (callgrind, alloc_batch_lifo/slab/4096 and /65536: +7 and +6 per pair). */
+/* Hands out `block`, the head of the linked slab's free list, and moves up to half the
+ * stack's capacity of the blocks after it onto the (empty) stack.  Out of line, reached by
+ * a tail call: inlined, its registers cost the indexed classes' one-block misses three
+ * moves each (callgrind, alloc_batch_lifo/slab/4096 and /65536: +1.3 per pair). */
+static __attribute__((noinline)) void *front_refill_linked(slab_t *slab, buf_backend_front_stack_t *stack,
+                                                           void *block)
+{
+    BUF_ASSERT(stack->count == 0 && !slab->indexed && slab->free_list == block);
+    void *next = *(void **)block;
+    uint32_t fill = stack->capacity / 2, count = 0;
+    while (count < fill && next != NULL) {
+        stack->blocks[count++] = next;
+        next = *(void **)next;
+    }
+    slab->free_list = next;
+    slab->used += count + 1;
+    stack->count = count;
+    return block;
+}
+
 static void *front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack)
 {
     slab_state_t *state = opaque;
     unsigned class_index = front_class_of_stack(state, stack);
     slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
     if (__builtin_expect(heap != NULL, 1)) {
-        void *block = slab_take_from_head(heap, class_index);
-        if (__builtin_expect(block != NULL, 1))
-            return block;
+        slab_t *slab = heap->available[class_index];
+        if (__builtin_expect(slab != NULL, 1)) {
+            void *block = slab->free_list;
+            if (block) {
+                if (class_index >= FIRST_INDEXED_CLASS) { /* the indexed slab's last freed block */
+                    slab->free_list = NULL;
+                    slab->used++;
+                    return block;
+                }
+                return front_refill_linked(slab, stack, block);
+            }
+            if (slab->free_count) { /* an indexed slab (linked ones keep it 0) */
+                slab->used++;
+                return indexed_pop(slab);
+            }
+            if (slab->carved < slab->carve_limit) {
+                slab->used++;
+                return slab->base + (size_t)slab->carved++ * slab->block_size;
+            }
+        }
     }
     size_t request = bytes_by_class[class_index];
     BUF_ASSERT(class_for(request, BUF_DEFAULT_ALIGN) == class_index);
