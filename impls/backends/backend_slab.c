@@ -687,12 +687,15 @@ static __attribute__((noinline)) void *front_refill_linked(slab_t *slab, buf_bac
                                                            void *block)
 {
     BUF_ASSERT(stack->count == 0 && !slab->indexed && slab->free_list == block);
+    /* Top down, so that the stack pops them in the free list's order (newest first). */
     void *next = *(void **)block;
     uint32_t fill = stack->capacity / 2, count = 0;
     while (count < fill && next != NULL) {
-        stack->blocks[count++] = next;
+        stack->blocks[fill - 1 - count++] = next;
         next = *(void **)next;
     }
+    if (count < fill) /* the list ran out: down to the bottom */
+        memmove(stack->blocks, stack->blocks + (fill - count), count * sizeof stack->blocks[0]);
     slab->free_list = next;
     slab->used += count + 1;
     stack->count = count;
