@@ -477,32 +477,6 @@ static __attribute__((noinline)) void *slab_alloc_slow(slab_state_t *state, size
     }
 }
 
-/* The pair path's take: a block from the head slab of the class (its last freed block, a
- * pop of its free blocks, or the next uncarved block within what it committed), or NULL
- * when the class has no head slab or it ran out (the slow path moves on). */
-static inline __attribute__((always_inline)) void *slab_take_from_head(slab_heap_t *heap, unsigned class_index)
-{
-    slab_t *slab = heap->available[class_index];
-    if (__builtin_expect(slab != NULL, 1)) {
-        void *block = slab->free_list;
-        if (block) {
-            /* Indexed slabs hold their last freed block here, with no link in it. */
-            slab->free_list = class_index >= FIRST_INDEXED_CLASS ? NULL : *(void **)block;
-            slab->used++;
-            return block;
-        }
-        if (slab->free_count) { /* an indexed slab (intrusive ones keep it 0) */
-            slab->used++;
-            return indexed_pop(slab);
-        }
-        if (slab->carved < slab->carve_limit) {
-            slab->used++;
-            return slab->base + (size_t)slab->carved++ * slab->block_size;
-        }
-    }
-    return NULL;
-}
-
 void *backend_slab_alloc(void *opaque, size_t size, size_t align)
 {
     slab_state_t *state = opaque;
@@ -515,9 +489,25 @@ void *backend_slab_alloc(void *opaque, size_t size, size_t align)
      * goes the slow path), and never when annotated (fast_max 0). */
     if (__builtin_expect(request - 1 < state->fast_max && align <= 16 && heap != NULL, 1)) {
         /* align <= 16 here: (align & 16) picks the row without a compare */
-        void *block = slab_take_from_head(heap, class_by_units[table_entry(request, align)]);
-        if (__builtin_expect(block != NULL, 1))
-            return block;
+        unsigned class_index = class_by_units[table_entry(request, align)];
+        slab_t *slab = heap->available[class_index];
+        if (__builtin_expect(slab != NULL, 1)) {
+            void *block = slab->free_list;
+            if (block) {
+                /* Indexed slabs hold their last freed block here, with no link in it. */
+                slab->free_list = class_index >= FIRST_INDEXED_CLASS ? NULL : *(void **)block;
+                slab->used++;
+                return block;
+            }
+            if (slab->free_count) { /* an indexed slab (intrusive ones keep it 0) */
+                slab->used++;
+                return indexed_pop(slab);
+            }
+            if (slab->carved < slab->carve_limit) {
+                slab->used++;
+                return slab->base + (size_t)slab->carved++ * slab->block_size;
+            }
+        }
     }
     /* Runs go straight to slab_runs.c (a tail call), not through the slow path: calling
      * out of it cost alloc_pair/slab/262144 ~25 instructions per pair more than the

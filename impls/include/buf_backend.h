@@ -238,7 +238,7 @@ size_t buf_page_size(void);
  * front's free_miss.  The miss paths skip what the inline path already did (the size
  * checks, the class lookup) and may refill or flush the stack: slab refills its linked
  * classes (callgrind per pair, alloc_batch_lifo/slab 64/4K/64K: 142.5/163.8/170.9 through
- * the backend's full alloc and free, 114.2/145.9/152.9 through the miss paths).  The owner
+ * the backend's full alloc and free, 118.2/145.9/152.9 through the miss paths).  The owner
  * reaches the front through owner words of its own
  * (front_alloc_owner, front_free_owner), compared after alloc_owner and free_owner, which
  * stay 0 for a backend with a front: a backend without one runs exactly the code it ran
