@@ -312,10 +312,14 @@ buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *conf
     /* The backend's front, if it publishes one for this instance; set before the first use
      * opens the inline paths (the owner's front words: backend_stats.c). */
     backend->front = ops->front ? ops->front(backend->hot.state) : NULL;
+    if (backend->front && !(backend->front->alloc_miss && backend->front->free_miss))
+        backend->front = NULL; /* no miss paths: not used (buf_backend.h) */
     if (backend->front) {
         BUF_ASSERT(backend->front->class_of && backend->front->stacks && backend->front->class_bytes);
         backend->hot.front_class_of = backend->front->class_of;
         backend->hot.front_stacks = backend->front->stacks;
+        backend->hot.front_alloc_miss = backend->front->alloc_miss;
+        backend->hot.front_free_miss = backend->front->free_miss;
     }
     snprintf(backend->spec, sizeof backend->spec, "%s", spec);
     *out = backend;

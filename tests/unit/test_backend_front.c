@@ -8,6 +8,11 @@
  *   - miss: an empty stack hands the request to slab (a block no stack held);
  *   - a full stack sends the free to slab (which hands that block out again once the
  *     stack is empty: nothing is lost or handed out twice);
+ *   - the miss paths (alloc_miss, free_miss) at every class of the front, both ways:
+ *     runs longer than the stack keep every live block distinct and its bytes intact; an
+ *     alloc miss of a linked class (below 512 bytes) refills its stack with half its
+ *     capacity from slab's free list, newest first, an indexed class's takes one block;
+ *     figures against a model in runs that miss often; close after misses;
  *   - bounds: at most 7 blocks and 8 KiB per class (one block above), 944 KiB in all;
  *   - the figures after every step of a random sequence equal a model's, as without a
  *     front (a cached block counts as freed);
@@ -123,6 +128,114 @@ Test(backend_front, a_full_stack_sends_the_free_to_slab)
     test_close_backend_clean(backend);
 }
 
+/* ---- The miss paths, at every class ---------------------------------------------------- */
+/* The request size of every class of the front, smallest first (its class's own size). */
+static size_t front_class_sizes(size_t *sizes, size_t room)
+{
+    size_t count = 0, last_class = 0;
+    for (size_t size = 16; size <= 65536; size += 16) {
+        size_t class_bytes = backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN);
+        if (class_bytes != last_class) {
+            cr_assert_lt(count, room);
+            sizes[count++] = class_bytes;
+        }
+        last_class = class_bytes;
+    }
+    return count;
+}
+
+#define MISS_RUN (BUF_BACKEND_FRONT_BLOCKS + 9) /* longer than any stack: misses both ways */
+
+/* Allocates MISS_RUN blocks of `size` (every one past the stack's blocks a miss), checks
+ * they are distinct and keep their bytes, frees them (every one past the stack's room a
+ * miss), twice over. */
+static void check_misses_both_ways(buf_backend_t *backend, size_t size)
+{
+    size_t capacity = backend_front_capacity(backend, size);
+    uint8_t *blocks[MISS_RUN];
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < MISS_RUN; i++) {
+            blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
+            cr_assert_not_null(blocks[i], "size %zu: alloc %zu", size, i);
+            for (size_t j = 0; j < i; j++)
+                cr_assert_neq(blocks[i], blocks[j], "size %zu round %d: block %zu handed out twice", size, round, i);
+            memset(blocks[i], (int)(i + 1), size);
+            cr_assert_leq(backend_front_held(backend, size), capacity);
+        }
+        for (size_t i = 0; i < MISS_RUN; i++)
+            for (size_t at = 0; at < size; at += size / 8)
+                cr_assert_eq(blocks[i][at], (uint8_t)(i + 1), "size %zu round %d: block %zu changed at %zu", size,
+                             round, i, at);
+        for (size_t i = 0; i < MISS_RUN; i++) {
+            buf_backend_free(backend, blocks[MISS_RUN - 1 - i], size, 0);
+            cr_assert_leq(backend_front_held(backend, size), capacity);
+        }
+        cr_assert_eq(backend_front_held(backend, size), capacity, "size %zu: a run of frees fills the stack", size);
+    }
+}
+
+Test(backend_front, every_class_misses_both_ways_without_losing_a_block)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    size_t sizes[128];
+    size_t count = front_class_sizes(sizes, 128);
+    cr_assert_geq(count, 70, "the front serves the align-16 classes up to 64 KiB (%zu)", count);
+    test_figures_t model = {0};
+    for (size_t i = 0; i < count; i++) {
+        check_misses_both_ways(backend, sizes[i]);
+        model.allocs += 2 * MISS_RUN;
+        model.frees += 2 * MISS_RUN;
+        model.peak = model.peak > MISS_RUN * sizes[i] ? model.peak : MISS_RUN * sizes[i];
+        test_expect_figures(backend, &model, (int)i);
+    }
+    test_close_backend_clean(backend);
+}
+
+/* An alloc that finds its stack empty: a linked class's stack is refilled with
+ * capacity / 2 blocks from slab's free list, handed out newest first after the block
+ * the miss returned; an indexed class's stack stays empty. */
+static void check_refill(buf_backend_t *backend, size_t size)
+{
+    size_t capacity = backend_front_capacity(backend, size);
+    /* The stack's blocks, the miss's, half a stack and one more: all in one slab (at
+     * least 8 blocks), so that its free list holds the rest, newest first. */
+    const size_t RUN = capacity + 1 + capacity / 2 + 1;
+    void *blocks[2 * BUF_BACKEND_FRONT_BLOCKS];
+    for (size_t i = 0; i < RUN; i++)
+        blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
+    /* The stack takes blocks[0 .. capacity), slab's free list the rest, blocks[RUN - 1]
+     * at its head. */
+    for (size_t i = 0; i < RUN; i++)
+        buf_backend_free(backend, blocks[i], size, 0);
+    for (size_t i = 0; i < capacity; i++)
+        cr_assert_eq(buf_backend_alloc(backend, size, 0, NULL), blocks[capacity - 1 - i]);
+    cr_assert_eq(backend_front_held(backend, size), 0);
+    void *missed = buf_backend_alloc(backend, size, 0, NULL);
+    cr_assert_eq(missed, blocks[RUN - 1], "size %zu: the miss takes slab's newest free block", size);
+    bool linked = backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN) < 512; /* 481 .. 512: the 512 class */
+    size_t refilled = linked ? capacity / 2 : 0;
+    cr_assert_eq(backend_front_held(backend, size), refilled, "size %zu: the miss left %zu on the stack, expected %zu",
+                 size, backend_front_held(backend, size), refilled);
+    for (size_t i = 0; i < refilled; i++)
+        cr_assert_eq(buf_backend_alloc(backend, size, 0, NULL), blocks[RUN - 2 - i],
+                     "size %zu: the refilled stack pops in the free list's order", size);
+    /* Everything back: the ones handed out since the frees. */
+    for (size_t i = 0; i < capacity; i++)
+        buf_backend_free(backend, blocks[i], size, 0);
+    for (size_t i = 0; i <= refilled; i++)
+        buf_backend_free(backend, blocks[RUN - 1 - i], size, 0);
+}
+
+Test(backend_front, an_alloc_miss_refills_a_linked_class_with_half_its_stack)
+{
+    static const size_t sizes[] = {16, 64, 256, 480, 496, 512, 1024, 4096, 65536};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        buf_backend_t *backend = open_slab_with_front(); /* a fresh slab: its free list is ours */
+        check_refill(backend, sizes[i]);
+        test_close_backend_clean(backend);
+    }
+}
+
 Test(backend_front, each_class_holds_at_most_seven_blocks_and_8_KiB)
 {
     buf_backend_t *backend = open_slab_with_front();
@@ -154,9 +267,13 @@ typedef struct {
 /* Random allocations (mostly a few sizes, so that stacks fill and empty; some other
  * alignments, size 0, sizes past the front) and frees; the figures after every step, and
  * every live block keeps its bytes (a block handed out twice would be overwritten). */
-static void run_against_model(const char *spec, uint32_t seed)
+static const size_t mixed_sizes[] = {0, 8, 16, 24, 64, 100, 256, 480, 481, 4096, 9000, 65536, 65537, 200000};
+/* Few classes, each a linked or an indexed one: the 48 live blocks overflow their stacks,
+ * so that the runs up and down go through the miss paths (and the refill) often. */
+static const size_t missing_sizes[] = {64, 481, 65536};
+
+static void run_against_model(const char *spec, uint32_t seed, const size_t *sizes, size_t size_count)
 {
-    static const size_t sizes[] = {0, 8, 16, 24, 64, 100, 256, 480, 481, 4096, 9000, 65536, 65537, 200000};
     buf_backend_t *backend = test_open_backend(spec);
     live_block_t live[LIVE_MAX];
     size_t live_count = 0;
@@ -166,7 +283,7 @@ static void run_against_model(const char *spec, uint32_t seed)
         bool rising = (step / 50) % 2 == 0;
         bool allocate = live_count == 0 || (live_count < LIVE_MAX && (r % 4 != 0) == rising);
         if (allocate) {
-            size_t size = sizes[(r >> 8) % (sizeof sizes / sizeof sizes[0])];
+            size_t size = sizes[(r >> 8) % size_count];
             size_t align = (r >> 16) % 6 == 0 ? 64 : (r >> 16) % 6 == 1 ? 8 : 0;
             void *block = buf_backend_alloc(backend, size, align, NULL);
             cr_assert_not_null(block, "step %d: alloc(%zu, %zu)", step, size, align);
@@ -201,9 +318,15 @@ static void run_against_model(const char *spec, uint32_t seed)
 
 Test(backend_front, the_figures_equal_a_model_after_every_step)
 {
-    run_against_model("slab", 1);
-    run_against_model("slab", 77);
-    run_against_model("slab:nocache", 1);
+    run_against_model("slab", 1, mixed_sizes, sizeof mixed_sizes / sizeof mixed_sizes[0]);
+    run_against_model("slab", 77, mixed_sizes, sizeof mixed_sizes / sizeof mixed_sizes[0]);
+    run_against_model("slab:nocache", 1, mixed_sizes, sizeof mixed_sizes / sizeof mixed_sizes[0]);
+}
+
+Test(backend_front, the_figures_equal_a_model_in_runs_that_miss)
+{
+    run_against_model("slab", 5, missing_sizes, sizeof missing_sizes / sizeof missing_sizes[0]);
+    run_against_model("slab", 91, missing_sizes, sizeof missing_sizes / sizeof missing_sizes[0]);
 }
 
 /* ---- Close ------------------------------------------------------------------------------ */
@@ -225,6 +348,34 @@ Test(backend_front, close_gives_cached_blocks_back_before_destroy)
     fclose(report);
     cr_assert_eq(outstanding, 0, "close reported %zu outstanding blocks: cached blocks count as freed", outstanding);
     cr_assert_eq(reported, 0, "close wrote %ld bytes of report", reported);
+}
+
+/* After runs through the miss paths (refilled stacks, frees past full ones) close gives
+ * the cached blocks back and lists exactly the blocks still live. */
+Test(backend_front, close_after_misses_lists_only_the_live_blocks)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    enum { RUN = 20 };
+    for (size_t i = 0; i < PAIR_SIZE_COUNT; i++) {
+        void *blocks[RUN];
+        for (int round = 0; round < 2; round++) {
+            for (int b = 0; b < RUN; b++)
+                blocks[b] = buf_backend_alloc(backend, pair_sizes[i], 0, NULL);
+            for (int b = 0; b < RUN; b++)
+                buf_backend_free(backend, blocks[b], pair_sizes[i], 0);
+        }
+        /* A refilling miss, then one block left live. */
+        for (int b = 0; b < RUN; b++)
+            blocks[b] = buf_backend_alloc(backend, pair_sizes[i], 0, NULL);
+        for (int b = 1; b < RUN; b++)
+            buf_backend_free(backend, blocks[b], pair_sizes[i], 0);
+    }
+    FILE *report = tmpfile();
+    cr_assert_not_null(report);
+    size_t outstanding = buf_backend_close_report(backend, report);
+    fclose(report);
+    cr_assert_eq(outstanding, PAIR_SIZE_COUNT, "close listed %zu blocks, %zu are live", outstanding,
+                 (size_t)PAIR_SIZE_COUNT);
 }
 
 /* ---- Off ---------------------------------------------------------------------------------- */
