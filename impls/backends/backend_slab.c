@@ -692,6 +692,9 @@ static __attribute__((noinline)) void *front_refill_linked(slab_t *slab, buf_bac
     return block;
 }
 
+/* The head-slab take below repeats backend_slab_alloc's on purpose: a helper shared by the
+ * two, with its NULL test and jump back, cost pool's large requests (which reach
+ * backend_slab_alloc) 2.8 instructions per pair (callgrind, alloc_batch_lifo/pool/4096). */
 static void *front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack)
 {
     slab_state_t *state = opaque;
