@@ -252,9 +252,34 @@ static bool block_is_free(buf_arraybuffer_t *ab)
     return true;
 }
 
-/* The current block is used up: keep it as the newest spare (letting the oldest go when
- * the ring is full: a consumer still holds it, it is freed when they release it), or let
- * it go when spares are off for this block size. */
+/* The oldest spare if nobody holds it any more, taken out of the ring (its reference moves
+ * to *out); false when there is none or a consumer still holds it. */
+static bool spare_take_free(buf_readable_t *readable, buf_buffer_t *out)
+{
+    buf_buffer_t *oldest = &readable->spare[readable->spare_head];
+    if (readable->spare_count == 0 || !block_is_free(oldest->buffer))
+        return false;
+    *out = *oldest;
+    *oldest = (buf_buffer_t){0};
+    readable->spare_head = (readable->spare_head + 1) % SPARE_SLOTS;
+    readable->spare_count--;
+    return true;
+}
+
+/* `view` (the reference moves to the ring) becomes the newest spare, letting the oldest go
+ * when the ring is full: a consumer still holds it, it is freed when they release it. */
+static void spare_push(buf_readable_t *readable, buf_buffer_t view)
+{
+    if (readable->spare_count == readable->spare_limit) {
+        buf_buffer_release(&readable->spare[readable->spare_head]);
+        readable->spare_head = (readable->spare_head + 1) % SPARE_SLOTS;
+        readable->spare_count--;
+    }
+    readable->spare[(readable->spare_head + readable->spare_count++) % SPARE_SLOTS] = view;
+}
+
+/* The current block is used up: keep it as the newest spare, or let it go when spares are
+ * off for this block size. */
 static void retire_block(buf_readable_t *readable)
 {
     const buf_buffer_t retired = readable->block; /* the reference moves, no count changes */
@@ -267,26 +292,15 @@ static void retire_block(buf_readable_t *readable)
         buf_buffer_release(&dropped);
         return;
     }
-    if (readable->spare_count == readable->spare_limit) {
-        buf_buffer_release(&readable->spare[readable->spare_head]);
-        readable->spare_head = (readable->spare_head + 1) % SPARE_SLOTS;
-        readable->spare_count--;
-    }
-    readable->spare[(readable->spare_head + readable->spare_count++) % SPARE_SLOTS] = retired;
+    spare_push(readable, retired);
 }
 
 /* Makes a block current: a spare nobody holds any more, else a new one from the backend
  * (buf_arraybuffer_alloc_unsafe: nothing is zeroed, every byte handed out is read first). */
 static buf_status_t take_block(buf_readable_t *readable)
 {
-    if (readable->spare_count > 0 && block_is_free(readable->spare[readable->spare_head].buffer)) {
-        buf_buffer_t *oldest = &readable->spare[readable->spare_head];
-        readable->block = *oldest; /* the reference moves */
-        *oldest = (buf_buffer_t){0};
-        readable->spare_head = (readable->spare_head + 1) % SPARE_SLOTS;
-        readable->spare_count--;
-    }
-    if (readable->block.buffer == NULL) {
+    BUF_ASSERT(readable->block.buffer == NULL);
+    if (!spare_take_free(readable, &readable->block)) {
         buf_arraybuffer_t *block = NULL;
         buf_status_t status = buf_arraybuffer_alloc_unsafe(readable->backend, (int64_t)readable->block_size, &block);
         if (status != BUF_OK)
@@ -311,32 +325,17 @@ buf_status_t stream_readable_reused_block(buf_readable_t *readable, buf_arraybuf
 {
     BUF_ASSERT(readable->spare_limit > 0 && readable->block.buffer == NULL);
     BUF_ASSERT(readable->block_size == readable->chunk_size);
-    size_t head = readable->spare_head, count = readable->spare_count;
-    buf_arraybuffer_t *block;
-    if (count > 0 && block_is_free(readable->spare[head].buffer)) {
-        /* The oldest spare becomes the newest: with the ring full that is the same slot
-         * (tail == head), the common case of a steady consumer. */
-        block = readable->spare[head].buffer;
-        const size_t tail = (head + count) % SPARE_SLOTS;
-        if (tail != head) {
-            readable->spare[tail] = readable->spare[head];
-            readable->spare[head] = (buf_buffer_t){0};
-        }
-        readable->spare_head = (head + 1) % SPARE_SLOTS;
-    } else {
-        block = NULL;
+    buf_buffer_t view;
+    if (!spare_take_free(readable, &view)) {
+        buf_arraybuffer_t *block = NULL;
         const buf_status_t status =
             buf_arraybuffer_alloc_unsafe(readable->backend, (int64_t)readable->block_size, &block);
         if (status != BUF_OK)
             return status;
-        if (count == readable->spare_limit) { /* a consumer holds the oldest: it is theirs to free */
-            buf_buffer_release(&readable->spare[head]);
-            head = readable->spare_head = (head + 1) % SPARE_SLOTS;
-            count = --readable->spare_count;
-        }
-        readable->spare[(head + count) % SPARE_SLOTS] = stream_block_view(block, 0, readable->block_size);
-        readable->spare_count++;
+        view = stream_block_view(block, 0, readable->block_size);
     }
+    buf_arraybuffer_t *block = view.buffer;
+    spare_push(readable, view); /* the oldest spare, reused, becomes the newest */
     *out = buf_arraybuffer_retain(block);
     return BUF_OK;
 }

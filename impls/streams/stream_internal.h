@@ -62,7 +62,7 @@ struct buf_readable {
                                * 0 while reuse is off */
     bool reuse_blocks;        /* buf_readable_set_block_reuse; off: a fresh block per read */
     /* A memory readable still running whose every chunk is a whole block of its own (no
-     * read size, no spares): what stream_readable_next_is_whole_block tests first, kept up to date by
+     * read size; block reuse on or off): what stream_readable_next_is_whole_block tests first, kept up to date by
      * every change of those settings and by the end of the stream (readable.c,
      * note_settings). */
     bool whole_memory_blocks;
