@@ -536,6 +536,15 @@ static __attribute__((noinline)) void slab_relist(slab_heap_t *heap, slab_t *sla
     }
 }
 
+/* Owner thread only: a block just linked back into its slab is one fewer in use, and the
+ * lists must say so (slab_relist) when the slab was full or is now empty and not the head. */
+static inline __attribute__((always_inline)) void slab_block_back(slab_heap_t *heap, slab_t *slab)
+{
+    slab->used--;
+    if (__builtin_expect(!slab->listed || (slab->used == 0 && heap->available[slab->class_index] != slab), 0))
+        slab_relist(heap, slab);
+}
+
 /* Owner thread only.  The block is already poisoned; links it into its slab and keeps
  * the lists right. */
 static inline void slab_free_local(slab_heap_t *heap, slab_t *slab, void *block)
@@ -552,9 +561,7 @@ static inline void slab_free_local(slab_heap_t *heap, slab_t *slab, void *block)
         mem_link_close(block);
         slab->free_list = block;
     }
-    slab->used--;
-    if (__builtin_expect(!slab->listed || (slab->used == 0 && heap->available[slab->class_index] != slab), 0))
-        slab_relist(heap, slab);
+    slab_block_back(heap, slab);
 }
 
 void backend_slab_heap_drain_remote(slab_heap_t *heap)
@@ -619,9 +626,7 @@ static inline __attribute__((always_inline)) void slab_give_mine(slab_heap_t *mi
         *(void **)ptr = slab->free_list;
         slab->free_list = ptr;
     }
-    slab->used--;
-    if (__builtin_expect(!slab->listed || (slab->used == 0 && mine->available[slab->class_index] != slab), 0))
-        slab_relist(mine, slab);
+    slab_block_back(mine, slab);
 }
 
 void backend_slab_free(void *opaque, void *ptr, size_t size, size_t align)
