@@ -332,9 +332,9 @@ size_t buf_backend_close_report(buf_backend_t *backend, void *report)
         return 0;
     FILE *out = report;
     /* Closing excludes any other use of the instance: what the front holds goes back to
-     * the backend first, so that destroy lists only the caller's blocks. */
+     * the backend first, so that destroy lists only the caller's blocks, and these counts
+     * are final. */
     front_turn_off(backend);
-    /* Closing excludes any other use of the instance, so these counts are final. */
     buf_backend_stats_t totals = {0};
     bool live_negative = false;
     backend_stats_read(&backend->stats, &totals, &live_negative);
