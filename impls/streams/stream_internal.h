@@ -193,6 +193,18 @@ static inline buf_status_t stream_readable_read_whole_block(buf_readable_t *read
     return BUF_OK;
 }
 
+/* Queues `length` bytes at `bytes` (length > 0, room in the arrays, outside a write pass:
+ * writable.c) with `owner`, a reference the queue now holds. */
+static inline void stream_writable_queue_push(buf_writable_t *writable, buf_arraybuffer_t *owner, const uint8_t *bytes,
+                                              size_t length)
+{
+    BUF_ASSERT(writable->queue_head == 0 && writable->queue_count < writable->queue_capacity);
+    const size_t slot = writable->queue_count++;
+    writable->pending[slot] = (struct iovec){.iov_base = (void *)bytes, .iov_len = length};
+    writable->owners[slot] = owner;
+    writable->queued_bytes += length;
+}
+
 /* The common write, inlined: an accepting writable with room in its queue takes `ab`'s
  * reference with its bytes [bytes, bytes + length), length > 0, and writes the queue out
  * once it reaches the mark.  False when it cannot (the caller then takes the general
@@ -203,12 +215,8 @@ static inline bool stream_writable_append(buf_writable_t *writable, buf_arraybuf
     BUF_ASSERT(length > 0);
     if (__builtin_expect(!writable->accepting || writable->queue_count == writable->queue_capacity, 0))
         return false;
-    BUF_ASSERT(writable->queue_head == 0); /* outside a write pass (writable.c) */
-    const size_t slot = writable->queue_count++;
-    writable->pending[slot] = (struct iovec){.iov_base = (void *)bytes, .iov_len = length};
-    writable->owners[slot] = ab; /* the reference moves */
-    const size_t queued_bytes = writable->queued_bytes += length;
-    *status = queued_bytes >= writable->high_water_mark ? stream_writable_write_out(writable) : BUF_OK;
+    stream_writable_queue_push(writable, ab, bytes, length); /* the reference moves */
+    *status = writable->queued_bytes >= writable->high_water_mark ? stream_writable_write_out(writable) : BUF_OK;
     return true;
 }
 

@@ -92,17 +92,6 @@ static bool queue_grow(buf_writable_t *writable)
     return true;
 }
 
-/* Queues `length` bytes at `bytes` (length > 0, room in the arrays) with `owner`, a
- * reference the queue now holds. */
-static void queue_push(buf_writable_t *writable, buf_arraybuffer_t *owner, const uint8_t *bytes, size_t length)
-{
-    BUF_ASSERT(writable->queue_head == 0 && writable->queue_count < writable->queue_capacity);
-    const size_t slot = writable->queue_count++;
-    writable->pending[slot] = (struct iovec){.iov_base = (void *)bytes, .iov_len = length};
-    writable->owners[slot] = owner;
-    writable->queued_bytes += length;
-}
-
 /* Drops the head chunk (fully written, or abandoned after an error); the queue starts at
  * slot 0 again once it is empty. */
 static void queue_pop(buf_writable_t *writable)
@@ -263,7 +252,7 @@ static buf_status_t write_chunk(buf_writable_t *writable, const buf_buffer_t *ch
             return refused;
     } else {
         /* the reference moves in, or a new one is taken (what buf_typed_clone takes) */
-        queue_push(writable, owned ? chunk->buffer : buf_arraybuffer_retain(chunk->buffer), bytes, length);
+        stream_writable_queue_push(writable, owned ? chunk->buffer : buf_arraybuffer_retain(chunk->buffer), bytes, length);
     }
     const bool is_full = writable->queued_bytes >= writable->high_water_mark;
     if (full)
