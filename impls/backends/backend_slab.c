@@ -113,7 +113,7 @@ static unsigned class_search(size_t request, size_t align)
 #define TABLE_UNITS (MEDIUM_MAX / QUANTUM)
 static uint8_t class_by_units[2 * TABLE_UNITS]; /* [0, TABLE_UNITS): align <= 8, then 16 */
 static uint8_t units_by_class[CLASS_COUNT];
-static uint32_t bytes_by_class[CLASS_COUNT]; /* class_size, for the front's give-back */
+static uint32_t bytes_by_class[CLASS_COUNT]; /* class_size: the front's class_bytes, and its misses' request */
 
 /* Requests above this (with align <= 16) are in indexed classes: the largest class below
  * SLAB_INDEXED_MIN_BLOCK, whose alignment (32) covers 16. */
