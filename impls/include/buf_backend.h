@@ -230,8 +230,9 @@ size_t buf_page_size(void);
  *     the inline paths compare with a constant: a class the backend never caches has
  *     capacity 0);
  *   - one stack per class, held out of band: block pointers and a count, never a link
- *     written into a freed block (a batch then touches no freed block, and a tool that
- *     poisons freed blocks would keep them poisoned).
+ *     written into a freed block by the framework (a push or a pop touches no freed
+ *     block, and a tool that poisons freed blocks would keep them poisoned; a miss
+ *     path's refill reads the links the backend's own alloc would read).
  * The owner's inline allocation of 1 .. BUF_BACKEND_FRONT_MAX bytes pops its class's stack
  * if it holds a block, else calls the front's alloc_miss with the stack it looked up; the
  * owner's inline free pushes if the stack has room (count < capacity), else calls the
