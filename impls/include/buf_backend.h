@@ -506,8 +506,9 @@ static inline __attribute__((always_inline)) void buf_backend_front_push(buf_bac
         hot->front_free_miss(hot->state, ptr, stack);
         return;
     }
-    stack->blocks[count] = ptr;
+    void **slot = &stack->blocks[count];
     stack->count = count + 1;
+    *slot = ptr;
 }
 
 /* The owner's figures after its inline free. */
