@@ -180,7 +180,7 @@ size_t buf_page_size(void);
 /* ---- The inlined fast path -------------------------------------------------------------
  * buf_backend_alloc and buf_backend_free are inlined into the caller, so that a request
  * with the default alignment, on the thread that uses the instance, costs the backend's
- * own alloc (or free) plus a few instructions: a size compare, a thread compare, the
+ * own alloc (or free) plus a few instructions: a size compare, a thread test, the
  * call, three counter instructions on alloc and two on free (bench: alloc_pair/malloc
  * beside baseline_malloc; callgrind per pair at 64 B: malloc alone 138, through the
  * framework 155 — it was 177 with the counters as loads, stores and a peak compare, and
@@ -221,10 +221,11 @@ size_t buf_page_size(void);
  *     the kind on the owner and a value above every kind on any other thread (two
  *     identities differ above bit 1), so one xor with the thread pointer in memory both
  *     tests the thread and, by its zero flag, picks the plain path (malloc's: the same
- *     load, xor and branch its single compare was); the others add one compare.  0 (or
- *     any word with no kind bits set to a thread's pointer) matches no thread: "off".
- *     Three words per direction (plain, backend, front) cost slab two failed compares
- *     on each side: 9 instructions of its 30 per alloc.
+ *     load, xor and branch its single compare was), the front's by one compare of the
+ *     result more, the backend's functions by two.  0 matches no thread ("off": the xor
+ *     leaves the thread pointer itself).  With a word per kind and direction (plain,
+ *     backend, front) slab paid two failed owner compares per side, 6 of the 30
+ *     instructions of its inline alloc.
  * Whatever the fast path does not handle goes to the "general" functions declared here,
  * which do everything buf_backend_alloc and buf_backend_free promise, the slow way:
  * another alignment, a size of 0 or above BUF_MAX_ALLOC, a NULL backend, any thread
