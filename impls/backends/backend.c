@@ -171,30 +171,31 @@ static void front_give_back(buf_backend_t *backend)
     }
 }
 
-/* Off for good: no inline path reads a stack after this (the front's owner words match no
- * thread), and what the stacks held goes back to the backend. */
+/* Off for good: no inline path reads a stack after this (the alloc word matches no
+ * thread, the free word's kind is the backend's free), and what the stacks held goes back
+ * to the backend. */
 static void front_turn_off(buf_backend_t *backend)
 {
-    __atomic_store_n(&backend->hot.front_alloc_owner, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&backend->hot.alloc_owner, 0, __ATOMIC_RELAXED);
     /* The owner's frees call the backend inline again (its allocations stay general:
      * a second thread came, or the instance is closing). */
-    if (__atomic_load_n(&backend->hot.front_free_owner, __ATOMIC_RELAXED) != 0)
-        __atomic_store_n(&backend->hot.free_owner, __atomic_load_n(&backend->hot.owner, __ATOMIC_RELAXED),
+    uintptr_t free_owner = __atomic_load_n(&backend->hot.free_owner, __ATOMIC_RELAXED);
+    if ((free_owner & BUF_BACKEND_PATH_MASK) == BUF_BACKEND_PATH_FRONT)
+        __atomic_store_n(&backend->hot.free_owner, (free_owner & ~BUF_BACKEND_PATH_MASK) | BUF_BACKEND_PATH_BACKEND,
                          __ATOMIC_RELAXED);
-    __atomic_store_n(&backend->hot.front_free_owner, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&backend->hot.front_stacks, NULL, __ATOMIC_RELAXED);
     front_give_back(backend);
 }
 
 /* After the general path found the calling thread's slot: the owner (its slot is the
- * first) turns the front off once a second thread has used the instance
- * (front_alloc_owner 0: backend_stats.c clears it when a second slot is added).  A non-owner returns at the
+ * first) turns the front off once a second thread has used the instance (alloc_owner 0:
+ * backend_stats.c clears it when a second slot is added).  A non-owner returns at the
  * first compare and never touches the front. */
 static inline void front_follow_sharing(buf_backend_t *backend, const buf_backend_slot_t *slot)
 {
     if (__builtin_expect(slot == &backend->hot.first, 0) &&
         __atomic_load_n(&backend->hot.front_stacks, __ATOMIC_RELAXED) != NULL &&
-        __atomic_load_n(&backend->hot.front_alloc_owner, __ATOMIC_RELAXED) == 0)
+        __atomic_load_n(&backend->hot.alloc_owner, __ATOMIC_RELAXED) == 0)
         front_turn_off(backend);
 }
 
@@ -222,6 +223,25 @@ size_t backend_front_capacity(const buf_backend_t *backend, size_t size)
 {
     const buf_backend_front_stack_t *stack = front_stack_of(backend, size);
     return stack ? stack->capacity : 0;
+}
+
+/* The front's class table into the instance (buf_backend_hot_t.front_stack_offsets), as
+ * each class's stack's byte offset from the stacks.  false (the front is not used: the
+ * instance runs as without one) for a front with more classes than 16-bit offsets reach
+ * (1024 stacks of 64 bytes; slab has 80) or a table naming a class it does not have. */
+static bool front_copy_table(buf_backend_t *backend)
+{
+    const buf_backend_front_t *front = backend->front;
+    BUF_ASSERT(front->class_of && front->stacks && front->class_bytes);
+    if (front->class_count == 0 || front->class_count > (size_t)UINT16_MAX / sizeof(buf_backend_front_stack_t) + 1)
+        return false;
+    for (size_t entry = 0; entry < BUF_BACKEND_FRONT_MAX >> 3; entry++) {
+        size_t class_index = front->class_of[entry];
+        if (class_index >= front->class_count)
+            return false;
+        backend->hot.front_stack_offsets[entry] = (uint16_t)(class_index * sizeof(buf_backend_front_stack_t));
+    }
+    return true;
 }
 
 static buf_backend_t *instance_allocate(void)
@@ -314,9 +334,9 @@ buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *conf
     backend->front = ops->front ? ops->front(backend->hot.state) : NULL;
     if (backend->front && !(backend->front->alloc_miss && backend->front->free_miss))
         backend->front = NULL; /* no miss paths: not used (buf_backend.h) */
+    if (backend->front && !front_copy_table(backend))
+        backend->front = NULL;
     if (backend->front) {
-        BUF_ASSERT(backend->front->class_of && backend->front->stacks && backend->front->class_bytes);
-        backend->hot.front_class_of = backend->front->class_of;
         backend->hot.front_stacks = backend->front->stacks;
         backend->hot.front_alloc_miss = backend->front->alloc_miss;
         backend->hot.front_free_miss = backend->front->free_miss;

@@ -36,10 +36,6 @@ int backend_stats_init(backend_stats_t *stats, buf_backend_hot_t *hot)
     memset(&hot->first, 0, sizeof hot->first);
     hot->free_owner = 0;
     hot->alloc_owner = 0;
-    hot->plain_free_owner = 0;
-    hot->plain_alloc_owner = 0;
-    hot->front_free_owner = 0;
-    hot->front_alloc_owner = 0;
     hot->owner = 0;
     return pthread_mutex_init(&stats->lock, NULL) == 0 ? 0 : -1;
 }
@@ -72,25 +68,25 @@ static buf_backend_slot_t *slot_add(backend_stats_t *stats, buf_backend_hot_t *h
     __atomic_store_n(&stats->slots, slot, __ATOMIC_RELEASE);
     __atomic_store_n(&stats->slot_count, stats->slot_count + 1, __ATOMIC_RELAXED);
     if (slot == &hot->first) {
-        /* The plain words open the plain entry points' inline paths, which skip the
-         * others' compares: only for a backend that has them. */
-        bool plain = hot->plain_alloc != NULL;
-        /* Likewise the front's words, for a backend that published one (buf_backend.h,
-         * "The backend's front"), unless it was withheld (a decorator's inner instance). */
-        bool front = __atomic_load_n(&hot->front_stacks, __ATOMIC_RELAXED) != NULL;
         __atomic_store_n(&hot->owner, self, __ATOMIC_RELAXED);
-        __atomic_store_n(front ? &hot->front_free_owner : &hot->free_owner, self, __ATOMIC_RELAXED);
-        if (plain)
-            __atomic_store_n(&hot->plain_free_owner, self, __ATOMIC_RELAXED);
+        /* The owner words open the inline paths (buf_backend.h): the plain entry points
+         * for a backend that has them, else the front for a backend that published one
+         * (unless it was withheld: a decorator's inner instance), else the backend's alloc
+         * and free.  Only for a thread pointer with the kind bits clear (16-byte aligned
+         * or more on x86-64 and AArch64, asserted here; elsewhere, or on a platform without
+         * one, every call takes the general path). */
+        uintptr_t path = hot->plain_alloc != NULL ? BUF_BACKEND_PATH_PLAIN
+                         : __atomic_load_n(&hot->front_stacks, __ATOMIC_RELAXED) != NULL ? BUF_BACKEND_PATH_FRONT
+                                                                                          : BUF_BACKEND_PATH_BACKEND;
         if (self == buf_backend_thread_identity()) {
-            __atomic_store_n(front ? &hot->front_alloc_owner : &hot->alloc_owner, self, __ATOMIC_RELAXED);
-            if (plain)
-                __atomic_store_n(&hot->plain_alloc_owner, self, __ATOMIC_RELAXED);
+            BUF_ASSERT((self & BUF_BACKEND_PATH_MASK) == 0);
+            if ((self & BUF_BACKEND_PATH_MASK) == 0) {
+                __atomic_store_n(&hot->free_owner, self | path, __ATOMIC_RELAXED);
+                __atomic_store_n(&hot->alloc_owner, self | path, __ATOMIC_RELAXED);
+            }
         }
     } else { /* shared from now on */
         __atomic_store_n(&hot->alloc_owner, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&hot->plain_alloc_owner, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&hot->front_alloc_owner, 0, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&stats->lock);
     free(fresh);

@@ -31,8 +31,8 @@
  *                  thread has used the instance that is its own net bytes, kept inline
  *                  as room below the mark of its last peak (a new peak only when room
  *                  goes below zero; buf_backend.h).  Once a second thread adds its slot
- *                  it clears alloc_owner and front_alloc_owner (under the lock, before its own first
- *                  operation), so every allocation takes
+ *                  it clears alloc_owner (under the lock, before its own first operation), so every
+ *                  allocation takes
  *                  the general path and sums every slot's net bytes (one load per thread
  *                  that has used the instance: the price of not sharing a counter), which
  *                  is exact whenever threads take turns — each operation ordered before
@@ -70,7 +70,7 @@ void backend_stats_destroy(backend_stats_t *stats, buf_backend_hot_t *hot);
  * flight, frees of more bytes than were allocated (a caller's wrong size). */
 void backend_stats_read(backend_stats_t *stats, buf_backend_stats_t *out, bool *live_negative);
 /* The calling thread's slot: the owner's, the cached one, a scan, else a new one (the
- * owner's if unclaimed; a second slot makes alloc_owner and front_alloc_owner 0).  NULL
+ * owner's if unclaimed; a second slot makes alloc_owner 0).  NULL
  * if out of memory. */
 buf_backend_slot_t *backend_stats_mine(backend_stats_t *stats, buf_backend_hot_t *hot);
 /* A slot's net bytes (mark - room, modulo 2^64), read by any thread. */

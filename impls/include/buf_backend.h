@@ -180,7 +180,7 @@ size_t buf_page_size(void);
 /* ---- The inlined fast path -------------------------------------------------------------
  * buf_backend_alloc and buf_backend_free are inlined into the caller, so that a request
  * with the default alignment, on the thread that uses the instance, costs the backend's
- * own alloc (or free) plus a few instructions: a size compare, a thread compare, the
+ * own alloc (or free) plus a few instructions: a size compare, a thread test, the
  * call, three counter instructions on alloc and two on free (bench: alloc_pair/malloc
  * beside baseline_malloc; callgrind per pair at 64 B: malloc alone 138, through the
  * framework 155 — it was 177 with the counters as loads, stores and a peak compare, and
@@ -213,7 +213,19 @@ size_t buf_page_size(void);
  *   - a thread's identity is its thread pointer (one register read on x86-64 and
  *     AArch64, which the compiler keeps in a register across a loop); a thread that
  *     starts after the owner exited may get the same one, and then continues its slot
- *     (its counts are sums: they stay exact).
+ *     (its counts are sums: they stay exact);
+ *   - one owner word per direction (alloc_owner, free_owner) says both who may take an
+ *     inline path and which: the owner's identity with the path's kind in its two low
+ *     bits (BUF_BACKEND_PATH_*; a thread pointer is 16-byte aligned or more on x86-64 and
+ *     AArch64, which backend_stats.c checks before it opens a path).  word ^ identity is
+ *     the kind on the owner and a value above every kind on any other thread (two
+ *     identities differ above bit 1), so one xor with the thread pointer in memory both
+ *     tests the thread and, by its zero flag, picks the plain path (malloc's: the same
+ *     load, xor and branch its single compare was), the front's by one compare of the
+ *     result more, the backend's functions by two.  0 matches no thread ("off": the xor
+ *     leaves the thread pointer itself).  With a word per kind and direction (plain,
+ *     backend, front) slab paid two failed owner compares per side, 6 of the 30
+ *     instructions of its inline alloc.
  * Whatever the fast path does not handle goes to the "general" functions declared here,
  * which do everything buf_backend_alloc and buf_backend_free promise, the slow way:
  * another alignment, a size of 0 or above BUF_MAX_ALLOC, a NULL backend, any thread
@@ -240,10 +252,11 @@ size_t buf_page_size(void);
  * checks, the class lookup) and may refill or flush the stack: slab refills its linked
  * classes (callgrind per pair, alloc_batch_lifo/slab 64/4K/64K: 142.5/163.8/170.9 through
  * the backend's full alloc and free, 118.2/145.9/152.9 through the miss paths).  The owner
- * reaches the front through owner words of its own
- * (front_alloc_owner, front_free_owner), compared after alloc_owner and free_owner, which
- * stay 0 for a backend with a front: a backend without one runs exactly the code it ran
- * before fronts existed, and slab pays one failed compare on each path.
+ * reaches the front through its owner words' kind BUF_BACKEND_PATH_FRONT (one compare after
+ * the xor), and the class's stack through a copy of the table kept inside the instance
+ * (front_stack_offsets: each request's stack as a byte offset from front_stacks), so a
+ * lookup is a shift, a load at a fixed offset from the instance and an add, with no
+ * pointer to the table to load and no multiply by the stack's size.
  * What the backend promises by publishing one:
  *   - any block of a class serves any request of that class (the class size covers it,
  *     with the default alignment);
@@ -302,23 +315,21 @@ typedef struct buf_backend_slot {
     struct buf_backend_slot *next; /* the next slot of the instance (set before publication) */
 } buf_backend_slot_t;
 
+/* The kinds of inline path an owner word opens, in its two low bits ("The inlined fast
+ * path"): the plain entry points (0: the xor's zero flag picks it, so malloc's path is the
+ * one compare it always was), the backend's front, the backend's alloc and free. */
+#define BUF_BACKEND_PATH_PLAIN ((uintptr_t)0)
+#define BUF_BACKEND_PATH_FRONT ((uintptr_t)1)
+#define BUF_BACKEND_PATH_BACKEND ((uintptr_t)2)
+#define BUF_BACKEND_PATH_MASK ((uintptr_t)3) /* an identity must have these bits clear */
+
 typedef struct buf_backend_hot {
-    /* The owner's identity while it may take an inline path, one word per path: the
-     * plain pair for a backend with plain entry points, alloc_owner and free_owner for
-     * every backend without a front, the front's pair below for one with a front.  0
-     * until the first use (0 is no thread's identity); the alloc words go back to 0 once
-     * a second thread uses the instance. */
-    uintptr_t plain_alloc_owner;
-    uintptr_t plain_free_owner;
+    /* The owner's identity | the kind of path it takes inline, one word per direction
+     * (BUF_BACKEND_PATH_*), or 0 (no thread's word: the general path).  0 until the first
+     * use; alloc_owner goes back to 0 once a second thread uses the instance; when the
+     * front is turned off, free_owner's kind becomes BUF_BACKEND_PATH_BACKEND. */
     uintptr_t alloc_owner;
     uintptr_t free_owner;
-    /* The owner's words for a backend with a front, instead of alloc_owner and free_owner
-     * (which stay 0 then) on the inline paths ("The backend's front"); 0 without one.
-     * front_alloc_owner goes back to 0 with alloc_owner; when the front is turned off
-     * both go to 0 and free_owner takes the owner's identity (alloc_owner stays 0: it
-     * is turned off once a second thread came). */
-    uintptr_t front_alloc_owner;
-    uintptr_t front_free_owner;
     uintptr_t owner;        /* the first user's identity, for backend_stats.c (0: none yet) */
     void *(*alloc)(void *state, size_t size, size_t align); /* the backend's ops->alloc */
     void (*free)(void *state, void *ptr, size_t size, size_t align); /* ops->free */
@@ -327,11 +338,17 @@ typedef struct buf_backend_hot {
     void (*plain_free)(void *ptr);     /* ops->plain_free, or NULL */
     /* The backend's front, copied from it at open ("The backend's front"); NULL stacks:
      * none, or off for good. */
-    const uint8_t *front_class_of;
     buf_backend_front_stack_t *front_stacks;
     void *(*front_alloc_miss)(void *state, buf_backend_front_stack_t *stack); /* the front's */
     void (*front_free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack); /* misses */
     buf_backend_slot_t first __attribute__((aligned(64))); /* the owner's slot */
+    /* The front's class_of as byte offsets of each class's stack from front_stacks
+     * (class x sizeof(buf_backend_front_stack_t)), filled at open: entry (size - 1) >> 3
+     * for a request of 1 .. BUF_BACKEND_FRONT_MAX bytes.  16 KiB, the instance's own pages
+     * (only an instance with a front touches them); at a fixed offset from the instance,
+     * where the backend's table would cost a pointer load per lookup and byte-sized
+     * class numbers a multiply (shift) by the stack's 64 bytes. */
+    uint16_t front_stack_offsets[BUF_BACKEND_FRONT_MAX >> 3];
 } buf_backend_hot_t;
 
 /* The slow ways (out of line; for the inline functions below only). */
@@ -361,17 +378,22 @@ static inline uintptr_t buf_backend_thread_identity(void)
 #endif
 }
 
-/* Whether `owner` (an owner word) is the calling thread: on x86-64 one compare with the
- * thread pointer's word in memory (cmp %fs:0, reg, the branch taken on its flags) instead
- * of a load of it into a register and a compare: one instruction less per check. */
-static inline bool buf_backend_is_calling_thread(uintptr_t owner)
+/* owner_word ^ the calling thread's identity: the kind of inline path the word opens
+ * (BUF_BACKEND_PATH_*) on the owner, above BUF_BACKEND_PATH_MASK on any other thread.
+ * *plain tells whether it is 0 (BUF_BACKEND_PATH_PLAIN, the owner): on x86-64 the zero
+ * flag of one xor with the thread pointer's word in memory (xor %fs:0, reg), branched on
+ * directly, so that the plain path costs the load, the xor and the branch and the others
+ * one compare of the result more. */
+static inline __attribute__((always_inline)) uintptr_t buf_backend_path_on_calling_thread(uintptr_t owner_word,
+                                                                                          bool *plain)
 {
 #if defined(__x86_64__) && defined(__GCC_ASM_FLAG_OUTPUTS__)
-    bool same;
-    __asm__("cmpq %%fs:0, %1" : "=@ccz"(same) : "r"(owner));
-    return same;
+    __asm__("xorq %%fs:0, %0" : "+r"(owner_word), "=@ccz"(*plain));
+    return owner_word;
 #else
-    return owner == buf_backend_thread_identity();
+    uintptr_t path = owner_word ^ buf_backend_thread_identity();
+    *plain = path == BUF_BACKEND_PATH_PLAIN;
+    return path;
 #endif
 }
 
@@ -449,22 +471,29 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc_counted(buf
     return buf_backend_alloc_succeeded(backend, block, size, status);
 }
 
-/* The owner's inline allocation that popped `block` from the backend's front: never
- * NULL, counted as any allocation (the front is invisible in the figures). */
+/* The owner's inline allocation that pops the block at `top` (count - 1) of the backend's
+ * front: counted as any allocation (the front is invisible in the figures).  A stack holds
+ * no NULL (frees push blocks, refills the backend's), which the compiler is told, so that
+ * a caller's free of the block right after skips its NULL test. */
 static inline __attribute__((always_inline)) void *buf_backend_front_pop(buf_backend_t *backend,
                                                                          buf_backend_front_stack_t *stack,
-                                                                         uint32_t count, size_t size,
+                                                                         size_t top, size_t size,
                                                                          buf_status_t *status)
 {
-    stack->count = count - 1;
-    return buf_backend_alloc_succeeded(backend, stack->blocks[count - 1], size, status);
+    void *block = stack->blocks[top];
+    stack->count = (uint32_t)top;
+    if (block == NULL)
+        __builtin_unreachable();
+    return buf_backend_alloc_succeeded(backend, block, size, status);
 }
 
-/* The stack of the front's class for a request of 1 .. BUF_BACKEND_FRONT_MAX bytes. */
+/* The stack of the front's class for a request of 1 .. BUF_BACKEND_FRONT_MAX bytes: its
+ * byte offset from the instance's own copy of the table, added to the stacks' base. */
 static inline __attribute__((always_inline)) buf_backend_front_stack_t *buf_backend_front_stack_for(
     const buf_backend_hot_t *hot, size_t size)
 {
-    return &hot->front_stacks[hot->front_class_of[(size - 1) >> 3]];
+    return (buf_backend_front_stack_t *)(void *)((char *)hot->front_stacks +
+                                                 hot->front_stack_offsets[(size - 1) >> 3]);
 }
 
 /* The owner's inline free of a block of 1 .. BUF_BACKEND_FRONT_MAX bytes: onto its class's
@@ -478,8 +507,9 @@ static inline __attribute__((always_inline)) void buf_backend_front_push(buf_bac
         hot->front_free_miss(hot->state, ptr, stack);
         return;
     }
-    stack->blocks[count] = ptr;
+    void **slot = &stack->blocks[count];
     stack->count = count + 1;
+    *slot = ptr;
 }
 
 /* The owner's figures after its inline free. */
@@ -489,11 +519,11 @@ static inline __attribute__((always_inline)) void buf_backend_free_counted(buf_b
     buf_backend_counter_bump(&hot->first.room, size);
     buf_backend_counter_bump(&hot->first.frees, 1);
 #if defined(BUF_ASSERT_LEVEL) && BUF_ASSERT_LEVEL >= 2
-    /* While the owner is alone its net bytes are the live bytes: never below zero. */
+    /* While the owner is alone (its allocations inline) its net bytes are the live bytes:
+     * never below zero. */
     if ((int64_t)(__atomic_load_n(&hot->first.mark, __ATOMIC_RELAXED) -
                   __atomic_load_n(&hot->first.room, __ATOMIC_RELAXED)) < 0 &&
-        (__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) |
-         __atomic_load_n(&hot->front_alloc_owner, __ATOMIC_RELAXED)) != 0)
+        __atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED) != 0)
         buf_backend_live_below_zero(backend);
 #endif
 }
@@ -502,27 +532,37 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
                                                                      buf_status_t *status)
 {
     buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
-    /* One compare for 1 <= size <= BUF_MAX_ALLOC (size 0 wraps: the general path turns it
-     * into a unique 1-byte block); the default alignment.  With constant arguments (the
-     * usual call) the compiler folds both away. */
-    if (__builtin_expect(backend == NULL || size - 1 >= BUF_MAX_ALLOC || (align != 0 && align != BUF_DEFAULT_ALIGN), 0))
+    /* The default alignment; with constant arguments (the usual call) the compiler folds
+     * the test away. */
+    if (__builtin_expect(backend == NULL || (align != 0 && align != BUF_DEFAULT_ALIGN), 0))
         return buf_backend_alloc_general(backend, size, align, status);
-    /* The owner, alone: the plain entry point if the backend has one (a single compare
-     * for malloc), else the backend's alloc (one compare more). */
-    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_alloc_owner, __ATOMIC_RELAXED)), 1))
-        return buf_backend_alloc_counted(backend, hot->plain_alloc(size), size, status);
-    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED)), 1))
-        return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
-    /* The owner of a backend with a front: a block of the request's class if its stack
-     * holds one; a miss calls the front's alloc_miss with the stack looked up here. */
-    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->front_alloc_owner, __ATOMIC_RELAXED)), 1)) {
-        if (__builtin_expect(size <= BUF_BACKEND_FRONT_MAX, 1)) {
+    /* The owner's word: which inline path, if any.  Each path then checks the sizes it
+     * serves with one compare of size - 1 (size 0 wraps: the general path turns it into
+     * a unique 1-byte block). */
+    bool plain;
+    uintptr_t path = buf_backend_path_on_calling_thread(__atomic_load_n(&hot->alloc_owner, __ATOMIC_RELAXED), &plain);
+    /* The plain entry point (malloc): 1 .. BUF_MAX_ALLOC. */
+    if (__builtin_expect(plain, 1)) {
+        if (__builtin_expect(size - 1 < BUF_MAX_ALLOC, 1))
+            return buf_backend_alloc_counted(backend, hot->plain_alloc(size), size, status);
+        return buf_backend_alloc_general(backend, size, align, status);
+    }
+    /* The owner of a backend with a front: 1 .. BUF_BACKEND_FRONT_MAX bytes, a block of
+     * the request's class if its stack holds one; a miss calls the front's alloc_miss
+     * with the stack looked up here.  Larger requests: the backend's alloc. */
+    if (__builtin_expect(path < BUF_BACKEND_PATH_BACKEND, 1)) { /* path 0 took the plain path */
+        if (__builtin_expect(size - 1 < BUF_BACKEND_FRONT_MAX, 1)) {
             buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
-            uint32_t count = stack->count;
-            if (__builtin_expect(count != 0, 1))
-                return buf_backend_front_pop(backend, stack, count, size, status);
+            /* count - 1, its borrow the test for an empty stack (one subtract and branch);
+             * in a full register, which indexes the stack without a zero-extending move. */
+            size_t top;
+            if (__builtin_expect(!__builtin_sub_overflow((size_t)stack->count, (size_t)1, &top), 1))
+                return buf_backend_front_pop(backend, stack, top, size, status);
             return buf_backend_alloc_counted(backend, hot->front_alloc_miss(hot->state, stack), size, status);
         }
+        if (__builtin_expect(size - 1 < BUF_MAX_ALLOC, 1))
+            return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
+    } else if (__builtin_expect(path == BUF_BACKEND_PATH_BACKEND && size - 1 < BUF_MAX_ALLOC, 1)) {
         return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
     }
     return buf_backend_alloc_general(backend, size, align, status);
@@ -537,30 +577,35 @@ static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t
         buf_backend_free_general(backend, ptr, size, align);
         return;
     }
-    /* The owner: the plain entry point (any size, 0 included), else the backend's free
-     * (size 0 is turned into 1 by the general path), else the general path. */
-    if (__builtin_expect(buf_backend_is_calling_thread(__atomic_load_n(&hot->plain_free_owner, __ATOMIC_RELAXED)), 1)) {
+    bool plain;
+    uintptr_t path = buf_backend_path_on_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED), &plain);
+    /* The plain entry point: any size, 0 included. */
+    if (__builtin_expect(plain, 1)) {
         hot->plain_free(ptr);
         buf_backend_free_counted(backend, size);
-    } else if (__builtin_expect(size != 0 &&
-                                    buf_backend_is_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED)),
-                                1)) {
+        return;
+    }
+    /* The owner of a backend with a front: 1 .. BUF_BACKEND_FRONT_MAX bytes (one compare)
+     * onto the class's stack if it has room, else the front's miss path; above, the
+     * backend's free.  The backend's free never gets size 0 (the general path turns it
+     * into 1). */
+    if (__builtin_expect(path < BUF_BACKEND_PATH_BACKEND, 1)) { /* path 0 took the plain path */
+        if (__builtin_expect(size - 1 < BUF_BACKEND_FRONT_MAX, 1)) {
+            buf_backend_front_push(hot, ptr, size);
+            buf_backend_free_counted(backend, size);
+            return;
+        }
+        if (__builtin_expect(size != 0, 1)) {
+            hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
+            buf_backend_free_counted(backend, size);
+            return;
+        }
+    } else if (__builtin_expect(path == BUF_BACKEND_PATH_BACKEND && size != 0, 1)) {
         hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
         buf_backend_free_counted(backend, size);
-    } else if (__builtin_expect(size != 0 && buf_backend_is_calling_thread(
-                                                 __atomic_load_n(&hot->front_free_owner, __ATOMIC_RELAXED)),
-                                1)) {
-        /* The owner of a backend with a front: 1 .. BUF_BACKEND_FRONT_MAX bytes onto the
-         * class's stack if it has room, else the front's miss path; above, the backend's
-         * free. */
-        if (__builtin_expect(size <= BUF_BACKEND_FRONT_MAX, 1))
-            buf_backend_front_push(hot, ptr, size);
-        else
-            hot->free(hot->state, ptr, size, BUF_DEFAULT_ALIGN);
-        buf_backend_free_counted(backend, size);
-    } else {
-        buf_backend_free_general(backend, ptr, size, align);
+        return;
     }
+    buf_backend_free_general(backend, ptr, size, align);
 }
 
 #ifdef __cplusplus

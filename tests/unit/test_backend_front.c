@@ -5,6 +5,10 @@
  * the stack has room, its inline allocation pops while the stack holds a block, and
  * everything else goes to slab as without a front.  Properties checked here:
  *   - hit: a freed block comes back for the next request of its class, newest first;
+ *   - the instance's copy of the class table (buf_backend_hot_t.front_stack_offsets):
+ *     at every request size from 1 byte to 64 KiB, a freed block comes back for the
+ *     largest request of its class (slab's own class_for says which: backend_front_held
+ *     reads the copy itself, so it cannot check it);
  *   - miss: an empty stack hands the request to slab (a block no stack held);
  *   - a full stack sends the free to slab (which hands that block out again once the
  *     stack is empty: nothing is lost or handed out twice);
@@ -65,6 +69,33 @@ Test(backend_front, a_freed_block_serves_the_next_request_of_its_class)
         cr_assert_eq(again, block, "size %zu: the cached block comes back", size);
         cr_assert_eq(backend_front_held(backend, size), 0);
         buf_backend_free(backend, again, size - 1, BUF_DEFAULT_ALIGN);
+    }
+    test_close_backend_clean(backend);
+}
+
+/* The instance keeps its own copy of slab's table as stack offsets (buf_backend.h, "The
+ * backend's front").  Every request size: its block, freed, comes back for the largest
+ * request of its class (whose size slab's class_for gives, independently of the copy), and
+ * that block, freed with that size, comes back for the size itself.  An entry of the copy
+ * that named another class's stack would hand out another block (or none). */
+Test(backend_front, every_request_size_finds_its_class_stack)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    for (size_t size = 1; size <= BUF_BACKEND_FRONT_MAX; size++) {
+        size_t class_bytes = backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN);
+        cr_assert(class_bytes >= size && class_bytes <= BUF_BACKEND_FRONT_MAX, "size %zu: class %zu", size,
+                  class_bytes);
+        void *block = buf_backend_alloc(backend, size, 0, NULL);
+        cr_assert_not_null(block);
+        buf_backend_free(backend, block, size, 0);
+        void *largest = buf_backend_alloc(backend, class_bytes, 0, NULL);
+        cr_assert_eq(largest, block, "size %zu: a block freed with it did not come back for %zu (its class's largest)",
+                     size, class_bytes);
+        buf_backend_free(backend, largest, class_bytes, 0);
+        void *again = buf_backend_alloc(backend, size, 0, NULL);
+        cr_assert_eq(again, block, "size %zu: a block freed with %zu (its class's largest) did not come back for it",
+                     size, class_bytes);
+        buf_backend_free(backend, again, size, 0);
     }
     test_close_backend_clean(backend);
 }

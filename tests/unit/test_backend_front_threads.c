@@ -7,7 +7,11 @@
  *     those blocks again (none stranded, none lost), and the figures stay exact;
  *   - a block that went through the front may be freed on another thread, and a block
  *     another thread allocated may be cached by the owner and given back later: close
- *     reports nothing outstanding, and every figure is exact.
+ *     reports nothing outstanding, and every figure is exact;
+ *   - the owner words carry the inline path's kind in the thread pointer's two low bits
+ *     (buf_backend.h, "The inlined fast path"): every thread's identity has them clear,
+ *     and an instance first used on a new thread caches that thread's frees (its inline
+ *     front opened there), while the thread that created it cannot take that path.
  * The suite is named threads_* so that `make test` runs it under ThreadSanitizer too.
  */
 #include <criterion/criterion.h>
@@ -152,5 +156,48 @@ Test(threads_backend_front, close_after_a_second_thread_gives_the_stacks_back)
     visit_t visit = {backend, NULL, NULL};
     run_visitor(&visit);
     buf_backend_free(backend, visit.allocated, BLOCK_SIZE, 0);
+    test_close_backend_clean(backend);
+}
+
+/* A thread that uses an instance first: its identity leaves the kind bits clear, and its
+ * inline free reaches the front (the block is cached); the creating thread's later free
+ * is not the owner's and goes to slab (nothing more is cached). */
+typedef struct {
+    buf_backend_t *backend;
+    uintptr_t identity;
+    size_t held_after_free;
+    void *kept; /* a second block, left for the creating thread to free */
+} first_user_t;
+
+static void *first_user_main(void *arg)
+{
+    first_user_t *user = arg;
+    user->identity = buf_backend_thread_identity();
+    void *block = buf_backend_alloc(user->backend, BLOCK_SIZE, 0, NULL);
+    user->kept = buf_backend_alloc(user->backend, BLOCK_SIZE, 0, NULL);
+    if (block)
+        buf_backend_free(user->backend, block, BLOCK_SIZE, 0);
+    user->held_after_free = backend_front_held(user->backend, BLOCK_SIZE);
+    return NULL;
+}
+
+Test(threads_backend_front, the_owner_words_kind_bits_are_clear_in_every_threads_identity)
+{
+    cr_assert_eq(buf_backend_thread_identity() & BUF_BACKEND_PATH_MASK, 0,
+                 "this thread's identity %#jx has the kind bits set", (uintmax_t)buf_backend_thread_identity());
+    buf_backend_t *backend = open_slab_with_front();
+    first_user_t user = {.backend = backend};
+    pthread_t thread;
+    cr_assert_eq(pthread_create(&thread, NULL, first_user_main, &user), 0);
+    cr_assert_eq(pthread_join(thread, NULL), 0);
+    cr_assert_eq(user.identity & BUF_BACKEND_PATH_MASK, 0, "a new thread's identity %#jx has the kind bits set",
+                 (uintmax_t)user.identity);
+    cr_assert_not_null(user.kept);
+    cr_assert_eq(user.held_after_free, 1, "the first user's free is cached by its inline front (held %zu)",
+                 user.held_after_free);
+    /* This thread is not the owner: its free goes to slab, the stack keeps its one block. */
+    buf_backend_free(backend, user.kept, BLOCK_SIZE, 0);
+    cr_assert_eq(backend_front_held(backend, BLOCK_SIZE), 1, "a non-owner's free never touches the stacks");
+    expect_counts(backend, 0, 2, 2, "after both frees");
     test_close_backend_clean(backend);
 }
