@@ -14,6 +14,9 @@
  *     a 16/32-byte block and every block boundary of both levels, in ASCII text and in
  *     multilingual text (2-, 3- and 4-byte characters around it, which takes the kernels'
  *     non-ASCII paths);
+ *   - every length 0..300 of multilingual text with a stray continuation or a surrogate at
+ *     every position (an error in either block of a pair the avx2 stretch walk folds into
+ *     one test, in its lone first block, in its last overlapping block);
  *   - random multilingual texts up to 1100 bytes with an ill-formed sequence now and then,
  *     so errors land in later steps and stretches after well-formed ones;
  * through buf_encode (bound-sized and text-sized destinations, and an exactly sized heap
@@ -227,9 +230,36 @@ static void random_long_texts(buf_simd_level_t level)
     cr_assert_eq(buf_simd_level_set(BUF_SIMD_SCALAR), BUF_OK);
 }
 
+/* Every length 0..300 of multilingual text with one ill-formed sequence at every position:
+ * the stretch walk at avx2 takes its blocks in pairs, the first alone when their number
+ * is odd, and folds the pairs' verdicts into one test per stretch, so an error must be
+ * found in either block of a pair, in the lone first block, and in the last block that
+ * overlaps them, at every length where those fall differently. */
+static void every_length_with_an_error_at_every_position(buf_simd_level_t level)
+{
+    skip_if_missing(level);
+    static const sequence_t errors[] = {SEQ("\x80", "a stray continuation"), SEQ("\xed\xa0\x80", "a surrogate")};
+    static uint8_t text[MAX_TEXT];
+    uint64_t rng = 0x6c656e67ull + (uint64_t)level; /* "leng" */
+    for (size_t length = 0; length <= 300; length++)
+        for (size_t e = 0; e < sizeof errors / sizeof errors[0]; e++)
+            for (size_t position = 0; position + errors[e].length <= length; position++) {
+                fill_background(text, position, true, &rng);
+                memcpy(text + position, errors[e].bytes, errors[e].length);
+                fill_background(text + position + errors[e].length, length - position - errors[e].length, true, &rng);
+                snprintf(context, sizeof context, "(%s at %zu of %zu bytes of multilingual text)", errors[e].what,
+                         position, length);
+                expect_same_as_scalar(level, text, length);
+            }
+    cr_assert_eq(buf_simd_level_set(BUF_SIMD_SCALAR), BUF_OK);
+}
+
 Test(codec_utf8_simd, sse42_every_sequence_at_every_position) { every_sequence_at_every_position(BUF_SIMD_SSE42); }
 Test(codec_utf8_simd, avx2_every_sequence_at_every_position) { every_sequence_at_every_position(BUF_SIMD_AVX2); }
 Test(codec_utf8_simd, avx512_every_sequence_at_every_position) { every_sequence_at_every_position(BUF_SIMD_AVX512); }
 Test(codec_utf8_simd, sse42_random_long_texts) { random_long_texts(BUF_SIMD_SSE42); }
 Test(codec_utf8_simd, avx2_random_long_texts) { random_long_texts(BUF_SIMD_AVX2); }
 Test(codec_utf8_simd, avx512_random_long_texts) { random_long_texts(BUF_SIMD_AVX512); }
+Test(codec_utf8_simd, sse42_every_length_with_an_error_at_every_position) { every_length_with_an_error_at_every_position(BUF_SIMD_SSE42); }
+Test(codec_utf8_simd, avx2_every_length_with_an_error_at_every_position) { every_length_with_an_error_at_every_position(BUF_SIMD_AVX2); }
+Test(codec_utf8_simd, avx512_every_length_with_an_error_at_every_position) { every_length_with_an_error_at_every_position(BUF_SIMD_AVX512); }
