@@ -175,12 +175,13 @@ static inline buf_buffer_t stream_block_view(buf_arraybuffer_t *ab, size_t offse
  * pieces: ~0.6x -> ~0.95x; interleaved pairs of passes, README Streams -> Performance).
  * From MEMORY_PREFETCH_MAX_CHUNK up a copy is long enough for the hardware prefetcher's
  * stream (16 KiB is ~1.5 us of copying against ~0.1 us of the consumer's work) and
- * prefetching measured nothing better: none there.  4 KiB of distance: 1, 2 and 4 KiB did
+ * prefetching measured worse (~0.95x -> ~0.90x at slab 16 and 64 KiB): none there.  4 KiB of distance: 1, 2 and 4 KiB did
  * alike at 1 KiB chunks, 4 KiB did best at 4 KiB chunks (the window is then the chunk after
- * next).  Every line: a prefetch every other line (half the instructions, the hardware to
- * fetch the pair's other line) was slower than none.  The cost is instructions, not time:
- * one prefetch and three loop instructions a line, ~70 a chunk at 1 KiB and ~250 at 4 KiB
- * (callgrind), where the copy's misses cost far more. */
+ * next).  Every line: a prefetch every other line (half the instructions, the other line
+ * of each 128-byte pair left to the hardware) was slower than none; the loop unrolled by 4
+ * did as well at 1 KiB and worse at 4 KiB (0.70-0.91x against 0.96-1.07x at slab).  The
+ * cost is instructions, not time: a prefetch and ~3 loop instructions a line, ~70 a chunk
+ * at 1 KiB and ~250 at 4 KiB (callgrind), where the copy's misses cost far more. */
 #define MEMORY_PREFETCH_DISTANCE ((size_t)4096)
 #define MEMORY_PREFETCH_MAX_CHUNK ((size_t)16384)
 #define MEMORY_PREFETCH_LINE ((size_t)64) /* the cache line of x86-64 and most arm64 */
