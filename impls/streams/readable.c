@@ -208,6 +208,7 @@ static long read_some(buf_readable_t *readable, uint8_t *dst, size_t capacity)
         default: { /* READABLE_MEMORY */
             const size_t left = readable->length - readable->offset;
             count = (long)(left < capacity ? left : capacity);
+            stream_memory_prefetch_ahead(readable, readable->offset, (size_t)count);
             memcpy(dst, readable->data + readable->offset, (size_t)count);
             readable->offset += (size_t)count;
             break;
