@@ -276,15 +276,19 @@ typedef struct buf_backend_front {
     /* The miss paths, both or neither (a front without them is not used: the instance
      * runs as without one), called by the owner only, with the stack of the request's
      * class (&stacks[class]), which the inline path has in a register where the class
-     * index is gone (keeping both cost the pair path a register move on each side).
-     * alloc_miss(state, stack): the stack is empty; does what alloc(state,
-     * class_bytes[class], BUF_DEFAULT_ALIGN) does (a block of the class, or NULL),
-     * without the size checks and the class lookup the inline path already did.
-     * free_miss(state, ptr, stack): the stack is full; does what free(state, ptr,
-     * class_bytes[class], BUF_DEFAULT_ALIGN) does.  Either may move blocks between the
-     * stack and the backend (a refill, a flush), keeping count <= capacity. */
-    void *(*alloc_miss)(void *state, buf_backend_front_stack_t *stack);
-    void (*free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack);
+     * index is gone (keeping both cost the pair path a register move on each side), and
+     * the request's size (1 .. BUF_BACKEND_FRONT_MAX), which the inline path holds for
+     * its counters anyway: one register move on the miss call only.
+     * alloc_miss(state, stack, size): the stack is empty; does what alloc(state, size,
+     * BUF_DEFAULT_ALIGN) does (a block serving the request, or NULL), without the size
+     * checks and the class lookup the inline path already did.  free_miss(state, ptr,
+     * stack, size): the stack is full; does what free(state, ptr, size,
+     * BUF_DEFAULT_ALIGN) does.  Either may move blocks between the stack and the backend
+     * (a refill, a flush), keeping count <= capacity.  A class of capacity 0 sends every
+     * request of it here, where the size tells the backend what to do (pool: a slice,
+     * which must reach its chunk's count on every free). */
+    void *(*alloc_miss)(void *state, buf_backend_front_stack_t *stack, size_t size);
+    void (*free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack, size_t size);
 } buf_backend_front_t;
 
 /* One thread's figures for one instance: a "slot", one 64-byte cache line. */
@@ -329,8 +333,8 @@ typedef struct buf_backend_hot {
      * none, or off for good. */
     const uint8_t *front_class_of;
     buf_backend_front_stack_t *front_stacks;
-    void *(*front_alloc_miss)(void *state, buf_backend_front_stack_t *stack); /* the front's */
-    void (*front_free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack); /* misses */
+    void *(*front_alloc_miss)(void *state, buf_backend_front_stack_t *stack, size_t size); /* the */
+    void (*front_free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack, size_t size); /* misses */
     buf_backend_slot_t first __attribute__((aligned(64))); /* the owner's slot */
 } buf_backend_hot_t;
 
@@ -475,7 +479,7 @@ static inline __attribute__((always_inline)) void buf_backend_front_push(buf_bac
     buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
     uint32_t count = stack->count;
     if (__builtin_expect(count >= stack->capacity, 0)) {
-        hot->front_free_miss(hot->state, ptr, stack);
+        hot->front_free_miss(hot->state, ptr, stack, size);
         return;
     }
     stack->blocks[count] = ptr;
@@ -521,7 +525,7 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
             uint32_t count = stack->count;
             if (__builtin_expect(count != 0, 1))
                 return buf_backend_front_pop(backend, stack, count, size, status);
-            return buf_backend_alloc_counted(backend, hot->front_alloc_miss(hot->state, stack), size, status);
+            return buf_backend_alloc_counted(backend, hot->front_alloc_miss(hot->state, stack, size), size, status);
         }
         return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);
     }
