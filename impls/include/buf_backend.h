@@ -224,7 +224,8 @@ size_t buf_page_size(void);
 /* ---- The backend's front ---------------------------------------------------------------
  * A backend may keep a bounded cache of freed blocks per size class that the owner
  * thread's inline paths use without calling it (SLUB's per-cpu freelists, tcmalloc's
- * thread cache): the slab backend does.  It publishes, through ops->front:
+ * thread cache): slab does, and pool on its slab instance's (backend_pool.c, "The
+ * front").  It publishes, through ops->front:
  *   - its size-class table for the default alignment: class_of[(size - 1) >> 3] is the
  *     class of every request of 1 .. BUF_BACKEND_FRONT_MAX bytes (a fixed range, so that
  *     the inline paths compare with a constant: a class the backend never caches has
