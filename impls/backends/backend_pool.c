@@ -75,8 +75,10 @@ typedef struct pool_heap {
     chunk_t *current;
     uint8_t *current_base;    /* chunk_base(current): the pair path adds the offset to it */
     size_t offset;            /* bump offset into the current chunk */
-    uint64_t handed;          /* slices of the current chunk handed out ... */
-    uint64_t freed_here;      /* ... and freed by this thread (plain: the owner's alone) */
+    uint64_t live_here;       /* slices of the current chunk handed out and not freed by
+                               * this thread (plain: the owner's alone); one count where
+                               * two (handed, freed here) cost the pair path a load and a
+                               * compare more to see that every slice is back */
     chunk_t *cached;          /* free chunks this thread released: reused without a lock */
     uint32_t cached_count;    /* at most HEAP_CHUNK_CACHE; the rest go to the shared list */
 } pool_heap_t;
@@ -95,6 +97,21 @@ typedef struct pool_state {
     _Atomic uint64_t bytes_os;
     size_t redzone;           /* mem_redzone(), fixed for the instance's lifetime */
     void *blocks;             /* the slab instance for requests >= pool_size / 2 */
+    /* The front ("The front" below): published unless annotated or switched off. */
+    bool front_published;
+    size_t slice_below;       /* pool_size / 2: a front request below it is a slice */
+    buf_backend_front_stack_t *slice_stack; /* the slice class's stack (capacity 0); the
+                                             * edge class's follows it */
+    buf_backend_front_stack_t *edge_stack;  /* slab's stack for the request of pool_size / 2
+                                             * (NULL above 64 KiB), from the edge class's
+                                             * misses */
+    /* The heap of the thread that calls the front's misses (the framework's owner) once
+     * it holds a current chunk, else no_front_heap, whose fields fail both pair tests. */
+    pool_heap_t *front_heap;
+    pool_heap_t no_front_heap;
+    buf_backend_front_t front;
+    uint32_t front_class_bytes[BACKEND_SLAB_FRONT_CLASSES + BACKEND_SLAB_FRONT_OWNER_STACKS];
+    uint8_t front_class_of[BUF_BACKEND_FRONT_MAX / 8];
 } pool_state_t;
 
 static pool_arena_t *arena_of(const pool_state_t *state, const void *ptr)
@@ -119,19 +136,38 @@ static chunk_t *chunk_of(const pool_state_t *state, const void *ptr)
 #define POOL_MIN_SIZE ((size_t)4 << 10)
 #define POOL_MAX_SIZE ((size_t)1 << 20)
 
-/* The chunk size: the variant "pool:BYTES", else config.pool_size, else 8 KiB. */
-static buf_status_t pool_size_from(const buf_backend_config_t *config, size_t *pool_size)
+#define NO_CACHE_OPTION "nocache"
+
+/* The chunk size: the variant "pool:BYTES", else config.pool_size, else 8 KiB; and whether
+ * the front is switched off: the variant "pool:nocache" or "pool:BYTES,nocache", or
+ * BUFBENCH_SLAB_CACHE=0 in the environment (slab's switch: the pool's front is its slab
+ * instance's stacks and the slice class), so that a benchmark can measure pool's own
+ * paths. */
+static buf_status_t pool_config_from(const buf_backend_config_t *config, size_t *pool_size, bool *no_cache)
 {
     size_t size = config && config->pool_size ? config->pool_size : POOL_DEFAULT_SIZE;
+    *no_cache = false;
     if (config && config->option) {
-        char *end;
-        unsigned long long value = strtoull(config->option, &end, 10);
-        if (end == config->option || *end)
-            return BUF_EINVAL;
-        size = (size_t)value;
+        const char *option = config->option;
+        if (strcmp(option, NO_CACHE_OPTION) == 0) {
+            *no_cache = true;
+        } else {
+            char *end;
+            unsigned long long value = strtoull(option, &end, 10);
+            if (end == option || option[0] < '0' || option[0] > '9')
+                return BUF_EINVAL;
+            if (*end == ',' && strcmp(end + 1, NO_CACHE_OPTION) == 0)
+                *no_cache = true;
+            else if (*end)
+                return BUF_EINVAL;
+            size = (size_t)value;
+        }
     }
     if (size < POOL_MIN_SIZE || size > POOL_MAX_SIZE || (size & (size - 1)))
         return BUF_EINVAL;
+    const char *setting = getenv("BUFBENCH_SLAB_CACHE");
+    if (setting && strcmp(setting, "0") == 0)
+        *no_cache = true;
     *pool_size = size;
     return BUF_OK;
 }
@@ -228,12 +264,11 @@ static void chunk_release(pool_state_t *state, chunk_t *chunk)
 static void chunk_retire(pool_state_t *state, pool_heap_t *heap)
 {
     chunk_t *chunk = heap->current;
-    BUF_ASSERT(heap->freed_here <= heap->handed);
-    int64_t delta = (int64_t)(heap->handed - heap->freed_here) - CURRENT_BIAS;
+    int64_t delta = (int64_t)heap->live_here - CURRENT_BIAS;
     int64_t before = atomic_fetch_add_explicit(&chunk->refs, delta, memory_order_acq_rel);
     BUF_ASSERT(before + delta >= 0);
     heap->current = NULL;
-    heap->handed = heap->freed_here = 0;
+    heap->live_here = 0;
     if (before + delta == 0)
         chunk_recycle(state, chunk);
 }
@@ -244,14 +279,27 @@ static void chunk_retire(pool_state_t *state, pool_heap_t *heap)
 static inline bool current_all_back(pool_heap_t *heap)
 {
     int64_t freed_elsewhere = CURRENT_BIAS - atomic_load_explicit(&heap->current->refs, memory_order_acquire);
-    return heap->freed_here + (uint64_t)freed_elsewhere == heap->handed;
+    return heap->live_here == (uint64_t)freed_elsewhere;
 }
 
 static inline void current_restart(pool_heap_t *heap)
 {
     atomic_store_explicit(&heap->current->refs, CURRENT_BIAS, memory_order_relaxed);
     heap->offset = 0;
-    heap->handed = heap->freed_here = 0;
+    heap->live_here = 0;
+}
+
+/* The pair paths' free of a slice of the heap's current chunk.  When the heap's own count
+ * reaches 0 no slice is out anywhere (the slices freed elsewhere are among those it
+ * counts), so the chunk starts over from offset 0 with nothing else to reset; slices
+ * freed elsewhere keep the count above 0, and the slow paths see those (current_all_back). */
+static inline void current_slice_freed(pool_heap_t *heap)
+{
+    BUF_ASSERT(heap->live_here > 0); /* more frees than slices */
+    if (--heap->live_here == 0) {
+        BUF_ASSERT(atomic_load_explicit(&heap->current->refs, memory_order_relaxed) == CURRENT_BIAS);
+        heap->offset = 0;
+    }
 }
 
 /* ---- Allocate ------------------------------------------------------------------------ */
@@ -278,7 +326,7 @@ static __attribute__((noinline)) void *pool_alloc_slow(pool_state_t *state, size
         heap->current_base = chunk_base(state, fresh);
         offset = 0; /* chunk bases are aligned to pool_size >= page size >= align */
     }
-    heap->handed++;
+    heap->live_here++;
     heap->offset = offset + request;
     BUF_ASSERT(heap->offset <= state->pool_size);
     uint8_t *slice = heap->current_base + offset;
@@ -300,7 +348,7 @@ static void *pool_alloc(void *opaque, size_t size, size_t align)
     if (__builtin_expect(heap != NULL && !state->annotated, 1)) {
         size_t offset = round_up(heap->offset, align);
         if (__builtin_expect(heap->current != NULL && offset + request <= state->pool_size, 1)) {
-            heap->handed++;
+            heap->live_here++;
             heap->offset = offset + request;
             return heap->current_base + offset;
         }
@@ -328,8 +376,8 @@ static __attribute__((noinline)) void pool_free_slow(pool_state_t *state, void *
     pool_check_freed_slice(state, chunk, ptr, request);
     mem_block_taken_back(ptr, request);
     if (mine && chunk == mine->current) {
-        mine->freed_here++;
-        BUF_ASSERT(mine->freed_here <= mine->handed);
+        BUF_ASSERT(mine->live_here > 0);
+        mine->live_here--;
         if (current_all_back(mine))
             current_restart(mine);
         return;
@@ -350,14 +398,200 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
     if (__builtin_expect(mine != NULL && chunk == mine->current && !state->annotated, 1)) {
         /* The pair path: a slice of this thread's own current chunk. */
         pool_check_freed_slice(state, chunk, ptr, request);
-        mine->freed_here++;
-        BUF_ASSERT(mine->freed_here <= mine->handed);
         /* Every slice back: slice the chunk again from its start. */
-        if (current_all_back(mine))
-            current_restart(mine);
+        current_slice_freed(mine);
         return;
     }
     pool_free_slow(state, ptr, request, chunk);
+}
+
+/* ---- The front: the thread cache the framework's inline paths use -----------------------
+ * buf_backend.h ("The backend's front").  Pool's front is the front of the slab instance it
+ * owns (backend_slab.h: its classes, stacks, capacities and misses) with two classes of
+ * its own, both of capacity 0, whose stacks slab keeps after its own (so that one compare
+ * of the stack's address tells slab's classes from ours):
+ *   - slab's classes: every request of pool_size / 2 + 1 .. 64 KiB maps to slab's class
+ *     for it, so a request that pool_alloc hands to slab is popped from and pushed onto
+ *     slab's stacks (callgrind, alloc_pair/pool/65536: 128 instructions per pair through
+ *     pool_alloc and backend_slab_alloc, slab's 66 through the front), and their misses
+ *     go to slab's misses;
+ *   - the slice class: every request below pool_size / 2 - 7.  Slices are never cached
+ *     (a chunk goes back exactly when its last slice is freed), so every slice alloc and
+ *     free misses, and the miss, with the request's size, is the slice path below without
+ *     pool_alloc's checks (the size, the red zone, the heap lookup);
+ *   - the edge class: the one 8-byte table entry (the inline path's (size - 1) >> 3) that
+ *     holds pool_size / 2, requests pool_size / 2 - 7 .. pool_size / 2: slices below
+ *     pool_size / 2, and pool_size / 2 itself (not a slice, as in Node), which pops and
+ *     pushes slab's stack of its class ("edge_stack") as the inline path would, calling
+ *     slab's misses when it is empty or full.  alloc_pair/pool/4096 is that request with
+ *     the default 8 KiB pool (callgrind per pair: 128 through pool_alloc, 172 through
+ *     backend_slab_alloc from the slice class's miss, 84 through the edge stack).
+ * With pool_size above 128 KiB every front request is a slice.
+ *
+ * The misses run on the framework's owner only, always one thread (a thread that takes
+ * over its identity after it exited also takes over its pthread_t, and so its heap,
+ * thread_heap.h): front_heap keeps that thread's heap once it slices a chunk, so the
+ * slice path needs no heap lookup (the one-entry cache in front of the lookup would miss
+ * whenever slab's heap set was used last).  Its current chunk is never NULL from then on
+ * until destroy (chunk_retire replaces it at once).
+ *
+ * Off (pool publishes no front): when annotated (ASan, valgrind watching: every call must
+ * reach the paths that poison and tell the tools), for the variants pool:nocache and
+ * pool:BYTES,nocache, and with BUFBENCH_SLAB_CACHE=0 in the environment. */
+
+/* The owner's heap, for the slice path from now on, once it has a current chunk (its
+ * first slices may have come from pool_alloc: the framework's first call is general). */
+static void pool_front_know_heap(pool_state_t *state)
+{
+    pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
+    if (heap && heap->current)
+        state->front_heap = heap;
+}
+
+/* A slice request that found no room (or no chunk yet). */
+static __attribute__((noinline)) void *pool_front_alloc_slow(pool_state_t *state, size_t size)
+{
+    void *slice = pool_alloc_slow(state, size, size, BUF_DEFAULT_ALIGN);
+    pool_front_know_heap(state);
+    return slice;
+}
+
+/* A slice for the owner: a bump of its current chunk (no_front_heap's offset never fits). */
+static inline __attribute__((always_inline)) void *pool_front_slice(pool_state_t *state, size_t size)
+{
+    BUF_ASSERT(size < state->slice_below);
+    pool_heap_t *heap = state->front_heap;
+    size_t offset = round_up(heap->offset, BUF_DEFAULT_ALIGN);
+    if (__builtin_expect(offset + size <= state->pool_size, 1)) {
+        heap->live_here++;
+        heap->offset = offset + size;
+        return heap->current_base + offset;
+    }
+    return pool_front_alloc_slow(state, size);
+}
+
+/* A slice of a chunk that is not the owner's current one (its count is atomic: other
+ * threads may free its slices too); before the owner's heap is known, any slice, through
+ * the general slow path, which tells the current chunk's apart. */
+static __attribute__((noinline)) void pool_front_free_retired(pool_state_t *state, void *ptr, size_t size)
+{
+    chunk_t *chunk = chunk_of(state, ptr);
+    if (__builtin_expect(state->front_heap == &state->no_front_heap, 0)) {
+        pool_free_slow(state, ptr, size, chunk);
+        pool_front_know_heap(state);
+        return;
+    }
+    pool_check_freed_slice(state, chunk, ptr, size);
+    chunk_release(state, chunk);
+}
+
+/* The owner frees a slice: its current chunk's (no_front_heap's base is NULL, below every
+ * slice), or a retired one's. */
+static inline __attribute__((always_inline)) void pool_front_slice_free(pool_state_t *state, void *ptr, size_t size)
+{
+    BUF_ASSERT(size < state->slice_below);
+    pool_heap_t *heap = state->front_heap;
+    if (__builtin_expect((uintptr_t)ptr - (uintptr_t)heap->current_base < state->pool_size, 1)) {
+        pool_check_freed_slice(state, heap->current, ptr, size);
+        current_slice_freed(heap);
+        return;
+    }
+    pool_front_free_retired(state, ptr, size);
+}
+
+/* The edge class's requests: slices below pool_size / 2, slab's block at it. */
+static inline __attribute__((always_inline)) void *pool_front_edge_alloc(pool_state_t *state, size_t size)
+{
+    if (size < state->slice_below)
+        return pool_front_slice(state, size);
+    buf_backend_front_stack_t *stack = state->edge_stack;
+    uint32_t count = stack->count;
+    if (__builtin_expect(count != 0, 1)) {
+        stack->count = count - 1;
+        return stack->blocks[count - 1];
+    }
+    return backend_slab_front_alloc_miss(state->blocks, stack, size);
+}
+
+static inline __attribute__((always_inline)) void pool_front_edge_free(pool_state_t *state, void *ptr, size_t size)
+{
+    if (size < state->slice_below) {
+        pool_front_slice_free(state, ptr, size);
+        return;
+    }
+    buf_backend_front_stack_t *stack = state->edge_stack;
+    uint32_t count = stack->count;
+    if (__builtin_expect(count < stack->capacity, 1)) {
+        stack->blocks[count] = ptr;
+        stack->count = count + 1;
+        return;
+    }
+    backend_slab_front_free_miss(state->blocks, ptr, stack, size);
+}
+
+/* The misses: slab's classes (the stacks below ours) to slab's misses, then ours. */
+static void *pool_front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack, size_t size)
+{
+    pool_state_t *state = opaque;
+    BUF_ASSERT(state->redzone == 0 && !state->annotated);
+    if (stack < state->slice_stack)
+        return backend_slab_front_alloc_miss(state->blocks, stack, size);
+    if (__builtin_expect(stack == state->slice_stack, 1))
+        return pool_front_slice(state, size);
+    return pool_front_edge_alloc(state, size);
+}
+
+static void pool_front_free_miss(void *opaque, void *ptr, buf_backend_front_stack_t *stack, size_t size)
+{
+    pool_state_t *state = opaque;
+    if (stack < state->slice_stack) {
+        backend_slab_front_free_miss(state->blocks, ptr, stack, size);
+        return;
+    }
+    if (__builtin_expect(stack == state->slice_stack, 1)) {
+        pool_front_slice_free(state, ptr, size);
+        return;
+    }
+    pool_front_edge_free(state, ptr, size);
+}
+
+/* Builds the front on the slab instance's (the tables it needs are ready once that
+ * instance exists). */
+static void pool_front_init(pool_state_t *state)
+{
+    const buf_backend_front_t *slab_front = backend_slab_front_of(state->blocks);
+    BUF_ASSERT(slab_front->class_count == BACKEND_SLAB_FRONT_CLASSES);
+    size_t half = state->pool_size / 2;
+    uint8_t slice_class = (uint8_t)slab_front->class_count, edge_class = (uint8_t)(slice_class + 1);
+    state->slice_below = half;
+    state->slice_stack = &slab_front->stacks[slice_class];
+    BUF_ASSERT(state->slice_stack->capacity == 0 && state->slice_stack[1].capacity == 0);
+    /* The entry holding pool_size / 2 (a multiple of 8): requests half - 7 .. half. */
+    size_t edge_entry = (half - 1) >> 3;
+    state->edge_stack = half <= BUF_BACKEND_FRONT_MAX ? &slab_front->stacks[slab_front->class_of[edge_entry]] : NULL;
+    state->no_front_heap.offset = SIZE_MAX / 2; /* no request fits after it */
+    state->no_front_heap.current_base = NULL;
+    state->front_heap = &state->no_front_heap;
+    for (size_t entry = 0; entry < sizeof state->front_class_of; entry++)
+        state->front_class_of[entry] = entry < edge_entry    ? slice_class
+                                       : entry == edge_entry ? edge_class
+                                                             : slab_front->class_of[entry];
+    memcpy(state->front_class_bytes, slab_front->class_bytes, slice_class * sizeof state->front_class_bytes[0]);
+    /* Our classes never hold a block: the sizes are what their requests are below. */
+    state->front_class_bytes[slice_class] = (uint32_t)(half - 8);
+    state->front_class_bytes[edge_class] = (uint32_t)half;
+    state->front = (buf_backend_front_t){.class_of = state->front_class_of,
+                                         .stacks = slab_front->stacks,
+                                         .class_bytes = state->front_class_bytes,
+                                         .class_count = (size_t)slice_class + BACKEND_SLAB_FRONT_OWNER_STACKS,
+                                         .alloc_miss = pool_front_alloc_miss,
+                                         .free_miss = pool_front_free_miss};
+}
+
+static buf_backend_front_t *pool_front(void *opaque)
+{
+    pool_state_t *state = opaque;
+    return state->front_published ? &state->front : NULL;
 }
 
 /* ---- Create and destroy -------------------------------------------------------------- */
@@ -370,7 +604,8 @@ static void pool_heap_init(void *owner, backend_thread_heap_t *base)
 static buf_status_t pool_create(const buf_backend_config_t *config, void **state_out)
 {
     size_t pool_size;
-    buf_status_t status = pool_size_from(config, &pool_size);
+    bool no_cache;
+    buf_status_t status = pool_config_from(config, &pool_size, &no_cache);
     if (status != BUF_OK)
         return status;
     pool_state_t *state = calloc(1, sizeof *state);
@@ -392,6 +627,8 @@ static buf_status_t pool_create(const buf_backend_config_t *config, void **state
         return BUF_ENOMEM;
     }
     state->redzone = mem_redzone();
+    pool_front_init(state);
+    state->front_published = !no_cache && !state->annotated;
     *state_out = state;
     return BUF_OK;
 }
@@ -404,7 +641,7 @@ static void release_current(void *owner, backend_thread_heap_t *base)
      * chunk itself goes away with its arena (no list to return it to during destroy). */
     if (heap->current) {
         int64_t refs = atomic_load_explicit(&heap->current->refs, memory_order_relaxed);
-        int64_t live = (int64_t)(heap->handed - heap->freed_here) + refs - CURRENT_BIAS;
+        int64_t live = (int64_t)heap->live_here + refs - CURRENT_BIAS;
         BUF_ASSERT(live >= 0);
         atomic_store_explicit(&heap->current->refs, live, memory_order_relaxed);
     }
@@ -464,4 +701,5 @@ const buf_backend_ops_t backend_pool_ops = {
     .alloc = pool_alloc,
     .free = pool_free,
     .stats = pool_stats,
+    .front = pool_front,
 };

@@ -211,8 +211,6 @@ static uint32_t front_capacity(unsigned class_index)
     return (uint32_t)(blocks < FRONT_BLOCKS_MAX ? blocks : FRONT_BLOCKS_MAX);
 }
 
-static void *front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack);
-static void front_free_miss(void *opaque, void *ptr, buf_backend_front_stack_t *stack);
 
 void backend_slab_front_init(slab_state_t *state)
 {
@@ -227,15 +225,25 @@ void backend_slab_front_init(slab_state_t *state)
         stack->capacity = reached ? front_capacity(class_index) : 0;
         total += stack->capacity * class_size(class_index);
     }
+    /* The stacks after the last class: never a block of ours (backend_slab.h). */
+    for (unsigned extra = 0; extra < BACKEND_SLAB_FRONT_OWNER_STACKS; extra++)
+        state->front_stacks[CLASS_COUNT + extra] = (buf_backend_front_stack_t){.count = 0, .capacity = 0};
     BUF_ASSERT(total <= FRONT_TOTAL_BYTES_MAX);
     (void)total;
+    _Static_assert(BACKEND_SLAB_FRONT_CLASSES == CLASS_COUNT, "backend_slab.h names the class count");
     _Static_assert(BUF_BACKEND_FRONT_MAX == MEDIUM_MAX, "the front serves the slab classes, 1 .. 64 KiB");
     state->front = (buf_backend_front_t){.class_of = &class_by_units[TABLE_UNITS],
                                          .stacks = state->front_stacks,
                                          .class_bytes = bytes_by_class,
                                          .class_count = CLASS_COUNT,
-                                         .alloc_miss = front_alloc_miss,
-                                         .free_miss = front_free_miss};
+                                         .alloc_miss = backend_slab_front_alloc_miss,
+                                         .free_miss = backend_slab_front_free_miss};
+}
+
+const buf_backend_front_t *backend_slab_front_of(void *opaque)
+{
+    slab_state_t *state = opaque;
+    return &state->front;
 }
 
 /* ---- Lists --------------------------------------------------------------------------- */
@@ -700,10 +708,12 @@ static __attribute__((noinline)) void *front_refill_linked(slab_t *slab, buf_bac
 /* The head-slab take below repeats backend_slab_alloc's on purpose: a helper shared by the
  * two, with its NULL test and jump back, cost pool's large requests (which reach
  * backend_slab_alloc) 2.8 instructions per pair (callgrind, alloc_batch_lifo/pool/4096). */
-static void *front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack)
+void *backend_slab_front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack, size_t size)
 {
     slab_state_t *state = opaque;
     unsigned class_index = front_class_of_stack(state, stack);
+    BUF_ASSERT(size >= 1 && size <= bytes_by_class[class_index]); /* the class's block serves it */
+    (void)size;
     slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
     if (__builtin_expect(heap != NULL, 1)) {
         slab_t *slab = heap->available[class_index];
@@ -732,9 +742,11 @@ static void *front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack)
     return slab_alloc_slow(state, request, request, BUF_DEFAULT_ALIGN);
 }
 
-static void front_free_miss(void *opaque, void *ptr, buf_backend_front_stack_t *stack)
+void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_stack_t *stack, size_t size)
 {
     slab_state_t *state = opaque;
+    BUF_ASSERT(size >= 1 && size <= MEDIUM_MAX);
+    (void)size; /* the block's slab names its class: freed with the class's size */
     unsigned class_index = front_class_of_stack(state, stack);
     slab_t *slab = slab_of(ptr);
     slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf_backend.h"
 #include "buf_status.h"
 
 /* A slab instance whose destroy report names `report_name` (a string that outlives it). */
@@ -24,5 +25,19 @@ void backend_slab_free(void *state, void *ptr, size_t size, size_t align);
 size_t backend_slab_destroy(void *state, void *report);
 /* Bytes the instance has committed from the OS now. */
 uint64_t backend_slab_bytes_os(void *state);
+
+/* The instance's front (buf_backend.h, "The backend's front"; backend_slab.c, "The
+ * front"), whether or not slab itself would publish it, for the backend that owns the
+ * instance to build its own front on (pool): class_of is slab's align-16 class table,
+ * class_count its classes, stacks[0 .. class_count) their stacks, and the
+ * BACKEND_SLAB_FRONT_OWNER_STACKS stacks after them, empty with capacity 0, slab never
+ * touches: the owner's own classes.  The misses below take the state of this instance
+ * and a stack of one of slab's classes; the owner calls them from its own misses for
+ * those classes.  Valid until destroy. */
+#define BACKEND_SLAB_FRONT_CLASSES 88 /* class_count: slab's size classes */
+#define BACKEND_SLAB_FRONT_OWNER_STACKS 2
+const buf_backend_front_t *backend_slab_front_of(void *state);
+void *backend_slab_front_alloc_miss(void *state, buf_backend_front_stack_t *stack, size_t size);
+void backend_slab_front_free_miss(void *state, void *ptr, buf_backend_front_stack_t *stack, size_t size);
 
 #endif

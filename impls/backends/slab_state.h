@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "buf_backend.h"
+#include "backend_slab.h"
 #include "large_cache.h"
 #include "mem_annotate.h"
 #include "slab_arena.h"
@@ -63,10 +64,13 @@ typedef struct slab_state {
     /* The thread cache the framework's inline paths pop and push (buf_backend.h, "The
      * backend's front"; backend_slab.c, "The front"): published unless annotated or
      * switched off.  The stacks, one line per class, are written by the owner thread of
-     * the framework's instance only. */
+     * the framework's instance only.  BACKEND_SLAB_FRONT_OWNER_STACKS stacks more than
+     * classes, after them, empty with capacity 0 and never touched by slab: the classes
+     * a backend that owns this instance adds to its own front built on ours (pool's
+     * slices, backend_slab.h). */
     buf_backend_front_t front;
     bool front_published;           /* slab_front hands it out (slab_lifecycle.c) */
-    buf_backend_front_stack_t front_stacks[CLASS_COUNT] __attribute__((aligned(64)));
+    buf_backend_front_stack_t front_stacks[CLASS_COUNT + BACKEND_SLAB_FRONT_OWNER_STACKS] __attribute__((aligned(64)));
 } slab_state_t;
 
 /* Reads the link in a free block's first word (opened and closed for the sanitizers). */

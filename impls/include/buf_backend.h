@@ -236,7 +236,8 @@ size_t buf_page_size(void);
 /* ---- The backend's front ---------------------------------------------------------------
  * A backend may keep a bounded cache of freed blocks per size class that the owner
  * thread's inline paths use without calling it (SLUB's per-cpu freelists, tcmalloc's
- * thread cache): the slab backend does.  It publishes, through ops->front:
+ * thread cache): slab does, and pool on its slab instance's (backend_pool.c, "The
+ * front").  It publishes, through ops->front:
  *   - its size-class table for the default alignment: class_of[(size - 1) >> 3] is the
  *     class of every request of 1 .. BUF_BACKEND_FRONT_MAX bytes (a fixed range, so that
  *     the inline paths compare with a constant: a class the backend never caches has
@@ -289,15 +290,19 @@ typedef struct buf_backend_front {
     /* The miss paths, both or neither (a front without them is not used: the instance
      * runs as without one), called by the owner only, with the stack of the request's
      * class (&stacks[class]), which the inline path has in a register where the class
-     * index is gone (keeping both cost the pair path a register move on each side).
-     * alloc_miss(state, stack): the stack is empty; does what alloc(state,
-     * class_bytes[class], BUF_DEFAULT_ALIGN) does (a block of the class, or NULL),
-     * without the size checks and the class lookup the inline path already did.
-     * free_miss(state, ptr, stack): the stack is full; does what free(state, ptr,
-     * class_bytes[class], BUF_DEFAULT_ALIGN) does.  Either may move blocks between the
-     * stack and the backend (a refill, a flush), keeping count <= capacity. */
-    void *(*alloc_miss)(void *state, buf_backend_front_stack_t *stack);
-    void (*free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack);
+     * index is gone (keeping both cost the pair path a register move on each side), and
+     * the request's size (1 .. BUF_BACKEND_FRONT_MAX), which the inline path holds for
+     * its counters anyway: one register move on the miss call only.
+     * alloc_miss(state, stack, size): the stack is empty; does what alloc(state, size,
+     * BUF_DEFAULT_ALIGN) does (a block serving the request, or NULL), without the size
+     * checks and the class lookup the inline path already did.  free_miss(state, ptr,
+     * stack, size): the stack is full; does what free(state, ptr, size,
+     * BUF_DEFAULT_ALIGN) does.  Either may move blocks between the stack and the backend
+     * (a refill, a flush), keeping count <= capacity.  A class of capacity 0 sends every
+     * request of it here, where the size tells the backend what to do (pool: a slice,
+     * which must reach its chunk's count on every free). */
+    void *(*alloc_miss)(void *state, buf_backend_front_stack_t *stack, size_t size);
+    void (*free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack, size_t size);
 } buf_backend_front_t;
 
 /* One thread's figures for one instance: a "slot", one 64-byte cache line. */
@@ -339,8 +344,8 @@ typedef struct buf_backend_hot {
     /* The backend's front, copied from it at open ("The backend's front"); NULL stacks:
      * none, or off for good. */
     buf_backend_front_stack_t *front_stacks;
-    void *(*front_alloc_miss)(void *state, buf_backend_front_stack_t *stack); /* the front's */
-    void (*front_free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack); /* misses */
+    void *(*front_alloc_miss)(void *state, buf_backend_front_stack_t *stack, size_t size); /* the */
+    void (*front_free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack, size_t size); /* misses */
     buf_backend_slot_t first __attribute__((aligned(64))); /* the owner's slot */
     /* The front's class_of as byte offsets of each class's stack from front_stacks
      * (class x sizeof(buf_backend_front_stack_t)), filled at open: entry (size - 1) >> 3
@@ -504,7 +509,7 @@ static inline __attribute__((always_inline)) void buf_backend_front_push(buf_bac
     buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
     uint32_t count = stack->count;
     if (__builtin_expect(count >= stack->capacity, 0)) {
-        hot->front_free_miss(hot->state, ptr, stack);
+        hot->front_free_miss(hot->state, ptr, stack, size);
         return;
     }
     void **slot = &stack->blocks[count];
@@ -558,7 +563,7 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
             size_t top;
             if (__builtin_expect(!__builtin_sub_overflow((size_t)stack->count, (size_t)1, &top), 1))
                 return buf_backend_front_pop(backend, stack, top, size, status);
-            return buf_backend_alloc_counted(backend, hot->front_alloc_miss(hot->state, stack), size, status);
+            return buf_backend_alloc_counted(backend, hot->front_alloc_miss(hot->state, stack, size), size, status);
         }
         if (__builtin_expect(size - 1 < BUF_MAX_ALLOC, 1))
             return buf_backend_alloc_counted(backend, hot->alloc(hot->state, size, BUF_DEFAULT_ALIGN), size, status);

@@ -1,4 +1,4 @@
-/* test_backend_front.c — the slab backend's front (its thread cache), on one thread.
+/* test_backend_front.c — the slab and pool backends' fronts (their thread caches), on one thread.
  *
  * buf_backend.h ("The backend's front"): slab publishes its align-16 size-class table and
  * one out-of-band stack of freed blocks per class; the owner's inline free pushes while
@@ -21,8 +21,14 @@
  *   - the figures after every step of a random sequence equal a model's, as without a
  *     front (a cached block counts as freed);
  *   - close gives cached blocks back before destroy: nothing is reported outstanding;
- *   - off: slab:nocache, BUFBENCH_SLAB_CACHE=0, a decorator, the backends without one, and
- *     every annotated build (ASan: every free must reach slab, which poisons the block).
+ *   - off: slab:nocache, pool:nocache, BUFBENCH_SLAB_CACHE=0, a decorator, the backends
+ *     without one, and every annotated build (ASan: every free must reach slab, which
+ *     poisons the block).
+ * Pool's front is slab's with its slice class (capacity 0) below pool_size / 2: the miss
+ * paths and the model run over pool too, with the smallest and the largest pools (4 KiB:
+ * slab's classes from 2 KiB up; 1 MiB: every request of the front a slice) and the sizes
+ * at their edges.  Pool's slices and its request of pool_size / 2:
+ * test_backend_front_pool.c.
  * Threads (a second thread, cross-thread frees of cached blocks): test_backend_front_threads.c.
  */
 #include <criterion/criterion.h>
@@ -41,17 +47,19 @@ static const size_t pair_sizes[] = {16, 64, 256, 1000, 4096, 16384, 65536};
 /* The front is on for plain slab unless the build annotates blocks. */
 static bool front_expected(void) { return !mem_annotating(); }
 
-static buf_backend_t *open_slab_with_front(void)
+static buf_backend_t *open_with_front(const char *spec)
 {
-    buf_backend_t *backend = test_open_backend("slab");
+    buf_backend_t *backend = test_open_backend(spec);
     if (!front_expected()) {
-        cr_assert(!backend_front_is_on(backend), "an annotated build must not get slab's front");
+        cr_assert(!backend_front_is_on(backend), "an annotated build must not get %s's front", spec);
         buf_backend_close(backend);
-        cr_skip_test("blocks are annotated in this build: slab publishes no front");
+        cr_skip_test("blocks are annotated in this build: no front");
     }
-    cr_assert(backend_front_is_on(backend), "slab publishes its front");
+    cr_assert(backend_front_is_on(backend), "%s publishes its front", spec);
     return backend;
 }
+
+static buf_backend_t *open_slab_with_front(void) { return open_with_front("slab"); }
 
 Test(backend_front, a_freed_block_serves_the_next_request_of_its_class)
 {
@@ -205,12 +213,21 @@ static void check_misses_both_ways(buf_backend_t *backend, size_t size)
     }
 }
 
-Test(backend_front, every_class_misses_both_ways_without_losing_a_block)
+/* Every class of slab's front, then (pool) the sizes at the edges of the slice class:
+ * the largest slices, pool_size / 2 (slab's, through the edge class) and one byte more. */
+static void check_every_class_misses_both_ways(buf_backend_t *backend, size_t pool_size)
 {
-    buf_backend_t *backend = open_slab_with_front();
-    size_t sizes[128];
+    size_t sizes[128 + 6];
     size_t count = front_class_sizes(sizes, 128);
     cr_assert_geq(count, 70, "the front serves the align-16 classes up to 64 KiB (%zu)", count);
+    if (pool_size) {
+        static const int past_half[] = {-8, -7, -1, 0, 1, 8};
+        for (size_t i = 0; i < 6; i++) {
+            size_t size = (size_t)((int64_t)(pool_size / 2) + past_half[i]);
+            if (size <= BUF_BACKEND_FRONT_MAX)
+                sizes[count++] = size;
+        }
+    }
     test_figures_t model = {0};
     for (size_t i = 0; i < count; i++) {
         check_misses_both_ways(backend, sizes[i]);
@@ -219,7 +236,22 @@ Test(backend_front, every_class_misses_both_ways_without_losing_a_block)
         model.peak = model.peak > MISS_RUN * sizes[i] ? model.peak : MISS_RUN * sizes[i];
         test_expect_figures(backend, &model, (int)i);
     }
+}
+
+Test(backend_front, every_class_misses_both_ways_without_losing_a_block)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    check_every_class_misses_both_ways(backend, 0);
     test_close_backend_clean(backend);
+    static const struct {
+        const char *spec;
+        size_t pool_size;
+    } pools[] = {{"pool:4096", 4096}, {"pool", 8192}, {"pool:1048576", 1 << 20}};
+    for (size_t i = 0; i < sizeof pools / sizeof pools[0]; i++) {
+        backend = open_with_front(pools[i].spec);
+        check_every_class_misses_both_ways(backend, pools[i].pool_size);
+        test_close_backend_clean(backend);
+    }
 }
 
 /* An alloc that finds its stack empty: a linked class's stack is refilled with
@@ -360,32 +392,59 @@ Test(backend_front, the_figures_equal_a_model_in_runs_that_miss)
     run_against_model("slab", 91, missing_sizes, sizeof missing_sizes / sizeof missing_sizes[0]);
 }
 
+/* Pool: slices (every one a miss), the edge class's slices and its request of
+ * pool_size / 2, slab's classes above, sizes past the front; the smallest pool (4 KiB:
+ * 2041 .. 2048 the edge), the default (8 KiB: 4096 the edge) and the largest (1 MiB:
+ * every front request a slice, 65537 and up slab's). */
+static const size_t pool_4k_sizes[] = {8, 64, 1000, 2032, 2040, 2041, 2047, 2048, 2049, 2056, 4096, 65536, 65537};
+static const size_t pool_8k_sizes[] = {0, 16, 100, 4088, 4089, 4095, 4096, 4097, 4104, 9000, 65536, 200000};
+static const size_t pool_1m_sizes[] = {8, 4096, 65536, 65537, 300000, 524287, 524288, 524289};
+
+Test(backend_front, the_figures_equal_a_model_over_pool)
+{
+    run_against_model("pool:4096", 3, pool_4k_sizes, sizeof pool_4k_sizes / sizeof pool_4k_sizes[0]);
+    run_against_model("pool:4096", 45, pool_4k_sizes, sizeof pool_4k_sizes / sizeof pool_4k_sizes[0]);
+    run_against_model("pool", 8, pool_8k_sizes, sizeof pool_8k_sizes / sizeof pool_8k_sizes[0]);
+    run_against_model("pool", 1, mixed_sizes, sizeof mixed_sizes / sizeof mixed_sizes[0]);
+    run_against_model("pool:1048576", 6, pool_1m_sizes, sizeof pool_1m_sizes / sizeof pool_1m_sizes[0]);
+    run_against_model("pool:nocache", 3, pool_8k_sizes, sizeof pool_8k_sizes / sizeof pool_8k_sizes[0]);
+}
+
 /* ---- Close ------------------------------------------------------------------------------ */
+/* slab, and pool with slices (never cached) beside slab's classes. */
+static const char *const close_specs[] = {"slab", "pool:4096", "pool"};
+#define CLOSE_SPEC_COUNT (sizeof close_specs / sizeof close_specs[0])
+
 Test(backend_front, close_gives_cached_blocks_back_before_destroy)
 {
-    buf_backend_t *backend = open_slab_with_front();
-    for (size_t i = 0; i < PAIR_SIZE_COUNT; i++) {
-        void *blocks[3];
-        for (int b = 0; b < 3; b++)
-            blocks[b] = buf_backend_alloc(backend, pair_sizes[i], 0, NULL);
-        for (int b = 0; b < 3; b++)
-            buf_backend_free(backend, blocks[b], pair_sizes[i], 0);
-        cr_assert_geq(backend_front_held(backend, pair_sizes[i]), 1);
+    for (size_t s = 0; s < CLOSE_SPEC_COUNT; s++) {
+        buf_backend_t *backend = open_with_front(close_specs[s]);
+        for (size_t i = 0; i < PAIR_SIZE_COUNT; i++) {
+            void *blocks[3];
+            for (int b = 0; b < 3; b++)
+                blocks[b] = buf_backend_alloc(backend, pair_sizes[i], 0, NULL);
+            for (int b = 0; b < 3; b++)
+                buf_backend_free(backend, blocks[b], pair_sizes[i], 0);
+            size_t capacity = backend_front_capacity(backend, pair_sizes[i]);
+            cr_assert_geq(backend_front_held(backend, pair_sizes[i]), capacity ? 1 : 0, "%s %zu", close_specs[s],
+                          pair_sizes[i]);
+        }
+        FILE *report = tmpfile();
+        cr_assert_not_null(report);
+        size_t outstanding = buf_backend_close_report(backend, report);
+        long reported = ftell(report);
+        fclose(report);
+        cr_assert_eq(outstanding, 0, "%s: close reported %zu outstanding blocks: cached blocks count as freed",
+                     close_specs[s], outstanding);
+        cr_assert_eq(reported, 0, "%s: close wrote %ld bytes of report", close_specs[s], reported);
     }
-    FILE *report = tmpfile();
-    cr_assert_not_null(report);
-    size_t outstanding = buf_backend_close_report(backend, report);
-    long reported = ftell(report);
-    fclose(report);
-    cr_assert_eq(outstanding, 0, "close reported %zu outstanding blocks: cached blocks count as freed", outstanding);
-    cr_assert_eq(reported, 0, "close wrote %ld bytes of report", reported);
 }
 
 /* After runs through the miss paths (refilled stacks, frees past full ones) close gives
  * the cached blocks back and lists exactly the blocks still live. */
-Test(backend_front, close_after_misses_lists_only_the_live_blocks)
+static void check_close_after_misses(const char *spec)
 {
-    buf_backend_t *backend = open_slab_with_front();
+    buf_backend_t *backend = open_with_front(spec);
     enum { RUN = 20 };
     for (size_t i = 0; i < PAIR_SIZE_COUNT; i++) {
         void *blocks[RUN];
@@ -405,14 +464,21 @@ Test(backend_front, close_after_misses_lists_only_the_live_blocks)
     cr_assert_not_null(report);
     size_t outstanding = buf_backend_close_report(backend, report);
     fclose(report);
-    cr_assert_eq(outstanding, PAIR_SIZE_COUNT, "close listed %zu blocks, %zu are live", outstanding,
+    cr_assert_eq(outstanding, PAIR_SIZE_COUNT, "%s: close listed %zu blocks, %zu are live", spec, outstanding,
                  (size_t)PAIR_SIZE_COUNT);
+}
+
+Test(backend_front, close_after_misses_lists_only_the_live_blocks)
+{
+    for (size_t s = 0; s < CLOSE_SPEC_COUNT; s++)
+        check_close_after_misses(close_specs[s]);
 }
 
 /* ---- Off ---------------------------------------------------------------------------------- */
 Test(backend_front, the_switches_and_the_other_backends_have_no_front)
 {
-    static const char *without[] = {"slab:nocache", "malloc", "mmap", "mmap:guard", "pool", "fail(1,0):slab"};
+    static const char *without[] = {"slab:nocache", "malloc", "mmap", "mmap:guard", "pool:nocache",
+                                    "pool:16384,nocache", "fail(1,0):slab", "fail(1,0):pool"};
     for (size_t i = 0; i < sizeof without / sizeof without[0]; i++) {
         buf_backend_t *backend = test_open_backend(without[i]);
         cr_assert(!backend_front_is_on(backend), "%s has no front", without[i]);
@@ -421,14 +487,21 @@ Test(backend_front, the_switches_and_the_other_backends_have_no_front)
         cr_assert_eq(backend_front_held(backend, 64), 0, "%s cached a block", without[i]);
         test_close_backend_clean(backend);
     }
-    cr_assert_eq(setenv("BUFBENCH_SLAB_CACHE", "0", 1), 0);
-    buf_backend_t *switched_off = test_open_backend("slab");
-    cr_assert_eq(unsetenv("BUFBENCH_SLAB_CACHE"), 0);
-    cr_assert(!backend_front_is_on(switched_off), "BUFBENCH_SLAB_CACHE=0 turns slab's front off");
-    test_close_backend_clean(switched_off);
-    buf_backend_t *unknown = NULL;
-    cr_assert_eq(buf_backend_open("slab:cache", NULL, &unknown), BUF_EINVAL, "slab accepts one option, nocache");
-    buf_backend_t *plain = test_open_backend("slab");
-    cr_assert_eq(backend_front_is_on(plain), front_expected(), "plain slab: front %s", front_expected() ? "on" : "off");
-    test_close_backend_clean(plain);
+    static const char *switched[] = {"slab", "pool", "pool:4096"};
+    for (size_t i = 0; i < sizeof switched / sizeof switched[0]; i++) {
+        cr_assert_eq(setenv("BUFBENCH_SLAB_CACHE", "0", 1), 0);
+        buf_backend_t *switched_off = test_open_backend(switched[i]);
+        cr_assert_eq(unsetenv("BUFBENCH_SLAB_CACHE"), 0);
+        cr_assert(!backend_front_is_on(switched_off), "BUFBENCH_SLAB_CACHE=0 turns %s's front off", switched[i]);
+        test_close_backend_clean(switched_off);
+        buf_backend_t *plain = test_open_backend(switched[i]);
+        cr_assert_eq(backend_front_is_on(plain), front_expected(), "plain %s: front %s", switched[i],
+                     front_expected() ? "on" : "off");
+        test_close_backend_clean(plain);
+    }
+    static const char *malformed[] = {"slab:cache", "pool:nocache,4096", "pool:4096,cache", "pool:4096,", "pool:,nocache"};
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+        buf_backend_t *unknown = NULL;
+        cr_assert_eq(buf_backend_open(malformed[i], NULL, &unknown), BUF_EINVAL, "%s is malformed", malformed[i]);
+    }
 }

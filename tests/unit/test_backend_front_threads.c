@@ -1,4 +1,4 @@
-/* test_backend_front_threads.c — the slab backend's front (thread cache) with a second thread.
+/* test_backend_front_threads.c — the slab and pool backends' fronts (thread caches) with a second thread.
  *
  * Only the owner thread touches the front's stacks (buf_backend.h, "The backend's front").
  * Properties:
@@ -12,6 +12,9 @@
  *     (buf_backend.h, "The inlined fast path"): every thread's identity has them clear,
  *     and an instance first used on a new thread caches that thread's frees (its inline
  *     front opened there), while the thread that created it cannot take that path.
+ * Pool (its front is its slab instance's, slices never cached): the same hand-over for
+ * slab's classes above pool_size / 2, and slices crossing threads both ways while the
+ * owner's current chunk keeps being sliced.
  * The suite is named threads_* so that `make test` runs it under ThreadSanitizer too.
  */
 #include <criterion/criterion.h>
@@ -26,19 +29,22 @@
 #define BLOCK_SIZE 64
 #define CACHED 5 /* below the 64-byte class's capacity of 7 */
 
-/* The calling thread allocates a block and frees the one it is handed (if any). */
+/* The calling thread allocates a block and frees the one it is handed (if any), both of
+ * `size` bytes (0: BLOCK_SIZE). */
 typedef struct {
     buf_backend_t *backend;
     void *to_free;
     void *allocated;
+    size_t size;
 } visit_t;
 
 static void *visitor_main(void *arg)
 {
     visit_t *visit = arg;
-    visit->allocated = buf_backend_alloc(visit->backend, BLOCK_SIZE, 0, NULL);
+    size_t size = visit->size ? visit->size : BLOCK_SIZE;
+    visit->allocated = buf_backend_alloc(visit->backend, size, 0, NULL);
     if (visit->to_free)
-        buf_backend_free(visit->backend, visit->to_free, BLOCK_SIZE, 0);
+        buf_backend_free(visit->backend, visit->to_free, size, 0);
     return NULL;
 }
 
@@ -62,15 +68,17 @@ static void expect_counts(buf_backend_t *backend, uint64_t live, uint64_t allocs
                  (unsigned long long)frees);
 }
 
-static buf_backend_t *open_slab_with_front(void)
+static buf_backend_t *open_with_front(const char *spec)
 {
-    buf_backend_t *backend = test_open_backend("slab");
+    buf_backend_t *backend = test_open_backend(spec);
     if (!backend_front_is_on(backend)) {
         buf_backend_close(backend);
-        cr_skip_test("blocks are annotated in this build: slab publishes no front");
+        cr_skip_test("blocks are annotated in this build: no front");
     }
     return backend;
 }
+
+static buf_backend_t *open_slab_with_front(void) { return open_with_front("slab"); }
 
 Test(threads_backend_front, a_second_thread_turns_it_off_and_slab_gets_every_block_back)
 {
@@ -85,7 +93,7 @@ Test(threads_backend_front, a_second_thread_turns_it_off_and_slab_gets_every_blo
 
     /* A second thread allocates (its own heap): the owner's allocations leave the inline
      * path; its next one gives the front back and turns it off. */
-    visit_t visit = {backend, NULL, NULL};
+    visit_t visit = {backend, NULL, NULL, 0};
     run_visitor(&visit);
     expect_counts(backend, BLOCK_SIZE, CACHED + 1, CACHED, "after the visitor");
     void *first = buf_backend_alloc(backend, BLOCK_SIZE, 0, NULL);
@@ -119,7 +127,7 @@ Test(threads_backend_front, cached_blocks_cross_threads_and_close_finds_none_out
     void *hit = buf_backend_alloc(backend, BLOCK_SIZE, 0, NULL);
     cr_assert_eq(hit, block, "the cached block comes back");
     memset(hit, 0x11, BLOCK_SIZE);
-    visit_t visit = {backend, hit, NULL};
+    visit_t visit = {backend, hit, NULL, 0};
     run_visitor(&visit);
     expect_counts(backend, BLOCK_SIZE, 3, 2, "after the cross-thread free");
 
@@ -135,7 +143,7 @@ Test(threads_backend_front, cached_blocks_cross_threads_and_close_finds_none_out
     buf_backend_free(backend, after, BLOCK_SIZE, 0);
 
     /* More blocks for the stacks of other classes, and a second visit, then close. */
-    visit_t second = {backend, NULL, NULL};
+    visit_t second = {backend, NULL, NULL, 0};
     run_visitor(&second);
     buf_backend_free(backend, second.allocated, BLOCK_SIZE, 0);
     expect_counts(backend, 0, 5, 5, "before close");
@@ -153,7 +161,7 @@ Test(threads_backend_front, close_after_a_second_thread_gives_the_stacks_back)
         buf_backend_free(backend, block, sizes[i], 0);
         cr_assert_eq(backend_front_held(backend, sizes[i]), 1);
     }
-    visit_t visit = {backend, NULL, NULL};
+    visit_t visit = {backend, NULL, NULL, 0};
     run_visitor(&visit);
     buf_backend_free(backend, visit.allocated, BLOCK_SIZE, 0);
     test_close_backend_clean(backend);
@@ -199,5 +207,70 @@ Test(threads_backend_front, the_owner_words_kind_bits_are_clear_in_every_threads
     buf_backend_free(backend, user.kept, BLOCK_SIZE, 0);
     cr_assert_eq(backend_front_held(backend, BLOCK_SIZE), 1, "a non-owner's free never touches the stacks");
     expect_counts(backend, 0, 2, 2, "after both frees");
+    test_close_backend_clean(backend);
+}
+
+/* ---- Pool ------------------------------------------------------------------------------- */
+#define POOL_SLAB_SIZE 2304 /* pool:4096: slab's 2304-byte class, a stack of 3 */
+#define POOL_CACHED 3
+#define POOL_SLICE 64
+
+Test(threads_backend_front, pool_a_second_thread_turns_it_off_and_slab_gets_every_block_back)
+{
+    buf_backend_t *backend = open_with_front("pool:4096");
+    cr_assert_eq(backend_front_capacity(backend, POOL_SLAB_SIZE), POOL_CACHED);
+    void *blocks[POOL_CACHED];
+    for (int i = 0; i < POOL_CACHED; i++)
+        blocks[i] = buf_backend_alloc(backend, POOL_SLAB_SIZE, 0, NULL);
+    for (int i = 0; i < POOL_CACHED; i++)
+        buf_backend_free(backend, blocks[i], POOL_SLAB_SIZE, 0);
+    cr_assert_eq(backend_front_held(backend, POOL_SLAB_SIZE), POOL_CACHED);
+    /* A slice of the owner's current chunk, which the visitor frees (a remote free of a
+     * current chunk's slice), while it slices its own chunk. */
+    void *slice = buf_backend_alloc(backend, POOL_SLICE, 0, NULL);
+    memset(slice, 0x44, POOL_SLICE);
+    visit_t visit = {backend, slice, NULL, POOL_SLICE};
+    run_visitor(&visit);
+    expect_counts(backend, POOL_SLICE, POOL_CACHED + 2, POOL_CACHED + 1, "after the visitor");
+
+    /* The owner's next allocation leaves the inline path: the front goes off and slab
+     * gets the cached blocks back, oldest given back first (the stack's top first). */
+    void *first = buf_backend_alloc(backend, POOL_SLAB_SIZE, 0, NULL);
+    cr_assert(!backend_front_is_on(backend), "the owner's general call turns the front off");
+    void *again[POOL_CACHED];
+    again[0] = first;
+    for (int i = 1; i < POOL_CACHED; i++)
+        again[i] = buf_backend_alloc(backend, POOL_SLAB_SIZE, 0, NULL);
+    for (int i = 0; i < POOL_CACHED; i++)
+        cr_assert_eq(again[i], blocks[i], "block %d: %p, expected the given-back %p", i, again[i], blocks[i]);
+    for (int i = 0; i < POOL_CACHED; i++)
+        buf_backend_free(backend, again[i], POOL_SLAB_SIZE, 0);
+    cr_assert_eq(backend_front_held(backend, POOL_SLAB_SIZE), 0, "a free after the front is off is not cached");
+    /* The visitor's slice, freed by the owner: a slice of another heap's current chunk. */
+    buf_backend_free(backend, visit.allocated, POOL_SLICE, 0);
+    expect_counts(backend, 0, 2 * POOL_CACHED + 2, 2 * POOL_CACHED + 2, "all freed");
+    test_close_backend_clean(backend);
+}
+
+/* Slices cross threads both ways while the owner keeps slicing through the front (its
+ * frees inline until its next general call): every figure exact, nothing outstanding. */
+Test(threads_backend_front, pool_slices_cross_threads_and_close_finds_none_outstanding)
+{
+    buf_backend_t *backend = open_with_front("pool");
+    enum { ROUNDS = 40 };
+    uint64_t allocs = 0, frees = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        /* The owner's slice, freed by a visitor; the visitor's slice, freed by the owner
+         * (the owner's frees stay inline: only the alloc words close). */
+        void *slice = buf_backend_alloc(backend, POOL_SLICE, 0, NULL);
+        cr_assert_not_null(slice);
+        allocs++;
+        visit_t visit = {backend, slice, NULL, POOL_SLICE};
+        run_visitor(&visit);
+        allocs++, frees++;
+        buf_backend_free(backend, visit.allocated, POOL_SLICE, 0);
+        frees++;
+        expect_counts(backend, 0, allocs, frees, "a round");
+    }
     test_close_backend_clean(backend);
 }

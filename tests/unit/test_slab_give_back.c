@@ -70,9 +70,10 @@ static void check_give_back(const char *spec)
 Test(slab_give_back, idle_pages_go_back_before_the_peak_rises)
 {
     /* slab alone: its front (thread cache) would keep the last freed 60 KiB block, the
-     * top one, which then is in use as far as the slab's pages are concerned. */
+     * top one, which then is in use as far as the slab's pages are concerned; pool's
+     * front holds slab's blocks the same way. */
     check_give_back("slab:nocache");
-    check_give_back("pool");
+    check_give_back("pool:nocache");
 }
 
 /* Property: an empty slab serves another class of its length (the classes holding empty
