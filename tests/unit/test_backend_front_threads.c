@@ -80,6 +80,26 @@ static buf_backend_t *open_with_front(const char *spec)
 
 static buf_backend_t *open_slab_with_front(void) { return open_with_front("slab"); }
 
+/* After the front went off: the owner's allocations of `size` get the given-back blocks
+ * in their order (`first` already allocated), into again[0 .. count). */
+static void expect_given_back_in_order(buf_backend_t *backend, void *first, void *const *blocks, int count,
+                                       size_t size, void **again)
+{
+    again[0] = first;
+    for (int i = 1; i < count; i++)
+        again[i] = buf_backend_alloc(backend, size, 0, NULL);
+    for (int i = 0; i < count; i++)
+        cr_assert_eq(again[i], blocks[i], "block %d: %p, expected the given-back %p", i, again[i], blocks[i]);
+}
+
+/* Off for good: the owner's frees reach the backend, none is cached. */
+static void free_uncached(buf_backend_t *backend, void *const *blocks, int count, size_t size)
+{
+    for (int i = 0; i < count; i++)
+        buf_backend_free(backend, blocks[i], size, 0);
+    cr_assert_eq(backend_front_held(backend, size), 0, "a free after the front is off is not cached");
+}
+
 Test(threads_backend_front, a_second_thread_turns_it_off_and_slab_gets_every_block_back)
 {
     buf_backend_t *backend = open_slab_with_front();
@@ -102,17 +122,10 @@ Test(threads_backend_front, a_second_thread_turns_it_off_and_slab_gets_every_blo
     /* Slab has the cached blocks on its free list, newest first: the given-back order is
      * the stack's, top first, so the first given back (blocks[CACHED - 1]) is the oldest. */
     void *again[CACHED];
-    again[0] = first;
-    for (int i = 1; i < CACHED; i++)
-        again[i] = buf_backend_alloc(backend, BLOCK_SIZE, 0, NULL);
-    for (int i = 0; i < CACHED; i++)
-        cr_assert_eq(again[i], blocks[i], "block %d: %p, expected the given-back %p", i, again[i], blocks[i]);
+    expect_given_back_in_order(backend, first, blocks, CACHED, BLOCK_SIZE, again);
     expect_counts(backend, (uint64_t)(CACHED + 1) * BLOCK_SIZE, 2 * CACHED + 1, CACHED, "allocated again");
 
-    /* Off for good: the owner's frees reach slab now. */
-    for (int i = 0; i < CACHED; i++)
-        buf_backend_free(backend, again[i], BLOCK_SIZE, 0);
-    cr_assert_eq(backend_front_held(backend, BLOCK_SIZE), 0, "a free after the front is off is not cached");
+    free_uncached(backend, again, CACHED, BLOCK_SIZE);
     buf_backend_free(backend, visit.allocated, BLOCK_SIZE, 0);
     expect_counts(backend, 0, 2 * CACHED + 1, 2 * CACHED + 1, "all freed");
     test_close_backend_clean(backend);
@@ -238,14 +251,8 @@ Test(threads_backend_front, pool_a_second_thread_turns_it_off_and_slab_gets_ever
     void *first = buf_backend_alloc(backend, POOL_SLAB_SIZE, 0, NULL);
     cr_assert(!backend_front_is_on(backend), "the owner's general call turns the front off");
     void *again[POOL_CACHED];
-    again[0] = first;
-    for (int i = 1; i < POOL_CACHED; i++)
-        again[i] = buf_backend_alloc(backend, POOL_SLAB_SIZE, 0, NULL);
-    for (int i = 0; i < POOL_CACHED; i++)
-        cr_assert_eq(again[i], blocks[i], "block %d: %p, expected the given-back %p", i, again[i], blocks[i]);
-    for (int i = 0; i < POOL_CACHED; i++)
-        buf_backend_free(backend, again[i], POOL_SLAB_SIZE, 0);
-    cr_assert_eq(backend_front_held(backend, POOL_SLAB_SIZE), 0, "a free after the front is off is not cached");
+    expect_given_back_in_order(backend, first, blocks, POOL_CACHED, POOL_SLAB_SIZE, again);
+    free_uncached(backend, again, POOL_CACHED, POOL_SLAB_SIZE);
     /* The visitor's slice, freed by the owner: a slice of another heap's current chunk. */
     buf_backend_free(backend, visit.allocated, POOL_SLICE, 0);
     expect_counts(backend, 0, 2 * POOL_CACHED + 2, 2 * POOL_CACHED + 2, "all freed");
