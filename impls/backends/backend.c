@@ -228,7 +228,7 @@ size_t backend_front_capacity(const buf_backend_t *backend, size_t size)
 /* The front's class table into the instance (buf_backend_hot_t.front_stack_offsets), as
  * each class's stack's byte offset from the stacks.  false (the front is not used: the
  * instance runs as without one) for a front with more classes than 16-bit offsets reach
- * (1024 stacks of 64 bytes; slab has 80) or a table naming a class it does not have. */
+ * (1024 stacks of 64 bytes; slab has 88, pool 90) or a table naming a class it does not have. */
 static bool front_copy_table(buf_backend_t *backend)
 {
     const buf_backend_front_t *front = backend->front;

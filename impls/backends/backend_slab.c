@@ -211,7 +211,6 @@ static uint32_t front_capacity(unsigned class_index)
     return (uint32_t)(blocks < FRONT_BLOCKS_MAX ? blocks : FRONT_BLOCKS_MAX);
 }
 
-
 void backend_slab_front_init(slab_state_t *state)
 {
     _Static_assert(FRONT_BLOCKS_MAX <= BUF_BACKEND_FRONT_BLOCKS, "a stack holds at most BUF_BACKEND_FRONT_BLOCKS");
