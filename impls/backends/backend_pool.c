@@ -448,11 +448,13 @@ static void pool_front_know_heap(pool_state_t *state)
         state->front_heap = heap;
 }
 
-/* A slice request that found no room (or no chunk yet). */
+/* A slice request that found no room (or no chunk yet).  Once known, the owner's heap
+ * stays the same object until destroy (a heap is never freed before): no lookup again. */
 static __attribute__((noinline)) void *pool_front_alloc_slow(pool_state_t *state, size_t size)
 {
     void *slice = pool_alloc_slow(state, size, size, BUF_DEFAULT_ALIGN);
-    pool_front_know_heap(state);
+    if (state->front_heap == &state->no_front_heap)
+        pool_front_know_heap(state);
     return slice;
 }
 
