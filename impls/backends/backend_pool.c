@@ -136,8 +136,6 @@ static chunk_t *chunk_of(const pool_state_t *state, const void *ptr)
 #define POOL_MIN_SIZE ((size_t)4 << 10)
 #define POOL_MAX_SIZE ((size_t)1 << 20)
 
-#define NO_CACHE_OPTION "nocache"
-
 /* The chunk size: the variant "pool:BYTES", else config.pool_size, else 8 KiB; and whether
  * the front is switched off: the variant "pool:nocache" or "pool:BYTES,nocache", or
  * BUFBENCH_SLAB_CACHE=0 in the environment (slab's switch: the pool's front is its slab
@@ -149,14 +147,14 @@ static buf_status_t pool_config_from(const buf_backend_config_t *config, size_t 
     *no_cache = false;
     if (config && config->option) {
         const char *option = config->option;
-        if (strcmp(option, NO_CACHE_OPTION) == 0) {
+        if (strcmp(option, BACKEND_SLAB_NO_CACHE_OPTION) == 0) {
             *no_cache = true;
         } else {
             char *end;
             unsigned long long value = strtoull(option, &end, 10);
             if (end == option || option[0] < '0' || option[0] > '9')
                 return BUF_EINVAL;
-            if (*end == ',' && strcmp(end + 1, NO_CACHE_OPTION) == 0)
+            if (*end == ',' && strcmp(end + 1, BACKEND_SLAB_NO_CACHE_OPTION) == 0)
                 *no_cache = true;
             else if (*end)
                 return BUF_EINVAL;
@@ -165,8 +163,7 @@ static buf_status_t pool_config_from(const buf_backend_config_t *config, size_t 
     }
     if (size < POOL_MIN_SIZE || size > POOL_MAX_SIZE || (size & (size - 1)))
         return BUF_EINVAL;
-    const char *setting = getenv("BUFBENCH_SLAB_CACHE");
-    if (setting && strcmp(setting, "0") == 0)
+    if (backend_slab_cache_off_by_environment())
         *no_cache = true;
     *pool_size = size;
     return BUF_OK;

@@ -10,6 +10,7 @@
 #ifndef BACKEND_SLAB_H
 #define BACKEND_SLAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,13 @@ void backend_slab_free(void *state, void *ptr, size_t size, size_t align);
 size_t backend_slab_destroy(void *state, void *report);
 /* Bytes the instance has committed from the OS now. */
 uint64_t backend_slab_bytes_os(void *state);
+
+/* The switch of slab's front and of every front built on it (pool's): the variant option
+ * BACKEND_SLAB_NO_CACHE_OPTION ("slab:nocache", "pool:nocache"), or BUFBENCH_SLAB_CACHE=0
+ * in the environment, read when an instance is created (README: to measure a backend's
+ * own pair paths).  True when the environment turns the fronts off. */
+#define BACKEND_SLAB_NO_CACHE_OPTION "nocache"
+bool backend_slab_cache_off_by_environment(void);
 
 /* The instance's front (buf_backend.h, "The backend's front"; backend_slab.c, "The
  * front"), whether or not slab itself would publish it, for the backend that owns the

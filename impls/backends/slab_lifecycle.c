@@ -55,19 +55,24 @@ buf_status_t backend_slab_create_named(const char *report_name, void **state_out
     return BUF_OK;
 }
 
+bool backend_slab_cache_off_by_environment(void)
+{
+    const char *setting = getenv("BUFBENCH_SLAB_CACHE");
+    return setting && strcmp(setting, "0") == 0;
+}
+
 /* The front (backend_slab.c, "The front") is on unless the spec is slab:nocache or the
- * environment has BUFBENCH_SLAB_CACHE=0 (README: to measure slab's own pair paths); an
- * annotated instance never has one. */
+ * environment has BUFBENCH_SLAB_CACHE=0 (backend_slab.h); an annotated instance never
+ * has one. */
 static buf_status_t slab_create(const buf_backend_config_t *config, void **state_out)
 {
     bool no_cache = false;
     if (config && config->option) {
-        if (strcmp(config->option, "nocache") != 0)
+        if (strcmp(config->option, BACKEND_SLAB_NO_CACHE_OPTION) != 0)
             return BUF_EINVAL;
         no_cache = true;
     }
-    const char *setting = getenv("BUFBENCH_SLAB_CACHE");
-    if (setting && strcmp(setting, "0") == 0)
+    if (backend_slab_cache_off_by_environment())
         no_cache = true;
     buf_status_t status = backend_slab_create_named("slab", state_out);
     if (status == BUF_OK)
