@@ -354,9 +354,9 @@ typedef struct buf_backend_hot {
      * pointer load per lookup and byte-sized class numbers a multiply (shift) by the
      * stack's 64 bytes.  Addresses rather than 16-bit offsets from front_stacks (16 KiB):
      * the offset's add needed front_stacks loaded on every call, and the inline paths are
-     * short of loads, not of instructions or stores (alloc_pair/slab side by side with
-     * baseline_freelist_fnptr in one process: 1.57x with the offsets, 1.28x with
-     * addresses). */
+     * short of loads, not of instructions or stores (an assembly copy of alloc_pair's
+     * loop timed beside baseline_freelist_fnptr's in one process: 1.57x with the
+     * offsets, 1.28x with addresses; README.md, "Loads, not instructions"). */
     buf_backend_front_stack_t *front_stack_table[BUF_BACKEND_FRONT_MAX >> 3];
 } buf_backend_hot_t;
 
