@@ -225,21 +225,20 @@ size_t backend_front_capacity(const buf_backend_t *backend, size_t size)
     return stack ? stack->capacity : 0;
 }
 
-/* The front's class table into the instance (buf_backend_hot_t.front_stack_offsets), as
- * each class's stack's byte offset from the stacks.  false (the front is not used: the
- * instance runs as without one) for a front with more classes than 16-bit offsets reach
- * (1024 stacks of 64 bytes; slab has 88, pool 90) or a table naming a class it does not have. */
+/* The front's class table into the instance (buf_backend_hot_t.front_stack_table), as
+ * each class's stack's address.  false (the front is not used: the instance runs as
+ * without one) for a front without classes or a table naming a class it does not have. */
 static bool front_copy_table(buf_backend_t *backend)
 {
     const buf_backend_front_t *front = backend->front;
     BUF_ASSERT(front->class_of && front->stacks && front->class_bytes);
-    if (front->class_count == 0 || front->class_count > (size_t)UINT16_MAX / sizeof(buf_backend_front_stack_t) + 1)
+    if (front->class_count == 0)
         return false;
     for (size_t entry = 0; entry < BUF_BACKEND_FRONT_MAX >> 3; entry++) {
         size_t class_index = front->class_of[entry];
         if (class_index >= front->class_count)
             return false;
-        backend->hot.front_stack_offsets[entry] = (uint16_t)(class_index * sizeof(buf_backend_front_stack_t));
+        backend->hot.front_stack_table[entry] = &front->stacks[class_index];
     }
     return true;
 }

@@ -255,9 +255,9 @@ size_t buf_page_size(void);
  * the backend's full alloc and free, 118.2/145.9/152.9 through the miss paths).  The owner
  * reaches the front through its owner words' kind BUF_BACKEND_PATH_FRONT (one compare after
  * the xor), and the class's stack through a copy of the table kept inside the instance
- * (front_stack_offsets: each request's stack as a byte offset from front_stacks), so a
- * lookup is a shift, a load at a fixed offset from the instance and an add, with no
- * pointer to the table to load and no multiply by the stack's size.
+ * (front_stack_table: each request's stack's address), so a lookup is a shift and one
+ * load at a fixed offset from the instance, with no pointer to the table or to the
+ * stacks to load and no multiply by the stack's size.
  * What the backend promises by publishing one:
  *   - any block of a class serves any request of that class (the class size covers it,
  *     with the default alignment);
@@ -347,13 +347,17 @@ typedef struct buf_backend_hot {
     void *(*front_alloc_miss)(void *state, buf_backend_front_stack_t *stack, size_t size); /* the */
     void (*front_free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack, size_t size); /* misses */
     buf_backend_slot_t first __attribute__((aligned(64))); /* the owner's slot */
-    /* The front's class_of as byte offsets of each class's stack from front_stacks
-     * (class x sizeof(buf_backend_front_stack_t)), filled at open: entry (size - 1) >> 3
-     * for a request of 1 .. BUF_BACKEND_FRONT_MAX bytes.  16 KiB, the instance's own pages
-     * (only an instance with a front touches them); at a fixed offset from the instance,
-     * where the backend's table would cost a pointer load per lookup and byte-sized
-     * class numbers a multiply (shift) by the stack's 64 bytes. */
-    uint16_t front_stack_offsets[BUF_BACKEND_FRONT_MAX >> 3];
+    /* The front's class_of as the address of each class's stack (&stacks[class]),
+     * filled at open: entry (size - 1) >> 3 for a request of 1 .. BUF_BACKEND_FRONT_MAX
+     * bytes.  64 KiB, the instance's own pages (only an instance with a front touches
+     * them); at a fixed offset from the instance, where the backend's table would cost a
+     * pointer load per lookup and byte-sized class numbers a multiply (shift) by the
+     * stack's 64 bytes.  Addresses rather than 16-bit offsets from front_stacks (16 KiB):
+     * the offset's add needed front_stacks loaded on every call, and the inline paths are
+     * short of loads, not of instructions or stores (an assembly copy of alloc_pair's
+     * loop timed beside baseline_freelist_fnptr's in one process: 1.57x with the
+     * offsets, 1.28x with addresses; README.md, "Loads, not instructions"). */
+    buf_backend_front_stack_t *front_stack_table[BUF_BACKEND_FRONT_MAX >> 3];
 } buf_backend_hot_t;
 
 /* The slow ways (out of line; for the inline functions below only). */
@@ -492,13 +496,12 @@ static inline __attribute__((always_inline)) void *buf_backend_front_pop(buf_bac
     return buf_backend_alloc_succeeded(backend, block, size, status);
 }
 
-/* The stack of the front's class for a request of 1 .. BUF_BACKEND_FRONT_MAX bytes: its
- * byte offset from the instance's own copy of the table, added to the stacks' base. */
+/* The stack of the front's class for a request of 1 .. BUF_BACKEND_FRONT_MAX bytes: one
+ * load from the instance's own copy of the table. */
 static inline __attribute__((always_inline)) buf_backend_front_stack_t *buf_backend_front_stack_for(
     const buf_backend_hot_t *hot, size_t size)
 {
-    return (buf_backend_front_stack_t *)(void *)((char *)hot->front_stacks +
-                                                 hot->front_stack_offsets[(size - 1) >> 3]);
+    return hot->front_stack_table[(size - 1) >> 3];
 }
 
 /* The owner's inline free of a block of 1 .. BUF_BACKEND_FRONT_MAX bytes: onto its class's

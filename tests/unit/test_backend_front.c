@@ -5,7 +5,7 @@
  * the stack has room, its inline allocation pops while the stack holds a block, and
  * everything else goes to slab as without a front.  Properties checked here:
  *   - hit: a freed block comes back for the next request of its class, newest first;
- *   - the instance's copy of the class table (buf_backend_hot_t.front_stack_offsets):
+ *   - the instance's copy of the class table (buf_backend_hot_t.front_stack_table):
  *     at every request size from 1 byte to 64 KiB, a freed block comes back for the
  *     largest request of its class (slab's own class_for says which: backend_front_held
  *     reads the copy itself, so it cannot check it);
@@ -81,7 +81,7 @@ Test(backend_front, a_freed_block_serves_the_next_request_of_its_class)
     test_close_backend_clean(backend);
 }
 
-/* The instance keeps its own copy of slab's table as stack offsets (buf_backend.h, "The
+/* The instance keeps its own copy of slab's table as stack addresses (buf_backend.h, "The
  * backend's front").  Every request size: its block, freed, comes back for the largest
  * request of its class (whose size slab's class_for gives, independently of the copy), and
  * that block, freed with that size, comes back for the size itself.  An entry of the copy
