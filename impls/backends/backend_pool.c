@@ -405,8 +405,8 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
 /* ---- The front: the thread cache the framework's inline paths use -----------------------
  * buf_backend.h ("The backend's front").  Pool's front is the front of the slab instance it
  * owns (backend_slab.h: its classes, stacks, capacities and misses) with two classes of
- * its own, both of capacity 0, whose stacks slab keeps after its own (so that one compare
- * of the stack's address tells slab's classes from ours):
+ * its own, both of capacity 0, whose stacks slab keeps after its own (the misses tell
+ * them apart by the request's size: every request below pool_size / 2 is a slice):
  *   - slab's classes: every request of pool_size / 2 + 1 .. 64 KiB maps to slab's class
  *     for it, so a request that pool_alloc hands to slab is popped from and pushed onto
  *     slab's stacks (callgrind, alloc_pair/pool/65536: 128 instructions per pair through
