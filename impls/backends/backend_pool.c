@@ -533,7 +533,7 @@ static inline __attribute__((always_inline)) void pool_front_edge_free(pool_stat
  * Callgrind per pair (alloc_pair/pool/64, /4096): 80, 81 with the stacks compared (slab's
  * below the slice class's, the slice class's, the edge class's: 5 instructions before a
  * slice on each side); 76, 76.9 with the slice class's stack compared first, which took 2
- * more from each of slab's misses (alloc_batch_lifo/pool/65536 148.9 -> 152.9); 78, 74.9
+ * more from each of slab's misses (alloc_batch_lifo/pool/65536 148.9 -> 152.9); 78, 75
  * this way, the batches at 64 KiB unchanged. */
 static void *pool_front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack, size_t size)
 {
