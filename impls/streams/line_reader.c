@@ -473,6 +473,29 @@ static inline __attribute__((always_inline)) size_t scan_lines(buf_line_reader_t
      * and no end test but its own. */
     scan_state_t state = {bytes + start, lines, lines + capacity, max_line};
     size_t at = start;
+    if (!checked) {
+        /* The common block first, in a loop of its own: no \r, room for 64 more lines
+         * (one test for both), its lines handed out with no test at all.  The first block
+         * that is not leaves the loop for scan_block below, which takes it from the start.
+         * Per block ~8 instructions fewer than scan_block's loop (its go-on flag, the room
+         * as a pointer difference, the index arithmetic of the end test). */
+        const uintptr_t room_end = capacity >= 64 ? (uintptr_t)(lines + capacity - 64) : 0;
+        const uint8_t *line_start = state.line_start, *block = bytes + at, *const last = bytes + length - 64;
+        buf_line_t *out = state.out;
+        for (; block < last; block += 64) {
+            const block_marks_t block_marks = marks(block);
+            if (__builtin_expect(block_marks.has_return | ((uintptr_t)out > room_end), 0))
+                break;
+            for (uint64_t newlines = block_marks.newlines; newlines != 0; newlines &= newlines - 1) {
+                const uint8_t *const end = block + __builtin_ctzll(newlines);
+                *out++ = (buf_line_t){line_start, (size_t)(end - line_start)};
+                line_start = end + 1;
+            }
+        }
+        state.line_start = line_start;
+        state.out = out;
+        at = (size_t)(block - bytes);
+    }
     for (; length - at > 64; at += 64)
         if (!scan_block(&state, bytes + at, 0, marks(bytes + at), checked))
             goto done;

@@ -540,6 +540,45 @@ Test(stream_lines, a_batch_goes_on_through_a_block_read_ahead)
     free(data);
 }
 
+/* Batches that fill up inside the block scan: \n-only text of 0-7-byte lines (8 to 64 lines
+ * a 64-byte block, an empty line a \n), chunks of thousands of bytes, capacities from one
+ * block's worth of lines up: the scan takes a block without a room test only while 64
+ * more lines fit, so every batch must stop exactly at its capacity and the next one go on
+ * from there. */
+Test(stream_lines, batches_fill_to_capacity_in_dense_text)
+{
+    static const buf_simd_level_t levels[] = {BUF_SIMD_SCALAR, BUF_SIMD_AVX2};
+    static const size_t capacities[] = {64, 65, 100, 127, 256};
+    const buf_simd_level_t level_before = buf_simd_level();
+    uint8_t *data = malloc(40000);
+    size_t length = 0;
+    for (uint32_t seed = 99; length < 40000 - 8;) {
+        test_lcg_next(&seed);
+        const size_t line = (seed >> 8) % 8;
+        for (size_t i = 0; i < line; i++)
+            data[length++] = (uint8_t)('a' + i);
+        data[length++] = '\n';
+    }
+    buf_backend_t *backend = test_open_backend("malloc");
+    for (size_t l = 0; l < 2; l++) {
+        if (!buf_simd_level_available(levels[l]))
+            continue;
+        cr_assert_eq(buf_simd_level_set(levels[l]), BUF_OK);
+        for (size_t c = 0; c < 5; c++)
+            for (size_t read_size = 0; read_size <= 16384; read_size += 16384) {
+                char what[128];
+                snprintf(what, sizeof what, "%s, batch %zu, read size %zu", buf_simd_level_name(levels[l]),
+                         capacities[c], read_size);
+                memory_read_size = read_size;
+                expect_batches_equal_lines(backend, data, length, 3000 + 1000 * c, 0, capacities[c], false, what);
+            }
+    }
+    memory_read_size = 0;
+    buf_simd_level_set(level_before);
+    test_close_backend_clean(backend);
+    free(data);
+}
+
 Test(stream_lines, batch_arguments)
 {
     buf_backend_t *backend = test_open_backend("malloc");
