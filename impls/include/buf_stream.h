@@ -212,10 +212,12 @@ typedef struct buf_line {
 } buf_line_t;
 /* Up to `capacity` (>= 1) next lines at once, the same lines in the same order as that
  * many buf_line_reader_next calls: BUF_OK with *count >= 1 (fewer than capacity when the
- * held chunk's complete lines run out: a batch never waits for another chunk after its
- * first line), else the status buf_line_reader_next would give (*count = 0).  Every
- * line of the batch stays valid until the next call of either function.  For a reader
- * that takes lines by the chunkful: one call a chunk's worth instead of one a line. */
+ * complete lines of the bytes already read run out: a batch never waits for a read after
+ * its first line — it goes on through the next chunks only while the readable cuts them
+ * from the block it holds, read ahead by buf_readable_set_read_size), else the status
+ * buf_line_reader_next would give (*count = 0).  Every line of the batch stays valid
+ * until the next call of either function.  For a reader that takes lines by the
+ * chunkful: one call a chunk's worth (or a read's) instead of one a line. */
 buf_status_t buf_line_reader_next_batch(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity, size_t *count);
 void buf_line_reader_destroy(buf_line_reader_t *reader);
 

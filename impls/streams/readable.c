@@ -428,22 +428,12 @@ buf_status_t stream_readable_read_continuing(buf_readable_t *readable, buf_buffe
 {
     if (!readable || !chunk || !held)
         return BUF_EINVAL;
-    if (readable->final_status != BUF_OK || held->buffer == NULL || held->buffer != readable->block.buffer ||
-        readable->filled == readable->delivered)
+    if (!stream_readable_continues_block(readable, held))
         return stream_readable_read_known(readable, chunk, bytes, length_out);
     /* The next chunk is a view of the block's bytes already read: what the general path
-     * below hands out (a part of the block; the whole block only comes from a fresh read),
-     * on held's reference. */
-    size_t length = readable->filled - readable->delivered;
-    if (length > readable->chunk_size)
-        length = readable->chunk_size;
-    BUF_ASSERT(length < readable->block_capacity);
-    *bytes = readable->block_bytes + readable->delivered;
-    *length_out = length;
-    readable->bytes_read += (uint64_t)length;
-    *chunk = stream_block_view(held->buffer, readable->delivered, length);
-    *held = (buf_buffer_t){0};
-    readable->delivered += length;
+     * hands out (a part of the block; the whole block only comes from a fresh read), on
+     * held's reference. */
+    stream_readable_continue_block(readable, held, chunk, bytes, length_out);
     return BUF_OK;
 }
 

@@ -110,7 +110,8 @@ buf_status_t stream_readable_read_known(buf_readable_t *readable, buf_buffer_t *
  * written), held's reference moves into the new chunk and *held is zeroed — the block's
  * count is neither raised for the new chunk nor dropped for the old one (two atomic
  * read-modify-writes a chunk fewer; at 1 KiB chunks read 16 KiB at a time, 15 chunks of
- * 16).  Otherwise *held is left as it was, and the caller releases it as before. */
+ * 16).  Otherwise *held is left as it was, and the caller releases it as before.  The
+ * first case is stream_readable_continues_block / stream_readable_continue_block below. */
 buf_status_t stream_readable_read_continuing(buf_readable_t *readable, buf_buffer_t *held, buf_buffer_t *chunk,
                                              const uint8_t **bytes, size_t *length);
 
@@ -157,6 +158,34 @@ static inline buf_buffer_t stream_block_view(buf_arraybuffer_t *ab, size_t offse
     BUF_ASSERT(offset + length <= (size_t)buf_arraybuffer_byte_length(ab));
     return (buf_buffer_t){.buffer = ab, .kind = BUF_KIND_UINT8, .length_tracking = false,
                           .byte_offset = (int64_t)offset, .fixed_length = (int64_t)length};
+}
+
+/* ---- The next chunk of a block read ahead, inlined ----------------------------------------- */
+/* True when the readable's next chunk is cut from bytes already read into the block that
+ * `held` is a chunk of: no read(2) and no allocation, so taking it cannot fail or wait. */
+static inline bool stream_readable_continues_block(const buf_readable_t *readable, const buf_buffer_t *held)
+{
+    return readable->final_status == BUF_OK && held->buffer != NULL && held->buffer == readable->block.buffer &&
+           readable->filled != readable->delivered;
+}
+
+/* That chunk (stream_readable_continues_block holds): up to chunk_size of the bytes read,
+ * a view of the block on held's reference, which moves into it (*held is zeroed).  Its
+ * bytes start where the block's last chunk handed out ends. */
+static inline void stream_readable_continue_block(buf_readable_t *readable, buf_buffer_t *held, buf_buffer_t *chunk,
+                                                  const uint8_t **bytes, size_t *length_out)
+{
+    BUF_ASSERT(stream_readable_continues_block(readable, held));
+    size_t length = readable->filled - readable->delivered;
+    if (length > readable->chunk_size)
+        length = readable->chunk_size;
+    BUF_ASSERT(length < readable->block_capacity);
+    *bytes = readable->block_bytes + readable->delivered;
+    *length_out = length;
+    readable->bytes_read += (uint64_t)length;
+    *chunk = stream_block_view(held->buffer, readable->delivered, length);
+    *held = (buf_buffer_t){0};
+    readable->delivered += length;
 }
 
 /* ---- A memory readable's read-ahead of its source ---------------------------------------- */

@@ -472,6 +472,113 @@ Test(stream_lines, batch_kernels_give_the_lines_one_by_one_at_every_simd_level)
     free(data);
 }
 
+/* A batch goes on through the chunks the readable cuts from a block it read ahead (bytes
+ * already read: nothing to wait for) and stops at that block's end: 100-byte chunks of
+ * 1,000-byte blocks, lines of 0-40 bytes.  Every line is checked after its batch returned
+ * (the earlier chunks' lines still valid), and a batch that stops short of its capacity
+ * has handed out every complete line of its block (a line across two blocks comes
+ * through the carry, alone in its batch). */
+Test(stream_lines, a_batch_goes_on_through_a_block_read_ahead)
+{
+    static const buf_simd_level_t levels[] = {BUF_SIMD_SCALAR, BUF_SIMD_AVX2};
+    static const size_t capacities[] = {256, 30};
+    enum { LENGTH = 6000, CHUNK = 100, BLOCK = 1000 };
+    const buf_simd_level_t level_before = buf_simd_level();
+    uint8_t *data = malloc(LENGTH);
+    size_t length = 0;
+    for (uint32_t seed = 5; length < LENGTH - 42;) {
+        test_lcg_next(&seed);
+        const size_t line = (seed >> 8) % 41;
+        for (size_t i = 0; i < line; i++)
+            data[length++] = (uint8_t)('a' + (i + line) % 26);
+        data[length++] = '\n';
+    }
+    line_list_t *want = malloc(sizeof *want);
+    split_one_shot(data, length, want);
+    buf_backend_t *backend = test_open_backend("malloc");
+    for (size_t l = 0; l < 2; l++) {
+        if (!buf_simd_level_available(levels[l]))
+            continue;
+        cr_assert_eq(buf_simd_level_set(levels[l]), BUF_OK);
+        for (size_t c = 0; c < 2; c++) {
+            const size_t capacity = capacities[c];
+            memory_read_size = BLOCK;
+            buf_readable_t *readable;
+            buf_line_reader_t *reader = memory_line_reader(backend, data, length, CHUNK, 0, &readable);
+            buf_line_t batch[256];
+            size_t count, got = 0, batches = 0, past_one_chunk = 0;
+            while (buf_line_reader_next_batch(reader, batch, capacity, &count) == BUF_OK) {
+                cr_assert(count >= 1 && count <= capacity && got + count <= want->count);
+                for (size_t i = 0; i < count; i++) {
+                    cr_assert_eq(batch[i].length, want->lengths[got + i], "%s, batch of %zu: line %zu",
+                                 buf_simd_level_name(levels[l]), capacity, got + i);
+                    cr_assert(memcmp(batch[i].bytes, data + want->starts[got + i], batch[i].length) == 0,
+                              "%s, batch of %zu: line %zu differs", buf_simd_level_name(levels[l]), capacity,
+                              got + i);
+                }
+                const size_t first_end = want->starts[got] + want->lengths[got];
+                got += count;
+                const size_t last_start = want->starts[got - 1], last_end = last_start + want->lengths[got - 1];
+                batches++;
+                past_one_chunk += first_end / CHUNK != last_end / CHUNK;
+                if (count < capacity && got < want->count && last_start / BLOCK == last_end / BLOCK)
+                    cr_assert_geq(want->starts[got] + want->lengths[got], (last_end / BLOCK + 1) * BLOCK,
+                                  "%s, batch of %zu: stopped at line %zu, before the end of its block",
+                                  buf_simd_level_name(levels[l]), capacity, got);
+            }
+            cr_assert_eq(got, want->count);
+            cr_assert_gt(past_one_chunk, batches / 2, "%zu of %zu batches went past a chunk", past_one_chunk,
+                         batches);
+            buf_line_reader_destroy(reader);
+            buf_readable_destroy(readable);
+        }
+    }
+    memory_read_size = 0;
+    buf_simd_level_set(level_before);
+    test_close_backend_clean(backend);
+    free(want);
+    free(data);
+}
+
+/* Batches that fill up inside the block scan: \n-only text of 0-7-byte lines (8 to 64 lines
+ * a 64-byte block, an empty line a \n), chunks of thousands of bytes, capacities from one
+ * block's worth of lines up: the scan takes a block without a room test only while 64
+ * more lines fit, so every batch must stop exactly at its capacity and the next one go on
+ * from there. */
+Test(stream_lines, batches_fill_to_capacity_in_dense_text)
+{
+    static const buf_simd_level_t levels[] = {BUF_SIMD_SCALAR, BUF_SIMD_AVX2};
+    static const size_t capacities[] = {64, 65, 100, 127, 256};
+    const buf_simd_level_t level_before = buf_simd_level();
+    uint8_t *data = malloc(40000);
+    size_t length = 0;
+    for (uint32_t seed = 99; length < 40000 - 8;) {
+        test_lcg_next(&seed);
+        const size_t line = (seed >> 8) % 8;
+        for (size_t i = 0; i < line; i++)
+            data[length++] = (uint8_t)('a' + i);
+        data[length++] = '\n';
+    }
+    buf_backend_t *backend = test_open_backend("malloc");
+    for (size_t l = 0; l < 2; l++) {
+        if (!buf_simd_level_available(levels[l]))
+            continue;
+        cr_assert_eq(buf_simd_level_set(levels[l]), BUF_OK);
+        for (size_t c = 0; c < 5; c++)
+            for (size_t read_size = 0; read_size <= 16384; read_size += 16384) {
+                char what[128];
+                snprintf(what, sizeof what, "%s, batch %zu, read size %zu", buf_simd_level_name(levels[l]),
+                         capacities[c], read_size);
+                memory_read_size = read_size;
+                expect_batches_equal_lines(backend, data, length, 3000 + 1000 * c, 0, capacities[c], false, what);
+            }
+    }
+    memory_read_size = 0;
+    buf_simd_level_set(level_before);
+    test_close_backend_clean(backend);
+    free(data);
+}
+
 Test(stream_lines, batch_arguments)
 {
     buf_backend_t *backend = test_open_backend("malloc");
