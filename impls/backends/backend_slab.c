@@ -791,7 +791,16 @@ void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_sta
     slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
     if (__builtin_expect(slab->heap == mine, 1)) {
         slab_check_freed_block(slab, ptr, bytes_by_class[class_index], BUF_DEFAULT_ALIGN);
-        slab_give_mine(mine, slab, ptr, class_index >= FIRST_INDEXED_CLASS);
+        BUF_ASSERT(slab->used > 0);
+        if (class_index >= FIRST_INDEXED_CLASS) { /* onto the stack of offsets: no test of free_list */
+            BUF_ASSERT(slab->indexed);
+            indexed_push(slab, ptr);
+        } else {
+            BUF_ASSERT(!slab->indexed);
+            *(void **)ptr = slab->free_list;
+            slab->free_list = ptr;
+        }
+        slab_block_back(mine, slab);
         return;
     }
     size_t request = bytes_by_class[class_index];
