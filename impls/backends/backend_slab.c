@@ -752,8 +752,12 @@ void *backend_slab_front_alloc_miss(void *opaque, buf_backend_front_stack_t *sta
     unsigned class_index = front_class_of_stack(state, stack);
     BUF_ASSERT(size >= 1 && size <= bytes_by_class[class_index]); /* the class's block serves it */
     (void)size;
-    slab_heap_t *heap = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
-    if (__builtin_expect(heap != NULL, 1)) {
+    /* The one-entry heap cache's id, not the heap pointer, is the test: a matching id comes
+     * with its heap (ids start at 1; the empty entry is {0, NULL}), so the pointer needs no
+     * test of its own (backend_heap_set_mine_cached tests the id and returns the pointer). */
+    if (__builtin_expect(backend_heap_last.set_id == state->heaps.id, 1)) {
+        slab_heap_t *heap = (slab_heap_t *)backend_heap_last.heap;
+        BUF_ASSERT(heap != NULL);
         slab_t *slab = heap->available[class_index];
         if (__builtin_expect(slab != NULL, 1)) {
             void *block = slab->free_list;
@@ -786,13 +790,14 @@ void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_sta
     slab_state_t *state = opaque;
     BUF_ASSERT(size >= 1 && size <= MEDIUM_MAX);
     (void)size; /* the block's slab names its class: freed with the class's size */
-    unsigned class_index = front_class_of_stack(state, stack);
+    BUF_ASSERT(stack >= state->front_stacks && stack < state->front_stacks + CLASS_COUNT);
     slab_t *slab = slab_of(ptr);
     slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
     if (__builtin_expect(slab->heap == mine, 1)) {
-        slab_check_freed_block(slab, ptr, bytes_by_class[class_index], BUF_DEFAULT_ALIGN);
+        slab_check_freed_block(slab, ptr, bytes_by_class[front_class_of_stack(state, stack)], BUF_DEFAULT_ALIGN);
         BUF_ASSERT(slab->used > 0);
-        if (class_index >= FIRST_INDEXED_CLASS) { /* onto the stack of offsets: no test of free_list */
+        /* The kind by the stack's address, not its index: a compare, no subtract and shift. */
+        if (stack >= &state->front_stacks[FIRST_INDEXED_CLASS]) { /* onto the stack of offsets: no test of free_list */
             BUF_ASSERT(slab->indexed);
             indexed_push(slab, ptr);
         } else {
@@ -803,6 +808,6 @@ void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_sta
         slab_block_back(mine, slab);
         return;
     }
-    size_t request = bytes_by_class[class_index];
+    size_t request = bytes_by_class[front_class_of_stack(state, stack)];
     slab_free_slow(state, ptr, request, request, BUF_DEFAULT_ALIGN);
 }
