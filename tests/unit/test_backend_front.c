@@ -17,6 +17,9 @@
  *     alloc miss of a linked class (below 512 bytes) refills its stack with half its
  *     capacity from slab's free list, newest first, an indexed class's takes one block;
  *     figures against a model in runs that miss often; close after misses;
+ *   - an alloc miss whose head slab is full moves past it to the next slab of its class
+ *     with a free block, and the full slab comes back on the list when a block of it is
+ *     freed;
  *   - bounds: at most 7 blocks and 8 KiB per class (one block above), 944 KiB in all;
  *   - the figures after every step of a random sequence equal a model's, as without a
  *     front (a cached block counts as freed);
