@@ -805,7 +805,16 @@ void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_sta
             *(void **)ptr = slab->free_list;
             slab->free_list = ptr;
         }
-        slab_block_back(mine, slab);
+        /* A full slab back on its class's list here, at its head, not through slab_relist's
+         * call: a run of frees reaches every full slab of the class this way. */
+        slab->used--;
+        if (__builtin_expect(!slab->listed, 0)) {
+            list_push(&mine->available[slab->class_index], slab);
+            slab->listed = true;
+            return; /* the head: it stays, even when now empty */
+        }
+        if (__builtin_expect(slab->used == 0 && mine->available[slab->class_index] != slab, 0))
+            slab_relist(mine, slab);
         return;
     }
     size_t request = bytes_by_class[front_class_of_stack(state, stack)];
