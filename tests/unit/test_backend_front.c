@@ -17,6 +17,9 @@
  *     alloc miss of a linked class (below 512 bytes) refills its stack with half its
  *     capacity from slab's free list, newest first, an indexed class's takes one block;
  *     figures against a model in runs that miss often; close after misses;
+ *   - an alloc miss whose head slab is full moves past it to the next slab of its class
+ *     with a free block, and the full slab comes back on the list when a block of it is
+ *     freed;
  *   - bounds: at most 7 blocks and 8 KiB per class (one block above), 944 KiB in all;
  *   - the figures after every step of a random sequence equal a model's, as without a
  *     front (a cached block counts as freed);
@@ -297,6 +300,61 @@ Test(backend_front, an_alloc_miss_refills_a_linked_class_with_half_its_stack)
         check_refill(backend, sizes[i]);
         test_close_backend_clean(backend);
     }
+}
+
+/* An alloc miss whose class's head slab has every block live moves past it to the next
+ * slab of the class with a free block (backend_slab.c, front_alloc_next_slab), and the
+ * slab it moved past comes back when one of its blocks is freed: three full slabs of
+ * 64 KiB blocks (8 each), one block of each freed (the first onto the one-block stack,
+ * the other two to their slabs, the middle slab's last, so that it heads the list), then
+ * allocations: the stack's block, the head slab's, then the other slab's from behind the
+ * full head, then a fresh block.  Every slab's blocks freed and allocated again are the same blocks:
+ * no slab is lost from its class's list. */
+Test(backend_front, an_alloc_miss_moves_past_a_full_slab_to_the_next_with_a_free_block)
+{
+    buf_backend_t *backend = open_slab_with_front();
+    const size_t size = 65536, per_slab = backend_slab_span_for(size, BUF_DEFAULT_ALIGN) / size;
+    cr_assert_eq(per_slab, 8, "a 64 KiB class's slab holds 8 blocks");
+    cr_assert_eq(backend_front_capacity(backend, size), 1);
+    enum { SLABS = 3, RUN = 3 * 8 };
+    void *blocks[RUN + 1];
+    for (size_t i = 0; i < RUN; i++) {
+        blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
+        cr_assert_not_null(blocks[i]);
+    }
+    /* A fresh instance carves its slabs in order: blocks[8k .. 8k + 8) share slab k. */
+    for (size_t k = 0; k < SLABS; k++)
+        for (size_t i = 1; i < per_slab; i++)
+            cr_assert_eq((uint8_t *)blocks[8 * k + i], (uint8_t *)blocks[8 * k] + i * size);
+    void *first = blocks[2], *second = blocks[8 + 2], *third = blocks[16 + 2];
+    /* Slab 2, carved last, is still its class's list; slab 1 goes back on it ahead. */
+    buf_backend_free(backend, first, size, 0);  /* the stack */
+    buf_backend_free(backend, third, size, 0);  /* slab 2, on the list */
+    buf_backend_free(backend, second, size, 0); /* slab 1 back on the list, its head */
+    cr_assert_eq(buf_backend_alloc(backend, size, 0, NULL), first, "the stack's block first");
+    cr_assert_eq(buf_backend_alloc(backend, size, 0, NULL), second, "then the head slab's free block");
+    cr_assert_eq(buf_backend_alloc(backend, size, 0, NULL), third,
+                 "then, past the full head slab, the next slab's free block");
+    blocks[RUN] = buf_backend_alloc(backend, size, 0, NULL);
+    cr_assert_not_null(blocks[RUN]);
+    for (size_t i = 0; i < RUN; i++)
+        cr_assert_neq(blocks[RUN], blocks[i], "every slab of the class is full: a fresh block");
+    /* All back, then the same count again: the same blocks, every slab found again. */
+    for (size_t i = 0; i <= RUN; i++)
+        buf_backend_free(backend, blocks[i], size, 0);
+    void *again[RUN + 1];
+    for (size_t i = 0; i <= RUN; i++) {
+        again[i] = buf_backend_alloc(backend, size, 0, NULL);
+        bool known = false;
+        for (size_t j = 0; j <= RUN && !known; j++)
+            known = again[i] == blocks[j];
+        cr_assert(known, "alloc %zu: %p is not one of the blocks freed (a slab left its class's list)", i, again[i]);
+        for (size_t j = 0; j < i; j++)
+            cr_assert_neq(again[i], again[j], "alloc %zu: handed out twice", i);
+    }
+    for (size_t i = 0; i <= RUN; i++)
+        buf_backend_free(backend, again[i], size, 0);
+    test_close_backend_clean(backend);
 }
 
 Test(backend_front, each_class_holds_at_most_seven_blocks_and_8_KiB)
