@@ -153,6 +153,18 @@ static buf_status_t stop(buf_line_reader_t *reader, buf_status_t status)
     return reader->final_status = status;
 }
 
+/* The region to split becomes [bytes, bytes + length), held by `chunk`'s reference, from
+ * its start, with nothing known of it yet. */
+static inline void hold_region(buf_line_reader_t *reader, buf_buffer_t chunk, const uint8_t *bytes, size_t length)
+{
+    reader->chunk = chunk;
+    reader->chunk_bytes = bytes;
+    reader->chunk_length = length;
+    reader->position = 0;
+    reader->next_return_known = false;
+    reader->open_tail_from = SIZE_MAX;
+}
+
 /* Gets the next chunk into the reader; BUF_EOF at the end.  A line left pending in the
  * held chunk is joined without a copy when the next chunk continues it in memory (the
  * same ArrayBuffer, starting where the held chunk ends: the readable hands out
@@ -176,12 +188,7 @@ static buf_status_t next_chunk(buf_line_reader_t *reader)
         reader->pending_length = 0;
         if (status == BUF_OK && next.buffer == held_block && next_bytes == pending + pending_length) {
             buf_buffer_release(&reader->chunk);
-            reader->chunk = next;
-            reader->chunk_bytes = pending;
-            reader->chunk_length = pending_length + next_length;
-            reader->position = 0;
-            reader->next_return_known = false;
-            reader->open_tail_from = SIZE_MAX;
+            hold_region(reader, next, pending, pending_length + next_length);
             return BUF_OK;
         }
         const buf_status_t carried = carry_append(reader, pending, pending_length);
@@ -633,12 +640,7 @@ static inline void continue_in_place(buf_line_reader_t *reader)
     buf_buffer_t next;
     stream_readable_continue_block(reader->readable, &reader->chunk, &next, &bytes, &length);
     BUF_ASSERT(bytes == tail + tail_length); /* the reader holds the block's last chunk */
-    reader->chunk = next;
-    reader->chunk_bytes = tail;
-    reader->chunk_length = tail_length + length;
-    reader->position = 0;
-    reader->next_return_known = false;
-    reader->open_tail_from = SIZE_MAX;
+    hold_region(reader, next, tail, tail_length + length);
 }
 
 buf_status_t buf_line_reader_next_batch(buf_line_reader_t *reader, buf_line_t *lines, size_t capacity, size_t *count)
