@@ -704,6 +704,36 @@ static __attribute__((noinline)) void *front_refill_linked(slab_t *slab, buf_bac
     return block;
 }
 
+/* A block of the class from `slab`, the head of its list, as slab's own alloc would take it:
+ * the last freed (an indexed class's slot, or a linked class's free list, which refills the
+ * stack), a freed offset, a carved block; NULL when the slab has none of those.  Inlined
+ * into both callers below, whose tests of the result the compiler drops (every block
+ * returned is known not to be NULL). */
+static inline __attribute__((always_inline)) void *front_take(slab_t *slab, buf_backend_front_stack_t *stack,
+                                                              unsigned class_index)
+{
+    void *block = slab->free_list;
+    if (block) {
+        if (class_index >= FIRST_INDEXED_CLASS) {
+            slab->free_list = NULL;
+            slab->used++;
+            return block;
+        }
+        block = front_refill_linked(slab, stack, block);
+    } else if (slab->free_count) {
+        slab->used++;
+        block = indexed_pop(slab);
+    } else if (slab->carved < slab->carve_limit) {
+        slab->used++;
+        block = slab->base + (size_t)slab->carved++ * slab->block_size;
+    } else {
+        return NULL;
+    }
+    if (block == NULL)
+        __builtin_unreachable();
+    return block;
+}
+
 /* The head slab of a class ran out and every block it carved is live: off the class's list
  * until one comes back, as slab_alloc_slow would do, and on to the next slab of the list
  * here (a batch of 1000 x 64 KiB moves past a full slab every 8 allocations: ~100
@@ -716,23 +746,9 @@ static __attribute__((noinline)) void *front_alloc_next_slab(slab_state_t *state
 {
     slab_t **available = &heap->available[class_index];
     for (slab_t *slab = *available; slab != NULL; slab = *available) {
-        void *block = slab->free_list;
-        if (block) {
-            if (class_index >= FIRST_INDEXED_CLASS) {
-                slab->free_list = NULL;
-                slab->used++;
-                return block;
-            }
-            return front_refill_linked(slab, stack, block);
-        }
-        if (slab->free_count) {
-            slab->used++;
-            return indexed_pop(slab);
-        }
-        if (slab->carved < slab->carve_limit) {
-            slab->used++;
-            return slab->base + (size_t)slab->carved++ * slab->block_size;
-        }
+        void *block = front_take(slab, stack, class_index);
+        if (block)
+            return block;
         if (slab->carved < slab->capacity) /* more pages to commit */
             break;
         BUF_ASSERT(slab->used == slab->capacity && slab->listed);
@@ -743,7 +759,7 @@ static __attribute__((noinline)) void *front_alloc_next_slab(slab_state_t *state
     return slab_alloc_slow(state, request, request, BUF_DEFAULT_ALIGN);
 }
 
-/* The head-slab take below repeats backend_slab_alloc's on purpose: a helper shared by the
+/* The head-slab take (front_take) repeats backend_slab_alloc's on purpose: a helper shared by the
  * two, with its NULL test and jump back, cost pool's large requests (which reach
  * backend_slab_alloc) 2.8 instructions per pair (callgrind, alloc_batch_lifo/pool/4096). */
 void *backend_slab_front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack, size_t size)
@@ -760,23 +776,9 @@ void *backend_slab_front_alloc_miss(void *opaque, buf_backend_front_stack_t *sta
         BUF_ASSERT(heap != NULL);
         slab_t *slab = heap->available[class_index];
         if (__builtin_expect(slab != NULL, 1)) {
-            void *block = slab->free_list;
-            if (block) {
-                if (class_index >= FIRST_INDEXED_CLASS) { /* the indexed slab's last freed block */
-                    slab->free_list = NULL;
-                    slab->used++;
-                    return block;
-                }
-                return front_refill_linked(slab, stack, block);
-            }
-            if (slab->free_count) { /* an indexed slab (linked ones keep it 0) */
-                slab->used++;
-                return indexed_pop(slab);
-            }
-            if (slab->carved < slab->carve_limit) {
-                slab->used++;
-                return slab->base + (size_t)slab->carved++ * slab->block_size;
-            }
+            void *block = front_take(slab, stack, class_index);
+            if (block)
+                return block;
             return front_alloc_next_slab(state, heap, stack, class_index);
         }
     }
