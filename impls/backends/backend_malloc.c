@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "buf_backend.h"
+#include "mem_annotate.h"
 #include "size_class.h"
 
 /* ---- State --------------------------------------------------------------------------- */
@@ -38,6 +39,9 @@ static void *malloc_backend_alloc(void *state, size_t size, size_t align)
             return NULL;
         uint8_t *block = (uint8_t *)(((uintptr_t)start + align) & ~(uintptr_t)(align - 1));
         block[-1] = (uint8_t)(block - start); /* 1 .. align (16 .. align from glibc) */
+        /* ASan: the bytes around the block are not the caller's (the offset byte is free's) */
+        BUF_ASAN_POISON(start, (size_t)(block - 1 - start));
+        BUF_ASAN_POISON(block + size, (size_t)(start + size + align - (block + size)));
         return block;
     }
     /* aligned_alloc wants size to be a multiple of align. */
