@@ -321,6 +321,10 @@ buf_status_t buf_backend_open(const char *spec, const buf_backend_config_t *conf
         return status;
     }
     backend->ops = ops;
+    buf_backend_props_t props = ops->props;
+    if (ops->instance_props)
+        ops->instance_props(backend->hot.state, &props);
+    backend->hot.wide_default_from = props.wide_aligned ? BUF_WIDE_MIN : SIZE_MAX;
     backend->hot.alloc = ops->alloc;
     backend->hot.free = ops->free;
     /* Both or neither (buf_backend.h); set before the first use opens their paths. */
@@ -384,10 +388,10 @@ size_t buf_backend_close(buf_backend_t *backend)
 
 /* align 0 becomes the default; then one compare each for "a power of two no larger than
  * a page" and "not too large". */
-static buf_status_t check_request(size_t size, size_t *align)
+static buf_status_t check_request(const buf_backend_t *backend, size_t size, size_t *align)
 {
-    if (*align == 0)
-        *align = BUF_DEFAULT_ALIGN;
+    if (*align == 0 || (*align == BUF_WIDE_ALIGN && size >= backend->hot.wide_default_from))
+        *align = BUF_DEFAULT_ALIGN; /* a wide block the default aligns, as inline */
     if (__builtin_expect((*align & (*align - 1)) != 0 || *align > buf_page_size(), 0))
         return BUF_EINVAL;
     if (__builtin_expect(size > BUF_MAX_ALLOC, 0))
@@ -412,7 +416,7 @@ void *buf_backend_alloc_general(buf_backend_t *backend, size_t size, size_t alig
             *status = BUF_EINVAL;
         return NULL;
     }
-    buf_status_t check = check_request(size, &align);
+    buf_status_t check = check_request(backend, size, &align);
     if (check != BUF_OK)
         return alloc_failed(backend, check, status);
     /* The slot first: a thread that cannot get one (out of memory) must not be handed a
@@ -459,8 +463,8 @@ void buf_backend_free_general(buf_backend_t *backend, void *ptr, size_t size, si
 {
     if (!backend || !ptr)
         return;
-    if (align == 0)
-        align = BUF_DEFAULT_ALIGN;
+    if (align == 0 || (align == BUF_WIDE_ALIGN && size >= backend->hot.wide_default_from))
+        align = BUF_DEFAULT_ALIGN; /* as alloc did */
     /* The slot first: on the owner, this call may be the one that turns the front off
      * now that a second thread uses the instance. */
     buf_backend_slot_t *slot = backend_stats_mine(&backend->stats, &backend->hot);

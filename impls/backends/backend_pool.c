@@ -702,6 +702,17 @@ static void pool_stats(void *opaque, buf_backend_stats_t *out)
 }
 
 /* ---- The vtable ---------------------------------------------------------------------- */
+/* With chunks of 16 KiB and more, requests of 4 KiB and up may be slices, on 16 bytes in
+ * their chunk: only chunks of at most 8 KiB leave every such request to the slab instance,
+ * whose blocks are wide-aligned. */
+extern const buf_backend_ops_t backend_pool_ops;
+static void pool_instance_props(void *opaque, buf_backend_props_t *out)
+{
+    const pool_state_t *state = opaque;
+    *out = backend_pool_ops.props;
+    out->wide_aligned = state->slice_below <= BUF_WIDE_MIN;
+}
+
 const buf_backend_ops_t backend_pool_ops = {
     .props = {.name = "pool",
               .description = "Node-style pool: requests < pool_size/2 sliced from shared 8 KiB chunks, larger from slab classes",
@@ -709,12 +720,14 @@ const buf_backend_ops_t backend_pool_ops = {
               .guard_pages = false,
               .cross_thread_free = true,
               .concurrent_alloc = true,
-              .close_releases_blocks = true},
+              .close_releases_blocks = true,
+              .wide_aligned = true}, /* for 8 KiB chunks (pool_instance_props) */
     .fuzz_id = 3,
     .create = pool_create,
     .destroy = pool_destroy,
     .alloc = pool_alloc,
     .free = pool_free,
     .stats = pool_stats,
+    .instance_props = pool_instance_props,
     .front = pool_front,
 };

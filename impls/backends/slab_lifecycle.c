@@ -169,7 +169,10 @@ const buf_backend_ops_t backend_slab_ops = {
               .guard_pages = false,
               .cross_thread_free = true,
               .concurrent_alloc = true,
-              .close_releases_blocks = true},
+              .close_releases_blocks = true,
+              /* classes from 4 KiB are multiples of 512 carved from 64 KiB-aligned slabs;
+               * runs and mappings are page-aligned; align 64 picks the same class there */
+              .wide_aligned = true},
     .fuzz_id = 1,
     .create = slab_create,
     .destroy = backend_slab_destroy,

@@ -49,6 +49,14 @@ extern "C" {
 #endif
 
 #define BUF_DEFAULT_ALIGN 16u
+
+/* Wide blocks: a request of BUF_WIDE_MIN bytes or more on BUF_WIDE_ALIGN bytes (the
+ * model's ArrayBuffer data from 4 KiB: impls/model/model_internal.h).  A backend whose
+ * blocks of that size start on BUF_WIDE_ALIGN at the default alignment says so
+ * (props.wide_aligned): the framework then serves such a request as the default one, on
+ * the inline paths, and the backend never sees the larger alignment. */
+#define BUF_WIDE_ALIGN 64u
+#define BUF_WIDE_MIN ((size_t)4096)
 /* The largest request any backend accepts: half the address space, as ptrdiff_t allows. */
 #define BUF_MAX_ALLOC ((size_t)PTRDIFF_MAX / 2)
 
@@ -75,6 +83,11 @@ typedef struct buf_backend_props {
      * memory (slab, pool).  false: they stay allocated, usable, and the caller's — the
      * backend tracks nothing per block (malloc, mmap). */
     bool close_releases_blocks;
+    /* Every block of BUF_WIDE_MIN bytes or more allocated at the default alignment starts
+     * on BUF_WIDE_ALIGN, and is the block a request on BUF_WIDE_ALIGN would get (slab,
+     * pool with its default chunk size).  false: such requests reach alloc and free with
+     * align BUF_WIDE_ALIGN. */
+    bool wide_aligned;
 } buf_backend_props_t;
 
 typedef struct buf_backend buf_backend_t; /* an open instance (below) */
@@ -341,6 +354,9 @@ typedef struct buf_backend_hot {
     void *state;            /* the backend's instance state */
     void *(*plain_alloc)(size_t size); /* ops->plain_alloc, or NULL */
     void (*plain_free)(void *ptr);     /* ops->plain_free, or NULL */
+    /* BUF_WIDE_MIN when the instance's props say wide_aligned, else SIZE_MAX: a request
+     * on BUF_WIDE_ALIGN of at least this many bytes is a default-alignment request. */
+    size_t wide_default_from;
     /* The backend's front, copied from it at open ("The backend's front"); NULL stacks:
      * none, or off for good. */
     buf_backend_front_stack_t *front_stacks;
@@ -540,10 +556,19 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
                                                                      buf_status_t *status)
 {
     buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
-    /* The default alignment; with constant arguments (the usual call) the compiler folds
-     * the test away. */
-    if (__builtin_expect(backend == NULL || (align != 0 && align != BUF_DEFAULT_ALIGN), 0))
+    /* The default alignment, or a wide block (BUF_WIDE_ALIGN from BUF_WIDE_MIN bytes):
+     * one the backend's default already aligns is the default request from here on;
+     * another (`wide`) takes the plain path's backend alloc, or else the general path.
+     * With constant arguments (the usual call) the compiler folds the tests away. */
+    if (__builtin_expect(backend == NULL, 0))
         return buf_backend_alloc_general(backend, size, align, status);
+    bool wide = false;
+    if (__builtin_expect(align != 0 && align != BUF_DEFAULT_ALIGN, 0)) {
+        if (align != BUF_WIDE_ALIGN || size < BUF_WIDE_MIN)
+            return buf_backend_alloc_general(backend, size, align, status);
+        wide = size < hot->wide_default_from;
+        align = BUF_DEFAULT_ALIGN;
+    }
     /* The owner's word: which inline path, if any.  Each path then checks the sizes it
      * serves with one compare of size - 1 (size 0 wraps: the general path turns it into
      * a unique 1-byte block). */
@@ -552,9 +577,12 @@ static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend
     /* The plain entry point (malloc): 1 .. BUF_MAX_ALLOC. */
     if (__builtin_expect(plain, 1)) {
         if (__builtin_expect(size - 1 < BUF_MAX_ALLOC, 1))
-            return buf_backend_alloc_counted(backend, hot->plain_alloc(size), size, status);
+            return buf_backend_alloc_counted(
+                backend, wide ? hot->alloc(hot->state, size, BUF_WIDE_ALIGN) : hot->plain_alloc(size), size, status);
         return buf_backend_alloc_general(backend, size, align, status);
     }
+    if (__builtin_expect(wide, 0))
+        return buf_backend_alloc_general(backend, size, BUF_WIDE_ALIGN, status);
     /* The owner of a backend with a front: 1 .. BUF_BACKEND_FRONT_MAX bytes, a block of
      * the request's class if its stack holds one; a miss calls the front's alloc_miss
      * with the stack looked up here.  Larger requests: the backend's alloc. */
@@ -580,17 +608,34 @@ static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t
                                                                    size_t align)
 {
     buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
-    /* NULL (a no-op), another alignment: the general path. */
-    if (__builtin_expect(ptr == NULL || backend == NULL || (align != 0 && align != BUF_DEFAULT_ALIGN), 0)) {
+    /* NULL (a no-op), another alignment (but a wide block the backend's default aligns, as
+     * on alloc): the general path. */
+    if (__builtin_expect(ptr == NULL || backend == NULL, 0)) {
         buf_backend_free_general(backend, ptr, size, align);
         return;
+    }
+    bool wide = false;
+    if (__builtin_expect(align != 0 && align != BUF_DEFAULT_ALIGN, 0)) {
+        if (align != BUF_WIDE_ALIGN || size < BUF_WIDE_MIN) {
+            buf_backend_free_general(backend, ptr, size, align);
+            return;
+        }
+        wide = size < hot->wide_default_from;
+        align = BUF_DEFAULT_ALIGN;
     }
     bool plain;
     uintptr_t path = buf_backend_path_on_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED), &plain);
     /* The plain entry point: any size, 0 included. */
     if (__builtin_expect(plain, 1)) {
-        hot->plain_free(ptr);
+        if (wide)
+            hot->free(hot->state, ptr, size, BUF_WIDE_ALIGN);
+        else
+            hot->plain_free(ptr);
         buf_backend_free_counted(backend, size);
+        return;
+    }
+    if (__builtin_expect(wide, 0)) {
+        buf_backend_free_general(backend, ptr, size, BUF_WIDE_ALIGN);
         return;
     }
     /* The owner of a backend with a front: 1 .. BUF_BACKEND_FRONT_MAX bytes (one compare)

@@ -160,13 +160,13 @@ static inline __attribute__((always_inline)) buf_status_t arraybuffer_create(buf
 {
     BUF_ASSERT(byte_length <= max_byte_length);
     buf_status_t status = BUF_OK;
-    uint8_t *data = traits & ARRAYBUFFER_ZEROED ? buf_backend_calloc(backend, max_byte_length, MODEL_BLOCK_ALIGN, &status)
-                                                : buf_backend_alloc(backend, max_byte_length, MODEL_BLOCK_ALIGN, &status);
+    uint8_t *data = traits & ARRAYBUFFER_ZEROED ? buf_backend_calloc(backend, max_byte_length, model_block_align(max_byte_length), &status)
+                                                : buf_backend_alloc(backend, max_byte_length, model_block_align(max_byte_length), &status);
     if (!data)
         return model_allocation_failure(status); /* RangeError "Array buffer allocation failed" */
     buf_arraybuffer_t *ab = header_take();
     if (!ab) {
-        buf_backend_free(backend, data, max_byte_length, MODEL_BLOCK_ALIGN);
+        buf_backend_free(backend, data, max_byte_length, model_block_align(max_byte_length));
         return BUF_ENOMEM; /* the same RangeError: Node cannot make the object either */
     }
     ab->backend = backend;
@@ -245,7 +245,7 @@ void buf_arraybuffer_release(buf_arraybuffer_t *ab)
         if (before != 1)
             return; /* != rather than >: a release too many never frees twice */
     }
-    buf_backend_free(ab->backend, ab->data, ab->max_byte_length, MODEL_BLOCK_ALIGN);
+    buf_backend_free(ab->backend, ab->data, ab->max_byte_length, model_block_align(ab->max_byte_length));
     header_give(ab);
 }
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf_backend.h"
 #include "buf_model.h"
 #include "core/core_assert.h"
 
@@ -16,7 +17,7 @@
 
 /* The header (this struct) and the data are two allocations, as V8 keeps a JSArrayBuffer
  * on its own heap and the backing store in the embedder's allocator: the backend is asked
- * for exactly max_byte_length bytes of data (alignment 16), and the header comes from the
+ * for exactly max_byte_length bytes of data (model_block_align), and the header comes from the
  * model's per-thread cache of freed headers (arraybuffer.c), else from malloc.
  * byte_length <= max_byte_length always; for a fixed buffer they are equal.
  *
@@ -40,8 +41,19 @@ struct buf_arraybuffer {
                                         * field (ASan poisons the cached header up to it) */
 };
 
-/* Data starts 16-byte aligned so Float64/BigInt views of offset 0 are naturally aligned. */
-#define MODEL_BLOCK_ALIGN 16u
+/* The alignment an ArrayBuffer's data is asked for: 16 bytes, so Float64/BigInt views of
+ * offset 0 are naturally aligned; from 4 KiB, 64 (BUF_WIDE_ALIGN), so a large block never
+ * starts 1 to 31 bytes past a page — the 4 KiB-aliasing window where a copy into it (the
+ * kernel's read(2) from the page cache, glibc's `rep movsb` memcpy from a source at the
+ * same place in its page) runs several times slower on this machine's EPYC (README,
+ * Streams -> Performance).  Where the backend's default blocks of that size already start
+ * on 64 (slab, pool) the framework serves the request as a default one, inline; malloc
+ * goes through its aligned path.  The free passes the same value: it depends on the size
+ * alone. */
+static inline size_t model_block_align(size_t bytes)
+{
+    return bytes >= BUF_WIDE_MIN ? BUF_WIDE_ALIGN : BUF_DEFAULT_ALIGN;
+}
 
 /* ==== Liveness ============================================================================ */
 

@@ -290,7 +290,7 @@ buf_status_t buf_typed_set_from(const buf_typed_t *target, const buf_typed_t *so
     uint8_t *clone = NULL;
     if (target->buffer == source->buffer) {
         buf_status_t status = BUF_OK;
-        clone = buf_backend_alloc(target->buffer->backend, source_bytes, MODEL_BLOCK_ALIGN, &status);
+        clone = buf_backend_alloc(target->buffer->backend, source_bytes, model_block_align(source_bytes), &status);
         if (!clone)
             return model_allocation_failure(status);
         memcpy(clone, src, source_bytes);
@@ -300,7 +300,7 @@ buf_status_t buf_typed_set_from(const buf_typed_t *target, const buf_typed_t *so
         model_store_number(target->kind, dst + (size_t)i * target_size,
                              model_load_number(source->kind, src + (size_t)i * source_size));
     if (clone)
-        buf_backend_free(target->buffer->backend, clone, source_bytes, MODEL_BLOCK_ALIGN);
+        buf_backend_free(target->buffer->backend, clone, source_bytes, model_block_align(source_bytes));
     return BUF_OK;
 }
 
