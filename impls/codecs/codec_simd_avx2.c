@@ -1214,21 +1214,9 @@ AVX2 static inline bool hex_decode_block(const hex_constants_t *k, const uint8_t
     return true;
 }
 
-/* The one-shot writer.  Short hex of digits only (up to 256 characters: a short buffer's
- * whole hex, the 64-byte row's 128) goes here: 128 with one test, then 32 at a time, the
- * last (fewer than 32) through one block of 32 that ends at the last pair and overlaps
- * the decoded ones (their bytes written again, the same): no padded copy, no scalar tail,
- * and an odd last character is dropped as Node drops it.  The kernel's frame (its
- * constants spilled to an aligned stack area for the loops after the 128-step) and the
- * call to it are gone from this path: a 64-byte row 165 -> 121 instructions a call
- * (callgrind, avx2; codec.c's entry included).  Longer text takes the kernel's loop (inlined: gcc
- * kept copies of the constants in the step: 4 KiB 3250 -> 3357).  At the first block
- * holding anything but digits, hex_decode_write_from goes on from that block. */
-AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+AVX2 static inline __attribute__((always_inline)) size_t hex_decode_short(const uint8_t *text, size_t pairs_end,
+                                                                        uint8_t *dst)
 {
-    const size_t pairs_end = length & ~(size_t)1;
-    if (pairs_end < 32 || pairs_end > 256)
-        return hex_decode_write_from(text, 0, length, dst);
     const hex_constants_t k = hex_constants();
     size_t in = 0;
     if (pairs_end >= 128) {
@@ -1237,7 +1225,7 @@ AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uin
         const __m256i c = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in + 64)));
         const __m256i d = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in + 96)));
         if (!hex_all_digits(&k, _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d))))
-            return hex_decode_write_from(text, in, length, dst);
+            return in;
         const __m256i first = _mm256_packus_epi16(hex_pairs_of(a), hex_pairs_of(b));
         const __m256i second = _mm256_packus_epi16(hex_pairs_of(c), hex_pairs_of(d));
         _mm256_storeu_si256(out256(dst + in / 2), _mm256_permute4x64_epi64(first, 0xD8)); /* lanes 0 2 1 3 */
@@ -1246,10 +1234,80 @@ AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uin
     }
     for (; in + 32 <= pairs_end; in += 32)
         if (!hex_decode_block(&k, text + in, dst + in / 2))
-            return hex_decode_write_from(text, in, length, dst);
+            return in;
     if (in < pairs_end && !hex_decode_block(&k, text + pairs_end - 32, dst + (pairs_end - 32) / 2))
+        return in;
+    return pairs_end;
+}
+
+/* The one-shot writer.  Short hex of digits only (up to 256 characters: a short buffer's
+ * whole hex, the 64-byte row's 128) goes through hex_decode_short: 128 with one test, then
+ * 32 at a time, the last (fewer than 32) through one block of 32 that ends at the last
+ * pair and overlaps the decoded ones (their bytes written again, the same): no padded
+ * copy, no scalar tail, and an odd last character is dropped as Node drops it.  The
+ * kernel's frame (its constants spilled to an aligned stack area for the loops after the
+ * 128-step) and the call to it are gone from this path: a 64-byte row 165 -> 121
+ * instructions a call (callgrind, avx2; codec.c's entry included).  Longer text takes the
+ * kernel's loop (inlined: gcc kept copies of the constants in the step: 4 KiB 3250 ->
+ * 3357).  At the first block holding anything but digits, hex_decode_write_from goes on
+ * from that block. */
+AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    const size_t pairs_end = length & ~(size_t)1;
+    if (pairs_end < 32 || pairs_end > 256)
+        return hex_decode_write_from(text, 0, length, dst);
+    const size_t in = hex_decode_short(text, pairs_end, dst);
+    if (in < pairs_end)
         return hex_decode_write_from(text, in, length, dst);
     return pairs_end / 2;
+}
+
+/* buf_decode of hex at this level (codec_internal.h: decode_entry): text of 32..257
+ * characters of digits (the 64-byte row's 128) straight to hex_decode_short, the pointer
+ * and capacity tests its own (hex decodes to at most length / 2 bytes); anything else (a
+ * non-digit, other sizes, NULL pointers, a small destination) to codec.c's checked entry,
+ * which decides every case as before, writing again what the short path wrote (the same
+ * bytes: only blocks of digits before the first other character are written).  A leaf
+ * that saves no register: codec.c's entry (the kernels' table, its tests, the writer's
+ * call, `written` kept across it) was 29 of the 64-byte row's 115 instructions a call. */
+AVX2 static buf_status_t avx2_hex_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length,
+                                               uint8_t *dst, size_t dst_capacity, size_t *written)
+{
+    (void)encoding; /* hex: the fallback's encoding a constant, so its register is free here */
+    const size_t pairs_end = length & ~(size_t)1;
+    if (!text || !dst || pairs_end - 32 > 256 - 32 || dst_capacity < pairs_end / 2)
+        return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
+    /* by pointers, the last block's start the loop's end: three scalar registers beside
+     * the arguments, which stay as they came for the fallback (with counters, gcc kept
+     * the arguments in four saved registers) */
+    const hex_constants_t k = hex_constants();
+    const uint8_t *in = text, *last = text + pairs_end - 32;
+    __asm__("" : "+r"(last)); /* its distance from text taken again at the end, not kept */
+    uint8_t *out = dst;
+    if (pairs_end >= 128) {
+        const __m256i a = hex_digit_values(&k, _mm256_loadu_si256(in256(in)));
+        const __m256i b = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 32)));
+        const __m256i c = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 64)));
+        const __m256i d = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 96)));
+        if (!hex_all_digits(&k, _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d))))
+            return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
+        const __m256i first = _mm256_packus_epi16(hex_pairs_of(a), hex_pairs_of(b));
+        const __m256i second = _mm256_packus_epi16(hex_pairs_of(c), hex_pairs_of(d));
+        _mm256_storeu_si256(out256(out), _mm256_permute4x64_epi64(first, 0xD8)); /* lanes 0 2 1 3 */
+        _mm256_storeu_si256(out256(out + 32), _mm256_permute4x64_epi64(second, 0xD8));
+        in += 128;
+        out += 64;
+    }
+    for (; in < last; in += 32, out += 16)
+        if (!hex_decode_block(&k, in, out))
+            return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
+    /* the last 32 characters, ending at the last pair (decoded again where they overlap) */
+    const size_t last_out = (size_t)(last - text) / 2; /* from the pointers: no register kept for it */
+    if (in < last + 32 && !hex_decode_block(&k, last, dst + last_out))
+        return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
+    if (written)
+        *written = last_out + 16;
+    return BUF_OK;
 }
 
 /* ---- ASCII --------------------------------------------------------------------------------- */
@@ -1451,8 +1509,9 @@ const codec_kernels_t codec_kernels_avx2 = {
                                          avx2_base64_standard_encode_write, avx2_base64url_encode_write),
     .decode_write = CODEC_DECODE_WRITERS(avx2_utf16le_decode_write, avx2_latin1_decode_write, avx2_hex_decode_write,
                                          avx2_base64_decode_write),
-    .encode_entry = CODEC_ENTRIES(avx2_base64_standard_encode_entry, avx2_base64url_encode_entry),
-    .decode_entry = CODEC_ENTRIES(avx2_base64_decode_entry, avx2_base64url_decode_entry),
+    .encode_entry = CODEC_ENTRIES(codec_binary_text_encode_entry, avx2_base64_standard_encode_entry,
+                                  avx2_base64url_encode_entry),
+    .decode_entry = CODEC_ENTRIES(avx2_hex_decode_entry, avx2_base64_decode_entry, avx2_base64url_decode_entry),
     .utf8_copy_whole = codec_utf8_avx2_copy_whole, /* codec_utf8_avx2.c */
 };
 #endif
