@@ -221,29 +221,6 @@ AVX2 static inline __m256i base64_invalid(__m256i high, __m256i low)
     return _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low), _mm256_shuffle_epi8(row_bits, high));
 }
 
-/* The same classification the other way round, for the steps of 128: a nonzero byte marks
- * a character of the alphabets, its row's bit in the set of rows that hold a valid
- * character with its low nibble.  The low-nibble lookup reads the raw character: a byte
- * >= 0x80 makes pshufb give 0 (invalid), so the 0x0F mask of the low nibbles is not
- * needed, and the steps fold their four verdicts with a byte minimum (any zero byte:
- * stop).  base64_invalid's rows by low nibble, complemented within ROW2..ROW7. */
-#define VALID_ROWS(invalid_rows) (0x3F & ~(invalid_rows))
-AVX2 static inline __m256i base64_valid(__m256i high, __m256i characters)
-{
-    const __m256i valid_rows_by_low_nibble = BOTH_LANES(
-        VALID_ROWS(ROW_OTHER | ROW2 | ROW4 | ROW6), VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2),
-        VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2),
-        VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2),
-        VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2 | ROW3), VALID_ROWS(ROW_OTHER | ROW3 | ROW5 | ROW7),
-        VALID_ROWS(ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7), VALID_ROWS(ROW_OTHER | ROW3 | ROW5 | ROW7),
-        VALID_ROWS(ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7), VALID_ROWS(ROW_OTHER | ROW3 | ROW7));
-    /* rows 0, 1 and 8..15 get ROW_OTHER, which no entry above holds */
-    const __m256i row_bits = BOTH_LANES(ROW_OTHER, ROW_OTHER, ROW2, ROW3, ROW4, ROW5, ROW6, ROW7, ROW_OTHER, ROW_OTHER,
-                                        ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER);
-    return _mm256_and_si256(_mm256_shuffle_epi8(valid_rows_by_low_nibble, characters),
-                            _mm256_shuffle_epi8(row_bits, high));
-}
-
 /* One pair of lookups for both the test and the sextets, for the steps of 128: a byte
  * by the character's low nibble (looked up by the raw character: a byte >= 0x80 gives 0)
  * and one by its high nibble, such that
@@ -256,7 +233,7 @@ AVX2 static inline __m256i base64_valid(__m256i high, __m256i characters)
  *        0 +   1 -   2 /   3 A-O and P-Z   5 a-o and p-z   6 _   12 0-9
  *     (11 and 14 are A-O and P-Z too, 7, 8, 10, 13 and 15 a-o and p-z: the low-nibble
  *     byte brings 8, 10, 1 or 2 into some of them).
- * Against base64_valid and base64_sextets_of (five shuffles and five other operations a
+ * Against base64_classify and base64_sextets_of (five shuffles and five other operations a
  * block, the sextets from the high nibble plus an amount looked up by the low one) this
  * takes four shuffles and four other operations: the amount's lookup and its add become
  * one OR.  Found by a search over the nibble bytes (every AND test and OR index the
