@@ -530,13 +530,13 @@ CODEC_ENTRY buf_status_t codec_binary_text_encode_entry(buf_encoding_t encoding,
     return encode_checked(encoding, bytes, length, dst, dst_capacity, written);
 }
 
-/* base64 and base64url either way: the level's entry by one indexed jump (a tail call:
- * buf_encode and buf_decode keep no frame), codec.c's own entries above unless the level
- * has a short path of its own (codec_internal.h: encode_entry, decode_entry).  Before the
- * first conversion of the process no level is chosen yet: the checked path chooses it.
- * hex goes to codec.c's entry directly (no level has one of its own): through the table
- * its 64-byte rows had cost 4 instructions more a call. */
-CODEC_INLINE buf_status_t base64_entry(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst,
+/* base64 and base64url either way, and hex decode: the level's entry by one indexed jump
+ * (a tail call: buf_encode and buf_decode keep no frame), codec.c's own entries above
+ * unless the level has a short path of its own (codec_internal.h: encode_entry,
+ * decode_entry).  Before the first conversion of the process no level is chosen yet: the
+ * checked path chooses it.  hex encode goes to codec.c's entry directly (no level has one
+ * of its own): through the table its 64-byte rows had cost 4 instructions more a call. */
+CODEC_INLINE buf_status_t binary_text_entry(buf_encoding_t encoding, const uint8_t *input, size_t length, uint8_t *dst,
                                             size_t dst_capacity, size_t *written, bool decode)
 {
     const codec_kernels_t *kernels = __atomic_load_n(&codec_kernels_active, __ATOMIC_ACQUIRE);
@@ -566,7 +566,7 @@ buf_status_t buf_encode(buf_encoding_t encoding, const uint8_t *bytes, size_t le
     if (encoding == BUF_ENC_HEX) /* no level has an entry of its own for hex: no hop through the table */
         return codec_binary_text_encode_entry(encoding, bytes, length, dst, dst_capacity, written);
     if (encoding == BUF_ENC_BASE64 || encoding == BUF_ENC_BASE64URL)
-        return base64_entry(encoding, bytes, length, dst, dst_capacity, written, false);
+        return binary_text_entry(encoding, bytes, length, dst, dst_capacity, written, false);
     return convert_into(&encoding_direction, encode_checked, encoding, bytes, length, dst, dst_capacity, written);
 }
 
@@ -591,10 +591,8 @@ buf_status_t buf_decode(buf_encoding_t encoding, const uint8_t *text, size_t len
 {
     if (encoding == BUF_ENC_UTF8)
         return utf8_entry(encoding, text, length, dst, dst_capacity, written);
-    if (encoding == BUF_ENC_HEX) /* no level has an entry of its own for hex: no hop through the table */
-        return codec_binary_text_decode_entry(encoding, text, length, dst, dst_capacity, written);
-    if (encoding == BUF_ENC_BASE64 || encoding == BUF_ENC_BASE64URL)
-        return base64_entry(encoding, text, length, dst, dst_capacity, written, true);
+    if (encoding == BUF_ENC_HEX || encoding == BUF_ENC_BASE64 || encoding == BUF_ENC_BASE64URL)
+        return binary_text_entry(encoding, text, length, dst, dst_capacity, written, true);
     return convert_into(&decoding_direction, decode_checked, encoding, text, length, dst, dst_capacity, written);
 }
 

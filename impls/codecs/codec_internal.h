@@ -97,11 +97,13 @@ typedef struct codec_kernels {
      * load and the kernel's indirect call (CODEC_WRITERS below). */
     codec_writer_t encode_write[BUF_ENC_COUNT];
     codec_writer_t decode_write[BUF_ENC_COUNT];
-    /* The entries of base64 and base64url (the other encodings' are unused), each the
+    /* The entries of hex, base64 and base64url (the other encodings' are unused; hex's
+     * only in decode_entry: buf_encode calls codec.c's entry for hex directly), each the
      * whole public call: most are codec.c's checked entries (codec_binary_text_*_entry:
      * pointer and capacity checks, then the writer above); a level with a short path worth
      * taking before those checks has its own (avx2: base64 and base64url of 64-byte rows'
-     * sizes, the capacity test folded into the kernel, which knows the exact size), and
+     * sizes, the capacity test folded into the kernel, which knows the exact size; hex
+     * decode of 32..257 characters), and
      * goes to codec.c's entry for anything else (CODEC_ENTRIES below). */
     codec_entry_t encode_entry[BUF_ENC_COUNT];
     codec_entry_t decode_entry[BUF_ENC_COUNT];
@@ -123,9 +125,9 @@ buf_status_t codec_binary_text_encode_entry(buf_encoding_t encoding, const uint8
                                             size_t dst_capacity, size_t *written);
 buf_status_t codec_binary_text_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length, uint8_t *dst,
                                             size_t dst_capacity, size_t *written);
-#define CODEC_ENTRIES(base64, base64url)                         \
-    {                                                            \
-        [BUF_ENC_BASE64] = (base64), [BUF_ENC_BASE64URL] = (base64url) \
+#define CODEC_ENTRIES(hex, base64, base64url)                                        \
+    {                                                                                \
+        [BUF_ENC_HEX] = (hex), [BUF_ENC_BASE64] = (base64), [BUF_ENC_BASE64URL] = (base64url) \
     }
 
 /* The scalar writers of every encoding but those given (utf16le and latin1 both ways,

@@ -221,27 +221,39 @@ AVX2 static inline __m256i base64_invalid(__m256i high, __m256i low)
     return _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low), _mm256_shuffle_epi8(row_bits, high));
 }
 
-/* The same classification the other way round, for the steps of 128: a nonzero byte marks
- * a character of the alphabets, its row's bit in the set of rows that hold a valid
- * character with its low nibble.  The low-nibble lookup reads the raw character: a byte
- * >= 0x80 makes pshufb give 0 (invalid), so the 0x0F mask of the low nibbles is not
- * needed, and the steps fold their four verdicts with a byte minimum (any zero byte:
- * stop).  base64_invalid's rows by low nibble, complemented within ROW2..ROW7. */
-#define VALID_ROWS(invalid_rows) (0x3F & ~(invalid_rows))
-AVX2 static inline __m256i base64_valid(__m256i high, __m256i characters)
+/* One pair of lookups for both the test and the sextets, for the steps of 128: a byte
+ * by the character's low nibble (looked up by the raw character: a byte >= 0x80 gives 0)
+ * and one by its high nibble, such that
+ *   - their AND is nonzero exactly for the characters of the two alphabets: bits 0..3 of
+ *     the low-nibble byte and of the high-nibble byte never meet on another character,
+ *     and bits 4..6 cover the rest: 0x10 row 2 with B, D, F (+ - /), 0x20 rows 3 and 5
+ *     with 0..9 (digits, P..Y), 0x40 rows 4 and 6 with 1..F (A..O, a..o);
+ *   - their OR's low nibble picks the offset to the sextet (bit 7 is clear in both for
+ *     every valid character, so pshufb reads the nibble):
+ *        0 +   1 -   2 /   3 A-O and P-Z   5 a-o and p-z   6 _   12 0-9
+ *     (11 and 14 are A-O and P-Z too, 7, 8, 10, 13 and 15 a-o and p-z: the low-nibble
+ *     byte brings 8, 10, 1 or 2 into some of them).
+ * Against base64_classify and base64_sextets_of (five shuffles and five other operations a
+ * block, the sextets from the high nibble plus an amount looked up by the low one) this
+ * takes four shuffles and four other operations: the amount's lookup and its add become
+ * one OR.  Found by a search over the nibble bytes (every AND test and OR index the
+ * base64 and base64url alphabets allow), the rest covered by three rectangles of rows x
+ * low nibbles; tests/unit/test_codec_simd.c checks every byte value at every position. */
+#define BASE64_PAIR_LOW                                                                                               \
+    BOTH_LANES(0x28, 0x68, 0x68, 0x68, 0x68, 0x68, 0x68, 0x68, 0x68, 0x68, 0x4A, 0x50, 0x40, 0x51, 0x40, 0x52)
+#define BASE64_PAIR_HIGH BOTH_LANES(0, 0, 0x10, 0x24, 0x43, 0x26, 0x45, 0x08, 0, 0, 0, 0, 0, 0, 0, 0)
+#define BASE64_PAIR_OFFSET                                                                                            \
+    BOTH_LANES(62 - '+', 62 - '-', 63 - '/', -'A', 0, 26 - 'a', 63 - '_', 26 - 'a', 26 - 'a', 0, 26 - 'a', -'A',     \
+               52 - '0', 26 - 'a', -'A', 26 - 'a')
+
+/* The two lookups of 32 characters, `shifted` being them moved down by 4 bits in 16- or
+ * 32-bit lanes (the mask keeps each byte's high nibble) */
+AVX2 static inline __attribute__((always_inline)) void base64_pair_lookups(__m256i characters, __m256i shifted,
+                                                                         __m256i nibble_mask, __m256i *low,
+                                                                         __m256i *high)
 {
-    const __m256i valid_rows_by_low_nibble = BOTH_LANES(
-        VALID_ROWS(ROW_OTHER | ROW2 | ROW4 | ROW6), VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2),
-        VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2),
-        VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2),
-        VALID_ROWS(ROW_OTHER | ROW2), VALID_ROWS(ROW_OTHER | ROW2 | ROW3), VALID_ROWS(ROW_OTHER | ROW3 | ROW5 | ROW7),
-        VALID_ROWS(ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7), VALID_ROWS(ROW_OTHER | ROW3 | ROW5 | ROW7),
-        VALID_ROWS(ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7), VALID_ROWS(ROW_OTHER | ROW3 | ROW7));
-    /* rows 0, 1 and 8..15 get ROW_OTHER, which no entry above holds */
-    const __m256i row_bits = BOTH_LANES(ROW_OTHER, ROW_OTHER, ROW2, ROW3, ROW4, ROW5, ROW6, ROW7, ROW_OTHER, ROW_OTHER,
-                                        ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER);
-    return _mm256_and_si256(_mm256_shuffle_epi8(valid_rows_by_low_nibble, characters),
-                            _mm256_shuffle_epi8(row_bits, high));
+    *low = _mm256_shuffle_epi8(BASE64_PAIR_LOW, characters);
+    *high = _mm256_shuffle_epi8(BASE64_PAIR_HIGH, _mm256_and_si256(shifted, nibble_mask));
 }
 
 /* Sextet values of 32 VALID characters in 4 operations: character + offset[index], the
@@ -383,20 +395,27 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_128s(cons
          * sextets made before the test: five registers live across the blocks.  The empty
          * asm ends each block's live range there; without it gcc interleaved the four
          * blocks and spilled three lookups to the stack every step. */
-        const __m256i a_high = _mm256_and_si256(_mm256_mulhi_epu16(a, sixteenth), nibble_mask);
-        __m256i valid = base64_valid(a_high, a), a_sextets = base64_sextets_of(a, a_high);
+        const __m256i pair_offset = BASE64_PAIR_OFFSET;
+        __m256i a_low, a_high;
+        base64_pair_lookups(a, _mm256_mulhi_epu16(a, sixteenth), nibble_mask, &a_low, &a_high);
+        __m256i valid = _mm256_and_si256(a_low, a_high);
+        __m256i a_sextets = _mm256_add_epi8(a, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(a_low, a_high)));
         __asm__("" : "+x"(a_sextets), "+x"(valid));
-        const __m256i b_high = _mm256_and_si256(_mm256_mulhi_epu16(b, sixteenth), nibble_mask);
-        valid = _mm256_min_epu8(valid, base64_valid(b_high, b));
-        __m256i b_sextets = base64_sextets_of(b, b_high);
+        __m256i b_low, b_high;
+        base64_pair_lookups(b, _mm256_mulhi_epu16(b, sixteenth), nibble_mask, &b_low, &b_high);
+        valid = _mm256_min_epu8(valid, _mm256_and_si256(b_low, b_high));
+        __m256i b_sextets = _mm256_add_epi8(b, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(b_low, b_high)));
         __asm__("" : "+x"(b_sextets), "+x"(valid));
-        const __m256i c_high = _mm256_and_si256(_mm256_mulhi_epu16(c, sixteenth), nibble_mask);
-        valid = _mm256_min_epu8(valid, base64_valid(c_high, c));
-        __m256i c_sextets = base64_sextets_of(c, c_high);
+        __m256i c_low, c_high;
+        base64_pair_lookups(c, _mm256_mulhi_epu16(c, sixteenth), nibble_mask, &c_low, &c_high);
+        valid = _mm256_min_epu8(valid, _mm256_and_si256(c_low, c_high));
+        __m256i c_sextets = _mm256_add_epi8(c, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(c_low, c_high)));
         __asm__("" : "+x"(c_sextets), "+x"(valid));
-        const __m256i d_high = _mm256_and_si256(_mm256_mulhi_epu16(d, sixteenth), nibble_mask);
-        valid = _mm256_min_epu8(valid, base64_valid(d_high, d));
-        const __m256i d_sextets = base64_sextets_of(d, d_high);
+        __m256i d_low, d_high;
+        base64_pair_lookups(d, _mm256_mulhi_epu16(d, sixteenth), nibble_mask, &d_low, &d_high);
+        valid = _mm256_min_epu8(valid, _mm256_and_si256(d_low, d_high));
+        const __m256i d_sextets =
+            _mm256_add_epi8(d, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(d_low, d_high)));
         const __m256i invalid = _mm256_cmpeq_epi8(valid, zero);
         if (!_mm256_testz_si256(invalid, invalid))
             break;
@@ -733,22 +752,31 @@ AVX2 static inline __attribute__((always_inline)) bool base64_decode_three(__m25
                                                                          uint8_t *dst_b, __m256i *c_packed,
                                                                          bool a_overwritten_by_b)
 {
-    __m256i a_invalid, b_invalid, c_invalid;
-    const __m256i a_high = base64_classify(a, nibble_mask, &a_invalid);
-    const __m256i b_high = base64_classify(b, nibble_mask, &b_invalid);
-    const __m256i c_high = base64_classify(c, nibble_mask, &c_invalid);
-    const __m256i invalid = _mm256_or_si256(a_invalid, _mm256_or_si256(b_invalid, c_invalid));
+    /* the pair lookups of the steps of 128 (base64_pair_lookups): one shuffle and one
+     * operation a block fewer than base64_classify and base64_sextets_of, for a compare
+     * with zero after the verdicts' minimum (64-byte rows: 136 -> 132 instructions a call) */
+    const __m256i pair_offset = BASE64_PAIR_OFFSET;
+    __m256i a_low, a_high, b_low, b_high, c_low, c_high;
+    base64_pair_lookups(a, _mm256_srli_epi32(a, 4), nibble_mask, &a_low, &a_high);
+    base64_pair_lookups(b, _mm256_srli_epi32(b, 4), nibble_mask, &b_low, &b_high);
+    base64_pair_lookups(c, _mm256_srli_epi32(c, 4), nibble_mask, &c_low, &c_high);
+    const __m256i valid = _mm256_min_epu8(_mm256_and_si256(a_low, a_high),
+                                          _mm256_min_epu8(_mm256_and_si256(b_low, b_high), _mm256_and_si256(c_low, c_high)));
+    const __m256i invalid = _mm256_cmpeq_epi8(valid, _mm256_setzero_si256());
     if (!_mm256_testz_si256(invalid, invalid))
         return false;
+    const __m256i a_sextets = _mm256_add_epi8(a, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(a_low, a_high)));
+    const __m256i b_sextets = _mm256_add_epi8(b, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(b_low, b_high)));
+    const __m256i c_sextets = _mm256_add_epi8(c, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(c_low, c_high)));
     /* the first block's 24 bytes as two 16-byte stores, no lane permute, when the
      * second's store writes the 4 bytes after them again (the caller knows: dst_b =
      * dst_a + 24) */
     if (a_overwritten_by_b)
-        base64_store_lanes(dst_a, base64_pack_lanes(base64_sextets_of(a, a_high)));
+        base64_store_lanes(dst_a, base64_pack_lanes(a_sextets));
     else
-        base64_store24(dst_a, base64_pack(base64_sextets_of(a, a_high)));
-    base64_store24(dst_b, base64_pack(base64_sextets_of(b, b_high)));
-    *c_packed = base64_pack(base64_sextets_of(c, c_high));
+        base64_store24(dst_a, base64_pack(a_sextets));
+    base64_store24(dst_b, base64_pack(b_sextets));
+    *c_packed = base64_pack(c_sextets);
     return true;
 }
 
@@ -1163,21 +1191,9 @@ AVX2 static inline bool hex_decode_block(const hex_constants_t *k, const uint8_t
     return true;
 }
 
-/* The one-shot writer.  Short hex of digits only (up to 256 characters: a short buffer's
- * whole hex, the 64-byte row's 128) goes here: 128 with one test, then 32 at a time, the
- * last (fewer than 32) through one block of 32 that ends at the last pair and overlaps
- * the decoded ones (their bytes written again, the same): no padded copy, no scalar tail,
- * and an odd last character is dropped as Node drops it.  The kernel's frame (its
- * constants spilled to an aligned stack area for the loops after the 128-step) and the
- * call to it are gone from this path: a 64-byte row 165 -> 121 instructions a call
- * (callgrind, avx2; codec.c's entry included).  Longer text takes the kernel's loop (inlined: gcc
- * kept copies of the constants in the step: 4 KiB 3250 -> 3357).  At the first block
- * holding anything but digits, hex_decode_write_from goes on from that block. */
-AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+AVX2 static inline __attribute__((always_inline)) size_t hex_decode_short(const uint8_t *text, size_t pairs_end,
+                                                                        uint8_t *dst)
 {
-    const size_t pairs_end = length & ~(size_t)1;
-    if (pairs_end < 32 || pairs_end > 256)
-        return hex_decode_write_from(text, 0, length, dst);
     const hex_constants_t k = hex_constants();
     size_t in = 0;
     if (pairs_end >= 128) {
@@ -1186,7 +1202,7 @@ AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uin
         const __m256i c = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in + 64)));
         const __m256i d = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in + 96)));
         if (!hex_all_digits(&k, _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d))))
-            return hex_decode_write_from(text, in, length, dst);
+            return in;
         const __m256i first = _mm256_packus_epi16(hex_pairs_of(a), hex_pairs_of(b));
         const __m256i second = _mm256_packus_epi16(hex_pairs_of(c), hex_pairs_of(d));
         _mm256_storeu_si256(out256(dst + in / 2), _mm256_permute4x64_epi64(first, 0xD8)); /* lanes 0 2 1 3 */
@@ -1195,10 +1211,80 @@ AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uin
     }
     for (; in + 32 <= pairs_end; in += 32)
         if (!hex_decode_block(&k, text + in, dst + in / 2))
-            return hex_decode_write_from(text, in, length, dst);
+            return in;
     if (in < pairs_end && !hex_decode_block(&k, text + pairs_end - 32, dst + (pairs_end - 32) / 2))
+        return in;
+    return pairs_end;
+}
+
+/* The one-shot writer.  Short hex of digits only (up to 256 characters: a short buffer's
+ * whole hex, the 64-byte row's 128) goes through hex_decode_short: 128 with one test, then
+ * 32 at a time, the last (fewer than 32) through one block of 32 that ends at the last
+ * pair and overlaps the decoded ones (their bytes written again, the same): no padded
+ * copy, no scalar tail, and an odd last character is dropped as Node drops it.  The
+ * kernel's frame (its constants spilled to an aligned stack area for the loops after the
+ * 128-step) and the call to it are gone from this path: a 64-byte row 165 -> 121
+ * instructions a call (callgrind, avx2; codec.c's entry included).  Longer text takes the
+ * kernel's loop (inlined: gcc kept copies of the constants in the step: 4 KiB 3250 ->
+ * 3357).  At the first block holding anything but digits, hex_decode_write_from goes on
+ * from that block. */
+AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uint8_t *dst)
+{
+    const size_t pairs_end = length & ~(size_t)1;
+    if (pairs_end < 32 || pairs_end > 256)
+        return hex_decode_write_from(text, 0, length, dst);
+    const size_t in = hex_decode_short(text, pairs_end, dst);
+    if (in < pairs_end)
         return hex_decode_write_from(text, in, length, dst);
     return pairs_end / 2;
+}
+
+/* buf_decode of hex at this level (codec_internal.h: decode_entry): text of 32..257
+ * characters of digits (the 64-byte row's 128) straight to hex_decode_short, the pointer
+ * and capacity tests its own (hex decodes to at most length / 2 bytes); anything else (a
+ * non-digit, other sizes, NULL pointers, a small destination) to codec.c's checked entry,
+ * which decides every case as before, writing again what the short path wrote (the same
+ * bytes: only blocks of digits before the first other character are written).  A leaf
+ * that saves no register: codec.c's entry (the kernels' table, its tests, the writer's
+ * call, `written` kept across it) was 29 of the 64-byte row's 115 instructions a call. */
+AVX2 static buf_status_t avx2_hex_decode_entry(buf_encoding_t encoding, const uint8_t *text, size_t length,
+                                               uint8_t *dst, size_t dst_capacity, size_t *written)
+{
+    (void)encoding; /* hex: the fallback's encoding a constant, so its register is free here */
+    const size_t pairs_end = length & ~(size_t)1;
+    if (!text || !dst || pairs_end - 32 > 256 - 32 || dst_capacity < pairs_end / 2)
+        return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
+    /* by pointers, the last block's start the loop's end: three scalar registers beside
+     * the arguments, which stay as they came for the fallback (with counters, gcc kept
+     * the arguments in four saved registers) */
+    const hex_constants_t k = hex_constants();
+    const uint8_t *in = text, *last = text + pairs_end - 32;
+    __asm__("" : "+r"(last)); /* its distance from text taken again at the end, not kept */
+    uint8_t *out = dst;
+    if (pairs_end >= 128) {
+        const __m256i a = hex_digit_values(&k, _mm256_loadu_si256(in256(in)));
+        const __m256i b = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 32)));
+        const __m256i c = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 64)));
+        const __m256i d = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 96)));
+        if (!hex_all_digits(&k, _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d))))
+            return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
+        const __m256i first = _mm256_packus_epi16(hex_pairs_of(a), hex_pairs_of(b));
+        const __m256i second = _mm256_packus_epi16(hex_pairs_of(c), hex_pairs_of(d));
+        _mm256_storeu_si256(out256(out), _mm256_permute4x64_epi64(first, 0xD8)); /* lanes 0 2 1 3 */
+        _mm256_storeu_si256(out256(out + 32), _mm256_permute4x64_epi64(second, 0xD8));
+        in += 128;
+        out += 64;
+    }
+    for (; in < last; in += 32, out += 16)
+        if (!hex_decode_block(&k, in, out))
+            return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
+    /* the last 32 characters, ending at the last pair (decoded again where they overlap) */
+    const size_t last_out = (size_t)(last - text) / 2; /* from the pointers: no register kept for it */
+    if (in < last + 32 && !hex_decode_block(&k, last, dst + last_out))
+        return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
+    if (written)
+        *written = last_out + 16;
+    return BUF_OK;
 }
 
 /* ---- ASCII --------------------------------------------------------------------------------- */
@@ -1400,8 +1486,9 @@ const codec_kernels_t codec_kernels_avx2 = {
                                          avx2_base64_standard_encode_write, avx2_base64url_encode_write),
     .decode_write = CODEC_DECODE_WRITERS(avx2_utf16le_decode_write, avx2_latin1_decode_write, avx2_hex_decode_write,
                                          avx2_base64_decode_write),
-    .encode_entry = CODEC_ENTRIES(avx2_base64_standard_encode_entry, avx2_base64url_encode_entry),
-    .decode_entry = CODEC_ENTRIES(avx2_base64_decode_entry, avx2_base64url_decode_entry),
+    .encode_entry = CODEC_ENTRIES(codec_binary_text_encode_entry, avx2_base64_standard_encode_entry,
+                                  avx2_base64url_encode_entry),
+    .decode_entry = CODEC_ENTRIES(avx2_hex_decode_entry, avx2_base64_decode_entry, avx2_base64url_decode_entry),
     .utf8_copy_whole = codec_utf8_avx2_copy_whole, /* codec_utf8_avx2.c */
 };
 #endif

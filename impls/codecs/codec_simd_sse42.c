@@ -297,8 +297,8 @@ const codec_kernels_t codec_kernels_sse42 = {
                                          codec_base64_standard_encode_write, codec_base64url_encode_write),
     .decode_write = CODEC_DECODE_WRITERS(codec_utf16le_decode_write, codec_latin1_decode_write,
                                          codec_hex_decode_write, codec_base64_decode_write),
-    .encode_entry = CODEC_ENTRIES(codec_binary_text_encode_entry, codec_binary_text_encode_entry),
-    .decode_entry = CODEC_ENTRIES(codec_binary_text_decode_entry, codec_binary_text_decode_entry),
+    .encode_entry = CODEC_ENTRIES(codec_binary_text_encode_entry, codec_binary_text_encode_entry, codec_binary_text_encode_entry),
+    .decode_entry = CODEC_ENTRIES(codec_binary_text_decode_entry, codec_binary_text_decode_entry, codec_binary_text_decode_entry),
     .utf8_copy_whole = codec_utf8_copy_whole,
 };
 #endif
