@@ -71,12 +71,19 @@ AVX2 static __attribute__((noinline)) __m256i load_last_block_out_of_line(const 
     return load_last_block(text, in, length);
 }
 
-/* The length of the block's leading run of valid characters (invalid: 0xFF where a
- * character is not), rounded down to whole groups of `group` (a power of two) characters. */
+/* The length of a block's leading run of characters before the first bit of stop_bits
+ * (bit i: character i; 32 when none), rounded down to whole groups of `group` (a power of
+ * two) characters. */
+static inline size_t run_before(uint32_t stop_bits, size_t group)
+{
+    return (size_t)__builtin_ctzll(stop_bits | (uint64_t)1 << 32) & ~(group - 1);
+}
+
+/* The leading run of valid characters (invalid: nonzero where a character is not) */
 AVX2 static inline size_t valid_run(__m256i invalid, size_t group)
 {
-    const uint64_t valid_bits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
-    return (size_t)__builtin_ctzll(~valid_bits) & ~(group - 1); /* bit 32 is always clear */
+    const uint32_t valid_bits = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(invalid, _mm256_setzero_si256()));
+    return run_before(~valid_bits, group);
 }
 
 /* ---- base64 encode: 24 bytes -> 32 characters -------------------------------------------- */
@@ -198,30 +205,8 @@ AVX2 static size_t avx2_base64_encode(const uint8_t *bytes, size_t length, uint8
     return in;
 }
 
-/* ---- base64 decode: 32 characters -> 24 bytes (classification: codec_simd_sse42.c) ------- */
-#define ROW2 0x01
-#define ROW3 0x02
-#define ROW4 0x04
-#define ROW5 0x08
-#define ROW6 0x10
-#define ROW7 0x20
-#define ROW_OTHER 0x40
-
-/* A nonzero byte in the result marks a character outside both alphabets (and '='). */
-AVX2 static inline __m256i base64_invalid(__m256i high, __m256i low)
-{
-    const __m256i invalid_rows_by_low_nibble =
-        BOTH_LANES(ROW_OTHER | ROW2 | ROW4 | ROW6, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
-                   ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2, ROW_OTHER | ROW2,
-                   ROW_OTHER | ROW2, ROW_OTHER | ROW2 | ROW3, ROW_OTHER | ROW3 | ROW5 | ROW7,
-                   ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW3 | ROW5 | ROW7,
-                   ROW_OTHER | ROW2 | ROW3 | ROW5 | ROW7, ROW_OTHER | ROW3 | ROW7);
-    const __m256i row_bits = BOTH_LANES(ROW_OTHER, ROW_OTHER, ROW2, ROW3, ROW4, ROW5, ROW6, ROW7, ROW_OTHER, ROW_OTHER,
-                                        ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER, ROW_OTHER);
-    return _mm256_and_si256(_mm256_shuffle_epi8(invalid_rows_by_low_nibble, low), _mm256_shuffle_epi8(row_bits, high));
-}
-
-/* One pair of lookups for both the test and the sextets, for the steps of 128: a byte
+/* ---- base64 decode: 32 characters -> 24 bytes ------------------------------------------ */
+/* One pair of lookups for both the test and the sextets of every decode path: a byte
  * by the character's low nibble (looked up by the raw character: a byte >= 0x80 gives 0)
  * and one by its high nibble, such that
  *   - their AND is nonzero exactly for the characters of the two alphabets: bits 0..3 of
@@ -233,10 +218,10 @@ AVX2 static inline __m256i base64_invalid(__m256i high, __m256i low)
  *        0 +   1 -   2 /   3 A-O and P-Z   5 a-o and p-z   6 _   12 0-9
  *     (11 and 14 are A-O and P-Z too, 7, 8, 10, 13 and 15 a-o and p-z: the low-nibble
  *     byte brings 8, 10, 1 or 2 into some of them).
- * Against base64_classify and base64_sextets_of (five shuffles and five other operations a
- * block, the sextets from the high nibble plus an amount looked up by the low one) this
- * takes four shuffles and four other operations: the amount's lookup and its add become
- * one OR.  Found by a search over the nibble bytes (every AND test and OR index the
+ * Against the classification it replaced (a lookup pair for the test, then the sextets
+ * from the high nibble plus an amount looked up by the low one: five shuffles and five
+ * other operations a block) this takes four shuffles and four other operations: the
+ * amount's lookup and its add become one OR.  Found by a search over the nibble bytes (every AND test and OR index the
  * base64 and base64url alphabets allow), the rest covered by three rectangles of rows x
  * low nibbles; tests/unit/test_codec_simd.c checks every byte value at every position. */
 #define BASE64_PAIR_LOW                                                                                               \
@@ -256,21 +241,11 @@ AVX2 static inline __attribute__((always_inline)) void base64_pair_lookups(__m25
     *high = _mm256_shuffle_epi8(BASE64_PAIR_HIGH, _mm256_and_si256(shifted, nibble_mask));
 }
 
-/* Sextet values of 32 VALID characters in 4 operations: character + offset[index], the
- * index being the high nibble plus a small amount picked by the low nibble.  With the
- * amounts 7 for low nibble D and 10 for F (0 otherwise) every valid character lands on an
- * entry of its own offset class (index mod 16, as pshufb reads it):
- *    0 o    2 +    3 0-9    4 A-L N    5 P-Z    6 a-l n    7 p-z    9 -
- *   11 M   12 /   13 m     14 O       15 _
- * (1, 8 and 10 are unused; invalid characters get some offset, and are rejected before.) */
-AVX2 static inline __m256i base64_sextets_of(__m256i characters, __m256i high)
+/* Sextet values of 32 VALID characters from the OR of their pair of lookups: character +
+ * offset[index] (invalid characters get some value, and are rejected before). */
+AVX2 static inline __attribute__((always_inline)) __m256i base64_sextets_of(__m256i characters, __m256i index)
 {
-    const __m256i amount_by_low_nibble = BOTH_LANES(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 10);
-    const __m256i offset_by_index = BOTH_LANES(26 - 'a', 0, 62 - '+', 52 - '0', -'A', -'A', 26 - 'a', 26 - 'a', 0,
-                                               62 - '-', 0, -'A', 63 - '/', 26 - 'a', -'A', 63 - '_');
-    /* pshufb on the raw character: a byte >= 0x80 gives 0 there, and is invalid anyway */
-    const __m256i index = _mm256_add_epi8(high, _mm256_shuffle_epi8(amount_by_low_nibble, characters));
-    return _mm256_add_epi8(characters, _mm256_shuffle_epi8(offset_by_index, index));
+    return _mm256_add_epi8(characters, _mm256_shuffle_epi8(BASE64_PAIR_OFFSET, index));
 }
 
 /* 32 sextets -> 12 bytes at the bottom of each 16-byte lane (the top 4 of each are
@@ -307,8 +282,6 @@ AVX2 static inline void base64_store24(uint8_t *dst, __m256i packed)
     _mm_storel_epi64(out128(dst + 16), _mm256_extracti128_si256(packed, 1));
 }
 
-/* The high nibbles of 32 characters, and the classification's verdict: a nonzero byte in
- * *invalid marks a character outside both alphabets ('=' included). */
 /* 0x0F in every byte, loaded from a row through a pointer the compiler cannot see into (as
  * hex_constants below) by the loops after base64_decode_64s: _mm256_set1_epi8(0x0F) made
  * gcc build it from a general register (movabs, vmovq, vpbroadcastq) again in each of
@@ -327,11 +300,30 @@ AVX2 static inline __m256i low_nibbles(void)
     return _mm256_load_si256((const __m256i *)(const void *)row);
 }
 
-AVX2 static inline __m256i base64_classify(__m256i characters, __m256i nibble_mask, __m256i *invalid)
+/* The classification of 32 characters by their pair of lookups: a zero byte in *valid
+ * marks a character outside both alphabets ('=' included); returns base64_sextets_of's
+ * index. */
+AVX2 static inline __attribute__((always_inline)) __m256i base64_classify(__m256i characters, __m256i nibble_mask,
+                                                                         __m256i *valid)
 {
-    const __m256i high = _mm256_and_si256(_mm256_srli_epi32(characters, 4), nibble_mask);
-    *invalid = base64_invalid(high, _mm256_and_si256(characters, nibble_mask));
-    return high;
+    __m256i low, high;
+    base64_pair_lookups(characters, _mm256_srli_epi32(characters, 4), nibble_mask, &low, &high);
+    *valid = _mm256_and_si256(low, high);
+    return _mm256_or_si256(low, high);
+}
+
+/* Whether every byte of a classification's verdict (or the byte minimum of several) is
+ * nonzero: every character valid. */
+AVX2 static inline bool base64_all_valid(__m256i valid)
+{
+    const __m256i invalid = _mm256_cmpeq_epi8(valid, _mm256_setzero_si256());
+    return _mm256_testz_si256(invalid, invalid);
+}
+
+/* The leading run of valid characters by a classification's verdict (zero: invalid) */
+AVX2 static inline size_t base64_valid_run(__m256i valid, size_t group)
+{
+    return run_before((uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(valid, _mm256_setzero_si256())), group);
 }
 
 /* 64 characters per step (two registers, one validity test for both), then block by
@@ -352,14 +344,13 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_64s(const
     for (; in + 64 <= length; in += 64, out += 48) {
         const __m256i first = _mm256_loadu_si256(in256(text + in));
         const __m256i second = _mm256_loadu_si256(in256(text + in + 32));
-        __m256i first_invalid, second_invalid;
-        const __m256i first_high = base64_classify(first, nibble_mask, &first_invalid);
-        const __m256i second_high = base64_classify(second, nibble_mask, &second_invalid);
-        const __m256i invalid = _mm256_or_si256(first_invalid, second_invalid);
-        if (!_mm256_testz_si256(invalid, invalid))
+        __m256i first_valid, second_valid;
+        const __m256i first_index = base64_classify(first, nibble_mask, &first_valid);
+        const __m256i second_index = base64_classify(second, nibble_mask, &second_valid);
+        if (!base64_all_valid(_mm256_min_epu8(first_valid, second_valid)))
             break; /* the blocks below take the valid groups of the two */
-        _mm256_storeu_si256(out256(dst + out), base64_pack(base64_sextets_of(first, first_high)));
-        base64_store24(dst + out + 24, base64_pack(base64_sextets_of(second, second_high)));
+        _mm256_storeu_si256(out256(dst + out), base64_pack(base64_sextets_of(first, first_index)));
+        base64_store24(dst + out + 24, base64_pack(base64_sextets_of(second, second_index)));
     }
     return in;
 }
@@ -395,27 +386,26 @@ AVX2 static inline __attribute__((always_inline)) size_t base64_decode_128s(cons
          * sextets made before the test: five registers live across the blocks.  The empty
          * asm ends each block's live range there; without it gcc interleaved the four
          * blocks and spilled three lookups to the stack every step. */
-        const __m256i pair_offset = BASE64_PAIR_OFFSET;
         __m256i a_low, a_high;
         base64_pair_lookups(a, _mm256_mulhi_epu16(a, sixteenth), nibble_mask, &a_low, &a_high);
         __m256i valid = _mm256_and_si256(a_low, a_high);
-        __m256i a_sextets = _mm256_add_epi8(a, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(a_low, a_high)));
+        __m256i a_sextets = base64_sextets_of(a, _mm256_or_si256(a_low, a_high));
         __asm__("" : "+x"(a_sextets), "+x"(valid));
         __m256i b_low, b_high;
         base64_pair_lookups(b, _mm256_mulhi_epu16(b, sixteenth), nibble_mask, &b_low, &b_high);
         valid = _mm256_min_epu8(valid, _mm256_and_si256(b_low, b_high));
-        __m256i b_sextets = _mm256_add_epi8(b, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(b_low, b_high)));
+        __m256i b_sextets = base64_sextets_of(b, _mm256_or_si256(b_low, b_high));
         __asm__("" : "+x"(b_sextets), "+x"(valid));
         __m256i c_low, c_high;
         base64_pair_lookups(c, _mm256_mulhi_epu16(c, sixteenth), nibble_mask, &c_low, &c_high);
         valid = _mm256_min_epu8(valid, _mm256_and_si256(c_low, c_high));
-        __m256i c_sextets = _mm256_add_epi8(c, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(c_low, c_high)));
+        __m256i c_sextets = base64_sextets_of(c, _mm256_or_si256(c_low, c_high));
         __asm__("" : "+x"(c_sextets), "+x"(valid));
         __m256i d_low, d_high;
         base64_pair_lookups(d, _mm256_mulhi_epu16(d, sixteenth), nibble_mask, &d_low, &d_high);
         valid = _mm256_min_epu8(valid, _mm256_and_si256(d_low, d_high));
         const __m256i d_sextets =
-            _mm256_add_epi8(d, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(d_low, d_high)));
+            base64_sextets_of(d, _mm256_or_si256(d_low, d_high));
         const __m256i invalid = _mm256_cmpeq_epi8(valid, zero);
         if (!_mm256_testz_si256(invalid, invalid))
             break;
@@ -433,12 +423,12 @@ AVX2 static size_t avx2_base64_decode(const uint8_t *text, size_t length, uint8_
     size_t in = base64_decode_64s(text, length, dst), out = in / 4 * 3;
     for (size_t rest; (rest = length - in) >= 4;) {
         const __m256i characters = rest >= 32 ? _mm256_loadu_si256(in256(text + in)) : load_last_block(text, in, length);
-        __m256i invalid;
-        const __m256i high = base64_classify(characters, nibble_mask, &invalid);
-        const size_t used = valid_run(invalid, 4);
+        __m256i valid;
+        const __m256i index = base64_classify(characters, nibble_mask, &valid);
+        const size_t used = base64_valid_run(valid, 4);
         if (used == 0)
             break;
-        const __m256i packed = base64_pack(base64_sextets_of(characters, high));
+        const __m256i packed = base64_pack(base64_sextets_of(characters, index));
         if (used == 32) {
             base64_store24(dst + out, packed);
         } else {
@@ -668,11 +658,11 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_write_from(const uint
     size_t out = in / 4 * 3;
     for (size_t rest; (rest = length - in) > 0;) {
         const __m256i characters = rest >= 32 ? _mm256_loadu_si256(in256(text + in)) : load_last_block(text, in, length);
-        __m256i invalid;
-        const __m256i high = base64_classify(characters, nibble_mask, &invalid);
-        size_t run = valid_run(invalid, 1); /* the last block's zeros end it by the text's end */
+        __m256i valid;
+        const __m256i index = base64_classify(characters, nibble_mask, &valid);
+        size_t run = base64_valid_run(valid, 1); /* the last block's zeros end it by the text's end */
         if (run == 32) {
-            base64_store24(dst + out, base64_pack(base64_sextets_of(characters, high)));
+            base64_store24(dst + out, base64_pack(base64_sextets_of(characters, index)));
             in += 32;
             out += 24;
             continue;
@@ -686,7 +676,7 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_write_from(const uint
         const size_t produced = run / 4 * 3 + (ends && run % 4 >= 2 ? run % 4 - 1 : 0);
         if (produced) {
             /* sextets past the run are zeroed: a junk value would carry into the group's bytes */
-            const __m256i sextets = _mm256_and_si256(base64_sextets_of(characters, high),
+            const __m256i sextets = _mm256_and_si256(base64_sextets_of(characters, index),
                                                      _mm256_cmpgt_epi8(_mm256_set1_epi8((char)run), byte_positions()));
             uint8_t bytes[32];
             _mm256_storeu_si256(out256(bytes), base64_pack(sextets));
@@ -752,22 +742,15 @@ AVX2 static inline __attribute__((always_inline)) bool base64_decode_three(__m25
                                                                          uint8_t *dst_b, __m256i *c_packed,
                                                                          bool a_overwritten_by_b)
 {
-    /* the pair lookups of the steps of 128 (base64_pair_lookups): one shuffle and one
-     * operation a block fewer than base64_classify and base64_sextets_of, for a compare
-     * with zero after the verdicts' minimum (64-byte rows: 136 -> 132 instructions a call) */
-    const __m256i pair_offset = BASE64_PAIR_OFFSET;
-    __m256i a_low, a_high, b_low, b_high, c_low, c_high;
-    base64_pair_lookups(a, _mm256_srli_epi32(a, 4), nibble_mask, &a_low, &a_high);
-    base64_pair_lookups(b, _mm256_srli_epi32(b, 4), nibble_mask, &b_low, &b_high);
-    base64_pair_lookups(c, _mm256_srli_epi32(c, 4), nibble_mask, &c_low, &c_high);
-    const __m256i valid = _mm256_min_epu8(_mm256_and_si256(a_low, a_high),
-                                          _mm256_min_epu8(_mm256_and_si256(b_low, b_high), _mm256_and_si256(c_low, c_high)));
-    const __m256i invalid = _mm256_cmpeq_epi8(valid, _mm256_setzero_si256());
-    if (!_mm256_testz_si256(invalid, invalid))
+    __m256i a_valid, b_valid, c_valid;
+    const __m256i a_index = base64_classify(a, nibble_mask, &a_valid);
+    const __m256i b_index = base64_classify(b, nibble_mask, &b_valid);
+    const __m256i c_index = base64_classify(c, nibble_mask, &c_valid);
+    if (!base64_all_valid(_mm256_min_epu8(a_valid, _mm256_min_epu8(b_valid, c_valid))))
         return false;
-    const __m256i a_sextets = _mm256_add_epi8(a, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(a_low, a_high)));
-    const __m256i b_sextets = _mm256_add_epi8(b, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(b_low, b_high)));
-    const __m256i c_sextets = _mm256_add_epi8(c, _mm256_shuffle_epi8(pair_offset, _mm256_or_si256(c_low, c_high)));
+    const __m256i a_sextets = base64_sextets_of(a, a_index);
+    const __m256i b_sextets = base64_sextets_of(b, b_index);
+    const __m256i c_sextets = base64_sextets_of(c, c_index);
     /* the first block's 24 bytes as two 16-byte stores, no lane permute, when the
      * second's store writes the 4 bytes after them again (the caller knows: dst_b =
      * dst_a + 24) */
@@ -830,11 +813,11 @@ AVX2 static __attribute__((noinline)) size_t base64_decode_long(const uint8_t *t
         /* a group boundary either way: groups_end is one, and 32 characters are 8 groups */
         const size_t at = in + 32 <= groups_end ? in : groups_end - 32;
         const __m256i characters = _mm256_loadu_si256(in256(text + at));
-        __m256i invalid;
-        const __m256i high = base64_classify(characters, nibble_mask, &invalid);
-        if (!_mm256_testz_si256(invalid, invalid))
+        __m256i valid;
+        const __m256i index = base64_classify(characters, nibble_mask, &valid);
+        if (!base64_all_valid(valid))
             return base64_decode_write_from(text, in, length, dst);
-        base64_store24(dst + at / 4 * 3, base64_pack(base64_sextets_of(characters, high)));
+        base64_store24(dst + at / 4 * 3, base64_pack(base64_sextets_of(characters, index)));
         in = at + 32;
     }
     return base64_decode_ending_or_rest(text, length, groups_end, dst);
