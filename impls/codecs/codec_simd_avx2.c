@@ -1174,30 +1174,42 @@ AVX2 static inline bool hex_decode_block(const hex_constants_t *k, const uint8_t
     return true;
 }
 
-AVX2 static inline __attribute__((always_inline)) size_t hex_decode_short(const uint8_t *text, size_t pairs_end,
-                                                                        uint8_t *dst)
+/* 32..256 characters (pairs_end, even) of digits decoded in blocks of 32 (the short path of
+ * avx2_hex_decode_write and avx2_hex_decode_entry): NULL when every block held only
+ * digits, else the start of the first block that did not (nothing from it on written as
+ * the text's bytes; the caller goes on from there or starts over). */
+AVX2 static inline __attribute__((always_inline)) const uint8_t *hex_decode_short(const uint8_t *text,
+                                                                                size_t pairs_end, uint8_t *dst)
 {
     const hex_constants_t k = hex_constants();
-    size_t in = 0;
+    /* by pointers, the last block's start the loop's end, the answer a pointer: three
+     * scalar registers beside the caller's (with counters, and with the characters done
+     * as the answer, gcc kept avx2_hex_decode_entry's arguments in saved registers: 107
+     * and 117 instructions a 64-byte row's call against 103) */
+    const uint8_t *in = text, *last = text + pairs_end - 32;
+    __asm__("" : "+r"(last)); /* its distance from text taken again at the end, not kept */
+    uint8_t *out = dst;
     if (pairs_end >= 128) {
-        const __m256i a = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in)));
-        const __m256i b = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in + 32)));
-        const __m256i c = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in + 64)));
-        const __m256i d = hex_digit_values(&k, _mm256_loadu_si256(in256(text + in + 96)));
+        const __m256i a = hex_digit_values(&k, _mm256_loadu_si256(in256(in)));
+        const __m256i b = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 32)));
+        const __m256i c = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 64)));
+        const __m256i d = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 96)));
         if (!hex_all_digits(&k, _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d))))
             return in;
         const __m256i first = _mm256_packus_epi16(hex_pairs_of(a), hex_pairs_of(b));
         const __m256i second = _mm256_packus_epi16(hex_pairs_of(c), hex_pairs_of(d));
-        _mm256_storeu_si256(out256(dst + in / 2), _mm256_permute4x64_epi64(first, 0xD8)); /* lanes 0 2 1 3 */
-        _mm256_storeu_si256(out256(dst + in / 2 + 32), _mm256_permute4x64_epi64(second, 0xD8));
-        in = 128;
+        _mm256_storeu_si256(out256(out), _mm256_permute4x64_epi64(first, 0xD8)); /* lanes 0 2 1 3 */
+        _mm256_storeu_si256(out256(out + 32), _mm256_permute4x64_epi64(second, 0xD8));
+        in += 128;
+        out += 64;
     }
-    for (; in + 32 <= pairs_end; in += 32)
-        if (!hex_decode_block(&k, text + in, dst + in / 2))
+    for (; in < last; in += 32, out += 16)
+        if (!hex_decode_block(&k, in, out))
             return in;
-    if (in < pairs_end && !hex_decode_block(&k, text + pairs_end - 32, dst + (pairs_end - 32) / 2))
+    /* the last 32 characters, ending at the last pair (decoded again where they overlap) */
+    if (in < last + 32 && !hex_decode_block(&k, last, dst + (size_t)(last - text) / 2))
         return in;
-    return pairs_end;
+    return NULL;
 }
 
 /* The one-shot writer.  Short hex of digits only (up to 256 characters: a short buffer's
@@ -1216,14 +1228,14 @@ AVX2 static size_t avx2_hex_decode_write(const uint8_t *text, size_t length, uin
     const size_t pairs_end = length & ~(size_t)1;
     if (pairs_end < 32 || pairs_end > 256)
         return hex_decode_write_from(text, 0, length, dst);
-    const size_t in = hex_decode_short(text, pairs_end, dst);
-    if (in < pairs_end)
-        return hex_decode_write_from(text, in, length, dst);
+    const uint8_t *stop = hex_decode_short(text, pairs_end, dst);
+    if (stop)
+        return hex_decode_write_from(text, (size_t)(stop - text), length, dst);
     return pairs_end / 2;
 }
 
 /* buf_decode of hex at this level (codec_internal.h: decode_entry): text of 32..257
- * characters of digits (the 64-byte row's 128) straight to hex_decode_short, the pointer
+ * characters of digits (the 64-byte row's 128) straight to hex_decode_short (the writer's short path), the pointer
  * and capacity tests its own (hex decodes to at most length / 2 bytes); anything else (a
  * non-digit, other sizes, NULL pointers, a small destination) to codec.c's checked entry,
  * which decides every case as before, writing again what the short path wrote (the same
@@ -1237,36 +1249,10 @@ AVX2 static buf_status_t avx2_hex_decode_entry(buf_encoding_t encoding, const ui
     const size_t pairs_end = length & ~(size_t)1;
     if (!text || !dst || pairs_end - 32 > 256 - 32 || dst_capacity < pairs_end / 2)
         return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
-    /* by pointers, the last block's start the loop's end: three scalar registers beside
-     * the arguments, which stay as they came for the fallback (with counters, gcc kept
-     * the arguments in four saved registers) */
-    const hex_constants_t k = hex_constants();
-    const uint8_t *in = text, *last = text + pairs_end - 32;
-    __asm__("" : "+r"(last)); /* its distance from text taken again at the end, not kept */
-    uint8_t *out = dst;
-    if (pairs_end >= 128) {
-        const __m256i a = hex_digit_values(&k, _mm256_loadu_si256(in256(in)));
-        const __m256i b = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 32)));
-        const __m256i c = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 64)));
-        const __m256i d = hex_digit_values(&k, _mm256_loadu_si256(in256(in + 96)));
-        if (!hex_all_digits(&k, _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d))))
-            return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
-        const __m256i first = _mm256_packus_epi16(hex_pairs_of(a), hex_pairs_of(b));
-        const __m256i second = _mm256_packus_epi16(hex_pairs_of(c), hex_pairs_of(d));
-        _mm256_storeu_si256(out256(out), _mm256_permute4x64_epi64(first, 0xD8)); /* lanes 0 2 1 3 */
-        _mm256_storeu_si256(out256(out + 32), _mm256_permute4x64_epi64(second, 0xD8));
-        in += 128;
-        out += 64;
-    }
-    for (; in < last; in += 32, out += 16)
-        if (!hex_decode_block(&k, in, out))
-            return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
-    /* the last 32 characters, ending at the last pair (decoded again where they overlap) */
-    const size_t last_out = (size_t)(last - text) / 2; /* from the pointers: no register kept for it */
-    if (in < last + 32 && !hex_decode_block(&k, last, dst + last_out))
+    if (hex_decode_short(text, pairs_end, dst))
         return codec_binary_text_decode_entry(BUF_ENC_HEX, text, length, dst, dst_capacity, written);
     if (written)
-        *written = last_out + 16;
+        *written = pairs_end / 2;
     return BUF_OK;
 }
 
