@@ -390,8 +390,8 @@ size_t buf_backend_close(buf_backend_t *backend)
  * a page" and "not too large". */
 static buf_status_t check_request(const buf_backend_t *backend, size_t size, size_t *align)
 {
-    if (*align == 0 || (*align == BUF_WIDE_ALIGN && size >= backend->hot.wide_default_from))
-        *align = BUF_DEFAULT_ALIGN; /* a wide block the default aligns, as inline */
+    if (buf_backend_align_kind(&backend->hot, size, *align) == BUF_BACKEND_ALIGN_DEFAULT)
+        *align = BUF_DEFAULT_ALIGN; /* 0, or a wide block the default aligns, as inline */
     if (__builtin_expect((*align & (*align - 1)) != 0 || *align > buf_page_size(), 0))
         return BUF_EINVAL;
     if (__builtin_expect(size > BUF_MAX_ALLOC, 0))
@@ -463,7 +463,7 @@ void buf_backend_free_general(buf_backend_t *backend, void *ptr, size_t size, si
 {
     if (!backend || !ptr)
         return;
-    if (align == 0 || (align == BUF_WIDE_ALIGN && size >= backend->hot.wide_default_from))
+    if (buf_backend_align_kind(&backend->hot, size, align) == BUF_BACKEND_ALIGN_DEFAULT)
         align = BUF_DEFAULT_ALIGN; /* as alloc did */
     /* The slot first: on the owner, this call may be the one that turns the front off
      * now that a second thread uses the instance. */

@@ -552,23 +552,36 @@ static inline __attribute__((always_inline)) void buf_backend_free_counted(buf_b
 #endif
 }
 
+/* How a request's alignment is served ("Wide blocks" at the top): as the default (0,
+ * BUF_DEFAULT_ALIGN, or a wide block that the instance's default blocks already align:
+ * wide_default_from), as a wide block the backend is asked for on BUF_WIDE_ALIGN, or as
+ * any other alignment, which only the general path takes.  The inline paths and the
+ * general path decide by this one test; with constant arguments (the usual call) the
+ * compiler folds it away. */
+typedef enum { BUF_BACKEND_ALIGN_DEFAULT, BUF_BACKEND_ALIGN_WIDE, BUF_BACKEND_ALIGN_OTHER } buf_backend_align_kind_t;
+static inline __attribute__((always_inline)) buf_backend_align_kind_t
+buf_backend_align_kind(const buf_backend_hot_t *hot, size_t size, size_t align)
+{
+    if (__builtin_expect(align == 0 || align == BUF_DEFAULT_ALIGN, 1))
+        return BUF_BACKEND_ALIGN_DEFAULT;
+    if (align != BUF_WIDE_ALIGN || size < BUF_WIDE_MIN)
+        return BUF_BACKEND_ALIGN_OTHER;
+    return size < hot->wide_default_from ? BUF_BACKEND_ALIGN_WIDE : BUF_BACKEND_ALIGN_DEFAULT;
+}
+
 static inline __attribute__((always_inline)) void *buf_backend_alloc(buf_backend_t *backend, size_t size, size_t align,
                                                                      buf_status_t *status)
 {
     buf_backend_hot_t *hot = (buf_backend_hot_t *)(void *)backend;
-    /* The default alignment, or a wide block (BUF_WIDE_ALIGN from BUF_WIDE_MIN bytes):
-     * one the backend's default already aligns is the default request from here on;
-     * another (`wide`) takes the plain path's backend alloc, or else the general path.
-     * With constant arguments (the usual call) the compiler folds the tests away. */
+    /* The default alignment; a wide block the backend's default does not align (`wide`)
+     * takes the plain path's backend alloc, or else the general path, as any other
+     * alignment does. */
     if (__builtin_expect(backend == NULL, 0))
         return buf_backend_alloc_general(backend, size, align, status);
-    bool wide = false;
-    if (__builtin_expect(align != 0 && align != BUF_DEFAULT_ALIGN, 0)) {
-        if (align != BUF_WIDE_ALIGN || size < BUF_WIDE_MIN)
-            return buf_backend_alloc_general(backend, size, align, status);
-        wide = size < hot->wide_default_from;
-        align = BUF_DEFAULT_ALIGN;
-    }
+    const buf_backend_align_kind_t kind = buf_backend_align_kind(hot, size, align);
+    if (__builtin_expect(kind == BUF_BACKEND_ALIGN_OTHER, 0))
+        return buf_backend_alloc_general(backend, size, align, status);
+    const bool wide = kind == BUF_BACKEND_ALIGN_WIDE;
     /* The owner's word: which inline path, if any.  Each path then checks the sizes it
      * serves with one compare of size - 1 (size 0 wraps: the general path turns it into
      * a unique 1-byte block). */
@@ -614,15 +627,12 @@ static inline __attribute__((always_inline)) void buf_backend_free(buf_backend_t
         buf_backend_free_general(backend, ptr, size, align);
         return;
     }
-    bool wide = false;
-    if (__builtin_expect(align != 0 && align != BUF_DEFAULT_ALIGN, 0)) {
-        if (align != BUF_WIDE_ALIGN || size < BUF_WIDE_MIN) {
-            buf_backend_free_general(backend, ptr, size, align);
-            return;
-        }
-        wide = size < hot->wide_default_from;
-        align = BUF_DEFAULT_ALIGN;
+    const buf_backend_align_kind_t kind = buf_backend_align_kind(hot, size, align);
+    if (__builtin_expect(kind == BUF_BACKEND_ALIGN_OTHER, 0)) {
+        buf_backend_free_general(backend, ptr, size, align);
+        return;
     }
+    const bool wide = kind == BUF_BACKEND_ALIGN_WIDE;
     bool plain;
     uintptr_t path = buf_backend_path_on_calling_thread(__atomic_load_n(&hot->free_owner, __ATOMIC_RELAXED), &plain);
     /* The plain entry point: any size, 0 included. */
