@@ -5,8 +5,8 @@
  * two from 4 KiB to 1 MiB via config.pool_size or the variant "pool:BYTES") out of the
  * calling thread's current pool chunk with a bump pointer.  Each chunk counts its live
  * slices plus one reference held while it is some thread's current chunk; when the count
- * drops to zero the chunk returns to the backend for reuse — exactly when its last slice
- * is freed, on whichever thread.
+ * drops to zero the chunk returns to the backend for reuse — when its last slice reaches
+ * the backend, on whichever thread (a slice the front holds is still live: "The front").
  *
  * Chunks are carved from arenas of 64 chunks aligned to the arena size; chunk 0 of an
  * arena holds the descriptors, so a slice finds its chunk from its address alone.
@@ -508,8 +508,17 @@ static inline __attribute__((always_inline)) void *pool_front_slice(pool_state_t
 
 /* A slice class's alloc miss.  Out of line, reached by a tail call with the miss's own
  * arguments: inlined, the cut's registers cost slab's misses a move of the size each way
- * (callgrind, alloc_batch_lifo/pool/65536: 135.0 -> 133.0 instructions a pair). */
-static __attribute__((noipa)) void *pool_front_slice_miss(pool_state_t *state, buf_backend_front_stack_t *stack,
+ * (callgrind, alloc_batch_lifo/pool/65536: 135.0 -> 133.0 instructions a pair).  GCC's
+ * noipa keeps the unused stack argument (a clone without it moved every argument). */
+#if defined(__has_attribute)
+#if __has_attribute(noipa)
+#define POOL_KEEP_ARGUMENTS noipa
+#endif
+#endif
+#ifndef POOL_KEEP_ARGUMENTS
+#define POOL_KEEP_ARGUMENTS noinline
+#endif
+static __attribute__((POOL_KEEP_ARGUMENTS)) void *pool_front_slice_miss(pool_state_t *state, buf_backend_front_stack_t *stack,
                                                          size_t size)
 {
     (void)stack;
