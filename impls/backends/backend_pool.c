@@ -5,8 +5,8 @@
  * two from 4 KiB to 1 MiB via config.pool_size or the variant "pool:BYTES") out of the
  * calling thread's current pool chunk with a bump pointer.  Each chunk counts its live
  * slices plus one reference held while it is some thread's current chunk; when the count
- * drops to zero the chunk returns to the backend for reuse — exactly when its last slice
- * is freed, on whichever thread.
+ * drops to zero the chunk returns to the backend for reuse — when its last slice reaches
+ * the backend, on whichever thread (a slice the front holds is still live: "The front").
  *
  * Chunks are carved from arenas of 64 chunks aligned to the arena size; chunk 0 of an
  * arena holds the descriptors, so a slice finds its chunk from its address alone.
@@ -99,9 +99,10 @@ typedef struct pool_state {
     void *blocks;             /* the slab instance for requests >= pool_size / 2 */
     /* The front ("The front" below): published unless annotated or switched off. */
     bool front_published;
-    size_t slice_below;       /* pool_size / 2: a front request below it is a slice */
-    buf_backend_front_stack_t *slice_stack; /* the slice class's stack (capacity 0); the
-                                             * edge class's follows it */
+    size_t slice_below;       /* pool_size / 2: a request below it is a slice */
+    /* The slice classes' stacks: slab's owner stacks (backend_slab.h), the cached classes
+     * first, then the class of the slices never cached, then the edge class. */
+    buf_backend_front_stack_t *slice_stacks;
     buf_backend_front_stack_t *edge_stack;  /* slab's stack for the request of pool_size / 2
                                              * (NULL above 64 KiB), from the edge class's
                                              * misses */
@@ -129,6 +130,28 @@ static chunk_t *chunk_of(const pool_state_t *state, const void *ptr)
 {
     pool_arena_t *arena = arena_of(state, ptr);
     return &arena->chunks[((uintptr_t)ptr - (uintptr_t)arena) >> state->pool_shift];
+}
+
+/* ---- Slices' sizes ---------------------------------------------------------------------
+ * A slice takes its class's size in its chunk (its "cut"), not the request's: 16-byte
+ * steps up to 512 bytes, then 32 classes per doubling (at most 1/32 over the request), so
+ * that a slice the front caches for its class serves every request of that class ("The
+ * front").  Every cut is a multiple of 16: the chunk's offset stays on the default
+ * alignment with no rounding on the pair path.  alloc_mixed/pool's overhead (bench/,
+ * README): 1.2942 with the request rounded up to 16 and nothing cached, 1.2979 with these
+ * classes cached, 1.2989 with 16 classes per doubling, 1.3308 with 16-byte classes up to
+ * 2 KiB (a slice cached keeps its chunk from going back; reusing the larger ones saves
+ * chunks). */
+#define SLICE_QUANTUM ((size_t)16)
+#define SLICE_FINE_MAX ((size_t)512)  /* 16-byte steps up to here */
+#define SLICE_STEPS_PER_DOUBLING 32u  /* above it */
+
+static inline size_t slice_cut(size_t request)
+{
+    BUF_ASSERT(request >= 1);
+    if (request <= SLICE_FINE_MAX)
+        return round_up(request, SLICE_QUANTUM);
+    return round_up(request, ((size_t)1 << floor_log2(request - 1)) / SLICE_STEPS_PER_DOUBLING);
 }
 
 /* ---- Configuration ------------------------------------------------------------------- */
@@ -301,19 +324,19 @@ static inline void current_slice_freed(pool_heap_t *heap)
 
 /* ---- Allocate ------------------------------------------------------------------------ */
 /* Everything but a slice of the current chunk that fits: a new thread, a chunk to start
- * over or to trade for a fresh one, and every call of an annotated run. */
-static __attribute__((noinline)) void *pool_alloc_slow(pool_state_t *state, size_t size, size_t request,
-                                                       size_t align)
+ * over or to trade for a fresh one, and every call of an annotated run.  `cut`: the bytes
+ * the slice takes (slice_cut of the request, red zone included). */
+static __attribute__((noinline)) void *pool_alloc_slow(pool_state_t *state, size_t size, size_t cut, size_t align)
 {
     pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine(&state->heaps);
     if (!heap)
         return NULL;
     size_t offset = round_up(heap->offset, align);
-    if (heap->current && offset + request > state->pool_size && current_all_back(heap)) {
+    if (heap->current && offset + cut > state->pool_size && current_all_back(heap)) {
         current_restart(heap);
         offset = 0;
     }
-    if (!heap->current || offset + request > state->pool_size) {
+    if (!heap->current || offset + cut > state->pool_size) {
         chunk_t *fresh = chunk_acquire(state, heap);
         if (!fresh)
             return NULL;
@@ -324,7 +347,7 @@ static __attribute__((noinline)) void *pool_alloc_slow(pool_state_t *state, size
         offset = 0; /* chunk bases are aligned to pool_size >= page size >= align */
     }
     heap->live_here++;
-    heap->offset = offset + request;
+    heap->offset = offset + cut;
     BUF_ASSERT(heap->offset <= state->pool_size);
     uint8_t *slice = heap->current_base + offset;
     mem_block_handed_out(slice, size);
@@ -337,20 +360,21 @@ static void *pool_alloc(void *opaque, size_t size, size_t align)
     size_t request = size + state->redzone; /* sanitizer builds: poisoned bytes after every slice */
     /* Before the heap lookup: the slab instance looks up its own heap, and the one-entry
      * cache in front of the lookup (thread_heap.h) would thrash between the two. */
-    if (request >= state->pool_size / 2)
+    if (request >= state->slice_below)
         return backend_slab_alloc(state->blocks, size, align);
+    size_t cut = slice_cut(request);
     /* The pair path: a bump of the current chunk's offset, no call, no annotation (an
      * annotated run takes the slow path, which does everything). */
     pool_heap_t *heap = (pool_heap_t *)backend_heap_set_mine_cached(&state->heaps);
     if (__builtin_expect(heap != NULL && !state->annotated, 1)) {
         size_t offset = round_up(heap->offset, align);
-        if (__builtin_expect(heap->current != NULL && offset + request <= state->pool_size, 1)) {
+        if (__builtin_expect(heap->current != NULL && offset + cut <= state->pool_size, 1)) {
             heap->live_here++;
-            heap->offset = offset + request;
+            heap->offset = offset + cut;
             return heap->current_base + offset;
         }
     }
-    return pool_alloc_slow(state, size, request, align);
+    return pool_alloc_slow(state, size, cut, align);
 }
 
 /* ---- Free ---------------------------------------------------------------------------- */
@@ -386,7 +410,7 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
 {
     pool_state_t *state = opaque;
     size_t request = size + state->redzone;
-    if (request >= state->pool_size / 2) {
+    if (request >= state->slice_below) {
         backend_slab_free(state->blocks, ptr, size, align);
         return;
     }
@@ -404,25 +428,33 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
 
 /* ---- The front: the thread cache the framework's inline paths use -----------------------
  * buf_backend.h ("The backend's front").  Pool's front is the front of the slab instance it
- * owns (backend_slab.h: its classes, stacks, capacities and misses) with two classes of
- * its own, both of capacity 0, whose stacks slab keeps after its own (the misses tell
- * them apart by the request's size: every request below pool_size / 2 is a slice):
+ * owns (backend_slab.h: its classes, stacks, capacities and misses) with classes of its own
+ * for the slices, on the stacks slab keeps after its own for its owner; the misses tell the
+ * two apart by the request's size:
  *   - slab's classes: every request of pool_size / 2 + 1 .. 64 KiB maps to slab's class
  *     for it, so a request that pool_alloc hands to slab is popped from and pushed onto
  *     slab's stacks (callgrind, alloc_pair/pool/65536: 128 instructions per pair through
  *     pool_alloc and backend_slab_alloc, slab's 66 through the front), and their misses
  *     go to slab's misses;
- *   - the slice class: every request below pool_size / 2 - 7.  Slices are never cached
- *     (a chunk goes back exactly when its last slice is freed), so every slice alloc and
- *     free misses, and the miss, with the request's size, is the slice path below without
- *     pool_alloc's checks (the size, the red zone, the heap lookup);
- *   - the edge class: the one 8-byte table entry (the inline path's (size - 1) >> 3) that
- *     holds pool_size / 2, requests pool_size / 2 - 7 .. pool_size / 2: slices below
- *     pool_size / 2, and pool_size / 2 itself (not a slice, as in Node), which pops and
- *     pushes slab's stack of its class ("edge_stack") as the inline path would, calling
- *     slab's misses when it is empty or full.  alloc_pair/pool/4096 is that request with
- *     the default 8 KiB pool (callgrind per pair: 128 through pool_alloc, 172 through
- *     backend_slab_alloc from the slice class's miss, 84 through the edge stack).
+ *   - the cached slice classes, one per cut (slice_cut), each a stack of one slice, so
+ *     that the owner's alloc-free pair of a slice is a pop and a push, as slab's is.  A
+ *     cached slice is still live to its chunk (the backend has not seen its free): a chunk
+ *     goes back when its last slice reaches the backend, and each cached slice may keep
+ *     one chunk, so only the smallest classes are cached, as many as chunks fit in
+ *     FRONT_CHUNK_BYTES_MAX (128 with the default 8 KiB pool: every slice class; 1 with
+ *     pool:1048576);
+ *   - the slices never cached, one class of capacity 0 for every request from there to
+ *     pool_size / 2 - 8: every alloc and free of them misses;
+ *   A slice class's miss is the slice path below without pool_alloc's checks (the size,
+ *   the red zone, the heap lookup);
+ *   - the edge class, capacity 0: the one 8-byte table entry (the inline path's
+ *     (size - 1) >> 3) that holds pool_size / 2, requests pool_size / 2 - 7 ..
+ *     pool_size / 2: slices below pool_size / 2 (their cut is pool_size / 2), and
+ *     pool_size / 2 itself (not a slice, as in Node), which pops and pushes slab's stack
+ *     of its class ("edge_stack") as the inline path would, calling slab's misses when it
+ *     is empty or full.  One stack cannot hold both, and the backend could not tell them
+ *     apart when the front gives its blocks back (alloc_pair/pool/4096 is that request
+ *     with the default 8 KiB pool: callgrind per pair 73, through the edge stack).
  * With pool_size above 128 KiB every front request is a slice.
  *
  * The misses run on the framework's owner only, always one thread (a thread that takes
@@ -435,6 +467,7 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
  * Off (pool publishes no front): when annotated (ASan, valgrind watching: every call must
  * reach the paths that poison and tell the tools), for the variants pool:nocache and
  * pool:BYTES,nocache, and with BUFBENCH_SLAB_CACHE=0 in the environment. */
+#define FRONT_CHUNK_BYTES_MAX ((size_t)1 << 20) /* chunks the cached slices may keep */
 
 /* The owner's heap, for the slice path from now on, once it has a current chunk (its
  * first slices may have come from pool_alloc: the framework's first call is general). */
@@ -446,27 +479,50 @@ static void pool_front_know_heap(pool_state_t *state)
 }
 
 /* A slice request that found no room (or no chunk yet).  Once known, the owner's heap
- * stays the same object until destroy (a heap is never freed before): no lookup again. */
-static __attribute__((noinline)) void *pool_front_alloc_slow(pool_state_t *state, size_t size)
+ * stays the same object until destroy (a heap is never freed before): no lookup again.
+ * The cut before the size: the miss computes it into the argument's register, where
+ * (size, cut) cost it a move of the size. */
+static __attribute__((noinline)) void *pool_front_alloc_slow(pool_state_t *state, size_t cut, size_t size)
 {
-    void *slice = pool_alloc_slow(state, size, size, BUF_DEFAULT_ALIGN);
+    void *slice = pool_alloc_slow(state, size, cut, BUF_DEFAULT_ALIGN);
     if (state->front_heap == &state->no_front_heap)
         pool_front_know_heap(state);
     return slice;
 }
 
-/* A slice for the owner: a bump of its current chunk (no_front_heap's offset never fits). */
-static inline __attribute__((always_inline)) void *pool_front_slice(pool_state_t *state, size_t size)
+/* A slice for the owner: a bump of its current chunk by the class's cut (no_front_heap's
+ * offset never fits).  Every cut is a multiple of 16: the offset needs no rounding. */
+static inline __attribute__((always_inline)) void *pool_front_slice(pool_state_t *state, size_t size, size_t cut)
 {
-    BUF_ASSERT(size < state->slice_below);
+    BUF_ASSERT(size < state->slice_below && cut == slice_cut(size));
     pool_heap_t *heap = state->front_heap;
-    size_t offset = round_up(heap->offset, BUF_DEFAULT_ALIGN);
-    if (__builtin_expect(offset + size <= state->pool_size, 1)) {
+    size_t offset = heap->offset;
+    BUF_ASSERT(offset % SLICE_QUANTUM == 0);
+    if (__builtin_expect(offset + cut <= state->pool_size, 1)) {
         heap->live_here++;
-        heap->offset = offset + size;
+        heap->offset = offset + cut;
         return heap->current_base + offset;
     }
-    return pool_front_alloc_slow(state, size);
+    return pool_front_alloc_slow(state, cut, size);
+}
+
+/* A slice class's alloc miss.  Out of line, reached by a tail call with the miss's own
+ * arguments: inlined, the cut's registers cost slab's misses a move of the size each way
+ * (callgrind, alloc_batch_lifo/pool/65536: 135.0 -> 133.0 instructions a pair).  GCC's
+ * noipa keeps the unused stack argument (a clone without it moved every argument). */
+#if defined(__has_attribute)
+#if __has_attribute(noipa)
+#define POOL_KEEP_ARGUMENTS noipa
+#endif
+#endif
+#ifndef POOL_KEEP_ARGUMENTS
+#define POOL_KEEP_ARGUMENTS noinline
+#endif
+static __attribute__((POOL_KEEP_ARGUMENTS)) void *pool_front_slice_miss(pool_state_t *state, buf_backend_front_stack_t *stack,
+                                                         size_t size)
+{
+    (void)stack;
+    return pool_front_slice(state, size, slice_cut(size));
 }
 
 /* A slice of a chunk that is not the owner's current one (its count is atomic: other
@@ -528,27 +584,22 @@ static inline __attribute__((always_inline)) void pool_front_edge_free(pool_stat
  * pool_size / 2 and the two branches on its flags.  Above it, one of slab's classes (their
  * stacks lie below ours): slab's misses, first, so a batch of 16-64 KiB blocks pays what
  * it paid when the stacks were compared (the state's load, a compare, a branch).  Below
- * it, a slice, whichever of our two classes the request came from (the slice class, or
- * the edge class's entry below pool_size / 2); exactly at it, the edge class's block.
- * Callgrind per pair (alloc_pair/pool/64, /4096): 80, 81 with the stacks compared (slab's
- * below the slice class's, the slice class's, the edge class's: 5 instructions before a
- * slice on each side); 76, 76.9 with the slice class's stack compared first, which took 2
- * more from each of slab's misses (alloc_batch_lifo/pool/65536 148.9 -> 152.9); 78, 75
- * this way, the batches at 64 KiB unchanged. */
+ * it, a slice of the stack's class (a slice class, or the edge class's entry below
+ * pool_size / 2); exactly at it, the edge class's block. */
 static void *pool_front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack, size_t size)
 {
     pool_state_t *state = opaque;
     BUF_ASSERT(state->redzone == 0 && !state->annotated);
     size_t half = state->slice_below;
     if (size > half) {
-        BUF_ASSERT(stack < state->slice_stack);
+        BUF_ASSERT(stack < state->slice_stacks);
         return backend_slab_front_alloc_miss(state->blocks, stack, size);
     }
     if (__builtin_expect(size != half, 1)) {
-        BUF_ASSERT(stack == state->slice_stack || stack == state->slice_stack + 1);
-        return pool_front_slice(state, size);
+        BUF_ASSERT(stack >= state->slice_stacks && stack->count == 0);
+        return pool_front_slice_miss(state, stack, size);
     }
-    BUF_ASSERT(stack == state->slice_stack + 1 && state->edge_stack != NULL);
+    BUF_ASSERT(stack >= state->slice_stacks && state->edge_stack != NULL);
     return pool_front_edge_alloc(state, size);
 }
 
@@ -557,48 +608,72 @@ static void pool_front_free_miss(void *opaque, void *ptr, buf_backend_front_stac
     pool_state_t *state = opaque;
     size_t half = state->slice_below;
     if (size > half) {
-        BUF_ASSERT(stack < state->slice_stack);
+        BUF_ASSERT(stack < state->slice_stacks);
         backend_slab_front_free_miss(state->blocks, ptr, stack, size);
         return;
     }
     if (__builtin_expect(size != half, 1)) {
-        BUF_ASSERT(stack == state->slice_stack || stack == state->slice_stack + 1);
+        BUF_ASSERT(stack >= state->slice_stacks && stack->count == stack->capacity);
         pool_front_slice_free(state, ptr, size);
         return;
     }
-    BUF_ASSERT(stack == state->slice_stack + 1 && state->edge_stack != NULL);
+    BUF_ASSERT(stack >= state->slice_stacks && state->edge_stack != NULL);
     pool_front_edge_free(state, ptr, size);
 }
 
 /* Builds the front on the slab instance's (the tables it needs are ready once that
- * instance exists). */
+ * instance exists): the cached slice classes, the class of the others, the edge class,
+ * slab's classes above. */
 static void pool_front_init(pool_state_t *state)
 {
     const buf_backend_front_t *slab_front = backend_slab_front_of(state->blocks);
     BUF_ASSERT(slab_front->class_count == BACKEND_SLAB_FRONT_CLASSES);
-    size_t half = state->pool_size / 2;
-    uint8_t slice_class = (uint8_t)slab_front->class_count, edge_class = (uint8_t)(slice_class + 1);
-    state->slice_below = half;
-    state->slice_stack = &slab_front->stacks[slice_class];
-    BUF_ASSERT(state->slice_stack->capacity == 0 && state->slice_stack[1].capacity == 0);
+    const size_t first = slab_front->class_count; /* the first slice class */
+    const size_t half = state->slice_below;
     /* The entry holding pool_size / 2 (a multiple of 8): requests half - 7 .. half. */
-    size_t edge_entry = (half - 1) >> 3;
+    const size_t edge_entry = (half - 1) >> 3;
+    const size_t entries = sizeof state->front_class_of;
+    size_t cached = FRONT_CHUNK_BYTES_MAX / state->pool_size;
+    if (cached > BACKEND_SLAB_FRONT_OWNER_STACKS - 2)
+        cached = BACKEND_SLAB_FRONT_OWNER_STACKS - 2; /* and the uncached and edge classes */
+    state->slice_stacks = &slab_front->stacks[first];
     state->edge_stack = half <= BUF_BACKEND_FRONT_MAX ? &slab_front->stacks[slab_front->class_of[edge_entry]] : NULL;
-    state->no_front_heap.offset = SIZE_MAX / 2; /* no request fits after it */
+    /* The cached classes, by cut, until there are `cached` of them (the tables are ready
+     * for the entries below edge_entry; an entry never straddles two cuts, all multiples
+     * of 16). */
+    size_t classes = 0, entry = 0, last_cut = 0;
+    for (; entry < entries && entry < edge_entry; entry++) {
+        size_t largest = (entry + 1) * 8; /* the entry's requests: largest - 7 .. largest */
+        size_t cut = slice_cut(largest);
+        BUF_ASSERT(slice_cut(largest - 7) == cut);
+        if (cut != last_cut) {
+            if (classes == cached)
+                break;
+            state->slice_stacks[classes] = (buf_backend_front_stack_t){.count = 0, .capacity = 1};
+            classes++;
+            last_cut = cut;
+        }
+        state->front_class_of[entry] = (uint8_t)(first + classes - 1);
+        /* A cached slice is given back with its class's largest request (a slice's size). */
+        state->front_class_bytes[first + classes - 1] = (uint32_t)largest;
+    }
+    const size_t uncached = first + classes, edge = uncached + 1;
+    state->slice_stacks[classes] = (buf_backend_front_stack_t){.count = 0, .capacity = 0};
+    state->slice_stacks[classes + 1] = (buf_backend_front_stack_t){.count = 0, .capacity = 0};
+    state->front_class_bytes[uncached] = (uint32_t)(half - 8); /* capacity 0: never given back */
+    state->front_class_bytes[edge] = (uint32_t)half;
+    for (; entry < entries; entry++)
+        state->front_class_of[entry] = entry < edge_entry    ? (uint8_t)uncached
+                                       : entry == edge_entry ? (uint8_t)edge
+                                                             : slab_front->class_of[entry];
+    memcpy(state->front_class_bytes, slab_front->class_bytes, first * sizeof state->front_class_bytes[0]);
+    state->no_front_heap.offset = (SIZE_MAX / 2) & ~(SLICE_QUANTUM - 1); /* no request fits after it */
     state->no_front_heap.current_base = NULL;
     state->front_heap = &state->no_front_heap;
-    for (size_t entry = 0; entry < sizeof state->front_class_of; entry++)
-        state->front_class_of[entry] = entry < edge_entry    ? slice_class
-                                       : entry == edge_entry ? edge_class
-                                                             : slab_front->class_of[entry];
-    memcpy(state->front_class_bytes, slab_front->class_bytes, slice_class * sizeof state->front_class_bytes[0]);
-    /* Our classes never hold a block: the sizes are what their requests are below. */
-    state->front_class_bytes[slice_class] = (uint32_t)(half - 8);
-    state->front_class_bytes[edge_class] = (uint32_t)half;
     state->front = (buf_backend_front_t){.class_of = state->front_class_of,
                                          .stacks = slab_front->stacks,
                                          .class_bytes = state->front_class_bytes,
-                                         .class_count = (size_t)slice_class + BACKEND_SLAB_FRONT_OWNER_STACKS,
+                                         .class_count = edge + 1,
                                          .alloc_miss = pool_front_alloc_miss,
                                          .free_miss = pool_front_free_miss};
 }
@@ -628,6 +703,7 @@ static buf_status_t pool_create(const buf_backend_config_t *config, void **state
         return BUF_ENOMEM;
     state->pool_size = pool_size;
     state->pool_shift = floor_log2(pool_size);
+    state->slice_below = pool_size / 2;
     state->annotated = mem_annotating();
     state->arena_size = pool_size * CHUNKS_PER_ARENA;
     pthread_mutex_init(&state->lock, NULL);

@@ -43,7 +43,8 @@ bool backend_slab_cache_off_by_environment(void);
  * and a stack of one of slab's classes; the owner calls them from its own misses for
  * those classes.  Valid until destroy. */
 #define BACKEND_SLAB_FRONT_CLASSES 88 /* class_count: slab's size classes */
-#define BACKEND_SLAB_FRONT_OWNER_STACKS 2
+/* As many as the framework's byte-sized class table can name after slab's classes. */
+#define BACKEND_SLAB_FRONT_OWNER_STACKS (256 - BACKEND_SLAB_FRONT_CLASSES)
 const buf_backend_front_t *backend_slab_front_of(void *state);
 void *backend_slab_front_alloc_miss(void *state, buf_backend_front_stack_t *stack, size_t size);
 void backend_slab_front_free_miss(void *state, void *ptr, buf_backend_front_stack_t *stack, size_t size);

@@ -312,8 +312,8 @@ typedef struct buf_backend_front {
      * stack, size): the stack is full; does what free(state, ptr, size,
      * BUF_DEFAULT_ALIGN) does.  Either may move blocks between the stack and the backend
      * (a refill, a flush), keeping count <= capacity.  A class of capacity 0 sends every
-     * request of it here, where the size tells the backend what to do (pool: a slice,
-     * which must reach its chunk's count on every free). */
+     * request of it here, where the size tells the backend what to do (pool: its larger
+     * slices, and the one entry whose requests are both slices and slab's blocks). */
     void *(*alloc_miss)(void *state, buf_backend_front_stack_t *stack, size_t size);
     void (*free_miss)(void *state, void *ptr, buf_backend_front_stack_t *stack, size_t size);
 } buf_backend_front_t;

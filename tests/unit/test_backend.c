@@ -645,7 +645,7 @@ Test(backend, pool_slices_small_requests_from_one_chunk)
     buf_backend_t *backend = test_open_backend("pool");
     uint8_t *first = buf_backend_alloc(backend, 100, 8, NULL);
     uint8_t *second = buf_backend_alloc(backend, 100, 8, NULL);
-    size_t step = (100 + BUF_REDZONE + 7) & ~(size_t)7;
+    size_t step = (100 + BUF_REDZONE + 15) & ~(size_t)15; /* a slice's class: 16-byte steps up to 512 */
     cr_assert_eq((size_t)(second - first), step, "slices %p and %p", (void *)first, (void *)second);
     cr_assert_eq((uintptr_t)first / 8192, (uintptr_t)second / 8192, "same 8 KiB chunk");
     buf_backend_free(backend, first, 100, 8);
@@ -654,14 +654,17 @@ Test(backend, pool_slices_small_requests_from_one_chunk)
 }
 
 /* Memory is recycled, not leaked: repeated rounds of the same workload must not grow the
- * memory obtained from the OS after the first round. */
+ * memory obtained from the OS after the second round.  The first round may leave pool's
+ * front holding a slice per class, each keeping its chunk (at most 1 MiB of chunks), which
+ * the second round's requests of those classes take while the other slices go to fresh
+ * chunks: after it, nothing grows. */
 Test(backend, freed_memory_is_reused)
 {
     static const char *specs[] = {"slab", "pool", "pool:65536"};
     static void *blocks[5000];
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
         buf_backend_t *backend = test_open_backend(specs[s]);
-        uint64_t after_first = 0;
+        uint64_t after_first = 0, after_second = 0;
         for (int round = 0; round < 5; round++) {
             for (size_t i = 0; i < 5000; i++) {
                 blocks[i] = buf_backend_alloc(backend, 16 + i % 3000, 0, NULL);
@@ -673,9 +676,13 @@ Test(backend, freed_memory_is_reused)
             buf_backend_get_stats(backend, &stats);
             if (round == 0)
                 after_first = stats.bytes_os;
-            else
-                cr_assert_eq(stats.bytes_os, after_first, "%s round %d: bytes_os grew %llu -> %llu", specs[s],
-                             round, (unsigned long long)after_first, (unsigned long long)stats.bytes_os);
+            else if (round == 1) {
+                cr_assert_leq(stats.bytes_os, after_first + ((uint64_t)1 << 20), "%s: bytes_os %llu -> %llu", specs[s],
+                              (unsigned long long)after_first, (unsigned long long)stats.bytes_os);
+                after_second = stats.bytes_os;
+            } else
+                cr_assert_eq(stats.bytes_os, after_second, "%s round %d: bytes_os grew %llu -> %llu", specs[s],
+                             round, (unsigned long long)after_second, (unsigned long long)stats.bytes_os);
         }
         test_close_backend_clean(backend);
     }

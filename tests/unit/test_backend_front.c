@@ -27,7 +27,7 @@
  *   - off: slab:nocache, pool:nocache, BUFBENCH_SLAB_CACHE=0, a decorator, the backends
  *     without one, and every annotated build (ASan: every free must reach slab, which
  *     poisons the block).
- * Pool's front is slab's with its slice class (capacity 0) below pool_size / 2: the miss
+ * Pool's front is slab's with its slice classes below pool_size / 2: the miss
  * paths and the model run over pool too, with the smallest and the largest pools (4 KiB:
  * slab's classes from 2 KiB up; 1 MiB: every request of the front a slice) and the sizes
  * at their edges.  Pool's slices and its request of pool_size / 2:
@@ -469,7 +469,7 @@ Test(backend_front, the_figures_equal_a_model_over_pool)
 }
 
 /* ---- Close ------------------------------------------------------------------------------ */
-/* slab, and pool with slices (never cached) beside slab's classes. */
+/* slab, and pool with cached slices beside slab's classes. */
 static const char *const close_specs[] = {"slab", "pool:4096", "pool"};
 #define CLOSE_SPEC_COUNT (sizeof close_specs / sizeof close_specs[0])
 

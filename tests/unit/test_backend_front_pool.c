@@ -1,20 +1,26 @@
-/* test_backend_front_pool.c — pool's front: slices through its misses, slab's classes above.
+/* test_backend_front_pool.c — pool's front: cached slices, slab's classes above.
  *
  * Pool's front (backend_pool.c, "The front") is the front of the slab instance it owns with
- * two classes of its own, both of capacity 0: the slice class (requests below
- * pool_size / 2 - 7) and the edge class (the 8-byte table entry holding pool_size / 2).
+ * classes of its own: one per slice class (a slice takes its class's size, its "cut":
+ * 16-byte steps up to 512 bytes, then 32 classes per doubling), the smallest of them each a
+ * stack of one slice, one class of capacity 0 for the larger slices, and the edge class,
+ * capacity 0 (the 8-byte table entry holding pool_size / 2).
  * Properties, on the smallest (4 KiB), the default (8 KiB) and the largest (1 MiB) pools:
- *   - a request below pool_size / 2 is a slice, never cached: consecutive slices lie side
- *     by side in one chunk, pool_size / 2 - 8 and pool_size / 2 - 1 included, and a freed
- *     slice leaves no block on any stack;
+ *   - a request below pool_size / 2 is a slice: consecutive slices lie side by side in one
+ *     chunk, each its class's cut long, pool_size / 2 - 8 and pool_size / 2 - 1 included;
+ *   - a freed slice of a cached class sits on its class's stack and serves the next request
+ *     of the class, the class's largest request included, without touching the slice
+ *     after it; the edge class's slices are never cached;
+ *   - only as many classes are cached as chunks fit in 1 MiB (each cached slice may keep
+ *     its chunk): every slice class with 4 and 8 KiB chunks, one with 1 MiB;
  *   - the request of exactly pool_size / 2 is not a slice (as in Node): it takes no room in
  *     the chunk, and its block comes back for the next such request (slab's stack of its
  *     class, reached from the edge class's misses), as does one byte more (slab's class);
- *   - a chunk goes back when its last slice is freed, through the front's free of a slice
- *     of a chunk that is no longer the current one: the next chunk the heap needs is that
- *     one, and bytes_os does not grow;
- *   - the slice path's chunk restarts in place once every slice is back (the pair path
- *     keeps slicing the same bytes).
+ *   - a chunk goes back when its last slice reaches the backend (a cached slice stays live
+ *     to its chunk): the next chunk the heap needs is that one, and bytes_os does not grow;
+ *   - the slice path's chunk restarts in place once every slice is back (the pair path of
+ *     a class that is not cached, or of pool without its front, keeps slicing the same
+ *     bytes).
  * The model, the miss paths of every class and close over pool: test_backend_front.c;
  * a second thread: test_backend_front_threads.c.
  */
@@ -41,15 +47,46 @@ static buf_backend_t *open_pool_with_front(const char *spec)
 static const struct {
     const char *spec;
     size_t pool_size;
-} pools[] = {{"pool:4096", 4096}, {"pool", 8192}, {"pool:1048576", (size_t)1 << 20}};
+    size_t cached_classes; /* 1 MiB of chunks / pool_size */
+} pools[] = {{"pool:4096", 4096, 256}, {"pool", 8192, 128}, {"pool:1048576", (size_t)1 << 20, 1}};
 #define POOL_COUNT (sizeof pools / sizeof pools[0])
 
-static size_t slice_step(size_t size) { return (size + 15) & ~(size_t)15; } /* default alignment */
+/* The bytes a slice of `size` takes: its class's size (16-byte steps up to 512, then 32
+ * classes per doubling). */
+static size_t slice_cut(size_t size)
+{
+    size_t step = 16;
+    if (size > 512) {
+        size_t power = 512;
+        while (power * 2 < size)
+            power *= 2;
+        step = power / 32; /* size in (power, 2 power] */
+    }
+    return (size + step - 1) / step * step;
+}
+
+/* The slice classes in order of their cut: the class index of a slice of `size`. */
+static size_t slice_class_index(size_t size)
+{
+    size_t index = 0;
+    for (size_t cut = 16; cut < slice_cut(size); cut = slice_cut(cut + 1))
+        index++;
+    return index;
+}
+
+/* Whether a freed slice of `size` is cached by the pool: below the edge entry, and in one
+ * of the classes that are. */
+static bool slice_cached(size_t p, size_t size)
+{
+    return size <= pools[p].pool_size / 2 - 8 && slice_class_index(size) < pools[p].cached_classes;
+}
 
 /* A fresh instance: a 16-byte slice starts its chunk, then `size` must follow it, then
- * another 16-byte slice: all three side by side, none cached once freed. */
-static void check_slice_side_by_side(const char *spec, size_t size)
+ * another 16-byte slice after its cut: all three side by side.  Freed, the slice is cached
+ * when its class is, and then serves the largest request of its class. */
+static void check_slice_side_by_side(size_t p, size_t size)
 {
+    const char *spec = pools[p].spec;
     buf_backend_t *backend = open_pool_with_front(spec);
     uint8_t *first = buf_backend_alloc(backend, 16, 0, NULL);
     uint8_t *middle = buf_backend_alloc(backend, size, 0, NULL);
@@ -57,12 +94,27 @@ static void check_slice_side_by_side(const char *spec, size_t size)
     cr_assert(first && middle && last);
     cr_assert_eq(middle, first + 16, "%s: a slice of %zu at %p, not after %p", spec, size, (void *)middle,
                  (void *)first);
-    cr_assert_eq(last, middle + slice_step(size), "%s: the slice after %zu bytes at %p, not %p", spec, size,
-                 (void *)last, (void *)(middle + slice_step(size)));
+    cr_assert_eq(last, middle + slice_cut(size), "%s: the slice after %zu bytes at %p, not %p", spec, size,
+                 (void *)last, (void *)(middle + slice_cut(size)));
+    memset(last, 0x5a, 16);
     memset(middle, 0x3c, size);
-    cr_assert_eq(backend_front_capacity(backend, size), 0, "%s: %zu is a slice: a class never cached", spec, size);
+    bool cached = slice_cached(p, size);
+    cr_assert_eq(backend_front_capacity(backend, size), cached ? 1 : 0, "%s: %zu: capacity %zu", spec, size,
+                 backend_front_capacity(backend, size));
     buf_backend_free(backend, middle, size, 0);
-    cr_assert_eq(backend_front_held(backend, size), 0, "%s: a freed slice of %zu was cached", spec, size);
+    cr_assert_eq(backend_front_held(backend, size), cached ? 1 : 0, "%s: a freed slice of %zu: %zu cached", spec,
+                 size, backend_front_held(backend, size));
+    if (cached) {
+        /* The class's largest request: the cut itself, or the largest slice below the edge. */
+        size_t largest = slice_cut(size) < pools[p].pool_size / 2 - 8 ? slice_cut(size) : pools[p].pool_size / 2 - 8;
+        uint8_t *again = buf_backend_alloc(backend, largest, 0, NULL);
+        cr_assert_eq(again, middle, "%s: the cached slice of %zu did not serve a request of %zu", spec, size, largest);
+        memset(again, 0x77, largest);
+        for (size_t i = 0; i < 16; i++)
+            cr_assert_eq(last[i], 0x5a, "%s: a request of %zu in a slice of %zu wrote into the next slice", spec,
+                         largest, size);
+        buf_backend_free(backend, again, largest, 0);
+    }
     buf_backend_free(backend, first, 16, 0);
     buf_backend_free(backend, last, 16, 0);
     test_close_backend_clean(backend);
@@ -72,10 +124,10 @@ Test(backend_front_pool, requests_below_half_the_pool_are_slices_side_by_side)
 {
     for (size_t p = 0; p < POOL_COUNT; p++) {
         size_t half = pools[p].pool_size / 2;
-        size_t sizes[] = {1, 64, 1000, half - 8, half - 7, half - 1};
+        size_t sizes[] = {1, 17, 64, 500, 513, 1000, 1100, 2049, 3000, half - 8, half - 7, half - 1};
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-            if (sizes[i] <= BUF_BACKEND_FRONT_MAX && sizes[i] + 32 <= pools[p].pool_size)
-                check_slice_side_by_side(pools[p].spec, sizes[i]);
+            if (sizes[i] <= BUF_BACKEND_FRONT_MAX && sizes[i] < half)
+                check_slice_side_by_side(p, sizes[i]);
     }
 }
 
@@ -109,22 +161,22 @@ Test(backend_front_pool, half_the_pool_and_above_are_slabs_blocks)
     }
 }
 
-/* Slab's classes above pool_size / 2 are cached as slab's are: a freed block sits on its
- * class's stack; below, nothing is (every class of the front, one size each). */
-Test(backend_front_pool, slabs_classes_above_half_the_pool_are_cached_slices_never)
+/* Every 8-byte entry of the front's table (every 256 bytes above 4 KiB): what a free leaves
+ * on the stack.  Slab's classes above pool_size / 2 hold the block as slab's do; the slice
+ * classes hold the slice when they are cached; the edge entry never. */
+Test(backend_front_pool, cached_slices_and_slabs_classes_by_request_size)
 {
     for (size_t p = 0; p < POOL_COUNT; p++) {
         buf_backend_t *backend = open_pool_with_front(pools[p].spec);
         size_t half = pools[p].pool_size / 2;
         for (size_t size = 8; size <= BUF_BACKEND_FRONT_MAX; size += size < 4096 ? 8 : 256) {
-            /* The edge class's entry (half - 7 .. half): its stack is the edge class's own,
-             * empty; pool_size / 2 itself sits on slab's stack of its class. */
             bool edge_entry = size > half - 8 && size <= half;
             /* A cached class holds one block after the free: the alloc popped the one a
              * smaller size of the class left, if any, and the free pushed it back. */
-            size_t expected = size <= half - 8 || edge_entry ? 0 : 1;
+            size_t expected = edge_entry ? 0 : size > half ? 1 : slice_cached(p, size) ? 1 : 0;
             void *block = buf_backend_alloc(backend, size, 0, NULL);
             cr_assert_not_null(block);
+            memset(block, 0x11, size);
             buf_backend_free(backend, block, size, 0);
             cr_assert_eq(backend_front_held(backend, size), expected, "%s: %zu bytes: %zu cached, expected %zu",
                          pools[p].spec, size, backend_front_held(backend, size), expected);
@@ -135,11 +187,12 @@ Test(backend_front_pool, slabs_classes_above_half_the_pool_are_cached_slices_nev
     }
 }
 
-/* 4 KiB chunks, slices of 1000 bytes (1008 with the alignment): 4 per chunk.  Chunk A
- * full, one slice of chunk B; A's four freed (A is no longer current: the frees reach its
- * atomic count, and the last one gives A back); B filled: the next slice opens A again,
- * from its start, with no new memory. */
-Test(backend_front_pool, a_chunk_goes_back_when_its_last_slice_is_freed)
+/* 4 KiB chunks, slices of 1000 bytes (a cut of 1008): 4 per chunk.  Chunk A full, one
+ * slice of chunk B, which is freed first and so cached; A's four freed find the stack full
+ * and reach A's atomic count (A is no longer current), the last one giving A back.  The
+ * next request takes the cached slice, B is filled, and the slice after that opens A
+ * again, from its start, with no new memory. */
+Test(backend_front_pool, a_chunk_goes_back_when_its_last_slice_reaches_the_backend)
 {
     buf_backend_t *backend = open_pool_with_front("pool:4096");
     enum { PER_CHUNK = 4 };
@@ -153,10 +206,15 @@ Test(backend_front_pool, a_chunk_goes_back_when_its_last_slice_is_freed)
     cr_assert_eq((uintptr_t)chunk_b[0] % 4096, 0, "a fifth slice starts a chunk");
     buf_backend_stats_t before, after;
     buf_backend_get_stats(backend, &before);
+    buf_backend_free(backend, chunk_b[0], size, 0);
+    cr_assert_eq(backend_front_held(backend, size), 1, "the first free is cached");
     for (int i = 0; i < PER_CHUNK; i++) {
         buf_backend_free(backend, chunk_a[i], size, 0);
-        cr_assert_eq(backend_front_held(backend, size), 0, "a slice was cached");
+        cr_assert_eq(backend_front_held(backend, size), 1, "a slice of A was cached over B's");
     }
+    uint8_t *cached = buf_backend_alloc(backend, size, 0, NULL);
+    cr_assert_eq(cached, chunk_b[0], "the next request takes the cached slice: %p, expected %p", (void *)cached,
+                 (void *)chunk_b[0]);
     for (int i = 1; i < PER_CHUNK; i++) {
         chunk_b[i] = buf_backend_alloc(backend, size, 0, NULL);
         cr_assert_eq(chunk_b[i], chunk_b[0] + i * step, "slice %d of chunk B: %p", i, (void *)chunk_b[i]);
@@ -168,7 +226,7 @@ Test(backend_front_pool, a_chunk_goes_back_when_its_last_slice_is_freed)
     cr_assert_eq(after.bytes_os, before.bytes_os, "bytes_os %llu -> %llu: a new chunk", (unsigned long long)before.bytes_os,
                  (unsigned long long)after.bytes_os);
     test_figures_t model = {.live = (PER_CHUNK + 1) * size, .peak = (PER_CHUNK + 1) * size,
-                            .allocs = 2 * PER_CHUNK + 1, .frees = PER_CHUNK};
+                            .allocs = 2 * PER_CHUNK + 2, .frees = PER_CHUNK + 1};
     test_expect_figures(backend, &model, 0);
     for (int i = 0; i < PER_CHUNK; i++)
         buf_backend_free(backend, chunk_b[i], size, 0);
@@ -176,24 +234,29 @@ Test(backend_front_pool, a_chunk_goes_back_when_its_last_slice_is_freed)
     test_close_backend_clean(backend);
 }
 
-/* The pair path: once every slice of the current chunk is back, the next slice starts the
+/* The slice path: once every slice of the current chunk is back, the next slice starts the
  * chunk over (the same bytes, alloc-free pairs stay in one cache-warm place); a slice still
- * out keeps the offset moving. */
+ * out keeps the offset moving.  On the slices that reach the backend: a class the front does
+ * not cache (64 bytes with 1 MiB chunks), and pool without its front. */
 Test(backend_front_pool, the_current_chunk_starts_over_when_every_slice_is_back)
 {
-    for (size_t p = 0; p < POOL_COUNT; p++) {
-        buf_backend_t *backend = open_pool_with_front(pools[p].spec);
+    static const char *specs[] = {"pool:1048576", "pool:nocache", "pool:4096,nocache"};
+    for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
+        buf_backend_t *backend = test_open_backend(specs[s]);
+        cr_assert_eq(backend_front_held(backend, 64) + backend_front_capacity(backend, 64), 0,
+                     "%s: 64 bytes is a class that is not cached", specs[s]);
         uint8_t *first = buf_backend_alloc(backend, 64, 0, NULL);
         for (int round = 0; round < 3; round++) {
             buf_backend_free(backend, first, 64, 0);
             uint8_t *again = buf_backend_alloc(backend, 64, 0, NULL);
-            cr_assert_eq(again, first, "%s round %d: the chunk did not start over", pools[p].spec, round);
+            cr_assert_eq(again, first, "%s round %d: the chunk did not start over", specs[s], round);
         }
+        const size_t step = slice_cut(64 + BUF_REDZONE); /* a sanitizer build's red zone */
         uint8_t *second = buf_backend_alloc(backend, 64, 0, NULL);
-        cr_assert_eq(second, first + 64);
+        cr_assert_eq(second, first + step);
         buf_backend_free(backend, second, 64, 0);
         uint8_t *third = buf_backend_alloc(backend, 64, 0, NULL);
-        cr_assert_eq(third, first + 128, "%s: a slice still out, the offset moves on", pools[p].spec);
+        cr_assert_eq(third, second + step, "%s: a slice still out, the offset moves on", specs[s]);
         buf_backend_free(backend, third, 64, 0);
         buf_backend_free(backend, first, 64, 0);
         test_close_backend_clean(backend);

@@ -12,7 +12,7 @@
  *     (buf_backend.h, "The inlined fast path"): every thread's identity has them clear,
  *     and an instance first used on a new thread caches that thread's frees (its inline
  *     front opened there), while the thread that created it cannot take that path.
- * Pool (its front is its slab instance's, slices never cached): the same hand-over for
+ * Pool (its front is its slab instance's and its slice classes'): the same hand-over for
  * slab's classes above pool_size / 2, and slices crossing threads both ways while the
  * owner's current chunk keeps being sliced.
  * The suite is named threads_* so that `make test` runs it under ThreadSanitizer too.
