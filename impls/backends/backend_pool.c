@@ -539,8 +539,8 @@ static inline __attribute__((always_inline)) void *pool_front_slice(pool_state_t
 #ifndef POOL_KEEP_ARGUMENTS
 #define POOL_KEEP_ARGUMENTS noinline
 #endif
-static __attribute__((POOL_KEEP_ARGUMENTS)) void *pool_front_slice_miss(pool_state_t *state, buf_backend_front_stack_t *stack,
-                                                         size_t size)
+static __attribute__((POOL_KEEP_ARGUMENTS)) void *pool_front_slice_miss(pool_state_t *state,
+                                                                       buf_backend_front_stack_t *stack, size_t size)
 {
     (void)stack;
     return pool_front_slice(state, size, slice_cut(size));
@@ -590,7 +590,6 @@ static inline __attribute__((always_inline)) void pool_front_free_slice_elsewher
     chunk_release(state, chunk);
 }
 
-
 /* A block of the edge entry's requests (pool_size / 2 - 7 .. pool_size / 2) that is not a
  * slice of the owner's current chunk: slab's block, or a slice of another chunk (the edge
  * class's stack holds either kind), told apart by its address.  Out of line, reached by a
@@ -614,7 +613,6 @@ static __attribute__((noinline)) void pool_front_free_retired(pool_state_t *stat
     pool_front_free_slice_elsewhere(state, ptr, size);
 }
 
-
 /* The owner frees a block of exactly pool_size / 2 past the edge class's full stack:
  * slab's block, or a slice the stack gave that request.  Out of line with tail calls
  * only, so that slab's blocks, the usual case, save no register (callgrind,
@@ -631,7 +629,7 @@ static __attribute__((noinline)) void pool_front_free_half(pool_state_t *state, 
         pool_front_edge_free(state, ptr, size);
         return;
     }
-    pool_front_free_retired(state, ptr, size);
+    pool_front_free_retired(state, ptr, size); /* a slice of a retired chunk (walked again: rare) */
 }
 
 /* The owner frees a slice: its current chunk's (no_front_heap's base is NULL, below every
