@@ -92,7 +92,9 @@ typedef struct pool_state {
     size_t arena_size;
     pthread_mutex_t lock;     /* arenas and the shared free chunk list: only when a thread's
                                * own chunk cache is empty or full */
-    pool_arena_t *arenas;
+    /* Written under the lock, read without it by pool_owns (any thread): atomic, each
+     * arena's next set before the arena is published. */
+    _Atomic(pool_arena_t *) arenas;
     chunk_t *free_chunks;
     _Atomic uint64_t bytes_os;
     size_t redzone;           /* mem_redzone(), fixed for the instance's lifetime */
@@ -100,8 +102,10 @@ typedef struct pool_state {
     /* The front ("The front" below): published unless annotated or switched off. */
     bool front_published;
     size_t slice_below;       /* pool_size / 2: a request below it is a slice */
+    size_t edge_from;         /* pool_size / 2 - 7: a block of a request from here to
+                               * pool_size / 2 may be a slice or slab's ("The front") */
     /* The slice classes' stacks: slab's owner stacks (backend_slab.h), the cached classes
-     * first, then the class of the slices never cached, then the edge class. */
+     * first, then the class of the slices never cached, then the edge class's. */
     buf_backend_front_stack_t *slice_stacks;
     buf_backend_front_stack_t *edge_stack;  /* slab's stack for the request of pool_size / 2
                                              * (NULL above 64 KiB), from the edge class's
@@ -130,6 +134,17 @@ static chunk_t *chunk_of(const pool_state_t *state, const void *ptr)
 {
     pool_arena_t *arena = arena_of(state, ptr);
     return &arena->chunks[((uintptr_t)ptr - (uintptr_t)arena) >> state->pool_shift];
+}
+
+/* Whether `ptr` lies in one of the instance's arenas (a slice, not slab's block): a walk of
+ * the arenas, for the blocks of the edge entry's requests only ("The front"). */
+static bool pool_owns(const pool_state_t *state, const void *ptr)
+{
+    for (const pool_arena_t *arena = atomic_load_explicit(&state->arenas, memory_order_acquire); arena;
+         arena = arena->next)
+        if ((uintptr_t)ptr - (uintptr_t)arena < state->arena_size)
+            return true;
+    return false;
 }
 
 /* ---- Slices' sizes ---------------------------------------------------------------------
@@ -211,8 +226,8 @@ static pool_arena_t *arena_new(pool_state_t *state)
     pool_arena_t *arena = (pool_arena_t *)aligned;
     /* The header needs ceil(sizeof / pool_size) chunks; with >= 4 KiB chunks that is one. */
     arena->chunks_carved = 1;
-    arena->next = state->arenas;
-    state->arenas = arena;
+    arena->next = atomic_load_explicit(&state->arenas, memory_order_relaxed);
+    atomic_store_explicit(&state->arenas, arena, memory_order_release);
     atomic_fetch_add_explicit(&state->bytes_os, state->pool_size, memory_order_relaxed);
     return arena;
 }
@@ -230,7 +245,7 @@ static chunk_t *chunk_acquire(pool_state_t *state, pool_heap_t *heap)
         if (chunk) {
             state->free_chunks = chunk->next_free;
         } else {
-            pool_arena_t *arena = state->arenas;
+            pool_arena_t *arena = atomic_load_explicit(&state->arenas, memory_order_relaxed);
             if (!arena || arena->chunks_carved == CHUNKS_PER_ARENA)
                 arena = arena_new(state);
             uint8_t *base = arena ? (uint8_t *)arena + (size_t)arena->chunks_carved * state->pool_size : NULL;
@@ -410,7 +425,8 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
 {
     pool_state_t *state = opaque;
     size_t request = size + state->redzone;
-    if (request >= state->slice_below) {
+    /* The edge entry's requests: the block is whichever the front handed out. */
+    if (request >= state->edge_from && (request > state->slice_below || !pool_owns(state, ptr))) {
         backend_slab_free(state->blocks, ptr, size, align);
         return;
     }
@@ -447,14 +463,19 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
  *     pool_size / 2 - 8: every alloc and free of them misses;
  *   A slice class's miss is the slice path below without pool_alloc's checks (the size,
  *   the red zone, the heap lookup);
- *   - the edge class, capacity 0: the one 8-byte table entry (the inline path's
- *     (size - 1) >> 3) that holds pool_size / 2, requests pool_size / 2 - 7 ..
- *     pool_size / 2: slices below pool_size / 2 (their cut is pool_size / 2), and
- *     pool_size / 2 itself (not a slice, as in Node), which pops and pushes slab's stack
- *     of its class ("edge_stack") as the inline path would, calling slab's misses when it
- *     is empty or full.  One stack cannot hold both, and the backend could not tell them
- *     apart when the front gives its blocks back (alloc_pair/pool/4096 is that request
- *     with the default 8 KiB pool: callgrind per pair 73, through the edge stack).
+ *   - the edge class: the one 8-byte table entry (the inline path's (size - 1) >> 3) that
+ *     holds pool_size / 2, requests pool_size / 2 - 7 .. pool_size / 2: slices below
+ *     pool_size / 2 (their cut is pool_size / 2), and pool_size / 2 itself (not a slice,
+ *     as in Node), slab's block of its class.  Its stack holds one block of either kind
+ *     and serves any request of the entry with it (both have pool_size / 2 bytes), so a
+ *     block of these requests is whichever the front handed out: every free of one that
+ *     is not a slice of the owner's current chunk, and pool_free at these sizes (on any
+ *     thread, and for the blocks the front gives back), tells them apart by the block's
+ *     address (pool_owns: a walk of the arenas).  Its alloc miss at pool_size / 2 pops
+ *     slab's stack of its class ("edge_stack") or calls slab's miss; a block of slab's
+ *     freed past the full stack is pushed there or goes to slab's miss
+ *     (alloc_pair/pool/4096 is that request with the default 8 KiB pool: callgrind per
+ *     pair 73 with the edge class of capacity 0, 42 with its stack).
  * With pool_size above 128 KiB every front request is a slice.
  *
  * The misses run on the framework's owner only, always one thread (a thread that takes
@@ -518,45 +539,18 @@ static inline __attribute__((always_inline)) void *pool_front_slice(pool_state_t
 #ifndef POOL_KEEP_ARGUMENTS
 #define POOL_KEEP_ARGUMENTS noinline
 #endif
-static __attribute__((POOL_KEEP_ARGUMENTS)) void *pool_front_slice_miss(pool_state_t *state, buf_backend_front_stack_t *stack,
-                                                         size_t size)
+static __attribute__((POOL_KEEP_ARGUMENTS)) void *pool_front_slice_miss(pool_state_t *state,
+                                                                       buf_backend_front_stack_t *stack, size_t size)
 {
     (void)stack;
     return pool_front_slice(state, size, slice_cut(size));
 }
 
-/* A slice of a chunk that is not the owner's current one (its count is atomic: other
- * threads may free its slices too); before the owner's heap is known, any slice, through
- * the general slow path, which tells the current chunk's apart. */
-static __attribute__((noinline)) void pool_front_free_retired(pool_state_t *state, void *ptr, size_t size)
-{
-    chunk_t *chunk = chunk_of(state, ptr);
-    if (__builtin_expect(state->front_heap == &state->no_front_heap, 0)) {
-        pool_free_slow(state, ptr, size, chunk);
-        pool_front_know_heap(state);
-        return;
-    }
-    pool_check_freed_slice(state, chunk, ptr, size);
-    chunk_release(state, chunk);
-}
-
-/* The owner frees a slice: its current chunk's (no_front_heap's base is NULL, below every
- * slice), or a retired one's. */
-static inline __attribute__((always_inline)) void pool_front_slice_free(pool_state_t *state, void *ptr, size_t size)
-{
-    BUF_ASSERT(size < state->slice_below);
-    pool_heap_t *heap = state->front_heap;
-    if (__builtin_expect((uintptr_t)ptr - (uintptr_t)heap->current_base < state->pool_size, 1)) {
-        pool_check_freed_slice(state, heap->current, ptr, size);
-        current_slice_freed(heap);
-        return;
-    }
-    pool_front_free_retired(state, ptr, size);
-}
-
-/* The edge class's request of exactly pool_size / 2 (its smaller ones are slices): slab's
- * block of that size, from slab's stack of its class as the inline path would pop and push
- * it, or slab's misses when that stack is empty or full. */
+/* The edge class's request of exactly pool_size / 2 (its smaller ones are slices) when its
+ * own stack is empty: slab's block of that size, from slab's stack of its class as the
+ * inline path would pop it, or slab's miss when that stack is empty too; and slab's block
+ * of the edge entry freed when the edge class's stack is full, onto that stack of slab's
+ * or through slab's miss. */
 static inline __attribute__((always_inline)) void *pool_front_edge_alloc(pool_state_t *state, size_t size)
 {
     buf_backend_front_stack_t *stack = state->edge_stack;
@@ -578,6 +572,78 @@ static inline __attribute__((always_inline)) void pool_front_edge_free(pool_stat
         return;
     }
     backend_slab_front_free_miss(state->blocks, ptr, stack, size);
+}
+
+/* A slice of a chunk that is not the owner's current one (its count is atomic: other
+ * threads may free its slices too); before the owner's heap is known, any slice, through
+ * the general slow path, which tells the current chunk's apart. */
+static inline __attribute__((always_inline)) void pool_front_free_slice_elsewhere(pool_state_t *state, void *ptr,
+                                                                                  size_t size)
+{
+    chunk_t *chunk = chunk_of(state, ptr);
+    if (__builtin_expect(state->front_heap == &state->no_front_heap, 0)) {
+        pool_free_slow(state, ptr, size, chunk);
+        pool_front_know_heap(state);
+        return;
+    }
+    pool_check_freed_slice(state, chunk, ptr, size);
+    chunk_release(state, chunk);
+}
+
+/* A block of the edge entry's requests (pool_size / 2 - 7 .. pool_size / 2) that is not a
+ * slice of the owner's current chunk: slab's block, or a slice of another chunk (the edge
+ * class's stack holds either kind), told apart by its address.  Out of line, reached by a
+ * tail call: inlined, the walk cost every other slice's free a register save and restore. */
+static __attribute__((noinline)) void pool_front_free_edge_entry(pool_state_t *state, void *ptr, size_t size)
+{
+    if (pool_owns(state, ptr))
+        pool_front_free_slice_elsewhere(state, ptr, size);
+    else
+        pool_front_edge_free(state, ptr, size);
+}
+
+/* The owner's free of a slice that is not in its current chunk; a block of the edge
+ * entry's requests may be slab's instead: pool_front_free_edge_entry. */
+static __attribute__((noinline)) void pool_front_free_retired(pool_state_t *state, void *ptr, size_t size)
+{
+    if (__builtin_expect(size >= state->edge_from, 0)) {
+        pool_front_free_edge_entry(state, ptr, size);
+        return;
+    }
+    pool_front_free_slice_elsewhere(state, ptr, size);
+}
+
+/* The owner frees a block of exactly pool_size / 2 past the edge class's full stack:
+ * slab's block, or a slice the stack gave that request.  Out of line with tail calls
+ * only, so that slab's blocks, the usual case, save no register (callgrind,
+ * alloc_batch_lifo/pool/4096: 164.3 instructions a pair through the slices' free). */
+static __attribute__((noinline)) void pool_front_free_half(pool_state_t *state, void *ptr, size_t size)
+{
+    pool_heap_t *heap = state->front_heap;
+    if ((uintptr_t)ptr - (uintptr_t)heap->current_base < state->pool_size) {
+        pool_check_freed_slice(state, heap->current, ptr, size);
+        current_slice_freed(heap);
+        return;
+    }
+    if (!pool_owns(state, ptr)) {
+        pool_front_edge_free(state, ptr, size);
+        return;
+    }
+    pool_front_free_retired(state, ptr, size); /* a slice of a retired chunk (walked again: rare) */
+}
+
+/* The owner frees a slice: its current chunk's (no_front_heap's base is NULL, below every
+ * slice), or a retired one's. */
+static inline __attribute__((always_inline)) void pool_front_slice_free(pool_state_t *state, void *ptr, size_t size)
+{
+    BUF_ASSERT(size <= state->slice_below);
+    pool_heap_t *heap = state->front_heap;
+    if (__builtin_expect((uintptr_t)ptr - (uintptr_t)heap->current_base < state->pool_size, 1)) {
+        pool_check_freed_slice(state, heap->current, ptr, size);
+        current_slice_freed(heap);
+        return;
+    }
+    pool_front_free_retired(state, ptr, size);
 }
 
 /* The misses, told apart by the request's size, not by its stack: one compare with
@@ -618,7 +684,7 @@ static void pool_front_free_miss(void *opaque, void *ptr, buf_backend_front_stac
         return;
     }
     BUF_ASSERT(stack >= state->slice_stacks && state->edge_stack != NULL);
-    pool_front_edge_free(state, ptr, size);
+    pool_front_free_half(state, ptr, size);
 }
 
 /* Builds the front on the slab instance's (the tables it needs are ready once that
@@ -659,7 +725,7 @@ static void pool_front_init(pool_state_t *state)
     }
     const size_t uncached = first + classes, edge = uncached + 1;
     state->slice_stacks[classes] = (buf_backend_front_stack_t){.count = 0, .capacity = 0};
-    state->slice_stacks[classes + 1] = (buf_backend_front_stack_t){.count = 0, .capacity = 0};
+    state->slice_stacks[classes + 1] = (buf_backend_front_stack_t){.count = 0, .capacity = 1};
     state->front_class_bytes[uncached] = (uint32_t)(half - 8); /* capacity 0: never given back */
     state->front_class_bytes[edge] = (uint32_t)half;
     for (; entry < entries; entry++)
@@ -704,6 +770,7 @@ static buf_status_t pool_create(const buf_backend_config_t *config, void **state
     state->pool_size = pool_size;
     state->pool_shift = floor_log2(pool_size);
     state->slice_below = pool_size / 2;
+    state->edge_from = pool_size / 2 - 7;
     state->annotated = mem_annotating();
     state->arena_size = pool_size * CHUNKS_PER_ARENA;
     pthread_mutex_init(&state->lock, NULL);
@@ -747,7 +814,7 @@ static size_t pool_destroy(void *opaque, void *report)
     FILE *out = report;
     backend_heap_set_destroy(&state->heaps, release_current);
     size_t outstanding = 0, reported = 0;
-    for (pool_arena_t *arena = state->arenas; arena; arena = arena->next)
+    for (pool_arena_t *arena = atomic_load(&state->arenas); arena; arena = arena->next)
         for (uint32_t i = 1; i < arena->chunks_carved; i++) {
             int64_t live = atomic_load(&arena->chunks[i].refs);
             BUF_ASSERT(live >= 0);
@@ -759,7 +826,7 @@ static size_t pool_destroy(void *opaque, void *report)
             outstanding += (size_t)live;
         }
     outstanding += backend_slab_destroy(state->blocks, out);
-    for (pool_arena_t *arena = state->arenas; arena;) {
+    for (pool_arena_t *arena = atomic_load(&state->arenas); arena;) {
         pool_arena_t *next = arena->next;
         mem_unmap(arena, state->arena_size);
         arena = next;

@@ -3,14 +3,17 @@
  * Pool's front (backend_pool.c, "The front") is the front of the slab instance it owns with
  * classes of its own: one per slice class (a slice takes its class's size, its "cut":
  * 16-byte steps up to 512 bytes, then 32 classes per doubling), the smallest of them each a
- * stack of one slice, one class of capacity 0 for the larger slices, and the edge class,
- * capacity 0 (the 8-byte table entry holding pool_size / 2).
+ * stack of one slice, one class of capacity 0 for the larger slices, and the edge class
+ * (the 8-byte table entry holding pool_size / 2), a stack of one block of either kind.
  * Properties, on the smallest (4 KiB), the default (8 KiB) and the largest (1 MiB) pools:
  *   - a request below pool_size / 2 is a slice: consecutive slices lie side by side in one
  *     chunk, each its class's cut long, pool_size / 2 - 8 and pool_size / 2 - 1 included;
  *   - a freed slice of a cached class sits on its class's stack and serves the next request
  *     of the class, the class's largest request included, without touching the slice
- *     after it; the edge class's slices are never cached;
+ *     after it;
+ *   - the edge entry's stack holds one block, a slice or slab's block of pool_size / 2,
+ *     and serves any request of the entry with it; a free of either kind past the full
+ *     stack, and close, reach the right owner (told apart by the block's address);
  *   - only as many classes are cached as chunks fit in 1 MiB (each cached slice may keep
  *     its chunk): every slice class with 4 and 8 KiB chunks, one with 1 MiB;
  *   - the request of exactly pool_size / 2 is not a slice (as in Node): it takes no room in
@@ -74,10 +77,20 @@ static size_t slice_class_index(size_t size)
     return index;
 }
 
-/* Whether a freed slice of `size` is cached by the pool: below the edge entry, and in one
- * of the classes that are. */
+/* Whether a request of `size` is in the edge entry (pool_size / 2 - 7 .. pool_size / 2)
+ * of the front's table. */
+static bool in_edge_entry(size_t p, size_t size)
+{
+    size_t half = pools[p].pool_size / 2;
+    return half <= BUF_BACKEND_FRONT_MAX && size > half - 8 && size <= half;
+}
+
+/* Whether a freed slice of `size` is cached by the pool: in one of the slice classes that
+ * are, or in the edge entry (whose stack holds one block, a slice or slab's). */
 static bool slice_cached(size_t p, size_t size)
 {
+    if (in_edge_entry(p, size))
+        return true;
     return size <= pools[p].pool_size / 2 - 8 && slice_class_index(size) < pools[p].cached_classes;
 }
 
@@ -105,8 +118,10 @@ static void check_slice_side_by_side(size_t p, size_t size)
     cr_assert_eq(backend_front_held(backend, size), cached ? 1 : 0, "%s: a freed slice of %zu: %zu cached", spec,
                  size, backend_front_held(backend, size));
     if (cached) {
-        /* The class's largest request: the cut itself, or the largest slice below the edge. */
-        size_t largest = slice_cut(size) < pools[p].pool_size / 2 - 8 ? slice_cut(size) : pools[p].pool_size / 2 - 8;
+        /* The class's largest request: the cut itself, the largest slice below the edge, or
+         * in the edge entry pool_size / 2 itself. */
+        size_t half = pools[p].pool_size / 2;
+        size_t largest = in_edge_entry(p, size) ? half : slice_cut(size) < half - 8 ? slice_cut(size) : half - 8;
         uint8_t *again = buf_backend_alloc(backend, largest, 0, NULL);
         cr_assert_eq(again, middle, "%s: the cached slice of %zu did not serve a request of %zu", spec, size, largest);
         memset(again, 0x77, largest);
@@ -163,17 +178,16 @@ Test(backend_front_pool, half_the_pool_and_above_are_slabs_blocks)
 
 /* Every 8-byte entry of the front's table (every 256 bytes above 4 KiB): what a free leaves
  * on the stack.  Slab's classes above pool_size / 2 hold the block as slab's do; the slice
- * classes hold the slice when they are cached; the edge entry never. */
+ * classes hold the slice when they are cached; the edge entry holds whichever it was. */
 Test(backend_front_pool, cached_slices_and_slabs_classes_by_request_size)
 {
     for (size_t p = 0; p < POOL_COUNT; p++) {
         buf_backend_t *backend = open_pool_with_front(pools[p].spec);
         size_t half = pools[p].pool_size / 2;
         for (size_t size = 8; size <= BUF_BACKEND_FRONT_MAX; size += size < 4096 ? 8 : 256) {
-            bool edge_entry = size > half - 8 && size <= half;
             /* A cached class holds one block after the free: the alloc popped the one a
              * smaller size of the class left, if any, and the free pushed it back. */
-            size_t expected = edge_entry ? 0 : size > half ? 1 : slice_cached(p, size) ? 1 : 0;
+            size_t expected = size > half ? 1 : slice_cached(p, size) ? 1 : 0;
             void *block = buf_backend_alloc(backend, size, 0, NULL);
             cr_assert_not_null(block);
             memset(block, 0x11, size);
@@ -185,6 +199,57 @@ Test(backend_front_pool, cached_slices_and_slabs_classes_by_request_size)
         }
         test_close_backend_clean(backend);
     }
+}
+
+/* The edge entry's one stack holds slab's block of pool_size / 2 or a slice of its smaller
+ * requests, and serves any request of the entry with either; every free of either kind, at
+ * every size of the entry, reaches the right owner when the stack is full (by the block's
+ * address), and close gives back whichever it holds.  Checked on the default pool: its
+ * slices are in chunks, slab's block is not (the next slice follows the previous one). */
+Test(backend_front_pool, the_edge_entrys_stack_holds_a_slice_or_slabs_block)
+{
+    const size_t half = 4096, below = half - 3;
+    buf_backend_t *backend = open_pool_with_front("pool");
+    uint8_t *first = buf_backend_alloc(backend, 16, 0, NULL);
+    uint8_t *block = buf_backend_alloc(backend, half, 0, NULL); /* slab's */
+    uint8_t *next = buf_backend_alloc(backend, 16, 0, NULL);
+    cr_assert_eq(next, first + 16, "pool_size / 2 took room in the chunk");
+    memset(block, 0x21, half);
+    buf_backend_free(backend, block, half, 0);
+    cr_assert_eq(backend_front_held(backend, below), 1, "the edge entry's stack holds slab's block");
+    uint8_t *taken = buf_backend_alloc(backend, below, 0, NULL);
+    cr_assert_eq(taken, block, "a request of %zu takes the cached block of %zu", below, half);
+    memset(taken, 0x22, below);
+    /* The stack empty: a request below pool_size / 2 is a slice, after `next`; freed, it is
+     * cached, and slab's block freed with the size of a slice finds the stack full. */
+    uint8_t *slice = buf_backend_alloc(backend, below, 0, NULL);
+    cr_assert_eq(slice, next + 16, "a request of %zu with the stack empty is a slice: %p, expected %p", below,
+                 (void *)slice, (void *)(next + 16));
+    memset(slice, 0x23, below);
+    buf_backend_free(backend, slice, below, 0);
+    buf_backend_free(backend, taken, below, 0); /* slab's block, to slab */
+    cr_assert_eq(backend_front_held(backend, half), 1);
+    /* pool_size / 2 takes the cached slice (its cut is pool_size / 2); the next one, the
+     * stack empty, slab's block back from slab's stack of its class. */
+    uint8_t *sliced_half = buf_backend_alloc(backend, half, 0, NULL);
+    cr_assert_eq(sliced_half, slice, "pool_size / 2 takes the cached slice");
+    uint8_t *block_again = buf_backend_alloc(backend, half, 0, NULL);
+    cr_assert_eq(block_again, block, "slab's block freed past the full stack went back to slab: %p, expected %p",
+                 (void *)block_again, (void *)block);
+    memset(sliced_half, 0x24, half);
+    memset(block_again, 0x25, half);
+    for (size_t i = 0; i < 16; i++)
+        cr_assert_eq(first[i] | next[i], first[i], "the slices around were written");
+    /* The slice freed with pool_size / 2 when the stack is full goes to its chunk: the
+     * stack holds slab's block, freed first. */
+    buf_backend_free(backend, block_again, half, 0);
+    buf_backend_free(backend, sliced_half, half, 0);
+    cr_assert_eq(backend_front_held(backend, half), 1);
+    test_figures_t model = {.live = 32, .peak = 32 + 2 * half, .allocs = 7, .frees = 5};
+    test_expect_figures(backend, &model, 0);
+    buf_backend_free(backend, first, 16, 0);
+    buf_backend_free(backend, next, 16, 0);
+    test_close_backend_clean(backend); /* gives slab's block back by its address */
 }
 
 /* 4 KiB chunks, slices of 1000 bytes (a cut of 1008): 4 per chunk.  Chunk A full, one

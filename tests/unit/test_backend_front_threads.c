@@ -281,3 +281,33 @@ Test(threads_backend_front, pool_slices_cross_threads_and_close_finds_none_outst
     }
     test_close_backend_clean(backend);
 }
+
+/* The edge entry's stack (pool_size / 2 - 7 .. pool_size / 2) holds slab's block or a slice
+ * and serves any request of the entry with either (test_backend_front_pool.c): once a
+ * second thread has used the instance, the frees of either kind, at either size, on either
+ * thread, go through pool's general free, which tells them apart by the block's address. */
+Test(threads_backend_front, pool_edge_blocks_of_either_kind_freed_on_either_thread)
+{
+    const size_t half = 4096, below = half - 3;
+    buf_backend_t *backend = open_with_front("pool");
+    void *block = buf_backend_alloc(backend, half, 0, NULL); /* slab's */
+    buf_backend_free(backend, block, half, 0);
+    void *block_as_slice = buf_backend_alloc(backend, below, 0, NULL);
+    cr_assert_eq(block_as_slice, block, "a request of %zu takes slab's cached block", below);
+    void *slice = buf_backend_alloc(backend, below, 0, NULL);
+    buf_backend_free(backend, slice, below, 0);
+    void *slice_as_half = buf_backend_alloc(backend, half, 0, NULL);
+    cr_assert_eq(slice_as_half, slice, "pool_size / 2 takes the cached slice");
+    memset(block_as_slice, 0x31, below);
+    memset(slice_as_half, 0x32, half);
+    /* The visitor allocates a slice of its own and frees slab's block with a slice's size. */
+    visit_t visit = {backend, block_as_slice, NULL, below};
+    run_visitor(&visit);
+    void *small = buf_backend_alloc(backend, 16, 0, NULL);
+    cr_assert(!backend_front_is_on(backend), "the owner's general call turns the front off");
+    buf_backend_free(backend, slice_as_half, half, 0);
+    buf_backend_free(backend, visit.allocated, below, 0);
+    buf_backend_free(backend, small, 16, 0);
+    expect_counts(backend, 0, 6, 6, "all freed");
+    test_close_backend_clean(backend);
+}
