@@ -104,9 +104,6 @@ typedef struct pool_state {
     size_t slice_below;       /* pool_size / 2: a request below it is a slice */
     size_t edge_from;         /* pool_size / 2 - 7: a block of a request from here to
                                * pool_size / 2 may be a slice or slab's ("The front") */
-    /* The slice classes' stacks: slab's owner stacks (backend_slab.h), the cached classes
-     * first, then the class of the slices never cached, then the edge class's. */
-    buf_backend_front_stack_t *slice_stacks;
     buf_backend_front_stack_t *edge_stack;  /* slab's stack for the request of pool_size / 2
                                              * (NULL above 64 KiB), from the edge class's
                                              * misses */
@@ -490,6 +487,14 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
  * pool:BYTES,nocache, and with BUFBENCH_SLAB_CACHE=0 in the environment. */
 #define FRONT_CHUNK_BYTES_MAX ((size_t)1 << 20) /* chunks the cached slices may keep */
 
+/* The slice classes' stacks: slab's owner stacks after its own classes (backend_slab.h),
+ * the cached classes first, then the class of the slices never cached, then the edge
+ * class's. */
+static inline buf_backend_front_stack_t *pool_front_slice_stacks(const pool_state_t *state)
+{
+    return backend_slab_front_of(state->blocks)->stacks + BACKEND_SLAB_FRONT_CLASSES;
+}
+
 /* The owner's heap, for the slice path from now on, once it has a current chunk (its
  * first slices may have come from pool_alloc: the framework's first call is general). */
 static void pool_front_know_heap(pool_state_t *state)
@@ -590,16 +595,23 @@ static inline __attribute__((always_inline)) void pool_front_free_slice_elsewher
     chunk_release(state, chunk);
 }
 
+static __attribute__((noinline)) void pool_front_free_owned_edge_slice(pool_state_t *state, void *ptr, size_t size)
+{
+    pool_front_free_slice_elsewhere(state, ptr, size);
+}
+
 /* A block of the edge entry's requests (pool_size / 2 - 7 .. pool_size / 2) that is not a
  * slice of the owner's current chunk: slab's block, or a slice of another chunk (the edge
- * class's stack holds either kind), told apart by its address.  Out of line, reached by a
- * tail call: inlined, the walk cost every other slice's free a register save and restore. */
+ * class's stack holds either kind), told apart by its address.  Out of line with tail calls
+ * only: slab's blocks, the usual case at pool_size / 2, save no register (callgrind,
+ * alloc_batch_lifo/pool/4096: 164.3 instructions a pair with the slice's free inlined). */
 static __attribute__((noinline)) void pool_front_free_edge_entry(pool_state_t *state, void *ptr, size_t size)
 {
-    if (pool_owns(state, ptr))
-        pool_front_free_slice_elsewhere(state, ptr, size);
-    else
-        pool_front_edge_free(state, ptr, size);
+    if (pool_owns(state, ptr)) {
+        pool_front_free_owned_edge_slice(state, ptr, size);
+        return;
+    }
+    pool_front_edge_free(state, ptr, size);
 }
 
 /* The owner's free of a slice that is not in its current chunk; a block of the edge
@@ -613,27 +625,8 @@ static __attribute__((noinline)) void pool_front_free_retired(pool_state_t *stat
     pool_front_free_slice_elsewhere(state, ptr, size);
 }
 
-/* The owner frees a block of exactly pool_size / 2 past the edge class's full stack:
- * slab's block, or a slice the stack gave that request.  Out of line with tail calls
- * only, so that slab's blocks, the usual case, save no register (callgrind,
- * alloc_batch_lifo/pool/4096: 164.3 instructions a pair through the slices' free). */
-static __attribute__((noinline)) void pool_front_free_half(pool_state_t *state, void *ptr, size_t size)
-{
-    pool_heap_t *heap = state->front_heap;
-    if ((uintptr_t)ptr - (uintptr_t)heap->current_base < state->pool_size) {
-        pool_check_freed_slice(state, heap->current, ptr, size);
-        current_slice_freed(heap);
-        return;
-    }
-    if (!pool_owns(state, ptr)) {
-        pool_front_edge_free(state, ptr, size);
-        return;
-    }
-    pool_front_free_retired(state, ptr, size); /* a slice of a retired chunk (walked again: rare) */
-}
-
-/* The owner frees a slice: its current chunk's (no_front_heap's base is NULL, below every
- * slice), or a retired one's. */
+/* The owner frees a block of at most pool_size / 2: a slice of its current chunk
+ * (no_front_heap's base is NULL, below every slice), or else pool_front_free_retired. */
 static inline __attribute__((always_inline)) void pool_front_slice_free(pool_state_t *state, void *ptr, size_t size)
 {
     BUF_ASSERT(size <= state->slice_below);
@@ -647,25 +640,26 @@ static inline __attribute__((always_inline)) void pool_front_slice_free(pool_sta
 }
 
 /* The misses, told apart by the request's size, not by its stack: one compare with
- * pool_size / 2 and the two branches on its flags.  Above it, one of slab's classes (their
+ * pool_size / 2 and the branches on its flags.  Above it, one of slab's classes (their
  * stacks lie below ours): slab's misses, first, so a batch of 16-64 KiB blocks pays what
- * it paid when the stacks were compared (the state's load, a compare, a branch).  Below
- * it, a slice of the stack's class (a slice class, or the edge class's entry below
- * pool_size / 2); exactly at it, the edge class's block. */
+ * it paid when the stacks were compared (the state's load, a compare, a branch).  An alloc
+ * below it is a slice of the stack's class (a slice class, or the edge class's entry below
+ * pool_size / 2), exactly at it the edge class's block; a free at or below it goes by the
+ * block's place (pool_front_slice_free). */
 static void *pool_front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack, size_t size)
 {
     pool_state_t *state = opaque;
     BUF_ASSERT(state->redzone == 0 && !state->annotated);
     size_t half = state->slice_below;
     if (size > half) {
-        BUF_ASSERT(stack < state->slice_stacks);
+        BUF_ASSERT(stack < pool_front_slice_stacks(state));
         return backend_slab_front_alloc_miss(state->blocks, stack, size);
     }
     if (__builtin_expect(size != half, 1)) {
-        BUF_ASSERT(stack >= state->slice_stacks && stack->count == 0);
+        BUF_ASSERT(stack >= pool_front_slice_stacks(state) && stack->count == 0);
         return pool_front_slice_miss(state, stack, size);
     }
-    BUF_ASSERT(stack >= state->slice_stacks && state->edge_stack != NULL);
+    BUF_ASSERT(stack >= pool_front_slice_stacks(state) && state->edge_stack != NULL);
     return pool_front_edge_alloc(state, size);
 }
 
@@ -674,17 +668,13 @@ static void pool_front_free_miss(void *opaque, void *ptr, buf_backend_front_stac
     pool_state_t *state = opaque;
     size_t half = state->slice_below;
     if (size > half) {
-        BUF_ASSERT(stack < state->slice_stacks);
+        BUF_ASSERT(stack < pool_front_slice_stacks(state));
         backend_slab_front_free_miss(state->blocks, ptr, stack, size);
         return;
     }
-    if (__builtin_expect(size != half, 1)) {
-        BUF_ASSERT(stack >= state->slice_stacks && stack->count == stack->capacity);
-        pool_front_slice_free(state, ptr, size);
-        return;
-    }
-    BUF_ASSERT(stack >= state->slice_stacks && state->edge_stack != NULL);
-    pool_front_free_half(state, ptr, size);
+    /* A slice, or (the edge entry) slab's block of pool_size / 2 - 7 .. pool_size / 2. */
+    BUF_ASSERT(stack >= pool_front_slice_stacks(state) && stack->count == stack->capacity);
+    pool_front_slice_free(state, ptr, size);
 }
 
 /* Builds the front on the slab instance's (the tables it needs are ready once that
@@ -702,7 +692,7 @@ static void pool_front_init(pool_state_t *state)
     size_t cached = FRONT_CHUNK_BYTES_MAX / state->pool_size;
     if (cached > BACKEND_SLAB_FRONT_OWNER_STACKS - 2)
         cached = BACKEND_SLAB_FRONT_OWNER_STACKS - 2; /* and the uncached and edge classes */
-    state->slice_stacks = &slab_front->stacks[first];
+    buf_backend_front_stack_t *slices = &slab_front->stacks[first];
     state->edge_stack = half <= BUF_BACKEND_FRONT_MAX ? &slab_front->stacks[slab_front->class_of[edge_entry]] : NULL;
     /* The cached classes, by cut, until there are `cached` of them (the tables are ready
      * for the entries below edge_entry; an entry never straddles two cuts, all multiples
@@ -715,7 +705,7 @@ static void pool_front_init(pool_state_t *state)
         if (cut != last_cut) {
             if (classes == cached)
                 break;
-            state->slice_stacks[classes] = (buf_backend_front_stack_t){.count = 0, .capacity = 1};
+            slices[classes] = (buf_backend_front_stack_t){.count = 0, .capacity = 1};
             classes++;
             last_cut = cut;
         }
@@ -724,8 +714,8 @@ static void pool_front_init(pool_state_t *state)
         state->front_class_bytes[first + classes - 1] = (uint32_t)largest;
     }
     const size_t uncached = first + classes, edge = uncached + 1;
-    state->slice_stacks[classes] = (buf_backend_front_stack_t){.count = 0, .capacity = 0};
-    state->slice_stacks[classes + 1] = (buf_backend_front_stack_t){.count = 0, .capacity = 1};
+    slices[classes] = (buf_backend_front_stack_t){.count = 0, .capacity = 0};
+    pool_front_slice_stacks(state)[classes + 1] = (buf_backend_front_stack_t){.count = 0, .capacity = 1};
     state->front_class_bytes[uncached] = (uint32_t)(half - 8); /* capacity 0: never given back */
     state->front_class_bytes[edge] = (uint32_t)half;
     for (; entry < entries; entry++)
