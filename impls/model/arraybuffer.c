@@ -160,13 +160,14 @@ static inline __attribute__((always_inline)) buf_status_t arraybuffer_create(buf
 {
     BUF_ASSERT(byte_length <= max_byte_length);
     buf_status_t status = BUF_OK;
-    uint8_t *data = traits & ARRAYBUFFER_ZEROED ? buf_backend_calloc(backend, max_byte_length, model_block_align(max_byte_length), &status)
-                                                : buf_backend_alloc(backend, max_byte_length, model_block_align(max_byte_length), &status);
+    const size_t align = model_block_align(max_byte_length);
+    uint8_t *data = traits & ARRAYBUFFER_ZEROED ? buf_backend_calloc(backend, max_byte_length, align, &status)
+                                                : buf_backend_alloc(backend, max_byte_length, align, &status);
     if (!data)
         return model_allocation_failure(status); /* RangeError "Array buffer allocation failed" */
     buf_arraybuffer_t *ab = header_take();
     if (!ab) {
-        buf_backend_free(backend, data, max_byte_length, model_block_align(max_byte_length));
+        buf_backend_free(backend, data, max_byte_length, align);
         return BUF_ENOMEM; /* the same RangeError: Node cannot make the object either */
     }
     ab->backend = backend;
