@@ -224,8 +224,8 @@ Test(threads_backend_front, the_owner_words_kind_bits_are_clear_in_every_threads
 }
 
 /* ---- Pool ------------------------------------------------------------------------------- */
-#define POOL_SLAB_SIZE 2304 /* pool:4096: slab's 2304-byte class, a stack of 3 */
-#define POOL_CACHED 3
+#define POOL_SLAB_SIZE 2304 /* pool:4096: slab's 2304-byte class, a stack of 7 */
+#define POOL_CACHED 7
 #define POOL_SLICE 64
 
 Test(threads_backend_front, pool_a_second_thread_turns_it_off_and_slab_gets_every_block_back)
