@@ -695,8 +695,8 @@ static inline unsigned front_class_of_stack(const slab_state_t *state, const buf
  * stack, and a free after the refill finds room.  The smaller stacks take one block:
  * refilling them cost the one- to four-block classes more per call than the calls it saved
  * (callgrind, alloc_batch_lifo/slab/4096 and /65536: +7 and +6 per pair with their one- and
- * two-block stacks; 4096 +7 with four).  Blocks never freed are not carved ahead: a fresh
- * slab hands out its blocks one miss at a time, and the stack holds only freed blocks. */
+ * two-block stacks; 4096 +7 with four).  A slab with no free block carves half a stack
+ * ahead the same way (front_refill_carved). */
 /* Hands out `block`, the head of the linked slab's free list, and moves up to half the
  * stack's capacity of the blocks after it onto the (empty) stack.  Out of line, reached by
  * a tail call: inlined, its registers cost the indexed classes' one-block misses three
@@ -717,6 +717,26 @@ static __attribute__((noinline)) void *front_refill_linked(slab_t *slab, buf_bac
     slab->free_list = next;
     slab->used += count + 1;
     stack->count = count;
+    return block;
+}
+
+/* Carves the next block of the slab to hand out and up to half the stack's capacity of the
+ * blocks after it onto the (empty) stack, within what the slab committed (no block is
+ * touched).  A slab emptied by frees goes to the empty list and is carved again from its
+ * base when reused (slab_new), so a batch's allocations carve as often as they pop. */
+static __attribute__((noinline, returns_nonnull)) void *front_refill_carved(slab_t *slab,
+                                                                            buf_backend_front_stack_t *stack)
+{
+    BUF_ASSERT(stack->count == 0 && slab->carved < slab->carve_limit);
+    uint8_t *block = slab->base + (size_t)slab->carved * slab->block_size;
+    uint32_t more = slab->carve_limit - slab->carved - 1, fill = stack->capacity / 2;
+    more = more < fill ? more : fill;
+    /* Top down: the stack pops them in carving order. */
+    for (uint32_t k = 0; k < more; k++)
+        stack->blocks[more - 1 - k] = block + (size_t)(k + 1) * slab->block_size;
+    slab->carved += more + 1;
+    slab->used += more + 1;
+    stack->count = more;
     return block;
 }
 
@@ -769,6 +789,8 @@ static inline __attribute__((always_inline)) void *front_take(slab_t *slab, buf_
         slab->used++;
         block = indexed_pop(slab);
     } else if (slab->carved < slab->carve_limit) {
+        if (class_index < FRONT_BULK_CLASSES)
+            return front_refill_carved(slab, stack);
         slab->used++;
         block = slab->base + (size_t)slab->carved++ * slab->block_size;
     } else {

@@ -111,13 +111,15 @@ Test(backend_front, every_request_size_finds_its_class_stack)
     test_close_backend_clean(backend);
 }
 
+/* At 4 KiB, a stack that moves one block per miss (one of 8 or more would also hold blocks
+ * carved ahead: the model below counts those). */
 Test(backend_front, an_empty_stack_hands_the_request_to_slab)
 {
     buf_backend_t *backend = open_slab_with_front();
-    void *first = buf_backend_alloc(backend, 64, 0, NULL);
-    void *second = buf_backend_alloc(backend, 64, 0, NULL);
+    void *first = buf_backend_alloc(backend, 4096, 0, NULL);
+    void *second = buf_backend_alloc(backend, 4096, 0, NULL);
     cr_assert(first && second && first != second, "two live blocks are distinct");
-    cr_assert_eq(backend_front_held(backend, 64), 0);
+    cr_assert_eq(backend_front_held(backend, 4096), 0);
     /* Other alignments and sizes past the front never touch it. */
     void *aligned = buf_backend_alloc(backend, 64, 64, NULL);
     cr_assert_not_null(aligned);
@@ -127,9 +129,9 @@ Test(backend_front, an_empty_stack_hands_the_request_to_slab)
     cr_assert_not_null(run);
     buf_backend_free(backend, run, 65537, 0);
     cr_assert_eq(backend_front_held(backend, 65537), 0, "a request past 64 KiB is not cached");
-    buf_backend_free(backend, first, 64, 0);
-    buf_backend_free(backend, second, 64, 0);
-    cr_assert_eq(backend_front_held(backend, 64), 2);
+    buf_backend_free(backend, first, 4096, 0);
+    buf_backend_free(backend, second, 4096, 0);
+    cr_assert_eq(backend_front_held(backend, 4096), 2);
     test_close_backend_clean(backend);
 }
 
@@ -141,7 +143,10 @@ Test(backend_front, an_empty_stack_hands_the_request_to_slab)
  * lowest of the given-back stack blocks first, up to the newest, then the freed block; a
  * smaller stack sends just the freed block to slab.  An alloc pops while the stack holds
  * a block; an alloc of an empty stack takes slab's newest free block and, for a bulk
- * stack, moves up to capacity / 2 more onto the stack in the free list's order. */
+ * stack, moves up to capacity / 2 more onto the stack in the free list's order; with no
+ * free block, slab carves the next block and, for a bulk stack, up to capacity / 2 of
+ * the blocks after it onto the stack (how many, the model learns from the stack's count:
+ * no more than the slab has committed). */
 #define FRONT_BULK_BLOCKS 8 /* stacks of this many blocks or more move half at once */
 #define MODEL_MAX 256
 
@@ -176,8 +181,8 @@ static void model_free(class_model_t *m, void *block)
     m->held = keep;
 }
 
-/* The block the model's alloc hands out; NULL when it would take a block slab has never
- * freed (the tests below stay within the blocks they freed). */
+/* The block the model's alloc hands out; NULL when slab carves a block it has never
+ * handed out (then model_carved). */
 static void *model_alloc(class_model_t *m)
 {
     if (m->held)
@@ -193,6 +198,16 @@ static void *model_alloc(class_model_t *m)
     return block;
 }
 
+/* A carve handed out `block`: a bulk stack now holds the `held` blocks after it, a class's
+ * size apart, popped in carving order. */
+static void model_carved(class_model_t *m, void *block, size_t held, size_t class_bytes)
+{
+    cr_assert_leq(held, m->bulk ? m->capacity / 2 : 0, "a carve puts at most half a bulk stack ahead (%zu)", held);
+    for (size_t k = 0; k < held; k++)
+        m->stack[held - 1 - k] = (uint8_t *)block + (k + 1) * class_bytes;
+    m->held = held;
+}
+
 static void model_check_held(buf_backend_t *backend, const class_model_t *m, size_t size, const char *step, size_t i)
 {
     cr_assert_eq(backend_front_held(backend, size), m->held, "size %zu %s %zu: held %zu, expected %zu", size, step, i,
@@ -204,23 +219,33 @@ static void model_check_held(buf_backend_t *backend, const class_model_t *m, siz
 static void check_against_model(buf_backend_t *backend, size_t size, size_t count)
 {
     class_model_t m = class_model(backend, size);
+    const size_t class_bytes = backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN);
     void *blocks[MODEL_MAX];
     cr_assert_leq(count, (size_t)MODEL_MAX);
     for (size_t i = 0; i < count; i++) {
+        void *expected = model_alloc(&m);
         blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
         cr_assert_not_null(blocks[i]);
+        if (expected == NULL) { /* a carve: the slab's next block, and half a stack ahead */
+            cr_assert(i == 0 || blocks[i] == (uint8_t *)blocks[i - 1] + class_bytes,
+                      "size %zu alloc %zu: a fresh slab carves its blocks in order", size, i);
+            model_carved(&m, blocks[i], backend_front_held(backend, size), class_bytes);
+        } else {
+            cr_assert_eq(blocks[i], expected, "size %zu alloc %zu: %p, expected %p", size, i, blocks[i], expected);
+        }
+        model_check_held(backend, &m, size, "fresh alloc", i);
     }
-    cr_assert_eq(backend_front_held(backend, size), 0, "size %zu: fresh blocks are carved one at a time", size);
     for (size_t i = 0; i < count; i++) {
         buf_backend_free(backend, blocks[i], size, 0);
         model_free(&m, blocks[i]);
         model_check_held(backend, &m, size, "free", i);
     }
+    /* Again: blocks the stack held ahead may come back in place of some of the freed ones. */
     for (size_t i = 0; i < count; i++) {
         void *expected = model_alloc(&m);
-        void *block = buf_backend_alloc(backend, size, 0, NULL);
-        cr_assert_not_null(expected);
-        cr_assert_eq(block, expected, "size %zu alloc %zu: %p, expected %p", size, i, block, expected);
+        blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
+        cr_assert_not_null(expected, "size %zu alloc %zu: the model has a block for it", size, i);
+        cr_assert_eq(blocks[i], expected, "size %zu alloc %zu: %p, expected %p", size, i, blocks[i], expected);
         model_check_held(backend, &m, size, "alloc", i);
     }
     for (size_t i = 0; i < count; i++)
