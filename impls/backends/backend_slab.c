@@ -185,23 +185,34 @@ size_t backend_slab_span_for(size_t size, size_t align)
  * the size names the class: a class size names itself in the align-16 row, since every
  * class that row reaches is 16-aligned).
  *
- * Bounds: a stack holds at most FRONT_BLOCKS_MAX blocks (7: one 64-byte line with its
- * count) and at most FRONT_CLASS_BYTES bytes, but always one block, so that an alloc-free
- * pair of any size up to 64 KiB hits.  Summed over the 80 classes the align-16 row
- * reaches, the most a front holds is 944 KiB (classes up to 1 KiB: 7 blocks, 64 KiB of
- * the 80; 2 KiB: 4; 4 KiB: 2; the 24 classes from 8 KiB to 64 KiB: one each, 750 KiB of
- * it), checked when the first front is made.  alloc_mixed (a 14 MiB working set of random
- * sizes) keeps its overhead at peak OS / peak live bytes <= 1.3: the cached blocks stay
- * committed slab memory counted in bytes_os, and with 8 KiB per class the blocks a front
- * holds there are a few hundred KiB at most (README, "Allocation performance").
+ * Bounds: a stack holds at most FRONT_BLOCKS_MAX blocks (31) and at most FRONT_CLASS_BYTES
+ * bytes (16 KiB), but always one block, so that an alloc-free pair of any size up to 64 KiB
+ * hits.  Summed over the 80 classes the align-16 row reaches, the most a front holds is
+ * 1338 KiB (classes up to 512 B: 31 blocks; 1 KiB: 16; 2 KiB: 8; 4 KiB: 4; 8 KiB: 2; the
+ * 21 classes from 9 KiB to 64 KiB one each), checked when the first front is made.
+ * alloc_mixed (a 14 MiB working set of random sizes) keeps its overhead at peak OS / peak
+ * live bytes <= 1.3: the cached blocks stay committed slab memory counted in bytes_os, and
+ * the sizes there hold a few hundred KiB at most (slab 1.2751 -> 1.2696 and pool
+ * 1.2975 -> 1.2982 from 7 blocks and 8 KiB a class; README, "Allocation performance").
+ *
+ * The stacks of FRONT_BULK_MIN_BLOCKS or more move half their capacity per miss (the
+ * misses below): a run of allocations or frees of one class, as in a batch, calls here
+ * once per half a stack.
  *
  * Off (slab publishes no front): when annotated (ASan builds, valgrind watching: every
  * free must reach the slow path that poisons the block), for the option "nocache"
  * (slab:nocache) and when the environment has BUFBENCH_SLAB_CACHE=0 (read at create), so
  * that a benchmark can measure slab's own pair paths. */
-#define FRONT_BLOCKS_MAX 7u
-#define FRONT_CLASS_BYTES ((size_t)8192)
-#define FRONT_TOTAL_BYTES_MAX ((size_t)944 << 10)
+#define FRONT_BLOCKS_MAX 31u
+#define FRONT_CLASS_BYTES ((size_t)16384)
+/* Classes whose stacks refill and flush half their capacity at once: those holding at least
+ * FRONT_BULK_MIN_BLOCKS blocks (below, a refill or a flush moves too few blocks to pay for
+ * its loop: callgrind, alloc_batch_lifo/slab/4096 with four-block stacks, 122 -> 129 per
+ * pair).  The classes up to 2 KiB (indices 0 .. 47): a constant, so that the miss paths
+ * test the class or the stack's address, not load the capacity. */
+#define FRONT_BULK_MIN_BLOCKS 8u
+#define FRONT_BULK_CLASSES 48u
+#define FRONT_TOTAL_BYTES_MAX (((size_t)1338 << 10) + 64)
 
 static uint32_t front_capacity(unsigned class_index)
 {
@@ -228,6 +239,9 @@ void backend_slab_front_init(slab_state_t *state)
     for (unsigned extra = 0; extra < BACKEND_SLAB_FRONT_OWNER_STACKS; extra++)
         state->front_stacks[CLASS_COUNT + extra] = (buf_backend_front_stack_t){.count = 0, .capacity = 0};
     BUF_ASSERT(total <= FRONT_TOTAL_BYTES_MAX);
+    /* The bulk classes are exactly those whose stacks hold FRONT_BULK_MIN_BLOCKS or more. */
+    BUF_ASSERT(front_capacity(FRONT_BULK_CLASSES - 1) >= FRONT_BULK_MIN_BLOCKS &&
+               front_capacity(FRONT_BULK_CLASSES) < FRONT_BULK_MIN_BLOCKS);
     (void)total;
     _Static_assert(BACKEND_SLAB_FRONT_CLASSES == CLASS_COUNT, "backend_slab.h names the class count");
     _Static_assert(BUF_BACKEND_FRONT_MAX == MEDIUM_MAX, "the front serves the slab classes, 1 .. 64 KiB");
@@ -674,13 +688,15 @@ static inline unsigned front_class_of_stack(const slab_state_t *state, const buf
     return (unsigned)(stack - state->front_stacks);
 }
 
-/* A miss of a linked class (below 512 bytes) whose head slab has free blocks takes up to
- * half the stack's capacity more from its free list (three for these classes' seven-block
- * stacks): a run of allocations then calls here once per four blocks, and a free after
- * the refill finds room.  The walk reads the links slab's own alloc would read.  The
- * indexed classes (512 bytes and more) take one block: their stacks hold one to seven
- * blocks, and refilling them cost the one- and two-block classes more per call than the
- * calls it saved (callgrind, alloc_batch_lifo/slab/4096 and /65536: +7 and +6 per pair). */
+/* A miss of a bulk class (FRONT_BULK_CLASSES: stacks of 8 to 31 blocks) whose head slab has
+ * free blocks takes up to half the stack's capacity more from it: a linked class (below
+ * 512 bytes) from its free list (the walk reads the links slab's own alloc would read),
+ * an indexed one from its offsets.  A run of allocations then calls here once per half a
+ * stack, and a free after the refill finds room.  The smaller stacks take one block:
+ * refilling them cost the one- to four-block classes more per call than the calls it saved
+ * (callgrind, alloc_batch_lifo/slab/4096 and /65536: +7 and +6 per pair with their one- and
+ * two-block stacks; 4096 +7 with four).  A slab with no free block carves half a stack
+ * ahead the same way (front_refill_carved). */
 /* Hands out `block`, the head of the linked slab's free list, and moves up to half the
  * stack's capacity of the blocks after it onto the (empty) stack.  Out of line, reached by
  * a tail call: inlined, its registers cost the indexed classes' one-block misses three
@@ -704,6 +720,51 @@ static __attribute__((noinline)) void *front_refill_linked(slab_t *slab, buf_bac
     return block;
 }
 
+/* Carves the next block of the slab to hand out and up to half the stack's capacity of the
+ * blocks after it onto the (empty) stack, within what the slab committed (no block is
+ * touched).  A slab emptied by frees goes to the empty list and is carved again from its
+ * base when reused (slab_new), so a batch's allocations carve as often as they pop. */
+static __attribute__((noinline, returns_nonnull)) void *front_refill_carved(slab_t *slab,
+                                                                            buf_backend_front_stack_t *stack)
+{
+    BUF_ASSERT(stack->count == 0 && slab->carved < slab->carve_limit);
+    uint8_t *block = slab->base + (size_t)slab->carved * slab->block_size;
+    uint32_t more = slab->carve_limit - slab->carved - 1, fill = stack->capacity / 2;
+    more = more < fill ? more : fill;
+    /* Top down: the stack pops them in carving order. */
+    for (uint32_t k = 0; k < more; k++)
+        stack->blocks[more - 1 - k] = block + (size_t)(k + 1) * slab->block_size;
+    slab->carved += more + 1;
+    slab->used += more + 1;
+    stack->count = more;
+    return block;
+}
+
+/* An indexed slab's next block (its last freed, else the top of its offsets) to hand out,
+ * and up to half the stack's capacity more from its offsets onto the (empty) stack, in the
+ * order slab's own alloc would take them. */
+static __attribute__((noinline, returns_nonnull)) void *front_refill_indexed(slab_t *slab,
+                                                                             buf_backend_front_stack_t *stack)
+{
+    BUF_ASSERT(stack->count == 0 && slab->indexed && (slab->free_list || slab->free_count));
+    uint32_t count = slab->free_count;
+    const uint16_t *offsets = slab->free_offsets;
+    uint8_t *const base = slab->base;
+    void *block = slab->free_list;
+    if (block)
+        slab->free_list = NULL;
+    else
+        block = base + ((size_t)offsets[--count] << SLAB_OFFSET_SHIFT);
+    uint32_t more = stack->capacity / 2;
+    more = count < more ? count : more;
+    for (uint32_t k = 0; k < more; k++)
+        stack->blocks[more - 1 - k] = base + ((size_t)offsets[--count] << SLAB_OFFSET_SHIFT);
+    slab->free_count = (uint8_t)count;
+    slab->used += more + 1;
+    stack->count = more;
+    return block;
+}
+
 /* A block of the class from `slab`, the head of its list, as slab's own alloc would take it:
  * the last freed (an indexed class's slot, or a linked class's free list, which refills the
  * stack), a freed offset, a carved block; NULL when the slab has none of those.  Inlined
@@ -715,15 +776,21 @@ static inline __attribute__((always_inline)) void *front_take(slab_t *slab, buf_
     void *block = slab->free_list;
     if (block) {
         if (class_index >= FIRST_INDEXED_CLASS) {
+            if (class_index < FRONT_BULK_CLASSES)
+                return front_refill_indexed(slab, stack);
             slab->free_list = NULL;
             slab->used++;
             return block;
         }
         block = front_refill_linked(slab, stack, block);
     } else if (slab->free_count) {
+        if (class_index < FRONT_BULK_CLASSES)
+            return front_refill_indexed(slab, stack);
         slab->used++;
         block = indexed_pop(slab);
     } else if (slab->carved < slab->carve_limit) {
+        if (class_index < FRONT_BULK_CLASSES)
+            return front_refill_carved(slab, stack);
         slab->used++;
         block = slab->base + (size_t)slab->carved++ * slab->block_size;
     } else {
@@ -787,26 +854,148 @@ void *backend_slab_front_alloc_miss(void *opaque, buf_backend_front_stack_t *sta
     return slab_alloc_slow(state, request, request, BUF_DEFAULT_ALIGN);
 }
 
+/* Blocks `head` .. `tail` of one slab, linked to each other, back onto it: one splice of
+ * the slab's free list and one change of its use count for the n blocks.  Blocks of another
+ * heap (freed by the owner before the front was turned off) go slab's slow path one by one. */
+static void front_give_chain(slab_state_t *state, slab_heap_t *mine, void *head, void *tail, uint32_t n,
+                             size_t request)
+{
+    slab_t *slab = slab_of(head);
+    if (__builtin_expect(slab->heap != mine, 0)) {
+        for (void *block = head, *next; n > 0; n--, block = next) {
+            next = *(void **)block; /* the slow path writes its own link */
+            slab_free_slow(state, block, request, request, BUF_DEFAULT_ALIGN);
+        }
+        return;
+    }
+    BUF_ASSERT(!slab->indexed && slab->used >= n);
+    *(void **)tail = slab->free_list;
+    slab->free_list = head;
+    slab->used -= n;
+    if (__builtin_expect(!slab->listed, 0)) {
+        list_push(&mine->available[slab->class_index], slab);
+        slab->listed = true;
+        return; /* the head: it stays, even when now empty */
+    }
+    if (__builtin_expect(slab->used == 0 && mine->available[slab->class_index] != slab, 0))
+        slab_relist(mine, slab);
+}
+
+/* A full stack of a linked class gives back the block being freed and the newest half of
+ * what it holds, so that a run of frees calls here once per half a stack and an alloc
+ * after it still finds blocks (as after a refill, front_refill_linked).  A linked class's
+ * slab is one unit, so blocks of one slab are told by their unit (a shift and a compare,
+ * not slab_of's lookup); each run of them goes back in one splice (front_give_chain). */
+static __attribute__((noinline)) void front_flush_linked(slab_state_t *state, slab_heap_t *mine,
+                                                         buf_backend_front_stack_t *stack, void *ptr)
+{
+    const size_t request = bytes_by_class[front_class_of_stack(state, stack)];
+    const uint32_t keep = stack->capacity / 2;
+    BUF_ASSERT(stack->count == stack->capacity && keep >= 1);
+    void *head = ptr, *tail = ptr;
+    uint32_t n = 1;
+    uintptr_t unit = (uintptr_t)ptr / UNIT_SIZE;
+    for (uint32_t i = stack->count; i-- > keep;) {
+        void *block = stack->blocks[i];
+        BUF_ASSERT(slab_of(block)->units == 1);
+        slab_check_freed_block(slab_of(block), block, request, BUF_DEFAULT_ALIGN);
+        if ((uintptr_t)block / UNIT_SIZE == unit) {
+            *(void **)block = head;
+            head = block;
+            n++;
+            continue;
+        }
+        front_give_chain(state, mine, head, tail, n, request);
+        head = tail = block;
+        n = 1;
+        unit = (uintptr_t)block / UNIT_SIZE;
+    }
+    stack->count = keep;
+    front_give_chain(state, mine, head, tail, n, request);
+}
+
+/* The owner's n blocks just pushed onto an indexed slab's offsets: one change of its use
+ * count and of its class's list (as front_give_chain does for a linked slab). */
+static void front_indexed_back(slab_heap_t *mine, slab_t *slab, uint32_t n)
+{
+    BUF_ASSERT(slab->used >= n);
+    slab->used -= n;
+    if (__builtin_expect(!slab->listed, 0)) {
+        list_push(&mine->available[slab->class_index], slab);
+        slab->listed = true;
+        return;
+    }
+    if (__builtin_expect(slab->used == 0 && mine->available[slab->class_index] != slab, 0))
+        slab_relist(mine, slab);
+}
+
+/* front_flush_linked for an indexed class: the block being freed and the newest half of the
+ * stack onto their slabs' offsets (no block touched), one count change per run of blocks
+ * of one slab.  A run's slab is told by the block's distance from its base (one compare,
+ * not slab_of's lookup), and its offsets count is kept in a register while it lasts. */
+static __attribute__((noinline)) void front_flush_indexed(slab_state_t *state, slab_heap_t *mine,
+                                                          buf_backend_front_stack_t *stack, void *ptr)
+{
+    const size_t request = bytes_by_class[front_class_of_stack(state, stack)];
+    const uint32_t keep = stack->capacity / 2;
+    BUF_ASSERT(stack->count == stack->capacity && keep >= 1);
+    void *const *blocks = (void *const *)stack->blocks;
+    uint32_t i = stack->count;
+    stack->count = keep;
+    void *block = ptr;
+    for (;;) {
+        /* A new run: the block's slab. */
+        slab_t *slab = slab_of(block);
+        if (__builtin_expect(slab->heap != mine, 0)) {
+            slab_free_slow(state, block, request, request, BUF_DEFAULT_ALIGN);
+            if (i == keep)
+                return;
+            block = blocks[--i];
+            continue;
+        }
+        const uint8_t *base = slab->base;
+        const size_t span = (size_t)slab->units * UNIT_SIZE;
+        uint16_t *offsets = slab->free_offsets;
+        uint32_t count = slab->free_count, n = 0;
+        for (;;) {
+            slab_check_freed_block(slab, block, request, BUF_DEFAULT_ALIGN);
+            BUF_ASSERT(count < slab->capacity);
+            offsets[count++] = (uint16_t)(((const uint8_t *)block - base) >> SLAB_OFFSET_SHIFT);
+            n++;
+            if (i == keep)
+                break;
+            block = blocks[--i];
+            if ((size_t)((const uint8_t *)block - base) >= span)
+                break;
+        }
+        slab->free_count = (uint8_t)count;
+        front_indexed_back(mine, slab, n);
+        if ((size_t)((const uint8_t *)block - base) < span) /* the stack is done */
+            return;
+    }
+}
+
 void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_stack_t *stack, size_t size)
 {
     slab_state_t *state = opaque;
     BUF_ASSERT(size >= 1 && size <= MEDIUM_MAX);
     (void)size; /* the block's slab names its class: freed with the class's size */
     BUF_ASSERT(stack >= state->front_stacks && stack < state->front_stacks + CLASS_COUNT);
-    slab_t *slab = slab_of(ptr);
     slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
+    /* The kind by the stack's address, not its index: compares, no subtract and shift. */
+    if (stack < &state->front_stacks[FRONT_BULK_CLASSES]) {
+        if (stack < &state->front_stacks[FIRST_INDEXED_CLASS])
+            return front_flush_linked(state, mine, stack, ptr);
+        return front_flush_indexed(state, mine, stack, ptr);
+    }
+    /* An indexed class of one to four blocks (every linked class is a bulk one): the block
+     * onto its slab's offsets, as slab's own free would give it. */
+    _Static_assert(FRONT_BULK_CLASSES > FIRST_INDEXED_CLASS, "the linked classes flush in bulk");
+    slab_t *slab = slab_of(ptr);
     if (__builtin_expect(slab->heap == mine, 1)) {
         slab_check_freed_block(slab, ptr, bytes_by_class[front_class_of_stack(state, stack)], BUF_DEFAULT_ALIGN);
-        BUF_ASSERT(slab->used > 0);
-        /* The kind by the stack's address, not its index: a compare, no subtract and shift. */
-        if (stack >= &state->front_stacks[FIRST_INDEXED_CLASS]) { /* onto the stack of offsets: no test of free_list */
-            BUF_ASSERT(slab->indexed);
-            indexed_push(slab, ptr);
-        } else {
-            BUF_ASSERT(!slab->indexed);
-            *(void **)ptr = slab->free_list;
-            slab->free_list = ptr;
-        }
+        BUF_ASSERT(slab->used > 0 && slab->indexed);
+        indexed_push(slab, ptr);
         /* A full slab back on its class's list here, at its head, not through slab_relist's
          * call: a run of frees reaches every full slab of the class this way. */
         slab->used--;

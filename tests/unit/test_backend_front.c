@@ -111,13 +111,15 @@ Test(backend_front, every_request_size_finds_its_class_stack)
     test_close_backend_clean(backend);
 }
 
+/* At 4 KiB, a stack that moves one block per miss (one of 8 or more would also hold blocks
+ * carved ahead: the model below counts those). */
 Test(backend_front, an_empty_stack_hands_the_request_to_slab)
 {
     buf_backend_t *backend = open_slab_with_front();
-    void *first = buf_backend_alloc(backend, 64, 0, NULL);
-    void *second = buf_backend_alloc(backend, 64, 0, NULL);
+    void *first = buf_backend_alloc(backend, 4096, 0, NULL);
+    void *second = buf_backend_alloc(backend, 4096, 0, NULL);
     cr_assert(first && second && first != second, "two live blocks are distinct");
-    cr_assert_eq(backend_front_held(backend, 64), 0);
+    cr_assert_eq(backend_front_held(backend, 4096), 0);
     /* Other alignments and sizes past the front never touch it. */
     void *aligned = buf_backend_alloc(backend, 64, 64, NULL);
     cr_assert_not_null(aligned);
@@ -127,39 +129,135 @@ Test(backend_front, an_empty_stack_hands_the_request_to_slab)
     cr_assert_not_null(run);
     buf_backend_free(backend, run, 65537, 0);
     cr_assert_eq(backend_front_held(backend, 65537), 0, "a request past 64 KiB is not cached");
-    buf_backend_free(backend, first, 64, 0);
-    buf_backend_free(backend, second, 64, 0);
-    cr_assert_eq(backend_front_held(backend, 64), 2);
+    buf_backend_free(backend, first, 4096, 0);
+    buf_backend_free(backend, second, 4096, 0);
+    cr_assert_eq(backend_front_held(backend, 4096), 2);
     test_close_backend_clean(backend);
 }
 
-/* Frees capacity + 2 blocks: the stack takes `capacity`, slab the rest; allocating them
- * again gives the stack's newest first, then slab's (its free list is newest first too),
- * each block exactly once. */
-static void check_full_stack_bypass(buf_backend_t *backend, size_t size)
+/* ---- A model of one class: its stack and slab's free list ------------------------------
+ * What the front promises for one class of a fresh instance whose blocks all come from
+ * one slab (backend_slab.c, "The front"): a free pushes while the stack has room; a free
+ * into a full stack of FRONT_BULK_BLOCKS or more gives back the freed block and the newest
+ * half of the stack (the stack keeps capacity / 2), so that slab's free list then pops the
+ * lowest of the given-back stack blocks first, up to the newest, then the freed block; a
+ * smaller stack sends just the freed block to slab.  An alloc pops while the stack holds
+ * a block; an alloc of an empty stack takes slab's newest free block and, for a bulk
+ * stack, moves up to capacity / 2 more onto the stack in the free list's order; with no
+ * free block, slab carves the next block and, for a bulk stack, up to capacity / 2 of
+ * the blocks after it onto the stack (how many, the model learns from the stack's count:
+ * no more than the slab has committed). */
+#define FRONT_BULK_BLOCKS 8 /* stacks of this many blocks or more move half at once */
+#define MODEL_MAX 256
+
+typedef struct class_model {
+    size_t capacity;
+    bool bulk;
+    void *stack[BUF_BACKEND_FRONT_BLOCKS];
+    size_t held;
+    void *slab[MODEL_MAX]; /* slab's free list, its head last */
+    size_t free;
+} class_model_t;
+
+static class_model_t class_model(buf_backend_t *backend, size_t size)
 {
-    size_t capacity = backend_front_capacity(backend, size);
-    cr_assert(capacity >= 1 && capacity <= BUF_BACKEND_FRONT_BLOCKS, "size %zu: capacity %zu", size, capacity);
-    size_t count = capacity + 2;
-    void *blocks[BUF_BACKEND_FRONT_BLOCKS + 2];
+    class_model_t m = {.capacity = backend_front_capacity(backend, size)};
+    cr_assert(m.capacity >= 1 && m.capacity <= BUF_BACKEND_FRONT_BLOCKS, "size %zu: capacity %zu", size, m.capacity);
+    m.bulk = m.capacity >= FRONT_BULK_BLOCKS;
+    return m;
+}
+
+static void model_free(class_model_t *m, void *block)
+{
+    if (m->held < m->capacity) {
+        m->stack[m->held++] = block;
+        return;
+    }
+    size_t keep = m->bulk ? m->capacity / 2 : m->capacity;
+    cr_assert_lt(m->free + 1 + m->capacity - keep, (size_t)MODEL_MAX);
+    m->slab[m->free++] = block;
+    for (size_t i = m->held; i-- > keep;)
+        m->slab[m->free++] = m->stack[i];
+    m->held = keep;
+}
+
+/* The block the model's alloc hands out; NULL when slab carves a block it has never
+ * handed out (then model_carved). */
+static void *model_alloc(class_model_t *m)
+{
+    if (m->held)
+        return m->stack[--m->held];
+    if (!m->free)
+        return NULL;
+    void *block = m->slab[--m->free];
+    size_t more = m->bulk ? m->capacity / 2 : 0;
+    more = more < m->free ? more : m->free;
+    for (size_t k = 0; k < more; k++)
+        m->stack[more - 1 - k] = m->slab[--m->free];
+    m->held = more;
+    return block;
+}
+
+/* A carve handed out `block`: a bulk stack now holds the `held` blocks after it, a class's
+ * size apart, popped in carving order. */
+static void model_carved(class_model_t *m, void *block, size_t held, size_t class_bytes)
+{
+    cr_assert_leq(held, m->bulk ? m->capacity / 2 : 0, "a carve puts at most half a bulk stack ahead (%zu)", held);
+    for (size_t k = 0; k < held; k++)
+        m->stack[held - 1 - k] = (uint8_t *)block + (k + 1) * class_bytes;
+    m->held = held;
+}
+
+static void model_check_held(buf_backend_t *backend, const class_model_t *m, size_t size, const char *step, size_t i)
+{
+    cr_assert_eq(backend_front_held(backend, size), m->held, "size %zu %s %zu: held %zu, expected %zu", size, step, i,
+                 backend_front_held(backend, size), m->held);
+}
+
+/* Frees `count` blocks of one slab and allocates as many again, each step against the
+ * model: what the stack holds after every step, and which block every alloc hands out. */
+static void check_against_model(buf_backend_t *backend, size_t size, size_t count)
+{
+    class_model_t m = class_model(backend, size);
+    const size_t class_bytes = backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN);
+    void *blocks[MODEL_MAX];
+    cr_assert_leq(count, (size_t)MODEL_MAX);
     for (size_t i = 0; i < count; i++) {
+        void *expected = model_alloc(&m);
         blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
         cr_assert_not_null(blocks[i]);
+        if (expected == NULL) { /* a carve: the slab's next block, and half a stack ahead */
+            cr_assert(i == 0 || blocks[i] == (uint8_t *)blocks[i - 1] + class_bytes,
+                      "size %zu alloc %zu: a fresh slab carves its blocks in order", size, i);
+            model_carved(&m, blocks[i], backend_front_held(backend, size), class_bytes);
+        } else {
+            cr_assert_eq(blocks[i], expected, "size %zu alloc %zu: %p, expected %p", size, i, blocks[i], expected);
+        }
+        model_check_held(backend, &m, size, "fresh alloc", i);
     }
     for (size_t i = 0; i < count; i++) {
         buf_backend_free(backend, blocks[i], size, 0);
-        size_t expected = i + 1 < capacity ? i + 1 : capacity;
-        cr_assert_eq(backend_front_held(backend, size), expected, "size %zu free %zu: held %zu, expected %zu", size,
-                     i, backend_front_held(backend, size), expected);
+        model_free(&m, blocks[i]);
+        model_check_held(backend, &m, size, "free", i);
     }
+    /* Again: blocks the stack held ahead may come back in place of some of the freed ones. */
     for (size_t i = 0; i < count; i++) {
-        /* The stack: blocks[capacity - 1] down to blocks[0]; then slab: the last freed first. */
-        void *expected = i < capacity ? blocks[capacity - 1 - i] : blocks[count - 1 - (i - capacity)];
-        void *block = buf_backend_alloc(backend, size, 0, NULL);
-        cr_assert_eq(block, expected, "size %zu alloc %zu: %p, expected %p", size, i, block, expected);
+        void *expected = model_alloc(&m);
+        blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
+        cr_assert_not_null(expected, "size %zu alloc %zu: the model has a block for it", size, i);
+        cr_assert_eq(blocks[i], expected, "size %zu alloc %zu: %p, expected %p", size, i, blocks[i], expected);
+        model_check_held(backend, &m, size, "alloc", i);
     }
     for (size_t i = 0; i < count; i++)
         buf_backend_free(backend, blocks[i], size, 0);
+}
+
+/* Frees capacity + 2 blocks: the stack takes `capacity`, then the first free past it goes
+ * to slab (with half the stack when the stack is a bulk one); allocating them again gives
+ * the stack's newest first, then slab's, each block exactly once. */
+static void check_full_stack_bypass(buf_backend_t *backend, size_t size)
+{
+    check_against_model(backend, size, backend_front_capacity(backend, size) + 2);
 }
 
 Test(backend_front, a_full_stack_sends_the_free_to_slab)
@@ -194,6 +292,7 @@ static size_t front_class_sizes(size_t *sizes, size_t room)
 static void check_misses_both_ways(buf_backend_t *backend, size_t size)
 {
     size_t capacity = backend_front_capacity(backend, size);
+    const size_t keep = capacity >= FRONT_BULK_BLOCKS ? capacity / 2 : capacity;
     uint8_t *blocks[MISS_RUN];
     for (int round = 0; round < 2; round++) {
         for (size_t i = 0; i < MISS_RUN; i++) {
@@ -208,11 +307,13 @@ static void check_misses_both_ways(buf_backend_t *backend, size_t size)
             for (size_t at = 0; at < size; at += size / 8)
                 cr_assert_eq(blocks[i][at], (uint8_t)(i + 1), "size %zu round %d: block %zu changed at %zu", size,
                              round, i, at);
+        size_t held = backend_front_held(backend, size);
         for (size_t i = 0; i < MISS_RUN; i++) {
             buf_backend_free(backend, blocks[MISS_RUN - 1 - i], size, 0);
-            cr_assert_leq(backend_front_held(backend, size), capacity);
+            held = held < capacity ? held + 1 : keep;
+            cr_assert_eq(backend_front_held(backend, size), held, "size %zu round %d free %zu: held %zu, expected %zu",
+                         size, round, i, backend_front_held(backend, size), held);
         }
-        cr_assert_eq(backend_front_held(backend, size), capacity, "size %zu: a run of frees fills the stack", size);
     }
 }
 
@@ -257,44 +358,21 @@ Test(backend_front, every_class_misses_both_ways_without_losing_a_block)
     }
 }
 
-/* An alloc that finds its stack empty: a linked class's stack is refilled with
- * capacity / 2 blocks from slab's free list, handed out newest first after the block
- * the miss returned; an indexed class's stack stays empty. */
+/* An alloc that finds its stack empty, after runs of frees long enough to flush a bulk
+ * stack twice: slab's newest free block, and a bulk class's stack refilled with
+ * capacity / 2 blocks from slab's free list (linked or indexed alike), handed out in the
+ * list's order; a smaller stack stays empty.  All within one slab of the class. */
 static void check_refill(buf_backend_t *backend, size_t size)
 {
     size_t capacity = backend_front_capacity(backend, size);
-    /* The stack's blocks, the miss's, half a stack and one more: all in one slab (at
-     * least 8 blocks), so that its free list holds the rest, newest first. */
-    const size_t RUN = capacity + 1 + capacity / 2 + 1;
-    void *blocks[2 * BUF_BACKEND_FRONT_BLOCKS];
-    for (size_t i = 0; i < RUN; i++)
-        blocks[i] = buf_backend_alloc(backend, size, 0, NULL);
-    /* The stack takes blocks[0 .. capacity), slab's free list the rest, blocks[RUN - 1]
-     * at its head. */
-    for (size_t i = 0; i < RUN; i++)
-        buf_backend_free(backend, blocks[i], size, 0);
-    for (size_t i = 0; i < capacity; i++)
-        cr_assert_eq(buf_backend_alloc(backend, size, 0, NULL), blocks[capacity - 1 - i]);
-    cr_assert_eq(backend_front_held(backend, size), 0);
-    void *missed = buf_backend_alloc(backend, size, 0, NULL);
-    cr_assert_eq(missed, blocks[RUN - 1], "size %zu: the miss takes slab's newest free block", size);
-    bool linked = backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN) < 512; /* 481 .. 512: the 512 class */
-    size_t refilled = linked ? capacity / 2 : 0;
-    cr_assert_eq(backend_front_held(backend, size), refilled, "size %zu: the miss left %zu on the stack, expected %zu",
-                 size, backend_front_held(backend, size), refilled);
-    for (size_t i = 0; i < refilled; i++)
-        cr_assert_eq(buf_backend_alloc(backend, size, 0, NULL), blocks[RUN - 2 - i],
-                     "size %zu: the refilled stack pops in the free list's order", size);
-    /* Everything back: the ones handed out since the frees. */
-    for (size_t i = 0; i < capacity; i++)
-        buf_backend_free(backend, blocks[i], size, 0);
-    for (size_t i = 0; i <= refilled; i++)
-        buf_backend_free(backend, blocks[RUN - 1 - i], size, 0);
+    size_t per_slab = backend_slab_span_for(size, BUF_DEFAULT_ALIGN) / backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN);
+    size_t run = 2 * capacity + 2;
+    check_against_model(backend, size, run < per_slab ? run : per_slab);
 }
 
-Test(backend_front, an_alloc_miss_refills_a_linked_class_with_half_its_stack)
+Test(backend_front, an_alloc_miss_refills_a_bulk_class_with_half_its_stack)
 {
-    static const size_t sizes[] = {16, 64, 256, 480, 496, 512, 1024, 4096, 65536};
+    static const size_t sizes[] = {16, 64, 256, 480, 496, 512, 1024, 2048, 2304, 4096, 65536};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         buf_backend_t *backend = open_slab_with_front(); /* a fresh slab: its free list is ours */
         check_refill(backend, sizes[i]);
@@ -357,7 +435,7 @@ Test(backend_front, an_alloc_miss_moves_past_a_full_slab_to_the_next_with_a_free
     test_close_backend_clean(backend);
 }
 
-Test(backend_front, each_class_holds_at_most_seven_blocks_and_8_KiB)
+Test(backend_front, each_class_holds_at_most_31_blocks_and_16_KiB)
 {
     buf_backend_t *backend = open_slab_with_front();
     size_t total = 0, last_class = 0;
@@ -365,14 +443,16 @@ Test(backend_front, each_class_holds_at_most_seven_blocks_and_8_KiB)
         size_t class_bytes = backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN);
         size_t capacity = backend_front_capacity(backend, size);
         cr_assert(capacity >= 1, "size %zu: every class of the front holds a block", size);
-        cr_assert(capacity <= 7, "size %zu: capacity %zu above 7 blocks", size, capacity);
-        cr_assert(capacity == 1 || capacity * class_bytes <= 8192, "size %zu: %zu blocks of %zu bytes above 8 KiB",
+        cr_assert(capacity <= 31, "size %zu: capacity %zu above 31 blocks", size, capacity);
+        cr_assert(capacity == 1 || capacity * class_bytes <= 16384, "size %zu: %zu blocks of %zu bytes above 16 KiB",
                   size, capacity, class_bytes);
+        size_t fits = 16384 / class_bytes;
+        cr_assert_eq(capacity, fits < 1 ? 1 : fits > 31 ? 31 : fits, "size %zu: as many blocks as fit", size);
         if (class_bytes != last_class)
             total += capacity * class_bytes;
         last_class = class_bytes;
     }
-    cr_assert_leq(total, (size_t)944 << 10, "the front may hold %zu bytes in all", total);
+    cr_assert_leq(total, ((size_t)1338 << 10) + 64, "the front may hold %zu bytes in all", total);
     test_close_backend_clean(backend);
 }
 
