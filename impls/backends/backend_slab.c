@@ -854,6 +854,24 @@ void *backend_slab_front_alloc_miss(void *opaque, buf_backend_front_stack_t *sta
     return slab_alloc_slow(state, request, request, BUF_DEFAULT_ALIGN);
 }
 
+/* The owner's n blocks of one slab just linked back into it (its free list or its offsets):
+ * one change of its use count, and of its class's list when the slab was full (back on the
+ * list here, at its head, not through slab_relist's call: a run of frees reaches every full
+ * slab of the class this way; the head stays, even when now empty) or is now empty and
+ * not the head. */
+static inline __attribute__((always_inline)) void front_blocks_back(slab_heap_t *mine, slab_t *slab, uint32_t n)
+{
+    BUF_ASSERT(slab->used >= n);
+    slab->used -= n;
+    if (__builtin_expect(!slab->listed, 0)) {
+        list_push(&mine->available[slab->class_index], slab);
+        slab->listed = true;
+        return;
+    }
+    if (__builtin_expect(slab->used == 0 && mine->available[slab->class_index] != slab, 0))
+        slab_relist(mine, slab);
+}
+
 /* Blocks `head` .. `tail` of one slab, linked to each other, back onto it: one splice of
  * the slab's free list and one change of its use count for the n blocks.  Blocks of another
  * heap (freed by the owner before the front was turned off) go slab's slow path one by one. */
@@ -868,17 +886,10 @@ static void front_give_chain(slab_state_t *state, slab_heap_t *mine, void *head,
         }
         return;
     }
-    BUF_ASSERT(!slab->indexed && slab->used >= n);
+    BUF_ASSERT(!slab->indexed);
     *(void **)tail = slab->free_list;
     slab->free_list = head;
-    slab->used -= n;
-    if (__builtin_expect(!slab->listed, 0)) {
-        list_push(&mine->available[slab->class_index], slab);
-        slab->listed = true;
-        return; /* the head: it stays, even when now empty */
-    }
-    if (__builtin_expect(slab->used == 0 && mine->available[slab->class_index] != slab, 0))
-        slab_relist(mine, slab);
+    front_blocks_back(mine, slab, n);
 }
 
 /* A full stack of a linked class gives back the block being freed and the newest half of
@@ -912,21 +923,6 @@ static __attribute__((noinline)) void front_flush_linked(slab_state_t *state, sl
     }
     stack->count = keep;
     front_give_chain(state, mine, head, tail, n, request);
-}
-
-/* The owner's n blocks just pushed onto an indexed slab's offsets: one change of its use
- * count and of its class's list (as front_give_chain does for a linked slab). */
-static void front_indexed_back(slab_heap_t *mine, slab_t *slab, uint32_t n)
-{
-    BUF_ASSERT(slab->used >= n);
-    slab->used -= n;
-    if (__builtin_expect(!slab->listed, 0)) {
-        list_push(&mine->available[slab->class_index], slab);
-        slab->listed = true;
-        return;
-    }
-    if (__builtin_expect(slab->used == 0 && mine->available[slab->class_index] != slab, 0))
-        slab_relist(mine, slab);
 }
 
 /* front_flush_linked for an indexed class: the block being freed and the newest half of the
@@ -969,7 +965,7 @@ static __attribute__((noinline)) void front_flush_indexed(slab_state_t *state, s
                 break;
         }
         slab->free_count = (uint8_t)count;
-        front_indexed_back(mine, slab, n);
+        front_blocks_back(mine, slab, n);
         if ((size_t)((const uint8_t *)block - base) < span) /* the stack is done */
             return;
     }
@@ -996,16 +992,7 @@ void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_sta
         slab_check_freed_block(slab, ptr, bytes_by_class[front_class_of_stack(state, stack)], BUF_DEFAULT_ALIGN);
         BUF_ASSERT(slab->used > 0 && slab->indexed);
         indexed_push(slab, ptr);
-        /* A full slab back on its class's list here, at its head, not through slab_relist's
-         * call: a run of frees reaches every full slab of the class this way. */
-        slab->used--;
-        if (__builtin_expect(!slab->listed, 0)) {
-            list_push(&mine->available[slab->class_index], slab);
-            slab->listed = true;
-            return; /* the head: it stays, even when now empty */
-        }
-        if (__builtin_expect(slab->used == 0 && mine->available[slab->class_index] != slab, 0))
-            slab_relist(mine, slab);
+        front_blocks_back(mine, slab, 1);
         return;
     }
     size_t request = bytes_by_class[front_class_of_stack(state, stack)];

@@ -257,3 +257,80 @@ Test(threads_backend, concurrent_allocation_from_one_instance)
         test_close_backend_clean(backend);
     }
 }
+
+/* ---- Pool's chunk cache ------------------------------------------------------------------
+ * A heap keeps up to 1 MiB of the free chunks it returned itself (128 of 8 KiB) and puts
+ * the rest on the shared list, where another thread finds them: the owner slices 200
+ * chunks and the first slice of one more, and frees every slice, so 200 chunks come back
+ * (the current one stays its), 128 into its cache and 72 onto the list; a second thread
+ * then slices exactly 72 chunks before the instance commits a new one. */
+#define CACHE_TEST_CHUNKS 200
+#define CACHE_TEST_CACHED 128 /* 1 MiB of 8 KiB chunks */
+#define CACHE_TEST_SLICE 1024
+
+typedef struct {
+    buf_backend_t *backend;
+    size_t chunks_before_growth;
+    void *slices[4 * CACHE_TEST_CHUNKS * 8];
+    size_t count;
+} chunk_taker_t;
+
+static uint64_t bytes_os_of(buf_backend_t *backend)
+{
+    buf_backend_stats_t stats;
+    buf_backend_get_stats(backend, &stats);
+    return stats.bytes_os;
+}
+
+static void *chunk_taker_main(void *arg)
+{
+    chunk_taker_t *taker = arg;
+    const uint64_t start = bytes_os_of(taker->backend);
+    uintptr_t last_chunk = 0;
+    size_t chunks = 0;
+    while (taker->count < sizeof taker->slices / sizeof taker->slices[0]) {
+        void *slice = buf_backend_alloc(taker->backend, CACHE_TEST_SLICE, 0, NULL);
+        if (!slice)
+            break;
+        taker->slices[taker->count++] = slice;
+        if (bytes_os_of(taker->backend) != start)
+            break; /* a new chunk was committed */
+        uintptr_t chunk = (uintptr_t)slice & ~(uintptr_t)(8192 - 1);
+        if (chunk != last_chunk)
+            chunks++;
+        last_chunk = chunk;
+    }
+    taker->chunks_before_growth = chunks;
+    for (size_t i = 0; i < taker->count; i++)
+        buf_backend_free(taker->backend, taker->slices[i], CACHE_TEST_SLICE, 0);
+    return NULL;
+}
+
+Test(threads_backend, pool_chunks_past_a_heaps_cache_go_to_the_shared_list)
+{
+    buf_backend_t *backend = test_open_backend("pool:nocache"); /* no front: every free reaches the chunk */
+    static void *slices[CACHE_TEST_CHUNKS * 8 * 2];
+    size_t count = 0, chunks = 0;
+    for (uintptr_t last_chunk = 0;;) {
+        cr_assert_lt(count, sizeof slices / sizeof slices[0]);
+        void *slice = buf_backend_alloc(backend, CACHE_TEST_SLICE, 0, NULL);
+        cr_assert_not_null(slice);
+        uintptr_t chunk = (uintptr_t)slice & ~(uintptr_t)(8192 - 1);
+        if (chunk != last_chunk && ++chunks > CACHE_TEST_CHUNKS) {
+            buf_backend_free(backend, slice, CACHE_TEST_SLICE, 0); /* the 201st chunk's first */
+            break;
+        }
+        last_chunk = chunk;
+        slices[count++] = slice;
+    }
+    for (size_t i = 0; i < count; i++)
+        buf_backend_free(backend, slices[i], CACHE_TEST_SLICE, 0);
+    static chunk_taker_t taker;
+    taker = (chunk_taker_t){.backend = backend};
+    pthread_t thread;
+    cr_assert_eq(pthread_create(&thread, NULL, chunk_taker_main, &taker), 0);
+    cr_assert_eq(pthread_join(thread, NULL), 0);
+    cr_assert_eq(taker.chunks_before_growth, CACHE_TEST_CHUNKS - CACHE_TEST_CACHED,
+                 "the other thread found %zu chunks on the shared list", taker.chunks_before_growth);
+    test_close_backend_clean(backend);
+}
