@@ -656,17 +656,19 @@ Test(backend, pool_slices_small_requests_from_one_chunk)
 }
 
 /* Memory is recycled, not leaked: repeated rounds of the same workload must not grow the
- * memory obtained from the OS after the second round.  The first round may leave pool's
+ * memory obtained from the OS after the third round.  The first round may leave pool's
  * front holding a slice per class, each keeping its chunk (at most 1 MiB of chunks), which
  * the second round's requests of those classes take while the other slices go to fresh
- * chunks: after it, nothing grows. */
+ * chunks, and the bulk class's stack (runs of one slice class: 16 slices, up to 15 chunks
+ * more) may shift which chunk a later round ends in once more: after the third round,
+ * nothing grows. */
 Test(backend, freed_memory_is_reused)
 {
     static const char *specs[] = {"slab", "pool", "pool:65536"};
     static void *blocks[5000];
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
         buf_backend_t *backend = test_open_backend(specs[s]);
-        uint64_t after_first = 0, after_second = 0;
+        uint64_t after_first = 0, settled = 0;
         for (int round = 0; round < 5; round++) {
             for (size_t i = 0; i < 5000; i++) {
                 blocks[i] = buf_backend_alloc(backend, 16 + i % 3000, 0, NULL);
@@ -678,13 +680,13 @@ Test(backend, freed_memory_is_reused)
             buf_backend_get_stats(backend, &stats);
             if (round == 0)
                 after_first = stats.bytes_os;
-            else if (round == 1) {
-                cr_assert_leq(stats.bytes_os, after_first + ((uint64_t)1 << 20), "%s: bytes_os %llu -> %llu", specs[s],
-                              (unsigned long long)after_first, (unsigned long long)stats.bytes_os);
-                after_second = stats.bytes_os;
+            else if (round <= 2) {
+                cr_assert_leq(stats.bytes_os, after_first + ((uint64_t)2 << 20), "%s round %d: bytes_os %llu -> %llu",
+                              specs[s], round, (unsigned long long)after_first, (unsigned long long)stats.bytes_os);
+                settled = stats.bytes_os;
             } else
-                cr_assert_eq(stats.bytes_os, after_second, "%s round %d: bytes_os grew %llu -> %llu", specs[s],
-                             round, (unsigned long long)after_second, (unsigned long long)stats.bytes_os);
+                cr_assert_eq(stats.bytes_os, settled, "%s round %d: bytes_os grew %llu -> %llu", specs[s],
+                             round, (unsigned long long)settled, (unsigned long long)stats.bytes_os);
         }
         test_close_backend_clean(backend);
     }

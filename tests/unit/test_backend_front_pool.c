@@ -327,3 +327,55 @@ Test(backend_front_pool, the_current_chunk_starts_over_when_every_slice_is_back)
         test_close_backend_clean(backend);
     }
 }
+
+/* Runs of one slice class (backend_pool.c, "Runs of one slice class"): with 8 KiB chunks and
+ * 64-byte slices (128 a chunk), the eighth allocation miss in a row of the class gives it a
+ * stack of 16, its slice and the 8 after it cut at once: the stack holds them, the next
+ * allocations pop them in cutting order, side by side with the first seven, and the miss
+ * after them cuts 8 more.  A run of frees fills the stack to 16, then each free past it
+ * gives back itself and the newest 8.  Another class's run of eight takes the bulk stack
+ * over: the first class's stack holds one slice again (the rest given back to their chunk)
+ * and its capacity is 1.  Everything freed, the figures are exact and close finds nothing
+ * outstanding (each chunk's count was given back exactly). */
+Test(backend_front_pool, a_run_of_one_slice_class_gets_a_bulk_stack_until_another_takes_it)
+{
+    buf_backend_t *backend = open_pool_with_front("pool");
+    enum { STREAK = 8, BULK = 16, RUN = 40 };
+    const size_t size = 64, other = 200, other_cut = 208;
+    cr_assert_eq(backend_front_capacity(backend, size), 1);
+    uint8_t *slices[RUN];
+    for (int i = 0; i < RUN; i++) {
+        slices[i] = buf_backend_alloc(backend, size, 0, NULL);
+        cr_assert_eq(slices[i], slices[0] + (size_t)i * size, "slice %d side by side: %p", i, (void *)slices[i]);
+        /* The instance's first allocation takes the general path; then misses 1-7 (allocs
+         * 1-7) cut one slice each, the 8th (alloc 8) cuts 9, 8 of them onto the stack,
+         * which the next 8 pop; alloc 17 misses again and cuts 9 more, and so on. */
+        size_t expected_held = i < STREAK ? 0 : (size_t)(8 - (i - STREAK) % 9);
+        cr_assert_eq(backend_front_held(backend, size), expected_held, "alloc %d: held %zu, expected %zu", i,
+                     backend_front_held(backend, size), expected_held);
+        cr_assert_eq(backend_front_capacity(backend, size), i < STREAK ? 1u : (size_t)BULK, "alloc %d", i);
+    }
+    /* Alloc 35 cut 36..43 onto the stack; 36..39 were popped. */
+    size_t held = backend_front_held(backend, size);
+    cr_assert_eq(held, 4);
+    for (int i = 0; i < RUN; i++) {
+        buf_backend_free(backend, slices[i], size, 0);
+        held = held < BULK ? held + 1 : BULK / 2;
+        cr_assert_eq(backend_front_held(backend, size), held, "free %d: held %zu, expected %zu", i,
+                     backend_front_held(backend, size), held);
+    }
+    /* Another class's run: the bulk stack moves to it, the first class keeps one slice. */
+    uint8_t *others[STREAK];
+    for (int i = 0; i < STREAK; i++)
+        others[i] = buf_backend_alloc(backend, other, 0, NULL);
+    for (int i = 1; i < STREAK; i++)
+        cr_assert_eq(others[i], others[0] + (size_t)i * other_cut, "the other class's slice %d", i);
+    cr_assert_eq(backend_front_capacity(backend, other), (size_t)BULK);
+    cr_assert_eq(backend_front_capacity(backend, size), 1, "the first class's stack holds one slice again");
+    cr_assert_eq(backend_front_held(backend, size), 1);
+    test_figures_t model = {.live = STREAK * other, .peak = RUN * size, .allocs = RUN + STREAK, .frees = RUN};
+    test_expect_figures(backend, &model, 0);
+    for (int i = 0; i < STREAK; i++)
+        buf_backend_free(backend, others[i], other, 0);
+    test_close_backend_clean(backend);
+}
