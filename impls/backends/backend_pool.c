@@ -27,9 +27,9 @@
  * A current chunk whose slices are all back is reset in place (the bump offset returns
  * to 0), so alloc-free pairs keep slicing the same cache-warm bytes.  A returned chunk
  * goes to its owner's cache of free chunks (1 MiB of them, at least 16) when the owner
- * frees it, and the
- * owner's next chunk comes from there, so a single thread's steady state takes no lock
- * at all; the shared list (and its lock) is only for overflow and for threads that run out.
+ * frees it, and the owner's next chunk comes from there, so a single thread's steady state
+ * takes no lock at all; the shared list (and its lock) is only for overflow and for
+ * threads that run out.
  *
  * Invariants (assertions): a chunk's count never underflows; a freed slice lies inside
  * a carved chunk that some heap acquired; a heap's cache never holds more than
@@ -654,8 +654,9 @@ static __attribute__((noinline)) void *pool_front_slice_promote(pool_state_t *st
 {
     buf_backend_front_stack_t *old = state->bulk_stack;
     if (old) {
+        const size_t old_class = (size_t)(old - backend_slab_front_of(state->blocks)->stacks);
         if (old->count > 1)
-            pool_front_slices_flush(state, old, 1, NULL, state->front_class_bytes[old - backend_slab_front_of(state->blocks)->stacks]);
+            pool_front_slices_flush(state, old, 1, NULL, state->front_class_bytes[old_class]);
         old->capacity = 1;
     }
     stack->capacity = SLICE_BULK_BLOCKS;

@@ -368,7 +368,8 @@ Test(backend_front, every_class_misses_both_ways_without_losing_a_block)
 static void check_refill(buf_backend_t *backend, size_t size)
 {
     size_t capacity = backend_front_capacity(backend, size);
-    size_t per_slab = backend_slab_span_for(size, BUF_DEFAULT_ALIGN) / backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN);
+    size_t class_bytes = backend_slab_class_size_for(size, BUF_DEFAULT_ALIGN);
+    size_t per_slab = backend_slab_span_for(size, BUF_DEFAULT_ALIGN) / class_bytes;
     size_t run = 2 * capacity + 2;
     check_against_model(backend, size, run < per_slab ? run : per_slab);
 }
