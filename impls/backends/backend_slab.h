@@ -34,7 +34,7 @@ uint64_t backend_slab_bytes_os(void *state);
 #define BACKEND_SLAB_NO_CACHE_OPTION "nocache"
 bool backend_slab_cache_off_by_environment(void);
 
-/* The instance's front (buf_backend.h, "The backend's front"; backend_slab.c, "The
+/* The instance's front (buf_backend.h, "The backend's front"; slab_front.c, "The
  * front"), whether or not slab itself would publish it, for the backend that owns the
  * instance to build its own front on (pool): class_of is slab's align-16 class table,
  * class_count its classes, stacks[0 .. class_count) their stacks, and the

@@ -61,7 +61,7 @@ bool backend_slab_cache_off_by_environment(void)
     return setting && strcmp(setting, "0") == 0;
 }
 
-/* The front (backend_slab.c, "The front") is on unless the spec is slab:nocache or the
+/* The front (slab_front.c, "The front") is on unless the spec is slab:nocache or the
  * environment has BUFBENCH_SLAB_CACHE=0 (backend_slab.h); an annotated instance never
  * has one. */
 static buf_status_t slab_create(const buf_backend_config_t *config, void **state_out)

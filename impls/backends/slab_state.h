@@ -1,7 +1,8 @@
 /* slab_state.h — the slab backend's state and the helpers its files share.
  *
- * The slab backend is four files: backend_slab.c (size classes, the pair paths and their
- * slow paths), slab_pages.c (arenas, committing pages, giving idle pages back),
+ * The slab backend is five files: backend_slab.c (size classes, the pair paths and their
+ * slow paths), slab_front.c (the thread cache the framework's inline paths use, and its
+ * misses), slab_pages.c (arenas, committing pages, giving idle pages back),
  * slab_lifecycle.c (create, destroy with its report of outstanding blocks, stats, the
  * vtable) and this header: the instance and per-thread heap types, and the few helpers
  * more than one of them uses.  The helpers on the pair paths are static inline here, so
@@ -62,7 +63,7 @@ typedef struct slab_state {
                                      * test for both */
     const char *report_name;        /* "slab", or the backend that embeds this instance */
     /* The thread cache the framework's inline paths pop and push (buf_backend.h, "The
-     * backend's front"; backend_slab.c, "The front"): published unless annotated or
+     * backend's front"; slab_front.c, "The front"): published unless annotated or
      * switched off.  The stacks, one line per class, are written by the owner thread of
      * the framework's instance only.  BACKEND_SLAB_FRONT_OWNER_STACKS stacks more than
      * classes, after them, empty with capacity 0 and never touched by slab: the classes
@@ -100,7 +101,76 @@ static inline unsigned empty_class_first(const slab_heap_t *heap)
     return CLASS_COUNT;
 }
 
+/* ---- Lists and indexed slabs (backend_slab.c and slab_front.c) ------------------------ */
+static inline void list_push(slab_t **head, slab_t *slab)
+{
+    slab->prev = NULL;
+    slab->next = *head;
+    if (*head)
+        (*head)->prev = slab;
+    *head = slab;
+}
+
+static inline void list_remove(slab_t **head, slab_t *slab)
+{
+    if (slab->prev)
+        slab->prev->next = slab->next;
+    else
+        *head = slab->next;
+    if (slab->next)
+        slab->next->prev = slab->prev;
+    slab->prev = slab->next = NULL;
+}
+
+/* An indexed slab's free blocks out of band (slab_arena.h): the top of its offsets. */
+static inline void *indexed_pop(slab_t *slab)
+{
+    BUF_ASSERT(slab->indexed && slab->free_count > 0);
+    return slab->base + ((size_t)slab->free_offsets[--slab->free_count] << SLAB_OFFSET_SHIFT);
+}
+
+static inline void indexed_push(slab_t *slab, const void *block)
+{
+    BUF_ASSERT(slab->indexed && slab->free_count < slab->capacity);
+    slab->free_offsets[slab->free_count++] = (uint16_t)(((const uint8_t *)block - slab->base) >> SLAB_OFFSET_SHIFT);
+}
+
+/* The class size for a request (also the tests': backend_testing.h). */
+size_t backend_slab_class_size_for(size_t size, size_t align);
+/* For BUF_ASSERT_EXPENSIVE: whether the block is among the slab's free blocks. */
+bool backend_slab_free_list_contains(const slab_t *slab, const void *block);
+
+/* The block must lie in a carved slab (never unit 0, the arena header) serving the class
+ * its size names, at a whole number of blocks from the slab's base.  These fields are
+ * written before the block was handed out and stay fixed while it is live, so any thread
+ * may read them (not `used` or the free list: those are the owner's). */
+static inline void slab_check_freed_block(const slab_t *slab, const void *ptr, size_t request, size_t align)
+{
+    BUF_ASSERT(slab != NULL && slab != &arena_of(ptr)->units[0] && slab->in_use);
+    BUF_ASSERT(backend_slab_class_size_for(request, align) == slab->block_size);
+    BUF_ASSERT((size_t)((const uint8_t *)ptr - slab->base) % slab->block_size == 0);
+    BUF_ASSERT_EXPENSIVE(slab->heap != (slab_heap_t *)backend_heap_last.heap ||
+                         !backend_slab_free_list_contains(slab, ptr));
+    (void)slab, (void)ptr, (void)request, (void)align;
+}
+
 /* backend_slab.c */
+/* The size-class tables, filled once per process (backend_slab_class_tables_ready):
+ * the class of every request in 8-byte units, one row for align <= 8 and one for 16
+ * (SLAB_TABLE_UNITS entries each), and each class's size. */
+#define SLAB_QUANTUM ((size_t)8)
+#define SLAB_TABLE_UNITS (MEDIUM_MAX / SLAB_QUANTUM)
+extern uint8_t backend_slab_class_by_units[2 * SLAB_TABLE_UNITS];
+extern uint32_t backend_slab_bytes_by_class[CLASS_COUNT];
+/* Everything but a block from the head slab of a class (slab_front.c falls into it with
+ * the class's size as the request). */
+void *backend_slab_alloc_slow(slab_state_t *state, size_t size, size_t request, size_t align);
+/* Large blocks, blocks freed on a thread other than their slab's owner, alignments above
+ * 16, and every free of an annotated run. */
+void backend_slab_free_slow(slab_state_t *state, void *ptr, size_t size, size_t request, size_t align);
+/* A local free changed what the slab's lists must say (full before, or now empty and not
+ * the head). */
+void backend_slab_relist(slab_heap_t *heap, slab_t *slab);
 /* The next class after `after` whose empty list holds a slab, or CLASS_COUNT. */
 unsigned backend_slab_empty_class_after(const slab_heap_t *heap, unsigned after);
 /* Owner thread: frees the blocks other threads left on the heap's remote stack. */

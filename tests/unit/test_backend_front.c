@@ -137,7 +137,7 @@ Test(backend_front, an_empty_stack_hands_the_request_to_slab)
 
 /* ---- A model of one class: its stack and slab's free list ------------------------------
  * What the front promises for one class of a fresh instance whose blocks all come from
- * one slab (backend_slab.c, "The front"): a free pushes while the stack has room; a free
+ * one slab (slab_front.c, "The front"): a free pushes while the stack has room; a free
  * into a full stack of FRONT_BULK_BLOCKS or more gives back the freed block and the newest
  * half of the stack (the stack keeps capacity / 2), so that slab's free list then pops the
  * lowest of the given-back stack blocks first, up to the newest, then the freed block; a
@@ -385,7 +385,7 @@ Test(backend_front, an_alloc_miss_refills_a_bulk_class_with_half_its_stack)
 }
 
 /* An alloc miss whose class's head slab has every block live moves past it to the next
- * slab of the class with a free block (backend_slab.c, front_alloc_next_slab), and the
+ * slab of the class with a free block (slab_front.c, front_alloc_next_slab), and the
  * slab it moved past comes back when one of its blocks is freed: three full slabs of
  * 64 KiB blocks (8 each), one block of each freed (the first onto the one-block stack,
  * the other two to their slabs, the middle slab's last, so that it heads the list), then
