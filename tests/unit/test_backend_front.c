@@ -289,7 +289,7 @@ static size_t front_class_sizes(size_t *sizes, size_t room)
 /* Allocates MISS_RUN blocks of `size` (every one past the stack's blocks a miss), checks
  * they are distinct and keep their bytes, frees them (every one past the stack's room a
  * miss), twice over.  A pool slice class whose allocations miss eight times in a row gets
- * a bulk stack of 16 (backend_pool.c, "Runs of one slice class"): the capacity is read
+ * a bulk stack of 16 (pool_front.c, "Runs of one slice class"): the capacity is read
  * again after the allocations. */
 static void check_misses_both_ways(buf_backend_t *backend, size_t size)
 {

@@ -1,6 +1,6 @@
 /* test_backend_front_pool.c — pool's front: cached slices, slab's classes above.
  *
- * Pool's front (backend_pool.c, "The front") is the front of the slab instance it owns with
+ * Pool's front (pool_front.c, "The front") is the front of the slab instance it owns with
  * classes of its own: one per slice class (a slice takes its class's size, its "cut":
  * 16-byte steps up to 512 bytes, then 32 classes per doubling), the smallest of them each a
  * stack of one slice, one class of capacity 0 for the larger slices, and the edge class
@@ -328,7 +328,7 @@ Test(backend_front_pool, the_current_chunk_starts_over_when_every_slice_is_back)
     }
 }
 
-/* Runs of one slice class (backend_pool.c, "Runs of one slice class"): with 8 KiB chunks and
+/* Runs of one slice class (pool_front.c, "Runs of one slice class"): with 8 KiB chunks and
  * 64-byte slices (128 a chunk), the eighth allocation miss in a row of the class gives it a
  * stack of 16, its slice and the 8 after it cut at once: the stack holds them, the next
  * allocations pop them in cutting order, side by side with the first seven, and the miss
