@@ -280,7 +280,10 @@ size_t buf_page_size(void);
  *     alignment (the framework gives blocks back that way: it does not keep their
  *     request sizes);
  *   - capacity bounds each stack (at most BUF_BACKEND_FRONT_BLOCKS), chosen by the backend
- *     so that the cache never holds much memory.
+ *     so that the cache never holds much memory; the backend may change a stack's capacity
+ *     in its miss paths (the owner's thread: the inline paths read it on every push),
+ *     keeping count <= capacity (pool gives the class of a run of one slice size a bigger
+ *     stack while the run lasts).
  * What the framework keeps: the statistics exactly as without a front (a cached block
  * counts as freed, a pop as an allocation; bytes_os stays the backend's figure: cached
  * blocks are its committed memory).  Only the owner touches the stacks; once a second
