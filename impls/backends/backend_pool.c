@@ -270,7 +270,7 @@ __attribute__((noinline)) void backend_pool_free_slow(pool_state_t *state, void 
             current_restart(mine);
         return;
     }
-    backend_pool_chunk_release(state, chunk);
+    backend_pool_chunk_release(state, chunk, 1);
 }
 
 static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
@@ -288,7 +288,7 @@ static void pool_free(void *opaque, void *ptr, size_t size, size_t align)
         /* The pair path: a slice of this thread's own current chunk. */
         pool_check_freed_slice(state, chunk, ptr, request);
         /* Every slice back: slice the chunk again from its start. */
-        current_slice_freed(mine);
+        current_slices_freed(mine, 1);
         return;
     }
     backend_pool_free_slow(state, ptr, request, chunk);

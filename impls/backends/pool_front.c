@@ -73,6 +73,13 @@ static inline buf_backend_front_stack_t *pool_front_slice_stacks(const pool_stat
     return backend_slab_front_of(state->blocks)->stacks + BACKEND_SLAB_FRONT_CLASSES;
 }
 
+/* The stack after the cached slice classes: the class of the slices never cached, second
+ * to last of the front's classes (the edge class is last; pool_front_init). */
+static inline buf_backend_front_stack_t *pool_front_uncached_stack(const pool_state_t *state)
+{
+    return &state->front.stacks[state->front.class_count - 2];
+}
+
 /* The owner's heap, for the slice path from now on, once it has a current chunk (its
  * first slices may have come from pool_alloc: the framework's first call is general). */
 static void pool_front_know_heap(pool_state_t *state)
@@ -138,19 +145,10 @@ static inline __attribute__((always_inline)) void *pool_front_slice(pool_state_t
  * atomic count (the last slice back returns it). */
 static void pool_front_slices_back(pool_state_t *state, pool_heap_t *heap, chunk_t *chunk, uint32_t n)
 {
-    if (chunk == heap->current) {
-        BUF_ASSERT(heap->live_here >= n);
-        heap->live_here -= n;
-        if (heap->live_here == 0) {
-            BUF_ASSERT(atomic_load_explicit(&heap->current->refs, memory_order_relaxed) == CURRENT_BIAS);
-            heap->offset = 0;
-        }
-        return;
-    }
-    int64_t before = atomic_fetch_sub_explicit(&chunk->refs, (int64_t)n, memory_order_acq_rel);
-    BUF_ASSERT(before >= (int64_t)n); /* more frees than slices */
-    if (before == (int64_t)n)
-        backend_pool_chunk_recycle(state, chunk);
+    if (chunk == heap->current)
+        current_slices_freed(heap, n);
+    else
+        backend_pool_chunk_release(state, chunk, n);
 }
 
 /* Gives back the slices blocks[from .. count) of a bulk stack and `extra` (or none), runs of
@@ -238,7 +236,7 @@ static __attribute__((POOL_KEEP_ARGUMENTS)) void *pool_front_slice_miss(pool_sta
     if (stack == state->streak_stack) {
         if (stack == state->bulk_stack)
             return pool_front_slice_bulk(state, stack, size, cut);
-        if (++state->streak >= SLICE_STREAK && stack < state->slice_stacks_end &&
+        if (++state->streak >= SLICE_STREAK && stack < pool_front_uncached_stack(state) &&
             state->front_heap != &state->no_front_heap)
             return pool_front_slice_promote(state, stack, size, cut);
     } else {
@@ -289,7 +287,7 @@ static inline __attribute__((always_inline)) void pool_front_free_slice_elsewher
         return;
     }
     pool_check_freed_slice(state, chunk, ptr, size);
-    backend_pool_chunk_release(state, chunk);
+    backend_pool_chunk_release(state, chunk, 1);
 }
 
 static __attribute__((noinline)) void pool_front_free_owned_edge_slice(pool_state_t *state, void *ptr, size_t size)
@@ -330,7 +328,7 @@ static inline __attribute__((always_inline)) void pool_front_slice_free(pool_sta
     pool_heap_t *heap = state->front_heap;
     if (__builtin_expect((uintptr_t)ptr - (uintptr_t)heap->current_base < state->pool_size, 1)) {
         pool_check_freed_slice(state, heap->current, ptr, size);
-        current_slice_freed(heap);
+        current_slices_freed(heap, 1);
         return;
     }
     pool_front_free_retired(state, ptr, size);
@@ -415,7 +413,6 @@ void backend_pool_front_init(pool_state_t *state)
         state->front_class_bytes[first + classes - 1] = (uint32_t)largest;
     }
     const size_t uncached = first + classes, edge = uncached + 1;
-    state->slice_stacks_end = &slices[classes];
     state->bulk_stack = state->streak_stack = NULL;
     state->streak = 0;
     slices[classes] = (buf_backend_front_stack_t){.count = 0, .capacity = 0};
@@ -436,6 +433,7 @@ void backend_pool_front_init(pool_state_t *state)
                                          .class_count = edge + 1,
                                          .alloc_miss = pool_front_alloc_miss,
                                          .free_miss = pool_front_free_miss};
+    BUF_ASSERT(pool_front_uncached_stack(state) == &slices[classes]);
 }
 
 buf_backend_front_t *backend_pool_front(void *opaque)

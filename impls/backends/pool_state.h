@@ -96,7 +96,6 @@ typedef struct pool_state {
     buf_backend_front_stack_t *bulk_stack;
     buf_backend_front_stack_t *streak_stack;
     uint32_t streak;
-    buf_backend_front_stack_t *slice_stacks_end; /* after the cached slice classes */
     buf_backend_front_t front;
     uint32_t front_class_bytes[BACKEND_SLAB_FRONT_CLASSES + BACKEND_SLAB_FRONT_OWNER_STACKS];
     uint8_t front_class_of[BUF_BACKEND_FRONT_MAX / 8];
@@ -157,23 +156,25 @@ static inline size_t slice_cut(size_t request)
  * shared list. */
 void backend_pool_chunk_recycle(pool_state_t *state, chunk_t *chunk);
 
-/* Drops one slice of a chunk that is not the calling thread's current chunk. */
-static inline void backend_pool_chunk_release(pool_state_t *state, chunk_t *chunk)
+/* Drops n slices of a chunk that is not the calling thread's current chunk (the last
+ * slice back returns it). */
+static inline void backend_pool_chunk_release(pool_state_t *state, chunk_t *chunk, uint32_t n)
 {
-    int64_t before = atomic_fetch_sub_explicit(&chunk->refs, 1, memory_order_acq_rel);
-    BUF_ASSERT(before > 0); /* more frees than slices */
-    if (before == 1)
+    int64_t before = atomic_fetch_sub_explicit(&chunk->refs, (int64_t)n, memory_order_acq_rel);
+    BUF_ASSERT(before >= (int64_t)n); /* more frees than slices */
+    if (before == (int64_t)n)
         backend_pool_chunk_recycle(state, chunk);
 }
 
-/* The pair paths' free of a slice of the heap's current chunk.  When the heap's own count
+/* The pair paths' free of n slices of the heap's current chunk.  When the heap's own count
  * reaches 0 no slice is out anywhere (the slices freed elsewhere are among those it
  * counts), so the chunk starts over from offset 0 with nothing else to reset; slices
  * freed elsewhere keep the count above 0, and the slow paths see those (current_all_back). */
-static inline void current_slice_freed(pool_heap_t *heap)
+static inline void current_slices_freed(pool_heap_t *heap, uint32_t n)
 {
-    BUF_ASSERT(heap->live_here > 0); /* more frees than slices */
-    if (--heap->live_here == 0) {
+    BUF_ASSERT(heap->live_here >= n); /* more frees than slices */
+    heap->live_here -= n;
+    if (heap->live_here == 0) {
         BUF_ASSERT(atomic_load_explicit(&heap->current->refs, memory_order_relaxed) == CURRENT_BIAS);
         heap->offset = 0;
     }
