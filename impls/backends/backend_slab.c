@@ -71,12 +71,11 @@
 /* Slabs after the head of a class's list that the slow path looks through for one with
  * committed room before committing more: a bounded walk. */
 #define ROOM_SEARCH_LIMIT 16
-#define QUANTUM SLAB_QUANTUM
 #define LINEAR_CLASSES 8u /* 8, 16, ..., 64 bytes */
 
 static size_t class_size(unsigned index)
 {
-    return size_class_units(index, LINEAR_CLASSES) * QUANTUM;
+    return size_class_units(index, LINEAR_CLASSES) * SLAB_QUANTUM;
 }
 
 /* Units of a slab of class `index`: one up to SMALL_MAX, else the fewest of 2, 4, 8 that
@@ -99,7 +98,7 @@ static unsigned class_search(size_t request, size_t align)
 {
     if (request > MEDIUM_MAX)
         return CLASS_LARGE;
-    unsigned index = size_class_of(units_for(request, QUANTUM), LINEAR_CLASSES);
+    unsigned index = size_class_of(units_for(request, SLAB_QUANTUM), LINEAR_CLASSES);
     while (index < CLASS_COUNT && lowest_set_bit(class_size(index)) < align)
         index++;
     return index;
@@ -112,8 +111,7 @@ static unsigned class_search(size_t request, size_t align)
  * for align 16 starts (align & 16) x 512 entries in: a shift and an add, where rows of
  * 8193 (entry i for requests up to 8i) cost a multiply-by-shifts of four instructions.
  * 2 x 8192 bytes, filled once per process. */
-#define TABLE_UNITS SLAB_TABLE_UNITS
-uint8_t backend_slab_class_by_units[2 * TABLE_UNITS]; /* [0, TABLE_UNITS): align <= 8, then 16 */
+uint8_t backend_slab_class_by_units[2 * SLAB_TABLE_UNITS]; /* [0, SLAB_TABLE_UNITS): align <= 8, then 16 */
 static uint8_t units_by_class[CLASS_COUNT];
 uint32_t backend_slab_bytes_by_class[CLASS_COUNT]; /* class_size: the front's class_bytes, and its misses' request */
 
@@ -124,14 +122,14 @@ uint32_t backend_slab_bytes_by_class[CLASS_COUNT]; /* class_size: the front's cl
 static inline size_t table_entry(size_t request, size_t align)
 {
     BUF_ASSERT(request >= 1 && request <= MEDIUM_MAX && align <= 16);
-    return ((request - 1) >> 3) + (align & 16) * (TABLE_UNITS / 16);
+    return ((request - 1) >> 3) + (align & 16) * (SLAB_TABLE_UNITS / 16);
 }
 
 static void class_tables_fill(void)
 {
-    for (size_t entry = 0; entry < TABLE_UNITS; entry++) {
-        backend_slab_class_by_units[entry] = (uint8_t)class_search((entry + 1) * QUANTUM, 8);
-        backend_slab_class_by_units[TABLE_UNITS + entry] = (uint8_t)class_search((entry + 1) * QUANTUM, 16);
+    for (size_t entry = 0; entry < SLAB_TABLE_UNITS; entry++) {
+        backend_slab_class_by_units[entry] = (uint8_t)class_search((entry + 1) * SLAB_QUANTUM, 8);
+        backend_slab_class_by_units[SLAB_TABLE_UNITS + entry] = (uint8_t)class_search((entry + 1) * SLAB_QUANTUM, 16);
     }
     for (unsigned index = 0; index < CLASS_COUNT; index++) {
         units_by_class[index] = (uint8_t)class_units(index);
@@ -155,7 +153,7 @@ static inline unsigned class_for(size_t request, size_t align)
     if (request > MEDIUM_MAX)
         return CLASS_LARGE;
     if (align <= 16)
-        return backend_slab_class_by_units[table_entry(request ? request : 1, align > QUANTUM ? 16 : 8)];
+        return backend_slab_class_by_units[table_entry(request ? request : 1, align > SLAB_QUANTUM ? 16 : 8)];
     return class_search(request, align);
 }
 

@@ -22,8 +22,8 @@
  * requests of 1 .. MEDIUM_MAX bytes, without calling backend_slab_alloc or
  * backend_slab_free (callgrind, alloc_pair/slab/64: the call and slab's pair paths were
  * ~90 of the 110 instructions per pair).  What we promise by publishing it holds here:
- * the align-16 row of backend_slab_class_by_units is the table, a block of a class serves every
- * request of it, and backend_slab_free takes a block back with its class's size (it
+ * the align-16 row of backend_slab_class_by_units is the table, a block of a class serves
+ * every request of it, and backend_slab_free takes a block back with its class's size (it
  * looks the class up from the block's slab, never from the size, save assertions that
  * the size names the class: a class size names itself in the align-16 row, since every
  * class that row reaches is 16-aligned).
@@ -35,7 +35,7 @@
  * 21 classes from 9 KiB to 64 KiB one each), checked when the first front is made.
  * alloc_mixed (a 14 MiB working set of random sizes) keeps its overhead at peak OS / peak
  * live bytes <= 1.3: the cached blocks stay committed slab memory counted in bytes_os, and
- * the sizes there hold a few hundred KiB at most (slab 1.2751 -> 1.2696 and pool
+ * the sizes there hold a few hundred KiB at most (slab 1.2751 -> 1.2702 and pool
  * 1.2975 -> 1.2982 from 7 blocks and 8 KiB a class; README, "Allocation performance").
  *
  * The stacks of FRONT_BULK_MIN_BLOCKS or more move half their capacity per miss (the
@@ -55,7 +55,7 @@
  * test the class or the stack's address, not load the capacity. */
 #define FRONT_BULK_MIN_BLOCKS 8u
 #define FRONT_BULK_CLASSES 48u
-#define FRONT_TOTAL_BYTES_MAX (((size_t)1338 << 10) + 64)
+#define FRONT_TOTAL_BYTES_MAX (((size_t)1338 << 10) + 64) /* the sum above, exactly */
 
 static uint32_t front_capacity(unsigned class_index)
 {
@@ -104,8 +104,8 @@ const buf_backend_front_t *backend_slab_front_of(void *opaque)
 
 /* ---- The front's misses ---------------------------------------------------------------
  * The framework's inline paths call these with the stack of the class they looked up in
- * the align-16 row of backend_slab_class_by_units (buf_backend.h, "The backend's front"): an alloc
- * whose stack is empty, a free whose stack is full.  The class is the stack's index (a
+ * the align-16 row of backend_slab_class_by_units (buf_backend.h, "The backend's front"):
+ * an alloc whose stack is empty, a free whose stack is full.  The class is the stack's index (a
  * subtract and a shift).  They do what backend_slab_alloc and backend_slab_free do after
  * their size checks and class lookup (a front exists only when the instance is not
  * annotated: no red zone, fast_max is MEDIUM_MAX), and fall into the same slow paths with
@@ -255,8 +255,8 @@ static __attribute__((noinline)) void *front_alloc_next_slab(slab_state_t *state
     return backend_slab_alloc_slow(state, request, request, BUF_DEFAULT_ALIGN);
 }
 
-/* The head-slab take (front_take) repeats backend_slab_alloc's on purpose: a helper shared by the
- * two, with its NULL test and jump back, cost pool's large requests (which reach
+/* The head-slab take (front_take) repeats backend_slab_alloc's on purpose: a helper shared
+ * by the two, with its NULL test and jump back, cost pool's large requests (which reach
  * backend_slab_alloc) 2.8 instructions per pair (callgrind, alloc_batch_lifo/pool/4096). */
 void *backend_slab_front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack, size_t size)
 {
@@ -418,7 +418,10 @@ void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_sta
     _Static_assert(FRONT_BULK_CLASSES > FIRST_INDEXED_CLASS, "the linked classes flush in bulk");
     slab_t *slab = slab_of(ptr);
     if (__builtin_expect(slab->heap == mine, 1)) {
-        slab_check_freed_block(slab, ptr, backend_slab_bytes_by_class[front_class_of_stack(state, stack)], BUF_DEFAULT_ALIGN);
+        /* The request only for the assertion here: computed before the branch, it cost this
+         * path 6 instructions a pair (callgrind, alloc_batch_lifo/slab/4096). */
+        slab_check_freed_block(slab, ptr, backend_slab_bytes_by_class[front_class_of_stack(state, stack)],
+                               BUF_DEFAULT_ALIGN);
         BUF_ASSERT(slab->used > 0 && slab->indexed);
         indexed_push(slab, ptr);
         front_blocks_back(mine, slab, 1);
