@@ -252,19 +252,14 @@ static void check_against_model(buf_backend_t *backend, size_t size, size_t coun
         buf_backend_free(backend, blocks[i], size, 0);
 }
 
-/* Frees capacity + 2 blocks: the stack takes `capacity`, then the first free past it goes
- * to slab (with half the stack when the stack is a bulk one); allocating them again gives
- * the stack's newest first, then slab's, each block exactly once. */
-static void check_full_stack_bypass(buf_backend_t *backend, size_t size)
-{
-    check_against_model(backend, size, backend_front_capacity(backend, size) + 2);
-}
-
+/* Frees capacity + 2 blocks, so that a free finds the stack full (and gives half of it back
+ * when it is a bulk one), then allocates them again: the model says which block each step
+ * hands out and what the stack holds. */
 Test(backend_front, a_full_stack_sends_the_free_to_slab)
 {
     buf_backend_t *backend = open_slab_with_front();
     for (size_t i = 0; i < PAIR_SIZE_COUNT; i++)
-        check_full_stack_bypass(backend, pair_sizes[i]);
+        check_against_model(backend, pair_sizes[i], backend_front_capacity(backend, pair_sizes[i]) + 2);
     test_close_backend_clean(backend);
 }
 
