@@ -215,7 +215,7 @@ static __attribute__((noinline)) void *pool_front_slice_promote(pool_state_t *st
 {
     buf_backend_front_stack_t *old = state->bulk_stack;
     if (old) {
-        const size_t old_class = (size_t)(old - backend_slab_front_of(state->blocks)->stacks);
+        const size_t old_class = (size_t)(old - state->front.stacks);
         if (old->count > 1)
             pool_front_slices_flush(state, old, 1, NULL, state->front_class_bytes[old_class]);
         old->capacity = 1;
