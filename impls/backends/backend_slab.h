@@ -48,5 +48,9 @@ bool backend_slab_cache_off_by_environment(void);
 const buf_backend_front_t *backend_slab_front_of(void *state);
 void *backend_slab_front_alloc_miss(void *state, buf_backend_front_stack_t *stack, size_t size);
 void backend_slab_front_free_miss(void *state, void *ptr, buf_backend_front_stack_t *stack, size_t size);
+/* The owner's block of an indexed class (512 bytes and up) back to slab, one, whatever its
+ * stack holds and however full: for a stack the owner also fills with blocks of its own
+ * (pool's edge entry, pool_front.c), which slab's flush must not reach. */
+void backend_slab_front_free_one(void *state, void *ptr, const buf_backend_front_stack_t *stack);
 
 #endif

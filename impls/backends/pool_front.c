@@ -1,6 +1,6 @@
 /* pool_front.c — the pool backend's front: the thread cache the framework's inline paths
  * use (buf_backend.h, "The backend's front"), built on the front of the slab instance the
- * pool owns, with pool's slice classes, the edge class, the run class of one slice size,
+ * pool owns, with pool's slice classes, the edge entry, the run class of one slice size,
  * and the misses that bump and give back slices of the owner's chunks.  The state and the
  * helpers both files use: pool_state.h.
  */
@@ -20,7 +20,7 @@
  * buf_backend.h ("The backend's front").  Pool's front is the front of the slab instance it
  * owns (backend_slab.h: its classes, stacks, capacities and misses) with classes of its own
  * for the slices, on the stacks slab keeps after its own for its owner; the misses tell the
- * two apart by the request's size:
+ * two apart by the request's size (and the edge entry by its stack):
  *   - slab's classes: every request of pool_size / 2 + 1 .. 64 KiB maps to slab's class
  *     for it, so a request that pool_alloc hands to slab is popped from and pushed onto
  *     slab's stacks (callgrind, alloc_pair/pool/65536: 128 instructions per pair through
@@ -38,19 +38,23 @@
  *     pool_size / 2 - 8: every alloc and free of them misses;
  *   A slice class's miss is the slice path below without pool_alloc's checks (the size,
  *   the red zone, the heap lookup);
- *   - the edge class: the one 8-byte table entry (the inline path's (size - 1) >> 3) that
+ *   - the edge entry: the one 8-byte table entry (the inline path's (size - 1) >> 3) that
  *     holds pool_size / 2, requests pool_size / 2 - 7 .. pool_size / 2: slices below
  *     pool_size / 2 (their cut is pool_size / 2), and pool_size / 2 itself (not a slice,
- *     as in Node), slab's block of its class.  Its stack holds one block of either kind
- *     and serves any request of the entry with it (both have pool_size / 2 bytes), so a
- *     block of these requests is whichever the front handed out: every free of one that
- *     is not a slice of the owner's current chunk, and pool_free at these sizes (on any
- *     thread, and for the blocks the front gives back), tells them apart by the block's
- *     address (pool_owns: a walk of the arenas).  Its alloc miss at pool_size / 2 pops
- *     slab's stack of its class ("edge_stack") or calls slab's miss; a block of slab's
- *     freed past the full stack is pushed there or goes to slab's miss
- *     (alloc_pair/pool/4096 is that request with the default 8 KiB pool: callgrind per
- *     pair 73 with the edge class of capacity 0, 42 with its stack).
+ *     as in Node), slab's block of its class.  Its class is slab's class of exactly
+ *     pool_size / 2, which no other entry maps to, and its stack slab's ("edge_stack"), of
+ *     at most EDGE_BLOCKS_MAX blocks of either kind: any of them serves any request of the
+ *     entry (both have pool_size / 2 bytes), so a block of these requests is whichever the
+ *     front handed out: the free miss, and pool_free at these sizes (on any thread, and
+ *     for the blocks the front gives back), tell them apart by the block's address
+ *     (pool_owns: a walk of the arenas).  Its alloc miss at pool_size / 2 is slab's (a
+ *     refill, if any, is slab's blocks), below it a slice; its free miss gives back the
+ *     one block, to slab (backend_slab_front_free_one: never slab's flush, which would
+ *     hand slices to slab) or to its chunk.  The batches of pool_size / 2 then pay what
+ *     slab's classes above it pay, a compare and a call on each miss (callgrind per pair,
+ *     alloc_batch_lifo/pool/4096: 159.1 with a stack of one block of its own in front of
+ *     slab's, whose misses went through the slice path's tests, 132.1 on slab's stack;
+ *     alloc_pair/pool/4096, 73 with no stack, 42 with one).
  * With pool_size above 128 KiB every front request is a slice.
  *
  * The misses run on the framework's owner only, always one thread (a thread that takes
@@ -64,20 +68,22 @@
  * reach the paths that poison and tell the tools), for the variants pool:nocache and
  * pool:BYTES,nocache, and with BUFBENCH_SLAB_CACHE=0 in the environment. */
 #define FRONT_CHUNK_BYTES_MAX ((size_t)1 << 20) /* chunks the cached slices may keep */
+/* The edge entry's stack (slab's) holds no more than slab's classes that flush nothing
+ * (one to four blocks): a free past it gives back one block. */
+#define EDGE_BLOCKS_MAX 4u
 
 /* The slice classes' stacks: slab's owner stacks after its own classes (backend_slab.h),
- * the cached classes first, then the class of the slices never cached, then the edge
- * class's. */
+ * the cached classes first, then the class of the slices never cached. */
 static inline buf_backend_front_stack_t *pool_front_slice_stacks(const pool_state_t *state)
 {
     return backend_slab_front_of(state->blocks)->stacks + BACKEND_SLAB_FRONT_CLASSES;
 }
 
-/* The stack after the cached slice classes: the class of the slices never cached, second
- * to last of the front's classes (the edge class is last; pool_front_init). */
+/* The stack after the cached slice classes: the class of the slices never cached, the last
+ * of the front's classes (pool_front_init). */
 static inline buf_backend_front_stack_t *pool_front_uncached_stack(const pool_state_t *state)
 {
-    return &state->front.stacks[state->front.class_count - 2];
+    return &state->front.stacks[state->front.class_count - 1];
 }
 
 /* The owner's heap, for the slice path from now on, once it has a current chunk (its
@@ -237,41 +243,13 @@ static __attribute__((POOL_KEEP_ARGUMENTS)) void *pool_front_slice_miss(pool_sta
         if (stack == state->bulk_stack)
             return pool_front_slice_bulk(state, stack, size, cut);
         if (++state->streak >= SLICE_STREAK && stack < pool_front_uncached_stack(state) &&
-            state->front_heap != &state->no_front_heap)
+            stack != state->edge_stack && state->front_heap != &state->no_front_heap)
             return pool_front_slice_promote(state, stack, size, cut);
     } else {
         state->streak_stack = stack;
         state->streak = 1;
     }
     return pool_front_slice(state, size, cut);
-}
-
-/* The edge class's request of exactly pool_size / 2 (its smaller ones are slices) when its
- * own stack is empty: slab's block of that size, from slab's stack of its class as the
- * inline path would pop it, or slab's miss when that stack is empty too; and slab's block
- * of the edge entry freed when the edge class's stack is full, onto that stack of slab's
- * or through slab's miss. */
-static inline __attribute__((always_inline)) void *pool_front_edge_alloc(pool_state_t *state, size_t size)
-{
-    buf_backend_front_stack_t *stack = state->edge_stack;
-    uint32_t count = stack->count;
-    if (__builtin_expect(count != 0, 1)) {
-        stack->count = count - 1;
-        return stack->blocks[count - 1];
-    }
-    return backend_slab_front_alloc_miss(state->blocks, stack, size);
-}
-
-static inline __attribute__((always_inline)) void pool_front_edge_free(pool_state_t *state, void *ptr, size_t size)
-{
-    buf_backend_front_stack_t *stack = state->edge_stack;
-    uint32_t count = stack->count;
-    if (__builtin_expect(count < stack->capacity, 1)) {
-        stack->blocks[count] = ptr;
-        stack->count = count + 1;
-        return;
-    }
-    backend_slab_front_free_miss(state->blocks, ptr, stack, size);
 }
 
 /* A slice of a chunk that is not the owner's current one (its count is atomic: other
@@ -290,38 +268,14 @@ static inline __attribute__((always_inline)) void pool_front_free_slice_elsewher
     backend_pool_chunk_release(state, chunk, 1);
 }
 
-static __attribute__((noinline)) void pool_front_free_owned_edge_slice(pool_state_t *state, void *ptr, size_t size)
-{
-    pool_front_free_slice_elsewhere(state, ptr, size);
-}
-
-/* A block of the edge entry's requests (pool_size / 2 - 7 .. pool_size / 2) that is not a
- * slice of the owner's current chunk: slab's block, or a slice of another chunk (the edge
- * class's stack holds either kind), told apart by its address.  Out of line with tail calls
- * only: slab's blocks, the usual case at pool_size / 2, save no register (callgrind,
- * alloc_batch_lifo/pool/4096: 164.3 instructions a pair with the slice's free inlined). */
-static __attribute__((noinline)) void pool_front_free_edge_entry(pool_state_t *state, void *ptr, size_t size)
-{
-    if (pool_owns(state, ptr)) {
-        pool_front_free_owned_edge_slice(state, ptr, size);
-        return;
-    }
-    pool_front_edge_free(state, ptr, size);
-}
-
-/* The owner's free of a slice that is not in its current chunk; a block of the edge
- * entry's requests may be slab's instead: pool_front_free_edge_entry. */
+/* The owner's free of a slice that is not in its current chunk. */
 static __attribute__((noinline)) void pool_front_free_retired(pool_state_t *state, void *ptr, size_t size)
 {
-    if (__builtin_expect(size >= state->edge_from, 0)) {
-        pool_front_free_edge_entry(state, ptr, size);
-        return;
-    }
     pool_front_free_slice_elsewhere(state, ptr, size);
 }
 
-/* The owner frees a block of at most pool_size / 2: a slice of its current chunk
- * (no_front_heap's base is NULL, below every slice), or else pool_front_free_retired. */
+/* The owner frees a slice: of its current chunk (no_front_heap's base is NULL, below every
+ * slice), or else pool_front_free_retired. */
 static inline __attribute__((always_inline)) void pool_front_slice_free(pool_state_t *state, void *ptr, size_t size)
 {
     BUF_ASSERT(size <= state->slice_below);
@@ -334,28 +288,37 @@ static inline __attribute__((always_inline)) void pool_front_slice_free(pool_sta
     pool_front_free_retired(state, ptr, size);
 }
 
-/* The misses, told apart by the request's size, not by its stack: one compare with
- * pool_size / 2 and the branches on its flags.  Above it, one of slab's classes (their
- * stacks lie below ours): slab's misses, first, so a batch of 16-64 KiB blocks pays what
- * it paid when the stacks were compared (the state's load, a compare, a branch).  An alloc
- * below it is a slice of the stack's class (a slice class, or the edge class's entry below
- * pool_size / 2), exactly at it the edge class's block; a free at or below it goes by the
- * block's place (pool_front_slice_free). */
+/* A block of the edge entry's requests (pool_size / 2 - 7 .. pool_size / 2) freed when its
+ * stack is full: slab's block, or a slice (the stack holds either kind), told apart by its
+ * address. */
+static __attribute__((noinline)) void pool_front_free_edge_entry(pool_state_t *state, void *ptr,
+                                                                 const buf_backend_front_stack_t *stack, size_t size)
+{
+    if (__builtin_expect(!pool_owns(state, ptr), 1)) {
+        backend_slab_front_free_one(state->blocks, ptr, stack);
+        return;
+    }
+    pool_front_slice_free(state, ptr, size);
+}
+
+/* The misses, told apart by the request's size: one compare with pool_size / 2 and the
+ * branches on its flags.  Above it, one of slab's classes (their stacks lie below ours):
+ * slab's misses, first, so a batch of 16-64 KiB blocks pays what it paid when the stacks
+ * were compared (the state's load, a compare, a branch).  An alloc exactly at it is slab's
+ * too (the edge entry's block), below it a slice of the stack's class (a slice class, or
+ * the edge entry's requests below pool_size / 2).  A free at or below it: the edge entry's
+ * by its stack (pool_front_free_edge_entry), a slice by the block's place
+ * (pool_front_slice_free). */
 static void *pool_front_alloc_miss(void *opaque, buf_backend_front_stack_t *stack, size_t size)
 {
     pool_state_t *state = opaque;
     BUF_ASSERT(state->redzone == 0 && !state->annotated);
-    size_t half = state->slice_below;
-    if (size > half) {
+    if (size >= state->slice_below) {
         BUF_ASSERT(stack < pool_front_slice_stacks(state));
         return backend_slab_front_alloc_miss(state->blocks, stack, size);
     }
-    if (__builtin_expect(size != half, 1)) {
-        BUF_ASSERT(stack >= pool_front_slice_stacks(state) && stack->count == 0);
-        return pool_front_slice_miss(state, stack, size);
-    }
-    BUF_ASSERT(stack >= pool_front_slice_stacks(state) && state->edge_stack != NULL);
-    return pool_front_edge_alloc(state, size);
+    BUF_ASSERT(stack->count == 0 && (stack >= pool_front_slice_stacks(state) || stack == state->edge_stack));
+    return pool_front_slice_miss(state, stack, size);
 }
 
 static void pool_front_free_miss(void *opaque, void *ptr, buf_backend_front_stack_t *stack, size_t size)
@@ -367,8 +330,12 @@ static void pool_front_free_miss(void *opaque, void *ptr, buf_backend_front_stac
         backend_slab_front_free_miss(state->blocks, ptr, stack, size);
         return;
     }
-    /* A slice, or (the edge entry) slab's block of pool_size / 2 - 7 .. pool_size / 2. */
-    BUF_ASSERT(stack >= pool_front_slice_stacks(state) && stack->count == stack->capacity);
+    BUF_ASSERT(stack->count == stack->capacity);
+    if (stack == state->edge_stack) {
+        pool_front_free_edge_entry(state, ptr, stack, size);
+        return;
+    }
+    BUF_ASSERT(stack >= pool_front_slice_stacks(state));
     if (__builtin_expect(stack == state->bulk_stack, 0)) {
         pool_front_slices_flush(state, stack, stack->capacity / 2, ptr, size);
         return;
@@ -377,8 +344,8 @@ static void pool_front_free_miss(void *opaque, void *ptr, buf_backend_front_stac
 }
 
 /* Builds the front on the slab instance's (the tables it needs are ready once that
- * instance exists): the cached slice classes, the class of the others, the edge class,
- * slab's classes above. */
+ * instance exists): the cached slice classes, the class of the others, and slab's classes
+ * from the edge entry up. */
 void backend_pool_front_init(pool_state_t *state)
 {
     const buf_backend_front_t *slab_front = backend_slab_front_of(state->blocks);
@@ -389,10 +356,12 @@ void backend_pool_front_init(pool_state_t *state)
     const size_t edge_entry = (half - 1) >> 3;
     const size_t entries = sizeof state->front_class_of;
     size_t cached = FRONT_CHUNK_BYTES_MAX / state->pool_size;
-    if (cached > BACKEND_SLAB_FRONT_OWNER_STACKS - 2)
-        cached = BACKEND_SLAB_FRONT_OWNER_STACKS - 2; /* and the uncached and edge classes */
+    if (cached > BACKEND_SLAB_FRONT_OWNER_STACKS - 1)
+        cached = BACKEND_SLAB_FRONT_OWNER_STACKS - 1; /* and the uncached class */
     buf_backend_front_stack_t *slices = &slab_front->stacks[first];
     state->edge_stack = half <= BUF_BACKEND_FRONT_MAX ? &slab_front->stacks[slab_front->class_of[edge_entry]] : NULL;
+    if (state->edge_stack && state->edge_stack->capacity > EDGE_BLOCKS_MAX)
+        state->edge_stack->capacity = EDGE_BLOCKS_MAX;
     /* The cached classes, by cut, until there are `cached` of them (the tables are ready
      * for the entries below edge_entry; an entry never straddles two cuts, all multiples
      * of 16). */
@@ -412,17 +381,13 @@ void backend_pool_front_init(pool_state_t *state)
         /* A cached slice is given back with its class's largest request (a slice's size). */
         state->front_class_bytes[first + classes - 1] = (uint32_t)largest;
     }
-    const size_t uncached = first + classes, edge = uncached + 1;
+    const size_t uncached = first + classes;
     state->bulk_stack = state->streak_stack = NULL;
     state->streak = 0;
     slices[classes] = (buf_backend_front_stack_t){.count = 0, .capacity = 0};
-    pool_front_slice_stacks(state)[classes + 1] = (buf_backend_front_stack_t){.count = 0, .capacity = 1};
     state->front_class_bytes[uncached] = (uint32_t)(half - 8); /* capacity 0: never given back */
-    state->front_class_bytes[edge] = (uint32_t)half;
     for (; entry < entries; entry++)
-        state->front_class_of[entry] = entry < edge_entry    ? (uint8_t)uncached
-                                       : entry == edge_entry ? (uint8_t)edge
-                                                             : slab_front->class_of[entry];
+        state->front_class_of[entry] = entry < edge_entry ? (uint8_t)uncached : slab_front->class_of[entry];
     memcpy(state->front_class_bytes, slab_front->class_bytes, first * sizeof state->front_class_bytes[0]);
     state->no_front_heap.offset = (SIZE_MAX / 2) & ~(SLICE_QUANTUM - 1); /* no request fits after it */
     state->no_front_heap.current_base = NULL;
@@ -430,10 +395,15 @@ void backend_pool_front_init(pool_state_t *state)
     state->front = (buf_backend_front_t){.class_of = state->front_class_of,
                                          .stacks = slab_front->stacks,
                                          .class_bytes = state->front_class_bytes,
-                                         .class_count = edge + 1,
+                                         .class_count = uncached + 1,
                                          .alloc_miss = pool_front_alloc_miss,
                                          .free_miss = pool_front_free_miss};
     BUF_ASSERT(pool_front_uncached_stack(state) == &slices[classes]);
+    /* The edge entry's class is slab's class of exactly pool_size / 2: no entry above maps
+     * to it (those below are slices). */
+    BUF_ASSERT(!state->edge_stack ||
+               (slab_front->class_bytes[slab_front->class_of[edge_entry]] == half &&
+                (edge_entry + 1 == entries || slab_front->class_of[edge_entry + 1] != slab_front->class_of[edge_entry])));
 }
 
 buf_backend_front_t *backend_pool_front(void *opaque)

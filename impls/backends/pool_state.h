@@ -84,9 +84,8 @@ typedef struct pool_state {
     size_t slice_below;       /* pool_size / 2: a request below it is a slice */
     size_t edge_from;         /* pool_size / 2 - 7: a block of a request from here to
                                * pool_size / 2 may be a slice or slab's (pool_front.c) */
-    buf_backend_front_stack_t *edge_stack;  /* slab's stack for the request of pool_size / 2
-                                             * (NULL above 64 KiB), from the edge class's
-                                             * misses */
+    buf_backend_front_stack_t *edge_stack;  /* the edge entry's stack: slab's for the request
+                                             * of pool_size / 2 (NULL above 64 KiB) */
     /* The heap of the thread that calls the front's misses (the framework's owner) once
      * it holds a current chunk, else no_front_heap, whose fields fail both pair tests. */
     pool_heap_t *front_heap;

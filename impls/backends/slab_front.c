@@ -400,22 +400,11 @@ static __attribute__((noinline)) void front_flush_indexed(slab_state_t *state, s
     }
 }
 
-void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_stack_t *stack, size_t size)
+/* One block of an indexed class back onto its slab's offsets, as slab's own free would give
+ * it, leaving the stack as it is. */
+static inline __attribute__((always_inline)) void front_free_one(slab_state_t *state, slab_heap_t *mine, void *ptr,
+                                                                 const buf_backend_front_stack_t *stack)
 {
-    slab_state_t *state = opaque;
-    BUF_ASSERT(size >= 1 && size <= MEDIUM_MAX);
-    (void)size; /* the block's slab names its class: freed with the class's size */
-    BUF_ASSERT(stack >= state->front_stacks && stack < state->front_stacks + CLASS_COUNT);
-    slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
-    /* The kind by the stack's address, not its index: compares, no subtract and shift. */
-    if (stack < &state->front_stacks[FRONT_BULK_CLASSES]) {
-        if (stack < &state->front_stacks[FIRST_INDEXED_CLASS])
-            return front_flush_linked(state, mine, stack, ptr);
-        return front_flush_indexed(state, mine, stack, ptr);
-    }
-    /* An indexed class of one to four blocks (every linked class is a bulk one): the block
-     * onto its slab's offsets, as slab's own free would give it. */
-    _Static_assert(FRONT_BULK_CLASSES > FIRST_INDEXED_CLASS, "the linked classes flush in bulk");
     slab_t *slab = slab_of(ptr);
     if (__builtin_expect(slab->heap == mine, 1)) {
         /* The request only for the assertion here: computed before the branch, it cost this
@@ -429,4 +418,29 @@ void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_sta
     }
     size_t request = backend_slab_bytes_by_class[front_class_of_stack(state, stack)];
     backend_slab_free_slow(state, ptr, request, request, BUF_DEFAULT_ALIGN);
+}
+
+void backend_slab_front_free_miss(void *opaque, void *ptr, buf_backend_front_stack_t *stack, size_t size)
+{
+    slab_state_t *state = opaque;
+    BUF_ASSERT(size >= 1 && size <= MEDIUM_MAX);
+    (void)size; /* the block's slab names its class: freed with the class's size */
+    BUF_ASSERT(stack >= state->front_stacks && stack < state->front_stacks + CLASS_COUNT);
+    slab_heap_t *mine = (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps);
+    /* The kind by the stack's address, not its index: compares, no subtract and shift. */
+    if (stack < &state->front_stacks[FRONT_BULK_CLASSES]) {
+        if (stack < &state->front_stacks[FIRST_INDEXED_CLASS])
+            return front_flush_linked(state, mine, stack, ptr);
+        return front_flush_indexed(state, mine, stack, ptr);
+    }
+    /* An indexed class of one to four blocks (every linked class is a bulk one). */
+    _Static_assert(FRONT_BULK_CLASSES > FIRST_INDEXED_CLASS, "the linked classes flush in bulk");
+    front_free_one(state, mine, ptr, stack);
+}
+
+void backend_slab_front_free_one(void *opaque, void *ptr, const buf_backend_front_stack_t *stack)
+{
+    slab_state_t *state = opaque;
+    BUF_ASSERT(stack >= &state->front_stacks[FIRST_INDEXED_CLASS] && stack < state->front_stacks + CLASS_COUNT);
+    front_free_one(state, (slab_heap_t *)backend_heap_set_mine_cached(&state->heaps), ptr, stack);
 }

@@ -316,7 +316,7 @@ static void check_misses_both_ways(buf_backend_t *backend, size_t size)
 }
 
 /* Every class of slab's front, then (pool) the sizes at the edges of the slice class:
- * the largest slices, pool_size / 2 (slab's, through the edge class) and one byte more. */
+ * the largest slices, pool_size / 2 (slab's, on the edge entry's stack) and one byte more. */
 static void check_every_class_misses_both_ways(buf_backend_t *backend, size_t pool_size)
 {
     size_t sizes[128 + 6];
@@ -529,7 +529,7 @@ Test(backend_front, the_figures_equal_a_model_in_runs_that_miss)
     run_against_model("slab", 91, missing_sizes, sizeof missing_sizes / sizeof missing_sizes[0]);
 }
 
-/* Pool: slices (every one a miss), the edge class's slices and its request of
+/* Pool: slices (every one a miss), the edge entry's slices and its request of
  * pool_size / 2, slab's classes above, sizes past the front; the smallest pool (4 KiB:
  * 2041 .. 2048 the edge), the default (8 KiB: 4096 the edge) and the largest (1 MiB:
  * every front request a slice, 65537 and up slab's). */

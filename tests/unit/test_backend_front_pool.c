@@ -3,22 +3,23 @@
  * Pool's front (pool_front.c, "The front") is the front of the slab instance it owns with
  * classes of its own: one per slice class (a slice takes its class's size, its "cut":
  * 16-byte steps up to 512 bytes, then 32 classes per doubling), the smallest of them each a
- * stack of one slice, one class of capacity 0 for the larger slices, and the edge class
- * (the 8-byte table entry holding pool_size / 2), a stack of one block of either kind.
+ * stack of one slice, one class of capacity 0 for the larger slices, and the edge entry
+ * (the 8-byte table entry holding pool_size / 2), whose stack is slab's of its class, of at
+ * most four blocks of either kind.
  * Properties, on the smallest (4 KiB), the default (8 KiB) and the largest (1 MiB) pools:
  *   - a request below pool_size / 2 is a slice: consecutive slices lie side by side in one
  *     chunk, each its class's cut long, pool_size / 2 - 8 and pool_size / 2 - 1 included;
  *   - a freed slice of a cached class sits on its class's stack and serves the next request
  *     of the class, the class's largest request included, without touching the slice
  *     after it;
- *   - the edge entry's stack holds one block, a slice or slab's block of pool_size / 2,
- *     and serves any request of the entry with it; a free of either kind past the full
- *     stack, and close, reach the right owner (told apart by the block's address);
+ *   - the edge entry's stack holds slices and slab's blocks of pool_size / 2 side by side
+ *     and serves any request of the entry with either; a free of either kind past the
+ *     full stack, and close, reach the right owner (told apart by the block's address);
  *   - only as many classes are cached as chunks fit in 1 MiB (each cached slice may keep
  *     its chunk): every slice class with 4 and 8 KiB chunks, one with 1 MiB;
  *   - the request of exactly pool_size / 2 is not a slice (as in Node): it takes no room in
- *     the chunk, and its block comes back for the next such request (slab's stack of its
- *     class, reached from the edge class's misses), as does one byte more (slab's class);
+ *     the chunk, and its block comes back for the next such request, as does one byte
+ *     more (slab's class);
  *   - a chunk goes back when its last slice reaches the backend (a cached slice stays live
  *     to its chunk): the next chunk the heap needs is that one, and bytes_os does not grow;
  *   - the slice path's chunk restarts in place once every slice is back (the pair path of
@@ -51,7 +52,8 @@ static const struct {
     const char *spec;
     size_t pool_size;
     size_t cached_classes; /* 1 MiB of chunks / pool_size */
-} pools[] = {{"pool:4096", 4096, 256}, {"pool", 8192, 128}, {"pool:1048576", (size_t)1 << 20, 1}};
+    size_t edge_capacity;  /* the edge entry's stack: slab's of its class, at most 4 blocks */
+} pools[] = {{"pool:4096", 4096, 256, 4}, {"pool", 8192, 128, 4}, {"pool:1048576", (size_t)1 << 20, 1, 0}};
 #define POOL_COUNT (sizeof pools / sizeof pools[0])
 
 /* The bytes a slice of `size` takes: its class's size (16-byte steps up to 512, then 32
@@ -86,7 +88,7 @@ static bool in_edge_entry(size_t p, size_t size)
 }
 
 /* Whether a freed slice of `size` is cached by the pool: in one of the slice classes that
- * are, or in the edge entry (whose stack holds one block, a slice or slab's). */
+ * are, or in the edge entry (whose stack holds slices and slab's blocks). */
 static bool slice_cached(size_t p, size_t size)
 {
     if (in_edge_entry(p, size))
@@ -112,8 +114,9 @@ static void check_slice_side_by_side(size_t p, size_t size)
     memset(last, 0x5a, 16);
     memset(middle, 0x3c, size);
     bool cached = slice_cached(p, size);
-    cr_assert_eq(backend_front_capacity(backend, size), cached ? 1 : 0, "%s: %zu: capacity %zu", spec, size,
-                 backend_front_capacity(backend, size));
+    size_t capacity = in_edge_entry(p, size) ? pools[p].edge_capacity : cached ? 1 : 0;
+    cr_assert_eq(backend_front_capacity(backend, size), capacity, "%s: %zu: capacity %zu, expected %zu", spec, size,
+                 backend_front_capacity(backend, size), capacity);
     buf_backend_free(backend, middle, size, 0);
     cr_assert_eq(backend_front_held(backend, size), cached ? 1 : 0, "%s: a freed slice of %zu: %zu cached", spec,
                  size, backend_front_held(backend, size));
@@ -201,55 +204,103 @@ Test(backend_front_pool, cached_slices_and_slabs_classes_by_request_size)
     }
 }
 
-/* The edge entry's one stack holds slab's block of pool_size / 2 or a slice of its smaller
+/* The edge entry's stack holds slab's blocks of pool_size / 2 and slices of its smaller
  * requests, and serves any request of the entry with either; every free of either kind, at
  * every size of the entry, reaches the right owner when the stack is full (by the block's
  * address), and close gives back whichever it holds.  Checked on the default pool: its
- * slices are in chunks, slab's block is not (the next slice follows the previous one). */
-Test(backend_front_pool, the_edge_entrys_stack_holds_a_slice_or_slabs_block)
+ * slices are in chunks, slab's blocks are not (the next slice follows the previous one). */
+#define EDGE_BLOCKS 4
+static void model_alloc(test_figures_t *model, uint64_t bytes, uint64_t count)
+{
+    model->live += bytes;
+    model->peak = model->live > model->peak ? model->live : model->peak;
+    model->allocs += count;
+}
+
+static void model_free(test_figures_t *model, uint64_t bytes, uint64_t count)
+{
+    model->live -= bytes;
+    model->frees += count;
+}
+
+Test(backend_front_pool, the_edge_entrys_stack_holds_slices_and_slabs_blocks)
 {
     const size_t half = 4096, below = half - 3;
     buf_backend_t *backend = open_pool_with_front("pool");
+    cr_assert_eq(backend_front_capacity(backend, half), EDGE_BLOCKS);
+    cr_assert_eq(backend_front_capacity(backend, half - 7), EDGE_BLOCKS);
+    test_figures_t model = {0};
     uint8_t *first = buf_backend_alloc(backend, 16, 0, NULL);
     uint8_t *block = buf_backend_alloc(backend, half, 0, NULL); /* slab's */
     uint8_t *next = buf_backend_alloc(backend, 16, 0, NULL);
+    model_alloc(&model, 16 + half + 16, 3);
     cr_assert_eq(next, first + 16, "pool_size / 2 took room in the chunk");
     memset(block, 0x21, half);
     buf_backend_free(backend, block, half, 0);
+    model_free(&model, half, 1);
     cr_assert_eq(backend_front_held(backend, below), 1, "the edge entry's stack holds slab's block");
     uint8_t *taken = buf_backend_alloc(backend, below, 0, NULL);
+    model_alloc(&model, below, 1);
     cr_assert_eq(taken, block, "a request of %zu takes the cached block of %zu", below, half);
     memset(taken, 0x22, below);
-    /* The stack empty: a request below pool_size / 2 is a slice, after `next`; freed, it is
-     * cached, and slab's block freed with the size of a slice finds the stack full. */
-    uint8_t *slice = buf_backend_alloc(backend, below, 0, NULL);
-    cr_assert_eq(slice, next + 16, "a request of %zu with the stack empty is a slice: %p, expected %p", below,
-                 (void *)slice, (void *)(next + 16));
-    memset(slice, 0x23, below);
-    buf_backend_free(backend, slice, below, 0);
-    buf_backend_free(backend, taken, below, 0); /* slab's block, to slab */
-    cr_assert_eq(backend_front_held(backend, half), 1);
-    /* pool_size / 2 takes the cached slice (its cut is pool_size / 2); the next one, the
-     * stack empty, slab's block back from slab's stack of its class. */
-    uint8_t *sliced_half = buf_backend_alloc(backend, half, 0, NULL);
-    cr_assert_eq(sliced_half, slice, "pool_size / 2 takes the cached slice");
+    /* The stack empty: requests below pool_size / 2 are slices (two to a chunk, the first
+     * after `next`); freed, they fill the stack, and slab's blocks freed after them find it
+     * full. */
+    uint8_t *slices[EDGE_BLOCKS], *blocks[EDGE_BLOCKS];
+    blocks[0] = taken;
+    for (size_t i = 1; i < EDGE_BLOCKS; i++) {
+        blocks[i] = buf_backend_alloc(backend, half, 0, NULL);
+        cr_assert(blocks[i] < next || blocks[i] >= next + 8192, "pool_size / 2 is slab's block, not a slice");
+        memset(blocks[i], 0x22, half);
+    }
+    model_alloc(&model, (EDGE_BLOCKS - 1) * half, EDGE_BLOCKS - 1);
+    for (size_t i = 0; i < EDGE_BLOCKS; i++) {
+        slices[i] = buf_backend_alloc(backend, below, 0, NULL);
+        cr_assert_not_null(slices[i]);
+        memset(slices[i], 0x23, below);
+    }
+    /* Two slices of pool_size / 2 a chunk: the first after `next`, then fresh chunks. */
+    cr_assert_eq(slices[0], next + 16, "a request of %zu with the stack empty is a slice: %p, expected %p", below,
+                 (void *)slices[0], (void *)(next + 16));
+    cr_assert_eq(slices[2], slices[1] + half, "the second slice of a chunk follows the first");
+    model_alloc(&model, EDGE_BLOCKS * below, EDGE_BLOCKS);
+    for (size_t i = 0; i < EDGE_BLOCKS; i++) {
+        buf_backend_free(backend, slices[i], below, 0);
+        cr_assert_eq(backend_front_held(backend, half), i + 1);
+    }
+    for (size_t i = 0; i < EDGE_BLOCKS; i++) { /* to slab, each with the size it was asked for */
+        buf_backend_free(backend, blocks[i], i == 0 ? below : half, 0);
+        cr_assert_eq(backend_front_held(backend, half), EDGE_BLOCKS);
+    }
+    model_free(&model, EDGE_BLOCKS * below + below + (EDGE_BLOCKS - 1) * half, 2 * EDGE_BLOCKS);
+    /* pool_size / 2 takes the cached slices (their cut is pool_size / 2), newest first; the
+     * next one, the stack empty, one of slab's blocks, back from slab. */
+    for (size_t i = EDGE_BLOCKS; i-- > 0;) {
+        uint8_t *again = buf_backend_alloc(backend, half, 0, NULL);
+        cr_assert_eq(again, slices[i], "pool_size / 2 takes the cached slice %zu", i);
+        memset(again, 0x24, half);
+    }
     uint8_t *block_again = buf_backend_alloc(backend, half, 0, NULL);
-    cr_assert_eq(block_again, block, "slab's block freed past the full stack went back to slab: %p, expected %p",
-                 (void *)block_again, (void *)block);
-    memset(sliced_half, 0x24, half);
+    bool from_slab = false;
+    for (size_t i = 0; i < EDGE_BLOCKS; i++)
+        from_slab |= block_again == blocks[i];
+    cr_assert(from_slab, "slab's blocks freed past the full stack went back to slab: %p is none of them",
+              (void *)block_again);
     memset(block_again, 0x25, half);
+    model_alloc(&model, (EDGE_BLOCKS + 1) * half, EDGE_BLOCKS + 1);
     for (size_t i = 0; i < 16; i++)
         cr_assert_eq(first[i] | next[i], first[i], "the slices around were written");
-    /* The slice freed with pool_size / 2 when the stack is full goes to its chunk: the
-     * stack holds slab's block, freed first. */
+    /* The slices freed with pool_size / 2 after slab's block: the last finds the stack full
+     * and goes to its chunk. */
     buf_backend_free(backend, block_again, half, 0);
-    buf_backend_free(backend, sliced_half, half, 0);
-    cr_assert_eq(backend_front_held(backend, half), 1);
-    test_figures_t model = {.live = 32, .peak = 32 + 2 * half, .allocs = 7, .frees = 5};
+    for (size_t i = 0; i < EDGE_BLOCKS; i++)
+        buf_backend_free(backend, slices[i], half, 0);
+    model_free(&model, (EDGE_BLOCKS + 1) * half, EDGE_BLOCKS + 1);
+    cr_assert_eq(backend_front_held(backend, half), EDGE_BLOCKS);
     test_expect_figures(backend, &model, 0);
     buf_backend_free(backend, first, 16, 0);
     buf_backend_free(backend, next, 16, 0);
-    test_close_backend_clean(backend); /* gives slab's block back by its address */
+    test_close_backend_clean(backend); /* gives slab's block and the slices back by their addresses */
 }
 
 /* 4 KiB chunks, slices of 1000 bytes (a cut of 1008): 4 per chunk.  Chunk A full, one

@@ -284,7 +284,7 @@ Test(threads_backend_front, pool_slices_cross_threads_and_close_finds_none_outst
     test_close_backend_clean(backend);
 }
 
-/* The edge entry's stack (pool_size / 2 - 7 .. pool_size / 2) holds slab's block or a slice
+/* The edge entry's stack (pool_size / 2 - 7 .. pool_size / 2) holds slab's blocks and slices
  * and serves any request of the entry with either (test_backend_front_pool.c): once a
  * second thread has used the instance, the frees of either kind, at either size, on either
  * thread, go through pool's general free, which tells them apart by the block's address. */
