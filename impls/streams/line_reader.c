@@ -383,14 +383,17 @@ static inline __attribute__((always_inline)) AVX2_FUNCTION block_marks_t avx2_ma
 
 #if defined(LINES_HAVE_AVX2)
 /* The lines of a block whose \n bits are `newlines` (bit i: block[i]), into `out`, which has
- * room for two before `full`: the first two written whether the block has them or not, the
- * rest in a loop when they fit (else NULL, and nothing taken).  A loop over a block's lines
- * ends on a branch the predictor cannot learn: lines of ~60 bytes of mixed lengths put 0, 1
- * and 2 of them in a block 29%, 46% and 21% of the time (stream_lines.txt), and that exit
- * cost about one mispredict a block.  With the first two written anyway, only a block of
- * three or more (4%) branches.  stream_lines/malloc, alternating runs: 1 KiB chunks 80.2 ->
- * 71.0 ms with three written (its loop's 64-line room test then stopped 64 lines short of a
- * batch's end: with the room test per block, 68.7 -> 65.7), 67.0 -> 66.1 with two. */
+ * room for three before `full`: the first two written whether the block has them or not,
+ * the rest in a loop when they fit (else NULL, and nothing taken), and the start of the line
+ * after the block's last one at out[count], where the next line's start is read back (a
+ * store and a load where a select of the last \n's place took ~10 instructions a block).
+ * A loop over a block's lines ends on a branch the predictor cannot learn: lines of ~60
+ * bytes of mixed lengths put 0, 1 and 2 of them in a block 29%, 46% and 21% of the time
+ * (stream_lines.txt), and that exit cost about one mispredict a block.  With the first two
+ * written anyway, only a block of three or more (4%) branches.  stream_lines/malloc, 1 KiB
+ * chunks, alternating runs: 80.2 -> 71.0 ms with three written (its loop's 64-line room
+ * test then stopped 64 lines short of a batch's end: with the room test per block, 68.7 ->
+ * 65.7), 67.0 -> 66.1 with two, 69.0 -> 62.8 with the start read back. */
 static inline __attribute__((always_inline)) AVX2_FUNCTION buf_line_t *avx2_block_lines(const uint8_t *block,
                                                                                        uint64_t newlines,
                                                                                        const uint8_t **line_start,
@@ -402,9 +405,10 @@ static inline __attribute__((always_inline)) AVX2_FUNCTION buf_line_t *avx2_bloc
     const uint8_t *const end0 = block + _tzcnt_u64(newlines), *const end1 = block + _tzcnt_u64(second);
     out[0] = (buf_line_t){start, (size_t)(end0 - start)};
     out[1] = (buf_line_t){end0 + 1, (size_t)(end1 - end0 - 1)};
+    out[2].bytes = end1 + 1;
     const size_t count = (size_t)_mm_popcnt_u64(newlines);
     if (__builtin_expect(count > 2, 0)) {
-        if ((size_t)(full - out) < count)
+        if ((size_t)(full - out) <= count)
             return NULL;
         const uint8_t *from = end1 + 1;
         buf_line_t *more = out + 2;
@@ -413,11 +417,10 @@ static inline __attribute__((always_inline)) AVX2_FUNCTION buf_line_t *avx2_bloc
             *more++ = (buf_line_t){from, (size_t)(end - from)};
             from = end + 1;
         }
+        more->bytes = from;
     }
-    /* After the block's last \n, or where it was: a select by mask, not a branch. */
-    const uintptr_t after_last = (uintptr_t)block + 64 - (uintptr_t)__builtin_clzll(newlines | 1);
-    const uintptr_t some = (uintptr_t)0 - (uintptr_t)(newlines != 0);
-    *line_start = (const uint8_t *)((after_last & some) | ((uintptr_t)start & ~some));
+    /* The next line's start, written above at out[count] (out[0]'s is `start`). */
+    *line_start = out[count].bytes;
     return out + count;
 }
 #endif
@@ -473,7 +476,7 @@ static inline __attribute__((always_inline)) bool scan_block(scan_state_t *state
     const uint8_t *const from = block + skip; /* bit i of newlines is byte from[i] */
     const uint8_t *line_start = state->line_start;
     buf_line_t *out = state->out;
-    if (block_lines && !checked && state->full - out >= 2) {
+    if (block_lines && !checked && state->full - out >= 3) {
         buf_line_t *const after = block_lines(from, newlines, &state->line_start, out, state->full);
         if (__builtin_expect(after != NULL, 1)) {
             state->out = after;
@@ -551,7 +554,7 @@ static inline __attribute__((always_inline)) size_t scan_lines(buf_line_reader_t
          * that is not leaves the loop for scan_block below, which takes it from the start.
          * Per block ~8 instructions fewer than scan_block's loop (its go-on flag, the room
          * as a pointer difference, the index arithmetic of the end test). */
-        const size_t room = block_lines ? 2 : 64; /* block_lines: its two writes, then checks the rest */
+        const size_t room = block_lines ? 3 : 64; /* block_lines: its writes, then checks the rest */
         const uintptr_t room_end = capacity >= room ? (uintptr_t)(lines + capacity - room) : 0;
         const uint8_t *line_start = state.line_start, *block = bytes + at, *const last = bytes + length - 64;
         buf_line_t *out = state.out;
