@@ -401,9 +401,12 @@ void backend_pool_front_init(pool_state_t *state)
     BUF_ASSERT(pool_front_uncached_stack(state) == &slices[classes]);
     /* The edge entry's class is slab's class of exactly pool_size / 2: no entry above maps
      * to it (those below are slices). */
-    BUF_ASSERT(!state->edge_stack ||
-               (slab_front->class_bytes[slab_front->class_of[edge_entry]] == half &&
-                (edge_entry + 1 == entries || slab_front->class_of[edge_entry + 1] != slab_front->class_of[edge_entry])));
+    if (state->edge_stack) {
+        const uint8_t edge_class = slab_front->class_of[edge_entry];
+        BUF_ASSERT(slab_front->class_bytes[edge_class] == half &&
+                   (edge_entry + 1 == entries || slab_front->class_of[edge_entry + 1] != edge_class));
+        (void)edge_class;
+    }
 }
 
 buf_backend_front_t *backend_pool_front(void *opaque)
