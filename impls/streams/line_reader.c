@@ -383,17 +383,18 @@ static inline __attribute__((always_inline)) AVX2_FUNCTION block_marks_t avx2_ma
 
 #if defined(LINES_HAVE_AVX2)
 /* The lines of a block whose \n bits are `newlines` (bit i: block[i]), into `out`, which has
- * room for three before `full`: the first two written whether the block has them or not,
- * the rest in a loop when they fit (else NULL, and nothing taken), and the start of the line
- * after the block's last one at out[count], where the next line's start is read back (a
- * store and a load where a select of the last \n's place took ~10 instructions a block).
- * A loop over a block's lines ends on a branch the predictor cannot learn: lines of ~60
- * bytes of mixed lengths put 0, 1 and 2 of them in a block 29%, 46% and 21% of the time
- * (stream_lines.txt), and that exit cost about one mispredict a block.  With the first two
- * written anyway, only a block of three or more (4%) branches.  stream_lines/malloc, 1 KiB
- * chunks, alternating runs: 80.2 -> 71.0 ms with three written (its loop's 64-line room
- * test then stopped 64 lines short of a batch's end: with the room test per block, 68.7 ->
- * 65.7), 67.0 -> 66.1 with two, 69.0 -> 62.8 with the start read back. */
+ * room for three (BLOCK_LINES_ROOM) before `full`: the first two written whether the block
+ * has them or not, the rest in a loop when they fit (else NULL, and nothing taken), and the
+ * start of the line after the block's last one at out[count], where the next line's start
+ * is read back (a store and a load where a select of the last \n's place took ~10
+ * instructions a block).  A loop over a block's lines ends on a branch the predictor cannot
+ * learn: lines of ~60 bytes of mixed lengths put 0, 1 and 2 of them in a block 29%, 46% and
+ * 21% of the time (stream_lines.txt), and that exit cost about one mispredict a block.  With
+ * the first two written anyway, only a block of three or more (4%) branches.
+ * stream_lines/malloc, 1 KiB chunks, alternating runs: 80.2 -> 71.0 ms with three written
+ * (its loop's 64-line room test then stopped 64 lines short of a batch's end: with the room
+ * test per block, 68.7 -> 65.7), 67.0 -> 66.1 with two, 69.0 -> 62.8 with the start read
+ * back. */
 static inline __attribute__((always_inline)) AVX2_FUNCTION buf_line_t *avx2_block_lines(const uint8_t *block,
                                                                                        uint64_t newlines,
                                                                                        const uint8_t **line_start,
@@ -446,7 +447,10 @@ static inline bool in_batch_region(const buf_line_reader_t *reader)
            reader->position < reader->chunk_length && reader->position < reader->open_tail_from;
 }
 
-/* A kernel's hand-out of one block's lines (below): out after them. */
+/* A kernel's hand-out of one block's lines (avx2_block_lines): out after them, or NULL when
+ * they do not fit before `full`.  It is called with room for BLOCK_LINES_ROOM lines at least
+ * (it writes that many slots whatever the block holds). */
+#define BLOCK_LINES_ROOM 3
 typedef buf_line_t *(*block_lines_fn)(const uint8_t *block, uint64_t newlines, const uint8_t **line_start,
                                       buf_line_t *out, const buf_line_t *full);
 
@@ -476,7 +480,7 @@ static inline __attribute__((always_inline)) bool scan_block(scan_state_t *state
     const uint8_t *const from = block + skip; /* bit i of newlines is byte from[i] */
     const uint8_t *line_start = state->line_start;
     buf_line_t *out = state->out;
-    if (block_lines && !checked && state->full - out >= 3) {
+    if (block_lines && !checked && state->full - out >= BLOCK_LINES_ROOM) {
         buf_line_t *const after = block_lines(from, newlines, &state->line_start, out, state->full);
         if (__builtin_expect(after != NULL, 1)) {
             state->out = after;
@@ -548,13 +552,13 @@ static inline __attribute__((always_inline)) size_t scan_lines(buf_line_reader_t
     scan_state_t state = {bytes + start, lines, lines + capacity, max_line};
     size_t at = start;
     if (!checked) {
-        /* The common block first, in a loop of its own: no \r, room for 64 more lines
-         * (one test for both; two with the AVX2 kernel's block_lines, which tests the room
-         * for a block of more itself), its lines handed out with no test at all.  The first block
-         * that is not leaves the loop for scan_block below, which takes it from the start.
+        /* The common block first, in a loop of its own: no \r, room for 64 more lines (one
+         * test for both; BLOCK_LINES_ROOM with a kernel's block_lines, which tests the room
+         * for a block of more itself), its lines handed out with no test at all.  The first
+         * block that is not leaves the loop for scan_block below, which takes it from the start.
          * Per block ~8 instructions fewer than scan_block's loop (its go-on flag, the room
          * as a pointer difference, the index arithmetic of the end test). */
-        const size_t room = block_lines ? 3 : 64; /* block_lines: its writes, then checks the rest */
+        const size_t room = block_lines ? BLOCK_LINES_ROOM : 64;
         const uintptr_t room_end = capacity >= room ? (uintptr_t)(lines + capacity - room) : 0;
         const uint8_t *line_start = state.line_start, *block = bytes + at, *const last = bytes + length - 64;
         buf_line_t *out = state.out;
@@ -569,8 +573,7 @@ static inline __attribute__((always_inline)) size_t scan_lines(buf_line_reader_t
                 out = after;
                 continue;
             }
-            uint64_t newlines = block_marks.newlines;
-            for (; newlines != 0; newlines &= newlines - 1) {
+            for (uint64_t newlines = block_marks.newlines; newlines != 0; newlines &= newlines - 1) {
                 const uint8_t *const end = block + __builtin_ctzll(newlines);
                 *out++ = (buf_line_t){line_start, (size_t)(end - line_start)};
                 line_start = end + 1;
@@ -744,7 +747,7 @@ buf_status_t buf_line_reader_next_batch(buf_line_reader_t *reader, buf_line_t *l
          * same chunk (the general path takes no other after it; only the chunks of the
          * same block below): a new chunk's lines come in one call, not its first line in
          * one and the rest in the next. */
-        const buf_status_t status = next_line_any(reader, &lines[0].bytes, &lines[0].length, NULL);
+        const buf_status_t status = next_line_any(reader, &lines[0].bytes, &lines[0].length, false);
         if (status != BUF_OK)
             return status;
         got = 1;
