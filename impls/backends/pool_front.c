@@ -73,10 +73,11 @@
 #define EDGE_BLOCKS_MAX 4u
 
 /* The slice classes' stacks: slab's owner stacks after its own classes (backend_slab.h),
- * the cached classes first, then the class of the slices never cached. */
+ * the cached classes first, then the class of the slices never cached (the front's stacks
+ * are slab's: valid once pool_front_init has built it). */
 static inline buf_backend_front_stack_t *pool_front_slice_stacks(const pool_state_t *state)
 {
-    return backend_slab_front_of(state->blocks)->stacks + BACKEND_SLAB_FRONT_CLASSES;
+    return state->front.stacks + BACKEND_SLAB_FRONT_CLASSES;
 }
 
 /* The stack after the cached slice classes: the class of the slices never cached, the last
@@ -242,8 +243,8 @@ static __attribute__((POOL_KEEP_ARGUMENTS)) void *pool_front_slice_miss(pool_sta
     if (stack == state->streak_stack) {
         if (stack == state->bulk_stack)
             return pool_front_slice_bulk(state, stack, size, cut);
-        if (++state->streak >= SLICE_STREAK && stack < pool_front_uncached_stack(state) &&
-            stack != state->edge_stack && state->front_heap != &state->no_front_heap)
+        if (++state->streak >= SLICE_STREAK && stack >= pool_front_slice_stacks(state) &&
+            stack < pool_front_uncached_stack(state) && state->front_heap != &state->no_front_heap)
             return pool_front_slice_promote(state, stack, size, cut);
     } else {
         state->streak_stack = stack;
@@ -252,11 +253,10 @@ static __attribute__((POOL_KEEP_ARGUMENTS)) void *pool_front_slice_miss(pool_sta
     return pool_front_slice(state, size, cut);
 }
 
-/* A slice of a chunk that is not the owner's current one (its count is atomic: other
- * threads may free its slices too); before the owner's heap is known, any slice, through
- * the general slow path, which tells the current chunk's apart. */
-static inline __attribute__((always_inline)) void pool_front_free_slice_elsewhere(pool_state_t *state, void *ptr,
-                                                                                  size_t size)
+/* The owner's free of a slice of a chunk that is not its current one (its count is atomic:
+ * other threads may free its slices too); before the owner's heap is known, any slice,
+ * through the general slow path, which tells the current chunk's apart. */
+static __attribute__((noinline)) void pool_front_free_retired(pool_state_t *state, void *ptr, size_t size)
 {
     chunk_t *chunk = chunk_of(state, ptr);
     if (__builtin_expect(state->front_heap == &state->no_front_heap, 0)) {
@@ -266,12 +266,6 @@ static inline __attribute__((always_inline)) void pool_front_free_slice_elsewher
     }
     pool_check_freed_slice(state, chunk, ptr, size);
     backend_pool_chunk_release(state, chunk, 1);
-}
-
-/* The owner's free of a slice that is not in its current chunk. */
-static __attribute__((noinline)) void pool_front_free_retired(pool_state_t *state, void *ptr, size_t size)
-{
-    pool_front_free_slice_elsewhere(state, ptr, size);
 }
 
 /* The owner frees a slice: of its current chunk (no_front_heap's base is NULL, below every
@@ -359,9 +353,17 @@ void backend_pool_front_init(pool_state_t *state)
     if (cached > BACKEND_SLAB_FRONT_OWNER_STACKS - 1)
         cached = BACKEND_SLAB_FRONT_OWNER_STACKS - 1; /* and the uncached class */
     buf_backend_front_stack_t *slices = &slab_front->stacks[first];
-    state->edge_stack = half <= BUF_BACKEND_FRONT_MAX ? &slab_front->stacks[slab_front->class_of[edge_entry]] : NULL;
-    if (state->edge_stack && state->edge_stack->capacity > EDGE_BLOCKS_MAX)
-        state->edge_stack->capacity = EDGE_BLOCKS_MAX;
+    state->edge_stack = NULL;
+    if (half <= BUF_BACKEND_FRONT_MAX) {
+        /* The edge entry's class is slab's class of exactly pool_size / 2: no entry above
+         * maps to it (those below are slices). */
+        const uint8_t edge_class = slab_front->class_of[edge_entry];
+        BUF_ASSERT(slab_front->class_bytes[edge_class] == half &&
+                   (edge_entry + 1 == entries || slab_front->class_of[edge_entry + 1] != edge_class));
+        state->edge_stack = &slab_front->stacks[edge_class];
+        if (state->edge_stack->capacity > EDGE_BLOCKS_MAX)
+            state->edge_stack->capacity = EDGE_BLOCKS_MAX;
+    }
     /* The cached classes, by cut, until there are `cached` of them (the tables are ready
      * for the entries below edge_entry; an entry never straddles two cuts, all multiples
      * of 16). */
@@ -399,14 +401,6 @@ void backend_pool_front_init(pool_state_t *state)
                                          .alloc_miss = pool_front_alloc_miss,
                                          .free_miss = pool_front_free_miss};
     BUF_ASSERT(pool_front_uncached_stack(state) == &slices[classes]);
-    /* The edge entry's class is slab's class of exactly pool_size / 2: no entry above maps
-     * to it (those below are slices). */
-    if (state->edge_stack) {
-        const uint8_t edge_class = slab_front->class_of[edge_entry];
-        BUF_ASSERT(slab_front->class_bytes[edge_class] == half &&
-                   (edge_entry + 1 == entries || slab_front->class_of[edge_entry + 1] != edge_class));
-        (void)edge_class;
-    }
 }
 
 buf_backend_front_t *backend_pool_front(void *opaque)
