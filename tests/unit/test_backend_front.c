@@ -490,9 +490,7 @@ static void run_against_model(const char *spec, uint32_t seed, const size_t *siz
             uint8_t fill = (uint8_t)(r >> 24);
             memset(block, fill, size);
             live[live_count++] = (live_block_t){block, size, align, fill};
-            model.live += size;
-            model.allocs++;
-            model.peak = model.live > model.peak ? model.live : model.peak;
+            test_figures_alloc(&model, size, 1);
         } else {
             size_t index = (r >> 8) % live_count;
             live_block_t gone = live[index];
@@ -501,8 +499,7 @@ static void run_against_model(const char *spec, uint32_t seed, const size_t *siz
                              gone.size, i);
             buf_backend_free(backend, gone.block, gone.size, gone.align);
             live[index] = live[--live_count];
-            model.live -= gone.size;
-            model.frees++;
+            test_figures_free(&model, gone.size, 1);
         }
         test_expect_figures(backend, &model, step);
     }

@@ -210,19 +210,6 @@ Test(backend_front_pool, cached_slices_and_slabs_classes_by_request_size)
  * address), and close gives back whichever it holds.  Checked on the default pool: its
  * slices are in chunks, slab's blocks are not (the next slice follows the previous one). */
 #define EDGE_BLOCKS 4
-static void model_alloc(test_figures_t *model, uint64_t bytes, uint64_t count)
-{
-    model->live += bytes;
-    model->peak = model->live > model->peak ? model->live : model->peak;
-    model->allocs += count;
-}
-
-static void model_free(test_figures_t *model, uint64_t bytes, uint64_t count)
-{
-    model->live -= bytes;
-    model->frees += count;
-}
-
 Test(backend_front_pool, the_edge_entrys_stack_holds_slices_and_slabs_blocks)
 {
     const size_t half = 4096, below = half - 3;
@@ -233,14 +220,14 @@ Test(backend_front_pool, the_edge_entrys_stack_holds_slices_and_slabs_blocks)
     uint8_t *first = buf_backend_alloc(backend, 16, 0, NULL);
     uint8_t *block = buf_backend_alloc(backend, half, 0, NULL); /* slab's */
     uint8_t *next = buf_backend_alloc(backend, 16, 0, NULL);
-    model_alloc(&model, 16 + half + 16, 3);
+    test_figures_alloc(&model, 16 + half + 16, 3);
     cr_assert_eq(next, first + 16, "pool_size / 2 took room in the chunk");
     memset(block, 0x21, half);
     buf_backend_free(backend, block, half, 0);
-    model_free(&model, half, 1);
+    test_figures_free(&model, half, 1);
     cr_assert_eq(backend_front_held(backend, below), 1, "the edge entry's stack holds slab's block");
     uint8_t *taken = buf_backend_alloc(backend, below, 0, NULL);
-    model_alloc(&model, below, 1);
+    test_figures_alloc(&model, below, 1);
     cr_assert_eq(taken, block, "a request of %zu takes the cached block of %zu", below, half);
     memset(taken, 0x22, below);
     /* The stack empty: requests below pool_size / 2 are slices (two to a chunk, the first
@@ -253,7 +240,7 @@ Test(backend_front_pool, the_edge_entrys_stack_holds_slices_and_slabs_blocks)
         cr_assert(blocks[i] < next || blocks[i] >= next + 8192, "pool_size / 2 is slab's block, not a slice");
         memset(blocks[i], 0x22, half);
     }
-    model_alloc(&model, (EDGE_BLOCKS - 1) * half, EDGE_BLOCKS - 1);
+    test_figures_alloc(&model, (EDGE_BLOCKS - 1) * half, EDGE_BLOCKS - 1);
     for (size_t i = 0; i < EDGE_BLOCKS; i++) {
         slices[i] = buf_backend_alloc(backend, below, 0, NULL);
         cr_assert_not_null(slices[i]);
@@ -263,7 +250,7 @@ Test(backend_front_pool, the_edge_entrys_stack_holds_slices_and_slabs_blocks)
     cr_assert_eq(slices[0], next + 16, "a request of %zu with the stack empty is a slice: %p, expected %p", below,
                  (void *)slices[0], (void *)(next + 16));
     cr_assert_eq(slices[2], slices[1] + half, "the second slice of a chunk follows the first");
-    model_alloc(&model, EDGE_BLOCKS * below, EDGE_BLOCKS);
+    test_figures_alloc(&model, EDGE_BLOCKS * below, EDGE_BLOCKS);
     for (size_t i = 0; i < EDGE_BLOCKS; i++) {
         buf_backend_free(backend, slices[i], below, 0);
         cr_assert_eq(backend_front_held(backend, half), i + 1);
@@ -272,7 +259,7 @@ Test(backend_front_pool, the_edge_entrys_stack_holds_slices_and_slabs_blocks)
         buf_backend_free(backend, blocks[i], i == 0 ? below : half, 0);
         cr_assert_eq(backend_front_held(backend, half), EDGE_BLOCKS);
     }
-    model_free(&model, EDGE_BLOCKS * below + below + (EDGE_BLOCKS - 1) * half, 2 * EDGE_BLOCKS);
+    test_figures_free(&model, EDGE_BLOCKS * below + below + (EDGE_BLOCKS - 1) * half, 2 * EDGE_BLOCKS);
     /* pool_size / 2 takes the cached slices (their cut is pool_size / 2), newest first; the
      * next one, the stack empty, one of slab's blocks, back from slab. */
     for (size_t i = EDGE_BLOCKS; i-- > 0;) {
@@ -287,7 +274,7 @@ Test(backend_front_pool, the_edge_entrys_stack_holds_slices_and_slabs_blocks)
     cr_assert(from_slab, "slab's blocks freed past the full stack went back to slab: %p is none of them",
               (void *)block_again);
     memset(block_again, 0x25, half);
-    model_alloc(&model, (EDGE_BLOCKS + 1) * half, EDGE_BLOCKS + 1);
+    test_figures_alloc(&model, (EDGE_BLOCKS + 1) * half, EDGE_BLOCKS + 1);
     for (size_t i = 0; i < 16; i++)
         cr_assert_eq(first[i] | next[i], first[i], "the slices around were written");
     /* The slices freed with pool_size / 2 after slab's block: the last finds the stack full
@@ -295,7 +282,7 @@ Test(backend_front_pool, the_edge_entrys_stack_holds_slices_and_slabs_blocks)
     buf_backend_free(backend, block_again, half, 0);
     for (size_t i = 0; i < EDGE_BLOCKS; i++)
         buf_backend_free(backend, slices[i], half, 0);
-    model_free(&model, (EDGE_BLOCKS + 1) * half, EDGE_BLOCKS + 1);
+    test_figures_free(&model, (EDGE_BLOCKS + 1) * half, EDGE_BLOCKS + 1);
     cr_assert_eq(backend_front_held(backend, half), EDGE_BLOCKS);
     test_expect_figures(backend, &model, 0);
     buf_backend_free(backend, first, 16, 0);

@@ -59,15 +59,12 @@ static void run_rises_and_falls(const char *spec, uint32_t seed, int steps)
                 if (size)
                     memset(block, 0xA5, size);
                 live[live_count++] = (live_block_t){block, size, align};
-                model.live += size;
-                model.allocs++;
-                model.peak = model.live > model.peak ? model.live : model.peak;
+                test_figures_alloc(&model, size, 1);
             }
         } else {
             size_t at = (r >> 8) % live_count;
             buf_backend_free(backend, live[at].block, live[at].size, live[at].align);
-            model.live -= live[at].size;
-            model.frees++;
+            test_figures_free(&model, live[at].size, 1);
             live[at] = live[--live_count];
         }
         test_expect_figures(backend, &model, step);

@@ -33,6 +33,19 @@ typedef struct {
 /* Asserts that the instance's statistics equal the model's figures; a failure names the
  * instance's spec and the step (any number the test counts by). */
 void test_expect_figures(buf_backend_t *backend, const test_figures_t *model, int step);
+/* The model after `count` allocations of `bytes` in all, with no free among them (the peak
+ * is at their end), and after `count` frees of `bytes` in all. */
+static inline void test_figures_alloc(test_figures_t *model, uint64_t bytes, uint64_t count)
+{
+    model->live += bytes;
+    model->peak = model->live > model->peak ? model->live : model->peak;
+    model->allocs += count;
+}
+static inline void test_figures_free(test_figures_t *model, uint64_t bytes, uint64_t count)
+{
+    model->live -= bytes;
+    model->frees += count;
+}
 
 /* The tests' pseudo-random numbers: one step of a 32-bit linear congruential generator
  * (the constants of the C standard's example rand), returning the new state.  The same
