@@ -173,6 +173,12 @@ size_t backend_slab_span_for(size_t size, size_t align)
     return index == CLASS_LARGE ? 0 : class_units(index) * UNIT_SIZE;
 }
 
+ptrdiff_t backend_slab_offsets_from_descriptor(const void *block)
+{
+    const slab_t *slab = slab_of(block);
+    return slab->indexed ? (const uint8_t *)slab->free_offsets - (const uint8_t *)slab : 0;
+}
+
 /* ---- Lists --------------------------------------------------------------------------- */
 static void empty_push(slab_heap_t *heap, slab_t *slab)
 {
@@ -288,7 +294,14 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_
     slab->free_list = NULL;
     slab->indexed = slab->block_size >= SLAB_INDEXED_MIN_BLOCK;
     slab->free_count = 0;
-    slab->free_offsets = arena_of(slab)->free_offsets[slab - arena_of(slab)->units];
+    /* A slab of several units keeps its offsets in its second unit's descriptor, beside
+     * its own; a one-unit slab in its unit's row of the header (slab_arena.h). */
+    _Static_assert(2 * MIN_BLOCKS_PER_SLAB * sizeof(uint16_t) <= sizeof(slab_t),
+                   "a slab of several units (fewer than 2 x MIN_BLOCKS_PER_SLAB blocks) has its "
+                   "offsets in one descriptor");
+    BUF_ASSERT(slab->units == 1 || slab->capacity < 2 * MIN_BLOCKS_PER_SLAB);
+    slab->free_offsets = slab->units > 1 ? (uint16_t *)(void *)(slab + 1)
+                                         : arena_of(slab)->free_offsets[slab - arena_of(slab)->units];
     BUF_ASSERT(slab->indexed == (class_index >= FIRST_INDEXED_CLASS));
     BUF_ASSERT(!slab->indexed || slab->capacity <= SLAB_INDEX_CAPACITY);
     slab->listed = false;

@@ -16,6 +16,10 @@
 size_t backend_slab_class_size_for(size_t size, size_t align);
 /* The bytes of the slabs that serve that class (a run of 64 KiB units); 0: large path. */
 size_t backend_slab_span_for(size_t size, size_t align);
+/* For a live block of a slab size class (slab's, or pool's from 4 KiB): bytes from its
+ * slab's descriptor to the slab's stack of free offsets (classes of 512 bytes and up; 0
+ * for the smaller ones, which link their free blocks). */
+ptrdiff_t backend_slab_offsets_from_descriptor(const void *block);
 
 /* The backend's front (buf_backend.h): whether the instance has one turned on, and, for a
  * request of `size` bytes with the default alignment, how many blocks its class's stack

@@ -516,6 +516,93 @@ Test(backend, slab_out_of_band_free_blocks_come_back_once_each)
     }
 }
 
+/* A slab of several units (blocks above 8 KiB) keeps its stack of free offsets in its
+ * second unit's descriptor, right after its own; a one-unit slab in its unit's row of the
+ * arena header, pages past the descriptors.  Slabs of 2 and 8 units carved side by side
+ * in one arena (9 KiB, 16 KiB, 40 KiB, 64 KiB, with 4 KiB and 1000-byte ones between them)
+ * and churned in an interleaved order must keep every live block's bytes, hand back
+ * exactly the blocks freed, each once, and count exactly the outstanding ones at close: a
+ * stack that ran into a neighbouring slab's descriptor would break one of these. */
+Test(backend, slab_multi_unit_slabs_keep_free_offsets_beside_their_descriptor)
+{
+    static const size_t sizes[] = {9000, 16 << 10, 4096, 40 << 10, 1000, (64 << 10) - BUF_REDZONE};
+    enum { SIZES = sizeof sizes / sizeof sizes[0], PER_SIZE = 20, COUNT = SIZES * PER_SIZE };
+    static const char *specs[] = {"slab:nocache", "pool:nocache", "slab"};
+    for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
+        buf_backend_t *backend = test_open_backend(specs[s]);
+        static uint8_t *blocks[COUNT];
+        for (size_t i = 0; i < COUNT; i++) {
+            size_t size = sizes[i % SIZES];
+            cr_assert_not_null(blocks[i] = buf_backend_alloc(backend, size, 0, NULL), "%s: block %zu", specs[s], i);
+            memset(blocks[i], (int)(i & 0xFF), size);
+            if (size < 4096)
+                continue; /* pool's slices: pool's chunks, not slab's classes */
+            ptrdiff_t distance = backend_slab_offsets_from_descriptor(blocks[i]);
+            if (size > ((size_t)8 << 10))
+                cr_assert(distance > 0 && distance <= 128, "%s: a %zu-byte block's offsets are %td bytes from its descriptor",
+                          specs[s], size, distance);
+            else
+                cr_assert_gt(distance, 4096, "%s: a %zu-byte block's offsets are %td bytes from its descriptor", specs[s],
+                             size, distance);
+        }
+        /* Every third block, then the rest of the odd ones from the top down. */
+        bool freed[COUNT] = {false};
+        for (size_t i = 0; i < COUNT; i += 3)
+            freed[i] = true;
+        for (size_t i = COUNT - 1; i > 0; i--)
+            if (i % 2 == 1)
+                freed[i] = true;
+        size_t freed_count = 0;
+        for (size_t i = 0; i < COUNT; i += 3, freed_count++)
+            buf_backend_free(backend, blocks[i], sizes[i % SIZES], 0);
+        for (size_t i = COUNT - 1; i > 0; i--)
+            if (i % 2 == 1 && i % 3 != 0) {
+                buf_backend_free(backend, blocks[i], sizes[i % SIZES], 0);
+                freed_count++;
+            }
+        for (size_t i = 0; i < COUNT; i++)
+            if (!freed[i]) {
+                size_t size = sizes[i % SIZES];
+                cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][size / 2] == (uint8_t)i && blocks[i][size - 1] == (uint8_t)i,
+                          "%s: live block %zu (%zu bytes) was written over", specs[s], i, size);
+            }
+        /* As many again, of each freed block's size: each one of the freed blocks of that size, once. */
+        static uint8_t *again[COUNT];
+        size_t again_count = 0;
+        for (size_t i = 0; i < COUNT; i++) {
+            if (!freed[i])
+                continue;
+            size_t size = sizes[i % SIZES];
+            uint8_t *block = buf_backend_alloc(backend, size, 0, NULL);
+            cr_assert_not_null(block);
+            bool was_freed = false;
+            for (size_t k = i % SIZES; k < COUNT; k += SIZES)
+                was_freed |= freed[k] && blocks[k] == block;
+            cr_assert(was_freed, "%s: a %zu-byte block (%p) was not one of those freed", specs[s], size, (void *)block);
+            for (size_t k = 0; k < again_count; k++)
+                cr_assert_neq(again[k], block, "%s: block %p handed out twice", specs[s], (void *)block);
+            again[again_count++] = block;
+        }
+        cr_assert_eq(again_count, freed_count);
+        for (size_t i = 0; i < COUNT; i++)
+            if (!freed[i]) {
+                size_t size = sizes[i % SIZES];
+                cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][size - 1] == (uint8_t)i, "%s: live block %zu", specs[s], i);
+            }
+        /* Close with the blocks allocated again outstanding, the others freed. */
+        for (size_t i = 0; i < COUNT; i++)
+            if (!freed[i])
+                buf_backend_free(backend, blocks[i], sizes[i % SIZES], 0);
+        FILE *report = tmpfile();
+        cr_assert_not_null(report);
+        cr_assert_eq(buf_backend_close_report(backend, report), again_count, "%s", specs[s]);
+        fclose(report);
+#ifdef BUF_HAVE_ASAN
+        cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "%s: close leaked the outstanding blocks", specs[s]);
+#endif
+    }
+}
+
 /* Committed bytes follow what is carved: one 40 KiB block of a 320+ KiB slab commits a
  * unit, not the whole slab, so bytes_os tells what the instance can touch. */
 Test(backend, slab_commits_medium_slabs_as_they_are_carved)
