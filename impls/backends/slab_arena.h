@@ -29,12 +29,12 @@ typedef struct slab_heap slab_heap_t; /* slab_state.h: a thread's heap */
  * above 8 KiB, fewer than 16 of them) keeps its stack in the descriptor of its second unit,
  * which it owns and nothing reads as a descriptor: beside its own, where its row was pages
  * away.  A batch of 1000 x 64 KiB (125 slabs of 8 blocks in 18 arenas) touched a descriptor
- * and a row on another page for every block: 11.6 -> 10.9 ns a pair, the same instructions.  (The front's free miss pushes
- * onto the stack directly: the slot pays off for slab's own alloc-free pairs, not for the
- * runs of frees that reach a miss.)  A batch of 1000 x 4 KiB freed
- * through a link in each block's first word wrote 1000 cache lines on 1000 pages (~2 cache
- * misses per pair under callgrind; 15-27 ns per pair at 4-64 KiB for ~120 instructions);
- * out of band it stays in the descriptors.  Smaller blocks keep the intrusive list: 64 KiB
+ * and a row on another page for every block: 11.6 -> 10.9 ns a pair, the same
+ * instructions.  (The front's free miss pushes onto the stack directly: the slot pays off
+ * for slab's own alloc-free pairs, not for the runs of frees that reach a miss.)  A batch
+ * of 1000 x 4 KiB freed through a link in each block's first word wrote 1000 cache lines
+ * on 1000 pages (~2 cache misses per pair under callgrind; 15-27 ns per pair at 4-64 KiB
+ * for ~120 instructions); out of band it stays in the descriptors.  Smaller blocks keep the intrusive list: 64 KiB
  * of 8-byte blocks would need an 8192-entry stack, and 1000 of them span a few pages. */
 #define SLAB_INDEXED_MIN_BLOCK ((size_t)512)
 #define SLAB_INDEX_CAPACITY 128u

@@ -539,11 +539,11 @@ Test(backend, slab_multi_unit_slabs_keep_free_offsets_beside_their_descriptor)
                 continue; /* pool's slices: pool's chunks, not slab's classes */
             ptrdiff_t distance = backend_slab_offsets_from_descriptor(blocks[i]);
             if (size > ((size_t)8 << 10))
-                cr_assert(distance > 0 && distance <= 128, "%s: a %zu-byte block's offsets are %td bytes from its descriptor",
-                          specs[s], size, distance);
+                cr_assert(distance > 0 && distance <= 128,
+                          "%s: a %zu-byte block's offsets are %td bytes from its descriptor", specs[s], size, distance);
             else
-                cr_assert_gt(distance, 4096, "%s: a %zu-byte block's offsets are %td bytes from its descriptor", specs[s],
-                             size, distance);
+                cr_assert_gt(distance, 4096, "%s: a %zu-byte block's offsets are %td bytes from its descriptor",
+                             specs[s], size, distance);
         }
         /* Every third block, then the rest of the odd ones from the top down. */
         bool freed[COUNT] = {false};
@@ -563,7 +563,8 @@ Test(backend, slab_multi_unit_slabs_keep_free_offsets_beside_their_descriptor)
         for (size_t i = 0; i < COUNT; i++)
             if (!freed[i]) {
                 size_t size = sizes[i % SIZES];
-                cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][size / 2] == (uint8_t)i && blocks[i][size - 1] == (uint8_t)i,
+                cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][size / 2] == (uint8_t)i &&
+                              blocks[i][size - 1] == (uint8_t)i,
                           "%s: live block %zu (%zu bytes) was written over", specs[s], i, size);
             }
         /* As many again, of each freed block's size: each one of the freed blocks of that size, once. */
@@ -587,7 +588,8 @@ Test(backend, slab_multi_unit_slabs_keep_free_offsets_beside_their_descriptor)
         for (size_t i = 0; i < COUNT; i++)
             if (!freed[i]) {
                 size_t size = sizes[i % SIZES];
-                cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][size - 1] == (uint8_t)i, "%s: live block %zu", specs[s], i);
+                cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][size - 1] == (uint8_t)i, "%s: live block %zu",
+                          specs[s], i);
             }
         /* Close with the blocks allocated again outstanding, the others freed. */
         for (size_t i = 0; i < COUNT; i++)
