@@ -34,8 +34,9 @@ typedef struct slab_heap slab_heap_t; /* slab_state.h: a thread's heap */
  * for slab's own alloc-free pairs, not for the runs of frees that reach a miss.)  A batch
  * of 1000 x 4 KiB freed through a link in each block's first word wrote 1000 cache lines
  * on 1000 pages (~2 cache misses per pair under callgrind; 15-27 ns per pair at 4-64 KiB
- * for ~120 instructions); out of band it stays in the descriptors.  Smaller blocks keep the intrusive list: 64 KiB
- * of 8-byte blocks would need an 8192-entry stack, and 1000 of them span a few pages. */
+ * for ~120 instructions); out of band it stays in the descriptors.  Smaller blocks keep
+ * the intrusive list: 64 KiB of 8-byte blocks would need an 8192-entry stack, and 1000 of
+ * them span a few pages. */
 #define SLAB_INDEXED_MIN_BLOCK ((size_t)512)
 #define SLAB_INDEX_CAPACITY 128u
 /* The stack holds offsets from the slab's base in 8-byte quanta: a slab spans at most 8

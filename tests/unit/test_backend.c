@@ -516,6 +516,19 @@ Test(backend, slab_out_of_band_free_blocks_come_back_once_each)
     }
 }
 
+/* Each live block (freed[i] false) still holds the byte i at its first, middle and last byte. */
+static void expect_live_blocks_intact(const char *spec, uint8_t *const *blocks, const bool *freed, size_t count,
+                                      const size_t *sizes, size_t size_count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!freed[i]) {
+            size_t size = sizes[i % size_count];
+            cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][size / 2] == (uint8_t)i &&
+                          blocks[i][size - 1] == (uint8_t)i,
+                      "%s: live block %zu (%zu bytes) was written over", spec, i, size);
+        }
+}
+
 /* A slab of several units (blocks above 8 KiB) keeps its stack of free offsets in its
  * second unit's descriptor, right after its own; a one-unit slab in its unit's row of the
  * arena header, pages past the descriptors.  Slabs of 2 and 8 units carved side by side
@@ -547,26 +560,18 @@ Test(backend, slab_multi_unit_slabs_keep_free_offsets_beside_their_descriptor)
         }
         /* Every third block, then the rest of the odd ones from the top down. */
         bool freed[COUNT] = {false};
-        for (size_t i = 0; i < COUNT; i += 3)
-            freed[i] = true;
-        for (size_t i = COUNT - 1; i > 0; i--)
-            if (i % 2 == 1)
-                freed[i] = true;
         size_t freed_count = 0;
-        for (size_t i = 0; i < COUNT; i += 3, freed_count++)
+        for (size_t i = 0; i < COUNT; i += 3, freed_count++) {
             buf_backend_free(backend, blocks[i], sizes[i % SIZES], 0);
+            freed[i] = true;
+        }
         for (size_t i = COUNT - 1; i > 0; i--)
-            if (i % 2 == 1 && i % 3 != 0) {
+            if (i % 2 == 1 && !freed[i]) {
                 buf_backend_free(backend, blocks[i], sizes[i % SIZES], 0);
+                freed[i] = true;
                 freed_count++;
             }
-        for (size_t i = 0; i < COUNT; i++)
-            if (!freed[i]) {
-                size_t size = sizes[i % SIZES];
-                cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][size / 2] == (uint8_t)i &&
-                              blocks[i][size - 1] == (uint8_t)i,
-                          "%s: live block %zu (%zu bytes) was written over", specs[s], i, size);
-            }
+        expect_live_blocks_intact(specs[s], blocks, freed, COUNT, sizes, SIZES);
         /* As many again, of each freed block's size: each one of the freed blocks of that size, once. */
         static uint8_t *again[COUNT];
         size_t again_count = 0;
@@ -585,12 +590,7 @@ Test(backend, slab_multi_unit_slabs_keep_free_offsets_beside_their_descriptor)
             again[again_count++] = block;
         }
         cr_assert_eq(again_count, freed_count);
-        for (size_t i = 0; i < COUNT; i++)
-            if (!freed[i]) {
-                size_t size = sizes[i % SIZES];
-                cr_assert(blocks[i][0] == (uint8_t)i && blocks[i][size - 1] == (uint8_t)i, "%s: live block %zu",
-                          specs[s], i);
-            }
+        expect_live_blocks_intact(specs[s], blocks, freed, COUNT, sizes, SIZES);
         /* Close with the blocks allocated again outstanding, the others freed. */
         for (size_t i = 0; i < COUNT; i++)
             if (!freed[i])
