@@ -31,17 +31,32 @@ static void slab_heap_init(void *owner, backend_thread_heap_t *base)
     ((slab_heap_t *)base)->owner = owner;
 }
 
+/* The state at slab_state_offset() into a 4096-aligned allocation (slab_state.h: its
+ * stacks' page offsets); slab_state_release frees that allocation. */
+static slab_state_t *slab_state_allocate(void)
+{
+    size_t bytes = slab_state_offset() + sizeof(slab_state_t);
+    bytes = (bytes + SLAB_ALIAS_SPAN - 1) / SLAB_ALIAS_SPAN * SLAB_ALIAS_SPAN; /* aligned_alloc's multiple */
+    uint8_t *allocation = aligned_alloc(SLAB_ALIAS_SPAN, bytes);
+    if (!allocation)
+        return NULL;
+    memset(allocation, 0, bytes);
+    return (slab_state_t *)(void *)(allocation + slab_state_offset());
+}
+
+static void slab_state_release(slab_state_t *state)
+{
+    free((uint8_t *)state - slab_state_offset());
+}
+
 buf_status_t backend_slab_create_named(const char *report_name, void **state_out)
 {
-    /* Aligned: the front's stacks are one cache line each. */
-    size_t state_bytes = (sizeof(slab_state_t) + 63) / 64 * 64;
-    slab_state_t *state = aligned_alloc(64, state_bytes);
+    slab_state_t *state = slab_state_allocate();
     if (!state)
         return BUF_ENOMEM;
-    memset(state, 0, state_bytes);
     if (pthread_mutex_init(&state->lock, NULL) != 0 || backend_slab_runs_init(&state->runs, &state->bytes_os, &state->bytes_os_high) != 0 ||
         backend_heap_set_init(&state->heaps, sizeof(slab_heap_t), state, slab_heap_init) != 0) {
-        free(state);
+        slab_state_release(state);
         return BUF_ENOMEM;
     }
     state->redzone = mem_redzone();
@@ -144,7 +159,7 @@ size_t backend_slab_destroy(void *opaque, void *report)
         arena = next;
     }
     pthread_mutex_destroy(&state->lock);
-    free(state);
+    slab_state_release(state);
     return outstanding;
 }
 

@@ -74,6 +74,39 @@ typedef struct slab_state {
     buf_backend_front_stack_t front_stacks[CLASS_COUNT + BACKEND_SLAB_FRONT_OWNER_STACKS] __attribute__((aligned(64)));
 } slab_state_t;
 
+/* Where the front's stacks start in a 4 KiB page (front_stacks[c] at this + 256 c, modulo
+ * 4096), and so where the state sits: its allocation is 4096-aligned and the state starts
+ * slab_state_offset() into it.  A load that follows a store to the same address modulo
+ * 4096 waits for the store (a "4K alias"), and the inline paths store a stack's count and
+ * one of its entries, then load the instance's hot fields (buf_backend.h), at fixed page
+ * offsets since an instance has pages of its own: the owner words at 0x000-0x00f, the
+ * owner's slot (room, allocs, frees: added to) at 0x080-0x0bf, the table entries of 1-64
+ * byte requests at 0x0c0-0x0ff, other sizes' entries further on (256 B 0x1b8, 512 B 0x2b8,
+ * 1 KiB 0x4b8, 2 KiB 0x8b8, 4 KiB and up 0x0b8).  Placed by the heap, the
+ * stacks' page offsets changed with the process: in one `make bench` run in three the 64 B
+ * class's count shared the slot's page offset and its batches ran ~1.2 ns a pair slower.
+ * At 0x240:
+ *   - every count (and capacity) word sits at 0x?40, none of those offsets;
+ *   - two stacks in 16 have entries over the hot fields, classes 13 and 14 modulo 16: the
+ *     0x040 stack (entries 7-23: the slot, the small requests' entries) and the 0xf40 one
+ *     (entries 23-24: the owner words).  Those are slab's 112 B, 120 B (never reached at
+ *     16-byte alignment), 448 B, 480 B ... classes and pool's 96 B, 112 B, 352 B, 368 B
+ *     ... slices;
+ *   - the classes of the powers of two from 64 B are 7 and 15 modulo 16 (0x940, 0x140),
+ *     16 B and 32 B are 1 and 3 (0x340, 0x540), pool's 16-64 B slices 88, 89 and 91
+ *     (0xa40, 0xb40, 0xd40): no entry of theirs shares the hot fields' offsets or their
+ *     own table entry's (0x340 put 512 B's entry 14 on its table entry).
+ * tests/unit/test_backend_front.c checks this on slab and pool instances. */
+#define SLAB_FRONT_STACKS_PAGE_OFFSET ((size_t)0x240)
+#define SLAB_ALIAS_SPAN ((size_t)4096)
+static inline size_t slab_state_offset(void)
+{
+    _Static_assert(sizeof(buf_backend_front_stack_t) == 256, "the stacks tile a page 16 at a time");
+    _Static_assert(offsetof(slab_state_t, front_stacks) % 64 == 0, "a stack starts a cache line");
+    return (SLAB_FRONT_STACKS_PAGE_OFFSET + SLAB_ALIAS_SPAN - offsetof(slab_state_t, front_stacks) % SLAB_ALIAS_SPAN) %
+           SLAB_ALIAS_SPAN;
+}
+
 /* Reads the link in a free block's first word (opened and closed for the sanitizers). */
 static inline void *free_block_next(void *block)
 {

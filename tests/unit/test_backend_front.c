@@ -111,6 +111,60 @@ Test(backend_front, every_request_size_finds_its_class_stack)
     test_close_backend_clean(backend);
 }
 
+/* Whether [a, a + a_bytes) and [b, b + b_bytes) share an address modulo 4096 (a load
+ * after a store to such an address waits for the store: slab_state.h). */
+static bool page_offsets_meet(const void *a, size_t a_bytes, const void *b, size_t b_bytes)
+{
+    for (size_t i = 0; i < a_bytes; i++)
+        if ((((uintptr_t)a + i - (uintptr_t)b) & 4095) < b_bytes)
+            return true;
+    return false;
+}
+
+/* The inline paths store a stack's count and one of its entries, then load the instance's
+ * hot fields (the owner words, the owner's slot, the table entries of 1-64 byte requests)
+ * and the request's table entry.  No stack's count word may share a page offset with the
+ * hot fields, and no part of the stacks of the sizes the benchmarks and streams use (the
+ * powers of two, 8 B to 64 KiB) with those or with its own table entry; on slab and on
+ * pool (slab's stacks, with pool's slices after slab's classes).  A few other sizes'
+ * count words share their own table entry's offset in any placement (at 0x240: 13 of
+ * slab's 8192 entries, 15 of pool's, none a power of two). */
+Test(backend_front, the_stacks_share_no_page_offset_with_the_hot_fields)
+{
+    static const char *specs[] = {"slab", "pool"};
+    for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
+        buf_backend_t *backend = open_with_front(specs[s]);
+        const buf_backend_hot_t *hot = (const buf_backend_hot_t *)(const void *)backend;
+        cr_assert_eq((uintptr_t)backend & 4095, 0, "%s: an instance starts a page", specs[s]);
+        const struct {
+            const void *at;
+            size_t bytes;
+            const char *what;
+        } fields[] = {
+            {&hot->alloc_owner, sizeof hot->alloc_owner, "alloc_owner"},
+            {&hot->free_owner, sizeof hot->free_owner, "free_owner"},
+            {&hot->first, sizeof hot->first, "the owner's slot"},
+            {&hot->front_stack_table[0], 8 * sizeof hot->front_stack_table[0], "the table entries of 1-64 bytes"},
+        };
+        for (size_t size = 8; size <= BUF_BACKEND_FRONT_MAX; size += 8) { /* each table entry */
+            const buf_backend_front_stack_t *stack = buf_backend_front_stack_for(hot, size);
+            bool whole = (size & (size - 1)) == 0;
+            size_t stack_bytes = whole ? sizeof *stack : offsetof(buf_backend_front_stack_t, blocks);
+            for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+                cr_assert(!page_offsets_meet(stack, stack_bytes, fields[f].at, fields[f].bytes),
+                          "%s: the stack of %zu-byte requests (page offset %#lx, %zu bytes) meets %s", specs[s], size,
+                          (unsigned long)((uintptr_t)stack & 4095), stack_bytes, fields[f].what);
+            const void *entry = &hot->front_stack_table[(size - 1) >> 3];
+            if (whole)
+                cr_assert(!page_offsets_meet(stack, stack_bytes, entry, sizeof(void *)),
+                          "%s: the stack of %zu-byte requests (page offset %#lx) meets its table entry (%#lx)",
+                          specs[s], size, (unsigned long)((uintptr_t)stack & 4095),
+                          (unsigned long)((uintptr_t)entry & 4095));
+        }
+        test_close_backend_clean(backend);
+    }
+}
+
 /* At 4 KiB, a stack that moves one block per miss (one of 8 or more would also hold blocks
  * carved ahead: the model below counts those). */
 Test(backend_front, an_empty_stack_hands_the_request_to_slab)
