@@ -41,7 +41,9 @@ static slab_state_t *slab_state_allocate(void)
     if (!allocation)
         return NULL;
     memset(allocation, 0, bytes);
-    return (slab_state_t *)(void *)(allocation + slab_state_offset());
+    slab_state_t *state = (slab_state_t *)(void *)(allocation + slab_state_offset());
+    BUF_ASSERT((uintptr_t)state->front_stacks % SLAB_ALIAS_SPAN == SLAB_FRONT_STACKS_PAGE_OFFSET);
+    return state;
 }
 
 static void slab_state_release(slab_state_t *state)

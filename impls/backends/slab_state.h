@@ -82,13 +82,12 @@ typedef struct slab_state {
  * offsets since an instance has pages of its own: the owner words at 0x000-0x00f, the
  * owner's slot (room, allocs, frees: added to) at 0x080-0x0bf, the table entries of 1-64
  * byte requests at 0x0c0-0x0ff, other sizes' entries further on (256 B 0x1b8, 512 B 0x2b8,
- * 1 KiB 0x4b8, 2 KiB 0x8b8, 4 KiB and up 0x0b8).  Placed by the heap, the
- * stacks' page offsets changed with the process: in one `make bench` run in three the 64 B
- * class's count shared the slot's page offset and its batches ran ~1.2 ns a pair slower.
- * At 0x240:
+ * 1 KiB 0x4b8, 2 KiB 0x8b8, 4 KiB and up 0x0b8).  Placed by the heap, the stacks' page
+ * offsets changed with the process: in one `make bench` run in three the 64 B class's
+ * count shared the slot's page offset and its batches ran ~1.2 ns a pair slower.  At 0x240:
  *   - every count (and capacity) word sits at 0x?40, none of those offsets;
  *   - two stacks in 16 have entries over the hot fields, classes 13 and 14 modulo 16: the
- *     0x040 stack (entries 7-23: the slot, the small requests' entries) and the 0xf40 one
+ *     0x040 stack (entries 7-22: the slot, the small requests' entries) and the 0xf40 one
  *     (entries 23-24: the owner words).  Those are slab's 112 B, 120 B (never reached at
  *     16-byte alignment), 448 B, 480 B ... classes and pool's 96 B, 112 B, 352 B, 368 B
  *     ... slices;
