@@ -20,6 +20,9 @@
  *   - an alloc miss whose head slab is full moves past it to the next slab of its class
  *     with a free block, and the full slab comes back on the list when a block of it is
  *     freed;
+ *   - where the stacks lie: no count word, and no part of a power-of-two size's stack,
+ *     shares a page offset with the instance's hot fields (slab_state.h: a store and a
+ *     later load 4096 bytes apart wait for each other);
  *   - bounds: at most 7 blocks and 8 KiB per class (one block above), 944 KiB in all;
  *   - the figures after every step of a random sequence equal a model's, as without a
  *     front (a cached block counts as freed);
