@@ -299,11 +299,12 @@ static slab_t *slab_new(slab_heap_t *heap, unsigned class_index, bool committed_
      * holds the slab's whole stack: a slab of several units has fewer than
      * 2 x MIN_BLOCKS_PER_SLAB blocks (its units double until it holds that many). */
     _Static_assert(2 * MIN_BLOCKS_PER_SLAB * sizeof(uint16_t) <= sizeof(slab_t), "a descriptor holds such a stack");
-    slab->free_offsets = slab->units > 1 ? (uint16_t *)(void *)(slab + 1)
-                                         : arena_of(slab)->free_offsets[slab - arena_of(slab)->units];
+    const bool in_descriptor = slab->units > 1;
+    slab->free_offsets = in_descriptor ? (uint16_t *)(void *)(slab + 1)
+                                       : arena_of(slab)->free_offsets[slab - arena_of(slab)->units];
     BUF_ASSERT(slab->indexed == (class_index >= FIRST_INDEXED_CLASS));
     BUF_ASSERT(!slab->indexed ||
-               slab->capacity <= (slab->units > 1 ? sizeof(slab_t) / sizeof(uint16_t) : SLAB_INDEX_CAPACITY));
+               slab->capacity <= (in_descriptor ? sizeof(slab_t) / sizeof(uint16_t) : SLAB_INDEX_CAPACITY));
     slab->listed = false;
     slab_set_carve_limit(slab);
     return slab;

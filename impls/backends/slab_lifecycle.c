@@ -17,6 +17,7 @@
 #include "large_cache.h"
 #include "mem_annotate.h"
 #include "mem_map.h"
+#include "size_class.h"
 #include "slab_arena.h"
 #include "slab_runs.h"
 #include "slab_state.h"
@@ -35,8 +36,8 @@ static void slab_heap_init(void *owner, backend_thread_heap_t *base)
  * stacks' page offsets); slab_state_release frees that allocation. */
 static slab_state_t *slab_state_allocate(void)
 {
-    size_t bytes = slab_state_offset() + sizeof(slab_state_t);
-    bytes = (bytes + SLAB_ALIAS_SPAN - 1) / SLAB_ALIAS_SPAN * SLAB_ALIAS_SPAN; /* aligned_alloc's multiple */
+    /* aligned_alloc wants a multiple of the alignment */
+    const size_t bytes = round_up(slab_state_offset() + sizeof(slab_state_t), SLAB_ALIAS_SPAN);
     uint8_t *allocation = aligned_alloc(SLAB_ALIAS_SPAN, bytes);
     if (!allocation)
         return NULL;

@@ -159,7 +159,7 @@ Test(backend_front, the_stacks_share_no_page_offset_with_the_hot_fields)
                           (unsigned long)((uintptr_t)stack & 4095), stack_bytes, fields[f].what);
             const void *entry = &hot->front_stack_table[(size - 1) >> 3];
             if (whole)
-                cr_assert(!page_offsets_meet(stack, stack_bytes, entry, sizeof(void *)),
+                cr_assert(!page_offsets_meet(stack, stack_bytes, entry, sizeof hot->front_stack_table[0]),
                           "%s: the stack of %zu-byte requests (page offset %#lx) meets its table entry (%#lx)",
                           specs[s], size, (unsigned long)((uintptr_t)stack & 4095),
                           (unsigned long)((uintptr_t)entry & 4095));
